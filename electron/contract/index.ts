@@ -1,0 +1,5 @@
+export * from './result.js';
+export * from './schemas.js';
+export * from './channels.js';
+export * from './inventory-rules.js';
+export * from './api.js';

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/**
+ * Data shapes shared by every runtime. Pure zod + TypeScript: this folder must stay importable
+ * from the renderer, the Electron main process and the browser host alike.
+ */
+
+export const ROLES = ['master', 'worker'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+const IPV4_OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
+// RFC 1123 host names: labels of letters, digits and inner hyphens, at most 253 characters.
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** Why an address is not usable, or null when it is a valid IPv4/IPv6 address or host name. */
+export function addressProblem(address: string): string | null {
+  const a = address.trim();
+  if (a === '') return 'address is empty';
+  if (/^[\d.]+$/.test(a)) {
+    // Looks like dotted IPv4: hold it to IPv4 rules rather than letting it pass as a host name.
+    return IPV4.test(a) ? null : `"${a}" is not a valid IPv4 address (four numbers 0-255 separated by dots)`;
+  }
+  if (a.includes(':')) {
+    return z.ipv6().safeParse(a).success ? null : `"${a}" is not a valid IPv6 address`;
+  }
+  return HOSTNAME.test(a)
+    ? null
+    : `"${a}" is not a valid host name (letters, digits, hyphens and dots; no spaces or underscores)`;
+}
+
+export const authSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('password') }),
+  z.object({ method: z.literal('key'), keyPath: z.string().min(1, 'key file path is empty') }),
+]);
+export type HostAuth = z.infer<typeof authSchema>;
+
+export const hostSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().max(64).default(''),
+  address: z.string().superRefine((v, ctx) => {
+    const p = addressProblem(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  }),
+  port: z
+    .number({ message: 'port must be a number' })
+    .int('port must be a whole number')
+    .min(1, 'port must be between 1 and 65535')
+    .max(65535, 'port must be between 1 and 65535'),
+  user: z
+    .string()
+    .min(1, 'user is empty')
+    .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'user may contain only letters, digits, ".", "_" and "-"'),
+  role: roleSchema,
+  auth: authSchema,
+});
+export type Host = z.infer<typeof hostSchema>;
+
+export const PROJECT_VERSION = 1 as const;
+
+export const projectSchema = z.object({
+  version: z.literal(PROJECT_VERSION),
+  site: z.string().max(200).default(''),
+  customer: z.string().max(200).default(''),
+  technician: z.string().max(200).default(''),
+  hosts: z.array(hostSchema),
+});
+export type Project = z.infer<typeof projectSchema>;
+
+export const hostKeyStatusSchema = z.enum([
+  'ok',
+  'hostkey-unknown',
+  'hostkey-changed',
+  'refused',
+  'timeout',
+  'unreachable',
+  'name-not-resolved',
+  'auth-failed',
+  'secret-missing',
+  'key-unreadable',
+  'error',
+]);
+export type ConnectionStatus = z.infer<typeof hostKeyStatusSchema>;
+
+export const connectionResultSchema = z.object({
+  hostId: z.string(),
+  address: z.string(),
+  port: z.number(),
+  status: hostKeyStatusSchema,
+  message: z.string(),
+  /** OpenSSH-style "SHA256:…" fingerprint of the key the server presented. */
+  fingerprint: z.string().optional(),
+  keyType: z.string().optional(),
+  hostname: z.string().optional(),
+  os: z.string().optional(),
+  kernel: z.string().optional(),
+  durationMs: z.number(),
+});
+export type ConnectionResult = z.infer<typeof connectionResultSchema>;

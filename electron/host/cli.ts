@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../services/log/logger.js';
+import { MemorySecretStore, redactSecrets } from '../services/secrets/secret-store.js';
+import { startHostServer } from './server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].find((d) =>
+  existsSync(join(d, 'package.json')),
+)!;
+
+const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR]
+Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopback only).
+  --port N        port to listen on (default 0: any free port)
+  --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
+  --static DIR    built renderer (default dist/renderer)`;
+
+function main() {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        port: { type: 'string', default: '0' },
+        'data-dir': { type: 'string' },
+        static: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a number from 0 to 65535, not "${args.port}"`);
+    process.exit(2);
+  }
+  const staticDir = resolve(args.static ?? join(root, 'dist', 'renderer'));
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    console.error(`No built UI in ${staticDir}. Run "npm run build" first (npm start does this for you).`);
+    process.exit(1);
+  }
+  const dataDir = resolve(
+    args['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'rackside'),
+  );
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+
+  // The browser host keeps secrets in memory only (DESIGN.md: project folder never holds them).
+  const secrets = new MemorySecretStore();
+  const log = createLogger(undefined, (line) => redactSecrets(line, secrets.values()));
+
+  startHostServer({ port, dataDir, staticDir, version, secrets, log }).then(
+    (server) => {
+      console.log(`Rackside browser host: ${server.url}`);
+      console.log('Open that address in a browser on this machine. Press Ctrl-C to stop.');
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (e: NodeJS.ErrnoException) => {
+      console.error(
+        e.code === 'EADDRINUSE'
+          ? `Port ${port} is already in use: pick another with --port, or --port 0 for any free one.`
+          : `Could not start the browser host: ${e.message}`,
+      );
+      process.exit(1);
+    },
+  );
+}
+
+main();

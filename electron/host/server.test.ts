@@ -1,0 +1,104 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createLogger } from '../services/log/logger.js';
+import { MemorySecretStore } from '../services/secrets/secret-store.js';
+import { startHostServer, type HostServer } from './server.js';
+
+let server: HostServer;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rs-host-'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>Rackside</title>');
+  server = await startHostServer({
+    port: 0,
+    dataDir: join(dir, 'data'),
+    staticDir: dir,
+    version: '0.0.0-test',
+    secrets: new MemorySecretStore(),
+    log: createLogger((l) => logLines.push(l)),
+  });
+});
+afterAll(() => server.close());
+
+/** Open a WebSocket and report whether the server let it in and what data, if any, arrived. */
+function attempt(url: string, origin: string | undefined) {
+  return new Promise<{ opened: boolean; status?: number; messages: string[] }>((resolve) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    const messages: string[] = [];
+    ws.on('message', (m) => messages.push(m.toString()));
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ kind: 'req', id: 1, channel: 'app.info', payload: {} }));
+      setTimeout(() => {
+        ws.close();
+        resolve({ opened: true, messages });
+      }, 200);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode, messages }));
+    ws.on('error', () => resolve({ opened: false, messages }));
+  });
+}
+
+describe('browser host WebSocket', () => {
+  const wsUrl = (token?: string) => `ws://127.0.0.1:${server.port}/api${token === undefined ? '' : `?token=${token}`}`;
+  const origin = () => `http://127.0.0.1:${server.port}`;
+
+  it('refuses a connection without the token, and sends no data', async () => {
+    const r = await attempt(wsUrl(), origin());
+    expect(r).toEqual({ opened: false, status: 403, messages: [] });
+    expect(logLines.some((l) => l.includes('bad or missing token'))).toBe(true);
+  });
+
+  it('refuses a wrong token of the right length', async () => {
+    const wrong = server.token.replace(/./, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await attempt(wsUrl(wrong), origin())).status).toBe(403);
+  });
+
+  it('refuses the right token from a foreign Origin, and with no Origin', async () => {
+    expect(await attempt(wsUrl(server.token), 'http://evil.example')).toEqual({ opened: false, status: 403, messages: [] });
+    expect((await attempt(wsUrl(server.token), undefined)).status).toBe(403);
+    expect(logLines.some((l) => l.includes('foreign origin http://evil.example'))).toBe(true);
+  });
+
+  it('accepts the token from its own origin and answers with a Result', async () => {
+    const r = await attempt(wsUrl(server.token), origin());
+    expect(r.opened).toBe(true);
+    const res = JSON.parse(r.messages[0]!);
+    expect(res).toMatchObject({ kind: 'res', id: 1, result: { ok: true, value: { transport: 'browser', version: '0.0.0-test' } } });
+  });
+
+  it('answers invalid payloads and unknown channels with error Results, never a thrown error', async () => {
+    const ws = new WebSocket(wsUrl(server.token), { origin: origin() });
+    await new Promise((r) => ws.once('open', r));
+    const replies: Record<number, { result: { ok: boolean; error?: { code: string } } }> = {};
+    const done = new Promise<void>((resolve) =>
+      ws.on('message', (m) => {
+        const f = JSON.parse(m.toString());
+        replies[f.id] = f;
+        if (Object.keys(replies).length === 2) resolve();
+      }),
+    );
+    ws.send(JSON.stringify({ kind: 'req', id: 1, channel: 'project.open', payload: { dir: 42 } }));
+    ws.send(JSON.stringify({ kind: 'req', id: 2, channel: 'fs.readEverything', payload: {} }));
+    await done;
+    ws.close();
+    expect(replies[1]!.result).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    expect(replies[2]!.result).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+  });
+
+  it('serves the UI only for its own Host header and never outside its folder', async () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    expect((await fetch(`${base}/`)).headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    const rebinding = await new Promise<number>((resolve) => {
+      import('node:http').then(({ get }) =>
+        get({ host: '127.0.0.1', port: server.port, path: '/', headers: { host: 'attacker.example' } }, (res) => resolve(res.statusCode!)),
+      );
+    });
+    expect(rebinding).toBe(421);
+  });
+});

@@ -1,0 +1,185 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { events, wireRequestSchema, type EventChannel, type WireMessage } from '../contract/index.js';
+import { createDispatcher, type Emit } from '../services/api/dispatcher.js';
+import { createHandlers } from '../services/api/handlers.js';
+import type { Logger } from '../services/log/logger.js';
+import type { SecretStore } from '../services/secrets/secret-store.js';
+
+/** Same policy as the Electron window, plus the WebSocket back to this host. */
+export const BROWSER_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; " +
+  "form-action 'none'; frame-ancestors 'none'";
+
+/** Largest request frame accepted; an inventory import of 1000 hosts is far below this. */
+const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
+
+export interface HostServerOptions {
+  port: number;
+  dataDir: string;
+  staticDir: string;
+  version: string;
+  secrets: SecretStore;
+  log: Logger;
+  /** Fixed token for tests; random otherwise. */
+  token?: string;
+}
+
+export interface HostServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The browser host: the same handlers as the Electron IPC adapter, over a WebSocket bound to
+ * loopback. Every WebSocket upgrade must carry the one-time token and come from this origin;
+ * anything else is refused before a single message is exchanged.
+ */
+export async function startHostServer(opts: HostServerOptions): Promise<HostServer> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  const clients = new Set<WebSocket>();
+
+  const emit: Emit = (channel: EventChannel, payload: unknown) => {
+    const checked = events[channel].safeParse(payload);
+    if (!checked.success) {
+      opts.log.error('dropped invalid event', { channel });
+      return;
+    }
+    const frame = JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(frame);
+  };
+  const dispatch = createDispatcher(
+    createHandlers({
+      transport: 'browser',
+      version: opts.version,
+      dataDir: opts.dataDir,
+      secrets: opts.secrets,
+      emit,
+      log: opts.log,
+    }),
+    opts.log,
+  );
+
+  let port = 0;
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
+
+  const staticRoot = resolve(opts.staticDir);
+  const http = createServer((req, res) => {
+    void serveStatic(req, res).catch((e) => {
+      opts.log.error('static file failed', { url: req.url, error: (e as Error).message });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  async function serveStatic(req: IncomingMessage, res: ServerResponse) {
+    // A foreign Host header means DNS rebinding or a proxy: answer nothing.
+    if (!allowedHosts().includes(req.headers.host ?? '')) return void res.writeHead(421).end('Misdirected request');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return void res.writeHead(400).end();
+    }
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = resolve(staticRoot, '.' + rel);
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) return void res.writeHead(404).end();
+    const st = await stat(file).catch(() => null);
+    if (!st?.isFile()) return void res.writeHead(404).end('Not found');
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': st.size,
+      'Content-Security-Policy': BROWSER_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  }
+
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/api',
+    maxPayload: MAX_FRAME_BYTES,
+    verifyClient: ({ req, origin }, done) => {
+      const given = Buffer.from(new URL(req.url ?? '', 'http://x').searchParams.get('token') ?? '');
+      const tokenOk = given.length === tokenBuf.length && timingSafeEqual(given, tokenBuf);
+      const originOk = allowedOrigins().includes(origin ?? '');
+      const hostOk = allowedHosts().includes(req.headers.host ?? '');
+      if (tokenOk && originOk && hostOk) return done(true);
+      opts.log.warn('refused WebSocket connection', {
+        reason: !tokenOk ? 'bad or missing token' : !originOk ? `foreign origin ${origin ?? '(none)'}` : 'foreign Host header',
+        remote: req.socket.remoteAddress,
+      });
+      done(false, 403, 'Forbidden');
+    },
+  });
+
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return void ws.close(1003, 'text frames only');
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        return void ws.close(1007, 'invalid JSON');
+      }
+      const req = wireRequestSchema.safeParse(frame);
+      if (!req.success) return void ws.close(1008, 'invalid frame');
+      void dispatch(req.data.channel, req.data.payload).then((result) => {
+        if (ws.readyState === ws.OPEN) {
+          ws.send(JSON.stringify({ kind: 'res', id: req.data.id, result } satisfies WireMessage));
+        }
+      });
+    });
+  });
+
+  await new Promise<void>((res, rej) => {
+    http.once('error', rej);
+    http.listen(opts.port, '127.0.0.1', () => res());
+  });
+  port = (http.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((res) => {
+        for (const c of clients) c.terminate();
+        wss.close();
+        http.close(() => res());
+        http.closeAllConnections();
+      }),
+  };
+}
+
+export const defaultStaticDir = (here: string) => join(here, '..', '..', 'renderer');

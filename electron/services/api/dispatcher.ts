@@ -1,0 +1,51 @@
+import {
+  err,
+  isRequestChannel,
+  requests,
+  type EventChannel,
+  type RequestChannel,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+} from '../../contract/index.js';
+import type { Logger } from '../log/logger.js';
+
+export type Handlers = {
+  [C in RequestChannel]: (payload: ResponseIn<C>) => Promise<Result<ResponseOf<C>>>;
+};
+/** Handlers receive the payload after zod parsing (defaults applied). */
+type ResponseIn<C extends RequestChannel> = import('zod').output<(typeof requests)[C]['request']>;
+
+export type Emit = (channel: EventChannel, payload: unknown) => void;
+
+/**
+ * The one entry point both adapters call for every incoming request. It validates the channel
+ * name and payload against the contract, runs the handler, and turns anything unexpected into an
+ * `internal` Result (logged with context) so no exception ever crosses the boundary.
+ */
+export function createDispatcher(handlers: Handlers, log: Logger) {
+  return async function dispatch(channel: unknown, payload: unknown): Promise<Result<unknown>> {
+    if (!isRequestChannel(channel)) {
+      return err('unknown-channel', `Unknown request channel ${JSON.stringify(String(channel)).slice(0, 120)}`);
+    }
+    const parsed = requests[channel].request.safeParse(payload ?? {});
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
+        .join('; ');
+      return err('invalid-request', `Invalid ${channel} request: ${detail}`, 'This is a bug in the app; please report it.');
+    }
+    try {
+      const handler = handlers[channel] as (p: unknown) => Promise<Result<unknown>>;
+      return await handler(parsed.data);
+    } catch (e) {
+      log.error('handler failed', { channel, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+      return err('internal', `Unexpected failure in ${channel}: ${e instanceof Error ? e.message : String(e)}`,
+        'See the application log for details.');
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;
+export type { RequestOf };

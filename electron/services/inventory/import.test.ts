@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsv, parseInventoryFile } from './import.js';
+
+describe('parseInventoryFile', () => {
+  it('reads the lab YAML shape, with defaults and key auth', () => {
+    const r = parseInventoryFile(
+      'lab.yaml',
+      `hosts:\n  - name: node1\n    address: 198.18.0.11\n    user: root\n    role: master\n    auth:\n      method: key\n      keyPath: /k/id\n  - address: node2.lab\n    port: 2222\n`,
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.hosts).toHaveLength(2);
+    expect(r.value.hosts[0]).toMatchObject({ name: 'node1', address: '198.18.0.11', port: 22, role: 'master', auth: { method: 'key', keyPath: '/k/id' } });
+    expect(r.value.hosts[1]).toMatchObject({ address: 'node2.lab', port: 2222, user: 'root', role: 'worker', auth: { method: 'password' } });
+    expect(new Set(r.value.hosts.map((h) => h.id)).size).toBe(2);
+  });
+
+  it('reports a malformed address and a duplicate address together, with rows and lines, importing nothing', () => {
+    const csv = [
+      'name,address,port,user,role',
+      'a,10.0.0.1,22,root,master',
+      'b,10.0.0.300,22,root,worker',
+      'c,10.0.0.1,22,root,worker',
+    ].join('\n');
+    const r = parseInventoryFile('bad.csv', csv);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('validation-failed');
+    expect(r.error.message).toMatch(/nothing was imported/);
+    expect(r.error.issues).toEqual([
+      expect.objectContaining({ row: 2, line: 3, field: 'address', message: expect.stringMatching(/not a valid IPv4/) }),
+      expect.objectContaining({ row: 3, line: 4, field: 'address', message: expect.stringMatching(/duplicate address 10.0.0.1 \(also in row 1\)/) }),
+    ]);
+  });
+
+  it('flags port out of range, bad role, unknown column and a missing master', () => {
+    const r = parseInventoryFile('x.csv', 'address,port,role,colour\n10.0.0.1,70000,boss,red\n');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const fields = r.error.issues!.map((i) => i.field);
+    expect(fields).toEqual(expect.arrayContaining(['port', 'role', 'colour']));
+    expect(r.error.issues!.find((i) => i.field === 'port')!.message).toMatch(/between 1 and 65535/);
+    expect(r.error.issues!.some((i) => /no host has the role "master"/.test(i.message))).toBe(true);
+  });
+
+  it('moves a password column out of the hosts', () => {
+    const r = parseInventoryFile('p.csv', 'address,role,auth,password\n10.0.0.1,master,password,"s3cr,et"\n');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(JSON.stringify(r.value.hosts)).not.toContain('s3cr');
+    expect(r.value.passwords).toEqual([{ hostId: r.value.hosts[0]!.id, password: 's3cr,et' }]);
+  });
+
+  it('names the line of a YAML syntax error', () => {
+    const r = parseInventoryFile('x.yaml', 'hosts:\n  - address: 10.0.0.1\n   role: [master\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/line \d/);
+  });
+
+  it('rejects unknown file types with a hint', () => {
+    const r = parseInventoryFile('hosts.txt', 'x');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.hint).toMatch(/\.csv or \.yaml/);
+  });
+});
+
+describe('parseCsv', () => {
+  it('handles quotes, embedded commas and newlines, CRLF, BOM and comments', () => {
+    const rows = parseCsv('\uFEFFa,b\r\n"x, ""y""","multi\nline"\r\n# comment\n\nlast,1');
+    expect(rows.map((r) => r.cells)).toEqual([['a', 'b'], ['x, "y"', 'multi\nline'], ['last', '1']]);
+    expect(rows.map((r) => r.line)).toEqual([1, 2, 6]);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Where passwords and key passphrases live. Never in the project folder: the Electron app backs
+ * this with safeStorage (electron/main), the browser host keeps it in memory only.
+ */
+export type SecretKind = 'password' | 'passphrase';
+
+export interface SecretStore {
+  get(hostId: string, kind: SecretKind): string | undefined;
+  set(hostId: string, kind: SecretKind, value: string): void;
+  delete(hostId: string, kind: SecretKind): void;
+  /** Every stored value, so logs and transcripts can be scrubbed of them. */
+  values(): string[];
+}
+
+export class MemorySecretStore implements SecretStore {
+  protected readonly map = new Map<string, string>();
+  private key = (hostId: string, kind: SecretKind) => `${kind}\u0000${hostId}`;
+  get(hostId: string, kind: SecretKind) {
+    return this.map.get(this.key(hostId, kind));
+  }
+  set(hostId: string, kind: SecretKind, value: string) {
+    if (value === '') this.map.delete(this.key(hostId, kind));
+    else this.map.set(this.key(hostId, kind), value);
+  }
+  delete(hostId: string, kind: SecretKind) {
+    this.map.delete(this.key(hostId, kind));
+  }
+  values() {
+    return [...this.map.values()];
+  }
+}
+
+/** Replace every known secret in `text` with a marker; longest first so overlaps cannot leak. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
+    out = out.split(s).join('[redacted]');
+  }
+  return out;
+}

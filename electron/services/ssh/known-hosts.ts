@@ -1,0 +1,130 @@
+import { createHash, createHmac } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+
+/** OpenSSH's "SHA256:<base64 without padding>" fingerprint of a raw public key blob. */
+export function fingerprintOf(key: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+}
+
+/** The key type is the first string of the SSH wire encoding of a public key. */
+export function keyTypeOf(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const len = key.readUInt32BE(0);
+  return key.subarray(4, 4 + len).toString('ascii');
+}
+
+/** known_hosts names a host as "addr" on port 22 and "[addr]:port" otherwise. */
+export function hostPattern(address: string, port: number): string {
+  const a = address.toLowerCase();
+  return port === 22 ? a : `[${a}]:${port}`;
+}
+
+interface Entry {
+  names: string[];
+  hashed?: { salt: Buffer; hash: Buffer };
+  keyType: string;
+  key: string;
+}
+
+export type Verdict =
+  | { kind: 'trusted'; fingerprint: string; keyType: string }
+  | { kind: 'unknown'; fingerprint: string; keyType: string }
+  | { kind: 'changed'; fingerprint: string; keyType: string; knownFingerprints: string[] };
+
+/**
+ * The app's known_hosts, in OpenSSH's format so `ssh -o UserKnownHostsFile=…` and ssh-keygen
+ * interoperate with it. Keys seen on first contact are held as "pending" until the technician
+ * confirms the fingerprint; only pending keys can be trusted, so a compromised renderer cannot
+ * inject a key of its own choosing.
+ */
+export class KnownHosts {
+  readonly path: string;
+  private readonly pending = new Map<string, { pattern: string; keyType: string; key: string }>();
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'known_hosts');
+  }
+
+  private async entries(): Promise<Entry[]> {
+    let text = '';
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const out: Entry[] = [];
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#') || line.startsWith('@')) continue;
+      const [names, keyType, key] = line.split(/\s+/);
+      if (!names || !keyType || !key) continue;
+      if (names.startsWith('|1|')) {
+        const [, , salt, hash] = names.split('|');
+        if (salt && hash) out.push({ names: [], hashed: { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') }, keyType, key });
+      } else {
+        out.push({ names: names.toLowerCase().split(','), keyType, key });
+      }
+    }
+    return out;
+  }
+
+  private static matches(e: Entry, pattern: string): boolean {
+    if (e.hashed) return createHmac('sha1', e.hashed.salt).update(pattern).digest().equals(e.hashed.hash);
+    return e.names.includes(pattern);
+  }
+
+  /** Key types already known for this host, so negotiation can prefer them (as OpenSSH does). */
+  async knownKeyTypes(address: string, port: number): Promise<string[]> {
+    const pattern = hostPattern(address, port);
+    return (await this.entries()).filter((e) => KnownHosts.matches(e, pattern)).map((e) => e.keyType);
+  }
+
+  async verify(address: string, port: number, key: Buffer): Promise<Verdict> {
+    const pattern = hostPattern(address, port);
+    const fingerprint = fingerprintOf(key);
+    const keyType = keyTypeOf(key);
+    const mine = (await this.entries()).filter((e) => KnownHosts.matches(e, pattern));
+    const b64 = key.toString('base64');
+    if (mine.some((e) => e.key === b64)) return { kind: 'trusted', fingerprint, keyType };
+    if (mine.length > 0) {
+      return {
+        kind: 'changed',
+        fingerprint,
+        keyType,
+        knownFingerprints: mine.map((e) => fingerprintOf(Buffer.from(e.key, 'base64'))),
+      };
+    }
+    this.pending.set(`${pattern} ${fingerprint}`, { pattern, keyType, key: b64 });
+    return { kind: 'unknown', fingerprint, keyType };
+  }
+
+  /** Trust a key this process was shown by that host. Returns false when no such key was seen. */
+  async trustPending(address: string, port: number, fingerprint: string): Promise<boolean> {
+    const pattern = hostPattern(address, port);
+    const p = this.pending.get(`${pattern} ${fingerprint}`);
+    if (!p) return false;
+    await this.add(pattern, p.keyType, p.key);
+    this.pending.delete(`${pattern} ${fingerprint}`);
+    return true;
+  }
+
+  private async add(pattern: string, keyType: string, key: string): Promise<void> {
+    // Serialise read-modify-write so parallel trusts cannot drop each other's lines.
+    const run = this.lock.then(async () => {
+      let text = '';
+      try {
+        text = await readFile(this.path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        await mkdir(join(this.path, '..'), { recursive: true });
+      }
+      if (text && !text.endsWith('\n')) text += '\n';
+      await writeFileAtomic(this.path, `${text}${pattern} ${keyType} ${key}\n`, 0o600);
+    });
+    this.lock = run.catch(() => {});
+    return run;
+  }
+}

@@ -1,0 +1,77 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/** Runtime boundaries (DESIGN.md section 8): each folder says where its code may run. */
+const noNode = {
+  paths: [...nodeBuiltins, 'electron', 'ssh2', 'ws', 'node-pty'].map((name) => ({
+    name,
+    message: 'This folder runs outside Node/Electron: talk to the backend through the contract instead.',
+  })),
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'e2e/artifacts/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noNode,
+          patterns: [
+            {
+              regex: '(^|/)electron/(?!contract(/|$))',
+              message: 'renderer/ may import only electron/contract from the backend.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noNode,
+          patterns: [
+            { regex: '^\\.\\./', message: 'electron/contract imports nothing outside itself.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Services are plain Node; Electron stays in electron/main.' }] },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.{ts,mjs,js}', 'e2e/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

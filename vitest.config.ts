@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['electron/**/*.test.ts', 'renderer/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.lab.test.ts', '**/node_modules/**'],
+          environment: 'node',
+        },
+      },
+      {
+        // Against the lab's real sshd (scripts/lab): needs root and `npm run lab -- up`.
+        test: {
+          name: 'integration',
+          include: ['electron/**/*.lab.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          globalSetup: ['scripts/lab/require-lab.ts'],
+        },
+      },
+      {
+        // Real Chromium (Debian's) against the browser host, driven through e2e/pages.
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          globalSetup: ['scripts/lab/require-lab.ts'],
+        },
+      },
+    ],
+  },
+});
