@@ -20,7 +20,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          globalSetup: ['scripts/lab/require-lab.ts'],
+          globalSetup: ['scripts/test-support/require-lab.ts'],
         },
       },
       {
@@ -32,7 +32,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          globalSetup: ['scripts/lab/require-lab.ts'],
+          globalSetup: ['scripts/test-support/require-lab.ts'],
         },
       },
     ],

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+
+export interface RunningHost {
+  url: string;
+  origin: string;
+  dataDir: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Start the built browser host (dist/, as `npm run serve` does) with a fresh data folder. */
+export async function startBrowserHost(): Promise<RunningHost> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rs-e2e-data-'));
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser host did not start:\n${out}`)), 15_000);
+    child.stdout!.on('data', () => {
+      const m = /Rackside browser host: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`browser host exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    dataDir,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

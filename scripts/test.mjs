@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, unit tests, build, then the lab (real sshd in network namespaces),
+// integration tests and e2e tests in Debian's Chromium. Stops at the first failing stage and ends
+// with one summary line "tests: N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const reports = join(root, 'test-results');
+mkdirSync(reports, { recursive: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let labStartedHere = false;
+
+function sh(title, cmd, args, env = {}) {
+  console.log(`\n▶ ${title}: ${cmd} ${args.join(' ')}`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  console.log(`◀ ${title}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return r.status === 0;
+}
+
+function vitest(project) {
+  const out = join(reports, `${project}.json`);
+  const ok = sh(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  if (existsSync(out)) {
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  }
+  return ok;
+}
+
+function finish(ok) {
+  if (labStartedHere && !process.env.RACKSIDE_KEEP_LAB) sh('lab down', 'bash', ['scripts/lab/lab', 'down']);
+  console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+  process.exit(ok ? 0 : 1);
+}
+
+const stages = [
+  () => sh('typecheck', 'npm', ['run', '--silent', 'typecheck']),
+  () => sh('lint', 'npm', ['run', '--silent', 'lint']),
+  () => vitest('unit'),
+  () => sh('build', 'npm', ['run', '--silent', 'build']),
+  () => {
+    if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+      console.error('Integration and e2e tests need the lab, which needs Linux and root: run `sudo npm test`.');
+      return false;
+    }
+    const status = spawnSync('bash', ['scripts/lab/lab', 'status', '--json'], { cwd: root, encoding: 'utf8' });
+    const up = status.status === 0 && JSON.parse(status.stdout || '{}').up === true;
+    if (up) return true;
+    labStartedHere = true;
+    return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', '4']);
+  },
+  () => vitest('integration'),
+  () => vitest('e2e'),
+];
+
+for (const stage of stages) {
+  if (!stage()) finish(false);
+}
+finish(true);
