@@ -30,11 +30,19 @@ export class MemorySecretStore implements SecretStore {
   }
 }
 
-/** Replace every known secret in `text` with a marker; longest first so overlaps cannot leak. */
+/**
+ * Replace every known secret in `text` with a marker, longest first so overlaps cannot leak. The
+ * JSON-escaped form is replaced too, since log lines are JSON and a secret with `"` or `\\` in it
+ * appears there escaped.
+ */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join('[redacted]');
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < 3) continue;
+    forms.add(s);
+    forms.add(JSON.stringify(s).slice(1, -1));
   }
+  let out = text;
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('[redacted]');
   return out;
 }
