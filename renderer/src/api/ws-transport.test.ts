@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LOST_CONNECTION, WsTransport, type SocketLike } from './ws-transport.js';
+
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: unknown[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  constructor(readonly url: string) {}
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  drop() {
+    this.readyState = 3;
+    this.onclose?.({});
+  }
+  receive(msg: unknown) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+}
+
+/** Manual clock: timers run only when the test says so. */
+function fakeTimers() {
+  let next = 1;
+  const timers = new Map<number, { fn: () => void; ms: number }>();
+  return {
+    timers,
+    setTimer: (fn: () => void, ms: number) => {
+      const id = next++;
+      timers.set(id, { fn, ms });
+      return id;
+    },
+    clearTimer: (h: unknown) => void timers.delete(h as number),
+    /** Runs (and removes) every pending timer whose delay is ≤ ms; returns the delays run. */
+    run(ms = Infinity) {
+      const ran: number[] = [];
+      for (const [id, t] of [...timers]) {
+        if (t.ms <= ms) {
+          timers.delete(id);
+          ran.push(t.ms);
+          t.fn();
+        }
+      }
+      return ran;
+    },
+  };
+}
+
+function setup(queueTimeoutMs = 15_000) {
+  const sockets: FakeSocket[] = [];
+  const clock = fakeTimers();
+  const transport = new WsTransport({
+    url: 'ws://127.0.0.1:1234/api?token=abc',
+    createSocket: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    initialBackoffMs: 100,
+    maxBackoffMs: 1000,
+    queueTimeoutMs,
+    setTimer: clock.setTimer,
+    clearTimer: clock.clearTimer,
+  });
+  const states: string[] = [];
+  transport.onStateChange((s) => states.push(s));
+  const last = () => sockets[sockets.length - 1]!;
+  return { transport, sockets, clock, states, last };
+}
+
+describe('WsTransport', () => {
+  // These tests feed bad frames on purpose; the client logs them with console.error.
+  beforeEach(() => void vi.spyOn(console, 'error').mockImplementation(() => {}));
+  afterEach(() => vi.restoreAllMocks());
+
+  it('queues requests until the socket opens, then matches replies by id', async () => {
+    const { transport, last } = setup();
+    expect(transport.state).toBe('connecting');
+    const p1 = transport.invoke('app.info', {});
+    const p2 = transport.invoke('secrets.status', { hostIds: ['a'] });
+    expect(last().sent).toEqual([]);
+    last().open();
+    expect(transport.state).toBe('open');
+    expect(last().sent).toEqual([
+      { kind: 'req', id: 1, channel: 'app.info', payload: {} },
+      { kind: 'req', id: 2, channel: 'secrets.status', payload: { hostIds: ['a'] } },
+    ]);
+    last().receive({ kind: 'res', id: 2, result: { ok: true, value: { password: ['a'], passphrase: [] } } });
+    last().receive({ kind: 'res', id: 1, result: { ok: false, error: { code: 'internal', message: 'x' } } });
+    await expect(p2).resolves.toEqual({ ok: true, value: { password: ['a'], passphrase: [] } });
+    await expect(p1).resolves.toEqual({ ok: false, error: { code: 'internal', message: 'x' } });
+  });
+
+  it('sends immediately while open', () => {
+    const { transport, last } = setup();
+    last().open();
+    void transport.invoke('app.info', {});
+    expect(last().sent).toHaveLength(1);
+  });
+
+  it('fails in-flight requests with io-failed when the socket drops, and reconnects with backoff', async () => {
+    const { transport, sockets, clock, states, last } = setup();
+    last().open();
+    const pending = transport.invoke('ssh.testConnections', { hosts: [] });
+    last().drop();
+    await expect(pending).resolves.toEqual({ ok: false, error: LOST_CONNECTION });
+    expect(transport.state).toBe('closed');
+
+    // Backoff doubles per failed attempt and is capped.
+    expect(clock.run()).toEqual([100]);
+    expect(sockets).toHaveLength(2);
+    expect(transport.state).toBe('connecting');
+    last().drop();
+    expect(clock.run()).toEqual([200]);
+    last().drop();
+    expect(clock.run()).toEqual([400]);
+    last().drop();
+    expect(clock.run()).toEqual([800]);
+    last().drop();
+    expect(clock.run()).toEqual([1000]);
+    last().open();
+    expect(transport.state).toBe('open');
+    // A successful open resets the backoff.
+    last().drop();
+    expect(clock.run()).toEqual([100]);
+    expect(states.slice(0, 3)).toEqual(['open', 'closed', 'connecting']);
+  });
+
+  it('requests made while disconnected wait for the reconnect', async () => {
+    const { transport, clock, last } = setup();
+    last().open();
+    last().drop();
+    const p = transport.invoke('app.info', {});
+    clock.run(100);
+    last().open();
+    expect(last().sent).toEqual([{ kind: 'req', id: 1, channel: 'app.info', payload: {} }]);
+    last().receive({ kind: 'res', id: 1, result: { ok: true, value: 42 } });
+    await expect(p).resolves.toEqual({ ok: true, value: 42 });
+  });
+
+  it('a queued request gives up after the queue timeout instead of hanging', async () => {
+    const { transport, clock } = setup(5000);
+    const p = transport.invoke('app.info', {});
+    clock.run(5000);
+    const r = await p;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('io-failed');
+  });
+
+  it('delivers events to subscribers of that channel only, until unsubscribed', () => {
+    const { transport, last } = setup();
+    last().open();
+    const got: unknown[] = [];
+    const off = transport.subscribe('ssh.connectionResult', (p) => got.push(p));
+    last().receive({ kind: 'event', channel: 'ssh.connectionResult', payload: { hostId: 'a' } });
+    last().receive({ kind: 'event', channel: 'something.else', payload: 1 });
+    off();
+    last().receive({ kind: 'event', channel: 'ssh.connectionResult', payload: { hostId: 'b' } });
+    expect(got).toEqual([{ hostId: 'a' }]);
+  });
+
+  it('turns a malformed reply into an internal error rather than passing it on', async () => {
+    const { transport, last } = setup();
+    last().open();
+    const p = transport.invoke('app.info', {});
+    last().receive({ kind: 'res', id: 1, result: 'nope' });
+    const r = await p;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('internal');
+  });
+
+  it('dispose fails everything outstanding and stops reconnecting', async () => {
+    const { transport, clock, sockets, last } = setup();
+    const queued = transport.invoke('app.info', {});
+    transport.dispose();
+    expect((await queued).ok).toBe(false);
+    clock.run();
+    expect(sockets).toHaveLength(1);
+    expect(last().readyState).toBe(3);
+  });
+});

@@ -1,0 +1,263 @@
+import type {
+  AppError,
+  EventChannel,
+  RequestChannel,
+  Result,
+  Transport,
+  WireMessage,
+  WireRequest,
+} from '../../../electron/contract/index.js';
+import type { ConnectionState } from './connection-state.js';
+
+/** The subset of the DOM WebSocket this transport uses, so tests can hand in a fake. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+export interface WsTransportOptions {
+  url: string;
+  createSocket?: (url: string) => SocketLike;
+  /** First reconnect delay; doubles per failed attempt up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  /** A technician may restart `npm start`; 10 s keeps the UI responsive without hammering. */
+  maxBackoffMs?: number;
+  /**
+   * How long a request may wait for the socket to open before it fails. Requests are queued while
+   * the link is down, but a click must not hang forever when the backend is gone.
+   */
+  queueTimeoutMs?: number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+const OPEN = 1;
+
+export const LOST_CONNECTION: AppError = {
+  code: 'io-failed',
+  message: 'Lost connection to the Rackside backend',
+  hint: 'Check that "npm start" is still running; Rackside reconnects by itself. Then try again.',
+};
+
+const NOT_CONNECTED: AppError = {
+  code: 'io-failed',
+  message: 'The Rackside backend is not reachable',
+  hint: 'Check that "npm start" is still running and that this page was opened with the address it printed.',
+};
+
+interface Queued {
+  frame: WireRequest;
+  resolve: (r: Result<unknown>) => void;
+  timer: unknown;
+}
+
+/**
+ * Browser-host transport: request/response and events multiplexed over one WebSocket. Requests
+ * made while the socket is down are queued until it opens; requests already sent when it drops
+ * resolve to an `io-failed` Result (the backend may or may not have run them, so they are not
+ * replayed). The socket reconnects with exponential backoff.
+ */
+export class WsTransport implements Transport {
+  private socket: SocketLike | null = null;
+  private nextId = 1;
+  private readonly inFlight = new Map<number, (r: Result<unknown>) => void>();
+  private queue: Queued[] = [];
+  private readonly listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  private readonly stateListeners = new Set<(s: ConnectionState) => void>();
+  private attempt = 0;
+  private reconnectTimer: unknown = null;
+  private disposed = false;
+  private currentState: ConnectionState = 'connecting';
+
+  private readonly createSocket: (url: string) => SocketLike;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly queueTimeoutMs: number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+
+  constructor(private readonly options: WsTransportOptions) {
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.queueTimeoutMs = options.queueTimeoutMs ?? 15_000;
+    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.connect();
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  onStateChange(listener: (s: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  invoke(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    if (this.disposed) return Promise.resolve({ ok: false, error: NOT_CONNECTED });
+    const frame: WireRequest = { kind: 'req', id: this.nextId++, channel, payload };
+    return new Promise((resolve) => {
+      if (this.socket && this.socket.readyState === OPEN && this.currentState === 'open') {
+        this.send(frame, resolve);
+        return;
+      }
+      const entry: Queued = { frame, resolve, timer: null };
+      entry.timer = this.setTimer(() => {
+        this.queue = this.queue.filter((q) => q !== entry);
+        resolve({ ok: false, error: NOT_CONNECTED });
+      }, this.queueTimeoutMs);
+      this.queue.push(entry);
+    });
+  }
+
+  subscribe(channel: EventChannel, listener: (payload: unknown) => void): () => void {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /** Stops reconnecting and fails everything outstanding. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.reconnectTimer !== null) this.clearTimer(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) {
+      s.onopen = s.onclose = s.onerror = null;
+      s.onmessage = null;
+      s.close();
+    }
+    this.failInFlight(NOT_CONNECTED);
+    for (const q of this.queue) {
+      this.clearTimer(q.timer);
+      q.resolve({ ok: false, error: NOT_CONNECTED });
+    }
+    this.queue = [];
+    this.setState('closed');
+  }
+
+  private connect(): void {
+    if (this.disposed) return;
+    this.reconnectTimer = null;
+    this.setState('connecting');
+    let socket: SocketLike;
+    try {
+      socket = this.createSocket(this.options.url);
+    } catch (e) {
+      console.error('rackside: cannot create WebSocket', e);
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.attempt = 0;
+      this.setState('open');
+      const queued = this.queue;
+      this.queue = [];
+      for (const q of queued) {
+        this.clearTimer(q.timer);
+        this.send(q.frame, q.resolve);
+      }
+    };
+    socket.onmessage = (ev) => {
+      if (this.socket !== socket) return;
+      this.handleMessage(ev.data);
+    };
+    // The browser reports the reason only on close; onerror is always followed by onclose.
+    socket.onerror = () => {};
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.failInFlight(LOST_CONNECTION);
+      this.setState('closed');
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.disposed || this.reconnectTimer !== null) return;
+    const delay = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** this.attempt);
+    this.attempt++;
+    this.reconnectTimer = this.setTimer(() => this.connect(), delay);
+  }
+
+  private send(frame: WireRequest, resolve: (r: Result<unknown>) => void): void {
+    const socket = this.socket;
+    if (!socket) {
+      resolve({ ok: false, error: LOST_CONNECTION });
+      return;
+    }
+    this.inFlight.set(frame.id, resolve);
+    try {
+      socket.send(JSON.stringify(frame));
+    } catch (e) {
+      this.inFlight.delete(frame.id);
+      console.error('rackside: WebSocket send failed', e);
+      resolve({ ok: false, error: LOST_CONNECTION });
+    }
+  }
+
+  private handleMessage(data: unknown): void {
+    let msg: WireMessage;
+    try {
+      if (typeof data !== 'string') throw new Error('binary frame');
+      msg = JSON.parse(data) as WireMessage;
+    } catch (e) {
+      console.error('rackside: unreadable frame from backend', e);
+      return;
+    }
+    if (msg && msg.kind === 'res' && typeof msg.id === 'number') {
+      const resolve = this.inFlight.get(msg.id);
+      if (!resolve) return;
+      this.inFlight.delete(msg.id);
+      resolve(isResult(msg.result) ? msg.result : {
+        ok: false,
+        error: { code: 'internal', message: 'The backend sent a malformed reply', hint: 'This is a bug; please report it.' },
+      });
+    } else if (msg && msg.kind === 'event' && typeof msg.channel === 'string') {
+      for (const l of this.listeners.get(msg.channel) ?? []) {
+        try {
+          l(msg.payload);
+        } catch (e) {
+          console.error(`rackside: listener for ${msg.channel} failed`, e);
+        }
+      }
+    } else {
+      console.error('rackside: unexpected frame from backend', msg);
+    }
+  }
+
+  private failInFlight(error: AppError): void {
+    const pending = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const resolve of pending) resolve({ ok: false, error });
+  }
+
+  private setState(s: ConnectionState): void {
+    if (s === this.currentState) return;
+    this.currentState = s;
+    for (const l of this.stateListeners) l(s);
+  }
+}
+
+function isResult(r: unknown): r is Result<unknown> {
+  if (!r || typeof r !== 'object') return false;
+  const o = r as { ok?: unknown; error?: unknown };
+  if (o.ok === true) return true;
+  return o.ok === false && !!o.error && typeof (o.error as { message?: unknown }).message === 'string';
+}

@@ -1,0 +1,58 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useBackend } from '../api/backend-context.js';
+import { applyLanguage } from '../i18n/index.js';
+import { InventoryStep } from '../steps/inventory/inventory-step.js';
+import { useAppStore } from '../store/index.js';
+import { StatusBar } from './status-bar.js';
+import { StepPlaceholder } from './step-placeholder.js';
+import { Stepper } from './stepper.js';
+import { TerminalDock } from './terminal-dock.js';
+
+export function App() {
+  const { t } = useTranslation();
+  const backend = useBackend();
+  const step = useAppStore((s) => s.step);
+  const language = useAppStore((s) => s.language);
+  const backendState = useAppStore((s) => s.backendState);
+  const transport = useAppStore((s) => s.transport);
+
+  useEffect(() => applyLanguage(language), [language]);
+
+  useEffect(() => {
+    const { setBackendState } = useAppStore.getState();
+    setBackendState(backend.getState());
+    return backend.onStateChange(setBackendState);
+  }, [backend]);
+
+  useEffect(() => {
+    if (backendState !== 'open' || transport !== null) return;
+    let cancelled = false;
+    void backend.api['app.info']({}).then((r) => {
+      if (cancelled) return;
+      if (r.ok) useAppStore.getState().setTransport(r.value.transport);
+      else console.error('rackside: app.info failed', r.error);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [backend, backendState, transport]);
+
+  // Live per-host results while a connection test runs; the request's reply repeats them all.
+  useEffect(() => backend.api.on('ssh.connectionResult', (r) => useAppStore.getState().setResult(r)), [backend]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-name">{t('app.title')}</span>
+          <span className="brand-tagline">{t('app.tagline')}</span>
+        </div>
+        <Stepper />
+      </header>
+      <main className="app-main">{step === 'inventory' ? <InventoryStep /> : <StepPlaceholder step={step} />}</main>
+      <TerminalDock />
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import {
+  validateHosts,
+  type ConnectionResult,
+  type Host,
+  type RacksideApi,
+} from '../../../../electron/contract/index.js';
+import { draftToHostInput } from '../../lib/host-draft.js';
+import { useAppStore } from '../../store/index.js';
+import type { InventoryError } from '../../store/inventory-slice.js';
+
+/**
+ * Inventory actions that span several store updates and backend calls. They read the store at the
+ * time they run (not a render's snapshot), so a slow reply cannot write stale rows back.
+ */
+
+export function validInventory(): { hosts: Host[]; issueCount: number } {
+  const { hosts, issues } = validateHosts(useAppStore.getState().hosts.map(draftToHostInput));
+  return { hosts, issueCount: issues.length };
+}
+
+export async function testConnections(api: RacksideApi, hosts: Host[]): Promise<void> {
+  if (hosts.length === 0) return;
+  const ids = hosts.map((h) => h.id);
+  const store = useAppStore.getState();
+  store.setInventoryError(null);
+  store.setTesting(ids, true);
+  const r = await api['ssh.testConnections']({ hosts });
+  const after = useAppStore.getState();
+  if (r.ok) {
+    for (const result of r.value.results) after.setResult(result);
+  } else {
+    after.setInventoryError({ action: 'test', error: r.error });
+  }
+  after.setTesting(ids, false);
+}
+
+/**
+ * Trusts the fingerprints the backend showed for these rows (only `hostkey-unknown` ones; a
+ * changed key is never trusted from here), then re-tests the rows that were trusted.
+ */
+export async function trustAndRetest(api: RacksideApi, hostIds: string[]): Promise<void> {
+  const { results, setTesting, setInventoryError } = useAppStore.getState();
+  const targets = hostIds
+    .map((id) => results[id])
+    .filter((r): r is ConnectionResult & { fingerprint: string } =>
+      r !== undefined && r.status === 'hostkey-unknown' && !!r.fingerprint,
+    );
+  if (targets.length === 0) return;
+  setInventoryError(null);
+  setTesting(
+    targets.map((r) => r.hostId),
+    true,
+  );
+  const trusted = new Set<string>();
+  let trustError: InventoryError | null = null;
+  for (const r of targets) {
+    const res = await api['hostkeys.trust']({ address: r.address, port: r.port, fingerprint: r.fingerprint });
+    if (res.ok) trusted.add(r.hostId);
+    else trustError ??= { action: 'trust', address: r.address, error: res.error };
+  }
+  const retest = validInventory().hosts.filter((h) => trusted.has(h.id));
+  const retestIds = new Set(retest.map((h) => h.id));
+  useAppStore.getState().setTesting(
+    targets.map((r) => r.hostId).filter((id) => !retestIds.has(id)),
+    false,
+  );
+  await testConnections(api, retest);
+  if (trustError && !useAppStore.getState().inventoryError) useAppStore.getState().setInventoryError(trustError);
+}

@@ -1,0 +1,174 @@
+import { useId, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FieldIssue } from '../../../../electron/contract/index.js';
+import { formatIssue } from '../../lib/format-issue.js';
+import type { HostDraft } from '../../lib/host-draft.js';
+import type { IssueColumn } from '../../lib/issues.js';
+import { useAppStore } from '../../store/index.js';
+import { FingerprintCell, HostnameCell, OsCell, StatusCell } from './connection-cells.js';
+import { SecretInput } from './secret-input.js';
+
+interface Props {
+  host: HostDraft;
+  row: number;
+  issues: Map<IssueColumn, FieldIssue[]> | undefined;
+}
+
+export function HostRow({ host, row, issues }: Props) {
+  const { t } = useTranslation();
+  const updateHost = useAppStore((s) => s.updateHost);
+  const removeHost = useAppStore((s) => s.removeHost);
+  const testing = useAppStore((s) => s.testing[host.id] === true);
+  const idBase = useId();
+
+  const label = (field: string) => t('inventory.cellLabel', { row, field: t(`inventory.col.${field}`) });
+  const errorsOf = (col: IssueColumn) => issues?.get(col) ?? [];
+  const errorId = (col: IssueColumn) => `${idBase}-${col}-err`;
+  const invalid = (col: IssueColumn) =>
+    errorsOf(col).length > 0 ? { 'aria-invalid': true as const, 'aria-describedby': errorId(col) } : {};
+
+  return (
+    <tr
+      data-testid="host-row"
+      data-address={host.address}
+      data-host-id={host.id}
+      aria-busy={testing}
+      className={issues && issues.size > 0 ? 'host-row has-issues' : 'host-row'}
+    >
+      <td className="row-number">
+        {row}
+        <FieldErrors id={errorId('row')} issues={errorsOf('row')} />
+      </td>
+      <td>
+        <input
+          className="w-name"
+          data-testid="host-name"
+          aria-label={label('name')}
+          value={host.name}
+          onChange={(e) => updateHost(host.id, { name: e.target.value })}
+          {...invalid('name')}
+        />
+        <FieldErrors id={errorId('name')} issues={errorsOf('name')} />
+      </td>
+      <td>
+        <input
+          className="w-address mono"
+          data-testid="host-address"
+          aria-label={label('address')}
+          value={host.address}
+          spellCheck={false}
+          onChange={(e) => updateHost(host.id, { address: e.target.value })}
+          {...invalid('address')}
+        />
+        <FieldErrors id={errorId('address')} issues={errorsOf('address')} />
+      </td>
+      <td>
+        <input
+          className="w-port mono"
+          data-testid="host-port"
+          aria-label={label('port')}
+          inputMode="numeric"
+          value={host.port}
+          onChange={(e) => updateHost(host.id, { port: e.target.value })}
+          {...invalid('port')}
+        />
+        <FieldErrors id={errorId('port')} issues={errorsOf('port')} />
+      </td>
+      <td>
+        <input
+          className="w-user mono"
+          data-testid="host-user"
+          aria-label={label('user')}
+          value={host.user}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(e) => updateHost(host.id, { user: e.target.value })}
+          {...invalid('user')}
+        />
+        <FieldErrors id={errorId('user')} issues={errorsOf('user')} />
+      </td>
+      <td>
+        <div className="auth-cell">
+          <select
+            data-testid="host-auth"
+            aria-label={label('auth')}
+            value={host.authMethod}
+            onChange={(e) => updateHost(host.id, { authMethod: e.target.value === 'key' ? 'key' : 'password' })}
+          >
+            <option value="password">{t('inventory.authMethod.password')}</option>
+            <option value="key">{t('inventory.authMethod.key')}</option>
+          </select>
+          {host.authMethod === 'key' ? (
+            <>
+              <input
+                className="w-keypath mono"
+                data-testid="host-keypath"
+                aria-label={t('inventory.cellLabel', { row, field: t('inventory.keyPath') })}
+                placeholder={t('inventory.keyPathPlaceholder')}
+                value={host.keyPath}
+                spellCheck={false}
+                onChange={(e) => updateHost(host.id, { keyPath: e.target.value })}
+                {...invalid('auth')}
+              />
+              <SecretInput hostId={host.id} kind="passphrase" row={row} />
+            </>
+          ) : (
+            <SecretInput hostId={host.id} kind="password" row={row} />
+          )}
+          <FieldErrors id={errorId('auth')} issues={errorsOf('auth')} />
+        </div>
+      </td>
+      <td>
+        <select
+          data-testid="host-role"
+          aria-label={label('role')}
+          value={host.role}
+          onChange={(e) => updateHost(host.id, { role: e.target.value === 'master' ? 'master' : 'worker' })}
+          {...invalid('role')}
+        >
+          <option value="master">{t('inventory.role.master')}</option>
+          <option value="worker">{t('inventory.role.worker')}</option>
+        </select>
+        <FieldErrors id={errorId('role')} issues={errorsOf('role')} />
+      </td>
+      <td className="status-cell">
+        <StatusCell hostId={host.id} />
+      </td>
+      <td>
+        <HostnameCell hostId={host.id} />
+      </td>
+      <td>
+        <OsCell hostId={host.id} />
+      </td>
+      <td>
+        <FingerprintCell hostId={host.id} />
+      </td>
+      <td>
+        <button
+          type="button"
+          className="danger-outline"
+          data-testid="remove-host"
+          aria-label={t('inventory.removeLabel', { row })}
+          disabled={testing}
+          onClick={() => removeHost(host.id)}
+        >
+          {t('inventory.remove')}
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function FieldErrors({ id, issues }: { id: string; issues: FieldIssue[] }): ReactNode {
+  const { t } = useTranslation();
+  if (issues.length === 0) return null;
+  return (
+    <div id={id} className="field-errors">
+      {issues.map((issue, i) => (
+        <p key={i} className="field-error" data-testid="field-error" data-row={issue.row} data-field={issue.field}>
+          {formatIssue(t, issue)}
+        </p>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+import { useEffect, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { validateHosts } from '../../../../electron/contract/index.js';
+import { useApi } from '../../api/backend-context.js';
+import { ErrorDetails } from '../../components/error-details.js';
+import { draftToHostInput, newHostDraft, newHostId } from '../../lib/host-draft.js';
+import { useAppStore } from '../../store/index.js';
+import { testConnections, trustAndRetest } from './actions.js';
+import { HostTable } from './host-table.js';
+import { ImportPanel } from './import-panel.js';
+import { ProjectPanel } from './project-panel.js';
+
+export function InventoryStep() {
+  const { t } = useTranslation();
+  const api = useApi();
+  const hosts = useAppStore((s) => s.hosts);
+  const backendState = useAppStore((s) => s.backendState);
+  const { hosts: validHosts, issues } = useMemo(() => validateHosts(hosts.map(draftToHostInput)), [hosts]);
+  const globalIssues = issues.filter((i) => i.row <= 0);
+
+  // Which hosts have a password/passphrase stored: refreshed when rows come and go or the link returns.
+  const idKey = hosts.map((h) => h.id).join('\n');
+  useEffect(() => {
+    if (backendState !== 'open' || idKey === '') return;
+    const hostIds = idKey.split('\n');
+    let cancelled = false;
+    void api['secrets.status']({ hostIds }).then((r) => {
+      if (!cancelled && r.ok) useAppStore.getState().setSecretFlags(hostIds, r.value);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, idKey, backendState]);
+
+  const addHost = () => {
+    const s = useAppStore.getState();
+    s.addHost(newHostDraft(newHostId(), s.hosts.some((h) => h.role === 'master') ? 'worker' : 'master'));
+  };
+
+  return (
+    <div className="inventory-step">
+      <h1 className="step-title">1. {t('steps.inventory.name')}</h1>
+      <ProjectPanel issueCount={issues.length} />
+      <section className="panel" aria-labelledby="hosts-title">
+        <div className="panel-header">
+          <h2 id="hosts-title">{t('inventory.title')}</h2>
+          {issues.length > 0 ? (
+            <span className="badge badge-danger" data-testid="issue-count">
+              {t('inventory.issueCount', { count: issues.length })}
+            </span>
+          ) : null}
+        </div>
+        <ImportPanel />
+        {globalIssues.some((i) => i.field === 'role') ? (
+          <div className="banner banner-warn" role="alert" data-testid="no-master-banner">
+            {t('inventory.noMaster')}
+          </div>
+        ) : null}
+        <HostTable issues={issues} />
+        <div className="toolbar">
+          <button type="button" data-testid="add-host" onClick={addHost}>
+            + {t('inventory.add')}
+          </button>
+          <TestControls validHostCount={validHosts.length} issueCount={issues.length} />
+        </div>
+        <InventoryErrorBox />
+      </section>
+    </div>
+  );
+}
+
+function TestControls({ validHostCount, issueCount }: { validHostCount: number; issueCount: number }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const hostCount = useAppStore((s) => s.hosts.length);
+  const anyTesting = useAppStore((s) => Object.keys(s.testing).length > 0);
+  const unknownKeyIds = useAppStore((s) =>
+    s.hosts
+      .filter((h) => s.results[h.id]?.status === 'hostkey-unknown' && s.results[h.id]?.fingerprint)
+      .map((h) => h.id)
+      .join('\n'),
+  );
+  const blocked = hostCount === 0 ? t('test.needsHosts') : issueCount > 0 ? t('test.blocked') : null;
+
+  return (
+    <>
+      <button
+        type="button"
+        className="primary"
+        data-testid="test-connections"
+        disabled={blocked !== null || anyTesting || validHostCount === 0}
+        onClick={() => {
+          const { hosts } = validateHosts(useAppStore.getState().hosts.map(draftToHostInput));
+          void testConnections(api, hosts);
+        }}
+      >
+        {anyTesting ? t('test.running') : t('test.button')}
+      </button>
+      {unknownKeyIds ? (
+        <button
+          type="button"
+          data-testid="trust-all"
+          disabled={anyTesting}
+          onClick={() => void trustAndRetest(api, unknownKeyIds.split('\n'))}
+        >
+          {t('conn.trustAll')}
+        </button>
+      ) : null}
+      {blocked ? (
+        <span className="muted small" data-testid="test-blocked">
+          {blocked}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+function InventoryErrorBox() {
+  const { t } = useTranslation();
+  const failure = useAppStore((s) => s.inventoryError);
+  if (!failure) return null;
+  const title =
+    failure.action === 'trust' ? t('conn.trustFailed', { address: failure.address ?? '' }) : t('test.failed');
+  return (
+    <div className="message message-error" role="alert" data-testid="inventory-error">
+      <ErrorDetails title={title} error={failure.error} />
+    </div>
+  );
+}

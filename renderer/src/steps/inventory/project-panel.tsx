@@ -1,0 +1,154 @@
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { PROJECT_VERSION } from '../../../../electron/contract/index.js';
+import { useApi } from '../../api/backend-context.js';
+import { ErrorDetails } from '../../components/error-details.js';
+import { useAppStore } from '../../store/index.js';
+import type { ProjectField } from '../../store/project-slice.js';
+import { validInventory } from './actions.js';
+
+export function ProjectPanel({ issueCount }: { issueCount: number }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const dir = useAppStore((s) => s.projectDir);
+  const dirty = useAppStore((s) => s.dirty);
+  const transport = useAppStore((s) => s.transport);
+  const message = useAppStore((s) => s.projectMessage);
+  const setProjectDir = useAppStore((s) => s.setProjectDir);
+  const [busy, setBusy] = useState(false);
+  const dirId = useId();
+  const blockedId = useId();
+
+  const hasDir = dir.trim() !== '';
+  const saveBlockedReason = issueCount > 0 ? t('project.saveBlocked') : !hasDir ? t('project.needsDir') : null;
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await work();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = () =>
+    run(async () => {
+      const { hosts, issueCount: n } = validInventory();
+      if (n > 0) return;
+      const s = useAppStore.getState();
+      const r = await api['project.save']({
+        dir: s.projectDir.trim(),
+        project: { version: PROJECT_VERSION, site: s.site, customer: s.customer, technician: s.technician, hosts },
+      });
+      if (r.ok) useAppStore.getState().markSaved(r.value.path);
+      else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'save', error: r.error });
+    });
+
+  const open = () =>
+    run(async () => {
+      const target = useAppStore.getState().projectDir.trim();
+      const r = await api['project.open']({ dir: target });
+      if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, target);
+      else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'open', error: r.error });
+    });
+
+  const browse = () =>
+    run(async () => {
+      const r = await api['project.pickFolder']({ purpose: 'open' });
+      if (!r.ok) useAppStore.getState().setProjectMessage({ kind: 'error', action: 'pick', error: r.error });
+      else if (r.value.dir) setProjectDir(r.value.dir);
+    });
+
+  return (
+    <section className="panel project-panel" aria-labelledby="project-title">
+      <div className="panel-header">
+        <h2 id="project-title">{t('project.title')}</h2>
+        {dirty ? (
+          <span className="badge badge-warn" data-testid="project-dirty">
+            {t('project.dirty')}
+          </span>
+        ) : null}
+      </div>
+      <div className="form-grid">
+        <TextField field="site" />
+        <TextField field="customer" />
+        <TextField field="technician" />
+      </div>
+      <div className="dir-row">
+        <label htmlFor={dirId}>{t('project.dir')}</label>
+        <div className="dir-controls">
+          <input
+            id={dirId}
+            className="mono"
+            data-testid="project-dir"
+            value={dir}
+            spellCheck={false}
+            placeholder={t('project.dirPlaceholder')}
+            onChange={(e) => setProjectDir(e.target.value)}
+          />
+          {transport === 'electron' ? (
+            <button type="button" data-testid="project-browse" disabled={busy} onClick={() => void browse()}>
+              {t('project.browse')}
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="primary"
+            data-testid="project-save"
+            disabled={busy || saveBlockedReason !== null}
+            aria-describedby={saveBlockedReason ? blockedId : undefined}
+            onClick={() => void save()}
+          >
+            {t('project.save')}
+          </button>
+          <button type="button" data-testid="project-open" disabled={busy || !hasDir} onClick={() => void open()}>
+            {t('project.open')}
+          </button>
+        </div>
+        {saveBlockedReason ? (
+          <p id={blockedId} className="muted small" data-testid="save-blocked">
+            {saveBlockedReason}
+          </p>
+        ) : null}
+        {busy ? (
+          <p className="muted small" role="status">
+            {t('project.working')}
+          </p>
+        ) : null}
+      </div>
+      {message ? (
+        <div
+          className={message.kind === 'ok' ? 'message message-ok' : 'message message-error'}
+          data-testid="project-message"
+          data-kind={message.kind}
+          role={message.kind === 'ok' ? 'status' : 'alert'}
+        >
+          {message.kind === 'ok' ? (
+            <p>{t(`project.${message.action}`, { path: message.path })}</p>
+          ) : (
+            <ErrorDetails title={t(`project.${message.action}Failed`)} error={message.error} />
+          )}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function TextField({ field }: { field: ProjectField }) {
+  const { t } = useTranslation();
+  const value = useAppStore((s) => s[field]);
+  const setField = useAppStore((s) => s.setProjectField);
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{t(`project.${field}`)}</label>
+      <input
+        id={id}
+        data-testid={`project-${field}`}
+        value={value}
+        maxLength={200}
+        onChange={(e) => setField(field, e.target.value)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import { create } from 'zustand';
+import { createInventorySlice, type InventorySlice } from './inventory-slice.js';
+import { createProjectSlice, type ProjectSlice } from './project-slice.js';
+import { createUiSlice, type UiSlice } from './ui-slice.js';
+
+/**
+ * The renderer's one store, made of typed slices. Components select single values. No secrets
+ * (passwords are sent to the backend as typed) and no terminal bytes (they go straight to xterm)
+ * ever live here.
+ */
+export type AppStore = UiSlice & InventorySlice & ProjectSlice;
+
+export const createAppStore = () =>
+  create<AppStore>()((...a) => ({
+    ...createUiSlice(...a),
+    ...createInventorySlice(...a),
+    ...createProjectSlice(...a),
+  }));
+
+export const useAppStore = createAppStore();
+
+export { STEP_IDS, LANGUAGES, isLanguage, type StepId, type Language } from './ui-slice.js';
