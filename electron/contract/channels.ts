@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Result } from './result.js';
 import { connectionResultSchema, hostSchema, projectSchema } from './schemas.js';
 
 /**
@@ -30,7 +31,7 @@ export const requests = {
   'secrets.set': {
     request: z.object({
       hostId: z.string().min(1),
-      kind: z.enum(['password', 'passphrase']),
+      kind: z.enum(['password', 'passphrase', 'sudo']),
       value: z.string().max(4096),
     }),
     response: z.object({}),
@@ -95,5 +96,5 @@ export const wireRequestSchema = z.object({
 });
 export type WireRequest = z.infer<typeof wireRequestSchema>;
 export type WireMessage =
-  | { kind: 'res'; id: number; result: import('./result.js').Result<unknown> }
+  | { kind: 'res'; id: number; result: Result<unknown> }
   | { kind: 'event'; channel: EventChannel; payload: unknown };

@@ -34,3 +34,19 @@ export const lab = {
     return { path: s.inventory, text: await readFile(s.inventory, 'utf8') };
   },
 };
+
+/**
+ * A known_hosts file in `dataDir` holding the lab nodes' real ed25519 host keys, read from the
+ * nodes themselves (the out-of-band check a technician does at the console).
+ */
+export async function trustLabHostKeys(dataDir: string, nodes: number[]): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const s = await lab.status();
+  const lines: string[] = [];
+  for (const i of nodes) {
+    const pub = (await lab.exec(i, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub')).trim().split(/\s+/);
+    lines.push(`${s.nodes[i - 1]!.address} ${pub[0]} ${pub[1]}`);
+  }
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, 'known_hosts'), lines.join('\n') + '\n', { mode: 0o600 });
+}

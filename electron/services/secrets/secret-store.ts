@@ -2,7 +2,7 @@
  * Where passwords and key passphrases live. Never in the project folder: the Electron app backs
  * this with safeStorage (electron/main), the browser host keeps it in memory only.
  */
-export type SecretKind = 'password' | 'passphrase';
+export type SecretKind = 'password' | 'passphrase' | 'sudo';
 
 export interface SecretStore {
   get(hostId: string, kind: SecretKind): string | undefined;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import type { ConnectionStatus, Host } from '../../contract/index.js';
+import type { ConnectionStatus } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { KnownHosts, Verdict } from './known-hosts.js';
 
@@ -19,12 +20,32 @@ const ALGORITHMS_FOR_KEY_TYPE: Record<string, string[]> = { 'ssh-rsa': ['rsa-sha
 
 /** How long a TCP connect + handshake + auth may take before the host is reported as timing out. */
 export const READY_TIMEOUT_MS = 10_000;
+/**
+ * Keepalive: a probe every 5 s, the link declared dead after 4 unanswered ones. A dropped link is
+ * thus noticed within ~20-25 s, inside the 30 s DESIGN.md allows, without tripping on a busy host.
+ */
+export const KEEPALIVE_INTERVAL_MS = 5_000;
+export const KEEPALIVE_COUNT_MAX = 4;
+
+/** Who to connect to and how. `Host` from the contract is one; a jump host is another. */
+export interface SshTarget {
+  id: string;
+  address: string;
+  port: number;
+  user: string;
+  auth: { method: 'password' } | { method: 'key'; keyPath: string } | { method: 'agent'; socket?: string };
+  /** Reach this host through another one (a bastion), as `ssh -J` does. */
+  jump?: SshTarget;
+}
+
 
 export class SshConnectError extends Error {
   constructor(
     readonly status: ConnectionStatus,
     message: string,
     readonly verdict?: Verdict,
+    /** The server closed us before the handshake: typical of sshd's MaxStartups throttling. */
+    readonly throttled = false,
   ) {
     super(message);
   }
@@ -34,6 +55,15 @@ export interface ConnectOptions {
   knownHosts: KnownHosts;
   secrets: SecretStore;
   readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+}
+
+export interface Connected {
+  client: Client;
+  verdict: Verdict;
+  /** Clients of jump hosts on the way, closed with this one. */
+  via: Client[];
 }
 
 /**
@@ -41,9 +71,44 @@ export interface ConnectOptions {
  * unknown key stops with `hostkey-unknown` (the technician confirms its fingerprint first), a
  * changed key with `hostkey-changed`.
  */
-export async function connect(host: Host, opts: ConnectOptions): Promise<{ client: Client; verdict: Verdict }> {
-  const auth = await credentials(host, opts.secrets);
-  const known = await opts.knownHosts.knownKeyTypes(host.address, host.port);
+export async function connect(target: SshTarget, opts: ConnectOptions): Promise<Connected> {
+  let via: Client[] = [];
+  let sock: Duplex | undefined;
+  if (target.jump) {
+    let jump: Connected;
+    try {
+      jump = await connect(target.jump, opts);
+    } catch (e) {
+      const je = e as SshConnectError;
+      throw new SshConnectError(je.status, `Jump host ${target.jump.address}: ${je.message}`, je.verdict, je.throttled);
+    }
+    via = [...jump.via, jump.client];
+    try {
+      sock = await new Promise<Duplex>((resolve, reject) =>
+        jump.client.forwardOut('127.0.0.1', 0, target.address, target.port, (e, ch) => (e ? reject(e) : resolve(ch))),
+      );
+    } catch (e) {
+      for (const c of via) c.end();
+      const reason = (e as Error).message;
+      const status: ConnectionStatus = /refused/i.test(reason) ? 'refused' : /resolve|name/i.test(reason) ? 'name-not-resolved' : 'unreachable';
+      throw new SshConnectError(status, `Jump host ${target.jump.address} could not reach ${target.address}:${target.port}: ${reason}`);
+    }
+  }
+  try {
+    const { client, verdict } = await connectDirect(target, opts, sock);
+    client.once('close', () => {
+      for (const c of via) c.end();
+    });
+    return { client, verdict, via };
+  } catch (e) {
+    for (const c of via) c.end();
+    throw e;
+  }
+}
+
+async function connectDirect(target: SshTarget, opts: ConnectOptions, sock?: Duplex): Promise<{ client: Client; verdict: Verdict }> {
+  const auth = await credentials(target, opts.secrets);
+  const known = await opts.knownHosts.knownKeyTypes(target.address, target.port);
   const preferred = known.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? [t]);
   const serverHostKey = [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])].filter(
     (a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGORITHMS as readonly string[]).includes(a),
@@ -52,6 +117,7 @@ export async function connect(host: Host, opts: ConnectOptions): Promise<{ clien
   return new Promise((resolve, reject) => {
     const client = new Client();
     let verdict: Verdict | undefined;
+    let handshaken = false;
     let settled = false;
     const finish = (e: SshConnectError | null) => {
       if (settled) return;
@@ -61,22 +127,32 @@ export async function connect(host: Host, opts: ConnectOptions): Promise<{ clien
         reject(e);
       } else resolve({ client, verdict: verdict! });
     };
+    client.on('handshake', () => (handshaken = true));
     client.on('ready', () => finish(null));
-    client.on('error', (e: Error & { level?: string; code?: string }) => finish(classify(e, verdict)));
-    client.on('close', () => finish(new SshConnectError('error', 'The server closed the connection during login')));
+    client.on('error', (e: Error & { level?: string; code?: string }) => finish(classify(e, verdict, handshaken)));
+    client.on('close', () =>
+      finish(new SshConnectError('error', 'The server closed the connection during login', verdict, !handshaken)),
+    );
+    if (auth.password !== undefined) {
+      // Servers that only allow keyboard-interactive get the password for prompts that ask for one.
+      const password = auth.password;
+      client.on('keyboard-interactive', (_name, _instr, _lang, prompts, answer) =>
+        answer(prompts.map((p) => (/password|passcode|密码/i.test(p.prompt) ? password : ''))),
+      );
+    }
 
     const config: ConnectConfig = {
-      host: host.address,
-      port: host.port,
-      username: host.user,
+      host: target.address,
+      port: target.port,
+      username: target.user,
       readyTimeout: opts.readyTimeoutMs ?? READY_TIMEOUT_MS,
-      keepaliveInterval: 10_000,
-      keepaliveCountMax: 2,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: opts.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
       agentForward: false,
-      tryKeyboard: false,
+      tryKeyboard: auth.password !== undefined,
       algorithms: { serverHostKey },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        opts.knownHosts.verify(host.address, host.port, key).then(
+        opts.knownHosts.verify(target.address, target.port, key).then(
           (v) => {
             verdict = v;
             verify(v.kind === 'trusted');
@@ -84,43 +160,56 @@ export async function connect(host: Host, opts: ConnectOptions): Promise<{ clien
           () => verify(false),
         );
       },
+      ...(sock ? { sock: sock as unknown as ConnectConfig['sock'] } : {}),
       ...auth,
     };
     try {
       client.connect(config);
     } catch (e) {
       // ssh2 throws synchronously for unusable keys (e.g. encrypted without passphrase).
-      finish(new SshConnectError('key-unreadable', keyProblem(host, (e as Error).message)));
+      finish(new SshConnectError('key-unreadable', keyProblem(target, (e as Error).message)));
     }
   });
 }
 
-async function credentials(host: Host, secrets: SecretStore): Promise<Partial<ConnectConfig>> {
-  if (host.auth.method === 'password') {
-    const password = secrets.get(host.id, 'password');
-    if (password === undefined) {
-      throw new SshConnectError('secret-missing', 'No password entered for this host');
+async function credentials(target: SshTarget, secrets: SecretStore): Promise<Partial<ConnectConfig>> {
+  switch (target.auth.method) {
+    case 'password': {
+      const password = secrets.get(target.id, 'password');
+      if (password === undefined) throw new SshConnectError('secret-missing', 'No password entered for this host');
+      return { password };
     }
-    return { password };
+    case 'agent': {
+      const agent = target.auth.socket ?? process.env.SSH_AUTH_SOCK;
+      if (!agent) {
+        throw new SshConnectError('secret-missing', 'No ssh-agent found (SSH_AUTH_SOCK is not set): start one or choose a key file');
+      }
+      return { agent };
+    }
+    case 'key': {
+      let privateKey: Buffer;
+      try {
+        privateKey = await readFile(target.auth.keyPath);
+      } catch (e) {
+        throw new SshConnectError(
+          'key-unreadable',
+          `Cannot read key file ${target.auth.keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+      const passphrase = secrets.get(target.id, 'passphrase');
+      return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
+    }
   }
-  let privateKey: Buffer;
-  try {
-    privateKey = await readFile(host.auth.keyPath);
-  } catch (e) {
-    throw new SshConnectError('key-unreadable', `Cannot read key file ${host.auth.keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const passphrase = secrets.get(host.id, 'passphrase');
-  return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
 }
 
-function keyProblem(host: Host, message: string): string {
-  if (/passphrase/i.test(message)) return 'The private key is encrypted: enter its passphrase';
-  if (/bad passphrase|decrypt/i.test(message)) return 'Wrong passphrase for the private key';
-  const path = host.auth.method === 'key' ? host.auth.keyPath : '';
+function keyProblem(target: SshTarget, message: string): string {
+  if (/bad passphrase|Bad passphrase|decrypt/i.test(message)) return 'Wrong passphrase for the private key';
+  if (/no passphrase given|passphrase/i.test(message)) return 'The private key is encrypted: enter its passphrase';
+  const path = target.auth.method === 'key' ? target.auth.keyPath : '';
   return `Cannot use private key ${path}: ${message}`;
 }
 
-function classify(e: Error & { level?: string; code?: string }, verdict: Verdict | undefined): SshConnectError {
+function classify(e: Error & { level?: string; code?: string }, verdict: Verdict | undefined, handshaken: boolean): SshConnectError {
   if (verdict?.kind === 'unknown') {
     return new SshConnectError('hostkey-unknown', 'First contact: confirm the host key fingerprint', verdict);
   }
@@ -144,13 +233,16 @@ function classify(e: Error & { level?: string; code?: string }, verdict: Verdict
     case 'EAI_AGAIN':
       return new SshConnectError('name-not-resolved', 'Host name not resolved: check the name or use an IP address', verdict);
     case 'ECONNRESET':
-      return new SshConnectError('error', 'Connection reset by the server (sshd throttling or TCP wrappers?)', verdict);
+      return new SshConnectError('error', 'Connection reset by the server (sshd throttling connections?)', verdict, !handshaken);
   }
   if (e.level === 'client-timeout') {
     return new SshConnectError('timeout', 'Timed out waiting for the SSH handshake: check the link and that sshd answers', verdict);
   }
   if (e.level === 'client-authentication') {
     return new SshConnectError('auth-failed', 'Authentication failed: check the user name, password or key', verdict);
+  }
+  if (/before handshake|Connection lost/i.test(e.message) && !handshaken) {
+    return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true);
   }
   return new SshConnectError('error', e.message, verdict);
 }

@@ -48,11 +48,8 @@ export function makeApi(transport: Transport): RacksideApi {
   return api as RacksideApi;
 }
 
-/** Electron's preload bridge; older preload builds name the subscription `on`. */
+/** Electron's preload bridge: an IPC failure becomes an error Result like any other. */
 function electronTransport(bridge: Transport): Transport {
-  const legacy = bridge as Partial<Transport> & {
-    on?: (channel: EventChannel, listener: (payload: unknown) => void) => () => void;
-  };
   return {
     async invoke(channel: RequestChannel, payload: unknown) {
       try {
@@ -65,11 +62,7 @@ function electronTransport(bridge: Transport): Transport {
         };
       }
     },
-    subscribe(channel, listener) {
-      if (typeof legacy.subscribe === 'function') return legacy.subscribe(channel, listener);
-      if (typeof legacy.on === 'function') return legacy.on(channel, listener);
-      throw new Error('The Electron bridge offers no event subscription');
-    },
+    subscribe: (channel, listener) => bridge.subscribe(channel, listener),
   };
 }
 

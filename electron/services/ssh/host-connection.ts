@@ -1,0 +1,345 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ConnectionStatus } from '../../contract/index.js';
+import { connect, SshConnectError, type ConnectOptions, type SshTarget } from './connect.js';
+import { commandLine, quoteArgv, SUDO_PROMPT, type RemoteCommand } from './quote.js';
+import { Semaphore } from './semaphore.js';
+
+/** How a command ended. `interrupted` means the link or sshd went away: neither success nor an ordinary failure. */
+export type ExecStatus =
+  | 'ok'
+  | 'failed'
+  | 'timeout'
+  | 'cancelled'
+  | 'interrupted'
+  | 'connect-failed'
+  | 'sudo-password-required'
+  | 'sudo-password-wrong';
+
+export interface ExecResult {
+  status: ExecStatus;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  message: string;
+  /** Set when status is connect-failed. */
+  connectStatus?: ConnectionStatus;
+}
+
+export interface ExecOptions {
+  sudo?: boolean;
+  timeoutMs?: number;
+  stdin?: string | Buffer;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+export interface ShellOptions {
+  cols: number;
+  rows: number;
+  term?: string;
+}
+
+/** After a cancel or timeout, how long the remote process gets to exit on SIGTERM before the channel is closed. */
+export const CANCEL_GRACE_MS = 2_000;
+
+// Printed on stderr by the wrapper once sudo has authenticated, so we know when sudo is done
+// with stdin and the command's own stdin may flow.
+const SUDO_OK = '[rackside-sudo-ok]';
+
+export interface HostConnectionDeps extends ConnectOptions {
+  connectLimit: Semaphore;
+  channelsPerHost: number;
+  /** Sudo password lookup; never logged. */
+  sudoPassword: (hostId: string) => string | undefined;
+  maxConnectAttempts?: number;
+}
+
+/**
+ * One host's SSH connection, shared by every command on that host. Connects lazily, reconnects on
+ * the next command after a drop, and bounds concurrent channels below sshd's MaxSessions.
+ */
+export class HostConnection {
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private readonly channels: Semaphore;
+  private readonly live = new Set<(reason: string) => void>();
+  fingerprint: string | undefined;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly deps: HostConnectionDeps,
+  ) {
+    this.channels = new Semaphore(deps.channelsPerHost);
+  }
+
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
+  /** The connection, opened if needed. Throws SshConnectError. */
+  async ensure(): Promise<Client> {
+    if (this.client) return this.client;
+    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async open(): Promise<Client> {
+    const attempts = this.deps.maxConnectAttempts ?? 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { client, verdict } = await this.deps.connectLimit.run(() => connect(this.target, this.deps));
+        this.fingerprint = verdict.fingerprint;
+        this.client = client;
+        const dropped = (why: string) => {
+          if (this.client !== client) return;
+          this.client = null;
+          for (const end of [...this.live]) end(why);
+        };
+        client.on('close', () => dropped('the connection closed'));
+        client.on('error', (e: Error) => dropped(e.message));
+        return client;
+      } catch (e) {
+        // sshd's MaxStartups drops connections before the banner when many arrive at once:
+        // back off with jitter and try again rather than report a false failure.
+        if (e instanceof SshConnectError && e.throttled && attempt < attempts) {
+          await new Promise((r) => setTimeout(r, 150 * 2 ** (attempt - 1) * (0.5 + Math.random())));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  close(): void {
+    this.client?.end();
+    this.client = null;
+  }
+
+  /** Run a command; never throws. Output streams through the callbacks as it arrives. */
+  async exec(cmd: RemoteCommand, opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const done = (status: ExecStatus, message: string, exitCode: number | null = null, signal: string | null = null, extra = {}) =>
+      ({ status, exitCode, signal, durationMs: Date.now() - started, message, ...extra }) satisfies ExecResult;
+
+    if (opts.signal?.aborted) return done('cancelled', 'Cancelled before it started');
+    let client: Client;
+    try {
+      client = await this.ensure();
+    } catch (e) {
+      const ce = e as SshConnectError;
+      return done('connect-failed', ce.message, null, null, { connectStatus: ce.status ?? 'error' });
+    }
+    const password = opts.sudo ? this.deps.sudoPassword(this.target.id) : undefined;
+    const line = opts.sudo ? sudoWrapped(cmd, password !== undefined) : commandLine(cmd);
+
+    return this.channels.run(
+      () =>
+        new Promise<ExecResult>((resolve) => {
+          let finished = false;
+          let timer: NodeJS.Timeout | undefined;
+          let stream: ClientChannel | undefined;
+          let ending: ExecStatus | null = null;
+          let endingMessage = '';
+          const finish = (r: ExecResult) => {
+            if (finished) return;
+            finished = true;
+            clearTimeout(timer);
+            this.live.delete(onDrop);
+            opts.signal?.removeEventListener('abort', onAbort);
+            resolve(r);
+          };
+          const onDrop = (why: string) =>
+            finish(done('interrupted', `Interrupted: ${why}. The command may or may not have completed on the host.`));
+          this.live.add(onDrop);
+
+          const stop = (status: ExecStatus, message: string) => {
+            if (ending || finished) return;
+            ending = status;
+            endingMessage = message;
+            if (!stream) return;
+            stream.signal('TERM');
+            setTimeout(() => {
+              stream?.close();
+              finish(done(status, message));
+            }, CANCEL_GRACE_MS).unref();
+          };
+          const onAbort = () => stop('cancelled', 'Cancelled by the technician');
+          opts.signal?.addEventListener('abort', onAbort);
+          if (opts.timeoutMs) timer = setTimeout(() => stop('timeout', `Timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+
+          client.exec(line, (e, ch) => {
+            if (e) {
+              finish(done(this.client ? 'failed' : 'interrupted', `Could not start the command: ${e.message}`));
+              return;
+            }
+            stream = ch;
+            if (ending) stop(ending, endingMessage);
+            let exitCode: number | null = null;
+            let signal: string | null = null;
+            let sudoState: 'none' | 'waiting' | 'asked' | 'ok' | 'wrong' | 'required' = opts.sudo ? 'waiting' : 'none';
+            let errBuf = '';
+            const feedStdin = () => {
+              if (opts.stdin !== undefined) ch.write(opts.stdin);
+              ch.end();
+            };
+
+            ch.on('data', (d: Buffer) => opts.onStdout?.(d));
+            ch.stderr.on('data', (d: Buffer) => {
+              if (sudoState === 'none' || sudoState === 'ok') return void opts.onStderr?.(d);
+              // Until sudo is through, watch stderr for its prompt and our marker.
+              errBuf += d.toString('utf8');
+              for (;;) {
+                if (errBuf.startsWith(SUDO_PROMPT)) {
+                  errBuf = errBuf.slice(SUDO_PROMPT.length);
+                  if (sudoState === 'waiting' && password !== undefined) {
+                    sudoState = 'asked';
+                    ch.write(password + '\n');
+                  } else {
+                    // Asked a second time: the password was wrong. Stop before sudo waits for more.
+                    sudoState = 'wrong';
+                    ch.close();
+                    return;
+                  }
+                  continue;
+                }
+                const nl = errBuf.indexOf('\n');
+                if (nl < 0) {
+                  if (errBuf.length > 0 && !SUDO_PROMPT.startsWith(errBuf) && !SUDO_OK.startsWith(errBuf)) {
+                    // a partial line that is neither marker: wait for its end
+                  }
+                  return;
+                }
+                const lineText = errBuf.slice(0, nl);
+                errBuf = errBuf.slice(nl + 1);
+                if (lineText === SUDO_OK) {
+                  sudoState = 'ok';
+                  feedStdin();
+                  if (errBuf) opts.onStderr?.(Buffer.from(errBuf));
+                  errBuf = '';
+                  return;
+                }
+                if (/a password is required|a terminal is required/.test(lineText)) sudoState = 'required';
+                else if (/Sorry, try again|incorrect password/.test(lineText)) sudoState = 'wrong';
+                else opts.onStderr?.(Buffer.from(lineText + '\n'));
+              }
+            });
+            if (!opts.sudo) feedStdin();
+            ch.on('exit', (code: number | null, sig?: string) => {
+              exitCode = code;
+              signal = sig ?? null;
+            });
+            ch.on('close', () => {
+              if (ending) return finish(done(ending, endingMessage, exitCode, signal));
+              if (sudoState === 'wrong') return finish(done('sudo-password-wrong', 'sudo rejected the password: check the sudo password for this host', exitCode, signal));
+              if (sudoState === 'required') return finish(done('sudo-password-required', 'sudo needs a password for this user: enter the sudo password for this host', exitCode, signal));
+              if (exitCode === null && signal === null) {
+                // No exit status: the session died under the command (sshd killed, link gone).
+                if (!this.client || this.client !== client) return onDrop('the connection closed');
+                return finish(done('interrupted', 'Interrupted: the server ended the session without an exit status'));
+              }
+              if (exitCode === 0) return finish(done('ok', 'Exit code 0', 0, null));
+              finish(done('failed', signal ? `Killed by signal ${signal}` : `Exit code ${exitCode}`, exitCode, signal));
+            });
+          });
+        }),
+    );
+  }
+
+  /** Run and collect output as text; for short commands whose output fits in memory. */
+  async run(cmd: RemoteCommand, opts: Omit<ExecOptions, 'onStdout' | 'onStderr'> = {}) {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const result = await this.exec(cmd, { ...opts, onStdout: (d) => out.push(d), onStderr: (d) => err.push(d) });
+    return { ...result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  }
+
+  /** An interactive PTY shell. The caller owns flow control: pause() above its high watermark, resume() below the low. */
+  async shell(opts: ShellOptions): Promise<ClientChannel> {
+    const client = await this.ensure();
+    const release = await this.channels.acquire();
+    return new Promise((resolve, reject) => {
+      client.shell({ term: opts.term ?? 'xterm-256color', cols: opts.cols, rows: opts.rows }, (e, ch) => {
+        if (e) {
+          release();
+          return reject(e);
+        }
+        ch.once('close', release);
+        resolve(ch);
+      });
+    });
+  }
+
+  /**
+   * Upload a file and prove it arrived intact (SHA-256 computed on the host). Uses SFTP, or
+   * streams through `cat` when the server has no SFTP subsystem.
+   */
+  async upload(
+    localPath: string,
+    remotePath: string,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<{ bytes: number; sha256: string; method: 'sftp' | 'exec' }> {
+    const total = (await stat(localPath)).size;
+    const sha256 = await fileSha256(localPath);
+    const client = await this.ensure();
+    let method: 'sftp' | 'exec' = 'sftp';
+    const sftp = await new Promise<SFTPWrapper | null>((resolve) => client.sftp((e, s) => resolve(e ? null : s)));
+    if (sftp) {
+      await new Promise<void>((resolve, reject) =>
+        sftp.fastPut(localPath, remotePath, { step: (sent) => onProgress?.(sent, total) }, (e) => (e ? reject(e) : resolve())),
+      ).finally(() => sftp.end());
+    } else {
+      method = 'exec';
+      const r = await this.execStreamIn({ script: 'cat > "$1"', args: [remotePath] }, localPath, total, onProgress);
+      if (r.status !== 'ok') throw new Error(`Upload to ${remotePath} failed: ${r.message}`);
+    }
+    const check = await this.run({ argv: ['sha256sum', '--', remotePath] }, { timeoutMs: 120_000 });
+    const remoteSum = check.stdout.split(/\s+/)[0];
+    if (check.status !== 'ok' || remoteSum !== sha256) {
+      throw new Error(`Upload to ${remotePath} is corrupt: local SHA-256 ${sha256}, remote ${remoteSum || check.message}`);
+    }
+    return { bytes: total, sha256, method };
+  }
+
+  private async execStreamIn(cmd: RemoteCommand, localPath: string, total: number, onProgress?: (sent: number, total: number) => void) {
+    const client = await this.ensure();
+    return this.channels.run(
+      () =>
+        new Promise<{ status: 'ok' | 'failed'; message: string }>((resolve) => {
+          client.exec(commandLine(cmd), (e, ch) => {
+            if (e) return resolve({ status: 'failed', message: e.message });
+            let sent = 0;
+            let code: number | null = null;
+            const src = createReadStream(localPath);
+            src.on('data', (d) => {
+              sent += d.length;
+              onProgress?.(sent, total);
+            });
+            src.pipe(ch);
+            ch.stderr.resume();
+            ch.on('exit', (c: number | null) => (code = c));
+            ch.on('close', () => resolve(code === 0 ? { status: 'ok', message: 'ok' } : { status: 'failed', message: `exit code ${code}` }));
+          });
+        }),
+    );
+  }
+}
+
+function sudoWrapped(cmd: RemoteCommand, withPassword: boolean): string {
+  const inner = 'argv' in cmd ? [...cmd.argv] : ['sh', '-c', cmd.script, 'sh', ...(cmd.args ?? [])];
+  const announce = ['sh', '-c', `printf '%s\\n' '${SUDO_OK}' >&2; exec "$@"`, 'sh', ...inner];
+  return quoteArgv(withPassword ? ['sudo', '-S', '-p', SUDO_PROMPT, '--', ...announce] : ['sudo', '-n', '--', ...announce]);
+}
+
+function fileSha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
