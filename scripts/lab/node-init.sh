@@ -1,0 +1,78 @@
+#!/bin/bash
+# Boot of one lab node. Started by `lab up` as PID 1 of fresh pid/mount/uts/ipc namespaces inside
+# the node's network namespace:
+#   ip netns exec rsl-nodeI unshare --uts --ipc --mount --pid --fork ... node-init.sh I
+# It assembles the node's root (overlay of the cached rootfs + a per-node upper dir), mounts
+# /proc, /sys, /dev, /run, fakes /sys/block and SMBIOS, then chroots and execs the node's init
+# (node-pid1.sh) with a reduced capability bounding set.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$LAB_DIR/lib.sh"
+
+i=$1
+d=$(node_dir "$i")
+r=$d/root
+
+hostname "node$i"
+
+# --- root filesystem: overlay (lower = shared cached rootfs, upper = this node's changes) ---------
+mkdir -p "$d/upper" "$d/work" "$r"
+mount -t overlay overlay -o "lowerdir=$LAB_ROOTFS,upperdir=$d/upper,workdir=$d/work" "$r"
+
+mount -t proc proc "$r/proc"
+mount -t sysfs sysfs "$r/sys"   # sysfs of the node's netns: /sys/class/net shows lo and eth0
+
+# /sys/block: only the loop devices assigned to this node (one loopN per line in $d/disks)
+mount -t tmpfs -o mode=755 tmpfs "$r/sys/block"
+if [ -f "$d/disks" ]; then
+  while read -r dev; do ln -s "../devices/virtual/block/$dev" "$r/sys/block/$dev"; done < "$d/disks"
+fi
+
+# SMBIOS so dmidecode works (the host has none): tmpfs over /sys/firmware
+mount -t tmpfs -o mode=755 tmpfs "$r/sys/firmware"
+"$PYTHON" "$LAB_DIR/dmi-gen.py" "$i" "$r/sys/firmware/dmi/tables"
+
+# /dev: a minimal private devtmpfs-like tree with the node's own disks only
+mount -t tmpfs -o mode=755,size=64m tmpfs "$r/dev"
+for spec in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+  read -r name major minor <<< "$spec"
+  mknod -m 666 "$r/dev/$name" c "$major" "$minor"
+done
+mknod -m 600 "$r/dev/console" c 5 1
+mkdir "$r/dev/pts" "$r/dev/shm" "$r/dev/mapper"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$r/dev/pts"
+mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"
+ln -s pts/ptmx "$r/dev/ptmx"
+ln -s /proc/self/fd "$r/dev/fd"
+ln -s /proc/self/fd/0 "$r/dev/stdin"
+ln -s /proc/self/fd/1 "$r/dev/stdout"
+ln -s /proc/self/fd/2 "$r/dev/stderr"
+mknod -m 600 "$r/dev/loop-control" c 10 237
+mknod -m 600 "$r/dev/mapper/control" c 10 236
+if [ -f "$d/disks" ]; then
+  while read -r dev; do mknod -m 660 "$r/dev/$dev" b 7 "${dev#loop}"; done < "$d/disks"
+  chroot "$r" sh -c 'chgrp disk /dev/loop[0-9]*'
+fi
+
+mount -t tmpfs -o mode=755 tmpfs "$r/run"
+mkdir -m 755 "$r/run/sshd" "$r/run/lock"
+
+# --- per-node identity ----------------------------------------------------------------------------
+echo "node$i" > "$r/etc/hostname"
+cp "$LAB_STATE/hosts" "$r/etc/hosts"
+for home in root home/lab; do
+  install -m 600 "$LAB_KEY.pub" "$r/$home/.ssh/authorized_keys"
+done
+chroot "$r" chown lab:lab /home/lab/.ssh/authorized_keys
+# host keys: generated at first boot into the upper dir, so they persist until the state is wiped
+[ -f "$r/etc/ssh/ssh_host_ed25519_key" ] || chroot "$r" ssh-keygen -A > /dev/null
+
+# --- hand over to the node's init -----------------------------------------------------------------
+install -m 755 "$LAB_DIR/node-pid1.sh" "$r/run/rackside-lab-init"
+exec 3>> "$d/sshd.log"
+cd /
+exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 container=rackside-lab \
+  setpriv --bounding-set -sys_time,-sys_module \
+  chroot "$r" /bin/bash /run/rackside-lab-init
