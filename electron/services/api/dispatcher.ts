@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   err,
   isRequestChannel,
@@ -14,7 +15,7 @@ export type Handlers = {
   [C in RequestChannel]: (payload: ResponseIn<C>) => Promise<Result<ResponseOf<C>>>;
 };
 /** Handlers receive the payload after zod parsing (defaults applied). */
-type ResponseIn<C extends RequestChannel> = import('zod').output<(typeof requests)[C]['request']>;
+type ResponseIn<C extends RequestChannel> = z.output<(typeof requests)[C]['request']>;
 
 export type Emit = (channel: EventChannel, payload: unknown) => void;
 

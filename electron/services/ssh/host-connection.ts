@@ -134,7 +134,7 @@ export class HostConnection {
       return done('connect-failed', ce.message, null, null, { connectStatus: ce.status ?? 'error' });
     }
     const password = opts.sudo ? this.deps.sudoPassword(this.target.id) : undefined;
-    const line = opts.sudo ? sudoWrapped(cmd, password !== undefined) : commandLine(cmd);
+    const line = announced(opts.sudo ? sudoWrapped(cmd, password !== undefined) : commandLine(cmd));
 
     return this.channels.run(
       () =>
@@ -142,8 +142,8 @@ export class HostConnection {
           let finished = false;
           let timer: NodeJS.Timeout | undefined;
           let stream: ClientChannel | undefined;
-          let ending: ExecStatus | null = null;
-          let endingMessage = '';
+          let ending: { status: ExecStatus; message: string } | null = null;
+          let pgid: number | null = null;
           const finish = (r: ExecResult) => {
             if (finished) return;
             finished = true;
@@ -156,13 +156,20 @@ export class HostConnection {
             finish(done('interrupted', `Interrupted: ${why}. The command may or may not have completed on the host.`));
           this.live.add(onDrop);
 
+          // sshd refuses SSH "signal" requests on root logins (no post-auth privilege separation),
+          // so the remote process group is also killed from a second channel, by the PGID the
+          // command announced when it started.
+          const killGroup = (sig: 'TERM' | 'KILL') => {
+            stream?.signal(sig);
+            if (pgid !== null) client.exec(`kill -${sig} -- -${pgid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.resume().stderr.resume()));
+          };
           const stop = (status: ExecStatus, message: string) => {
             if (ending || finished) return;
-            ending = status;
-            endingMessage = message;
+            ending = { status, message };
             if (!stream) return;
-            stream.signal('TERM');
+            killGroup('TERM');
             setTimeout(() => {
+              killGroup('KILL');
               stream?.close();
               finish(done(status, message));
             }, CANCEL_GRACE_MS).unref();
@@ -177,68 +184,39 @@ export class HostConnection {
               return;
             }
             stream = ch;
-            if (ending) stop(ending, endingMessage);
             let exitCode: number | null = null;
             let signal: string | null = null;
-            let sudoState: 'none' | 'waiting' | 'asked' | 'ok' | 'wrong' | 'required' = opts.sudo ? 'waiting' : 'none';
-            let errBuf = '';
             const feedStdin = () => {
               if (opts.stdin !== undefined) ch.write(opts.stdin);
               ch.end();
             };
-
-            ch.on('data', (d: Buffer) => opts.onStdout?.(d));
-            ch.stderr.on('data', (d: Buffer) => {
-              if (sudoState === 'none' || sudoState === 'ok') return void opts.onStderr?.(d);
-              // Until sudo is through, watch stderr for its prompt and our marker.
-              errBuf += d.toString('utf8');
-              for (;;) {
-                if (errBuf.startsWith(SUDO_PROMPT)) {
-                  errBuf = errBuf.slice(SUDO_PROMPT.length);
-                  if (sudoState === 'waiting' && password !== undefined) {
-                    sudoState = 'asked';
-                    ch.write(password + '\n');
-                  } else {
-                    // Asked a second time: the password was wrong. Stop before sudo waits for more.
-                    sudoState = 'wrong';
-                    ch.close();
-                    return;
-                  }
-                  continue;
-                }
-                const nl = errBuf.indexOf('\n');
-                if (nl < 0) {
-                  if (errBuf.length > 0 && !SUDO_PROMPT.startsWith(errBuf) && !SUDO_OK.startsWith(errBuf)) {
-                    // a partial line that is neither marker: wait for its end
-                  }
-                  return;
-                }
-                const lineText = errBuf.slice(0, nl);
-                errBuf = errBuf.slice(nl + 1);
-                if (lineText === SUDO_OK) {
-                  sudoState = 'ok';
-                  feedStdin();
-                  if (errBuf) opts.onStderr?.(Buffer.from(errBuf));
-                  errBuf = '';
-                  return;
-                }
-                if (/a password is required|a terminal is required/.test(lineText)) sudoState = 'required';
-                else if (/Sorry, try again|incorrect password/.test(lineText)) sudoState = 'wrong';
-                else opts.onStderr?.(Buffer.from(lineText + '\n'));
-              }
+            const preamble = new StderrPreamble(opts.sudo === true, {
+              pid: (p) => {
+                pgid = p;
+                if (ending) stop(ending.status, ending.message);
+                else if (!opts.sudo) feedStdin();
+              },
+              sudoPrompt: (first) => {
+                if (first && password !== undefined) ch.write(password + '\n');
+                // Asked again: the password was wrong. Stop before sudo waits for more.
+                else ch.close();
+              },
+              sudoOk: feedStdin,
+              stderr: (d) => opts.onStderr?.(d),
             });
-            if (!opts.sudo) feedStdin();
+            ch.on('data', (d: Buffer) => opts.onStdout?.(d));
+            ch.stderr.on('data', (d: Buffer) => preamble.push(d));
             ch.on('exit', (code: number | null, sig?: string) => {
               exitCode = code;
               signal = sig ?? null;
             });
             ch.on('close', () => {
-              if (ending) return finish(done(ending, endingMessage, exitCode, signal));
-              if (sudoState === 'wrong') return finish(done('sudo-password-wrong', 'sudo rejected the password: check the sudo password for this host', exitCode, signal));
-              if (sudoState === 'required') return finish(done('sudo-password-required', 'sudo needs a password for this user: enter the sudo password for this host', exitCode, signal));
+              if (ending) return finish(done(ending.status, ending.message, exitCode, signal));
+              if (preamble.sudo === 'wrong') return finish(done('sudo-password-wrong', 'sudo rejected the password: check the sudo password for this host', exitCode, signal));
+              if (preamble.sudo === 'required') return finish(done('sudo-password-required', 'sudo needs a password for this user: enter the sudo password for this host', exitCode, signal));
               if (exitCode === null && signal === null) {
                 // No exit status: the session died under the command (sshd killed, link gone).
-                if (!this.client || this.client !== client) return onDrop('the connection closed');
+                if (this.client !== client) return onDrop('the connection closed');
                 return finish(done('interrupted', 'Interrupted: the server ended the session without an exit status'));
               }
               if (exitCode === 0) return finish(done('ok', 'Exit code 0', 0, null));
@@ -319,12 +297,78 @@ export class HostConnection {
               onProgress?.(sent, total);
             });
             src.pipe(ch);
+            // Both output streams must be drained, or the channel never emits 'close'.
+            ch.resume();
             ch.stderr.resume();
             ch.on('exit', (c: number | null) => (code = c));
             ch.on('close', () => resolve(code === 0 ? { status: 'ok', message: 'ok' } : { status: 'failed', message: `exit code ${code}` }));
           });
         }),
     );
+  }
+}
+
+/** Printed first on stderr: the PID of the session's shell, which sshd made a process-group leader. */
+const PID_MARK = '[rackside-pid]';
+
+function announced(line: string): string {
+  return `printf '%s%s\\n' '${PID_MARK}' "$$" >&2; exec ${line}`;
+}
+
+/**
+ * Reads the start of a command's stderr: our PID line, then (with sudo) sudo's prompt and our
+ * "sudo is through" marker. Everything after that is the command's own stderr, passed on as is.
+ */
+export class StderrPreamble {
+  private buf = '';
+  private phase: 'pid' | 'sudo' | 'pass' = 'pid';
+  sudo: 'waiting' | 'asked' | 'ok' | 'wrong' | 'required' = 'waiting';
+
+  constructor(
+    private readonly withSudo: boolean,
+    private readonly on: {
+      pid(pgid: number): void;
+      sudoPrompt(first: boolean): void;
+      sudoOk(): void;
+      stderr(d: Buffer): void;
+    },
+  ) {}
+
+  push(d: Buffer): void {
+    if (this.phase === 'pass') return this.on.stderr(d);
+    this.buf += d.toString('utf8');
+    for (;;) {
+      if (this.phase === 'sudo' && this.buf.startsWith(SUDO_PROMPT)) {
+        this.buf = this.buf.slice(SUDO_PROMPT.length);
+        const first = this.sudo === 'waiting';
+        this.sudo = first ? 'asked' : 'wrong';
+        this.on.sudoPrompt(first);
+        continue;
+      }
+      const nl = this.buf.indexOf('\n');
+      if (nl < 0) return;
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (this.phase === 'pid' && line.startsWith(PID_MARK)) {
+        this.phase = this.withSudo ? 'sudo' : 'pass';
+        this.on.pid(Number(line.slice(PID_MARK.length)));
+      } else if (this.phase === 'sudo' && line === SUDO_OK) {
+        this.sudo = 'ok';
+        this.phase = 'pass';
+        this.on.sudoOk();
+      } else if (this.phase === 'sudo' && /a password is required|a terminal is required/.test(line)) {
+        this.sudo = 'required';
+      } else if (this.phase === 'sudo' && /Sorry, try again|incorrect password/.test(line)) {
+        this.sudo = 'wrong';
+      } else {
+        this.on.stderr(Buffer.from(line + '\n'));
+      }
+      if (this.phase === 'pass') {
+        if (this.buf) this.on.stderr(Buffer.from(this.buf));
+        this.buf = '';
+        return;
+      }
+    }
   }
 }
 
