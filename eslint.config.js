@@ -48,16 +48,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ['electron/contract/**/*.ts'],
+    files: ['electron/contract/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          ...noNode,
-          patterns: [
-            { regex: '^\\.\\./', message: 'electron/contract imports nothing outside itself.' },
-          ],
-        },
+        { ...noNode, patterns: [{ regex: '^\\.\\./', message: 'electron/contract imports nothing outside itself.' }] },
+      ],
+    },
+  },
+  {
+    files: ['electron/contract/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { ...noNode, patterns: [{ regex: '^\\.\\./\\.\\./', message: 'electron/contract imports nothing outside itself.' }] },
       ],
     },
   },

@@ -6,17 +6,27 @@
 
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 
+# --- instance -------------------------------------------------------------------------------------
+# Several labs can run side by side (e.g. a benchmark's 32 nodes next to the tests' 4):
+# RACKSIDE_LAB_INSTANCE=K (0-99) gets its own prefix, /24 and state folder. 0 is the default lab.
+LAB_INSTANCE=${RACKSIDE_LAB_INSTANCE:-0}
+case $LAB_INSTANCE in
+  [0-9] | [1-9][0-9]) ;;
+  *) printf 'lab: error: RACKSIDE_LAB_INSTANCE must be a number from 0 to 99, not "%s"\n' "$LAB_INSTANCE" >&2; exit 1 ;;
+esac
+LAB_SUFFIX=${LAB_INSTANCE#0}
+
 # --- locations ------------------------------------------------------------------------------------
-LAB_STATE=${RACKSIDE_LAB_STATE:-/var/lib/rackside-lab}   # per-node upper dirs, keys, logs, pids, disks
+LAB_STATE=${RACKSIDE_LAB_STATE:-/var/lib/rackside-lab${LAB_SUFFIX:+-$LAB_SUFFIX}}   # per-node upper dirs, keys, logs, pids, disks
 LAB_CACHE=${RACKSIDE_LAB_CACHE:-/var/cache/rackside-lab} # debootstrap rootfs + local apt repository
 LAB_ROOTFS=$LAB_CACHE/rootfs
 LAB_REPO=$LAB_CACHE/repo
 LAB_KEY=$LAB_STATE/keys/id_ed25519
 
 # --- network --------------------------------------------------------------------------------------
-LAB_PFX=rsl
+LAB_PFX=rsl$LAB_SUFFIX            # interface names stay within 15 characters: rsl99-h200
 LAB_BR=$LAB_PFX-br0
-LAB_NET=198.18.0                 # a /24 inside 198.18.0.0/15 (RFC 2544 benchmarking range)
+LAB_NET=198.18.$LAB_INSTANCE      # a /24 inside 198.18.0.0/15 (RFC 2544 benchmarking range)
 LAB_GW=$LAB_NET.1                # bridge address = the nodes' gateway, DNS and apt repository host
 LAB_REPO_PORT=8080
 LAB_MAX_NODES=200

@@ -14,6 +14,9 @@ import type { Logger } from '../log/logger.js';
 export type Handlers = {
   [C in RequestChannel]: (payload: ResponseIn<C>) => Promise<Result<ResponseOf<C>>>;
 };
+/** The handlers of one domain's channels. */
+export type HandlersFor<K extends RequestChannel> = Pick<Handlers, K>;
+
 /** Handlers receive the payload after zod parsing (defaults applied). */
 type ResponseIn<C extends RequestChannel> = z.output<(typeof requests)[C]['request']>;
 

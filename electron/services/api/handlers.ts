@@ -1,10 +1,8 @@
-import { err, ok, type ConnectionResult } from '../../contract/index.js';
-import { parseInventoryFile } from '../inventory/import.js';
 import type { Logger } from '../log/logger.js';
-import { openProject, saveProject } from '../project/project-store.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
-import { testConnections } from '../ssh/connection-test.js';
+import { SshPool } from '../ssh/pool.js';
+import { createCoreHandlers } from './core-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 
 export interface HandlerContext {
@@ -19,65 +17,17 @@ export interface HandlerContext {
   pickFolder?: (purpose: 'open' | 'save') => Promise<string | null>;
 }
 
+/** Long-lived services the domains share: one known_hosts, one SSH connection per host. */
+export interface SharedServices {
+  knownHosts: KnownHosts;
+  pool: SshPool;
+}
+
+/** Every channel's handler. Each domain contributes its own; the type checks none is missing. */
 export function createHandlers(ctx: HandlerContext): Handlers {
   const knownHosts = new KnownHosts(ctx.dataDir);
+  const shared: SharedServices = { knownHosts, pool: new SshPool({ knownHosts, secrets: ctx.secrets }) };
   return {
-    'app.info': async () =>
-      ok({ version: ctx.version, transport: ctx.transport, dataDir: ctx.dataDir, platform: process.platform }),
-
-    'inventory.parse': async ({ fileName, text }) => {
-      const parsed = parseInventoryFile(fileName, text);
-      if (!parsed.ok) return parsed;
-      const secretsStored: string[] = [];
-      for (const { hostId, password } of parsed.value.passwords) {
-        ctx.secrets.set(hostId, 'password', password);
-        secretsStored.push(hostId);
-      }
-      return ok({ hosts: parsed.value.hosts, secretsStored });
-    },
-
-    'secrets.set': async ({ hostId, kind, value }) => {
-      ctx.secrets.set(hostId, kind, value);
-      return ok({});
-    },
-
-    'secrets.status': async ({ hostIds }) =>
-      ok({
-        password: hostIds.filter((id) => ctx.secrets.get(id, 'password') !== undefined),
-        passphrase: hostIds.filter((id) => ctx.secrets.get(id, 'passphrase') !== undefined),
-      }),
-
-    'ssh.testConnections': async ({ hosts }) => {
-      const results = await testConnections(hosts, {
-        knownHosts,
-        secrets: ctx.secrets,
-        onResult: (r: ConnectionResult) => ctx.emit('ssh.connectionResult', r),
-      });
-      return ok({ results });
-    },
-
-    'hostkeys.trust': async ({ address, port, fingerprint }) => {
-      const trusted = await knownHosts.trustPending(address, port, fingerprint);
-      if (!trusted) {
-        return err(
-          'not-found',
-          `No key with fingerprint ${fingerprint} was offered by ${address}:${port} in this session`,
-          'Run "Test connections" again and confirm the fingerprint it shows.',
-        );
-      }
-      ctx.log.info('host key trusted', { address, port, fingerprint });
-      return ok({ fingerprint });
-    },
-
-    'project.save': async ({ dir, project }) => saveProject(dir, project),
-
-    'project.open': async ({ dir }) => openProject(dir),
-
-    'project.pickFolder': async ({ purpose }) => {
-      if (!ctx.pickFolder) {
-        return err('unsupported', 'The browser host cannot show a folder picker', 'Type the project folder path instead.');
-      }
-      return ok({ dir: await ctx.pickFolder(purpose) });
-    },
+    ...createCoreHandlers(ctx, shared),
   };
 }

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { connectionResultSchema, hostSchema, projectSchema } from '../schemas.js';
+
+/** Project, inventory, secrets and the SSH connection test (wizard step 1). */
+export const coreRequests = {
+  'app.info': {
+    request: z.object({}),
+    response: z.object({
+      version: z.string(),
+      transport: z.enum(['electron', 'browser']),
+      dataDir: z.string(),
+      platform: z.string(),
+    }),
+  },
+  'inventory.parse': {
+    request: z.object({
+      fileName: z.string().max(4096),
+      text: z.string().max(5_000_000),
+    }),
+    response: z.object({
+      hosts: z.array(hostSchema),
+      /** Secrets that came with the file (password column) were moved to the secret store, by host id. */
+      secretsStored: z.array(z.string()),
+    }),
+  },
+  'secrets.set': {
+    request: z.object({
+      hostId: z.string().min(1),
+      kind: z.enum(['password', 'passphrase', 'sudo']),
+      value: z.string().max(4096),
+    }),
+    response: z.object({}),
+  },
+  'secrets.status': {
+    request: z.object({ hostIds: z.array(z.string()).max(1000) }),
+    response: z.object({ password: z.array(z.string()), passphrase: z.array(z.string()) }),
+  },
+  'ssh.testConnections': {
+    request: z.object({ hosts: z.array(hostSchema).min(1).max(1000) }),
+    response: z.object({ results: z.array(connectionResultSchema) }),
+  },
+  'hostkeys.trust': {
+    request: z.object({
+      address: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+      /** Must be a fingerprint this backend was shown by that server; the renderer cannot invent keys. */
+      fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/),
+    }),
+    response: z.object({ fingerprint: z.string() }),
+  },
+  'project.save': {
+    request: z.object({ dir: z.string().min(1).max(4096), project: projectSchema }),
+    response: z.object({ path: z.string() }),
+  },
+  'project.open': {
+    request: z.object({ dir: z.string().min(1).max(4096) }),
+    response: z.object({ path: z.string(), project: projectSchema }),
+  },
+  'project.pickFolder': {
+    request: z.object({ purpose: z.enum(['open', 'save']) }),
+    response: z.object({ dir: z.string().nullable() }),
+  },
+} as const;
+
+export const coreEvents = {
+  /** One host's connection test finished (results also come back in the request's reply). */
+  'ssh.connectionResult': connectionResultSchema,
+} as const;
+
