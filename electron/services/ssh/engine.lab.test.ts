@@ -130,7 +130,7 @@ describe('commands', () => {
     const before = await logins();
     const conn = pool.host({ ...node(1, key()), id: 'reuse' });
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => conn.run({ argv: ['echo', String(i)] })));
-    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
+    expect(results.map((r) => [r.status, r.stdout.trim(), r.stderr, r.message])).toEqual(Array.from({ length: 12 }, (_, i) => ['ok', String(i), '', 'Exit code 0']));
     expect((await logins()) - before).toBe(1);
   });
 

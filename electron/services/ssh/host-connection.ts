@@ -178,7 +178,7 @@ export class HostConnection {
           opts.signal?.addEventListener('abort', onAbort);
           if (opts.timeoutMs) timer = setTimeout(() => stop('timeout', `Timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
 
-          client.exec(line, (e, ch) => {
+          openExec(client, line, (e, ch) => {
             if (e) {
               finish(done(this.client ? 'failed' : 'interrupted', `Could not start the command: ${e.message}`));
               return;
@@ -240,7 +240,7 @@ export class HostConnection {
     const client = await this.ensure();
     const release = await this.channels.acquire();
     return new Promise((resolve, reject) => {
-      client.shell({ term: opts.term ?? 'xterm-256color', cols: opts.cols, rows: opts.rows }, (e, ch) => {
+      withOpenRetry((k) => client.shell({ term: opts.term ?? 'xterm-256color', cols: opts.cols, rows: opts.rows }, k), (e, ch) => {
         if (e) {
           release();
           return reject(e);
@@ -307,6 +307,31 @@ export class HostConnection {
     );
   }
 }
+
+/**
+ * sshd frees a session slot only after it has reaped the session's process, so a burst of short
+ * commands can briefly find all MaxSessions slots taken although our own count is below it.
+ * Opening is retried then: the command has not started, so a retry cannot run it twice.
+ */
+const CHANNEL_OPEN_RETRIES = 8;
+const CHANNEL_OPEN_RETRY_MS = 50;
+
+function withOpenRetry(
+  open: (cb: (e: Error | undefined, ch: ClientChannel) => void) => void,
+  cb: (e: Error | undefined, ch: ClientChannel) => void,
+  attempt = 1,
+): void {
+  open((e, ch) => {
+    if (e && /Channel open failure/.test(e.message) && attempt < CHANNEL_OPEN_RETRIES) {
+      setTimeout(() => withOpenRetry(open, cb, attempt + 1), CHANNEL_OPEN_RETRY_MS * attempt);
+      return;
+    }
+    cb(e, ch);
+  });
+}
+
+const openExec = (client: Client, line: string, cb: (e: Error | undefined, ch: ClientChannel) => void) =>
+  withOpenRetry((k) => client.exec(line, k), cb);
 
 /** Printed first on stderr: the PID of the session's shell, which sshd made a process-group leader. */
 const PID_MARK = '[rackside-pid]';
