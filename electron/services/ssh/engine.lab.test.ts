@@ -273,6 +273,18 @@ describe('faults', () => {
     const rest = await Promise.all([0, 1, 3].map((i) => runs[i]!.p));
     expect(rest.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
     expect(Date.now() - started).toBeLessThan(60_000);
+    // The link is back: the next command on node3 reconnects by itself.
+    const again = await pool.host({ ...node(3, key()), id: 'stream-3' }).run({ argv: ['hostname'] });
+    expect([again.status, again.stdout.trim()]).toEqual(['ok', 'node3']);
+  });
+
+  it('names unresolvable and unreachable hosts as such', async () => {
+    const unresolved = await pool.host({ ...node(1, key()), id: 'nx', address: 'no-such-host.invalid' }).run({ argv: ['true'] });
+    expect(unresolved).toMatchObject({ status: 'connect-failed', connectStatus: 'name-not-resolved' });
+    // An unused address on the lab bridge: nobody answers ARP, so the kernel reports it unreachable.
+    const lastOctet = status.nodes[0]!.address.split('.').slice(0, 3).join('.') + '.250';
+    const unreachable = await pool.host({ ...node(1, key()), id: 'unreach', address: lastOctet }).run({ argv: ['true'] });
+    expect(unreachable.connectStatus).toBe('unreachable');
   });
 });
 

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The runtime boundaries of DESIGN.md section 8 are lint rules; this proves they bite.
+const eslint = new ESLint({ cwd: join(import.meta.dirname, '..', '..') });
+
+async function ruleIds(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('runtime boundaries', () => {
+  it('renderer/ may not import Node, electron or backend services', async () => {
+    for (const src of [
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;",
+      "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;",
+      "import { SshPool } from '../../electron/services/ssh/pool.js';\nexport const x = SshPool;",
+    ]) {
+      expect(await ruleIds(src, 'renderer/src/boundary-probe.ts')).toContain('no-restricted-imports');
+    }
+  });
+
+  it('renderer/ may import the contract', async () => {
+    const src = "import { ok } from '../../electron/contract/index.js';\nexport const x = ok;";
+    expect(await ruleIds(src, 'renderer/src/boundary-probe.ts')).not.toContain('no-restricted-imports');
+  });
+
+  it('electron/contract imports nothing platform-specific or outside itself', async () => {
+    expect(await ruleIds("import { join } from 'node:path';\nexport const x = join;", 'electron/contract/probe.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import { SshPool } from '../services/ssh/pool.js';\nexport const x = SshPool;", 'electron/contract/probe.ts')).toContain(
+      'no-restricted-imports',
+    );
+  });
+
+  it('services never import electron', async () => {
+    expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/probe.ts')).toContain('no-restricted-imports');
+  });
+});
