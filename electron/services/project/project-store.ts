@@ -26,9 +26,17 @@ export async function saveProject(dir: string, project: Project): Promise<Result
   }
   const folder = resolve(dir);
   const path = join(folder, PROJECT_FILE);
+  // The inventory step saves only what it edits; sections it does not know of (thresholds set by
+  // hand or by another step) are carried over from the file rather than silently dropped.
+  let toWrite = project;
+  if (project.thresholds === undefined || project.network === undefined) {
+    const existing = await openProject(folder);
+    if (existing.ok && project.thresholds === undefined && existing.value.project.thresholds) toWrite = { ...toWrite, thresholds: existing.value.project.thresholds };
+    if (existing.ok && project.network === undefined && existing.value.project.network) toWrite = { ...toWrite, network: existing.value.project.network };
+  }
   try {
     await mkdir(folder, { recursive: true });
-    await writeFileAtomic(path, HEADER + stringify(projectSchema.parse(project), { lineWidth: 0 }));
+    await writeFileAtomic(path, HEADER + stringify(projectSchema.parse(toWrite), { lineWidth: 0 }));
   } catch (e) {
     return err('io-failed', `Could not write ${path}: ${(e as Error).message}`,
       'Check that the folder exists, is writable and the disk is not full.');

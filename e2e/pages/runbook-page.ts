@@ -1,0 +1,171 @@
+import type { Locator, Page } from 'playwright-core';
+import { eventually } from './wizard-page.js';
+
+export interface PlanHostView {
+  address: string;
+  commands: string[];
+}
+
+export interface RunHostView {
+  address: string;
+  status: string;
+  stage: string;
+  actions: { id: string; status: string }[];
+}
+
+export interface FindingItemView {
+  code: string;
+  severity: string;
+  hostId: string;
+  waived: boolean;
+  text: string;
+}
+
+/** One observed change of a host row or action chip while a step ran, recorded in the page. */
+export interface ProgressRecord {
+  kind: 'host' | 'action';
+  hostId: string;
+  actionId: string;
+  status: string;
+  stage: string;
+}
+
+/** The generic step runner (renderer/src/runbook) as a technician uses it. */
+export class RunbookPage {
+  readonly root: Locator;
+
+  constructor(
+    readonly page: Page,
+    readonly stepId: string,
+  ) {
+    this.root = page.getByTestId(`runner-${stepId}`);
+  }
+
+  async waitVisible() {
+    await this.root.waitFor();
+  }
+
+  async preview(): Promise<PlanHostView[]> {
+    await this.root.getByTestId('runbook-preview').click();
+    await this.root.getByTestId('plan-preview').waitFor();
+    return this.planHosts();
+  }
+
+  async planHosts(): Promise<PlanHostView[]> {
+    const hosts = await this.root.getByTestId('plan-host').all();
+    return Promise.all(
+      hosts.map(async (h) => ({
+        address: (await h.getAttribute('data-address')) ?? '',
+        commands: await h.getByTestId('plan-command').allInnerTexts(),
+      })),
+    );
+  }
+
+  /** Clicks Export and returns the downloaded text. */
+  async exportPlan(): Promise<{ fileName: string; text: string }> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.root.getByTestId('runbook-export').click()]);
+    const { readFile } = await import('node:fs/promises');
+    return { fileName: download.suggestedFilename(), text: await readFile((await download.path())!, 'utf8') };
+  }
+
+  /**
+   * Records, inside the page, every status a host row or action chip shows (a MutationObserver,
+   * so short-lived states are not missed between two polls).
+   */
+  async recordProgress() {
+    await this.page.evaluate(() => {
+      const w = window as unknown as { __rbProgress: ProgressRecord[] };
+      w.__rbProgress = [];
+      const note = (el: Element) => {
+        const tid = el.getAttribute('data-testid');
+        if (tid !== 'run-host' && tid !== 'run-action') return;
+        const row = el.closest('[data-testid="run-host"]');
+        w.__rbProgress.push({
+          kind: tid === 'run-host' ? 'host' : 'action',
+          hostId: row?.getAttribute('data-host-id') ?? '',
+          actionId: el.getAttribute('data-action-id') ?? '',
+          status: el.getAttribute('data-status') ?? '',
+          stage: row?.getAttribute('data-stage') ?? '',
+        });
+      };
+      new MutationObserver((muts) => {
+        for (const m of muts) {
+          if (m.type === 'attributes') note(m.target as Element);
+          m.addedNodes.forEach((n) => {
+            if (!(n instanceof Element)) return;
+            note(n);
+            n.querySelectorAll('[data-testid="run-host"], [data-testid="run-action"]').forEach(note);
+          });
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-stage'] });
+    });
+  }
+
+  async recordedProgress(): Promise<ProgressRecord[]> {
+    return this.page.evaluate(() => (window as unknown as { __rbProgress: ProgressRecord[] }).__rbProgress);
+  }
+
+  async run() {
+    await this.root.getByTestId('runbook-run').click();
+  }
+
+  async runStatus(): Promise<string | null> {
+    const s = this.root.getByTestId('run-status');
+    return (await s.count()) ? s.getAttribute('data-status') : null;
+  }
+
+  async waitRunStatus(status: string, timeoutMs = 60_000) {
+    return eventually(() => this.runStatus(), (s) => s === status, timeoutMs);
+  }
+
+  async hosts(): Promise<RunHostView[]> {
+    const rows = await this.root.getByTestId('run-host').all();
+    return Promise.all(
+      rows.map(async (r) => ({
+        address: (await r.getAttribute('data-address')) ?? '',
+        status: (await r.getAttribute('data-status')) ?? '',
+        stage: (await r.getAttribute('data-stage')) ?? '',
+        actions: await Promise.all(
+          (await r.getByTestId('run-action').all()).map(async (a) => ({
+            id: (await a.getAttribute('data-action-id')) ?? '',
+            status: (await a.getAttribute('data-status')) ?? '',
+          })),
+        ),
+      })),
+    );
+  }
+
+  findingItems(): Locator {
+    return this.root.getByTestId('finding');
+  }
+
+  async findings(): Promise<FindingItemView[]> {
+    const items = await this.findingItems().all();
+    return Promise.all(
+      items.map(async (f) => ({
+        code: (await f.getAttribute('data-code')) ?? '',
+        severity: (await f.getAttribute('data-severity')) ?? '',
+        hostId: (await f.getAttribute('data-host-id')) ?? '',
+        waived: (await f.getAttribute('data-waived')) === 'yes',
+        text: await f.innerText(),
+      })),
+    );
+  }
+
+  finding(code: string, hostId: string): Locator {
+    return this.root.locator(`[data-testid="finding"][data-code="${code}"][data-host-id="${hostId}"]`);
+  }
+
+  /** Opens the waiver dialog of a finding; returns the dialog's controls. */
+  async openWaiver(code: string, hostId: string) {
+    await this.finding(code, hostId).getByTestId('finding-waive').click();
+    const dialog = this.page.getByTestId('waiver-dialog');
+    await dialog.waitFor();
+    return {
+      dialog,
+      reason: dialog.getByTestId('waiver-reason'),
+      technician: dialog.getByTestId('waiver-technician'),
+      submit: dialog.getByTestId('waiver-submit'),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import type { runbookRequests } from '../../contract/channels/runbook.js';
+import { Runbook } from '../runbook/engine.js';
+import { stepRegistry } from '../runbook/registry.js';
+import type { HandlersFor } from './dispatcher.js';
+import type { HandlerContext, SharedServices } from './handlers.js';
+
+/** The step runner: dry run, run, cancel, retry, skip, waive, state (DESIGN.md section 2). */
+export function createRunbookHandlers(ctx: HandlerContext, shared: SharedServices): HandlersFor<keyof typeof runbookRequests> {
+  const runbook = new Runbook({
+    pool: shared.pool,
+    secrets: ctx.secrets,
+    steps: stepRegistry(),
+    emit: ctx.emit,
+    log: ctx.log,
+    // Each host's output also goes to a step pane in the terminal dock; the runner keeps its own
+    // per-action transcripts, so the pane does not write another.
+    openHostStream: (host, title, projectDir) =>
+      shared.terminals.openStepStream({ hostId: host.id, hostLabel: host.name || host.address, title, projectDir, transcript: false }),
+  });
+  return {
+    'runbook.plan': ({ dir, stepId }) => runbook.plan(dir, stepId),
+    'runbook.start': ({ dir, stepId, resume, confirmation, takeOver }) =>
+      runbook.start(dir, stepId, { resume, takeOver, ...(confirmation ? { confirmation } : {}) }),
+    'runbook.cancel': async ({ runId }) => runbook.cancel(runId),
+    'runbook.retry': ({ dir, stepId, hostId }) => runbook.retry(dir, stepId, hostId),
+    'runbook.skip': ({ dir, stepId, hostId, actionId, reason, technician }) =>
+      runbook.skip(dir, stepId, hostId, actionId, reason, technician),
+    'runbook.waive': ({ dir, stepId, key, reason, technician }) => runbook.waive(dir, stepId, key, reason, technician),
+    'runbook.state': ({ dir }) => runbook.state(dir),
+  };
+}

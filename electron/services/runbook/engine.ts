@@ -1,0 +1,608 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  err,
+  ok,
+  type EventChannel,
+  type FindingView,
+  type Host,
+  type PlanView,
+  type Result,
+  type RunView,
+  type StepState,
+  type Waiver,
+} from '../../contract/index.js';
+import type { Logger } from '../log/logger.js';
+import { Journal, readJournal, type NewJournalEvent } from '../project/journal.js';
+import { openProject } from '../project/project-store.js';
+import { redactSecrets, type SecretStore } from '../secrets/secret-store.js';
+import type { SshTarget } from '../ssh/connect.js';
+import type { ExecResult, HostConnection } from '../ssh/host-connection.js';
+import type { RemoteCommand } from '../ssh/quote.js';
+import {
+  acquireCommand,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeatCommand,
+  parseAcquire,
+  releaseCommand,
+  waitOrphanCommand,
+  wrapForLock,
+  type LockOwner,
+} from './lock.js';
+import { OutputBatcher } from './output-batcher.js';
+import { buildPlan, displayLine, planText, type BuiltPlan } from './plan.js';
+import { isComplete, JournalState, LOCK_STALE_S, type Live } from './replay.js';
+import { CAPTURE_LIMIT, findingKey, type Action, type StepModule } from './step-module.js';
+import { Transcript, transcriptPath } from './transcript.js';
+
+/**
+ * A host's live output pane (the terminal dock's step stream, TerminalManager.openStepStream).
+ * Text arrives with secrets already redacted.
+ */
+export interface HostOutputSink {
+  action(title: string): void;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  note(text: string): void;
+  end(result?: { exitCode?: number | null; message?: string }): Promise<void>;
+}
+
+/**
+ * SshPool keys connections by the target's JSON: build it exactly as every other caller does
+ * (TerminalManager's sshTargetOf), or the pool would drop a shared connection and open another.
+ */
+export const targetOf = (host: Host): SshTarget => ({ id: host.id, address: host.address, port: host.port, user: host.user, auth: host.auth });
+
+export interface RunbookDeps {
+  /** The SSH engine: one connection per host (SshPool). */
+  pool: { host(target: SshTarget): HostConnection };
+  /** Opens a host's live output pane for a run; optional (tests, headless runners). */
+  openHostStream?: (host: Host, title: string, projectDir: string) => Promise<HostOutputSink>;
+  secrets: SecretStore;
+  steps: ReadonlyMap<string, StepModule>;
+  emit: (channel: EventChannel, payload: unknown) => void;
+  log: Logger;
+  /** Who this runner is, as lock files show it. Default: a new id, this laptop, this process. */
+  owner?: LockOwner;
+  heartbeatMs?: number;
+}
+
+export interface StartOptions {
+  resume?: boolean;
+  confirmation?: { planHash: string; changes: string[] };
+  takeOver?: string[];
+  /** Resume only these hosts (retry / skip of one host). */
+  onlyHosts?: string[];
+}
+
+interface ProjectCtx {
+  dir: string;
+  journal: Journal;
+  state: JournalState;
+}
+
+interface ActiveRun {
+  runId: string;
+  stepId: string;
+  dir: string;
+  module: StepModule;
+  built: BuiltPlan;
+  abort: AbortController;
+  /** Resolves when the last host task ends. */
+  done: Promise<RunView | undefined>;
+  finish: (v: RunView | undefined) => void;
+}
+
+/** This laptop as lock files name it: host name plus a piece of the machine id, since two laptops may share a name. */
+export function laptopName(): string {
+  let id = '';
+  try {
+    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 8);
+  } catch {
+    // No machine id (not Linux): the host name alone.
+  }
+  return id ? `${hostname()} (${id})` : hostname();
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const newRunId = () => `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * The step runner. Runs a step's plan on its hosts in parallel (one SSH connection per host), a
+ * host stopping at its first failed action while the others go on; journals every action before it
+ * starts (fsync'd) and after it ends; writes a transcript per action; holds a lock on each host
+ * while it works there; and rebuilds its state from the journal, so a run killed at any point can
+ * be resumed without running anything twice that the probes can tell is done.
+ */
+export class Runbook {
+  readonly owner: LockOwner;
+  private readonly projects = new Map<string, Promise<ProjectCtx>>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly live: Live = { hosts: new Map() };
+  private readonly output: OutputBatcher;
+
+  constructor(private readonly deps: RunbookDeps) {
+    this.owner = deps.owner ?? { owner: randomUUID(), laptop: laptopName(), pid: process.pid };
+    this.output = new OutputBatcher((c) => deps.emit('runbook.output', c));
+  }
+
+  private module(stepId: string): Result<StepModule> {
+    const m = this.deps.steps.get(stepId);
+    return m ? ok(m) : err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.');
+  }
+
+  async plan(dir: string, stepId: string): Promise<Result<{ plan: PlanView; text: string }>> {
+    const m = this.module(stepId);
+    if (!m.ok) return m;
+    const opened = await openProject(dir);
+    if (!opened.ok) return opened;
+    const built = buildPlan(m.value, opened.value.project);
+    if (!built.ok) return built;
+    return ok({ plan: built.value.view, text: planText(built.value.view) });
+  }
+
+  /** Project folder → journal handle and state (replayed from disk the first time). */
+  private ctx(dir: string): Promise<ProjectCtx> {
+    const key = resolve(dir);
+    let p = this.projects.get(key);
+    if (!p) {
+      p = (async () => {
+        const events = await readJournal(key);
+        if (!events.ok) throw Object.assign(new Error(events.error.message), { result: events });
+        return { dir: key, journal: await Journal.open(key), state: JournalState.from(events.value) };
+      })();
+      this.projects.set(key, p);
+      p.catch(() => this.projects.delete(key));
+    }
+    return p;
+  }
+
+  private async ctxResult(dir: string): Promise<Result<ProjectCtx>> {
+    try {
+      return ok(await this.ctx(dir));
+    } catch (e) {
+      const r = (e as { result?: Result<never> }).result;
+      if (r) return r;
+      return err('io-failed', `Cannot open the journal in ${dir}: ${(e as Error).message}`, 'Check that the folder is writable.');
+    }
+  }
+
+  private runsIn(dir: string) {
+    return [...this.active.values()].filter((r) => r.dir === resolve(dir));
+  }
+
+  /** State of every registered step, rebuilt from project.yaml + journal.ndjson, plus what runs now. */
+  async state(dir: string): Promise<Result<{ steps: StepState[] }>> {
+    const key = resolve(dir);
+    let state: JournalState;
+    if (this.runsIn(key).length > 0) {
+      state = (await this.ctx(key)).state;
+    } else {
+      // Nothing running here: the disk is the truth (another runner may have written to it).
+      const events = await readJournal(key);
+      if (!events.ok) return events;
+      state = JournalState.from(events.value);
+      const cached = this.projects.get(key);
+      if (cached) void cached.then((c) => (c.state = state), () => {});
+    }
+    return ok({ steps: [...this.deps.steps.values()].map((m) => state.stepState(m.id, m.title, this.live)) });
+  }
+
+  /** Start a new run of a step, or resume its last run. Returns once the run is journaled; it goes on in the background. */
+  async start(dir: string, stepId: string, opts: StartOptions = {}): Promise<Result<{ runId: string }>> {
+    const m = this.module(stepId);
+    if (!m.ok) return m;
+    const opened = await openProject(dir);
+    if (!opened.ok) return opened;
+    const project = opened.value.project;
+    const built = buildPlan(m.value, project);
+    if (!built.ok) return built;
+    const plan = built.value.view;
+
+    if (plan.changes.length > 0) {
+      const want = plan.changes.map((c) => c.change).sort();
+      const got = [...(opts.confirmation?.changes ?? [])].sort();
+      if (opts.confirmation?.planHash !== plan.planHash || JSON.stringify(want) !== JSON.stringify(got)) {
+        return err('validation-failed', `This step changes the servers (${plan.changes.length} change(s)); it runs only after you confirm exactly these changes`,
+          'Review the list of changes and confirm them.');
+      }
+    }
+    const c = await this.ctxResult(dir);
+    if (!c.ok) return c;
+    const ctx = c.value;
+
+    const running = this.runsIn(ctx.dir).find((r) => r.stepId === stepId);
+    if (running && !(opts.resume && opts.onlyHosts)) {
+      return err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.');
+    }
+
+    let runId: string;
+    let hosts = built.value.hosts;
+    if (opts.resume) {
+      const last = ctx.state.lastRun(stepId);
+      if (!last) return err('not-found', `Step ${stepId} has no run to resume`, 'Start the step instead.');
+      if (last.plan.planHash !== plan.planHash) {
+        return err('validation-failed', 'The plan changed since the last run (project or inventory edited), so it cannot be resumed',
+          'Start a new run; actions already done are recognised by their probes and not repeated.');
+      }
+      runId = last.runId;
+      const liveHere = this.live.hosts.get(runId);
+      hosts = hosts.filter((h) => {
+        if (opts.onlyHosts && !opts.onlyHosts.includes(h.id)) return false;
+        if (liveHere?.has(h.id)) return false;
+        const rec = last.hosts.find((x) => x.hostId === h.id);
+        return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
+      });
+      if (hosts.length === 0) return err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.');
+      await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
+    } else {
+      runId = newRunId();
+      await this.append(ctx, { type: 'run-started', runId, stepId, plan, ...this.owner });
+    }
+
+    let run = running && running.runId === runId ? running : undefined;
+    if (!run) {
+      let finish!: (v: RunView | undefined) => void;
+      const done = new Promise<RunView | undefined>((r) => (finish = r));
+      run = { runId, stepId, dir: ctx.dir, module: m.value, built: built.value, abort: new AbortController(), done, finish };
+      this.active.set(runId, run);
+    }
+    const liveHosts = this.live.hosts.get(runId) ?? new Set<string>();
+    this.live.hosts.set(runId, liveHosts);
+    for (const h of hosts) liveHosts.add(h.id);
+    this.emitRun(ctx, runId);
+    for (const h of hosts) {
+      void this.runHost(ctx, run, h, new Set(opts.takeOver ?? []))
+        .catch((e: Error) => this.deps.log.error('host task failed', { runId, hostId: h.id, error: e.stack ?? e.message }))
+        .finally(() => {
+          liveHosts.delete(h.id);
+          this.emitHost(ctx, runId, h.id);
+          if (liveHosts.size === 0) void this.finishRun(ctx, run);
+        });
+    }
+    return ok({ runId });
+  }
+
+  /** The run's end (for tests and callers that wait). */
+  whenDone(runId: string): Promise<RunView | undefined> {
+    return this.active.get(runId)?.done ?? Promise.resolve(undefined);
+  }
+
+  cancel(runId: string): Result<Record<string, never>> {
+    const run = this.active.get(runId);
+    if (!run) return err('not-found', 'That run is not running', 'It may have finished already.');
+    run.abort.abort();
+    return ok({});
+  }
+
+  /** Re-run the host's failed or interrupted action (probe first) and continue its plan. */
+  retry(dir: string, stepId: string, hostId: string, takeOver: string[] = []) {
+    return this.start(dir, stepId, { resume: true, onlyHosts: [hostId], takeOver });
+  }
+
+  async skip(dir: string, stepId: string, hostId: string, actionId: string, reason: string, technician: string): Promise<Result<{ runId: string }>> {
+    const c = await this.ctxResult(dir);
+    if (!c.ok) return c;
+    const last = c.value.state.lastRun(stepId);
+    const action = last?.hosts.find((h) => h.hostId === hostId)?.actions.find((a) => a.actionId === actionId);
+    if (!last || !action) return err('not-found', `No action ${actionId} on that host in the last run of ${stepId}`);
+    if (this.live.hosts.get(last.runId)?.has(hostId)) return err('validation-failed', 'That host is still running', 'Cancel it first.');
+    if (isComplete(action.status)) return err('validation-failed', `Action ${actionId} is already ${action.status}`);
+    await this.append(c.value, { type: 'action-skipped', runId: last.runId, hostId, actionId, reason, technician });
+    const rest = await this.start(dir, stepId, { resume: true, onlyHosts: [hostId] });
+    // Skipping the last open action leaves nothing to resume: the run is then simply done.
+    if (!rest.ok && /Nothing to resume/.test(rest.error.message)) {
+      await this.finishRun(c.value, { runId: last.runId, module: this.deps.steps.get(stepId)!, dir: c.value.dir } as ActiveRun);
+      return ok({ runId: last.runId });
+    }
+    return rest;
+  }
+
+  async waive(dir: string, stepId: string, key: string, reason: string, technician: string): Promise<Result<{ waiver: Waiver }>> {
+    const c = await this.ctxResult(dir);
+    if (!c.ok) return c;
+    const last = c.value.state.lastRun(stepId);
+    const finding = last?.findings.find((f) => f.key === key);
+    if (!finding) return err('not-found', `No finding ${key} in the last run of ${stepId}`, 'Run the step again to refresh its findings.');
+    if (finding.severity !== 'blocking') return err('validation-failed', 'Only blocking findings are waived');
+    if (reason.trim().length < 3 || technician.trim() === '') {
+      return err('validation-failed', 'A waiver needs a reason and the technician\'s name');
+    }
+    const waiver: Waiver = {
+      stepId,
+      key,
+      code: finding.code,
+      ...(finding.hostId ? { hostId: finding.hostId } : {}),
+      reason: reason.trim(),
+      technician: technician.trim(),
+      at: new Date().toISOString(),
+    };
+    await this.append(c.value, { type: 'waiver', ...waiver });
+    if (last) this.emitRun(c.value, last.runId);
+    return ok({ waiver });
+  }
+
+  /** Cancel everything, wait for the hosts to stop (locks released), close the journals. */
+  async close(): Promise<void> {
+    for (const r of this.active.values()) r.abort.abort();
+    await Promise.all([...this.active.values()].map((r) => r.done));
+    for (const p of this.projects.values()) await p.then((c) => c.journal.close(), () => {});
+    this.projects.clear();
+  }
+
+  // --- internals ---
+
+  private async append(ctx: ProjectCtx, e: NewJournalEvent) {
+    const full = await ctx.journal.append(e);
+    ctx.state.apply(full);
+    return full;
+  }
+
+  private emitRun(ctx: ProjectCtx, runId: string) {
+    const run = ctx.state.runView(runId, this.live);
+    if (run) this.deps.emit('runbook.run', { dir: ctx.dir, run });
+  }
+
+  private emitHost(ctx: ProjectCtx, runId: string, hostId: string) {
+    const run = ctx.state.runView(runId, this.live);
+    const host = run?.hosts.find((h) => h.hostId === hostId);
+    if (run && host) this.deps.emit('runbook.progress', { runId, stepId: run.stepId, dir: ctx.dir, host });
+  }
+
+  private async finishRun(ctx: ProjectCtx, run: Pick<ActiveRun, 'runId' | 'module' | 'dir'> & Partial<ActiveRun>) {
+    if (this.live.hosts.get(run.runId)?.size) return;
+    const opened = await openProject(ctx.dir);
+    const rec = ctx.state.runs.get(run.runId);
+    if (rec && opened.ok) {
+      let findings: FindingView[] = [];
+      try {
+        findings = run.module.evaluate(ctx.state.results(run.runId), opened.value.project).map((f) => ({ ...f, key: findingKey(f) }));
+      } catch (e) {
+        this.deps.log.error('evaluate failed', { stepId: run.module.id, error: (e as Error).stack });
+      }
+      await this.append(ctx, { type: 'findings', runId: run.runId, stepId: run.module.id, findings });
+      const complete = rec.hosts.every((h) => h.actions.every((a) => isComplete(a.status)));
+      const status = complete ? 'completed' : run.abort?.signal.aborted ? 'cancelled' : 'failed';
+      await this.append(ctx, { type: 'run-finished', runId: run.runId, status });
+    }
+    this.output.flush();
+    this.active.delete(run.runId);
+    this.live.hosts.delete(run.runId);
+    const view = ctx.state.runView(run.runId, this.live);
+    this.emitRun(ctx, run.runId);
+    run.finish?.(view);
+  }
+
+  private async runHost(ctx: ProjectCtx, run: ActiveRun, host: Host, takeOver: Set<string>): Promise<void> {
+    const { runId } = run;
+    const conn = this.deps.pool.host(targetOf(host));
+    const sudo = host.user !== 'root';
+    const signal = run.abort.signal;
+    this.emitHost(ctx, runId, host.id);
+
+    const locked = await this.lock(ctx, run, conn, host, takeOver.has(host.id));
+    if (!locked) return;
+    let sink: HostOutputSink | undefined;
+    try {
+      sink = await this.deps.openHostStream?.(host, run.stepId, ctx.dir);
+    } catch (e) {
+      this.deps.log.warn('no live output pane for host', { hostId: host.id, error: (e as Error).message });
+    }
+    let lost = false;
+    const hostAbort = new AbortController();
+    const onAbort = () => hostAbort.abort();
+    signal.addEventListener('abort', onAbort);
+    const heartbeat = setInterval(() => {
+      void conn.run(heartbeatCommand(this.owner), { sudo, timeoutMs: 15_000 }).then((r) => {
+        if (r.status === 'failed' && r.exitCode === 3) {
+          // Someone took the lock over (it looked stale to them): stop touching this host.
+          lost = true;
+          hostAbort.abort();
+        }
+      });
+    }, this.deps.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+    try {
+      const actions = run.built.actions.get(host.id) ?? [];
+      const longest = Math.max(...actions.map((a) => a.timeoutMs), 10_000);
+      const orphan = await conn.run(waitOrphanCommand(), { sudo, timeoutMs: longest, signal: hostAbort.signal });
+      if (orphan.stdout.includes('orphan=')) {
+        this.deps.log.info('waited for a command left running by an earlier runner', { runId, hostId: host.id, detail: orphan.stdout.trim() });
+      }
+      if (orphan.status !== 'ok') {
+        const reason = orphan.status === 'timeout'
+          ? `A command an earlier runner started is still running on the host (${orphan.stdout.trim()}); wait for it, then retry`
+          : `Could not check the host before running: ${orphan.message}`;
+        if (orphan.status !== 'cancelled') await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+        return;
+      }
+      for (const action of actions) {
+        const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id)?.actions.find((a) => a.actionId === action.id);
+        if (!rec || isComplete(rec.status)) continue;
+        if (hostAbort.signal.aborted) break;
+        const ok = await this.runAction(ctx, run, conn, host, action, rec.attempts + 1, hostAbort.signal, sink);
+        if (!ok) break;
+      }
+      if (lost) {
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
+      }
+    } finally {
+      clearInterval(heartbeat);
+      signal.removeEventListener('abort', onAbort);
+      const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
+      const allDone = rec?.actions.every((a) => isComplete(a.status)) ?? false;
+      const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
+      await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
+      if (!lost) {
+        const r = await conn.run(releaseCommand(this.owner), { sudo, timeoutMs: 15_000 });
+        if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
+      }
+    }
+  }
+
+  /** Take the host's lock, or journal why not. */
+  private async lock(ctx: ProjectCtx, run: ActiveRun, conn: HostConnection, host: Host, takeOverConfirmed: boolean): Promise<boolean> {
+    const { runId } = run;
+    const sudo = host.user !== 'root';
+    const attempt = async (takeFrom: { owner: string; minAgeS: number } | null) =>
+      conn.run(acquireCommand(this.owner, runId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
+    let r = await attempt(null);
+    let outcome = r.status === 'ok' ? parseAcquire(r.stdout) : null;
+    if (outcome?.state === 'held') {
+      const h = outcome.holder;
+      // A lock of this very laptop whose process is gone: its runner died (e.g. killed). Ours at once.
+      const ownDead = h.laptop === this.owner.laptop && h.pid > 0 && !pidAlive(h.pid);
+      if (ownDead || (h.stale && takeOverConfirmed)) {
+        r = await attempt({ owner: h.owner, minAgeS: ownDead ? 0 : LOCK_STALE_S });
+        const again = r.status === 'ok' ? parseAcquire(r.stdout) : null;
+        if (again && again.state !== 'held') {
+          await this.append(ctx, {
+            type: 'lock',
+            runId,
+            hostId: host.id,
+            outcome: ownDead ? 'reclaimed' : 'taken-over',
+            holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
+          });
+          return true;
+        }
+        outcome = again ?? outcome;
+      }
+    }
+    if (outcome?.state === 'acquired' || outcome?.state === 'taken-over') {
+      await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'acquired' });
+      return true;
+    }
+    if (outcome?.state === 'held') {
+      const h = outcome.holder;
+      await this.append(ctx, {
+        type: 'lock',
+        runId,
+        hostId: host.id,
+        outcome: 'refused',
+        holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
+        message: `Held by ${h.laptop} (pid ${h.pid}, run ${h.runId}), heartbeat ${h.heartbeatAgeS} s ago`,
+      });
+      return false;
+    }
+    const why = r.status === 'ok' ? `unexpected answer: ${r.stdout.slice(0, 200)}` : r.message;
+    await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'failed', message: why });
+    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `Could not take the host's run lock: ${why}` });
+    return false;
+  }
+
+  /** One attempt at one action: journal, probe, command, transcript. Returns whether the host may go on. */
+  private async runAction(
+    ctx: ProjectCtx,
+    run: ActiveRun,
+    conn: HostConnection,
+    host: Host,
+    action: Action,
+    attempt: number,
+    signal: AbortSignal,
+    sink?: HostOutputSink,
+  ): Promise<boolean> {
+    const { runId } = run;
+    const rel = transcriptPath(host.id, runId, action.id, attempt);
+    const secrets = () => this.deps.secrets.values();
+    const transcript = await Transcript.create(ctx.dir, rel, secrets);
+    const line = displayLine(action.command, action.sudo);
+    transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}`);
+    // The line that says this action is about to run is on disk before anything runs.
+    await this.append(ctx, {
+      type: 'action-started',
+      runId,
+      hostId: host.id,
+      actionId: action.id,
+      attempt,
+      command: line,
+      sudo: action.sudo,
+      destructive: action.destructive,
+    });
+    this.emitHost(ctx, runId, host.id);
+    sink?.action(`${action.id}: ${line}`);
+
+    const stdout: string[] = [];
+    let captured = 0;
+    const out = (stream: 'stdout' | 'stderr', text: string, capture: boolean) => {
+      if (stream === 'stdout' && capture && captured < CAPTURE_LIMIT) {
+        stdout.push(text);
+        captured += text.length;
+      }
+      this.output.push({ runId, hostId: host.id, actionId: action.id, stream, data: text });
+      if (text) sink?.[stream](text);
+    };
+    const exec = async (cmd: RemoteCommand, timeoutMs: number, capture: boolean): Promise<ExecResult> => {
+      const r = await conn.exec(cmd, {
+        sudo: action.sudo,
+        timeoutMs,
+        signal,
+        onStdout: (d) => out('stdout', transcript.output('stdout', d), capture),
+        onStderr: (d) => out('stderr', transcript.output('stderr', d), capture),
+      });
+      const rest = transcript.drain();
+      out('stdout', rest.stdout, capture);
+      out('stderr', rest.stderr, capture);
+      return r;
+    };
+
+    let via: 'probe' | 'command' = 'command';
+    let result: ExecResult | undefined;
+    if (action.probe) {
+      transcript.note(`## already done? $ ${displayLine(action.probe, action.sudo)}`);
+      const p = await exec(action.probe, Math.min(action.timeoutMs, 60_000), false);
+      transcript.note(`## probe: ${p.message}`);
+      if (p.status === 'ok') {
+        via = 'probe';
+        result = p;
+      } else if (p.status !== 'failed') {
+        // Not an answer ("no, not done") but a broken link, a cancel, a sudo problem: stop here.
+        result = p;
+      }
+    }
+    if (!result) {
+      transcript.note(`## $ ${line}`);
+      result = await exec(wrapForLock(action.command, runId, action.id), action.timeoutMs, action.capture === true);
+    }
+    transcript.note(`## ${via === 'probe' ? 'already done (probe exit 0): not run' : result.message} (${result.durationMs} ms)`);
+    const sha256 = await transcript.close();
+    const status =
+      result.status === 'ok' ? (via === 'probe' ? 'already-done' : 'done')
+        : result.status === 'cancelled' ? 'cancelled'
+          : result.status === 'interrupted' ? 'interrupted'
+            : 'failed';
+    const text = stdout.join('');
+    await this.append(ctx, {
+      type: 'action-finished',
+      runId,
+      hostId: host.id,
+      actionId: action.id,
+      attempt,
+      status,
+      via,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      message: redactSecrets(result.message, this.deps.secrets.values()),
+      transcript: rel,
+      sha256,
+      ...(action.capture && via === 'command' ? { stdout: text.slice(0, CAPTURE_LIMIT) } : {}),
+    });
+    this.output.flush();
+    sink?.note(`${action.id}: ${status} (${result.message}, ${result.durationMs} ms)`);
+    this.emitHost(ctx, runId, host.id);
+    if (status === 'done' || status === 'already-done') return true;
+    if (status === 'failed') {
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}` });
+    }
+    return false;
+  }
+}

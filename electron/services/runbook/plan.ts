@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
+import { commandLine, quoteArgv, type RemoteCommand } from '../ssh/quote.js';
+import type { Action, StepModule } from './step-module.js';
+
+export interface BuiltPlan {
+  view: PlanView;
+  /** hostId → actions, in order. Only hosts with at least one action. */
+  actions: Map<string, Action[]>;
+  hosts: Host[];
+}
+
+/** What the host's shell is given for a command, as the dry-run shows it. */
+export function displayLine(cmd: RemoteCommand, sudo: boolean): string {
+  const line = commandLine(cmd);
+  return sudo ? `${quoteArgv(['sudo', '--'])} ${line}` : line;
+}
+
+/**
+ * Plan a step for a project: the module's actions per host, checked (unique ids, known hosts,
+ * destructive actions say what they change) and hashed. The hash covers everything that decides
+ * what runs where, so a confirmation or a resume bound to it cannot apply to a different plan.
+ */
+export function buildPlan(module: StepModule, project: Project): Result<BuiltPlan> {
+  let planned: Map<string, Action[]>;
+  try {
+    planned = module.plan(project, { hosts: project.hosts });
+  } catch (e) {
+    return err('internal', `Step ${module.id} could not plan: ${(e as Error).message}`, 'This is a bug in the step; please report it.');
+  }
+  const byId = new Map(project.hosts.map((h) => [h.id, h]));
+  const hosts: Host[] = [];
+  const actions = new Map<string, Action[]>();
+  for (const [hostId, list] of planned) {
+    const host = byId.get(hostId);
+    if (!host) return err('internal', `Step ${module.id} planned actions for unknown host ${hostId}`);
+    const seen = new Set<string>();
+    for (const a of list) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(a.id)) return err('internal', `Step ${module.id}: bad action id "${a.id}"`);
+      if (seen.has(a.id)) return err('internal', `Step ${module.id}: action id "${a.id}" twice on host ${hostId}`);
+      seen.add(a.id);
+      if (a.destructive && !a.changes?.length) {
+        return err('internal', `Step ${module.id}: destructive action "${a.id}" does not say what it changes`);
+      }
+    }
+    if (list.length === 0) continue;
+    actions.set(hostId, list);
+  }
+  // Inventory order, whatever order the module returned.
+  for (const h of project.hosts) if (actions.has(h.id)) hosts.push(h);
+
+  const viewHosts = hosts.map((h) => ({
+    hostId: h.id,
+    name: h.name,
+    address: h.address,
+    user: h.user,
+    actions: actions.get(h.id)!.map((a) => ({
+      id: a.id,
+      title: a.title,
+      command: displayLine(a.command, a.sudo),
+      ...(a.probe ? { probe: displayLine(a.probe, a.sudo) } : {}),
+      sudo: a.sudo,
+      timeoutMs: a.timeoutMs,
+      destructive: a.destructive,
+      ...(a.changes ? { changes: [...a.changes] } : {}),
+    })),
+  }));
+  const changes = viewHosts.flatMap((h) =>
+    h.actions.filter((a) => a.destructive).flatMap((a) => (a.changes ?? []).map((change) => ({ hostId: h.hostId, actionId: a.id, change }))),
+  );
+  const hashed = JSON.stringify({
+    stepId: module.id,
+    hosts: viewHosts.map((h, i) => ({ ...h, port: hosts[i]!.port })),
+  });
+  const planHash = createHash('sha256').update(hashed).digest('hex');
+  return ok({ view: { stepId: module.id, title: module.title, planHash, hosts: viewHosts, changes }, actions, hosts });
+}
+
+/** The dry run as plain text, for export: every command per host, exactly as sent. */
+export function planText(plan: PlanView, at = new Date()): string {
+  const out: string[] = [
+    `# Rackside dry run: step ${plan.stepId}`,
+    `# plan sha256 ${plan.planHash}`,
+    `# generated ${at.toISOString()}; nothing was run`,
+    '',
+  ];
+  for (const h of plan.hosts) {
+    out.push(`== ${h.name || h.hostId} (${h.address}, user ${h.user}) ==`);
+    h.actions.forEach((a, i) => {
+      const flags = [`timeout ${Math.round(a.timeoutMs / 1000)} s`, a.sudo ? 'sudo' : null, a.destructive ? 'DESTRUCTIVE' : null]
+        .filter(Boolean)
+        .join(', ');
+      out.push(`${i + 1}. ${a.id} (${flags})`);
+      if (a.probe) out.push(`   already done if: ${a.probe}`);
+      out.push(`   $ ${a.command}`);
+      for (const c of a.changes ?? []) out.push(`   changes: ${c}`);
+    });
+    out.push('');
+  }
+  return out.join('\n');
+}

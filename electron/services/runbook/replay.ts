@@ -1,0 +1,282 @@
+import type {
+  ActionRun,
+  ActionStatus,
+  FindingView,
+  HostRun,
+  LockHolder,
+  PlanView,
+  RunView,
+  StepState,
+  Waiver,
+} from '../../contract/index.js';
+import type { JournalEvent } from '../project/journal.js';
+import type { StepResults } from './step-module.js';
+
+/** Heartbeat age after which a lock may be taken over (with confirmation). */
+export const LOCK_STALE_S = 30;
+
+interface ActionRecord {
+  actionId: string;
+  title: string;
+  status: ActionStatus;
+  attempts: number;
+  exitCode?: number | null;
+  durationMs?: number;
+  message?: string;
+  transcript?: string;
+  sha256?: string;
+  skipReason?: string;
+  stdout?: string;
+}
+
+interface HostRecord {
+  hostId: string;
+  name: string;
+  address: string;
+  stopReason?: string;
+  lockHolder?: LockHolder;
+  actions: ActionRecord[];
+}
+
+export interface RunRecord {
+  runId: string;
+  stepId: string;
+  plan: PlanView;
+  startedAt: string;
+  finishedAt?: string;
+  finished?: 'completed' | 'failed' | 'cancelled';
+  hosts: HostRecord[];
+  findings: FindingView[];
+}
+
+/** What is running in this process right now: replay cannot know it from the journal. */
+export interface Live {
+  /** runId → hosts whose executor is active. */
+  hosts: Map<string, Set<string>>;
+}
+
+const COMPLETE: ReadonlySet<ActionStatus> = new Set(['done', 'already-done', 'skipped']);
+export const isComplete = (s: ActionStatus) => COMPLETE.has(s);
+
+/**
+ * The runner's state, rebuilt from the journal. The engine feeds it every event it appends, so
+ * the live state and the state rebuilt after a restart come from the same code.
+ */
+export class JournalState {
+  readonly runs = new Map<string, RunRecord>();
+  private readonly lastRunOfStep = new Map<string, string>();
+  private readonly waivers = new Map<string, Map<string, Waiver>>();
+
+  static from(events: readonly JournalEvent[]): JournalState {
+    const s = new JournalState();
+    for (const e of events) s.apply(e);
+    return s;
+  }
+
+  apply(e: JournalEvent): void {
+    switch (e.type) {
+      case 'run-started': {
+        this.runs.set(e.runId, {
+          runId: e.runId,
+          stepId: e.stepId,
+          plan: e.plan,
+          startedAt: e.at,
+          hosts: e.plan.hosts.map((h) => ({
+            hostId: h.hostId,
+            name: h.name,
+            address: h.address,
+            actions: h.actions.map((a) => ({ actionId: a.id, title: a.title, status: 'pending', attempts: 0 })),
+          })),
+          findings: [],
+        });
+        this.lastRunOfStep.set(e.stepId, e.runId);
+        return;
+      }
+      case 'run-resumed': {
+        const run = this.runs.get(e.runId);
+        if (!run) return;
+        delete run.finished;
+        delete run.finishedAt;
+        for (const h of run.hosts) {
+          if (!e.hostIds.includes(h.hostId)) continue;
+          delete h.stopReason;
+          delete h.lockHolder;
+        }
+        return;
+      }
+      case 'lock': {
+        const host = this.host(e.runId, e.hostId);
+        if (!host) return;
+        if (e.outcome === 'refused' && e.holder) {
+          host.lockHolder = { ...e.holder, stale: e.holder.heartbeatAgeS > LOCK_STALE_S };
+        } else if (e.outcome !== 'released') delete host.lockHolder;
+        return;
+      }
+      case 'action-started': {
+        const a = this.action(e.runId, e.hostId, e.actionId);
+        if (!a) return;
+        a.status = 'running';
+        a.attempts = e.attempt;
+        return;
+      }
+      case 'action-finished': {
+        const a = this.action(e.runId, e.hostId, e.actionId);
+        if (!a) return;
+        Object.assign(a, {
+          status: e.status,
+          attempts: e.attempt,
+          exitCode: e.exitCode,
+          durationMs: e.durationMs,
+          message: e.message,
+          transcript: e.transcript,
+          sha256: e.sha256,
+          stdout: e.stdout ?? '',
+        });
+        return;
+      }
+      case 'action-skipped': {
+        const a = this.action(e.runId, e.hostId, e.actionId);
+        if (!a) return;
+        a.status = 'skipped';
+        a.skipReason = `${e.reason} (${e.technician})`;
+        return;
+      }
+      case 'host-stopped': {
+        const host = this.host(e.runId, e.hostId);
+        if (host) host.stopReason = e.reason;
+        return;
+      }
+      case 'findings': {
+        const run = this.runs.get(e.runId);
+        if (run) run.findings = e.findings;
+        return;
+      }
+      case 'waiver': {
+        let m = this.waivers.get(e.stepId);
+        if (!m) this.waivers.set(e.stepId, (m = new Map()));
+        const { type: _t, ...w } = e;
+        m.set(e.key, w);
+        return;
+      }
+      case 'run-finished': {
+        const run = this.runs.get(e.runId);
+        if (!run) return;
+        run.finished = e.status;
+        run.finishedAt = e.at;
+        return;
+      }
+      case 'torn':
+        return;
+    }
+  }
+
+  private host(runId: string, hostId: string): HostRecord | undefined {
+    return this.runs.get(runId)?.hosts.find((h) => h.hostId === hostId);
+  }
+
+  private action(runId: string, hostId: string, actionId: string): ActionRecord | undefined {
+    return this.host(runId, hostId)?.actions.find((a) => a.actionId === actionId);
+  }
+
+  lastRun(stepId: string): RunRecord | undefined {
+    const id = this.lastRunOfStep.get(stepId);
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  waiversOf(stepId: string): Waiver[] {
+    return [...(this.waivers.get(stepId)?.values() ?? [])];
+  }
+
+  /** Per host and action, the latest outcome: what `evaluate` sees. */
+  results(runId: string): StepResults {
+    const out: StepResults = new Map();
+    for (const h of this.runs.get(runId)?.hosts ?? []) {
+      out.set(
+        h.hostId,
+        new Map(
+          h.actions.map((a) => [
+            a.actionId,
+            {
+              status: a.status === 'running' ? 'interrupted' : a.status,
+              exitCode: a.exitCode ?? null,
+              stdout: a.stdout ?? '',
+            },
+          ]),
+        ),
+      );
+    }
+    return out;
+  }
+
+  runView(runId: string, live: Live): RunView | undefined {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    const liveHosts = live.hosts.get(runId);
+    const active = liveHosts !== undefined && liveHosts.size > 0;
+    const hosts = run.hosts.map((h) => hostView(h, liveHosts?.has(h.hostId) ?? false, run.finished));
+    const waivers = this.waivers.get(run.stepId);
+    return {
+      runId: run.runId,
+      stepId: run.stepId,
+      planHash: run.plan.planHash,
+      status: active ? 'running' : (run.finished ?? 'interrupted'),
+      startedAt: run.startedAt,
+      ...(run.finishedAt && !active ? { finishedAt: run.finishedAt } : {}),
+      hosts,
+      findings: run.findings.map((f) => {
+        const w = waivers?.get(f.key);
+        return w ? { ...f, waiver: w } : f;
+      }),
+    };
+  }
+
+  stepState(stepId: string, title: string, live: Live): StepState {
+    const run = this.lastRun(stepId);
+    const view = run ? this.runView(run.runId, live)! : null;
+    const interrupted =
+      view?.hosts.flatMap((h) => h.actions.filter((a) => a.status === 'interrupted').map((a) => ({ hostId: h.hostId, actionId: a.actionId }))) ??
+      [];
+    const unfinished = view?.hosts.some((h) => h.actions.some((a) => !isComplete(a.status))) ?? false;
+    return {
+      stepId,
+      title,
+      lastRun: view,
+      resumable: view !== null && view.status !== 'running' && unfinished,
+      interrupted,
+      passed:
+        view !== null &&
+        view.status === 'completed' &&
+        view.findings.every((f) => f.severity !== 'blocking' || f.waiver !== undefined),
+      waivers: this.waiversOf(stepId),
+    };
+  }
+}
+
+function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished']): HostRun {
+  const actions: ActionRun[] = h.actions.map((a) => {
+    // Started and never finished, and nobody is running it now: the runner died under it.
+    const status: ActionStatus = a.status === 'running' && !live ? 'interrupted' : a.status;
+    const { stdout: _stdout, ...rest } = a;
+    return { ...rest, status };
+  });
+  const current = actions.find((a) => a.status === 'running') ?? actions.find((a) => !isComplete(a.status));
+  let status: HostRun['status'];
+  if (live) status = h.lockHolder ? 'lock-held' : actions.some((a) => a.status === 'running') ? 'running' : 'locking';
+  else if (actions.every((a) => isComplete(a.status))) status = 'done';
+  else if (h.lockHolder) status = 'lock-held';
+  else if (actions.some((a) => a.status === 'interrupted')) status = 'interrupted';
+  else if (actions.some((a) => a.status === 'failed')) status = 'failed';
+  else if (actions.some((a) => a.status === 'cancelled') || finished === 'cancelled') status = 'cancelled';
+  else if (finished) status = h.stopReason ? 'failed' : 'waiting';
+  else status = 'interrupted';
+  return {
+    hostId: h.hostId,
+    name: h.name,
+    address: h.address,
+    status,
+    ...(current ? { currentActionId: current.actionId } : {}),
+    ...(h.stopReason ? { message: h.stopReason } : {}),
+    ...(h.lockHolder ? { lockHolder: h.lockHolder } : {}),
+    actions,
+  };
+}

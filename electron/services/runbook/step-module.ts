@@ -1,0 +1,74 @@
+import type { Host, Project, RunbookSeverity } from '../../contract/index.js';
+import type { RemoteCommand } from '../ssh/quote.js';
+
+/**
+ * A wizard step as the runner sees it (DESIGN.md section 2, "Runbook model"). A module is plain
+ * data + two pure functions, so planning and evaluation are unit-testable without a host:
+ *
+ * - `plan(project, ctx)` says what to run where: an ordered list of actions per host;
+ * - `evaluate(results, project)` turns what came back into findings.
+ *
+ * Register a module in `registry.ts` (`DEFAULT_STEPS`); its `id` is what the UI passes to
+ * `runbook.plan` / `runbook.start`, its `title` an i18n key.
+ */
+export interface StepModule {
+  id: string;
+  /** i18n key, e.g. `runbook.steps.preflight.title`. */
+  title: string;
+  plan(project: Project, ctx: PlanContext): Map<string, Action[]>;
+  evaluate(results: StepResults, project: Project): Finding[];
+}
+
+export interface PlanContext {
+  /** The hosts of the project, in inventory order. */
+  hosts: readonly Host[];
+}
+
+export interface Action {
+  /** Unique within the host's list; stable across runs (the journal refers to it). */
+  id: string;
+  /** i18n key. */
+  title: string;
+  /** An argv, or a fixed script with positional parameters: never user text pasted into a shell string. */
+  command: RemoteCommand;
+  sudo: boolean;
+  timeoutMs: number;
+  /** Destructive actions run only with a confirmation naming this plan and its `changes`. */
+  destructive: boolean;
+  /** What a destructive action changes, one line each, shown in the confirmation. */
+  changes?: string[];
+  /**
+   * "Already done?": exit 0 means the action's effect is in place and the command is not run. An
+   * action with side effects must have one; an action without one is re-run on resume, so it
+   * must be read-only or harmless to repeat.
+   */
+  probe?: RemoteCommand;
+  /** Keep stdout (up to CAPTURE_LIMIT bytes, secrets redacted) in the journal for `evaluate`. */
+  capture?: boolean;
+}
+
+export interface ActionResult {
+  status: 'done' | 'already-done' | 'failed' | 'skipped' | 'interrupted' | 'cancelled' | 'pending';
+  exitCode: number | null;
+  /** Captured stdout of the run that completed the action (only with `capture`). */
+  stdout: string;
+}
+
+/** hostId → actionId → result of its latest attempt. */
+export type StepResults = Map<string, Map<string, ActionResult>>;
+
+export interface Finding {
+  severity: RunbookSeverity;
+  hostId?: string;
+  code: string;
+  message: string;
+  remediation: string;
+  params?: Record<string, string | number>;
+  measured?: string | number;
+  threshold?: string | number;
+}
+
+/** Captured stdout is for small, structured outputs (os-release, df); more is cut. */
+export const CAPTURE_LIMIT = 64 * 1024;
+
+export const findingKey = (f: { code: string; hostId?: string | undefined }) => `${f.code}@${f.hostId ?? '*'}`;
