@@ -166,7 +166,12 @@ describe('commands', () => {
     setTimeout(() => ac.abort(), 500);
     const c = await pool.host(node(1, key())).run({ argv: ['sleep', '62'] }, { signal: ac.signal });
     expect(c.status).toBe('cancelled');
-    expect((await lab.exec(1, 'sh', '-c', 'pgrep -f "sleep 6[12]" || true')).trim()).toBe('');
+    // Cancelled before the channel is even open: the kill must still reach the command.
+    const early = new AbortController();
+    const pending = pool.host(node(1, key())).run({ argv: ['sleep', '63'] }, { signal: early.signal });
+    early.abort();
+    expect((await pending).status).toBe('cancelled');
+    expect((await lab.exec(1, 'sh', '-c', 'pgrep -f "sleep 6[123]" || true')).trim()).toBe('');
   });
 });
 

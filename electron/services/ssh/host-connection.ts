@@ -144,10 +144,12 @@ export class HostConnection {
           let stream: ClientChannel | undefined;
           let ending: { status: ExecStatus; message: string } | null = null;
           let pgid: number | null = null;
+          let graceTimer: NodeJS.Timeout | undefined;
           const finish = (r: ExecResult) => {
             if (finished) return;
             finished = true;
             clearTimeout(timer);
+            clearTimeout(graceTimer);
             this.live.delete(onDrop);
             opts.signal?.removeEventListener('abort', onAbort);
             resolve(r);
@@ -163,19 +165,26 @@ export class HostConnection {
             stream?.signal(sig);
             if (pgid !== null) client.exec(`kill -${sig} -- -${pgid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.resume().stderr.resume()));
           };
+          // Once stopping, the kill goes out as soon as there is something to kill: the channel
+          // may not be open yet, and the PGID arrives with the command's first stderr line.
+          const deliverStop = () => {
+            if (!ending || !stream) return;
+            killGroup('TERM');
+            graceTimer ??= setTimeout(() => {
+              killGroup('KILL');
+              stream?.close();
+              if (ending) finish(done(ending.status, ending.message));
+            }, CANCEL_GRACE_MS).unref();
+          };
           const stop = (status: ExecStatus, message: string) => {
             if (ending || finished) return;
             ending = { status, message };
-            if (!stream) return;
-            killGroup('TERM');
-            setTimeout(() => {
-              killGroup('KILL');
-              stream?.close();
-              finish(done(status, message));
-            }, CANCEL_GRACE_MS).unref();
+            deliverStop();
           };
           const onAbort = () => stop('cancelled', 'Cancelled by the technician');
           opts.signal?.addEventListener('abort', onAbort);
+          // Aborted while we waited for the connection or a channel slot: never start it.
+          if (opts.signal?.aborted) return finish(done('cancelled', 'Cancelled before it started'));
           if (opts.timeoutMs) timer = setTimeout(() => stop('timeout', `Timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
 
           openExec(client, line, (e, ch) => {
@@ -184,6 +193,7 @@ export class HostConnection {
               return;
             }
             stream = ch;
+            deliverStop();
             let exitCode: number | null = null;
             let signal: string | null = null;
             const feedStdin = () => {
@@ -193,7 +203,7 @@ export class HostConnection {
             const preamble = new StderrPreamble(opts.sudo === true, {
               pid: (p) => {
                 pgid = p;
-                if (ending) stop(ending.status, ending.message);
+                if (ending) deliverStop();
                 else if (!opts.sudo) feedStdin();
               },
               sudoPrompt: (first) => {
