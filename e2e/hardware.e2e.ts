@@ -1,0 +1,90 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../scripts/test-support/lab.js';
+import { HardwarePage } from './pages/hardware-page.js';
+import { eventually, WizardPage } from './pages/wizard-page.js';
+import { launchChromium, screenshot } from './support/browser.js';
+import { startBrowserHost, type RunningHost } from './support/host.js';
+
+// End to end: the Hardware step on the 4-node lab, through the real runner and sshd.
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+let wizard: WizardPage;
+let hardware: HardwarePage;
+
+beforeAll(async () => {
+  host = await startBrowserHost();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  wizard = new WizardPage(page);
+  hardware = new HardwarePage(page);
+  // Step 1 as a technician does it: import, confirm host keys, save the project.
+  await wizard.open(host.url);
+  await wizard.importInventory((await lab.inventoryText()).path);
+  await wizard.testConnections();
+  await wizard.waitForRows((rows) => rows.length === 4 && rows.every((r) => r.status === 'hostkey-unknown'));
+  await wizard.trustAllShownFingerprints();
+  await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
+  await wizard.fillProject({ site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: join(await mkdtemp(join(tmpdir(), 'rs-e2e-hw-')), 'p') });
+  expect((await wizard.save()).kind).toBe('ok');
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-${ctx.task.name}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('Hardware checks', () => {
+  it('collects every host and shows CPU, RAM, disks and the SMBIOS serial numbers; the lab profile passes', async () => {
+    await hardware.open();
+    await hardware.chooseProfile('lab');
+    expect(await hardware.run()).toBe('completed');
+    const rows = await eventually(() => hardware.table(), (r) => r.length === 4);
+    expect(rows.map((r) => [r.hostname, r.serial])).toEqual([
+      ['node1', 'LAB0001X'],
+      ['node2', 'LAB0002X'],
+      ['node3', 'LAB0003X'],
+      ['node4', 'LAB0004X'],
+    ]);
+    for (const r of rows) {
+      expect(r.cpu).toMatch(/\d+ cores, \d+ threads/);
+      expect(r.ram).toMatch(/\d+\.\d GiB/);
+      expect(r.ram).toContain('ECC: yes');
+    }
+    // The lab's disks: four on node1, two on the others, 256 MiB each.
+    expect(rows.map((r) => r.disks.split('\n').filter((l) => /loop\d+ 268 MB/.test(l)).length)).toEqual([4, 2, 2, 2]);
+    expect((await hardware.findings()).filter((f) => f.severity === 'blocking')).toEqual([]);
+    await expect.poll(() => hardware.runner().getByTestId('step-passed').isVisible()).toBe(true);
+    await screenshot(page, 'hardware-lab-profile');
+  });
+
+  it('the production profile blocks on RAM below 256 GiB, and a waiver with reason and name clears it', async () => {
+    await hardware.chooseProfile('production');
+    // Every collection ran; the findings are what hold the step back.
+    expect(await hardware.run()).toBe('completed');
+    expect(await hardware.runner().getByTestId('step-passed').count()).toBe(0);
+    const findings = await hardware.findings();
+    const ram = findings.filter((f) => f.code === 'memory.size');
+    expect(ram).toHaveLength(4);
+    for (const f of ram) {
+      expect(f.severity).toBe('blocking');
+      expect(f.text).toMatch(/GiB RAM, the production profile needs 256\.0 GiB/);
+    }
+    const node1 = ram[0]!.hostId!;
+    await hardware.waive('memory.size', node1, 'Customer accepted 24 GiB for the pilot', 'E2E Tech');
+    const waived = hardware.finding('memory.size', node1);
+    await expect.poll(() => waived.getAttribute('data-waived')).toBe('yes');
+    expect(await waived.getByTestId('finding-waiver').innerText()).toMatch(/E2E Tech.*Customer accepted 24 GiB for the pilot/s);
+    // The other hosts' RAM findings stay blocking until waived one by one.
+    expect((await hardware.findings()).filter((f) => f.code === 'memory.size' && f.waived === 'no')).toHaveLength(3);
+    await screenshot(page, 'hardware-production-waiver');
+  });
+});

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { hardwareFactsSchema, hardwareProfileIdSchema } from '../hardware.js';
+
+/** Wizard step 2. Running, findings and waivers go through the runner (channels/runbook.ts). */
+export const hardwareRequests = {
+  /** What the last Hardware run found on each host, for the hardware table. */
+  'hardware.facts': {
+    request: z.object({ dir: z.string().min(1).max(4096) }),
+    response: z.object({
+      profile: hardwareProfileIdSchema,
+      runId: z.string().nullable(),
+      facts: z.array(hardwareFactsSchema),
+    }),
+  },
+} as const;
+
+export const hardwareEvents = {} as const;

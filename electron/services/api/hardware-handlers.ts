@@ -1,0 +1,24 @@
+import type { hardwareRequests } from '../../contract/channels/hardware.js';
+import { ok } from '../../contract/index.js';
+import { factsFromResults, profileOf } from '../hardware/step.js';
+import { readJournal } from '../project/journal.js';
+import { openProject } from '../project/project-store.js';
+import { JournalState } from '../runbook/replay.js';
+import type { HandlersFor } from './dispatcher.js';
+
+/** Hardware table data: parsed from what the last Hardware run captured (in the journal). */
+export function createHardwareHandlers(): HandlersFor<keyof typeof hardwareRequests> {
+  return {
+    'hardware.facts': async ({ dir }) => {
+      const opened = await openProject(dir);
+      if (!opened.ok) return opened;
+      const events = await readJournal(dir);
+      if (!events.ok) return events;
+      const project = opened.value.project;
+      const state = JournalState.from(events.value);
+      const run = state.lastRun('hardware');
+      const facts = run ? factsFromResults(state.results(run.runId), project) : [];
+      return ok({ profile: profileOf(project).id, runId: run?.runId ?? null, facts });
+    },
+  };
+}

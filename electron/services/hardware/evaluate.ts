@@ -1,0 +1,108 @@
+import type { HardwareFacts, Host, RunbookSeverity as Severity } from '../../contract/index.js';
+
+/** A hardware finding before it becomes a runner finding (nulls where a value does not apply). */
+export interface HardwareFinding {
+  severity: Severity;
+  hostId: string | null;
+  code: string;
+  message: string;
+  remediation: string;
+  measured: string | null;
+  threshold: string | null;
+}
+type Finding = HardwareFinding;
+import type { HardwareProfile } from './profiles.js';
+
+const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+const gb = (b: number) => (b >= 1000 ** 3 ? `${(b / 1000 ** 3).toFixed(0)} GB` : `${(b / 1000 ** 2).toFixed(0)} MB`);
+
+/** Findings for each host against its role's thresholds, then across hosts for consistency. */
+export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile: HardwareProfile): Finding[] {
+  const findings: Finding[] = [];
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  for (const f of facts) {
+    const host = byId.get(f.hostId);
+    if (!host) continue;
+    const t = profile.roles[host.role];
+    const name = f.hostname || host.name || host.address;
+    const add = (severity: Finding['severity'], code: string, message: string, remediation: string, measured: string | null = null, threshold: string | null = null) =>
+      findings.push({ severity, hostId: f.hostId, code, message: `${name}: ${message}`, remediation, measured, threshold });
+
+    for (const u of f.unknowns) add('info', `unknown.${u.field}`, `unknown ${u.field}: ${u.reason}`, u.remediation);
+
+    if (f.cpu) {
+      if (f.cpu.cores < t.cores) add('blocking', 'cpu.cores', `${f.cpu.cores} CPU cores, the ${profile.id} profile needs ${t.cores} for a ${host.role}`, 'Use a server with more cores or choose another profile', String(f.cpu.cores), `≥ ${t.cores}`);
+      if (f.cpu.threads < t.threads) add('blocking', 'cpu.threads', `${f.cpu.threads} CPU threads, needs ${t.threads}`, 'Enable Hyper-Threading/SMT in the BIOS, or use a larger server', String(f.cpu.threads), `≥ ${t.threads}`);
+    }
+
+    const mem = f.memory.totalBytes;
+    if (mem === null) add('warning', 'memory.size', 'memory size unknown', 'Check /proc/meminfo is readable');
+    else if (mem < t.memoryBytes * 0.97) {
+      // MemTotal is a little below the installed size (kernel reservations): allow 3 %.
+      add('blocking', 'memory.size', `${gib(mem)} RAM, the ${profile.id} profile needs ${gib(t.memoryBytes)} for a ${host.role}`, 'Install more memory or choose another profile', gib(mem), `≥ ${gib(t.memoryBytes)}`);
+    }
+    if (t.ecc) {
+      if (f.memory.ecc === 'no') add('blocking', 'memory.ecc', `memory without ECC (${f.memory.eccType ?? 'none'})`, 'Use ECC DIMMs and enable ECC in the BIOS', f.memory.eccType ?? 'none', 'ECC');
+      if (f.memory.ecc === 'unknown') add('warning', 'memory.ecc', 'ECC state unknown (no SMBIOS memory data)', 'Run with sudo so dmidecode can read SMBIOS, or check the BIOS', null, 'ECC');
+    }
+    if (f.memory.edac && f.memory.edac.uncorrectable > 0) add('blocking', 'memory.edac', `${f.memory.edac.uncorrectable} uncorrectable memory errors (EDAC)`, 'Replace the failing DIMM', String(f.memory.edac.uncorrectable), '0');
+    else if (f.memory.edac && f.memory.edac.correctable > 0) add('warning', 'memory.edac', `${f.memory.edac.correctable} correctable memory errors (EDAC)`, 'Watch the DIMM; replace it if the count grows', String(f.memory.edac.correctable), '0');
+
+    const disks = f.disks;
+    const largest = Math.max(0, ...disks.map((d) => d.sizeBytes));
+    if (largest < t.largestDiskBytes) add('blocking', 'disk.size', disks.length ? `largest disk ${gb(largest)}, needs ${gb(t.largestDiskBytes)}` : 'no disks found', 'Add a larger disk or choose another profile', gb(largest), `≥ ${gb(t.largestDiskBytes)}`);
+    if (t.raidCapableDisks) {
+      const spare = disks.filter((d) => !d.mounted);
+      const sizes = new Map<number, number>();
+      for (const d of spare) sizes.set(Math.round(d.sizeBytes / 1e9), (sizes.get(Math.round(d.sizeBytes / 1e9)) ?? 0) + 1);
+      if (![...sizes.values()].some((n) => n >= 2)) add('blocking', 'disk.raid', `no two spare disks of equal size for RAID (${spare.length} spare)`, 'Add two or more equal disks that are not in use', String(spare.length), '≥ 2 equal spare disks');
+    }
+    for (const d of disks) if (d.smart && !d.smart.passed) add('blocking', 'disk.smart', `SMART health check FAILED on ${d.path} (serial ${d.serial ?? 'unknown'})`, 'Replace the disk before building RAID on it', 'FAILED', 'PASSED');
+
+    if (t.nicSpeedMbps > 0) {
+      const fastest = Math.max(0, ...f.nics.map((n) => n.speedMbps ?? 0));
+      if (f.nics.every((n) => n.speedMbps === null)) add('warning', 'nic.speed', 'link speed unknown on every NIC', 'Install ethtool, or check the link is up');
+      else if (fastest < t.nicSpeedMbps) add('blocking', 'nic.speed', `fastest link ${fastest} Mb/s, needs ${t.nicSpeedMbps} Mb/s`, 'Connect a 10 GbE port, or check the cabling and switch port', `${fastest} Mb/s`, `≥ ${t.nicSpeedMbps} Mb/s`);
+    }
+    if (f.bmc && f.bmc.psuFailed > 0) add('blocking', 'bmc.psu', `${f.bmc.psuFailed} of ${f.bmc.psuCount} power supplies failed`, 'Reseat or replace the power supply and check its feed', String(f.bmc.psuFailed), '0');
+    else if (f.bmc && f.bmc.psuCount === 1) add('warning', 'bmc.psu', 'only one power supply: no redundancy', 'Fit a second power supply on another feed', '1', '≥ 2');
+  }
+  return [...findings, ...consistency(facts, byId)];
+}
+
+/** Differences across nodes are warnings naming the odd ones out (the minority value). */
+function consistency(facts: HardwareFacts[], byId: Map<string, Host>): Finding[] {
+  const checks: [string, string, (f: HardwareFacts) => string | null][] = [
+    ['consistency.model', 'server model', (f) => (f.system ? `${f.system.vendor ?? '?'} ${f.system.model ?? '?'}` : null)],
+    ['consistency.cpu', 'CPU model', (f) => f.cpu?.model ?? null],
+    ['consistency.memory', 'RAM size', (f) => (f.memory.totalBytes ? gib(Math.round(f.memory.totalBytes / 1024 ** 3) * 1024 ** 3) : null)],
+    ['consistency.bios', 'BIOS version', (f) => f.system?.biosVersion ?? null],
+    ['consistency.nic', 'NIC driver', (f) => f.nics.map((n) => n.driver ?? '?').sort().join(',') || null],
+  ];
+  const out: Finding[] = [];
+  for (const [code, what, read] of checks) {
+    const groups = new Map<string, HardwareFacts[]>();
+    for (const f of facts) {
+      const v = read(f);
+      if (v !== null) groups.set(v, [...(groups.get(v) ?? []), f]);
+    }
+    if (groups.size < 2) continue;
+    const majority = [...groups.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+    for (const [value, members] of groups) {
+      if (value === majority[0]) continue;
+      for (const f of members) {
+        const name = f.hostname || byId.get(f.hostId)?.address || f.hostId;
+        out.push({
+          severity: 'warning',
+          hostId: f.hostId,
+          code,
+          message: `${name}: ${what} "${value}" differs from the other nodes ("${majority[0]}")`,
+          remediation: `Check ${name} against the order; mixed ${what}s complicate support and failover`,
+          measured: value,
+          threshold: majority[0],
+        });
+      }
+    }
+  }
+  return out;
+}
