@@ -62,6 +62,9 @@ mkdir -m 755 "$r/run/sshd" "$r/run/lock"
 # --- per-node identity ----------------------------------------------------------------------------
 echo "node$i" > "$r/etc/hostname"
 cp "$LAB_STATE/hosts" "$r/etc/hosts"
+# The rootfs cache is shared by every lab instance: point DNS and apt at this instance's bridge.
+echo "nameserver $LAB_GW" > "$r/etc/resolv.conf"
+echo "deb [trusted=yes] http://$LAB_GW:$LAB_REPO_PORT ./" > "$r/etc/apt/sources.list.d/rackside-lab.list"
 for home in root home/lab; do
   install -m 600 "$LAB_KEY.pub" "$r/$home/.ssh/authorized_keys"
 done

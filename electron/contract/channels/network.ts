@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { networkPlanSchema } from '../network-plan.js';
+
+/**
+ * Wizard step 3, network. The plan lives in project.yaml (`network`); applying hostnames and
+ * /etc/hosts and the node-to-node checks are runbook steps (`network-hosts`, `network-check`,
+ * run with runbook.start). These channels add what the runner does not: reading interfaces,
+ * saving a validated plan, the check's results as a matrix, and addressing with a rollback timer.
+ */
+
+export const NETWORK_HOSTS_STEP = 'network-hosts';
+export const NETWORK_CHECK_STEP = 'network-check';
+
+export const interfaceInfoSchema = z.object({
+  name: z.string(),
+  /** ethernet, bond, vlan, bridge, veth, loopback, or the kernel's kind. */
+  kind: z.string(),
+  mac: z.string(),
+  mtu: z.number(),
+  /** Kernel operstate: UP, DOWN, UNKNOWN … */
+  state: z.string(),
+  carrier: z.boolean(),
+  master: z.string().optional(),
+  bondMode: z.string().optional(),
+  /** For a bond member: ACTIVE / BACKUP. */
+  bondRole: z.string().optional(),
+  vlanId: z.number().optional(),
+  parent: z.string().optional(),
+  addresses: z.array(z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), prefix: z.number() })),
+});
+export type InterfaceInfo = z.infer<typeof interfaceInfoSchema>;
+
+export const hostInterfacesSchema = z.object({
+  hostId: z.string(),
+  name: z.string(),
+  address: z.string(),
+  ok: z.boolean(),
+  message: z.string().optional(),
+  interfaces: z.array(interfaceInfoSchema),
+  defaultGateway: z.string().optional(),
+  hostname: z.string().optional(),
+});
+export type HostInterfaces = z.infer<typeof hostInterfacesSchema>;
+
+export const CELL_STATUSES = ['ok', 'warning', 'blocking', 'unknown'] as const;
+export const matrixCellSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  status: z.enum(CELL_STATUSES),
+  sent: z.number().optional(),
+  received: z.number().optional(),
+  lossPct: z.number().optional(),
+  rttAvgMs: z.number().optional(),
+  rttMaxMs: z.number().optional(),
+  /** Size of the DF ping (MTU − 28) and whether it got through. */
+  mtuPayload: z.number().optional(),
+  mtuOk: z.boolean().optional(),
+  /** Port → open | refused (path fine, nothing listens) | filtered (no answer). */
+  ports: z.record(z.string(), z.enum(['open', 'refused', 'filtered'])).default({}),
+  /** Why the cell is not ok, short English; the UI shows its numbers. */
+  notes: z.array(z.string()).default([]),
+});
+export type MatrixCell = z.infer<typeof matrixCellSchema>;
+
+export const matrixSchema = z.object({
+  runId: z.string(),
+  finishedAt: z.string().optional(),
+  hosts: z.array(z.object({ hostId: z.string(), name: z.string(), address: z.string() })),
+  cells: z.array(matrixCellSchema),
+  clocks: z.array(z.object({ hostId: z.string(), offsetS: z.number().optional(), ntp: z.string() })),
+});
+export type MatrixView = z.infer<typeof matrixSchema>;
+
+const dirSchema = z.string().min(1).max(4096);
+
+export const addressingOutcomeSchema = z.object({
+  hostId: z.string(),
+  /** applied: reachable on the new address and confirmed; rolled-back: the timer restored the old one. */
+  status: z.enum(['applied', 'rolled-back', 'failed']),
+  address: z.string(),
+  message: z.string(),
+  durationMs: z.number(),
+});
+export type AddressingOutcome = z.infer<typeof addressingOutcomeSchema>;
+
+export const networkRequests = {
+  /** Every host's interfaces, addresses and default gateway, read now (read-only). */
+  'network.interfaces': {
+    request: z.object({ dir: dirSchema }),
+    response: z.object({ hosts: z.array(hostInterfacesSchema) }),
+  },
+  /** Validate the plan against the project's hosts and save it into project.yaml; nothing is saved when it has problems. */
+  'network.savePlan': {
+    request: z.object({ dir: dirSchema, plan: networkPlanSchema }),
+    response: z.object({ path: z.string() }),
+  },
+  /** The last network-check run as a node-by-node matrix (null before the first run). */
+  'network.matrix': {
+    request: z.object({ dir: dirSchema }),
+    response: z.object({ matrix: matrixSchema.nullable() }),
+  },
+  /** What applying one host's addressing would run, and the changes to confirm. */
+  'network.addressingPreview': {
+    request: z.object({ dir: dirSchema, hostId: z.string().min(1).max(200) }),
+    response: z.object({ changes: z.array(z.string()), apply: z.string(), rollback: z.string(), newAddress: z.string() }),
+  },
+  /**
+   * Apply one host's addressing with a rollback timer: the host restores its old configuration
+   * by itself unless Rackside reconnects on the new address and confirms within the window.
+   */
+  'network.applyAddressing': {
+    request: z.object({
+      dir: dirSchema,
+      hostId: z.string().min(1).max(200),
+      /** Exactly the preview's changes. */
+      changes: z.array(z.string()).max(1000),
+      rollbackAfterS: z.number().int().min(5).max(600).default(60),
+    }),
+    response: addressingOutcomeSchema,
+  },
+} as const;
+
+export const networkEvents = {} as const;

@@ -1,0 +1,134 @@
+import type { networkRequests } from '../../contract/channels/network.js';
+import {
+  err,
+  NETWORK_CHECK_STEP,
+  ok,
+  validateNetworkPlan,
+  type FieldIssue,
+  type HostInterfaces,
+  type NetworkPlan,
+  type Project,
+  type Result,
+} from '../../contract/index.js';
+import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../network/addressing.js';
+import { INVENTORY } from '../network/check-step.js';
+import { buildMatrix, readHostFacts } from '../network/matrix.js';
+import { parseDefaultRoutes, parseIpAddr, parseSections } from '../network/parse.js';
+import { readJournal } from '../project/journal.js';
+import { openProject, saveProject } from '../project/project-store.js';
+import { JournalState } from '../runbook/replay.js';
+import type { HandlersFor } from './dispatcher.js';
+import type { HandlerContext, SharedServices } from './handlers.js';
+
+/**
+ * Network step (issue 5): interfaces, plan, matrix, addressing with rollback. Hostnames and
+ * /etc/hosts and the node-to-node check run through the step runner (runbook.* with step ids
+ * network-hosts / network-check); these handlers add what it does not do.
+ */
+export function createNetworkHandlers(ctx: HandlerContext, shared: SharedServices): HandlersFor<keyof typeof networkRequests> {
+  const issuesOf = (project: Project, plan: NetworkPlan): FieldIssue[] =>
+    validateNetworkPlan(plan, project.hosts).map((i) => ({
+      row: i.hostId ? project.hosts.findIndex((h) => h.id === i.hostId) + 1 : 0,
+      field: i.field,
+      message: i.message,
+    }));
+
+  /** The project, its plan for the host and that plan's scripts from the host's current state. */
+  async function prepare(dir: string, hostId: string): Promise<Result<{ project: Project; scripts: AddressingScripts }>> {
+    const opened = await openProject(dir);
+    if (!opened.ok) return opened;
+    const project = opened.value.project;
+    const host = project.hosts.find((h) => h.id === hostId);
+    const hp = project.network?.hosts.find((h) => h.hostId === hostId);
+    if (!host) return err('not-found', `Host ${hostId} is not in the project`);
+    if (!project.network || !hp || hp.interfaces.length === 0) {
+      return err('validation-failed', `${host.name || host.address} has no addressing in the saved plan`, 'Plan at least one interface with an address and save the plan.');
+    }
+    const issues = issuesOf(project, project.network);
+    if (issues.length) return err('validation-failed', 'The network plan has problems; nothing was applied', 'Fix the listed fields and save the plan again.', issues);
+    try {
+      const state = await readCurrentState(shared.pool.host(targetOf(host)), host.user !== 'root');
+      return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
+    } catch (e) {
+      return err('io-failed', `${host.name || host.address}: ${(e as Error).message}`, 'Test the connection in step 1, then try again.');
+    }
+  }
+
+  return {
+    'network.interfaces': async ({ dir }) => {
+      const opened = await openProject(dir);
+      if (!opened.ok) return opened;
+      const hosts = await Promise.all(
+        opened.value.project.hosts.map(async (h): Promise<HostInterfaces> => {
+          const base = { hostId: h.id, name: h.name, address: h.address };
+          const r = await shared.pool.host(targetOf(h)).run({ script: INVENTORY }, { timeoutMs: 20_000 });
+          if (r.status !== 'ok') return { ...base, ok: false, message: r.message, interfaces: [] };
+          try {
+            const out: HostInterfaces = { ...base, ok: true, interfaces: [] };
+            for (const s of parseSections(r.stdout)) {
+              if (s.name === 'addr') out.interfaces = parseIpAddr(s.body);
+              if (s.name === 'route') {
+                const gw = parseDefaultRoutes(s.body.trim() || '[]')[0]?.gateway;
+                if (gw) out.defaultGateway = gw;
+              }
+              if (s.name === 'hostname') out.hostname = s.body.trim();
+            }
+            return out;
+          } catch (e) {
+            return { ...base, ok: false, message: `Unreadable ip output: ${(e as Error).message}`, interfaces: [] };
+          }
+        }),
+      );
+      return ok({ hosts });
+    },
+
+    'network.savePlan': async ({ dir, plan }) => {
+      const opened = await openProject(dir);
+      if (!opened.ok) return opened;
+      const project = opened.value.project;
+      const issues = issuesOf(project, plan);
+      if (issues.length) {
+        return err('validation-failed', `The network plan has ${issues.length} problem(s); nothing was saved or applied`, 'Fix the listed fields, then save again.', issues);
+      }
+      return saveProject(dir, { ...project, network: plan });
+    },
+
+    'network.matrix': async ({ dir }) => {
+      const opened = await openProject(dir);
+      if (!opened.ok) return opened;
+      const events = await readJournal(dir);
+      if (!events.ok) return events;
+      const state = JournalState.from(events.value);
+      const run = state.lastRun(NETWORK_CHECK_STEP);
+      if (!run) return ok({ matrix: null });
+      const facts = readHostFacts(state.results(run.runId), opened.value.project);
+      return ok({ matrix: { runId: run.runId, ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}), ...buildMatrix(facts, opened.value.project) } });
+    },
+
+    'network.addressingPreview': async ({ dir, hostId }) => {
+      const p = await prepare(dir, hostId);
+      if (!p.ok) return p;
+      const { scripts } = p.value;
+      return ok({ changes: scripts.changes, apply: scripts.apply, rollback: scripts.rollback, newAddress: scripts.newAddress });
+    },
+
+    'network.applyAddressing': async ({ dir, hostId, changes, rollbackAfterS }) => {
+      const p = await prepare(dir, hostId);
+      if (!p.ok) return p;
+      const { project, scripts } = p.value;
+      if (JSON.stringify([...changes].sort()) !== JSON.stringify([...scripts.changes].sort())) {
+        return err('validation-failed', 'The changes confirmed are not the changes this would make now (the host or the plan changed)',
+          'Review the preview again and confirm what it shows.');
+      }
+      const host = project.hosts.find((h) => h.id === hostId)!;
+      const outcome = await applyWithRollback({ pool: shared.pool, knownHosts: shared.knownHosts, secrets: ctx.secrets, log: ctx.log }, host, scripts, rollbackAfterS);
+      ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });
+      if (outcome.status === 'applied' && outcome.address !== host.address) {
+        // From now on the host is reached on its new address.
+        const saved = await saveProject(dir, { ...project, hosts: project.hosts.map((h) => (h.id === hostId ? { ...h, address: outcome.address } : h)) });
+        if (!saved.ok) return err('io-failed', `Applied, but project.yaml could not be updated with the new address ${outcome.address}`, saved.error.hint);
+      }
+      return ok(outcome);
+    },
+  };
+}
