@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { exportedFileSchema, reportFormatSchema, reportModelSchema, reportSignOffSchema } from '../report.js';
+
+const dirSchema = z.string().min(1).max(4096);
+
+/**
+ * Wizard step 8, the commissioning report. Built from the saved project.yaml and journal.ndjson
+ * of the folder; every byte that leaves the backend has all known secrets redacted.
+ */
+export const reportRequests = {
+  /** The report model and its HTML, for the preview. Writes nothing. */
+  'report.preview': {
+    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }) }),
+    response: z.object({ report: reportModelSchema, html: z.string() }),
+  },
+  /** Write the report in the chosen formats to <dir>/reports/commissioning-<timestamp>.<ext>. */
+  'report.export': {
+    request: z.object({
+      dir: dirSchema,
+      signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }),
+      formats: z.array(reportFormatSchema).min(1).max(3),
+    }),
+    response: z.object({ files: z.array(exportedFileSchema) }),
+  },
+  /**
+   * A support bundle, <dir>/reports/support-bundle-<timestamp>.tar.gz: project.yaml (no secrets are
+   * ever in it; redacted anyway), the journal, every transcript and the report files.
+   */
+  'report.bundle': {
+    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }) }),
+    response: z.object({ file: exportedFileSchema, entries: z.array(z.string()) }),
+  },
+} as const;
+
+export const reportEvents = {} as const;

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { matrixSchema } from './channels/network.js';
+import { networkPlanSchema } from './network-plan.js';
+
+/**
+ * The commissioning report (wizard step 8) as data: one model, built from project.yaml and the
+ * journal, from which the HTML, the PDF and the JSON export are all rendered. The JSON export is
+ * this model verbatim; docs/report.schema.json is generated from it (z.toJSONSchema) and a unit
+ * test keeps the committed file equal to the generated one. Bump REPORT_VERSION on any change
+ * that could break a consumer (a field removed, renamed or retyped); adding a field does not.
+ */
+export const REPORT_SCHEMA_ID = 'rackside.commissioning-report';
+export const REPORT_VERSION = 1 as const;
+
+export const REPORT_VERDICTS = ['ready', 'ready-with-waivers', 'not-ready'] as const;
+export const reportVerdictSchema = z.enum(REPORT_VERDICTS);
+export type ReportVerdict = z.infer<typeof reportVerdictSchema>;
+
+/** The wizard's phases the report groups steps under; a step's phase comes from its id. */
+export const REPORT_PHASES = ['inventory', 'hardware', 'network', 'storage', 'master', 'workers', 'verify', 'other'] as const;
+
+const text = z.string();
+const nullableText = z.string().nullable();
+
+export const reportSignOffSchema = z.object({
+  technician: z.string().trim().max(200).default(''),
+  customerRepresentative: z.string().trim().max(200).default(''),
+  /** The day the report is signed, YYYY-MM-DD; empty: a blank line to fill in by hand. */
+  date: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'the date must be YYYY-MM-DD')]).default(''),
+});
+export type ReportSignOff = z.infer<typeof reportSignOffSchema>;
+
+export const reportHostSchema = z.object({
+  hostId: text,
+  name: text,
+  address: text,
+  port: z.number(),
+  user: text,
+  role: z.enum(['master', 'worker']),
+  auth: z.enum(['password', 'key']),
+  /** Identity measured by the last Hardware run; null when it has not collected this host. */
+  hardware: z
+    .object({
+      collectedAt: text,
+      hostname: text,
+      os: nullableText,
+      kernel: nullableText,
+      vendor: nullableText,
+      model: nullableText,
+      serial: nullableText,
+      boardSerial: nullableText,
+      chassisSerial: nullableText,
+      biosVersion: nullableText,
+      cpu: z.object({ model: text, sockets: z.number(), cores: z.number(), threads: z.number() }).nullable(),
+      memoryBytes: z.number().nullable(),
+      ecc: z.enum(['yes', 'no', 'unknown']),
+      dimms: z.array(z.object({ locator: text, sizeBytes: z.number(), serial: nullableText, partNumber: nullableText })),
+      disks: z.array(
+        z.object({
+          name: text,
+          sizeBytes: z.number(),
+          type: text,
+          rotational: z.boolean(),
+          model: nullableText,
+          serial: nullableText,
+          smart: z.enum(['passed', 'failed', 'unknown']),
+        }),
+      ),
+      nics: z.array(z.object({ name: text, mac: nullableText, speedMbps: z.number().nullable(), driver: nullableText })),
+      /** Facts that could not be collected, and why. */
+      unknowns: z.array(z.object({ field: text, reason: text })),
+    })
+    .nullable(),
+});
+export type ReportHost = z.infer<typeof reportHostSchema>;
+
+export const reportWaiverSchema = z.object({
+  stepId: text,
+  key: text,
+  code: text,
+  hostId: text.nullable(),
+  reason: text,
+  technician: text,
+  at: text,
+});
+
+export const reportFindingSchema = z.object({
+  key: text,
+  severity: z.enum(['blocking', 'warning', 'info']),
+  hostId: text.nullable(),
+  code: text,
+  message: text,
+  remediation: text,
+  measured: z.union([z.string(), z.number()]).nullable(),
+  threshold: z.union([z.string(), z.number()]).nullable(),
+  waiver: reportWaiverSchema.nullable(),
+});
+export type ReportFinding = z.infer<typeof reportFindingSchema>;
+
+export const reportStepSchema = z.object({
+  stepId: text,
+  phase: z.enum(REPORT_PHASES),
+  /** i18n key of the step's title; `titleEn` is its English text. */
+  title: text,
+  titleEn: text,
+  status: z.enum(['not-run', 'running', 'completed', 'failed', 'cancelled', 'interrupted']),
+  runId: text.nullable(),
+  startedAt: text.nullable(),
+  finishedAt: text.nullable(),
+  /** Completed, and every blocking finding waived. */
+  passed: z.boolean(),
+  findings: z.array(reportFindingSchema),
+});
+export type ReportStep = z.infer<typeof reportStepSchema>;
+
+export const reportAuditEntrySchema = z.object({
+  /** 1-based, in journal order. */
+  seq: z.number().int(),
+  runId: text,
+  stepId: text,
+  hostId: text,
+  hostName: text,
+  address: text,
+  actionId: text,
+  attempt: z.number().int(),
+  /** The command line exactly as the host's shell received it, known secrets redacted. */
+  command: text,
+  sudo: z.boolean(),
+  destructive: z.boolean(),
+  startedAt: text,
+  finishedAt: text.nullable(),
+  durationMs: z.number().nullable(),
+  status: z.enum(['done', 'already-done', 'failed', 'interrupted', 'cancelled', 'unfinished']),
+  exitCode: z.number().nullable(),
+  /** Transcript file, relative to the project folder (and to the support bundle's root). */
+  transcript: text.nullable(),
+  /** SHA-256 (hex) of the transcript's bytes, recorded when it was closed. */
+  sha256: text.nullable(),
+  /** Whether the file on disk still hashes to `sha256` when the report was built (null: no file). */
+  transcriptIntact: z.boolean().nullable(),
+});
+export type ReportAuditEntry = z.infer<typeof reportAuditEntrySchema>;
+
+export const reportModelSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA_ID),
+  version: z.literal(REPORT_VERSION),
+  generatedAt: text,
+  generator: z.object({ app: z.literal('Rackside'), version: text }),
+  project: z.object({ site: text, customer: text, technician: text }),
+  verdict: z.object({
+    status: reportVerdictSchema,
+    /** Why it is not ready (or which waivers it relies on), short English lines. */
+    reasons: z.array(text),
+  }),
+  inventory: z.array(reportHostSchema),
+  steps: z.array(reportStepSchema),
+  waivers: z.array(reportWaiverSchema.extend({ applied: z.boolean() })),
+  network: z.object({
+    plan: networkPlanSchema.nullable(),
+    /** The last network-check run as a node-by-node matrix; null when it has not run. */
+    matrix: matrixSchema.nullable(),
+  }),
+  auditTrail: z.array(reportAuditEntrySchema),
+  signOff: z.object({ technician: text, customerRepresentative: text, date: text }),
+});
+export type ReportModel = z.infer<typeof reportModelSchema>;
+
+export const REPORT_FORMATS = ['html', 'pdf', 'json'] as const;
+export const reportFormatSchema = z.enum(REPORT_FORMATS);
+export type ReportFormat = z.infer<typeof reportFormatSchema>;
+
+export const exportedFileSchema = z.object({
+  kind: z.enum(['html', 'pdf', 'json', 'bundle']),
+  /** Absolute path. */
+  path: text,
+  bytes: z.number(),
+  sha256: text,
+});
+export type ExportedFile = z.infer<typeof exportedFileSchema>;

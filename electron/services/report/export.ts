@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  err,
+  ok,
+  type ExportedFile,
+  type ReportFormat,
+  type ReportModel,
+  type ReportSignOff,
+  type Result,
+} from '../../contract/index.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { JOURNAL_FILE, readJournal } from '../project/journal.js';
+import { openProject, PROJECT_FILE } from '../project/project-store.js';
+import { DEFAULT_STEPS } from '../runbook/registry.js';
+import type { StepModule } from '../runbook/step-module.js';
+import { renderHtml } from './html.js';
+import { buildReport } from './model.js';
+import { PrintError, type PdfPrinter } from './pdf.js';
+import { containsSecret, redactBytes } from './redact.js';
+import { tarBytes, type TarEntry } from './tar.js';
+
+export const REPORTS_DIR = 'reports';
+
+export interface ReportDeps {
+  appVersion: string;
+  /** Every secret value known now; read at each export, so a secret set a moment ago counts. */
+  secrets: () => string[];
+  printToPdf: PdfPrinter;
+  steps?: readonly Pick<StepModule, 'id' | 'title'>[];
+  now?: () => Date;
+}
+
+/** reports/ file names sort by time and are safe on every filesystem: 2025-03-01T14-05-09-123Z. */
+export const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The report model of a project folder (saved project.yaml + journal), secrets redacted. */
+export async function loadReport(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<ReportModel>> {
+  const opened = await openProject(dir);
+  if (!opened.ok) return opened;
+  const events = await readJournal(dir);
+  if (!events.ok) return events;
+  const model = await buildReport({
+    project: opened.value.project,
+    events: events.value,
+    steps: deps.steps ?? DEFAULT_STEPS,
+    signOff,
+    appVersion: deps.appVersion,
+    secrets: deps.secrets(),
+    dir,
+    now: deps.now?.(),
+  });
+  return ok(model);
+}
+
+export async function previewReport(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<{ report: ReportModel; html: string }>> {
+  const model = await loadReport(dir, signOff, deps);
+  if (!model.ok) return model;
+  return ok({ report: model.value, html: renderHtml(model.value, deps.secrets()) });
+}
+
+/** The bytes of each format, every one redacted (the PDF is printed from the redacted HTML, then checked). */
+async function render(model: ReportModel, formats: readonly ReportFormat[], deps: ReportDeps): Promise<Result<Map<ReportFormat, Buffer>>> {
+  const secrets = deps.secrets();
+  const out = new Map<ReportFormat, Buffer>();
+  const html = renderHtml(model, secrets);
+  if (formats.includes('html')) out.set('html', redactBytes(Buffer.from(html, 'utf8'), secrets));
+  if (formats.includes('json')) out.set('json', redactBytes(Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8'), secrets));
+  if (formats.includes('pdf')) {
+    let pdf: Buffer;
+    try {
+      pdf = await deps.printToPdf(html);
+    } catch (e) {
+      return err('io-failed', (e as Error).message, e instanceof PrintError ? e.hint : 'Export the HTML and print it from a browser.');
+    }
+    // A PDF cannot be edited by string replacement without breaking it: refuse rather than leak.
+    if (containsSecret(pdf, secrets)) return err('internal', 'The PDF contains a secret; it was not written', 'This is a bug in the app; please report it. Export HTML instead.');
+    out.set('pdf', pdf);
+  }
+  return ok(out);
+}
+
+/** Write the report in the chosen formats to <dir>/reports/commissioning-<stamp>.<ext>, atomically. */
+export async function exportReport(
+  dir: string,
+  signOff: ReportSignOff,
+  formats: readonly ReportFormat[],
+  deps: ReportDeps,
+  at: Date = deps.now?.() ?? new Date(),
+): Promise<Result<{ files: ExportedFile[] }>> {
+  const model = await loadReport(dir, signOff, deps);
+  if (!model.ok) return model;
+  const bytes = await render(model.value, formats, deps);
+  if (!bytes.ok) return bytes;
+  const folder = join(resolve(dir), REPORTS_DIR);
+  const files: ExportedFile[] = [];
+  try {
+    await mkdir(folder, { recursive: true });
+    for (const format of formats) {
+      const data = bytes.value.get(format)!;
+      const path = join(folder, `commissioning-${stamp(at)}.${format}`);
+      await writeFileAtomic(path, data);
+      files.push({ kind: format, path, bytes: data.length, sha256: sha(data) });
+    }
+  } catch (e) {
+    return err('io-failed', `Could not write the report into ${folder}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
+  }
+  return ok({ files });
+}
+
+/**
+ * A support bundle for whoever helps the technician afterwards: project.yaml, the journal, every
+ * transcript under logs/, and a fresh HTML/PDF/JSON report, in one .tar.gz under reports/.
+ * Every entry passes through redaction of all known secrets; a file holding none comes out
+ * byte-identical (transcripts still match the hashes in the audit trail). manifest.json lists
+ * each entry's SHA-256 as bundled and whether redaction changed it.
+ */
+export async function exportBundle(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<{ file: ExportedFile; entries: string[] }>> {
+  const at = deps.now?.() ?? new Date();
+  const report = await exportReport(dir, signOff, ['html', 'pdf', 'json'], deps, at);
+  if (!report.ok) return report;
+  const root = resolve(dir);
+  const secrets = deps.secrets();
+  const top = `support-bundle-${stamp(at)}`;
+  const rels: string[] = [PROJECT_FILE, JOURNAL_FILE, ...(await filesUnder(root, 'logs')), ...report.value.files.map((f) => `${REPORTS_DIR}/${f.path.slice(f.path.lastIndexOf(sep) + 1)}`)];
+  const entries: TarEntry[] = [];
+  const manifest: { path: string; bytes: number; sha256: string; redacted: boolean }[] = [];
+  try {
+    for (const rel of rels) {
+      const raw = await readFile(join(root, rel)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' && rel === JOURNAL_FILE) return Buffer.alloc(0);
+        throw e;
+      });
+      const data = rel.endsWith('.pdf') ? raw : redactBytes(raw, secrets);
+      if (rel.endsWith('.pdf') && containsSecret(data, secrets)) return err('internal', `${rel} contains a secret; no bundle was written`, 'This is a bug in the app; please report it.');
+      entries.push({ path: `${top}/${rel}`, data, mtime: at, mode: 0o644 });
+      manifest.push({ path: rel, bytes: data.length, sha256: sha(data), redacted: data !== raw && !data.equals(raw) });
+    }
+  } catch (e) {
+    return err('io-failed', `Could not read the project folder for the bundle: ${(e as Error).message}`, 'Check the folder permissions.');
+  }
+  const manifestBytes = redactBytes(Buffer.from(JSON.stringify({ createdAt: at.toISOString(), app: `Rackside ${deps.appVersion}`, files: manifest }, null, 2) + '\n'), secrets);
+  entries.push({ path: `${top}/manifest.json`, data: manifestBytes, mtime: at });
+  const tar = tarBytes(entries);
+  if (containsSecret(tar, secrets)) return err('internal', 'The bundle would contain a secret; it was not written', 'This is a bug in the app; please report it.');
+  const gz = gzipSync(tar, { level: 9 });
+  const path = join(root, REPORTS_DIR, `${top}.tar.gz`);
+  try {
+    await writeFileAtomic(path, gz);
+  } catch (e) {
+    return err('io-failed', `Could not write ${path}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
+  }
+  return ok({ file: { kind: 'bundle', path, bytes: gz.length, sha256: sha(gz) }, entries: entries.map((e) => e.path) });
+}
+
+/** Regular files under <root>/<sub>, relative to root with "/" separators; symlinks are not followed. */
+async function filesUnder(root: string, sub: string): Promise<string[]> {
+  const base = join(root, sub);
+  const names = await readdir(base, { recursive: true }).catch(() => [] as string[]);
+  const out: string[] = [];
+  for (const n of names.sort()) {
+    const st = await lstat(join(base, n)).catch(() => null);
+    if (st?.isFile()) out.push(`${sub}/${n.split(sep).join('/')}`);
+  }
+  return out;
+}

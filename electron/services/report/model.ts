@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import {
+  NETWORK_CHECK_STEP,
+  REPORT_SCHEMA_ID,
+  REPORT_VERSION,
+  reportModelSchema,
+  type HardwareFacts,
+  type MatrixView,
+  type Project,
+  type ReportAuditEntry,
+  type ReportFinding,
+  type ReportHost,
+  type ReportModel,
+  type ReportSignOff,
+  type ReportStep,
+} from '../../contract/index.js';
+import { factsFromResults } from '../hardware/step.js';
+import { buildMatrix, readHostFacts } from '../network/matrix.js';
+import type { JournalEvent } from '../project/journal.js';
+import { JournalState } from '../runbook/replay.js';
+import type { StepModule } from '../runbook/step-module.js';
+import { redactDeep } from '../secrets/secret-store.js';
+
+/** English titles of the known steps; a step not listed shows its id, made readable. */
+const TITLES_EN: Record<string, string> = {
+  preflight: 'Preflight',
+  hardware: 'Hardware checks',
+  'network-hosts': 'Host names and /etc/hosts',
+  'network-check': 'Network checks (node-to-node matrix)',
+};
+export const titleEn = (stepId: string) =>
+  TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+/** Which wizard phase a step belongs to, from its id (steps are named after their phase). */
+export function phaseOf(stepId: string): ReportStep['phase'] {
+  if (stepId === 'preflight' || stepId.startsWith('hardware')) return 'hardware';
+  if (stepId.startsWith('network')) return 'network';
+  if (/^(storage|raid|disk|lvm)/.test(stepId)) return 'storage';
+  if (/^(master|install|base|control)/.test(stepId)) return 'master';
+  if (/^(worker|join)/.test(stepId)) return 'workers';
+  if (/^(verif|failover)/.test(stepId)) return 'verify';
+  return 'other';
+}
+
+export interface ReportInput {
+  project: Project;
+  events: readonly JournalEvent[];
+  /** The runner's step modules, in wizard order: each must have run for the report to be "ready". */
+  steps: readonly Pick<StepModule, 'id' | 'title'>[];
+  signOff: ReportSignOff;
+  appVersion: string;
+  /** Every known secret value: none may appear in the model. */
+  secrets: readonly string[];
+  /** Project folder, to check transcripts against their recorded hashes; absent: not checked. */
+  dir?: string;
+  now?: Date;
+}
+
+/** The one report model every format is rendered from. Secrets are redacted from every string. */
+export async function buildReport(input: ReportInput): Promise<ReportModel> {
+  const { project, events } = input;
+  const state = JournalState.from(events);
+
+  const hwRun = state.lastRun('hardware');
+  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project) : [];
+  const inventory: ReportHost[] = project.hosts.map((h) => ({
+    hostId: h.id,
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    user: h.user,
+    role: h.role,
+    auth: h.auth.method,
+    hardware: hardwareOf(facts.find((f) => f.hostId === h.id)),
+  }));
+
+  // Registered steps in wizard order, then any other step the journal knows (a module since removed).
+  const stepIds = [...input.steps.map((s) => s.id)];
+  for (const e of events) if (e.type === 'run-started' && !stepIds.includes(e.stepId)) stepIds.push(e.stepId);
+  const titleOf = (id: string) => input.steps.find((s) => s.id === id)?.title ?? id;
+  const steps: ReportStep[] = stepIds.map((stepId) => stepOf(state, stepId, titleOf(stepId)));
+
+  const waivers = [...new Set(stepIds)].flatMap((stepId) =>
+    state.waiversOf(stepId).map((w) => ({
+      stepId: w.stepId,
+      key: w.key,
+      code: w.code,
+      hostId: w.hostId ?? null,
+      reason: w.reason,
+      technician: w.technician,
+      at: w.at,
+      applied: steps.some((s) => s.stepId === stepId && s.findings.some((f) => f.key === w.key)),
+    })),
+  );
+
+  let matrix: MatrixView | null = null;
+  const netRun = state.lastRun(NETWORK_CHECK_STEP);
+  if (netRun) {
+    const facts = readHostFacts(state.results(netRun.runId), project);
+    matrix = { runId: netRun.runId, ...(netRun.finishedAt ? { finishedAt: netRun.finishedAt } : {}), ...buildMatrix(facts, project) };
+  }
+
+  const auditTrail = await auditOf(events, state, input.dir);
+  const verdict = verdictOf(project, steps, input.steps.map((s) => s.id));
+
+  const model: ReportModel = {
+    schema: REPORT_SCHEMA_ID,
+    version: REPORT_VERSION,
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    generator: { app: 'Rackside', version: input.appVersion },
+    project: { site: project.site, customer: project.customer, technician: project.technician },
+    verdict,
+    inventory,
+    steps,
+    waivers,
+    network: { plan: project.network ?? null, matrix },
+    auditTrail,
+    signOff: {
+      technician: input.signOff.technician || project.technician,
+      customerRepresentative: input.signOff.customerRepresentative,
+      date: input.signOff.date,
+    },
+  };
+  // Parsing drops anything the schema does not document (a consumer sees exactly the schema).
+  return redactDeep(reportModelSchema.parse(model), input.secrets);
+}
+
+function hardwareOf(f: HardwareFacts | undefined): ReportHost['hardware'] {
+  if (!f) return null;
+  return {
+    collectedAt: f.collectedAt,
+    hostname: f.hostname,
+    os: f.os.prettyName,
+    kernel: f.os.kernel,
+    vendor: f.system?.vendor ?? null,
+    model: f.system?.model ?? null,
+    serial: f.system?.serial ?? null,
+    boardSerial: f.system?.boardSerial ?? null,
+    chassisSerial: f.system?.chassisSerial ?? null,
+    biosVersion: f.system?.biosVersion ?? null,
+    cpu: f.cpu ? { model: f.cpu.model, sockets: f.cpu.sockets, cores: f.cpu.cores, threads: f.cpu.threads } : null,
+    memoryBytes: f.memory.totalBytes,
+    ecc: f.memory.ecc,
+    dimms: f.memory.dimms.map((d) => ({ locator: d.locator, sizeBytes: d.sizeBytes, serial: d.serial, partNumber: d.partNumber })),
+    disks: f.disks.map((d) => ({
+      name: d.name,
+      sizeBytes: d.sizeBytes,
+      type: d.type,
+      rotational: d.rotational,
+      model: d.model,
+      serial: d.serial,
+      smart: d.smart === null ? 'unknown' : d.smart.passed ? 'passed' : 'failed',
+    })),
+    nics: f.nics.map((n) => ({ name: n.name, mac: n.mac, speedMbps: n.speedMbps, driver: n.driver })),
+    unknowns: f.unknowns.map((u) => ({ field: u.field, reason: u.reason })),
+  };
+}
+
+function stepOf(state: JournalState, stepId: string, title: string): ReportStep {
+  const base = { stepId, phase: phaseOf(stepId), title, titleEn: titleEn(stepId) };
+  const run = state.lastRun(stepId);
+  if (!run) return { ...base, status: 'not-run', runId: null, startedAt: null, finishedAt: null, passed: false, findings: [] };
+  // Nothing runs in the process building a report from the folder: an unfinished run is interrupted
+  // (the runner died) or still running elsewhere; either way it is not a result to sign.
+  const view = state.runView(run.runId, { hosts: new Map() })!;
+  const findings: ReportFinding[] = view.findings.map((f) => ({
+    key: f.key,
+    severity: f.severity,
+    hostId: f.hostId ?? null,
+    code: f.code,
+    message: f.message,
+    remediation: f.remediation,
+    measured: f.measured ?? null,
+    threshold: f.threshold ?? null,
+    waiver: f.waiver
+      ? { stepId: f.waiver.stepId, key: f.waiver.key, code: f.waiver.code, hostId: f.waiver.hostId ?? null, reason: f.waiver.reason, technician: f.waiver.technician, at: f.waiver.at }
+      : null,
+  }));
+  return {
+    ...base,
+    status: view.status,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    passed: view.status === 'completed' && findings.every((f) => f.severity !== 'blocking' || f.waiver !== null),
+    findings,
+  };
+}
+
+export function verdictOf(project: Project, steps: readonly ReportStep[], required: readonly string[]): ReportModel['verdict'] {
+  const reasons: string[] = [];
+  if (project.hosts.length === 0) reasons.push('The inventory has no hosts.');
+  for (const s of steps) {
+    if (s.status === 'not-run') {
+      if (required.includes(s.stepId)) reasons.push(`${s.titleEn} (${s.stepId}) has not run.`);
+      continue;
+    }
+    if (s.status !== 'completed') reasons.push(`${s.titleEn} (${s.stepId}): the last run is ${s.status}.`);
+    const open = s.findings.filter((f) => f.severity === 'blocking' && f.waiver === null);
+    if (open.length > 0) reasons.push(`${s.titleEn} (${s.stepId}): ${open.length} blocking finding(s) not waived.`);
+  }
+  if (reasons.length > 0) return { status: 'not-ready', reasons };
+  const waived = steps.flatMap((s) => s.findings.filter((f) => f.waiver !== null).map((f) => `${s.titleEn}: ${f.code}${f.hostId ? ` on ${f.hostId}` : ''} waived by ${f.waiver!.technician}.`));
+  return waived.length > 0 ? { status: 'ready-with-waivers', reasons: waived } : { status: 'ready', reasons: [] };
+}
+
+/** Every action attempt the journal records, in order, with its transcript checked against its hash. */
+async function auditOf(events: readonly JournalEvent[], state: JournalState, dir: string | undefined): Promise<ReportAuditEntry[]> {
+  const out: ReportAuditEntry[] = [];
+  const byKey = new Map<string, ReportAuditEntry>();
+  for (const e of events) {
+    if (e.type === 'action-started') {
+      const run = state.runs.get(e.runId);
+      const h = run?.hosts.find((x) => x.hostId === e.hostId);
+      const entry: ReportAuditEntry = {
+        seq: out.length + 1,
+        runId: e.runId,
+        stepId: run?.stepId ?? '',
+        hostId: e.hostId,
+        hostName: h?.name || h?.address || e.hostId,
+        address: h?.address ?? '',
+        actionId: e.actionId,
+        attempt: e.attempt,
+        command: e.command,
+        sudo: e.sudo,
+        destructive: e.destructive,
+        startedAt: e.at,
+        finishedAt: null,
+        durationMs: null,
+        status: 'unfinished',
+        exitCode: null,
+        transcript: null,
+        sha256: null,
+        transcriptIntact: null,
+      };
+      out.push(entry);
+      byKey.set(`${e.runId}\u0000${e.hostId}\u0000${e.actionId}\u0000${e.attempt}`, entry);
+    } else if (e.type === 'action-finished') {
+      const entry = byKey.get(`${e.runId}\u0000${e.hostId}\u0000${e.actionId}\u0000${e.attempt}`);
+      if (!entry) continue;
+      Object.assign(entry, {
+        finishedAt: e.at,
+        durationMs: e.durationMs,
+        status: e.status,
+        exitCode: e.exitCode,
+        transcript: e.transcript,
+        sha256: e.sha256,
+      });
+    }
+  }
+  if (dir) {
+    await Promise.all(
+      out.map(async (a) => {
+        if (!a.transcript || !a.sha256) return;
+        const bytes = await readInside(dir, a.transcript);
+        a.transcriptIntact = bytes === null ? null : createHash('sha256').update(bytes).digest('hex') === a.sha256;
+      }),
+    );
+  }
+  return out;
+}
+
+/** A file of the project folder by relative path; null when missing or outside the folder. */
+export async function readInside(dir: string, rel: string): Promise<Buffer | null> {
+  const root = resolve(dir);
+  const path = resolve(root, rel);
+  if (!path.startsWith(root + sep)) return null;
+  return readFile(path).catch(() => null);
+}

@@ -1,0 +1,286 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { reportModelSchema, type PlanView, type Project, type ReportModel } from '../../contract/index.js';
+import { Journal, type NewJournalEvent } from '../project/journal.js';
+import { saveProject } from '../project/project-store.js';
+import { Transcript, transcriptPath } from '../runbook/transcript.js';
+import { exportBundle, exportReport, loadReport, previewReport, type ReportDeps } from './export.js';
+import { renderHtml } from './html.js';
+import { validateJsonSchema } from './json-schema-check.js';
+import { verdictOf } from './model.js';
+import { chromiumPrinter } from './pdf.js';
+import { redactBytes } from './redact.js';
+import { reportJsonSchemaText, SCHEMA_DOC_PATH } from './schema.js';
+import { tarGz } from './tar.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const CANARY = 'canary-Pw-7f3a91';
+
+const project: Project = {
+  version: 1,
+  site: '上海数据中心 三号机房',
+  customer: '华东电力有限公司',
+  technician: 'Li Wei',
+  hosts: [
+    { id: 'h1', name: 'node1', address: '198.18.0.11', port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: '/k' } },
+    { id: 'h2', name: 'node2', address: '198.18.0.12', port: 22, user: 'root', role: 'worker', auth: { method: 'password' } },
+  ],
+};
+
+const plan = (stepId: string, actions: string[]): PlanView => ({
+  stepId,
+  title: stepId,
+  planHash: 'x'.repeat(64),
+  hosts: project.hosts.map((h) => ({
+    hostId: h.id,
+    name: h.name,
+    address: h.address,
+    user: h.user,
+    actions: actions.map((id) => ({ id, title: id, command: `sh -c 'echo ${id}'`, sudo: false, timeoutMs: 1000, destructive: false })),
+  })),
+  changes: [],
+});
+
+/** A project folder as the runner leaves it: project.yaml, journal, transcripts with their hashes. */
+async function fixture(opts: { waive?: boolean; secretInTranscript?: boolean } = {}): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'rs-report-')), 'p');
+  await mkdir(dir, { recursive: true });
+  expect((await saveProject(dir, project)).ok).toBe(true);
+  const j = await Journal.open(dir);
+  const ev = (e: NewJournalEvent) => j.append(e);
+  const runner = { owner: 'li', laptop: 'lt', pid: 1 };
+  await ev({ type: 'run-started', runId: 'r1', stepId: 'hardware', plan: plan('hardware', ['collect']), ...runner });
+  for (const h of project.hosts) {
+    await ev({ type: 'action-started', runId: 'r1', hostId: h.id, actionId: 'collect', attempt: 1, command: "sh -c 'echo collect'", sudo: false, destructive: false });
+    const rel = transcriptPath(h.id, 'r1', 'collect', 1);
+    // Written before the secret was known to the app: only export-time redaction can catch it.
+    const t = await Transcript.create(dir, rel, () => []);
+    t.note(`output of ${h.name}${opts.secretInTranscript && h.id === 'h2' ? ` password=${CANARY}` : ''}`);
+    const sha256 = await t.close();
+    await ev({ type: 'action-finished', runId: 'r1', hostId: h.id, actionId: 'collect', attempt: 1, status: 'done', via: 'command', exitCode: 0, signal: null, durationMs: 1234, message: 'exit 0', transcript: rel, sha256 });
+  }
+  await ev({
+    type: 'findings',
+    runId: 'r1',
+    stepId: 'hardware',
+    findings: [
+      { key: 'memory.size@h1', severity: 'blocking', hostId: 'h1', code: 'memory.size', message: '24.0 GiB RAM, the production profile needs 256.0 GiB', remediation: 'Add memory', measured: '24.0 GiB', threshold: '256.0 GiB' },
+      { key: 'cpu.model@*', severity: 'info', code: 'cpu.model', message: 'all the same', remediation: '' },
+    ],
+  });
+  await ev({ type: 'run-finished', runId: 'r1', status: 'completed' });
+  if (opts.waive) {
+    await ev({ type: 'waiver', stepId: 'hardware', key: 'memory.size@h1', code: 'memory.size', hostId: 'h1', reason: `Pilot accepted; BMC pw is ${CANARY}`, technician: 'Li Wei' });
+  }
+  await j.close();
+  return dir;
+}
+
+const fakePdf = async (html: string) => Buffer.from(`%PDF-1.4 fake ${createHash('sha256').update(html).digest('hex')}`);
+const deps = (over: Partial<ReportDeps> = {}): ReportDeps => ({
+  appVersion: '0.1.0',
+  secrets: () => [CANARY],
+  printToPdf: fakePdf,
+  steps: [{ id: 'hardware', title: 'runbook.steps.hardware.title' }],
+  now: () => new Date('2025-03-01T10:20:30.456Z'),
+  ...over,
+});
+const signOff = { technician: '', customerRepresentative: `Zhang San ${CANARY}`, date: '2025-03-01' };
+
+describe('report model', () => {
+  it('has inventory, findings with measured value and threshold, waivers, every action with its transcript hash, and no secret', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await loadReport(dir, signOff, deps());
+    if (!r.ok) throw new Error(r.error.message);
+    const m = r.value;
+    expect(reportModelSchema.parse(m)).toEqual(m);
+    expect(m.project).toEqual({ site: project.site, customer: project.customer, technician: 'Li Wei' });
+    expect(m.inventory.map((h) => [h.hostId, h.role, h.auth])).toEqual([['h1', 'master', 'key'], ['h2', 'worker', 'password']]);
+    const hw = m.steps.find((s) => s.stepId === 'hardware')!;
+    expect(hw.status).toBe('completed');
+    expect(hw.findings[0]).toMatchObject({ severity: 'blocking', measured: '24.0 GiB', threshold: '256.0 GiB', waiver: { technician: 'Li Wei' } });
+    expect(m.waivers).toHaveLength(1);
+    expect(m.waivers[0]!.applied).toBe(true);
+    expect(m.verdict.status).toBe('ready-with-waivers');
+    expect(m.auditTrail.map((a) => [a.hostName, a.actionId, a.exitCode, a.durationMs, a.transcriptIntact])).toEqual([
+      ['node1', 'collect', 0, 1234, true],
+      ['node2', 'collect', 0, 1234, true],
+    ]);
+    for (const a of m.auditTrail) {
+      expect(createHash('sha256').update(await readFile(join(dir, a.transcript!))).digest('hex')).toBe(a.sha256);
+    }
+    expect(m.network).toEqual({ plan: null, matrix: null });
+    const text = JSON.stringify(m);
+    expect(text).not.toContain(CANARY);
+    expect(m.signOff.customerRepresentative).toBe('Zhang San [redacted]');
+    expect(m.signOff.technician).toBe('Li Wei');
+  });
+
+  it('is not ready while a blocking finding is open or a required step has not run', async () => {
+    const dir = await fixture();
+    const r = await loadReport(dir, signOff, deps({ steps: [{ id: 'hardware', title: 't' }, { id: 'network-check', title: 't' }] }));
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.verdict.status).toBe('not-ready');
+    expect(r.value.verdict.reasons.join('\n')).toMatch(/1 blocking finding\(s\) not waived/);
+    expect(r.value.verdict.reasons.join('\n')).toMatch(/network-check\) has not run/);
+    expect(r.value.steps.find((s) => s.stepId === 'network-check')!.status).toBe('not-run');
+    expect(verdictOf(project, [], [])).toEqual({ status: 'ready', reasons: [] });
+  });
+
+  it('flags a transcript that no longer matches its recorded hash', async () => {
+    const dir = await fixture();
+    await writeFile(join(dir, transcriptPath('h1', 'r1', 'collect', 1)), 'edited afterwards\n');
+    const r = await loadReport(dir, signOff, deps());
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.auditTrail.map((a) => a.transcriptIntact)).toEqual([false, true]);
+  });
+});
+
+describe('report formats', () => {
+  it('HTML is self-contained and printable: inline CSS, A4, page breaks, header, no URL, no script', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await previewReport(dir, signOff, deps());
+    if (!r.ok) throw new Error(r.error.message);
+    const html = r.value.html;
+    expect(html).toContain('@page { size: A4');
+    expect(html).toContain('break-before: page');
+    expect(html).toContain('"Noto Sans CJK SC"');
+    expect(html).toContain(project.site);
+    expect(html).toContain(project.customer);
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href=/i);
+    expect(html).not.toContain(CANARY);
+    expect(html).toContain('Ready with waivers');
+    expect(html).toContain('Pilot accepted; BMC pw is [redacted]');
+  });
+
+  it('escapes what the technician typed', () => {
+    const m = { ...minimalModel(), project: { site: '<img src=x onerror=alert(1)>', customer: '</style><script>x()</script>"\\', technician: '"t"' } };
+    const html = renderHtml(m);
+    expect(html).not.toContain('<img');
+    expect(html).not.toMatch(/<script/i);
+    // Exactly one </style>: the page-header CSS cannot be closed from inside a name.
+    expect(html.split('</style>')).toHaveLength(2);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('exports the three formats atomically into reports/, and the JSON validates against the committed schema', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await exportReport(dir, signOff, ['html', 'pdf', 'json'], deps());
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.files.map((f) => f.path.slice(dir.length + 1))).toEqual([
+      'reports/commissioning-2025-03-01T10-20-30-456Z.html',
+      'reports/commissioning-2025-03-01T10-20-30-456Z.pdf',
+      'reports/commissioning-2025-03-01T10-20-30-456Z.json',
+    ]);
+    expect((await readdir(join(dir, 'reports'))).filter((n) => n.includes('.tmp'))).toEqual([]);
+    const json = JSON.parse(await readFile(r.value.files[2]!.path, 'utf8')) as unknown;
+    const schema = JSON.parse(await readFile(join(ROOT, SCHEMA_DOC_PATH), 'utf8')) as Record<string, unknown>;
+    expect(validateJsonSchema(schema, json)).toEqual([]);
+    expect(validateJsonSchema(schema, { ...(json as object), verdict: { status: 'maybe', reasons: [] } })).not.toEqual([]);
+    for (const f of r.value.files) expect((await readFile(f.path)).includes(CANARY)).toBe(false);
+  });
+
+  it('the committed docs/report.schema.json is the schema generated from the zod model', async () => {
+    // To update after changing electron/contract/report.ts:
+    //   npx tsx -e "import('./electron/services/report/schema.ts').then(m=>require('fs').writeFileSync('docs/report.schema.json', m.reportJsonSchemaText()))"
+    expect(await readFile(join(ROOT, SCHEMA_DOC_PATH), 'utf8')).toBe(reportJsonSchemaText());
+  });
+});
+
+describe('support bundle', () => {
+  it('is a tar.gz the system tar lists and extracts: project, journal, transcripts, report files; the canary is redacted everywhere', async () => {
+    const dir = await fixture({ waive: true, secretInTranscript: true });
+    const r = await exportBundle(dir, signOff, deps());
+    if (!r.ok) throw new Error(r.error.message);
+    const gz = await readFile(r.value.file.path);
+    expect(r.value.file.path).toMatch(/reports\/support-bundle-2025-03-01T10-20-30-456Z\.tar\.gz$/);
+    const tar = gunzipSync(gz);
+    expect(gz.includes(CANARY)).toBe(false);
+    expect(tar.includes(CANARY)).toBe(false);
+    const { stdout } = await run('tar', ['-tzf', r.value.file.path]);
+    const top = 'support-bundle-2025-03-01T10-20-30-456Z';
+    expect(stdout.trim().split('\n').sort()).toEqual(
+      [
+        'project.yaml',
+        'journal.ndjson',
+        'logs/h1/r1-collect.log',
+        'logs/h2/r1-collect.log',
+        'reports/commissioning-2025-03-01T10-20-30-456Z.html',
+        'reports/commissioning-2025-03-01T10-20-30-456Z.pdf',
+        'reports/commissioning-2025-03-01T10-20-30-456Z.json',
+        'manifest.json',
+      ].map((p) => `${top}/${p}`).sort(),
+    );
+    const out = await mkdtemp(join(tmpdir(), 'rs-bundle-'));
+    await run('tar', ['-xzf', r.value.file.path, '-C', out]);
+    // The journal line with the waiver reason and the transcript were redacted; the others are byte-identical.
+    expect(await readFile(join(out, top, 'journal.ndjson'), 'utf8')).toContain('BMC pw is [redacted]');
+    expect(await readFile(join(out, top, 'logs/h2/r1-collect.log'), 'utf8')).toContain('password=[redacted]');
+    expect((await readFile(join(out, top, 'logs/h1/r1-collect.log'))).equals(await readFile(join(dir, 'logs/h1/r1-collect.log')))).toBe(true);
+    const manifest = JSON.parse(await readFile(join(out, top, 'manifest.json'), 'utf8')) as { files: { path: string; redacted: boolean }[] };
+    expect(manifest.files.filter((f) => f.redacted).map((f) => f.path).sort()).toEqual(['journal.ndjson', 'logs/h2/r1-collect.log']);
+  });
+
+  it('tar handles long paths with the ustar prefix and binary data', async () => {
+    const long = `${'d'.repeat(90)}/${'e'.repeat(60)}/file-${'f'.repeat(80)}.bin`;
+    const data = Buffer.from([0, 1, 2, 255, 254, 10]);
+    const dir = await mkdtemp(join(tmpdir(), 'rs-tar-'));
+    await writeFile(join(dir, 'a.tar.gz'), tarGz([{ path: long, data }, { path: 'x/empty', data: Buffer.alloc(0) }]));
+    await run('tar', ['-xzf', join(dir, 'a.tar.gz'), '-C', dir]);
+    expect((await readFile(join(dir, long))).equals(data)).toBe(true);
+    expect(existsSync(join(dir, 'x/empty'))).toBe(true);
+    expect(() => tarGz([{ path: '../x', data }])).toThrow(/Unsafe/);
+  });
+
+  it('byte redaction leaves bytes without a secret untouched and catches the JSON-escaped form', () => {
+    const bin = Buffer.from([0xff, 0xfe, 0x41]);
+    expect(redactBytes(bin, ['abc'])).toBe(bin);
+    expect(redactBytes(Buffer.from('{"m":"pa\\"ss"} pa"ss'), ['pa"ss']).toString()).toBe('{"m":"[redacted]"} [redacted]');
+  });
+});
+
+describe('PDF with Chromium', () => {
+  it('prints A4 pages with the Chinese site and customer as text, fonts embedded', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: chromiumPrinter() }));
+    if (!r.ok) throw new Error(r.error.message);
+    const pdf = r.value.files[0]!.path;
+    expect((await readFile(pdf)).subarray(0, 5).toString()).toBe('%PDF-');
+    const info = (await run('pdfinfo', [pdf])).stdout;
+    expect(info).toMatch(/Page size:.*\(A4\)/);
+    expect(Number(/Pages:\s+(\d+)/.exec(info)![1])).toBeGreaterThanOrEqual(4);
+    const text = (await run('pdftotext', ['-layout', pdf, '-'])).stdout;
+    expect(text).toContain('上海数据中心');
+    expect(text).toContain('华东电力有限公司');
+    expect(text).not.toContain(CANARY);
+    // Every font is embedded: the PDF looks the same on a machine without CJK fonts.
+    const fonts = (await run('pdffonts', [pdf])).stdout.trim().split('\n').slice(2);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const f of fonts) expect(f).toMatch(/\syes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+$/);
+  }, 60_000);
+});
+
+function minimalModel(): ReportModel {
+  return reportModelSchema.parse({
+    schema: 'rackside.commissioning-report',
+    version: 1,
+    generatedAt: '2025-01-01T00:00:00.000Z',
+    generator: { app: 'Rackside', version: '0' },
+    project: { site: '', customer: '', technician: '' },
+    verdict: { status: 'ready', reasons: [] },
+    inventory: [],
+    steps: [],
+    waivers: [],
+    network: { plan: null, matrix: null },
+    auditTrail: [],
+    signOff: { technician: '', customerRepresentative: '', date: '' },
+  });
+}

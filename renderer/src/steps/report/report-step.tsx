@@ -1,0 +1,159 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff } from '../../../../electron/contract/index.js';
+import { useApi } from '../../api/backend-context.js';
+import { ErrorDetails } from '../../components/error-details.js';
+import { useAppStore } from '../../store/index.js';
+import './report.css';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Wizard step 8: the commissioning report. Sign-off names, a preview of exactly the HTML that is
+ * exported, and the exports (HTML, PDF, JSON, support bundle) into the project's reports/ folder.
+ * The report is built by the backend from the saved project and journal, so unsaved edits must
+ * be saved first.
+ */
+export function ReportStep() {
+  const { t } = useTranslation();
+  const api = useApi();
+  const dir = useAppStore((s) => s.projectDir.trim());
+  const dirty = useAppStore((s) => s.dirty);
+  const projectTechnician = useAppStore((s) => s.technician);
+  const [technician, setTechnician] = useState(projectTechnician);
+  const [customerRepresentative, setCustomerRepresentative] = useState('');
+  const [date, setDate] = useState(today());
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const [preview, setPreview] = useState<{ report: ReportModel; html: string } | null>(null);
+  const [files, setFiles] = useState<ExportedFile[]>([]);
+
+  const ready = dir !== '' && !dirty;
+  const signOff: ReportSignOff = { technician: technician.trim(), customerRepresentative: customerRepresentative.trim(), date };
+
+  const act = async (what: string, work: () => Promise<void>) => {
+    setBusy(what);
+    setError(null);
+    try {
+      await work();
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const showPreview = () =>
+    act('preview', async () => {
+      const r = await api['report.preview']({ dir, signOff });
+      if (r.ok) setPreview(r.value);
+      else setError(r.error);
+    });
+
+  const exportFormats = (formats: ReportFormat[]) =>
+    act(formats.join('+'), async () => {
+      const r = await api['report.export']({ dir, signOff, formats });
+      if (r.ok) setFiles((f) => [...r.value.files, ...f]);
+      else setError(r.error);
+    });
+
+  const exportBundle = () =>
+    act('bundle', async () => {
+      const r = await api['report.bundle']({ dir, signOff });
+      if (r.ok) setFiles((f) => [r.value.file, ...f]);
+      else setError(r.error);
+    });
+
+  const verdict = preview?.report.verdict;
+
+  return (
+    <div className="step-page report-step" data-testid="report-step">
+      <h1>{t('steps.report.name')}</h1>
+      {!ready ? (
+        <p className="muted" data-testid="report-not-ready">
+          {dir === '' ? t('report.needsProject') : t('report.needsSave')}
+        </p>
+      ) : null}
+      <section className="panel">
+        <h2>{t('report.signOff')}</h2>
+        <div className="form-grid">
+          <label className="field">
+            <span>{t('report.technician')}</span>
+            <input data-testid="report-technician" value={technician} maxLength={200} onChange={(e) => setTechnician(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>{t('report.customerRepresentative')}</span>
+            <input
+              data-testid="report-customer-rep"
+              value={customerRepresentative}
+              maxLength={200}
+              onChange={(e) => setCustomerRepresentative(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>{t('report.date')}</span>
+            <input type="date" data-testid="report-date" value={date} onChange={(e) => setDate(e.target.value)} />
+          </label>
+        </div>
+        <p className="muted small">{t('report.signOffHelp')}</p>
+      </section>
+      <section className="panel">
+        <div className="report-actions">
+          <button type="button" data-testid="report-preview" disabled={!ready || busy !== null} onClick={() => void showPreview()}>
+            {t('report.preview')}
+          </button>
+          <button type="button" className="primary" data-testid="report-export-all" disabled={!ready || busy !== null} onClick={() => void exportFormats(['html', 'pdf', 'json'])}>
+            {t('report.exportAll')}
+          </button>
+          {(['html', 'pdf', 'json'] as const).map((f) => (
+            <button key={f} type="button" data-testid={`report-export-${f}`} disabled={!ready || busy !== null} onClick={() => void exportFormats([f])}>
+              {t(`report.export.${f}`)}
+            </button>
+          ))}
+          <button type="button" data-testid="report-bundle" disabled={!ready || busy !== null} onClick={() => void exportBundle()}>
+            {t('report.bundle')}
+          </button>
+          {busy ? (
+            <span className="muted" role="status" data-testid="report-busy">
+              {t('report.working')}
+            </span>
+          ) : null}
+        </div>
+        {error ? (
+          <div data-testid="report-error">
+            <ErrorDetails title={t('report.failed')} error={error} />
+          </div>
+        ) : null}
+        {files.length > 0 ? (
+          <ul className="report-files" data-testid="report-files">
+            {files.map((f) => (
+              <li key={f.path} data-testid="report-file" data-kind={f.kind} data-path={f.path}>
+                <span className="badge">{f.kind.toUpperCase()}</span> <span className="mono">{f.path}</span>{' '}
+                <span className="muted">
+                  {t('report.bytes', { count: f.bytes })} · SHA-256 <span className="mono">{f.sha256.slice(0, 16)}…</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      {preview && verdict ? (
+        <section className="panel">
+          <h2>
+            {t('report.verdict')}:{' '}
+            <span className={`verdict verdict-${verdict.status}`} data-testid="report-verdict" data-verdict={verdict.status}>
+              {t(`report.verdicts.${verdict.status}`)}
+            </span>
+          </h2>
+          {verdict.reasons.length > 0 ? (
+            <ul className="muted" data-testid="report-reasons">
+              {verdict.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          ) : null}
+          {/* The exported HTML itself, inert: sandboxed without scripts, so nothing in it can run or load. */}
+          <iframe className="report-preview" data-testid="report-preview-frame" title={t('report.previewTitle')} sandbox="" srcDoc={preview.html} />
+        </section>
+      ) : null}
+    </div>
+  );
+}
