@@ -30,6 +30,16 @@ describe('hardenWebContents', () => {
     },
   );
 
+  it('lets only a subframe load about:srcdoc (the report preview), never the main frame', () => {
+    const contents = hardened();
+    const sub = { ...navigationEvent('about:srcdoc'), isMainFrame: false };
+    contents.emit('will-frame-navigate', sub);
+    expect(sub.defaultPrevented).toBe(false);
+    const main = navigationEvent('about:srcdoc');
+    contents.emit('will-frame-navigate', Object.assign(main, { isMainFrame: true }));
+    expect(main.defaultPrevented).toBe(true);
+  });
+
   it('lets the app navigate within app://rackside/', () => {
     const contents = hardened();
     const event = navigationEvent('app://rackside/index.html#/inventory');

@@ -34,7 +34,13 @@ export function hardenWebContents(contents: WebContents, log?: Logger): void {
       }
     };
   contents.on('will-navigate', blockForeign('navigation'));
-  contents.on('will-frame-navigate', blockForeign('frame navigation'));
+  // The report preview is a sandboxed srcdoc iframe (no scripts): the only non-app URL a subframe
+  // may load.
+  const blockForeignFrame = blockForeign('frame navigation');
+  contents.on('will-frame-navigate', (event: { url: string; isMainFrame: boolean; preventDefault(): void }) => {
+    if (!event.isMainFrame && event.url === 'about:srcdoc') return;
+    blockForeignFrame(event);
+  });
   contents.on('will-redirect', blockForeign('redirect'));
 
   contents.on('will-attach-webview', (event) => {

@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { Journal, readJournal, type NewJournalEvent } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
-import { redactSecrets, type SecretStore } from '../secrets/secret-store.js';
+import { redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
 import type { SshTarget } from '../ssh/connect.js';
 import type { ExecResult, HostConnection } from '../ssh/host-connection.js';
 import type { RemoteCommand } from '../ssh/quote.js';
@@ -342,8 +342,9 @@ export class Runbook {
 
   // --- internals ---
 
+  /** Every journal line passes here: whatever the technician typed, no known secret is written. */
   private async append(ctx: ProjectCtx, e: NewJournalEvent) {
-    const full = await ctx.journal.append(e);
+    const full = await ctx.journal.append(redactDeep(e, this.deps.secrets.values()));
     ctx.state.apply(full);
     return full;
   }

@@ -46,3 +46,17 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('[redacted]');
   return out;
 }
+
+/** Every string in a JSON-like value with known secrets redacted (object keys included). */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactSecrets(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecrets(k, secrets), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
