@@ -1,0 +1,114 @@
+import type { Locator, Page } from 'playwright-core';
+import { eventually } from './wizard-page.js';
+
+/**
+ * The terminal dock as a technician uses it: open shells, type, broadcast, resize. What a pane
+ * shows is read from xterm's buffer API (window.racksideTerminals), not from the DOM rows, so the
+ * assertions hold for the WebGL renderer too.
+ */
+export class TerminalPage {
+  constructor(readonly page: Page) {}
+
+  pane(sessionId: string): Locator {
+    return this.page.locator(`[data-testid="terminal-pane"][data-session-id="${sessionId}"]`);
+  }
+
+  async setLayout(layout: 'tabs' | 'grid') {
+    await this.page.getByTestId('terminal-layout').selectOption(layout);
+  }
+
+  /** Opens a shell and returns its session id once the pane is open. */
+  async openHostShell(hostLabel: string): Promise<string> {
+    await this.page.getByTestId('terminal-host-select').selectOption({ label: hostLabel });
+    return this.openVia(() => this.page.getByTestId('terminal-open-host').click(), hostLabel);
+  }
+
+  async openLocalShell(): Promise<string> {
+    return this.openVia(() => this.page.getByTestId('terminal-open-local').click(), 'local');
+  }
+
+  private async openVia(click: () => Promise<void>, title: string): Promise<string> {
+    const before = new Set(await this.sessionIds());
+    await click();
+    const r = await eventually(
+      async () => ({ open: await this.sessionIds('open'), error: await this.errorText() }),
+      (r) => r.error !== '' || r.open.some((id) => !before.has(id)),
+      20_000,
+    );
+    if (r.error) throw new Error(`opening a shell on ${title} failed: ${r.error}`);
+    return r.open.find((id) => !before.has(id))!;
+  }
+
+  async errorText(): Promise<string> {
+    const e = this.page.getByTestId('terminal-error');
+    return (await e.count()) ? (await e.innerText()).trim() : '';
+  }
+
+  async sessionIds(state?: 'open' | 'connecting' | 'exited'): Promise<string[]> {
+    const tabs = state ? this.page.locator(`[data-testid="terminal-tab"][data-state="${state}"]`) : this.page.getByTestId('terminal-tab');
+    return tabs.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
+  }
+
+  /** Make the pane visible (tabs layout shows only the active one) and give it the keyboard. */
+  async focus(sessionId: string) {
+    await this.page.locator(`[data-testid="terminal-tab"][data-session-id="${sessionId}"] [role="tab"]`).click();
+    await this.pane(sessionId).locator('.xterm').click();
+  }
+
+  async type(sessionId: string, text: string) {
+    await this.focus(sessionId);
+    await this.page.keyboard.type(text);
+  }
+
+  async run(sessionId: string, command: string) {
+    await this.type(sessionId, command);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The pane's buffer as text (scrollback + screen), via xterm's buffer API. */
+  async text(sessionId: string): Promise<string> {
+    return this.page.evaluate((id) => window.racksideTerminals?.text(id) ?? '', sessionId);
+  }
+
+  async lines(sessionId: string): Promise<string[]> {
+    return (await this.text(sessionId)).split('\n').map((l) => l.trim());
+  }
+
+  /** Wait until the pane's buffer has a line satisfying `match`. */
+  async waitForLine(sessionId: string, match: (line: string) => boolean, timeoutMs = 15_000): Promise<string[]> {
+    return eventually(() => this.lines(sessionId), (ls) => ls.some(match), timeoutMs);
+  }
+
+  async size(sessionId: string): Promise<{ cols: number; rows: number }> {
+    const s = await this.page.evaluate((id) => window.racksideTerminals?.size(id) ?? null, sessionId);
+    if (!s) throw new Error(`pane ${sessionId} has no xterm`);
+    return s;
+  }
+
+  async setBroadcast(on: boolean) {
+    await this.page.getByTestId('terminal-broadcast').setChecked(on);
+  }
+
+  broadcastBanner(): Locator {
+    return this.page.getByTestId('broadcast-banner');
+  }
+
+  async setReceivesBroadcast(sessionId: string, on: boolean) {
+    await this.pane(sessionId).getByTestId('pane-broadcast-include').setChecked(on);
+  }
+}
+
+declare global {
+  interface Window {
+    racksideTerminals?: {
+      text(sessionId: string, lastLines?: number): string | null;
+      size(sessionId: string): { cols: number; rows: number } | null;
+      attached(): string[];
+      renderer(sessionId: string): 'webgl' | 'dom' | null;
+      onParsed(fn: (sessionId: string, chars: number, data: string) => void): () => void;
+      openShell(target: { kind: 'ssh'; host: never } | { kind: 'local' }): Promise<string | null>;
+      input(sessionId: string, data: string): void;
+      close(sessionId: string): Promise<void>;
+    };
+  }
+}

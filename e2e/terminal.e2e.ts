@@ -1,0 +1,124 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab, trustLabHostKeys } from '../scripts/test-support/lab.js';
+import { TerminalPage } from './pages/terminal-page.js';
+import { eventually, WizardPage } from './pages/wizard-page.js';
+import { launchChromium, screenshot } from './support/browser.js';
+import { startBrowserHost, type RunningHost } from './support/host.js';
+
+// End to end: Chromium → browser host → TerminalManager → ssh2 PTY on the lab's real sshd, and a
+// real node-pty shell on this machine.
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+let wizard: WizardPage;
+let term: TerminalPage;
+const shells: Record<string, string> = {};
+
+/** `stty size` prints "rows cols"; the marker keeps it apart from the echoed command line. */
+const sttySize = "printf 'SIZE=%s\\n' \"$(stty size)\"";
+
+beforeAll(async () => {
+  host = await startBrowserHost();
+  // The fingerprints as read at the nodes' consoles: the inventory e2e covers the confirmation UI.
+  await trustLabHostKeys(host.dataDir, [1, 2]);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  wizard = new WizardPage(page);
+  term = new TerminalPage(page);
+  await wizard.open(host.url);
+  await wizard.importInventory((await lab.inventoryText()).path);
+  await wizard.waitForRows((rows) => rows.length === 4);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-terminal-${ctx.task.name}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('Live terminal', () => {
+  it('opens shells on node1 and node2 and reads `hostname` back from xterm\'s buffer', async () => {
+    await term.setLayout('grid');
+    shells.node1 = await term.openHostShell('node1');
+    shells.node2 = await term.openHostShell('node2');
+    for (const name of ['node1', 'node2'] as const) {
+      await term.run(shells[name]!, 'hostname');
+      const lines = await term.waitForLine(shells[name]!, (l) => l === name);
+      // The other node's name never appears in this pane.
+      expect(lines).not.toContain(name === 'node1' ? 'node2' : 'node1');
+    }
+    await screenshot(page, 'terminal-hostname');
+  });
+
+  it('broadcasts `echo hi` to both shells with an indicator, and leaves an excluded pane out', async () => {
+    await term.setBroadcast(true);
+    await expect.poll(() => term.broadcastBanner().getAttribute('data-count')).toBe('2');
+    expect(await term.pane(shells.node1!).getAttribute('data-broadcast')).toBe('on');
+    expect(await term.pane(shells.node2!).getAttribute('data-broadcast')).toBe('on');
+
+    await term.run(shells.node1!, 'echo hi');
+    for (const id of [shells.node1!, shells.node2!]) await term.waitForLine(id, (l) => l === 'hi');
+    await screenshot(page, 'terminal-broadcast');
+
+    // Per-pane exclusion: node2 stops receiving; node1 still types into the (now single) set.
+    await term.setReceivesBroadcast(shells.node2!, false);
+    await expect.poll(() => term.broadcastBanner().getAttribute('data-count')).toBe('1');
+    await term.run(shells.node1!, 'echo only-$((40+2))');
+    await term.waitForLine(shells.node1!, (l) => l === 'only-42');
+    expect(await term.lines(shells.node2!)).not.toContain('only-42');
+
+    await term.setBroadcast(false);
+    await term.broadcastBanner().waitFor({ state: 'detached' });
+  });
+
+  it('resizing the pane changes `stty size` on the remote', async () => {
+    const id = shells.node1!;
+    await term.run(id, sttySize);
+    const before = await term.size(id);
+    await term.waitForLine(id, (l) => l === `SIZE=${before.rows} ${before.cols}`);
+
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const after = await eventually(
+      () => term.size(id),
+      (s) => s.cols < before.cols && s.rows < before.rows,
+    );
+    // The remote PTY follows (the resize is debounced, so poll the remote, not a timer).
+    await eventually(
+      async () => {
+        await term.run(id, sttySize);
+        return term.lines(id);
+      },
+      (ls) => ls.includes(`SIZE=${after.rows} ${after.cols}`),
+      15_000,
+    );
+    await page.setViewportSize({ width: 1400, height: 900 });
+  });
+
+  it('a local shell through node-pty echoes a command', async () => {
+    await term.setLayout('tabs');
+    const id = await term.openLocalShell();
+    await term.run(id, 'echo local-$((6*7))');
+    await term.waitForLine(id, (l) => l === 'local-42');
+    await screenshot(page, 'terminal-local');
+  });
+
+  it('logged every session to a transcript named by host and timestamp, with ANSI and as plain text', async () => {
+    const dir = join(host.dataDir, 'logs', 'node1');
+    const files = await eventually(() => readdir(dir).catch(() => [] as string[]), (f) => f.length >= 2);
+    const log = files.find((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-shell\.log$/.test(f));
+    const txt = files.find((f) => /-shell\.txt$/.test(f));
+    expect(log, files.join(', ')).toBeDefined();
+    expect(txt).toBeDefined();
+    // Transcripts are flushed as output arrives (held at most ~1 s for redaction across chunks).
+    const plain = await eventually(() => readFile(join(dir, txt!), 'utf8'), (t) => t.includes('only-42'));
+    expect(plain).toMatch(/^node1$/m);
+    expect(plain).not.toContain('\x1b[');
+    expect(await readFile(join(dir, log!), 'utf8')).toContain('\x1b[');
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TerminalSession } from '../../contract/channels/terminal.js';
+import { createLogger } from '../log/logger.js';
+import { MemorySecretStore } from '../secrets/secret-store.js';
+import type { SshPool } from '../ssh/pool.js';
+import { HIGH_WATERMARK_CHARS } from './flow-control.js';
+import { MAX_BATCH_CHARS, TerminalManager } from './terminal-manager.js';
+
+// The local shell is a real node-pty (no fakes): bash without rc files, so the prompt is known.
+const CANARY = 'Canary-Secret-4711';
+
+async function setup() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rs-term-'));
+  const secrets = new MemorySecretStore();
+  secrets.set('h1', 'password', CANARY);
+  const events: { channel: string; payload: unknown }[] = [];
+  const tm = new TerminalManager({
+    emit: (channel, payload) => events.push({ channel, payload }),
+    pool: {} as SshPool,
+    secrets,
+    dataDir,
+    log: createLogger(() => {}),
+    localShell: { shell: '/bin/bash', args: ['--norc', '--noprofile', '-i'], env: { PATH: process.env.PATH, PS1: 'rs$ ', HOME: dataDir } },
+  });
+  const output = (id: string) =>
+    events
+      .filter((e) => e.channel === 'terminal.data' && (e.payload as { sessionId: string }).sessionId === id)
+      .map((e) => (e.payload as { data: string }).data)
+      .join('');
+  const until = async (check: () => boolean, ms = 10_000) => {
+    const t0 = Date.now();
+    while (!check()) {
+      if (Date.now() - t0 > ms) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { tm, events, output, until, dataDir };
+}
+
+let cleanup: (() => void) | null = null;
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+});
+
+describe('TerminalManager (local shell via node-pty)', () => {
+  it('runs a command, logs a redacted transcript and reports the exit', async () => {
+    const { tm, events, output, until } = await setup();
+    cleanup = () => tm.closeAll();
+    const r = await tm.openLocal({ cols: 80, rows: 24 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const id = r.value.sessionId;
+    await until(() => output(id).includes('rs$ '));
+    tm.input([id], `echo $((6*7)) ${CANARY}\r`);
+    await until(() => /42 Canary/.test(output(id)));
+    tm.input([id], 'exit\r');
+    await until(() => events.some((e) => e.channel === 'terminal.session' && (e.payload as TerminalSession).sessionId === id && (e.payload as TerminalSession).state === 'exited'));
+    const { log, txt } = r.value.transcript!;
+    expect(log).toMatch(/logs\/local\/\d{4}-.*Z-shell\.log$/);
+    const plain = await readFile(txt, 'utf8');
+    expect(plain).toContain('42 [redacted]');
+    expect(plain).not.toContain(CANARY);
+    expect(await readFile(log, 'utf8')).not.toContain(CANARY);
+  });
+
+  it('pauses a fast producer while the renderer does not ack, resumes on acks, and Ctrl-C stops it', async () => {
+    const { tm, output, until } = await setup();
+    cleanup = () => tm.closeAll();
+    const r = await tm.openLocal({ cols: 80, rows: 24 });
+    if (!r.ok) throw new Error(r.error.message);
+    const id = r.value.sessionId;
+    await until(() => output(id).includes('rs$ '));
+    tm.input([id], 'yes\r');
+    await until(() => output(id).length > HIGH_WATERMARK_CHARS);
+    // Nobody acks: what reaches the renderer stays bounded by the watermark plus one read/batch.
+    await new Promise((r) => setTimeout(r, 300));
+    const stalled = output(id).length;
+    expect(stalled).toBeLessThan(HIGH_WATERMARK_CHARS + 2 * MAX_BATCH_CHARS);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(output(id).length).toBe(stalled);
+    // Acks let it flow again.
+    tm.ack(id, stalled);
+    await until(() => output(id).length > stalled + HIGH_WATERMARK_CHARS / 2);
+    tm.input([id], '\x03');
+    tm.ack(id, 10_000_000);
+    await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
+  });
+});
+
+describe('TerminalManager step streams', () => {
+  it('shows the action title as a header, stderr in red, and is read-only', async () => {
+    const { tm, output, until, events } = await setup();
+    const s = await tm.openStepStream({ hostId: 'h1', hostLabel: 'node1', title: 'Hardware checks' });
+    s.action('Read DMI tables');
+    s.stdout(Buffer.from('System serial: LAB0001X\n'));
+    s.stderr('dmidecode: warning\n');
+    await until(() => output(s.sessionId).includes('warning'));
+    const out = output(s.sessionId);
+    expect(out).toContain('\x1b[1;36m▶ Read DMI tables');
+    expect(out).toContain('System serial: LAB0001X\r\n');
+    expect(out).toContain('\x1b[31mdmidecode: warning\r\n\x1b[39m');
+    expect(tm.input([s.sessionId], 'x')).toEqual([]);
+    await s.end({ exitCode: 0, message: 'exit code 0' });
+    const last = events.filter((e) => e.channel === 'terminal.session').at(-1)!.payload as TerminalSession;
+    expect(last).toMatchObject({ kind: 'step', state: 'exited', exitCode: 0, interactive: false, title: 'node1 · Hardware checks' });
+    expect(tm.snapshot(s.sessionId)!.data).toContain('Read DMI tables');
+  });
+});

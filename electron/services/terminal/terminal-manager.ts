@@ -1,0 +1,440 @@
+import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { ClientChannel } from 'ssh2';
+import type { TerminalKind, TerminalSession } from '../../contract/channels/terminal.js';
+import { err, ok, type Host, type Result } from '../../contract/index.js';
+import type { Emit } from '../api/dispatcher.js';
+import type { Logger } from '../log/logger.js';
+import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { SshConnectError, type SshTarget } from '../ssh/connect.js';
+import type { SshPool } from '../ssh/pool.js';
+import { FlowController, LOW_WATERMARK_CHARS } from './flow-control.js';
+import { RingBuffer } from './ring-buffer.js';
+import { Transcript } from './transcript.js';
+
+/**
+ * Output is sent to the renderer in batches at most this far apart: one event per display frame
+ * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). DESIGN.md: ≈16 ms.
+ */
+export const BATCH_MS = 16;
+
+/**
+ * A batch is sent at once when it reaches this size rather than waiting for the timer, so a fast
+ * producer never builds one huge frame. Below HIGH_WATERMARK_CHARS, so flow control still decides
+ * when the producer stops.
+ */
+export const MAX_BATCH_CHARS = 64 * 1024;
+
+/**
+ * What a pane can redraw from when it becomes visible, after a reload or a reconnect: about 2000
+ * lines of 128 columns. Bounded per session so 100 hosts streaming cost at most ~50 MB (UTF-16).
+ * Everything is in the transcript file.
+ */
+export const RING_CHARS = 256 * 1024;
+
+/**
+ * Step streams cannot pause the command that produces them (it is running a runbook action, not
+ * a shell): while the renderer lags, at most this much is held back and older output is skipped
+ * with a notice (the transcript has it all).
+ */
+export const STEP_BACKLOG_CHARS = 256 * 1024;
+
+// SGR: bold cyan headers, red stderr, dim notices; each resets only what it set.
+const HEADER = (s: string) => `\x1b[1;36m${s}\x1b[22;39m\r\n`;
+const STDERR_ON = '\x1b[31m';
+const STDERR_OFF = '\x1b[39m';
+const NOTICE = (s: string) => `\r\n\x1b[2m[${s}]\x1b[22m\r\n`;
+
+/** Interrupt characters: Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT), Ctrl-Z (SIGTSTP). */
+// eslint-disable-next-line no-control-regex
+const INTERRUPT = /[\x03\x1c\x1a]/;
+/** How the tty echoes them (ECHOCTL): the first output produced after the interrupt. */
+const INTERRUPT_ECHO = /\^[C\\Z]/;
+
+/**
+ * After an interrupt typed while output streams, output is skipped until the tty's echo of it
+ * appears, for at most this long. Everything before the echo was produced before the interrupt
+ * and is only in flight (ssh2 buffers a 2 MB channel window, and sshd has up to another window
+ * on the way): drawing it would take ~0.3–1 s at xterm's speed here, after the technician asked
+ * for it to stop. A program in raw mode (no echo) just loses this much of the screen, never of
+ * the transcript.
+ */
+export const INTERRUPT_SKIP_MS = 1_000;
+
+interface Session {
+  info: TerminalSession;
+  ring: RingBuffer;
+  seq: number;
+  pending: string[];
+  pendingChars: number;
+  timer: NodeJS.Timeout | null;
+  flow: FlowController;
+  /** Step streams: output is held (not sent) while the renderer lags. */
+  held: boolean;
+  skipped: number;
+  transcript: Transcript | null;
+  write?: (data: string) => void;
+  resize?: (cols: number, rows: number) => void;
+  /** Output queued behind an interrupt: read it out (output() skips it, see dropBacklog). */
+  discardQueued?: () => void;
+  /** Stop the producer (flow control); a no-op while skipping after an interrupt. */
+  pauseProducer?: () => void;
+  /** Skipping output until the interrupt's echo (see INTERRUPT_SKIP_MS): until when, and how much so far. */
+  skipUntil: number;
+  skippedForInterrupt: number;
+  kill?: () => void;
+}
+
+export interface TerminalManagerDeps {
+  emit: Emit;
+  pool: SshPool;
+  secrets: SecretStore;
+  /** Transcripts go to <projectDir>/logs when a project is open, else here (the app's data folder). */
+  dataDir: string;
+  log: Logger;
+  /** Tests: a shell other than the user's login shell. */
+  localShell?: Pick<LocalPtyOptions, 'shell' | 'args' | 'env' | 'cwd'>;
+}
+
+/** Where the step runner writes a host's live output; see TerminalManager.openStepStream. */
+export interface StepStream {
+  readonly sessionId: string;
+  /** A header line naming the action that starts now (each action of a step on this host). */
+  action(title: string): void;
+  stdout(chunk: Buffer | string): void;
+  /** Drawn in red so it stands apart from stdout. */
+  stderr(chunk: Buffer | string): void;
+  /** A dim status line, e.g. "exit code 0 in 1.2 s". */
+  note(text: string): void;
+  /** The step is over on this host. The pane stays (read-only) until closed. */
+  end(result?: { exitCode?: number | null; message?: string }): Promise<void>;
+}
+
+/** SshPool keys connections by the target's JSON, so every caller must build it the same way. */
+export function sshTargetOf(host: Host): SshTarget {
+  return { id: host.id, address: host.address, port: host.port, user: host.user, auth: host.auth };
+}
+
+/**
+ * Owns every terminal session: SSH PTY shells, the local shell and step streams. Output of each is
+ * batched, flow-controlled by the renderer's acks, kept in a bounded ring buffer and written to a
+ * transcript with secrets redacted.
+ */
+export class TerminalManager {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly deps: TerminalManagerDeps) {}
+
+  list(): TerminalSession[] {
+    return [...this.sessions.values()].map((s) => s.info);
+  }
+
+  async openShell(host: Host, size: { cols: number; rows: number }, projectDir?: string): Promise<Result<TerminalSession>> {
+    const label = host.name || host.address;
+    const s = await this.create('ssh', host.id, label, true, projectDir, `ssh ${host.user}@${host.address}:${host.port}`);
+    let ch: ClientChannel;
+    try {
+      ch = await this.deps.pool.host(sshTargetOf(host)).shell(size);
+    } catch (e) {
+      const message = e instanceof SshConnectError ? e.message : `Could not open a shell: ${(e as Error).message}`;
+      await this.finish(s, null, message);
+      this.forget(s.info.sessionId);
+      const hint =
+        e instanceof SshConnectError && (e.status === 'hostkey-unknown' || e.status === 'hostkey-changed')
+          ? 'Test the connection in the inventory step and confirm the host key first.'
+          : e instanceof SshConnectError && e.status === 'secret-missing'
+            ? 'Enter the password for this host in the inventory step.'
+            : 'Check the host in the inventory step (Test connections).';
+      return err('io-failed', `${label}: ${message}`, hint);
+    }
+    const decoder = new StringDecoder('utf8');
+    // While output is skipped after an interrupt the channel keeps flowing (see dropBacklog).
+    s.pauseProducer = () => {
+      if (!s.skipUntil) ch.pause();
+    };
+    s.flow = new FlowController({ pause: () => s.pauseProducer?.(), resume: () => ch.resume() });
+    s.write = (d) => void ch.write(d);
+    s.resize = (cols, rows) => ch.setWindow(rows, cols, 0, 0);
+    s.kill = () => ch.close();
+    // read() in paused mode hands each buffered chunk to the 'data' listener, i.e. to output(),
+    // which is skipping at that moment (see dropBacklog).
+    s.discardQueued = () => {
+      while (ch.read() !== null);
+      // Skipped output costs nothing to "draw": let it all come, so the echo arrives sooner.
+      ch.resume();
+    };
+    const onData = (d: Buffer) => this.output(s, decoder.write(d));
+    let exitCode: number | null = null;
+    ch.on('data', onData);
+    ch.stderr.on('data', onData);
+    ch.on('exit', (code: number | null) => (exitCode = code));
+    ch.on('close', () => void this.finish(s, exitCode, exitCode === null ? 'The connection closed' : `Exited with code ${exitCode}`));
+    return ok(this.setState(s, 'open'));
+  }
+
+  async openLocal(size: { cols: number; rows: number }, projectDir?: string): Promise<Result<TerminalSession>> {
+    const s = await this.create('local', 'local', 'local', true, projectDir, 'local shell');
+    let pty;
+    try {
+      pty = spawnLocalPty({ ...size, ...this.deps.localShell });
+    } catch (e) {
+      await this.finish(s, null, (e as Error).message);
+      this.forget(s.info.sessionId);
+      return err('io-failed', `Could not start a local shell: ${(e as Error).message}`, 'Check that your login shell ($SHELL) exists.');
+    }
+    s.flow = new FlowController({ pause: () => pty.pause(), resume: () => pty.resume() });
+    s.write = (d) => pty.write(d);
+    s.resize = (cols, rows) => pty.resize(cols, rows);
+    s.kill = () => pty.kill();
+    pty.onData((d) => this.output(s, d));
+    pty.onExit(({ exitCode }) => void this.finish(s, exitCode, `Exited with code ${exitCode}`));
+    return ok(this.setState(s, 'open'));
+  }
+
+  /**
+   * A read-only pane for one host's output while a step runs. The runner calls this once per host
+   * and step, `action(title)` before each action, feeds `stdout`/`stderr` from HostConnection.exec's
+   * onStdout/onStderr, and `end()` when the host is done. It is logged like a shell.
+   */
+  async openStepStream(opts: {
+    hostId: string;
+    hostLabel: string;
+    title: string;
+    projectDir?: string;
+    /** false when the runner keeps its own per-action transcripts, so output is not logged twice. */
+    transcript?: boolean;
+  }): Promise<StepStream> {
+    const s = await this.create('step', opts.hostId, `${opts.hostLabel} · ${opts.title}`, false, opts.projectDir, opts.title, opts.transcript ?? true);
+    s.flow = new FlowController({
+      pause: () => (s.held = true),
+      resume: () => {
+        s.held = false;
+        this.schedule(s);
+      },
+    });
+    this.setState(s, 'open');
+    const out = new StringDecoder('utf8');
+    const errd = new StringDecoder('utf8');
+    const text = (d: Buffer | string, dec: StringDecoder) => (typeof d === 'string' ? d : dec.write(d)).replace(/\r?\n/g, '\r\n');
+    return {
+      sessionId: s.info.sessionId,
+      action: (title) => this.output(s, `\r\n${HEADER(`▶ ${title}`)}`),
+      stdout: (d) => this.output(s, text(d, out)),
+      stderr: (d) => {
+        const t = text(d, errd);
+        if (t) this.output(s, STDERR_ON + t + STDERR_OFF);
+      },
+      note: (t) => this.output(s, NOTICE(t)),
+      end: async (r) => {
+        if (r?.message) this.output(s, NOTICE(r.message));
+        await this.finish(s, r?.exitCode ?? null, r?.message ?? 'Finished');
+      },
+    };
+  }
+
+  /** Input to one or several sessions (broadcast). Returns the sessions that took it. */
+  input(sessionIds: readonly string[], data: string): string[] {
+    const delivered: string[] = [];
+    for (const id of new Set(sessionIds)) {
+      const s = this.sessions.get(id);
+      if (!s?.write || s.info.state !== 'open') continue;
+      // Streaming: the renderer has unacked output, i.e. it is busy drawing. Typing at a prompt never is.
+      if (INTERRUPT.test(data) && (s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_CHARS)) this.dropBacklog(s);
+      s.write(data);
+      delivered.push(id);
+    }
+    return delivered;
+  }
+
+  resize(sessionId: string, cols: number, rows: number): boolean {
+    const s = this.sessions.get(sessionId);
+    if (!s?.resize || s.info.state !== 'open') return false;
+    s.resize(cols, rows);
+    return true;
+  }
+
+  ack(sessionId: string, chars: number): void {
+    this.sessions.get(sessionId)?.flow.ack(chars);
+  }
+
+  snapshot(sessionId: string): { data: string; seq: number; truncated: boolean } | null {
+    const s = this.sessions.get(sessionId);
+    if (!s) return null;
+    this.flush(s, true);
+    // The caller draws from here: whatever was in flight before is not coming back as acks.
+    s.flow.reset();
+    return { data: s.ring.text(), seq: s.seq, truncated: s.ring.truncated };
+  }
+
+  close(sessionId: string): boolean {
+    const s = this.sessions.get(sessionId);
+    if (!s) return false;
+    if (s.info.state !== 'exited') s.kill?.();
+    void this.finish(s, null, 'Closed');
+    this.forget(sessionId);
+    return true;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.sessions.keys()]) this.close(id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async create(
+    kind: TerminalKind,
+    hostId: string,
+    title: string,
+    interactive: boolean,
+    projectDir: string | undefined,
+    what: string,
+    withTranscript = true,
+  ): Promise<Session> {
+    const sessionId = `${kind}-${randomBytes(6).toString('hex')}`;
+    let transcript: Transcript | null = null;
+    if (withTranscript) try {
+      transcript = await Transcript.open({
+        baseDir: projectDir || this.deps.dataDir,
+        host: kind === 'local' ? 'local' : title.split(' · ')[0]!,
+        kind: kind === 'step' ? 'step' : 'shell',
+        secrets: () => this.deps.secrets.values(),
+        header: `# Rackside transcript: ${what} (${kind}), started ${new Date().toISOString()}\r\n`,
+      });
+    } catch (e) {
+      // The session is still useful without a transcript, but the technician must know.
+      this.deps.log.error('transcript could not be opened', { sessionId, error: (e as Error).message });
+    }
+    const s: Session = {
+      info: {
+        sessionId,
+        kind,
+        hostId,
+        title,
+        state: 'connecting',
+        interactive,
+        transcript: transcript ? { log: transcript.logPath, txt: transcript.txtPath } : null,
+        ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written' }),
+      },
+      ring: new RingBuffer(RING_CHARS),
+      seq: 0,
+      pending: [],
+      pendingChars: 0,
+      timer: null,
+      flow: new FlowController({ pause: () => {}, resume: () => {} }),
+      held: false,
+      skipped: 0,
+      skipUntil: 0,
+      skippedForInterrupt: 0,
+      transcript,
+    };
+    this.sessions.set(sessionId, s);
+    this.deps.emit('terminal.session', s.info);
+    return s;
+  }
+
+  private setState(s: Session, state: TerminalSession['state'], extra: Partial<TerminalSession> = {}): TerminalSession {
+    s.info = { ...s.info, state, ...extra };
+    if (this.sessions.has(s.info.sessionId)) this.deps.emit('terminal.session', s.info);
+    return s.info;
+  }
+
+  private output(s: Session, data: string): void {
+    if (!data) return;
+    if (s.skipUntil) {
+      const echo = INTERRUPT_ECHO.exec(data);
+      if (!echo && Date.now() < s.skipUntil) {
+        s.skippedForInterrupt += data.length;
+        s.transcript?.write(data);
+        return;
+      }
+      const cut = echo ? echo.index : 0;
+      s.transcript?.write(data.slice(0, cut));
+      const skipped = s.skippedForInterrupt + cut;
+      s.skipUntil = 0;
+      s.skippedForInterrupt = 0;
+      if (s.flow.paused) s.pauseProducer?.();
+      data = (skipped > 0 ? NOTICE(`interrupted: ${skipped} characters of output queued before it not shown; the transcript has them`) : '') + data.slice(cut);
+    }
+    s.pending.push(data);
+    s.pendingChars += data.length;
+    // Counted on arrival, not on sending: the producer stops as soon as the renderer falls behind.
+    s.flow.sent(data.length);
+    if (s.held && s.pendingChars > STEP_BACKLOG_CHARS) this.trimHeld(s);
+    this.schedule(s);
+  }
+
+  private schedule(s: Session): void {
+    // Held step output is sent when the renderer catches up (the flow controller's resume).
+    if (s.held) return;
+    // A full batch goes at once; so does everything once the producer is paused: nothing more is
+    // coming to batch with, and the renderer's acks (which resume the producer) wait for it.
+    if (s.pendingChars >= MAX_BATCH_CHARS || s.flow.paused) return this.flush(s);
+    s.timer ??= setTimeout(() => {
+      s.timer = null;
+      this.flush(s);
+    }, BATCH_MS);
+  }
+
+  private flush(s: Session, force = false): void {
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = null;
+    }
+    if (s.pendingChars === 0 || (s.held && !force)) return;
+    let data = s.pending.join('');
+    if (s.skipped > 0) {
+      data = NOTICE(`${s.skipped} characters skipped while the display caught up; the transcript has them`) + data;
+      s.flow.sent(data.length - s.pendingChars);
+      s.skipped = 0;
+    }
+    s.pending = [];
+    s.pendingChars = 0;
+    s.seq += 1;
+    s.ring.push(data);
+    s.transcript?.write(data);
+    this.deps.emit('terminal.data', { sessionId: s.info.sessionId, seq: s.seq, data });
+  }
+
+  /** Step stream while held: keep the newest output, skip (but log) the oldest. */
+  private trimHeld(s: Session): void {
+    const all = s.pending.join('');
+    const cut = all.length - STEP_BACKLOG_CHARS;
+    s.transcript?.write(all.slice(0, cut));
+    s.pending = [all.slice(cut)];
+    s.pendingChars = STEP_BACKLOG_CHARS;
+    s.skipped += cut;
+    s.flow.ack(cut);
+  }
+
+  /**
+   * Ctrl-C while output streams: what is queued was printed before the interrupt and would take
+   * up to a few MB (ssh2 buffers a whole channel window) to draw before the prompt shows. Like the
+   * tty's own flush-on-interrupt, drop it from the screen — the transcript keeps it — so the
+   * interrupt shows within a frame or two.
+   */
+  private dropBacklog(s: Session): void {
+    const queued = s.pending.join('');
+    s.transcript?.write(queued);
+    s.flow.ack(queued.length);
+    s.pending = [];
+    s.pendingChars = 0;
+    s.skipUntil = Date.now() + INTERRUPT_SKIP_MS;
+    s.skippedForInterrupt = queued.length;
+    // What ssh2 holds goes through output(), which now skips it into the transcript.
+    s.discardQueued?.();
+  }
+
+  private async finish(s: Session, exitCode: number | null, message: string): Promise<void> {
+    if (s.info.state === 'exited') return;
+    this.flush(s, true);
+    this.setState(s, 'exited', { exitCode, message });
+    await s.transcript?.close(`\r\n# ${message}, ${new Date().toISOString()}\r\n`).catch((e: Error) =>
+      this.deps.log.error('transcript could not be closed', { sessionId: s.info.sessionId, error: e.message }),
+    );
+  }
+
+  private forget(sessionId: string): void {
+    if (this.sessions.delete(sessionId)) this.deps.emit('terminal.closed', { sessionId });
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { RacksideApi } from '../../../electron/contract/index.js';
+import { useAppStore } from '../store/index.js';
+import { ACK_SIZE_CHARS, TerminalHub } from './terminal-hub.js';
+import { broadcastTargets } from './terminal-slice.js';
+
+/** A backend stand-in: records requests, lets the test fire events and answer snapshots. */
+function fakeApi() {
+  const calls: [string, unknown][] = [];
+  const listeners = new Map<string, (p: unknown) => void>();
+  let snapshot: { data: string; seq: number; truncated: boolean } = { data: '', seq: 0, truncated: false };
+  const api = new Proxy({} as Record<string, unknown>, {
+    get(_t, channel: string) {
+      if (channel === 'on') return (c: string, l: (p: unknown) => void) => (listeners.set(c, l), () => listeners.delete(c));
+      return async (payload: unknown) => {
+        calls.push([channel, payload]);
+        if (channel === 'terminal.snapshot') return { ok: true, value: snapshot };
+        if (channel === 'terminal.list') return { ok: true, value: { sessions: [] } };
+        return { ok: true, value: {} };
+      };
+    },
+  }) as unknown as RacksideApi;
+  return {
+    api,
+    calls,
+    emit: (c: string, p: unknown) => listeners.get(c)?.(p),
+    setSnapshot: (s: typeof snapshot) => (snapshot = s),
+  };
+}
+
+const data = (seq: number, text: string) => ({ sessionId: 's1', seq, data: text });
+const acks = (calls: [string, unknown][]) => calls.filter(([c]) => c === 'terminal.ack').map(([, p]) => (p as { chars: number }).chars);
+
+describe('TerminalHub', () => {
+  it('acks output of hidden sessions at once, in steps of the ack size', () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    f.emit('terminal.data', data(1, 'x'.repeat(3000)));
+    expect(acks(f.calls)).toEqual([]);
+    f.emit('terminal.data', data(2, 'x'.repeat(3000)));
+    expect(acks(f.calls)).toEqual([6000]);
+    expect(6000).toBeGreaterThanOrEqual(ACK_SIZE_CHARS);
+  });
+
+  it('a visible pane draws the snapshot, skips events already in it, and acks only what xterm parsed', async () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    f.setSnapshot({ data: 'history', seq: 5, truncated: false });
+    const written: string[] = [];
+    const parsed: (() => void)[] = [];
+    hub.attach('s1', { write: (d, cb) => (written.push(d), parsed.push(cb)), reset: () => written.push('<reset>') });
+    // Arrives while the snapshot is being fetched: it is inside the snapshot.
+    f.emit('terminal.data', data(5, 'old'));
+    await new Promise((r) => setTimeout(r, 0));
+    f.emit('terminal.data', data(5, 'old'));
+    f.emit('terminal.data', data(6, 'y'.repeat(6000)));
+    expect(written).toEqual(['<reset>', 'history', 'y'.repeat(6000)]);
+    expect(acks(f.calls)).toEqual([]);
+    for (const cb of parsed) cb();
+    expect(acks(f.calls)).toEqual([6000]);
+  });
+});
+
+describe('broadcast targets', () => {
+  it('are the open interactive shells not excluded', () => {
+    const s = useAppStore.getState();
+    const base = { hostId: 'h', title: 't', transcript: null, interactive: true };
+    s.upsertSession({ ...base, sessionId: 'a', kind: 'ssh', state: 'open' });
+    s.upsertSession({ ...base, sessionId: 'b', kind: 'ssh', state: 'open' });
+    s.upsertSession({ ...base, sessionId: 'c', kind: 'step', state: 'open', interactive: false });
+    s.upsertSession({ ...base, sessionId: 'd', kind: 'local', state: 'exited' });
+    s.setBroadcastExcluded('b', true);
+    expect(broadcastTargets(useAppStore.getState())).toEqual(['a']);
+    useAppStore.getState().removeSession('b');
+    expect(useAppStore.getState().broadcastExcluded).toEqual({});
+  });
+});

@@ -1,0 +1,115 @@
+import type { RacksideApi } from '../../../electron/contract/index.js';
+import { useAppStore } from '../store/index.js';
+
+/**
+ * Ack in steps of at least this many characters (VS Code: CharCountAckSize = 5000). Must not
+ * exceed the backend's LOW_WATERMARK_CHARS (electron/services/terminal/flow-control.ts), or a
+ * paused producer could wait for an ack saved up here.
+ */
+export const ACK_SIZE_CHARS = 5_000;
+
+/** Where a visible pane's output goes: xterm's write, whose callback fires once it is parsed. */
+export interface TerminalSink {
+  write(data: string, parsed: () => void): void;
+  /** A snapshot replaces what the pane shows (it already contains the recent output). */
+  reset(): void;
+}
+
+interface View {
+  sink: TerminalSink;
+  /** Events up to this seq are inside the snapshot the pane drew; -1 while it is being fetched. */
+  seq: number;
+}
+
+/** Taps for the benchmark and e2e: told about every chunk a pane has parsed. */
+export type ParsedTap = (sessionId: string, chars: number, data: string) => void;
+
+/**
+ * Routes terminal output from the backend to panes. Visible panes get it written into their
+ * xterm and ack from the write callback (flow control, DESIGN.md section 2). Hidden sessions hold
+ * no bytes here at all: their output is acked at once and the backend's ring buffer is what a
+ * pane draws when it is shown (`terminal.snapshot`), so the renderer's memory does not grow with
+ * the number of hosts.
+ */
+export class TerminalHub {
+  private readonly views = new Map<string, View>();
+  private readonly unacked = new Map<string, number>();
+  private readonly taps = new Set<ParsedTap>();
+  private offs: (() => void)[] = [];
+
+  constructor(private readonly api: RacksideApi) {}
+
+  start(): () => void {
+    const store = useAppStore.getState;
+    this.offs = [
+      this.api.on('terminal.data', (e) => this.onData(e.sessionId, e.seq, e.data)),
+      this.api.on('terminal.session', (s) => store().upsertSession(s)),
+      this.api.on('terminal.closed', ({ sessionId }) => store().removeSession(sessionId)),
+    ];
+    return () => {
+      for (const off of this.offs) off();
+      this.offs = [];
+    };
+  }
+
+  /** After a (re)connect: learn which sessions exist and redraw the visible ones from snapshots. */
+  async resync(): Promise<void> {
+    const r = await this.api['terminal.list']({});
+    if (!r.ok) return;
+    const store = useAppStore.getState();
+    const alive = new Set(r.value.sessions.map((s) => s.sessionId));
+    for (const id of store.sessionOrder) if (!alive.has(id)) store.removeSession(id);
+    for (const s of r.value.sessions) store.upsertSession(s);
+    for (const [id, view] of this.views) void this.sync(id, view);
+  }
+
+  attach(sessionId: string, sink: TerminalSink): () => void {
+    const view: View = { sink, seq: -1 };
+    this.views.set(sessionId, view);
+    void this.sync(sessionId, view);
+    return () => {
+      if (this.views.get(sessionId) === view) this.views.delete(sessionId);
+    };
+  }
+
+  tap(fn: ParsedTap): () => void {
+    this.taps.add(fn);
+    return () => this.taps.delete(fn);
+  }
+
+  private async sync(sessionId: string, view: View): Promise<void> {
+    view.seq = -1;
+    const r = await this.api['terminal.snapshot']({ sessionId });
+    if (this.views.get(sessionId) !== view) return;
+    this.unacked.delete(sessionId);
+    if (!r.ok) {
+      view.seq = Number.MAX_SAFE_INTEGER;
+      return;
+    }
+    view.sink.reset();
+    view.seq = r.value.seq;
+    if (r.value.data) view.sink.write(r.value.data, () => {});
+  }
+
+  private onData(sessionId: string, seq: number, data: string): void {
+    const view = this.views.get(sessionId);
+    if (!view) return this.ack(sessionId, data.length);
+    // Waiting for the snapshot, or already in it: the backend reset its count with the snapshot.
+    if (view.seq < 0 || seq <= view.seq) return;
+    view.seq = seq;
+    view.sink.write(data, () => {
+      for (const t of this.taps) t(sessionId, data.length, data);
+      this.ack(sessionId, data.length);
+    });
+  }
+
+  private ack(sessionId: string, chars: number): void {
+    const total = (this.unacked.get(sessionId) ?? 0) + chars;
+    if (total < ACK_SIZE_CHARS) {
+      this.unacked.set(sessionId, total);
+      return;
+    }
+    this.unacked.set(sessionId, 0);
+    void this.api['terminal.ack']({ sessionId, chars: total });
+  }
+}

@@ -1,0 +1,186 @@
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { SerializeAddon } from '@xterm/addon-serialize';
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef } from 'react';
+import { useApi } from '../api/backend-context.js';
+import { useAppStore } from '../store/index.js';
+import { registerTerminal, setTerminalRenderer } from './debug-handle.js';
+import { terminalHubFor } from './hub-context.js';
+import { rendererChoice } from './renderer-choice.js';
+import { sendInput } from './terminal-actions.js';
+import { DARK_THEME, LIGHT_THEME, onThemeChange, prefersDark } from './themes.js';
+
+/**
+ * Scrollback per pane, in lines. Bounded so a 10-minute `yes` cannot grow the renderer: xterm
+ * keeps ~(cols × 12) bytes per line, so 5000 lines of 200 columns stay near 12 MB per pane.
+ */
+export const SCROLLBACK_LINES = 5_000;
+
+/** Resizes are sent at most this often while a pane is being dragged (each one reflows the remote). */
+const RESIZE_DEBOUNCE_MS = 80;
+
+const FONT_FAMILY = "ui-monospace, 'DejaVu Sans Mono', 'Noto Sans Mono', 'Noto Sans Mono CJK SC', Menlo, Consolas, monospace";
+
+/** What the dock's search box and buttons reach in the active pane. */
+export interface PaneControls {
+  findNext(text: string): boolean;
+  findPrevious(text: string): boolean;
+  clearSearch(): void;
+  copySelection(): Promise<boolean>;
+  paste(): Promise<void>;
+  /** The whole buffer with colours, as ANSI text (serialize addon): "save what I see". */
+  serialize(): string;
+  focus(): void;
+}
+
+const controls = new Map<string, PaneControls>();
+export const paneControls = (sessionId: string | null) => (sessionId ? controls.get(sessionId) ?? null : null);
+
+/**
+ * One visible terminal pane. Only mounted while visible: unmounting disposes the xterm, and the
+ * session's output then lives only in the backend's ring buffer until the pane is shown again.
+ */
+export function XtermPane({ sessionId, interactive }: { sessionId: string; interactive: boolean }) {
+  const api = useApi();
+  const box = useRef<HTMLDivElement>(null);
+  const fontSize = useAppStore((s) => s.fontSize);
+  const termRef = useRef<Terminal | null>(null);
+  const refitRef = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const hub = terminalHubFor(api);
+    const term = new Terminal({
+      scrollback: SCROLLBACK_LINES,
+      fontFamily: FONT_FAMILY,
+      fontSize: useAppStore.getState().fontSize,
+      theme: prefersDark() ? DARK_THEME : LIGHT_THEME,
+      cursorBlink: interactive,
+      disableStdin: !interactive,
+      allowProposedApi: true,
+      // Right-click selects a word, as in most Linux terminals; copy/paste are explicit (keys below).
+      rightClickSelectsWord: true,
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    const serialize = new SerializeAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(serialize);
+    term.open(el);
+    termRef.current = term;
+    const unregister = registerTerminal(sessionId, term, 'dom');
+
+    let disposed = false;
+    const choice = rendererChoice();
+    if (choice.webgl) {
+      void import('@xterm/addon-webgl').then(({ WebglAddon }) => {
+        if (disposed) return;
+        try {
+          const webgl = new WebglAddon();
+          // A lost GPU context (driver reset, sleep) falls back to the DOM renderer.
+          webgl.onContextLoss(() => {
+            webgl.dispose();
+            setTerminalRenderer(sessionId, 'dom');
+          });
+          term.loadAddon(webgl);
+          setTerminalRenderer(sessionId, 'webgl');
+        } catch (e) {
+          console.warn('rackside: WebGL renderer unavailable, using DOM', e);
+        }
+      });
+    }
+
+    const copySelection = async () => {
+      const sel = term.getSelection();
+      if (!sel) return false;
+      await navigator.clipboard.writeText(sel);
+      return true;
+    };
+    const paste = async () => {
+      const text = await navigator.clipboard.readText();
+      if (text) term.paste(text);
+    };
+    controls.set(sessionId, {
+      findNext: (t) => search.findNext(t),
+      findPrevious: (t) => search.findPrevious(t),
+      clearSearch: () => search.clearDecorations(),
+      copySelection,
+      paste,
+      serialize: () => serialize.serialize(),
+      focus: () => term.focus(),
+    });
+
+    // Ctrl+Shift+C / Ctrl+Shift+V copy and paste (plain Ctrl+C must stay the interrupt);
+    // Ctrl+= / Ctrl+- / Ctrl+0 change the font size of every pane.
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown') return true;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.shiftKey && e.code === 'KeyC') {
+        void copySelection();
+        return false;
+      }
+      if (mod && e.shiftKey && e.code === 'KeyV') {
+        void paste().catch((err: unknown) => console.warn('rackside: paste failed', err));
+        return false;
+      }
+      if (mod && !e.shiftKey && (e.key === '=' || e.key === '+' || e.key === '-' || e.key === '0')) {
+        const s = useAppStore.getState();
+        s.setFontSize(e.key === '0' ? 13 : s.fontSize + (e.key === '-' ? -1 : 1));
+        return false;
+      }
+      return true;
+    });
+
+    const detach = hub.attach(sessionId, {
+      write: (data, parsed) => term.write(data, parsed),
+      reset: () => term.reset(),
+    });
+    const inputSub = interactive ? term.onData((data) => sendInput(api, sessionId, data)) : null;
+
+    let lastSize = '';
+    let timer: number | undefined;
+    const refit = () => {
+      if (disposed || el.clientWidth === 0 || el.clientHeight === 0) return;
+      fit.fit();
+      const size = `${term.cols}x${term.rows}`;
+      if (size === lastSize || !interactive) return;
+      lastSize = size;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        void api['terminal.resize']({ sessionId, cols: term.cols, rows: term.rows });
+      }, RESIZE_DEBOUNCE_MS);
+    };
+    refitRef.current = refit;
+    const ro = new ResizeObserver(() => requestAnimationFrame(refit));
+    ro.observe(el);
+    refit();
+    const offTheme = onThemeChange((dark) => (term.options.theme = dark ? DARK_THEME : LIGHT_THEME));
+    if (interactive) term.focus();
+
+    return () => {
+      disposed = true;
+      window.clearTimeout(timer);
+      ro.disconnect();
+      offTheme();
+      inputSub?.dispose();
+      detach();
+      unregister();
+      controls.delete(sessionId);
+      termRef.current = null;
+      term.dispose();
+    };
+  }, [api, sessionId, interactive]);
+
+  useEffect(() => {
+    const term = termRef.current;
+    if (!term || term.options.fontSize === fontSize) return;
+    term.options.fontSize = fontSize;
+    refitRef.current();
+  }, [fontSize]);
+
+  return <div className="xterm-host" ref={box} data-testid="xterm-host" />;
+}

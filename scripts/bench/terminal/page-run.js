@@ -1,0 +1,82 @@
+/* global window, document, requestAnimationFrame */
+// Evaluated inside the Rackside page by run.ts (an expression: an async arrow function taking the
+// options). Opens a shell on node1 through the same action as the toolbar, types the command, and
+// measures with a rAF loop, a long-task observer and the terminal hub's "parsed" tap (called from
+// xterm's write callback, where the flow-control ack is sent).
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions
+async (o) => {
+  const T = window.racksideTerminals;
+  const id = await T.openShell({ kind: 'ssh', host: o.host });
+  if (!id) throw new Error('could not open a shell on node1: ' + document.querySelector('[data-testid="terminal-error"]')?.textContent);
+  const until = async (check, ms) => {
+    const t0 = performance.now();
+    while (!check()) {
+      if (performance.now() - t0 > ms) throw new Error('timed out waiting in the page');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await until(() => (T.text(id, 5) ?? '').includes('# '), 20000);
+  await new Promise((r) => setTimeout(r, 300));
+  const size = T.size(id);
+  const renderer = T.renderer(id);
+  const MARK = 'RS_BENCH_DONE';
+  let chars = 0;
+  let tail = '';
+  let tLast = 0;
+  let tStop = 0;
+  let charsAtStop = 0;
+  let done = false;
+  let sawInterruptAt = 0;
+  const frames = [];
+  const longtasks = [];
+  let rafOn = true;
+  let lastRaf = 0;
+  const raf = (t) => {
+    if (lastRaf) frames.push(t - lastRaf);
+    lastRaf = t;
+    if (rafOn) requestAnimationFrame(raf);
+  };
+  const po = new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) longtasks.push(e.duration);
+  });
+  po.observe({ entryTypes: ['longtask'] });
+  const off = T.onParsed((sid, n, data) => {
+    if (sid !== id) return;
+    chars += n;
+    tLast = performance.now();
+    const s = tail + data;
+    if (o.mode === 'until-marker' && s.includes(MARK)) done = true;
+    if (o.mode === 'stop' && tStop && !sawInterruptAt && s.includes('^C')) sawInterruptAt = tLast;
+    tail = s.slice(-64);
+  });
+  const tStart = performance.now();
+  requestAnimationFrame(raf);
+  T.input(id, o.command + '\r');
+  if (o.mode === 'until-marker') {
+    await until(() => done, o.timeoutMs);
+  } else {
+    await new Promise((r) => setTimeout(r, o.stopAfterMs));
+    tStop = performance.now();
+    charsAtStop = chars;
+    T.input(id, '\x03');
+    // Quiet: the ^C has been drawn, the prompt is back and nothing was parsed for 1 s.
+    await until(() => sawInterruptAt > 0 && performance.now() - tLast > 1000 && /#$/.test((T.text(id, 3) ?? '').trimEnd()), o.timeoutMs);
+  }
+  rafOn = false;
+  po.disconnect();
+  off();
+  const sorted = frames.slice().sort((a, b) => a - b);
+  const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
+  const wallMs = (o.mode === 'stop' ? tStop : tLast) - tStart;
+  const result = {
+    size, renderer, chars, wallMs,
+    mbPerS: (o.mode === 'stop' ? charsAtStop : chars) / 1e6 / (wallMs / 1000),
+    frames: { n: sorted.length, p50: pct(50), p95: pct(95), p99: pct(99), max: sorted.length ? sorted[sorted.length - 1] : null },
+    longtasks: { n: longtasks.length, max: longtasks.length ? Math.max(...longtasks) : null },
+    stopToLastMs: tStop ? tLast - tStop : null,
+    charsAfterStop: tStop ? chars - charsAtStop : null,
+    screen: T.text(id, 4),
+  };
+  await T.close(id);
+  return result;
+}

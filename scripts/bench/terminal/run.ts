@@ -1,0 +1,364 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Terminal benchmark (issue 6, DESIGN.md section 6). Remote output from a lab node's real sshd,
+ * through Rackside's TerminalManager (ssh2 PTY, 16 ms batches, ack flow control 100 k / 5 k),
+ * the browser host's WebSocket and the app's own terminal pane (xterm.js 6, the renderer the app
+ * picks: DOM here, since WebGL is software-only without a GPU), in headless Debian Chromium:
+ *
+ *   - `yes | head -c 200M` and `cat` of a 100 MB file into a visible pane: MB/s, rAF frame p50/p95;
+ *   - endless `yes`, Ctrl-C after 3 s: time from Ctrl-C to the last chunk xterm parsed;
+ *   - renderer heap and RSS before and after;
+ *   - plain OpenSSH `ssh node1 'yes | head -c 200M' > /dev/null`, for the ratio;
+ *   - in the same run, the bare-xterm ceiling harness (DOM renderer, ack flow control, sources
+ *     `yes` and `file`, 200 MB), whose figures DESIGN.md sets as the target on GPU-less machines
+ *     (≥ 0.9x its MB/s, same frame and Ctrl-C figures).
+ *
+ * The file `cat`ed is the reference harness's own generated typical.txt (ls -lR + dmesg lines),
+ * uploaded to node1, so both measure the same bytes.
+ *
+ *   npm run build && RACKSIDE_LAB_INSTANCE=1 bash scripts/lab/lab up --nodes 4
+ *   RACKSIDE_LAB_INSTANCE=1 npm run bench:terminal -- [--ref DIR] [--yes-mb 200] [--file-mb 100] [--no-ref]
+ *
+ * --ref (or RACKSIDE_XTERM_REF): the reference harness folder, default ../shared/bench-reference/xterm
+ * relative to the repository. It is read, never changed: it is copied into a temporary folder
+ * (outside the repository) whose node_modules links to this repository's (same xterm 6.0.0,
+ * addon-fit, addon-webgl, playwright-core and ws versions; checked), and run there.
+ *
+ * The pages are driven without Playwright observing them (a target created over the browser's
+ * CDP session, as the harness's default driver does): Playwright's network events copy every
+ * WebSocket frame and halve throughput. Before each measured phase it waits (up to 60 s) for the
+ * machine to be idle, and reports how busy it was.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type CDPSession } from 'playwright-core';
+import { startBrowserHost } from '../../../e2e/support/host.js';
+import { lab, trustLabHostKeys } from '../../test-support/lab.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    ref: { type: 'string' },
+    'yes-mb': { type: 'string', default: '200' },
+    'file-mb': { type: 'string', default: '100' },
+    'no-ref': { type: 'boolean', default: false },
+    'stop-after': { type: 'string', default: '3000' },
+    out: { type: 'string' },
+    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop), for quick iterations. */
+    only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
+  },
+});
+const ONLY = new Set(args.only!.split(','));
+const REF = resolve(args.ref ?? process.env.RACKSIDE_XTERM_REF ?? join(root, '..', 'shared', 'bench-reference', 'xterm'));
+const YES_MB = Number(args['yes-mb']);
+const FILE_MB = Number(args['file-mb']);
+const STOP_AFTER_MS = Number(args['stop-after']);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The harness's "base" variant, so both run with the same browser flags.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Remote file for the `cat` phase. */
+const REMOTE_FILE = '/root/rs-bench-typical.txt';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (s: string) => console.log(`[bench] ${s}`);
+
+// ---- machine load -------------------------------------------------------------------------------
+function cpuStat() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { total, busy: total - f[3]! - f[4]! };
+}
+const busyShare = (a: ReturnType<typeof cpuStat>, b: ReturnType<typeof cpuStat>) => (b.busy - a.busy) / Math.max(1, b.total - a.total);
+
+/** Hold a phase back until the machine is (nearly) idle: other people's builds are not our figures. */
+async function waitQuiet(maxS = 60, limit = 0.25) {
+  const t0 = Date.now();
+  for (;;) {
+    const a = cpuStat();
+    await sleep(2000);
+    const busy = busyShare(a, cpuStat());
+    if (busy <= limit) return busy;
+    if ((Date.now() - t0) / 1000 > maxS) {
+      log(`machine still ${(busy * 100).toFixed(0)}% busy after ${maxS} s: measuring anyway`);
+      return busy;
+    }
+  }
+}
+
+// ---- an unobserved page -------------------------------------------------------------------------
+/** A page created over the browser CDP session: Playwright does not attach, so no Network events. */
+class RawTarget {
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly listener: (e: { sessionId: string; message: string }) => void;
+
+  private constructor(
+    private readonly bcdp: CDPSession,
+    readonly targetId: string,
+    private readonly sessionId: string,
+  ) {
+    this.listener = (e) => {
+      if (e.sessionId !== this.sessionId) return;
+      const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: { message: string } };
+      const p = m.id ? this.pending.get(m.id) : undefined;
+      if (!p) return;
+      this.pending.delete(m.id!);
+      if (m.error) p.reject(new Error(m.error.message));
+      else p.resolve(m.result);
+    };
+    bcdp.on('Target.receivedMessageFromTarget', this.listener);
+  }
+
+  static async open(bcdp: CDPSession, url: string): Promise<RawTarget> {
+    const { targetId } = await bcdp.send('Target.createTarget', { url });
+    const { sessionId } = await bcdp.send('Target.attachToTarget', { targetId, flatten: false });
+    return new RawTarget(bcdp, targetId, sessionId);
+  }
+
+  send<T = unknown>(method: string, params: object = {}): Promise<T> {
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.bcdp.send('Target.sendMessageToTarget', { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  }
+
+  async evaluate<T>(fn: string, arg?: unknown): Promise<T> {
+    const r = await this.send<{ result: { value: T }; exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
+      expression: `(${fn})(${JSON.stringify(arg ?? null)})`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
+    if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
+    return r.result.value;
+  }
+
+  async heapMB(gc: boolean): Promise<number> {
+    if (gc) await this.send('HeapProfiler.collectGarbage');
+    const h = await this.send<{ usedSize: number }>('Runtime.getHeapUsage');
+    return Math.round(h.usedSize / 1e5) / 10;
+  }
+
+  async close() {
+    this.bcdp.off('Target.receivedMessageFromTarget', this.listener);
+    await this.bcdp.send('Target.closeTarget', { targetId: this.targetId }).catch(() => {});
+  }
+}
+
+/** RSS of Chromium's renderer processes (the app's page is the only one), MB. */
+async function rendererRssMB(bcdp: CDPSession): Promise<number> {
+  const { processInfo } = (await bcdp.send('SystemInfo.getProcessInfo')) as { processInfo: { id: number; type: string }[] };
+  let max = 0;
+  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.id}/status`, 'utf8'))?.[1] ?? 0);
+      max = Math.max(max, kb / 1024);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return Math.round(max);
+}
+
+// ---- in-page measurement ------------------------------------------------------------------------
+// page-run.js runs inside the app's page (read as text: tsx would otherwise rewrite the function).
+const PAGE_RUN = readFileSync(join(import.meta.dirname, 'page-run.js'), 'utf8');
+
+type PageResult = {
+  size: { cols: number; rows: number } | null; renderer: string | null; chars: number; wallMs: number; mbPerS: number;
+  frames: { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  longtasks: { n: number; max: number | null }; stopToLastMs: number | null; charsAfterStop: number | null; screen: string;
+};
+
+// ---- the reference harness ----------------------------------------------------------------------
+function prepareReference(): string {
+  for (const f of ['run.js', 'server.js', 'page.html', 'gen-data.js', 'quiet.js', 'package.json']) {
+    if (!existsSync(join(REF, f))) throw new Error(`${REF} is not the bare-xterm harness (no ${f}); pass --ref DIR`);
+  }
+  const want = JSON.parse(readFileSync(join(REF, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const [name, version] of Object.entries(want.dependencies)) {
+    const have = (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    if (have !== version) throw new Error(`reference wants ${name}@${version}, this repository has ${have}: install the reference's own dependencies instead`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rs-xterm-ref-'));
+  for (const f of readdirSync(REF)) if (f !== 'node_modules' && f !== 'results' && f !== 'data') cpSync(join(REF, f), join(dir, f), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  log(`reference harness: ${REF} → ${dir}; generating its data (node gen-data.js)`);
+  execFileSync(process.execPath, ['gen-data.js'], { cwd: dir, stdio: 'inherit' });
+  return dir;
+}
+
+interface RefRun {
+  renderer: string; source: string; flow: boolean;
+  tp: { mbPerS: number; processed: number; frames: { p50: number; p95: number }; why: string };
+  stop: { stopToLastCbMs: number; bytesAfterStop: number };
+  tpSamples: { rendererRssMaxMB: number; machineBusyShare: number };
+  heapBefore: number; heapAfterGC: number;
+}
+
+function runReference(dir: string): Promise<RefRun[]> {
+  const out = join(dir, 'results', 'rackside-side-by-side.json');
+  const argv = ['run.js', '--driver', 'unobserved', '--mb', String(YES_MB), '--reps', '1', '--matrix', 'dom@base', '--sources', 'yes,file',
+    '--flow', 'on', '--cap-s', '120', '--drain-cap-s', '20', '--stop-after', String(STOP_AFTER_MS), '--max-foreign', '1', '--retries', '0', '--out', out];
+  log(`reference: node ${argv.join(' ')}`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: dir, stdio: 'inherit', env: { ...process.env, QUIET_MAX_S: '60' } });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`reference harness exited with ${code}`));
+      resolvePromise((JSON.parse(readFileSync(out, 'utf8')) as { runs: RefRun[] }).runs);
+    });
+  });
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+async function main() {
+  if (!existsSync(join(root, 'dist', 'electron', 'host', 'cli.js'))) throw new Error('No build: run `npm run build` first');
+  const status = await lab.status();
+  if (!status.up || !status.nodes[0]?.sshd) throw new Error('The lab is not up: RACKSIDE_LAB_INSTANCE=… bash scripts/lab/lab up --nodes 4');
+  const node1 = status.nodes[0];
+  const sshConfig = join(status.stateDir, 'ssh_config');
+  const ssh = (...a: string[]) => ['-F', sshConfig, '-o', 'BatchMode=yes', 'node1', ...a];
+
+  const refDir = args['no-ref'] ? null : prepareReference();
+  const dataFile = refDir ? join(refDir, 'data', 'typical.txt') : null;
+
+  // The same 100 MB on node1 (first FILE_MB of the reference's typical.txt, or generated text).
+  log(`uploading ${FILE_MB} MB test file to node1:${REMOTE_FILE}`);
+  const upload = dataFile
+    ? `head -c ${FILE_MB * 1_000_000} > ${REMOTE_FILE}`
+    : `yes 'drwxr-xr-x 2 root root 4096 Nov 26 07:17 the quick brown fox jumps over the lazy dog' | head -c ${FILE_MB * 1_000_000} > ${REMOTE_FILE}; cat > /dev/null`;
+  execFileSync('bash', ['-c', `ssh ${ssh().map((a) => `'${a}'`).join(' ')} '${upload}' < ${dataFile ?? '/dev/null'}`], { stdio: 'inherit' });
+
+  // Plain OpenSSH: the same 200 MB to /dev/null, no terminal at all.
+  await waitQuiet();
+  const o0 = performance.now();
+  execFileSync('bash', ['-c', `ssh ${ssh().map((a) => `'${a}'`).join(' ')} 'yes | head -c ${YES_MB}M' > /dev/null`]);
+  const opensshS = (performance.now() - o0) / 1000;
+  log(`OpenSSH yes | head -c ${YES_MB}M > /dev/null: ${opensshS.toFixed(2)} s`);
+  // The same through a remote PTY (ssh -tt), as an interactive shell has it: the PTY's per-line
+  // work (ONLCR, n_tty) runs on this machine's 2 cores too, and dominates `yes`.
+  await waitQuiet();
+  const p0 = performance.now();
+  const c0 = cpuStat();
+  execFileSync('bash', ['-c', `ssh -tt ${ssh().map((a) => `'${a}'`).join(' ')} 'yes | head -c ${YES_MB}M' > /dev/null`]);
+  const opensshPtyS = (performance.now() - p0) / 1000;
+  const opensshPtyBusy = busyShare(c0, cpuStat());
+  log(`OpenSSH -tt (remote PTY) yes | head -c ${YES_MB}M > /dev/null: ${opensshPtyS.toFixed(2)} s, machine ${(opensshPtyBusy * 100).toFixed(0)}% busy`);
+
+  const host = await startBrowserHost();
+  await trustLabHostKeys(host.dataDir, [1]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const bcdp = await browser.newBrowserCDPSession();
+  const target = await RawTarget.open(bcdp, host.url);
+  await target.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
+  for (let i = 0; ; i++) {
+    const ready = await target
+      .evaluate<boolean>(`() => !!window.racksideTerminals && document.querySelector('[data-testid="backend-status"]')?.getAttribute('data-state') === 'open'`)
+      .catch(() => false);
+    if (ready) break;
+    if (i > 300) throw new Error('the app did not load');
+    await sleep(50);
+  }
+  // The pane gets the harness terminal's geometry (about 120x40 at 13 px): the app's wizard above
+  // the dock is hidden so the dock can be tall, nothing else changes.
+  await target.evaluate(`() => {
+    const s = document.createElement('style');
+    s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:690px!important} .term-panes{width:960px}';
+    document.head.appendChild(s);
+  }`);
+  const labHost = { id: 'node1', name: 'node1', address: node1.address, port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: status.keyPath } };
+
+  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop') => {
+    const busy = await waitQuiet();
+    const heapBefore = await target.heapMB(true);
+    const rssBefore = await rendererRssMB(bcdp);
+    const a = cpuStat();
+    // BENCH_PROFILE=1: a CPU profile of the page during the phase, summarised by self time.
+    if (process.env.BENCH_PROFILE) {
+      await target.send('Profiler.enable');
+      await target.send('Profiler.start');
+    }
+    const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000 });
+    const during = busyShare(a, cpuStat());
+    if (process.env.BENCH_PROFILE) {
+      type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
+      const { profile } = await target.send<{ profile: { nodes: Node[]; samples: number[] } }>('Profiler.stop');
+      const self = new Map<string, number>();
+      for (const n of profile.nodes) {
+        const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+        self.set(k, (self.get(k) ?? 0) + n.hitCount);
+      }
+      const total = profile.samples.length;
+      log(`profile (${total} samples), top self time:\n` + [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)
+        .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
+    }
+    const heapAfter = await target.heapMB(false);
+    const heapAfterGC = await target.heapMB(true);
+    const rssAfter = await rendererRssMB(bcdp);
+    log(`${name}: ${r.mbPerS.toFixed(2)} MB/s, ${(r.chars / 1e6).toFixed(1)} M chars in ${(r.wallMs / 1000).toFixed(1)} s, ` +
+      `frames p50/p95/max ${r.frames.p50?.toFixed(1)}/${r.frames.p95?.toFixed(1)}/${r.frames.max?.toFixed(0)} ms, ` +
+      `stop→last ${r.stopToLastMs?.toFixed(0) ?? '–'} ms, heap ${heapBefore}→${heapAfter} (GC ${heapAfterGC}) MB, RSS ${rssBefore}→${rssAfter} MB, ` +
+      `${r.size?.cols}x${r.size?.rows} ${r.renderer}, machine ${(busy * 100).toFixed(0)}% busy before, ${(during * 100).toFixed(0)}% during`);
+    return { ...r, heapBefore, heapAfter, heapAfterGC, rssBefore, rssAfter, busyBefore: busy, busyDuring: during };
+  };
+
+  const marker = "; echo RS_BENCH_''DONE";
+  const skipped = null as unknown as Awaited<ReturnType<typeof phase>>;
+  const yesRun = ONLY.has('yes') ? await phase('yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker') : skipped;
+  const catRun = ONLY.has('cat') ? await phase('cat', `cat ${REMOTE_FILE}${marker}`, 'until-marker') : skipped;
+  const yesStop = ONLY.has('yes-stop') ? await phase('yes, Ctrl-C', 'yes', 'stop') : skipped;
+  const catStop = ONLY.has('cat-stop') ? await phase('cat, Ctrl-C', `while :; do cat ${REMOTE_FILE}; done`, 'stop') : skipped;
+  if (ONLY.size < 4) {
+    await target.close();
+    await browser.close();
+    await host.stop();
+    return;
+  }
+  await target.close();
+  await browser.close();
+  await host.stop();
+
+  const ref = refDir ? await runReference(refDir) : [];
+  const refOf = (source: string) => ref.find((r) => r.source === source && r.flow);
+
+  // ---- the table ----------------------------------------------------------------------------
+  const f = (x: number | null | undefined, d = 1) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '–');
+  const yesPayloadMBs = (YES_MB * 1024 * 1024) / 1e6 / (yesRun.wallMs / 1000);
+  const opensshMBs = (YES_MB * 1024 * 1024) / 1e6 / opensshS;
+  const ry = refOf('yes');
+  const rf = refOf('file');
+  const lines = [
+    `Terminal benchmark, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Chromium ${browser.version()}, lab instance ${process.env.RACKSIDE_LAB_INSTANCE ?? '0'}`,
+    `Rackside pane ${yesRun.size?.cols}x${yesRun.size?.rows}, renderer ${yesRun.renderer}; reference: bare xterm 120x40 DOM, ack flow control, ${YES_MB} MB per source (${REF})`,
+    '',
+    '| measure | Rackside (ssh2 → WebSocket → app pane) | bare xterm ceiling (same run) | ratio | target |',
+    '|---|---|---|---|---|',
+    `| \`yes \\| head -c ${YES_MB}M\`: MB/s drawn (y\\r\\n after the PTY) | ${f(yesRun.mbPerS, 2)} | ${f(ry?.tp.mbPerS, 2)} (\`yes\`) | ${ratio(yesRun.mbPerS, ry?.tp.mbPerS)} | ≥ 0.9x (≥ 10 MB/s with a GPU) |`,
+    `| \`cat\` ${FILE_MB} MB file: MB/s drawn | ${f(catRun.mbPerS, 2)} | ${f(rf?.tp.mbPerS, 2)} (\`file\`) | ${ratio(catRun.mbPerS, rf?.tp.mbPerS)} | ≥ 0.9x |`,
+    `| rAF frame p50 / p95 ms, \`yes\` | ${f(yesRun.frames.p50)} / ${f(yesRun.frames.p95)} | ${f(ry?.tp.frames.p50)} / ${f(ry?.tp.frames.p95)} | | p95 ≤ 17 |`,
+    `| rAF frame p50 / p95 ms, \`cat\` | ${f(catRun.frames.p50)} / ${f(catRun.frames.p95)} | ${f(rf?.tp.frames.p50)} / ${f(rf?.tp.frames.p95)} | | p95 ≤ 17 |`,
+    `| Ctrl-C → last byte drawn ms, \`yes\` | ${f(yesStop.stopToLastMs, 0)} (${f((yesStop.charsAfterStop ?? 0) / 1e3, 0)} k chars after) | ${f(ry?.stop.stopToLastCbMs, 0)} | | ≤ 300 |`,
+    `| Ctrl-C → last byte drawn ms, \`cat\` loop | ${f(catStop.stopToLastMs, 0)} (${f((catStop.charsAfterStop ?? 0) / 1e3, 0)} k chars after) | ${f(rf?.stop.stopToLastCbMs, 0)} | | ≤ 300 |`,
+    `| renderer JS heap MB before → after (→ after GC), \`yes\` | ${yesRun.heapBefore} → ${yesRun.heapAfter} (→ ${yesRun.heapAfterGC}) | ${f(ry?.heapBefore)} → (GC) ${f(ry?.heapAfterGC)} | | bounded |`,
+    `| renderer JS heap MB before → after (→ after GC), \`cat\` | ${catRun.heapBefore} → ${catRun.heapAfter} (→ ${catRun.heapAfterGC}) | ${f(rf?.heapBefore)} → (GC) ${f(rf?.heapAfterGC)} | | bounded |`,
+    `| renderer process RSS MB before → after, \`yes\` / \`cat\` | ${yesRun.rssBefore} → ${yesRun.rssAfter} / ${catRun.rssBefore} → ${catRun.rssAfter} | peak ${f(ry?.tpSamples.rendererRssMaxMB, 0)} / ${f(rf?.tpSamples.rendererRssMaxMB, 0)} | | bounded |`,
+    `| \`yes \\| head -c ${YES_MB}M\` wall time s (payload MB/s) | ${f(yesRun.wallMs / 1000, 1)} (${f(yesPayloadMBs, 1)}) | OpenSSH \`ssh node1 … > /dev/null\`: ${f(opensshS, 2)} (${f(opensshMBs, 0)}) | OpenSSH is ${f(yesRun.wallMs / 1000 / opensshS, 1)}x faster | (no terminal: transport ceiling) |`,
+    `| same through a remote PTY, no terminal: OpenSSH \`ssh -tt node1 'yes \\| head -c ${YES_MB}M' > /dev/null\`, s (chars MB/s) | | ${f(opensshPtyS, 2)} (${f((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS, 1)}), machine ${f(opensshPtyBusy * 100, 0)}% busy | Rackside ${f(yesRun.mbPerS / ((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS), 2)}x of it | |`,
+    `| machine busy before / during (other work) | yes ${f(yesRun.busyBefore * 100, 0)}% / ${f(yesRun.busyDuring * 100, 0)}%, cat ${f(catRun.busyBefore * 100, 0)}% / ${f(catRun.busyDuring * 100, 0)}% | yes ${f((ry?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}%, file ${f((rf?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}% | | |`,
+  ];
+  const table = lines.join('\n');
+  console.log('\n' + table);
+  const outFile = args.out ?? join(root, 'test-results', `bench-terminal-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  writeFileSync(outFile, table + '\n\n```json\n' + JSON.stringify({ yesRun, catRun, yesStop, catStop, opensshS, opensshPtyS, opensshPtyBusy, ref }, null, 1) + '\n```\n');
+  log(`written to ${outFile}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
