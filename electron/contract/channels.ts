@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { Result } from './result.js';
 import { coreEvents, coreRequests } from './channels/core.js';
+import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
+import { networkEvents, networkRequests } from './channels/network.js';
+import { reportEvents, reportRequests } from './channels/report.js';
+import { runbookEvents, runbookRequests } from './channels/runbook.js';
+import { terminalEvents, terminalRequests } from './channels/terminal.js';
 
 /**
  * The one declaration of every request and event. Both adapters (Electron IPC and the browser
@@ -10,11 +15,25 @@ import { coreEvents, coreRequests } from './channels/core.js';
  */
 export const requests = {
   ...coreRequests,
+  ...hardwareRequests,
+  ...networkRequests,
+  ...reportRequests,
+  ...runbookRequests,
+  ...terminalRequests,
 } as const;
 
 export const events = {
   ...coreEvents,
+  ...hardwareEvents,
+  ...networkEvents,
+  ...reportEvents,
+  ...runbookEvents,
+  ...terminalEvents,
 } as const;
+
+export * from './channels/runbook.js';
+export * from './channels/network.js';
+export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;
 export type EventChannel = keyof typeof events;

@@ -3,3 +3,4 @@ export * from './schemas.js';
 export * from './channels.js';
 export * from './inventory-rules.js';
 export * from './api.js';
+export * from './hardware.js';

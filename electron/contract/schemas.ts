@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { networkPlanSchema } from './network-plan.js';
+
+export * from './network-plan.js';
+import { hardwareProfileIdSchema } from './hardware.js';
 
 /**
  * Data shapes shared by every runtime. Pure zod + TypeScript: this folder must stay importable
@@ -65,6 +69,20 @@ export const projectSchema = z.object({
   customer: z.string().max(200).default(''),
   technician: z.string().max(200).default(''),
   hosts: z.array(hostSchema),
+  /**
+   * Limits the checks hold the hosts to. Optional, so files written before it existed still open
+   * (no version bump); absent values take the step's default.
+   */
+  /** Which hardware thresholds the Hardware step holds the hosts to (absent: "default"). */
+  hardwareProfile: hardwareProfileIdSchema.optional(),
+  thresholds: z
+    .object({
+      /** Free space on / below this is a blocking finding of the preflight step. */
+      minRootFreeMiB: z.number().int().min(0).max(1_000_000_000).optional(),
+    })
+    .optional(),
+  /** The network plan (step 3): hostnames, addressing, bonds, VLANs, VIP. Optional: older files have none. */
+  network: networkPlanSchema.optional(),
 });
 export type Project = z.infer<typeof projectSchema>;
 

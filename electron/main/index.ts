@@ -7,6 +7,7 @@ import { createLogger } from '../services/log/logger.js';
 import { redactSecrets } from '../services/secrets/secret-store.js';
 import { createEmitter, wireIpc } from './ipc.js';
 import { createMainWindow } from './main-window.js';
+import { createPrintToPdf } from './print-to-pdf.js';
 import { registerAppProtocol, registerAppScheme } from './protocol.js';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
 import { hardenWebContents, installContentSecurityPolicy, installPermissionHandlers } from './security.js';
@@ -81,6 +82,7 @@ async function start(): Promise<void> {
     emit: createEmitter(getMainContents, log),
     log,
     pickFolder,
+    printToPdf: createPrintToPdf(BrowserWindow),
   };
   wireIpc(ipcMain, { dispatch: createDispatcher(createHandlers(ctx), log), getMainContents, log });
 

@@ -33,7 +33,7 @@ export const coreRequests = {
   },
   'secrets.status': {
     request: z.object({ hostIds: z.array(z.string()).max(1000) }),
-    response: z.object({ password: z.array(z.string()), passphrase: z.array(z.string()) }),
+    response: z.object({ password: z.array(z.string()), passphrase: z.array(z.string()), sudo: z.array(z.string()) }),
   },
   'ssh.testConnections': {
     request: z.object({ hosts: z.array(hostSchema).min(1).max(1000) }),

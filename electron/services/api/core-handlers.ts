@@ -32,6 +32,7 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       ok({
         password: hostIds.filter((id) => ctx.secrets.get(id, 'password') !== undefined),
         passphrase: hostIds.filter((id) => ctx.secrets.get(id, 'passphrase') !== undefined),
+        sudo: hostIds.filter((id) => ctx.secrets.get(id, 'sudo') !== undefined),
       }),
 
     'ssh.testConnections': async ({ hosts }) => {

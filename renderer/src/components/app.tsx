@@ -2,7 +2,10 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useBackend } from '../api/backend-context.js';
 import { applyLanguage } from '../i18n/index.js';
+import { HardwareStep } from '../steps/hardware/hardware-step.js';
 import { InventoryStep } from '../steps/inventory/inventory-step.js';
+import { ReportStep } from '../steps/report/report-step.js';
+import { NetworkStep } from '../steps/network/network-step.js';
 import { useAppStore } from '../store/index.js';
 import { StatusBar } from './status-bar.js';
 import { StepPlaceholder } from './step-placeholder.js';
@@ -50,7 +53,9 @@ export function App() {
         </div>
         <Stepper />
       </header>
-      <main className="app-main">{step === 'inventory' ? <InventoryStep /> : <StepPlaceholder step={step} />}</main>
+      <main className="app-main">
+        {step === 'inventory' ? <InventoryStep /> : step === 'hardware' ? <HardwareStep /> : step === 'network' ? <NetworkStep /> : step === 'report' ? <ReportStep /> : <StepPlaceholder step={step} />}
+      </main>
       <TerminalDock />
       <StatusBar />
     </div>

@@ -22,6 +22,7 @@ export interface InventoryError {
 export interface SecretFlags {
   password: boolean;
   passphrase: boolean;
+  sudo: boolean;
 }
 
 export interface InventorySlice {
@@ -42,7 +43,7 @@ export interface InventorySlice {
   setTesting(ids: string[], on: boolean): void;
   setImportOutcome(outcome: ImportOutcome | null): void;
   setInventoryError(error: InventoryError | null): void;
-  setSecretFlags(hostIds: string[], status: { password: string[]; passphrase: string[] }): void;
+  setSecretFlags(hostIds: string[], status: { password: string[]; passphrase: string[]; sudo: string[] }): void;
 }
 
 export const createInventorySlice: StateCreator<AppStore, [], [], InventorySlice> = (set) => ({
@@ -101,8 +102,9 @@ export const createInventorySlice: StateCreator<AppStore, [], [], InventorySlice
     set((s) => {
       const pw = new Set(status.password);
       const pp = new Set(status.passphrase);
+      const su = new Set(status.sudo);
       const secretFlags = { ...s.secretFlags };
-      for (const id of hostIds) secretFlags[id] = { password: pw.has(id), passphrase: pp.has(id) };
+      for (const id of hostIds) secretFlags[id] = { password: pw.has(id), passphrase: pp.has(id), sudo: su.has(id) };
       return { secretFlags };
     }),
 });

@@ -10,16 +10,24 @@ export type ProjectMessage =
 
 export type ProjectField = 'site' | 'customer' | 'technician';
 
+/**
+ * The parts of project.yaml that later steps own (hardware profile, thresholds, network plan…).
+ * Kept whole and written back on every save, so saving from one step never drops another's data.
+ */
+export type ProjectExtras = Omit<Project, 'version' | 'site' | 'customer' | 'technician' | 'hosts'>;
+
 export interface ProjectSlice {
   projectDir: string;
   site: string;
   customer: string;
   technician: string;
+  extras: ProjectExtras;
   /** Something changed since the last save or open. */
   dirty: boolean;
   projectMessage: ProjectMessage | null;
   setProjectField(field: ProjectField, value: string): void;
   setProjectDir(dir: string): void;
+  setExtras(patch: Partial<ProjectExtras>): void;
   setProjectMessage(message: ProjectMessage | null): void;
   markSaved(path: string): void;
   /** project.open: the file's content replaces fields and hosts; old test results are dropped. */
@@ -31,19 +39,22 @@ export const createProjectSlice: StateCreator<AppStore, [], [], ProjectSlice> = 
   site: '',
   customer: '',
   technician: '',
+  extras: {},
   dirty: false,
   projectMessage: null,
   setProjectField: (field, value) => set({ [field]: value, dirty: true } as Partial<AppStore>),
   setProjectDir: (projectDir) => set({ projectDir }),
+  setExtras: (patch) => set((s) => ({ extras: { ...s.extras, ...patch }, dirty: true })),
   setProjectMessage: (projectMessage) => set({ projectMessage }),
   markSaved: (path) => set({ dirty: false, projectMessage: { kind: 'ok', action: 'saved', path } }),
-  loadProject: (project, path, dir) =>
+  loadProject: ({ version: _v, site, customer, technician, hosts, ...extras }, path, dir) =>
     set({
       projectDir: dir,
-      site: project.site,
-      customer: project.customer,
-      technician: project.technician,
-      hosts: project.hosts.map(draftFromHost),
+      site,
+      customer,
+      technician,
+      extras,
+      hosts: hosts.map(draftFromHost),
       results: {},
       testing: {},
       importOutcome: null,

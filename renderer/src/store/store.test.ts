@@ -47,8 +47,9 @@ describe('app store', () => {
     store.getState().addHost(newHostDraft('a', 'master'));
     store.getState().addHost(newHostDraft('b', 'worker'));
     store.getState().setResult(result('a'));
-    store.getState().setSecretFlags(['a', 'b'], { password: ['b'], passphrase: [] });
-    expect(store.getState().secretFlags.b).toEqual({ password: true, passphrase: false });
+    store.getState().setSecretFlags(['a', 'b'], { password: ['b'], passphrase: [], sudo: ['a'] });
+    expect(store.getState().secretFlags.b).toEqual({ password: true, passphrase: false, sudo: false });
+    expect(store.getState().secretFlags.a).toEqual({ password: false, passphrase: false, sudo: true });
     store.getState().removeHost('b');
     expect(store.getState().secretFlags.b).toBeUndefined();
     store.getState().replaceHosts([newHostDraft('c', 'master')]);

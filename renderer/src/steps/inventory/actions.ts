@@ -1,4 +1,5 @@
 import {
+  PROJECT_VERSION,
   validateHosts,
   type ConnectionResult,
   type Host,
@@ -66,4 +67,18 @@ export async function trustAndRetest(api: RacksideApi, hostIds: string[]): Promi
   );
   await testConnections(api, retest);
   if (trustError && !useAppStore.getState().inventoryError) useAppStore.getState().setInventoryError(trustError);
+}
+
+/** Save the project as the store holds it (inventory, fields and every later step's extras). */
+export async function saveProject(api: RacksideApi): Promise<boolean> {
+  const { hosts, issueCount } = validInventory();
+  if (issueCount > 0) return false;
+  const s = useAppStore.getState();
+  const r = await api['project.save']({
+    dir: s.projectDir.trim(),
+    project: { ...s.extras, version: PROJECT_VERSION, site: s.site, customer: s.customer, technician: s.technician, hosts },
+  });
+  if (r.ok) useAppStore.getState().markSaved(r.value.path);
+  else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'save', error: r.error });
+  return r.ok;
 }

@@ -115,6 +115,8 @@ export function HostRow({ host, row, issues }: Props) {
           ) : (
             <SecretInput hostId={host.id} kind="password" row={row} />
           )}
+          {/* Not root: steps run privileged commands through sudo, which may want a password. */}
+          {host.user.trim() !== 'root' ? <SecretInput hostId={host.id} kind="sudo" row={row} /> : null}
           <FieldErrors id={errorId('auth')} issues={errorsOf('auth')} />
         </div>
       </td>

@@ -1,11 +1,10 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PROJECT_VERSION } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 import type { ProjectField } from '../../store/project-slice.js';
-import { validInventory } from './actions.js';
+import { saveProject } from './actions.js';
 
 export function ProjectPanel({ issueCount }: { issueCount: number }) {
   const { t } = useTranslation();
@@ -33,15 +32,7 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
 
   const save = () =>
     run(async () => {
-      const { hosts, issueCount: n } = validInventory();
-      if (n > 0) return;
-      const s = useAppStore.getState();
-      const r = await api['project.save']({
-        dir: s.projectDir.trim(),
-        project: { version: PROJECT_VERSION, site: s.site, customer: s.customer, technician: s.technician, hosts },
-      });
-      if (r.ok) useAppStore.getState().markSaved(r.value.path);
-      else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'save', error: r.error });
+      await saveProject(api);
     });
 
   const open = () =>

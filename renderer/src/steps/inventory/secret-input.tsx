@@ -8,7 +8,7 @@ import { useAppStore } from '../../store/index.js';
  * `secrets.set` and is never copied into React state or the store; the field is emptied when it
  * loses focus, so the DOM does not keep it either. Only "is it set" comes back.
  */
-export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'password' | 'passphrase'; row: number }) {
+export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'password' | 'passphrase' | 'sudo'; row: number }) {
   const { t } = useTranslation();
   const api = useApi();
   const isSet = useAppStore((s) => s.secretFlags[hostId]?.[kind] ?? false);
@@ -26,12 +26,8 @@ export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'pass
     setFailure(r.ok ? null : r.error.message);
   };
 
-  const label = kind === 'password' ? t('inventory.password') : t('inventory.passphrase');
-  const placeholder = isSet
-    ? t('inventory.secretPlaceholderSet')
-    : kind === 'password'
-      ? t('inventory.secretPlaceholder')
-      : t('inventory.passphrasePlaceholder');
+  const label = t(`inventory.secretLabel.${kind}`);
+  const placeholder = isSet ? t('inventory.secretPlaceholderSet') : t(`inventory.secretHint.${kind}`);
 
   return (
     <div className="secret-input">
@@ -40,7 +36,7 @@ export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'pass
         type="password"
         autoComplete="off"
         spellCheck={false}
-        data-testid={kind === 'password' ? 'host-password' : 'host-passphrase'}
+        data-testid={`host-${kind}`}
         aria-label={t('inventory.cellLabel', { row, field: label })}
         aria-describedby={statusId}
         placeholder={placeholder}
