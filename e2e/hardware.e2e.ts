@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../scripts/test-support/lab.js';
 import { HardwarePage } from './pages/hardware-page.js';
 import { eventually, WizardPage } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
+import { setUpLabProject } from './support/lab-project.js';
 
 // End to end: the Hardware step on the 4-node lab, through the real runner and sshd.
 let host: RunningHost;
@@ -22,15 +22,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   wizard = new WizardPage(page);
   hardware = new HardwarePage(page);
-  // Step 1 as a technician does it: import, confirm host keys, save the project.
-  await wizard.open(host.url);
-  await wizard.importInventory((await lab.inventoryText()).path);
-  await wizard.testConnections();
-  await wizard.waitForRows((rows) => rows.length === 4 && rows.every((r) => r.status === 'hostkey-unknown'));
-  await wizard.trustAllShownFingerprints();
-  await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
-  await wizard.fillProject({ site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: join(await mkdtemp(join(tmpdir(), 'rs-e2e-hw-')), 'p') });
-  expect((await wizard.save()).kind).toBe('ok');
+  const dir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-hw-')), 'p');
+  await setUpLabProject(wizard, host.url, { site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir });
 });
 
 afterEach(async (ctx) => {

@@ -8,6 +8,7 @@ import { NetworkPage } from './pages/network-page.js';
 import { WizardPage } from './pages/wizard-page.js';
 import { ARTIFACTS, launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
+import { setUpLabProject } from './support/lab-project.js';
 
 // End to end: the Network step on the 4-node lab, through the real runner and sshd. Delay and loss
 // come from `lab impair` (a userspace relay: this kernel has no netem qdisc).
@@ -34,15 +35,8 @@ beforeAll(async () => {
   wizard = new WizardPage(page);
   net = new NetworkPage(page);
   addr = (await lab.status()).nodes.slice(0, 4).map((n) => n.address);
-  await wizard.open(host.url);
-  await wizard.importInventory((await lab.inventoryText()).path);
-  await wizard.testConnections();
-  await wizard.waitForRows((rows) => rows.length === 4 && rows.every((r) => r.status === 'hostkey-unknown'));
-  await wizard.trustAllShownFingerprints();
-  await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
   projectDir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-net-')), 'p');
-  await wizard.fillProject({ site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: projectDir });
-  expect((await wizard.save()).kind).toBe('ok');
+  await setUpLabProject(wizard, host.url, { site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: projectDir });
   await net.open();
 });
 

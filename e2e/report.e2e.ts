@@ -18,6 +18,7 @@ import { RunbookPage } from './pages/runbook-page.js';
 import { eventually, WizardPage } from './pages/wizard-page.js';
 import { ARTIFACTS, launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
+import { setUpLabProject } from './support/lab-project.js';
 
 // End to end: inventory, hardware and the network check on the 4-node lab, then the report in all
 // three formats and the support bundle, checked byte by byte for a canary secret.
@@ -67,15 +68,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   wizard = new WizardPage(page);
   report = new ReportPage(page);
-  await wizard.open(host.url);
-  await wizard.importInventory((await lab.inventoryText()).path);
-  await wizard.testConnections();
-  await wizard.waitForRows((rows) => rows.length === 4 && rows.every((r) => r.status === 'hostkey-unknown'));
-  await wizard.trustAllShownFingerprints();
-  await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
   projectDir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-report-')), 'p');
-  await wizard.fillProject({ site: SITE, customer: CUSTOMER, technician: 'E2E Tech', dir: projectDir });
-  expect((await wizard.save()).kind).toBe('ok');
+  await setUpLabProject(wizard, host.url, { site: SITE, customer: CUSTOMER, technician: 'E2E Tech', dir: projectDir });
 });
 
 afterEach(async (ctx) => {

@@ -1,21 +1,12 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { err, ok, planSchema, waiverSchema, type Result } from '../../contract/index.js';
+import { err, ok, planSchema, runbookFindingSchema, waiverSchema, type Result } from '../../contract/index.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
-const findingRecord = z.object({
-  key: z.string(),
-  severity: z.enum(['blocking', 'warning', 'info']),
-  hostId: z.string().optional(),
-  code: z.string(),
-  message: z.string(),
-  remediation: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  measured: z.union([z.string(), z.number()]).optional(),
-  threshold: z.union([z.string(), z.number()]).optional(),
-});
+/** A finding as journaled: the contract's finding without the waiver (waivers are their own lines). */
+const findingRecord = runbookFindingSchema.omit({ waiver: true });
 
 const runner = { owner: z.string(), laptop: z.string(), pid: z.number() };
 
