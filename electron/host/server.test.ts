@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger } from '../services/log/logger.js';
 import { MemorySecretStore } from '../services/secrets/secret-store.js';
-import { startHostServer, type HostServer } from './server.js';
+import { BINARY_EVENT_KIND, binaryEventFrame, startHostServer, type HostServer } from './server.js';
 
 let server: HostServer;
 const logLines: string[] = [];
@@ -100,5 +100,19 @@ describe('browser host WebSocket', () => {
       );
     });
     expect(rebinding).toBe(421);
+  });
+});
+
+describe('binary event frames', () => {
+  it('carry the payload without data as a JSON header, chars added, then the data as UTF-8', () => {
+    const frame = binaryEventFrame('terminal.data', { sessionId: 's', seq: 7, data: 'é\r\n' } as { data: unknown });
+    expect(frame[0]).toBe(BINARY_EVENT_KIND);
+    const n = frame.readUInt32BE(1);
+    expect(JSON.parse(frame.subarray(5, 5 + n).toString('utf8'))).toEqual({
+      kind: 'event',
+      channel: 'terminal.data',
+      payload: { sessionId: 's', seq: 7, chars: 3 },
+    });
+    expect(frame.subarray(5 + n).toString('utf8')).toBe('é\r\n');
   });
 });

@@ -20,6 +20,37 @@ export const BROWSER_CSP =
 /** Largest request frame accepted; an inventory import of 1000 hosts is far below this. */
 const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Events whose `data` field (bulk terminal output) travels as a binary WebSocket frame instead of
+ * inside the JSON: no escaping of every control character (`\r\n` is 4 bytes in JSON), no
+ * JSON.parse of a 64 KB string in the page, and the renderer hands the bytes straight to
+ * xterm.js. Frame layout (decoded by renderer/src/api/ws-transport.ts):
+ *
+ *   byte 0        BINARY_EVENT_KIND
+ *   bytes 1–4     N, big-endian u32: length of the header
+ *   bytes 5…5+N   header, UTF-8 JSON: {kind:'event', channel, payload} with `data` taken out and
+ *                 `chars` (its UTF-16 length, which flow-control acks count) added
+ *   the rest      `data`, UTF-8
+ *
+ * The payload is validated against the contract before it is framed, like every event.
+ */
+const BINARY_DATA_EVENTS: ReadonlySet<EventChannel> = new Set(['terminal.data']);
+/** First byte of a binary event frame; other values are reserved for future binary frames. */
+export const BINARY_EVENT_KIND = 1;
+
+export function binaryEventFrame(channel: EventChannel, payload: { data: unknown }): Buffer {
+  const { data, ...rest } = payload;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
+  const chars = typeof data === 'string' ? data.length : (payload as { chars?: number }).chars ?? bytes.length;
+  const header = Buffer.from(JSON.stringify({ kind: 'event', channel, payload: { ...rest, chars } }), 'utf8');
+  const frame = Buffer.allocUnsafe(5 + header.length + bytes.length);
+  frame[0] = BINARY_EVENT_KIND;
+  frame.writeUInt32BE(header.length, 1);
+  header.copy(frame, 5);
+  bytes.copy(frame, 5 + header.length);
+  return frame;
+}
+
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -68,8 +99,10 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       opts.log.error('dropped invalid event', { channel });
       return;
     }
-    const frame = JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
-    for (const c of clients) if (c.readyState === c.OPEN) c.send(frame);
+    const frame = BINARY_DATA_EVENTS.has(channel)
+      ? binaryEventFrame(channel, checked.data as { data: unknown })
+      : JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(frame, { binary: typeof frame !== 'string' });
   };
   const dispatch = createDispatcher(
     createHandlers({

@@ -98,8 +98,19 @@ export const terminalRequests = {
 } as const;
 
 export const terminalEvents = {
-  /** A batch of output (≈16 ms worth). `seq` increases by one per batch of a session. */
-  'terminal.data': z.object({ sessionId: sessionIdSchema, seq: z.number().int(), data: z.string() }),
+  /**
+   * A batch of output (≈16 ms worth). `seq` increases by one per batch of a session. The backend
+   * emits `data` as a string; the browser host sends it as a binary WebSocket frame (UTF-8, no JSON
+   * escaping, see electron/host/server.ts) and the renderer receives the bytes, which xterm.js
+   * decodes itself, with `chars`: the string's length, which is what flow-control acks count.
+   */
+  'terminal.data': z.object({
+    sessionId: sessionIdSchema,
+    seq: z.number().int(),
+    data: z.union([z.string(), z.instanceof(Uint8Array)]),
+    /** UTF-16 length of the output when `data` is bytes (acks count characters); absent for a string. */
+    chars: z.number().int().min(0).optional(),
+  }),
   /** A session appeared or changed state (opened, exited; also step streams opened by the runner). */
   'terminal.session': terminalSessionSchema,
   /** A session was closed and forgotten. */

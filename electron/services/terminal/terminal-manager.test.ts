@@ -89,6 +89,23 @@ describe('TerminalManager (local shell via node-pty)', () => {
     tm.ack(id, 10_000_000);
     await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
   });
+
+  it('Ctrl-C drops the backlog also at the moment the renderer has just caught up', async () => {
+    const { tm, output, until } = await setup();
+    cleanup = () => tm.closeAll();
+    const r = await tm.openLocal({ cols: 80, rows: 24 });
+    if (!r.ok) throw new Error(r.error.message);
+    const id = r.value.sessionId;
+    await until(() => output(id).includes('rs$ '));
+    tm.input([id], 'yes\r');
+    await until(() => output(id).length > HIGH_WATERMARK_CHARS);
+    // Everything acked: nothing is unacknowledged right now, but output was streaming a moment ago.
+    tm.ack(id, 10_000_000);
+    tm.input([id], '\x03');
+    tm.ack(id, 10_000_000);
+    await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
+    expect(output(id)).toMatch(/interrupted: \d+ characters of output queued before it not shown/);
+  });
 });
 
 describe('TerminalManager step streams', () => {

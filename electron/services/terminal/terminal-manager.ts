@@ -62,6 +62,16 @@ const INTERRUPT_ECHO = /\^[C\\Z]/;
  */
 export const INTERRUPT_SKIP_MS = 1_000;
 
+/**
+ * A session counts as streaming (an interrupt then drops the backlog) for this long after output
+ * last arrived while the renderer was behind (more than LOW_WATERMARK_CHARS unacknowledged). The
+ * unacked count alone misses the moments when the renderer has just caught up and the next packet
+ * is on its way (frequent with `yes`, whose remote end is slower than xterm here): Ctrl-C then
+ * drew all ~3 MB in flight (0.5 s in the benchmark). Typing at a prompt never leaves the renderer
+ * that far behind.
+ */
+export const STREAMING_GRACE_MS = 250;
+
 interface Session {
   info: TerminalSession;
   ring: RingBuffer;
@@ -83,6 +93,8 @@ interface Session {
   /** Skipping output until the interrupt's echo (see INTERRUPT_SKIP_MS): until when, and how much so far. */
   skipUntil: number;
   skippedForInterrupt: number;
+  /** Date.now() until which the session counts as streaming (see STREAMING_GRACE_MS). */
+  streamingUntil: number;
   kill?: () => void;
 }
 
@@ -239,9 +251,12 @@ export class TerminalManager {
     for (const id of new Set(sessionIds)) {
       const s = this.sessions.get(id);
       if (!s?.write || s.info.state !== 'open') continue;
-      // Streaming: the renderer has unacked output, i.e. it is busy drawing. Typing at a prompt never is.
-      if (INTERRUPT.test(data) && (s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_CHARS)) this.dropBacklog(s);
+      // The interrupt goes out first: dropping the backlog reads up to a channel window (2 MB)
+      // through output() into the transcript, and the remote should not wait for that.
       s.write(data);
+      // Streaming: the renderer is, or just was, behind with drawing. Typing at a prompt never is.
+      const streaming = s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_CHARS || Date.now() < s.streamingUntil;
+      if (INTERRUPT.test(data) && streaming) this.dropBacklog(s);
       delivered.push(id);
     }
     return delivered;
@@ -326,6 +341,7 @@ export class TerminalManager {
       skipped: 0,
       skipUntil: 0,
       skippedForInterrupt: 0,
+      streamingUntil: 0,
       transcript,
     };
     this.sessions.set(sessionId, s);
@@ -360,6 +376,7 @@ export class TerminalManager {
     s.pendingChars += data.length;
     // Counted on arrival, not on sending: the producer stops as soon as the renderer falls behind.
     s.flow.sent(data.length);
+    if (s.flow.unackedChars > LOW_WATERMARK_CHARS) s.streamingUntil = Date.now() + STREAMING_GRACE_MS;
     if (s.held && s.pendingChars > STEP_BACKLOG_CHARS) this.trimHeld(s);
     this.schedule(s);
   }

@@ -168,6 +168,26 @@ describe('WsTransport', () => {
     expect(got).toEqual([{ hostId: 'a' }]);
   });
 
+  it('decodes binary event frames (terminal output) into a payload whose data is the bytes', () => {
+    const { transport, last } = setup();
+    last().open();
+    const got: unknown[] = [];
+    transport.subscribe('terminal.data', (p) => got.push(p));
+    // The browser host's layout (electron/host/server.ts): kind 1, u32 header length, header JSON, data.
+    const header = new TextEncoder().encode(JSON.stringify({ kind: 'event', channel: 'terminal.data', payload: { sessionId: 's', seq: 3, chars: 2 } }));
+    const body = new TextEncoder().encode('é\n');
+    const frame = new Uint8Array(5 + header.length + body.length);
+    frame[0] = 1;
+    new DataView(frame.buffer).setUint32(1, header.length);
+    frame.set(header, 5);
+    frame.set(body, 5 + header.length);
+    last().onmessage?.({ data: frame.buffer });
+    expect(got).toEqual([{ sessionId: 's', seq: 3, chars: 2, data: body }]);
+    // Anything else binary is dropped (and logged), not delivered.
+    last().onmessage?.({ data: new Uint8Array([9, 0, 0, 0, 0]).buffer });
+    expect(got).toHaveLength(1);
+  });
+
   it('turns a malformed reply into an internal error rather than passing it on', async () => {
     const { transport, last } = setup();
     last().open();

@@ -12,6 +12,8 @@ import type { ConnectionState } from './connection-state.js';
 /** The subset of the DOM WebSocket this transport uses, so tests can hand in a fake. */
 export interface SocketLike {
   readonly readyState: number;
+  /** Set to 'arraybuffer' so binary event frames arrive as ArrayBuffer (see handleMessage). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
@@ -163,6 +165,7 @@ export class WsTransport implements Transport {
       return;
     }
     this.socket = socket;
+    socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       if (this.socket !== socket) return;
       this.attempt = 0;
@@ -215,8 +218,7 @@ export class WsTransport implements Transport {
   private handleMessage(data: unknown): void {
     let msg: WireMessage;
     try {
-      if (typeof data !== 'string') throw new Error('binary frame');
-      msg = JSON.parse(data) as WireMessage;
+      msg = typeof data === 'string' ? (JSON.parse(data) as WireMessage) : decodeBinaryEvent(data);
     } catch (e) {
       console.error('rackside: unreadable frame from backend', e);
       return;
@@ -253,6 +255,26 @@ export class WsTransport implements Transport {
     this.currentState = s;
     for (const l of this.stateListeners) l(s);
   }
+}
+
+/**
+ * First byte of a binary event frame from electron/host/server.ts (BINARY_EVENT_KIND there):
+ * [kind u8][header length u32 BE][header JSON: {kind:'event', channel, payload}][data bytes].
+ * The bytes become `payload.data` as a Uint8Array (a view, not a copy).
+ */
+const BINARY_EVENT_KIND = 1;
+const utf8 = new TextDecoder();
+
+function decodeBinaryEvent(data: unknown): WireMessage {
+  if (!(data instanceof ArrayBuffer)) throw new Error('binary frame is not an ArrayBuffer');
+  const view = new DataView(data);
+  if (data.byteLength < 5 || view.getUint8(0) !== BINARY_EVENT_KIND) throw new Error('unknown binary frame');
+  const headerEnd = 5 + view.getUint32(1);
+  if (headerEnd > data.byteLength) throw new Error('truncated binary frame');
+  const msg = JSON.parse(utf8.decode(new Uint8Array(data, 5, headerEnd - 5))) as WireMessage;
+  if (msg?.kind !== 'event' || !msg.payload || typeof msg.payload !== 'object') throw new Error('binary frame is not an event');
+  (msg.payload as { data?: Uint8Array }).data = new Uint8Array(data, headerEnd);
+  return msg;
 }
 
 function isResult(r: unknown): r is Result<unknown> {

@@ -1,5 +1,6 @@
 import type { Terminal } from '@xterm/xterm';
 import type { Host, RacksideApi } from '../../../electron/contract/index.js';
+import { useAppStore } from '../store/index.js';
 import { closeSession, openShell, sendInput } from './terminal-actions.js';
 import type { TerminalHub } from './terminal-hub.js';
 
@@ -25,6 +26,8 @@ export interface TerminalDebugHandle {
   openShell(target: { kind: 'ssh'; host: Host } | { kind: 'local' }): Promise<string | null>;
   input(sessionId: string, data: string): void;
   close(sessionId: string): Promise<void>;
+  /** The font size of every pane, as Ctrl+= / Ctrl+- set it (the benchmark matches the reference's 14 px). */
+  setFontSize(px: number): void;
 }
 
 declare global {
@@ -69,5 +72,6 @@ export function installDebugHandle(api: RacksideApi, hub: TerminalHub): void {
     openShell: (target) => openShell(api, target),
     input: (sessionId, data) => sendInput(api, sessionId, data),
     close: (sessionId) => closeSession(api, sessionId),
+    setFontSize: (px) => useAppStore.getState().setFontSize(px),
   };
 }

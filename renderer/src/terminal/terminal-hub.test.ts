@@ -48,7 +48,7 @@ describe('TerminalHub', () => {
     const hub = new TerminalHub(f.api);
     hub.start();
     f.setSnapshot({ data: 'history', seq: 5, truncated: false });
-    const written: string[] = [];
+    const written: (string | Uint8Array)[] = [];
     const parsed: (() => void)[] = [];
     hub.attach('s1', { write: (d, cb) => (written.push(d), parsed.push(cb)), reset: () => written.push('<reset>') });
     // Arrives while the snapshot is being fetched: it is inside the snapshot.
@@ -60,6 +60,25 @@ describe('TerminalHub', () => {
     expect(acks(f.calls)).toEqual([]);
     for (const cb of parsed) cb();
     expect(acks(f.calls)).toEqual([6000]);
+  });
+
+  it('writes bytes from the browser host as they are and acks the characters they stand for', async () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    const written: (string | Uint8Array)[] = [];
+    const parsed: (() => void)[] = [];
+    const tapped: [number, string][] = [];
+    hub.tap((_id, chars, text) => tapped.push([chars, text]));
+    hub.attach('s1', { write: (d, cb) => (written.push(d), parsed.push(cb)), reset: () => {} });
+    await new Promise((r) => setTimeout(r, 0));
+    // 'é' is one character, two bytes: acks count characters, as the backend does.
+    const bytes = new TextEncoder().encode('é'.repeat(5000));
+    f.emit('terminal.data', { sessionId: 's1', seq: 1, data: bytes, chars: 5000 });
+    expect(written).toEqual([bytes]);
+    for (const cb of parsed) cb();
+    expect(acks(f.calls)).toEqual([5000]);
+    expect(tapped).toEqual([[5000, 'é'.repeat(5000)]]);
   });
 });
 

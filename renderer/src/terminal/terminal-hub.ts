@@ -10,7 +10,8 @@ export const ACK_SIZE_CHARS = 5_000;
 
 /** Where a visible pane's output goes: xterm's write, whose callback fires once it is parsed. */
 export interface TerminalSink {
-  write(data: string, parsed: () => void): void;
+  /** A string, or UTF-8 bytes as the browser host sends output (xterm.js decodes them itself). */
+  write(data: string | Uint8Array, parsed: () => void): void;
   /** A snapshot replaces what the pane shows (it already contains the recent output). */
   reset(): void;
 }
@@ -20,6 +21,8 @@ interface View {
   /** Events up to this seq are inside the snapshot the pane drew; -1 while it is being fetched. */
   seq: number;
 }
+
+const utf8 = new TextDecoder();
 
 /** Taps for the benchmark and e2e: told about every chunk a pane has parsed. */
 export type ParsedTap = (sessionId: string, chars: number, data: string) => void;
@@ -42,7 +45,9 @@ export class TerminalHub {
   start(): () => void {
     const store = useAppStore.getState;
     this.offs = [
-      this.api.on('terminal.data', (e) => this.onData(e.sessionId, e.seq, e.data)),
+      this.api.on('terminal.data', (e) =>
+        this.onData(e.sessionId, e.seq, e.data, typeof e.data === 'string' ? e.data.length : e.chars ?? e.data.length),
+      ),
       this.api.on('terminal.session', (s) => store().upsertSession(s)),
       this.api.on('terminal.closed', ({ sessionId }) => store().removeSession(sessionId)),
     ];
@@ -91,15 +96,20 @@ export class TerminalHub {
     if (r.value.data) view.sink.write(r.value.data, () => {});
   }
 
-  private onData(sessionId: string, seq: number, data: string): void {
+  /** `chars`: what the backend counted for flow control (the string length, also for bytes). */
+  private onData(sessionId: string, seq: number, data: string | Uint8Array, chars: number): void {
     const view = this.views.get(sessionId);
-    if (!view) return this.ack(sessionId, data.length);
+    if (!view) return this.ack(sessionId, chars);
     // Waiting for the snapshot, or already in it: the backend reset its count with the snapshot.
     if (view.seq < 0 || seq <= view.seq) return;
     view.seq = seq;
     view.sink.write(data, () => {
-      for (const t of this.taps) t(sessionId, data.length, data);
-      this.ack(sessionId, data.length);
+      // Taps (benchmark, e2e) see text; decoded only when someone listens.
+      if (this.taps.size) {
+        const text = typeof data === 'string' ? data : utf8.decode(data);
+        for (const t of this.taps) t(sessionId, chars, text);
+      }
+      this.ack(sessionId, chars);
     });
   }
 

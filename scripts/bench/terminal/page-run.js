@@ -16,6 +16,32 @@ async (o) => {
     }
   };
   await until(() => (T.text(id, 5) ?? '').includes('# '), 20000);
+  // Like with like: the reference harness's terminal is 120x40 cells of 14 px DejaVu Sans Mono
+  // (its 'monospace'; the app's font list resolves to the same face here). Set the app's font size
+  // to 14 and size the pane (in cells of what xterm measured) until fit gives exactly that.
+  if (o.geometry) {
+    const g = o.geometry;
+    T.setFontSize(g.fontSize);
+    let style = document.getElementById('rs-bench-geometry');
+    if (!style) {
+      style = document.createElement('style');
+      style.id = 'rs-bench-geometry';
+      document.head.appendChild(style);
+    }
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const s = T.size(id);
+      if (s.cols === g.cols && s.rows === g.rows) break;
+      const hostEl = document.querySelector('[data-testid="xterm-host"]');
+      const screen = hostEl.querySelector('.xterm-screen');
+      const cw = screen.getBoundingClientRect().width / s.cols;
+      const ch = screen.getBoundingClientRect().height / s.rows;
+      const w = hostEl.getBoundingClientRect().width + (g.cols - s.cols) * cw;
+      const h = hostEl.getBoundingClientRect().height + (g.rows - s.rows) * ch;
+      style.textContent = `[data-testid="xterm-host"]{flex:none!important;width:${w}px!important;height:${h}px!important}`;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await new Promise((r) => setTimeout(r, 300));
   const size = T.size(id);
   const renderer = T.renderer(id);

@@ -60,6 +60,12 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The harness's "base" variant, so both run with the same browser flags.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/**
+ * The pane is given the reference harness's terminal geometry (page.html: 120x40, fontSize 14,
+ * fontFamily 'monospace' = DejaVu Sans Mono here, as the app's font list resolves to): the DOM
+ * renderer's cost grows with cells and glyph size, so any other size would not compare like with like.
+ */
+const GEOMETRY = { cols: 120, rows: 40, fontSize: 14 };
 /** Remote file for the `cat` phase. */
 const REMOTE_FILE = '/root/rs-bench-typical.txt';
 
@@ -263,11 +269,11 @@ async function main() {
     if (i > 300) throw new Error('the app did not load');
     await sleep(50);
   }
-  // The pane gets the harness terminal's geometry (about 120x40 at 13 px): the app's wizard above
-  // the dock is hidden so the dock can be tall, nothing else changes.
+  // The app's wizard above the dock is hidden so the dock can be tall enough for the harness's
+  // geometry (GEOMETRY, set in the page by page-run.js); nothing else changes.
   await target.evaluate(`() => {
     const s = document.createElement('style');
-    s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:690px!important} .term-panes{width:960px}';
+    s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:auto!important;flex:1} .dock.open{flex:1}';
     document.head.appendChild(s);
   }`);
   const labHost = { id: 'node1', name: 'node1', address: node1.address, port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: status.keyPath } };
@@ -282,7 +288,7 @@ async function main() {
       await target.send('Profiler.enable');
       await target.send('Profiler.start');
     }
-    const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000 });
+    const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000, geometry: GEOMETRY });
     const during = busyShare(a, cpuStat());
     if (process.env.BENCH_PROFILE) {
       type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
@@ -334,7 +340,7 @@ async function main() {
   const rf = refOf('file');
   const lines = [
     `Terminal benchmark, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Chromium ${browser.version()}, lab instance ${process.env.RACKSIDE_LAB_INSTANCE ?? '0'}`,
-    `Rackside pane ${yesRun.size?.cols}x${yesRun.size?.rows}, renderer ${yesRun.renderer}; reference: bare xterm 120x40 DOM, ack flow control, ${YES_MB} MB per source (${REF})`,
+    `Rackside pane ${yesRun.size?.cols}x${yesRun.size?.rows} at ${GEOMETRY.fontSize} px, renderer ${yesRun.renderer}; reference: bare xterm 120x40 at 14 px DOM, ack flow control, ${YES_MB} MB per source (${REF})`,
     '',
     '| measure | Rackside (ssh2 → WebSocket → app pane) | bare xterm ceiling (same run) | ratio | target |',
     '|---|---|---|---|---|',
