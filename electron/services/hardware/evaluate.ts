@@ -1,16 +1,5 @@
-import type { HardwareFacts, Host, RunbookSeverity as Severity } from '../../contract/index.js';
-
-/** A hardware finding before it becomes a runner finding (nulls where a value does not apply). */
-export interface HardwareFinding {
-  severity: Severity;
-  hostId: string | null;
-  code: string;
-  message: string;
-  remediation: string;
-  measured: string | null;
-  threshold: string | null;
-}
-type Finding = HardwareFinding;
+import type { HardwareFacts, Host } from '../../contract/index.js';
+import type { Finding } from '../runbook/step-module.js';
 import type { HardwareProfile } from './profiles.js';
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
@@ -25,8 +14,16 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
     if (!host) continue;
     const t = profile.roles[host.role];
     const name = f.hostname || host.name || host.address;
-    const add = (severity: Finding['severity'], code: string, message: string, remediation: string, measured: string | null = null, threshold: string | null = null) =>
-      findings.push({ severity, hostId: f.hostId, code, message: `${name}: ${message}`, remediation, measured, threshold });
+    const add = (severity: Finding['severity'], code: string, message: string, remediation: string, measured?: string, threshold?: string) =>
+      findings.push({
+        severity,
+        hostId: f.hostId,
+        code,
+        message: `${name}: ${message}`,
+        remediation,
+        ...(measured !== undefined ? { measured } : {}),
+        ...(threshold !== undefined ? { threshold } : {}),
+      });
 
     for (const u of f.unknowns) add('info', `unknown.${u.field}`, `unknown ${u.field}: ${u.reason}`, u.remediation);
 
@@ -43,7 +40,7 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
     }
     if (t.ecc) {
       if (f.memory.ecc === 'no') add('blocking', 'memory.ecc', `memory without ECC (${f.memory.eccType ?? 'none'})`, 'Use ECC DIMMs and enable ECC in the BIOS', f.memory.eccType ?? 'none', 'ECC');
-      if (f.memory.ecc === 'unknown') add('warning', 'memory.ecc', 'ECC state unknown (no SMBIOS memory data)', 'Run with sudo so dmidecode can read SMBIOS, or check the BIOS', null, 'ECC');
+      if (f.memory.ecc === 'unknown') add('warning', 'memory.ecc', 'ECC state unknown (no SMBIOS memory data)', 'Run with sudo so dmidecode can read SMBIOS, or check the BIOS', undefined, 'ECC');
     }
     if (f.memory.edac && f.memory.edac.uncorrectable > 0) add('blocking', 'memory.edac', `${f.memory.edac.uncorrectable} uncorrectable memory errors (EDAC)`, 'Replace the failing DIMM', String(f.memory.edac.uncorrectable), '0');
     else if (f.memory.edac && f.memory.edac.correctable > 0) add('warning', 'memory.edac', `${f.memory.edac.correctable} correctable memory errors (EDAC)`, 'Watch the DIMM; replace it if the count grows', String(f.memory.edac.correctable), '0');

@@ -49,14 +49,6 @@ export const hardwareStep: StepModule = {
   },
 
   evaluate(results, project): Finding[] {
-    return evaluateHardware(project.hosts, factsFromResults(results, project), profileOf(project)).map((f) => ({
-      severity: f.severity,
-      ...(f.hostId ? { hostId: f.hostId } : {}),
-      code: f.code,
-      message: f.message,
-      remediation: f.remediation,
-      ...(f.measured !== null ? { measured: f.measured } : {}),
-      ...(f.threshold !== null ? { threshold: f.threshold } : {}),
-    }));
+    return evaluateHardware(project.hosts, factsFromResults(results, project), profileOf(project));
   },
 };
