@@ -1,17 +1,8 @@
+import { secretForms } from '../secrets/secret-store.js';
 
 const MARK = Buffer.from('[redacted]');
 
-/** The byte forms a secret can take in a file: as is (UTF-8) and JSON-escaped (journal lines). */
-function forms(secrets: readonly string[]): Buffer[] {
-  const set = new Set<string>();
-  for (const s of secrets) {
-    // Same floor as redactSecrets: shorter values would shred ordinary text.
-    if (s.length < 3) continue;
-    set.add(s);
-    set.add(JSON.stringify(s).slice(1, -1));
-  }
-  return [...set].sort((a, b) => b.length - a.length).map((s) => Buffer.from(s, 'utf8'));
-}
+const forms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Buffer.from(f, 'utf8'));
 
 /**
  * Redact secrets from bytes without decoding them: a file that holds no secret comes out

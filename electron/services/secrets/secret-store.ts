@@ -31,19 +31,24 @@ export class MemorySecretStore implements SecretStore {
 }
 
 /**
- * Replace every known secret in `text` with a marker, longest first so overlaps cannot leak. The
- * JSON-escaped form is replaced too, since log lines are JSON and a secret with `"` or `\\` in it
- * appears there escaped.
+ * The forms a secret takes in what we write, longest first so overlaps cannot leak: as typed, and
+ * JSON-escaped (log and journal lines are JSON, where a secret with `"` or `\\` appears escaped).
+ * Values shorter than 3 characters are skipped: they would shred ordinary text.
  */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+export function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const s of secrets) {
     if (s.length < 3) continue;
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
   }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Replace every known secret in `text` with a marker. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('[redacted]');
+  for (const f of secretForms(secrets)) out = out.split(f).join('[redacted]');
   return out;
 }
 
