@@ -39,7 +39,7 @@ describe('Hardware checks', () => {
   it('collects every host and shows CPU, RAM, disks and the SMBIOS serial numbers; the lab profile passes', async () => {
     await hardware.open();
     await hardware.chooseProfile('lab');
-    expect(await hardware.run()).toBe('completed');
+    expect(await hardware.runner.runToEnd()).toBe('completed');
     const rows = await eventually(() => hardware.table(), (r) => r.length === 4);
     expect(rows.map((r) => [r.hostname, r.serial])).toEqual([
       ['node1', 'LAB0001X'],
@@ -54,17 +54,17 @@ describe('Hardware checks', () => {
     }
     // The lab's disks: four on node1, two on the others, 256 MiB each.
     expect(rows.map((r) => r.disks.split('\n').filter((l) => /loop\d+ 268 MB/.test(l)).length)).toEqual([4, 2, 2, 2]);
-    expect((await hardware.findings()).filter((f) => f.severity === 'blocking')).toEqual([]);
-    await expect.poll(() => hardware.runner().getByTestId('step-passed').isVisible()).toBe(true);
+    expect((await hardware.runner.findings()).filter((f) => f.severity === 'blocking')).toEqual([]);
+    await expect.poll(() => hardware.runner.root.getByTestId('step-passed').isVisible()).toBe(true);
     await screenshot(page, 'hardware-lab-profile');
   });
 
   it('the production profile blocks on RAM below 256 GiB, and a waiver with reason and name clears it', async () => {
     await hardware.chooseProfile('production');
     // Every collection ran; the findings are what hold the step back.
-    expect(await hardware.run()).toBe('completed');
-    expect(await hardware.runner().getByTestId('step-passed').count()).toBe(0);
-    const findings = await hardware.findings();
+    expect(await hardware.runner.runToEnd()).toBe('completed');
+    expect(await hardware.runner.root.getByTestId('step-passed').count()).toBe(0);
+    const findings = await hardware.runner.findings();
     const ram = findings.filter((f) => f.code === 'memory.size');
     expect(ram).toHaveLength(4);
     for (const f of ram) {
@@ -72,12 +72,12 @@ describe('Hardware checks', () => {
       expect(f.text).toMatch(/GiB RAM, the production profile needs 256\.0 GiB/);
     }
     const node1 = ram[0]!.hostId!;
-    await hardware.waive('memory.size', node1, 'Customer accepted 24 GiB for the pilot', 'E2E Tech');
-    const waived = hardware.finding('memory.size', node1);
+    await hardware.runner.waive('memory.size', node1, 'Customer accepted 24 GiB for the pilot', 'E2E Tech');
+    const waived = hardware.runner.finding('memory.size', node1);
     await expect.poll(() => waived.getAttribute('data-waived')).toBe('yes');
     expect(await waived.getByTestId('finding-waiver').innerText()).toMatch(/E2E Tech.*Customer accepted 24 GiB for the pilot/s);
     // The other hosts' RAM findings stay blocking until waived one by one.
-    expect((await hardware.findings()).filter((f) => f.code === 'memory.size' && f.waived === 'no')).toHaveLength(3);
+    expect((await hardware.runner.findings()).filter((f) => f.code === 'memory.size' && !f.waived)).toHaveLength(3);
     await screenshot(page, 'hardware-production-waiver');
   });
 });

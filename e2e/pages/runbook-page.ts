@@ -109,6 +109,19 @@ export class RunbookPage {
     await this.root.getByTestId('runbook-run').click();
   }
 
+  /** Start a new run and wait until it has ended; returns its final status. */
+  async runToEnd(timeoutMs = 90_000): Promise<string> {
+    const runId = () => this.root.getByTestId('run-status').getAttribute('data-run-id', { timeout: 1000 }).catch(() => null);
+    const before = await runId();
+    await this.run();
+    const end = await eventually(
+      async () => ({ id: await runId(), status: await this.runStatus() }),
+      (v) => v.id !== null && v.id !== before && v.status !== null && v.status !== 'running',
+      timeoutMs,
+    );
+    return end.status!;
+  }
+
   async runStatus(): Promise<string | null> {
     const s = this.root.getByTestId('run-status');
     return (await s.count()) ? s.getAttribute('data-status') : null;
@@ -167,5 +180,14 @@ export class RunbookPage {
       technician: dialog.getByTestId('waiver-technician'),
       submit: dialog.getByTestId('waiver-submit'),
     };
+  }
+
+  /** Waive a blocking finding with a reason and a name, and wait for the dialog to close. */
+  async waive(code: string, hostId: string, reason: string, technician: string) {
+    const w = await this.openWaiver(code, hostId);
+    await w.reason.fill(reason);
+    await w.technician.fill(technician);
+    await w.submit.click();
+    await w.dialog.waitFor({ state: 'detached' });
   }
 }
