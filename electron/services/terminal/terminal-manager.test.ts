@@ -40,6 +40,19 @@ async function setup() {
   return { tm, events, output, until, dataDir };
 }
 
+/** A local shell running `yes`, past the high watermark. */
+async function localYes() {
+  const env = await setup();
+  cleanup = () => env.tm.closeAll();
+  const r = await env.tm.openLocal({ cols: 80, rows: 24 });
+  if (!r.ok) throw new Error(r.error.message);
+  const id = r.value.sessionId;
+  await env.until(() => env.output(id).includes('rs$ '));
+  env.tm.input([id], 'yes\r');
+  await env.until(() => env.output(id).length > HIGH_WATERMARK_CHARS);
+  return { ...env, id };
+}
+
 let cleanup: (() => void) | null = null;
 afterEach(() => {
   cleanup?.();
@@ -68,14 +81,7 @@ describe('TerminalManager (local shell via node-pty)', () => {
   });
 
   it('pauses a fast producer while the renderer does not ack, resumes on acks, and Ctrl-C stops it', async () => {
-    const { tm, output, until } = await setup();
-    cleanup = () => tm.closeAll();
-    const r = await tm.openLocal({ cols: 80, rows: 24 });
-    if (!r.ok) throw new Error(r.error.message);
-    const id = r.value.sessionId;
-    await until(() => output(id).includes('rs$ '));
-    tm.input([id], 'yes\r');
-    await until(() => output(id).length > HIGH_WATERMARK_CHARS);
+    const { tm, output, until, id } = await localYes();
     // Nobody acks: what reaches the renderer stays bounded by the watermark plus one read/batch.
     await new Promise((r) => setTimeout(r, 300));
     const stalled = output(id).length;
@@ -91,14 +97,7 @@ describe('TerminalManager (local shell via node-pty)', () => {
   });
 
   it('Ctrl-C drops the backlog also at the moment the renderer has just caught up', async () => {
-    const { tm, output, until } = await setup();
-    cleanup = () => tm.closeAll();
-    const r = await tm.openLocal({ cols: 80, rows: 24 });
-    if (!r.ok) throw new Error(r.error.message);
-    const id = r.value.sessionId;
-    await until(() => output(id).includes('rs$ '));
-    tm.input([id], 'yes\r');
-    await until(() => output(id).length > HIGH_WATERMARK_CHARS);
+    const { tm, output, until, id } = await localYes();
     // Everything acked: nothing is unacknowledged right now, but output was streaming a moment ago.
     tm.ack(id, 10_000_000);
     tm.input([id], '\x03');
