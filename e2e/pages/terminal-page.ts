@@ -105,7 +105,7 @@ declare global {
       size(sessionId: string): { cols: number; rows: number } | null;
       attached(): string[];
       renderer(sessionId: string): 'webgl' | 'dom' | null;
-      onParsed(fn: (sessionId: string, chars: number, data: string) => void): () => void;
+      onParsed(fn: (sessionId: string, chars: number, data: string | Uint8Array) => void): () => void;
       openShell(target: { kind: 'ssh'; host: never } | { kind: 'local' }): Promise<string | null>;
       input(sessionId: string, data: string): void;
       close(sessionId: string): Promise<void>;

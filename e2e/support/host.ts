@@ -9,14 +9,21 @@ export interface RunningHost {
   url: string;
   origin: string;
   dataDir: string;
+  /** The host process (the benchmark reads its CPU time). */
+  pid: number | undefined;
   output: () => string;
   stop(): Promise<void>;
 }
 
-/** Start the built browser host (dist/, as `npm run serve` does) with a fresh data folder. */
+/**
+ * Start the built browser host (dist/, as `npm run serve` does) with a fresh data folder.
+ * RACKSIDE_HOST_NODE_ARGS: extra Node options for the host process, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to profile the backend under a benchmark (Node refuses those in NODE_OPTIONS).
+ */
 export async function startBrowserHost(): Promise<RunningHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rs-e2e-data-'));
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir], {
+  const nodeArgs = (process.env.RACKSIDE_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,6 +45,7 @@ export async function startBrowserHost(): Promise<RunningHost> {
     url,
     origin: new URL(url).origin,
     dataDir,
+    pid: child.pid,
     output: () => out,
     stop: () =>
       new Promise((resolve) => {

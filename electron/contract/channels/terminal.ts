@@ -100,15 +100,16 @@ export const terminalRequests = {
 export const terminalEvents = {
   /**
    * A batch of output (≈16 ms worth). `seq` increases by one per batch of a session. The backend
-   * emits `data` as a string; the browser host sends it as a binary WebSocket frame (UTF-8, no JSON
-   * escaping, see electron/host/server.ts) and the renderer receives the bytes, which xterm.js
-   * decodes itself, with `chars`: the string's length, which is what flow-control acks count.
+   * emits `data` as the bytes the shell printed (UTF-8; xterm.js decodes it) with `chars`, the
+   * amount the renderer acks once xterm has parsed the batch (flow control; the backend counts
+   * bytes). The browser host sends it as a binary WebSocket frame (no JSON escaping, see
+   * electron/host/server.ts). A string `data` (no `chars`) is acked by its length.
    */
   'terminal.data': z.object({
     sessionId: sessionIdSchema,
     seq: z.number().int(),
     data: z.union([z.string(), z.instanceof(Uint8Array)]),
-    /** UTF-16 length of the output when `data` is bytes (acks count characters); absent for a string. */
+    /** What the renderer acks for this batch once parsed (its byte length for bytes); absent for a string. */
     chars: z.number().int().min(0).optional(),
   }),
   /** A session appeared or changed state (opened, exited; also step streams opened by the runner). */

@@ -26,6 +26,8 @@ export function spawnLocalPty(opts: LocalPtyOptions): IPty {
     rows: opts.rows,
     cwd: opts.cwd ?? homedir(),
     env: env as Record<string, string>,
-    encoding: 'utf8',
+    // Bytes, not text: output goes to xterm.js and the transcript as the UTF-8 it is (see
+    // TerminalManager). Windows' ConPTY ignores this and hands out strings; callers take both.
+    encoding: null,
   });
 }

@@ -12,19 +12,19 @@
  * 5–15 ms here), small enough that Ctrl-C has at most this much to draw before it shows.
  * VS Code: HighWatermarkChars = 100000.
  */
-export const HIGH_WATERMARK_CHARS = 100_000;
+export const HIGH_WATERMARK_BYTES = 100_000;
 
 /** Resume the producer once unacknowledged characters fall below this. VS Code: LowWatermarkChars = 5000. */
-export const LOW_WATERMARK_CHARS = 5_000;
+export const LOW_WATERMARK_BYTES = 5_000;
 
 /**
  * The renderer acks in steps of at least this many characters, so a stream of tiny writes does
- * not become a stream of tiny requests. Must not exceed LOW_WATERMARK_CHARS, or a paused producer
+ * not become a stream of tiny requests. Must not exceed LOW_WATERMARK_BYTES, or a paused producer
  * could wait for an ack that the renderer is still saving up. VS Code: CharCountAckSize = 5000.
  * (The renderer has its own copy in renderer/src/terminal/terminal-hub.ts; the contract carries
  * chars, not this policy.)
  */
-export const ACK_SIZE_CHARS = 5_000;
+export const ACK_SIZE_BYTES = 5_000;
 
 export interface Producer {
   pause(): void;
@@ -38,8 +38,8 @@ export class FlowController {
 
   constructor(
     private readonly producer: Producer,
-    private readonly high = HIGH_WATERMARK_CHARS,
-    private readonly low = LOW_WATERMARK_CHARS,
+    private readonly high = HIGH_WATERMARK_BYTES,
+    private readonly low = LOW_WATERMARK_BYTES,
   ) {}
 
   get unackedChars(): number {

@@ -1,34 +1,36 @@
 /**
- * The last N characters of a session's output, in the chunks they arrived in. What a pane draws
- * when it becomes visible (only visible panes hold an xterm), after a reload, or when a renderer
- * reconnects; the full output is in the transcript file.
+ * The last N bytes of a session's output, in the chunks they arrived in. What a pane draws when
+ * it becomes visible (only visible panes hold an xterm), after a reload, or when a renderer
+ * reconnects; the full output is in the transcript file. Bytes, not text: output stays the UTF-8
+ * it arrived as all the way to xterm.js, and is decoded here only when a snapshot is asked for.
  */
 export class RingBuffer {
-  private chunks: string[] = [];
+  private chunks: Buffer[] = [];
   private size = 0;
   /** Some output was dropped from the front. */
   truncated = false;
 
-  constructor(readonly capacityChars: number) {}
+  constructor(readonly capacityBytes: number) {}
 
-  push(data: string): void {
+  push(data: Buffer): void {
     if (data.length === 0) return;
-    if (data.length >= this.capacityChars) {
-      this.chunks = [data.slice(data.length - this.capacityChars)];
-      this.size = this.capacityChars;
+    if (data.length >= this.capacityBytes) {
+      // A copy: the caller's buffer may be a view into a much larger one.
+      this.chunks = [Buffer.from(data.subarray(data.length - this.capacityBytes))];
+      this.size = this.capacityBytes;
       this.truncated = true;
       return;
     }
     this.chunks.push(data);
     this.size += data.length;
-    while (this.size > this.capacityChars) {
+    while (this.size > this.capacityBytes) {
       const first = this.chunks[0]!;
-      const over = this.size - this.capacityChars;
+      const over = this.size - this.capacityBytes;
       if (first.length <= over) {
         this.chunks.shift();
         this.size -= first.length;
       } else {
-        this.chunks[0] = first.slice(over);
+        this.chunks[0] = first.subarray(over);
         this.size -= over;
       }
       this.truncated = true;
@@ -36,16 +38,19 @@ export class RingBuffer {
   }
 
   /**
-   * The buffered text. After truncation it starts at a line boundary when one is near, with
-   * attributes reset, so a cut escape sequence or half line does not garble the first row.
+   * The buffered output as text. After truncation it starts at a line boundary when one is near,
+   * with attributes reset, so a cut escape sequence, half line or half character does not garble
+   * the first row.
    */
   text(): string {
-    const all = this.chunks.join('');
-    this.chunks = all ? [all] : [];
-    if (!this.truncated) return all;
-    const nl = all.indexOf('\n');
-    const start = nl >= 0 && nl < 4096 ? nl + 1 : 0;
-    return '\x1b[0m' + all.slice(start);
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.chunks = all.length ? [all] : [];
+    if (!this.truncated) return all.toString('utf8');
+    const nl = all.indexOf(0x0a);
+    let start = nl >= 0 && nl < 4096 ? nl + 1 : 0;
+    // No newline near the front: at least do not start inside a UTF-8 sequence.
+    while (start === 0 && start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    return '\x1b[0m' + all.subarray(start).toString('utf8');
   }
 
   get length(): number {

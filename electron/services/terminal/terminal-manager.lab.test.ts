@@ -76,7 +76,7 @@ describe('TerminalManager over SSH', () => {
       const i = o.lastIndexOf('^C');
       return i >= 0 && /# $/.test(o.slice(i));
     }, 20_000);
-    expect(output(id)).toContain('characters of output queued before it not shown');
+    expect(output(id)).toContain('bytes of output queued before it not shown');
 
     tm.input([id], `echo "secret is ${status.password}"\r`);
     await until(() => output(id).includes(`secret is ${status.password}`));

@@ -6,8 +6,8 @@ import type { TerminalSession } from '../../contract/channels/terminal.js';
 import { createLogger } from '../log/logger.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
 import type { SshPool } from '../ssh/pool.js';
-import { HIGH_WATERMARK_CHARS } from './flow-control.js';
-import { MAX_BATCH_CHARS, TerminalManager } from './terminal-manager.js';
+import { HIGH_WATERMARK_BYTES } from './flow-control.js';
+import { MAX_BATCH_BYTES, TerminalManager } from './terminal-manager.js';
 
 // The local shell is a real node-pty (no fakes): bash without rc files, so the prompt is known.
 const CANARY = 'Canary-Secret-4711';
@@ -28,7 +28,7 @@ async function setup() {
   const output = (id: string) =>
     events
       .filter((e) => e.channel === 'terminal.data' && (e.payload as { sessionId: string }).sessionId === id)
-      .map((e) => (e.payload as { data: string }).data)
+      .map((e) => String((e.payload as { data: Buffer | string }).data))
       .join('');
   const until = async (check: () => boolean, ms = 10_000) => {
     const t0 = Date.now();
@@ -49,7 +49,7 @@ async function localYes() {
   const id = r.value.sessionId;
   await env.until(() => env.output(id).includes('rs$ '));
   env.tm.input([id], 'yes\r');
-  await env.until(() => env.output(id).length > HIGH_WATERMARK_CHARS);
+  await env.until(() => env.output(id).length > HIGH_WATERMARK_BYTES);
   return { ...env, id };
 }
 
@@ -85,12 +85,12 @@ describe('TerminalManager (local shell via node-pty)', () => {
     // Nobody acks: what reaches the renderer stays bounded by the watermark plus one read/batch.
     await new Promise((r) => setTimeout(r, 300));
     const stalled = output(id).length;
-    expect(stalled).toBeLessThan(HIGH_WATERMARK_CHARS + 2 * MAX_BATCH_CHARS);
+    expect(stalled).toBeLessThan(HIGH_WATERMARK_BYTES + 2 * MAX_BATCH_BYTES);
     await new Promise((r) => setTimeout(r, 200));
     expect(output(id).length).toBe(stalled);
     // Acks let it flow again.
     tm.ack(id, stalled);
-    await until(() => output(id).length > stalled + HIGH_WATERMARK_CHARS / 2);
+    await until(() => output(id).length > stalled + HIGH_WATERMARK_BYTES / 2);
     tm.input([id], '\x03');
     tm.ack(id, 10_000_000);
     await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
@@ -103,7 +103,7 @@ describe('TerminalManager (local shell via node-pty)', () => {
     tm.input([id], '\x03');
     tm.ack(id, 10_000_000);
     await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
-    expect(output(id)).toMatch(/interrupted: \d+ characters of output queued before it not shown/);
+    expect(output(id)).toMatch(/interrupted: \d+ bytes of output queued before it not shown/);
   });
 });
 

@@ -9,36 +9,41 @@ import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError, type SshTarget } from '../ssh/connect.js';
 import type { SshPool } from '../ssh/pool.js';
-import { FlowController, LOW_WATERMARK_CHARS } from './flow-control.js';
+import { FlowController, LOW_WATERMARK_BYTES } from './flow-control.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Transcript } from './transcript.js';
 
 /**
  * Output is sent to the renderer in batches at most this far apart: one event per display frame
  * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). DESIGN.md: ≈16 ms.
+ *
+ * Output is bytes from end to end (ssh2 and node-pty hand out Buffers, the browser host sends
+ * them as binary frames, xterm.js decodes UTF-8 itself): decoding to a string here and encoding
+ * it again for the wire cost ~a third of the backend's CPU per MB in the terminal benchmark, CPU
+ * that a 2-core laptop's renderer needs. Flow control counts bytes.
  */
 export const BATCH_MS = 16;
 
 /**
  * A batch is sent at once when it reaches this size rather than waiting for the timer, so a fast
- * producer never builds one huge frame. Below HIGH_WATERMARK_CHARS, so flow control still decides
+ * producer never builds one huge frame. Below HIGH_WATERMARK_BYTES, so flow control still decides
  * when the producer stops.
  */
-export const MAX_BATCH_CHARS = 64 * 1024;
+export const MAX_BATCH_BYTES = 64 * 1024;
 
 /**
  * What a pane can redraw from when it becomes visible, after a reload or a reconnect: about 2000
- * lines of 128 columns. Bounded per session so 100 hosts streaming cost at most ~50 MB (UTF-16).
+ * lines of 128 columns. Bounded per session so 100 hosts streaming cost at most ~25 MB.
  * Everything is in the transcript file.
  */
-export const RING_CHARS = 256 * 1024;
+export const RING_BYTES = 256 * 1024;
 
 /**
  * Step streams cannot pause the command that produces them (it is running a runbook action, not
  * a shell): while the renderer lags, at most this much is held back and older output is skipped
  * with a notice (the transcript has it all).
  */
-export const STEP_BACKLOG_CHARS = 256 * 1024;
+export const STEP_BACKLOG_BYTES = 256 * 1024;
 
 // SGR: bold cyan headers, red stderr, dim notices; each resets only what it set.
 const HEADER = (s: string) => `\x1b[1;36m${s}\x1b[22;39m\r\n`;
@@ -50,7 +55,19 @@ const NOTICE = (s: string) => `\r\n\x1b[2m[${s}]\x1b[22m\r\n`;
 // eslint-disable-next-line no-control-regex
 const INTERRUPT = /[\x03\x1c\x1a]/;
 /** How the tty echoes them (ECHOCTL): the first output produced after the interrupt. */
-const INTERRUPT_ECHO = /\^[C\\Z]/;
+const INTERRUPT_ECHOES = ['^C', '^\\', '^Z'].map((e) => Buffer.from(e));
+
+/** Where the first interrupt echo starts in `data`, or -1. */
+function interruptEcho(data: Buffer): number {
+  let at = -1;
+  for (const e of INTERRUPT_ECHOES) {
+    const i = data.indexOf(e);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
+const bytes = (d: Buffer | string) => (typeof d === 'string' ? Buffer.from(d, 'utf8') : d);
 
 /**
  * After an interrupt typed while output streams, output is skipped until the tty's echo of it
@@ -64,7 +81,7 @@ export const INTERRUPT_SKIP_MS = 1_000;
 
 /**
  * A session counts as streaming (an interrupt then drops the backlog) for this long after output
- * last arrived while the renderer was behind (more than LOW_WATERMARK_CHARS unacknowledged). The
+ * last arrived while the renderer was behind (more than LOW_WATERMARK_BYTES unacknowledged). The
  * unacked count alone misses the moments when the renderer has just caught up and the next packet
  * is on its way (frequent with `yes`, whose remote end is slower than xterm here): Ctrl-C then
  * drew all ~3 MB in flight (0.5 s in the benchmark). Typing at a prompt never leaves the renderer
@@ -76,8 +93,8 @@ interface Session {
   info: TerminalSession;
   ring: RingBuffer;
   seq: number;
-  pending: string[];
-  pendingChars: number;
+  pending: Buffer[];
+  pendingBytes: number;
   timer: NodeJS.Timeout | null;
   flow: FlowController;
   /** Step streams: output is held (not sent) while the renderer lags. */
@@ -160,7 +177,6 @@ export class TerminalManager {
             : 'Check the host in the inventory step (Test connections).';
       return err('io-failed', `${label}: ${message}`, hint);
     }
-    const decoder = new StringDecoder('utf8');
     // While output is skipped after an interrupt the channel keeps flowing (see dropBacklog).
     s.pauseProducer = () => {
       if (!s.skipUntil) ch.pause();
@@ -176,7 +192,7 @@ export class TerminalManager {
       // Skipped output costs nothing to "draw": let it all come, so the echo arrives sooner.
       ch.resume();
     };
-    const onData = (d: Buffer) => this.output(s, decoder.write(d));
+    const onData = (d: Buffer) => this.output(s, d);
     let exitCode: number | null = null;
     ch.on('data', onData);
     ch.stderr.on('data', onData);
@@ -199,7 +215,8 @@ export class TerminalManager {
     s.write = (d) => pty.write(d);
     s.resize = (cols, rows) => pty.resize(cols, rows);
     s.kill = () => pty.kill();
-    pty.onData((d) => this.output(s, d));
+    // Buffers (encoding: null, see spawnLocalPty); strings on Windows.
+    pty.onData((d: Buffer | string) => this.output(s, bytes(d)));
     pty.onExit(({ exitCode }) => void this.finish(s, exitCode, `Exited with code ${exitCode}`));
     return ok(this.setState(s, 'open'));
   }
@@ -231,15 +248,15 @@ export class TerminalManager {
     const text = (d: Buffer | string, dec: StringDecoder) => (typeof d === 'string' ? d : dec.write(d)).replace(/\r?\n/g, '\r\n');
     return {
       sessionId: s.info.sessionId,
-      action: (title) => this.output(s, `\r\n${HEADER(`▶ ${title}`)}`),
-      stdout: (d) => this.output(s, text(d, out)),
+      action: (title) => this.output(s, bytes(`\r\n${HEADER(`▶ ${title}`)}`)),
+      stdout: (d) => this.output(s, bytes(text(d, out))),
       stderr: (d) => {
         const t = text(d, errd);
-        if (t) this.output(s, STDERR_ON + t + STDERR_OFF);
+        if (t) this.output(s, bytes(STDERR_ON + t + STDERR_OFF));
       },
-      note: (t) => this.output(s, NOTICE(t)),
+      note: (t) => this.output(s, bytes(NOTICE(t))),
       end: async (r) => {
-        if (r?.message) this.output(s, NOTICE(r.message));
+        if (r?.message) this.output(s, bytes(NOTICE(r.message)));
         await this.finish(s, r?.exitCode ?? null, r?.message ?? 'Finished');
       },
     };
@@ -255,7 +272,7 @@ export class TerminalManager {
       // through output() into the transcript, and the remote should not wait for that.
       s.write(data);
       // Streaming: the renderer is, or just was, behind with drawing. Typing at a prompt never is.
-      const streaming = s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_CHARS || Date.now() < s.streamingUntil;
+      const streaming = s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_BYTES || Date.now() < s.streamingUntil;
       if (INTERRUPT.test(data) && streaming) this.dropBacklog(s);
       delivered.push(id);
     }
@@ -331,10 +348,10 @@ export class TerminalManager {
         transcript: transcript ? { log: transcript.logPath, txt: transcript.txtPath } : null,
         ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written' }),
       },
-      ring: new RingBuffer(RING_CHARS),
+      ring: new RingBuffer(RING_BYTES),
       seq: 0,
       pending: [],
-      pendingChars: 0,
+      pendingBytes: 0,
       timer: null,
       flow: new FlowController({ pause: () => {}, resume: () => {} }),
       held: false,
@@ -355,29 +372,30 @@ export class TerminalManager {
     return s.info;
   }
 
-  private output(s: Session, data: string): void {
-    if (!data) return;
+  private output(s: Session, data: Buffer): void {
+    if (data.length === 0) return;
     if (s.skipUntil) {
-      const echo = INTERRUPT_ECHO.exec(data);
-      if (!echo && Date.now() < s.skipUntil) {
+      const echo = interruptEcho(data);
+      if (echo < 0 && Date.now() < s.skipUntil) {
         s.skippedForInterrupt += data.length;
         s.transcript?.write(data);
         return;
       }
-      const cut = echo ? echo.index : 0;
-      s.transcript?.write(data.slice(0, cut));
+      const cut = Math.max(0, echo);
+      s.transcript?.write(data.subarray(0, cut));
       const skipped = s.skippedForInterrupt + cut;
       s.skipUntil = 0;
       s.skippedForInterrupt = 0;
       if (s.flow.paused) s.pauseProducer?.();
-      data = (skipped > 0 ? NOTICE(`interrupted: ${skipped} characters of output queued before it not shown; the transcript has them`) : '') + data.slice(cut);
+      const rest = data.subarray(cut);
+      data = skipped > 0 ? Buffer.concat([bytes(NOTICE(`interrupted: ${skipped} bytes of output queued before it not shown; the transcript has them`)), rest]) : rest;
     }
     s.pending.push(data);
-    s.pendingChars += data.length;
+    s.pendingBytes += data.length;
     // Counted on arrival, not on sending: the producer stops as soon as the renderer falls behind.
     s.flow.sent(data.length);
-    if (s.flow.unackedChars > LOW_WATERMARK_CHARS) s.streamingUntil = Date.now() + STREAMING_GRACE_MS;
-    if (s.held && s.pendingChars > STEP_BACKLOG_CHARS) this.trimHeld(s);
+    if (s.flow.unackedChars > LOW_WATERMARK_BYTES) s.streamingUntil = Date.now() + STREAMING_GRACE_MS;
+    if (s.held && s.pendingBytes > STEP_BACKLOG_BYTES) this.trimHeld(s);
     this.schedule(s);
   }
 
@@ -386,7 +404,7 @@ export class TerminalManager {
     if (s.held) return;
     // A full batch goes at once; so does everything once the producer is paused: nothing more is
     // coming to batch with, and the renderer's acks (which resume the producer) wait for it.
-    if (s.pendingChars >= MAX_BATCH_CHARS || s.flow.paused) return this.flush(s);
+    if (s.pendingBytes >= MAX_BATCH_BYTES || s.flow.paused) return this.flush(s);
     s.timer ??= setTimeout(() => {
       s.timer = null;
       this.flush(s);
@@ -398,28 +416,31 @@ export class TerminalManager {
       clearTimeout(s.timer);
       s.timer = null;
     }
-    if (s.pendingChars === 0 || (s.held && !force)) return;
-    let data = s.pending.join('');
+    if (s.pendingBytes === 0 || (s.held && !force)) return;
+    let data = s.pending.length === 1 ? s.pending[0]! : Buffer.concat(s.pending, s.pendingBytes);
     if (s.skipped > 0) {
-      data = NOTICE(`${s.skipped} characters skipped while the display caught up; the transcript has them`) + data;
-      s.flow.sent(data.length - s.pendingChars);
+      data = Buffer.concat([bytes(NOTICE(`${s.skipped} bytes skipped while the display caught up; the transcript has them`)), data]);
+      s.flow.sent(data.length - s.pendingBytes);
       s.skipped = 0;
     }
     s.pending = [];
-    s.pendingChars = 0;
+    s.pendingBytes = 0;
     s.seq += 1;
     s.ring.push(data);
     s.transcript?.write(data);
-    this.deps.emit('terminal.data', { sessionId: s.info.sessionId, seq: s.seq, data });
+    // `chars`: what the renderer acks for this batch (bytes: flow control counts bytes).
+    this.deps.emit('terminal.data', { sessionId: s.info.sessionId, seq: s.seq, data, chars: data.length });
   }
 
   /** Step stream while held: keep the newest output, skip (but log) the oldest. */
   private trimHeld(s: Session): void {
-    const all = s.pending.join('');
-    const cut = all.length - STEP_BACKLOG_CHARS;
-    s.transcript?.write(all.slice(0, cut));
-    s.pending = [all.slice(cut)];
-    s.pendingChars = STEP_BACKLOG_CHARS;
+    const all = Buffer.concat(s.pending, s.pendingBytes);
+    let cut = all.length - STEP_BACKLOG_BYTES;
+    // Not inside a UTF-8 sequence: the kept part starts with a whole character.
+    while (cut < all.length && (all[cut]! & 0xc0) === 0x80) cut++;
+    s.transcript?.write(all.subarray(0, cut));
+    s.pending = [all.subarray(cut)];
+    s.pendingBytes = all.length - cut;
     s.skipped += cut;
     s.flow.ack(cut);
   }
@@ -431,11 +452,11 @@ export class TerminalManager {
    * interrupt shows within a frame or two.
    */
   private dropBacklog(s: Session): void {
-    const queued = s.pending.join('');
+    const queued = Buffer.concat(s.pending, s.pendingBytes);
     s.transcript?.write(queued);
     s.flow.ack(queued.length);
     s.pending = [];
-    s.pendingChars = 0;
+    s.pendingBytes = 0;
     s.skipUntil = Date.now() + INTERRUPT_SKIP_MS;
     s.skippedForInterrupt = queued.length;
     // What ssh2 holds goes through output(), which now skips it into the transcript.

@@ -50,3 +50,39 @@ describe('Transcript', () => {
     expect(txt).toBe('ok pass=[redacted] end\n');
   });
 });
+
+describe('Transcript on bytes', () => {
+  it('keeps UTF-8 intact across chunk boundaries, strips the 8-bit CSI but not a 0x9B inside a character, and redacts a secret split mid-character', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const secret = 'Pässwörd-ěščř';
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [secret] });
+    // 'ě' is C4 9B in UTF-8: its second byte is the 8-bit CSI's code, and must survive stripping.
+    const text = `ěšč \u009b31mred\u009b0m ${secret} 中文\r\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    // Fed one byte at a time: every multi-byte character and the secret are split between chunks.
+    for (let i = 0; i < bytes.length; i++) t.write(bytes.subarray(i, i + 1));
+    await t.close();
+    const log = await readFile(t.logPath, 'utf8');
+    const txt = await readFile(t.txtPath, 'utf8');
+    expect(log).toBe('ěšč \u009b31mred\u009b0m [redacted] 中文\r\n');
+    expect(txt).toBe('ěšč red [redacted] 中文\n');
+  });
+
+  it('writes large output whole and in order', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
+    const line = (i: number) => `\x1b[32m${String(i).padStart(7, '0')}\x1b[0m ${'x'.repeat(60)}\r\n`;
+    const all: string[] = [];
+    for (let i = 0; i < 20_000; i++) all.push(line(i));
+    // In 64 KB pieces, as the terminal manager's batches come.
+    const buf = Buffer.from(all.join(''), 'utf8');
+    for (let off = 0; off < buf.length; off += 65_536) t.write(buf.subarray(off, off + 65_536));
+    await t.close();
+    const log = await readFile(t.logPath);
+    expect(log.length).toBe(buf.length);
+    expect(log.equals(buf)).toBe(true);
+    const txt = await readFile(t.txtPath, 'utf8');
+    expect(txt).toBe(all.map((l) => stripAnsi(l)).join(''));
+    expect(txt.split('\n')[19_999]).toBe(`0019999 ${'x'.repeat(60)}`);
+  });
+});

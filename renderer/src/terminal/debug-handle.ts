@@ -17,8 +17,8 @@ export interface TerminalDebugHandle {
   attached(): string[];
   size(sessionId: string): { cols: number; rows: number } | null;
   renderer(sessionId: string): 'webgl' | 'dom' | null;
-  /** Called for every chunk a pane has parsed (for measuring throughput in the page). */
-  onParsed(fn: (sessionId: string, chars: number, data: string) => void): () => void;
+  /** Called for every chunk a pane has parsed (for measuring throughput in the page), with the data as it arrived. */
+  onParsed(fn: (sessionId: string, chars: number, data: string | Uint8Array) => void): () => void;
   /**
    * The toolbar's actions, for the benchmark's unobserved page (no Playwright locators there):
    * the same functions the buttons and keyboard call.

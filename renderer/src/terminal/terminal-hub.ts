@@ -3,10 +3,10 @@ import { useAppStore } from '../store/index.js';
 
 /**
  * Ack in steps of at least this many characters (VS Code: CharCountAckSize = 5000). Must not
- * exceed the backend's LOW_WATERMARK_CHARS (electron/services/terminal/flow-control.ts), or a
+ * exceed the backend's LOW_WATERMARK_BYTES (electron/services/terminal/flow-control.ts), or a
  * paused producer could wait for an ack saved up here.
  */
-export const ACK_SIZE_CHARS = 5_000;
+export const ACK_SIZE_BYTES = 5_000;
 
 /** Where a visible pane's output goes: xterm's write, whose callback fires once it is parsed. */
 export interface TerminalSink {
@@ -22,10 +22,12 @@ interface View {
   seq: number;
 }
 
-const utf8 = new TextDecoder();
-
-/** Taps for the benchmark and e2e: told about every chunk a pane has parsed. */
-export type ParsedTap = (sessionId: string, chars: number, data: string) => void;
+/**
+ * Taps for the benchmark and e2e: told about every chunk a pane has parsed, as it arrived (bytes
+ * from the browser host, a string over Electron IPC). Not decoded here: a tap that looks for a
+ * marker decodes only the tail it needs, so measuring does not cost the page a second decode.
+ */
+export type ParsedTap = (sessionId: string, chars: number, data: string | Uint8Array) => void;
 
 /**
  * Routes terminal output from the backend to panes. Visible panes get it written into their
@@ -104,18 +106,14 @@ export class TerminalHub {
     if (view.seq < 0 || seq <= view.seq) return;
     view.seq = seq;
     view.sink.write(data, () => {
-      // Taps (benchmark, e2e) see text; decoded only when someone listens.
-      if (this.taps.size) {
-        const text = typeof data === 'string' ? data : utf8.decode(data);
-        for (const t of this.taps) t(sessionId, chars, text);
-      }
+      for (const t of this.taps) t(sessionId, chars, data);
       this.ack(sessionId, chars);
     });
   }
 
   private ack(sessionId: string, chars: number): void {
     const total = (this.unacked.get(sessionId) ?? 0) + chars;
-    if (total < ACK_SIZE_CHARS) {
+    if (total < ACK_SIZE_BYTES) {
       this.unacked.set(sessionId, total);
       return;
     }
