@@ -16,6 +16,7 @@ describe('FlowController', () => {
     expect(calls).toEqual(['pause']);
     fc.sent(50_000);
     expect(calls).toEqual(['pause']);
+    // Acks that leave exactly the low watermark outstanding do not resume yet.
     fc.ack(HIGH_WATERMARK_BYTES + 1 + 50_000 - LOW_WATERMARK_BYTES);
     expect(fc.unackedChars).toBe(LOW_WATERMARK_BYTES);
     expect(calls).toEqual(['pause']);

@@ -9,7 +9,7 @@ import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError, type SshTarget } from '../ssh/connect.js';
 import type { SshPool } from '../ssh/pool.js';
-import { FlowController, LOW_WATERMARK_BYTES } from './flow-control.js';
+import { FlowController } from './flow-control.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Transcript } from './transcript.js';
 
@@ -80,8 +80,15 @@ const bytes = (d: Buffer | string) => (typeof d === 'string' ? Buffer.from(d, 'u
 export const INTERRUPT_SKIP_MS = 1_000;
 
 /**
+ * The renderer counts as behind when more than this is unacknowledged: several screens of output,
+ * which typing at a prompt never produces faster than xterm draws it. (VS Code's low watermark,
+ * and ours until the watermarks were raised for throughput, see flow-control.ts.)
+ */
+export const BEHIND_BYTES = 5_000;
+
+/**
  * A session counts as streaming (an interrupt then drops the backlog) for this long after output
- * last arrived while the renderer was behind (more than LOW_WATERMARK_BYTES unacknowledged). The
+ * last arrived while the renderer was behind (more than BEHIND_BYTES unacknowledged). The
  * unacked count alone misses the moments when the renderer has just caught up and the next packet
  * is on its way (frequent with `yes`, whose remote end is slower than xterm here): Ctrl-C then
  * drew all ~3 MB in flight (0.5 s in the benchmark). Typing at a prompt never leaves the renderer
@@ -272,7 +279,7 @@ export class TerminalManager {
       // through output() into the transcript, and the remote should not wait for that.
       s.write(data);
       // Streaming: the renderer is, or just was, behind with drawing. Typing at a prompt never is.
-      const streaming = s.flow.paused || s.flow.unackedChars > LOW_WATERMARK_BYTES || Date.now() < s.streamingUntil;
+      const streaming = s.flow.paused || s.flow.unackedChars > BEHIND_BYTES || Date.now() < s.streamingUntil;
       if (INTERRUPT.test(data) && streaming) this.dropBacklog(s);
       delivered.push(id);
     }
@@ -394,7 +401,7 @@ export class TerminalManager {
     s.pendingBytes += data.length;
     // Counted on arrival, not on sending: the producer stops as soon as the renderer falls behind.
     s.flow.sent(data.length);
-    if (s.flow.unackedChars > LOW_WATERMARK_BYTES) s.streamingUntil = Date.now() + STREAMING_GRACE_MS;
+    if (s.flow.unackedChars > BEHIND_BYTES) s.streamingUntil = Date.now() + STREAMING_GRACE_MS;
     if (s.held && s.pendingBytes > STEP_BACKLOG_BYTES) this.trimHeld(s);
     this.schedule(s);
   }

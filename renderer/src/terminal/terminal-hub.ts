@@ -2,7 +2,7 @@ import type { RacksideApi } from '../../../electron/contract/index.js';
 import { useAppStore } from '../store/index.js';
 
 /**
- * Ack in steps of at least this many characters (VS Code: CharCountAckSize = 5000). Must not
+ * Ack in steps of at least this many bytes (VS Code: CharCountAckSize = 5000). Must not
  * exceed the backend's LOW_WATERMARK_BYTES (electron/services/terminal/flow-control.ts), or a
  * paused producer could wait for an ack saved up here.
  */
