@@ -66,11 +66,16 @@ async (o) => {
     for (const e of l.getEntries()) longtasks.push(e.duration);
   });
   po.observe({ entryTypes: ['longtask'] });
+  // Only the end of each chunk is decoded (after Ctrl-C the whole chunk: the backend starts the
+  // chunk that shows the interrupt with it): decoding every byte would add work to the page that
+  // the reference pages do not do.
+  const utf8 = new TextDecoder();
   const off = T.onParsed((sid, n, data) => {
     if (sid !== id) return;
     chars += n;
     tLast = performance.now();
-    const s = tail + data;
+    const text = typeof data === 'string' ? data : utf8.decode(tStop ? data : data.subarray(-256));
+    const s = tail + text;
     if (o.mode === 'until-marker' && s.includes(MARK)) done = true;
     if (o.mode === 'stop' && tStop && !sawInterruptAt && s.includes('^C')) sawInterruptAt = tLast;
     tail = s.slice(-64);
