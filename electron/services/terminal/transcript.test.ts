@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { safeCut, safeLabel, stripAnsi, Transcript } from './transcript.js';
+import { plainText, safeCut, safeLabel, stripAnsi, Transcript } from './transcript.js';
 
 describe('stripAnsi', () => {
   it('removes colours, cursor moves, OSC titles and CRs', () => {
@@ -21,17 +21,29 @@ describe('safeLabel', () => {
 });
 
 describe('safeCut', () => {
+  const b = (s: string) => Buffer.from(s, 'utf8');
   it('holds back a possible secret prefix and an unfinished escape sequence', () => {
-    expect(safeCut('hello wor', ['world-secret'])).toBe(0);
-    expect(safeCut('a'.repeat(50), ['world-secret'])).toBe(50 - 11);
-    expect(safeCut('text\x1b[3', [])).toBe(4);
-    expect(safeCut('text\x1b[31m', [])).toBe(9);
+    expect(safeCut(b('hello wor'), [b('world-secret')])).toBe(0);
+    expect(safeCut(b('a'.repeat(50)), [b('world-secret')])).toBe(50 - 11);
+    expect(safeCut(b('text\x1b[3'), [])).toBe(4);
+    expect(safeCut(b('text\x1b[31m'), [])).toBe(9);
+    // The cut (before the secret's possible start) would split a finished sequence: moved before it.
+    expect(safeCut(b('text\x1b[31mred'), [b('abcdef')])).toBe(4);
+    // The first byte of the 8-bit CSI (C2 9B) at the end: it may be one.
+    expect(safeCut(Buffer.concat([b('text'), Buffer.from([0xc2])]), [])).toBe(4);
   });
 
   it('moves the cut before a secret that straddles it', () => {
     const text = 'xx s3cret-pass yy';
-    const cut = safeCut(text, ['s3cret-pass', 'abcdefghijklmnopqrstuvwxyz']);
+    const cut = safeCut(b(text), [b('s3cret-pass'), b('abcdefghijklmnopqrstuvwxyz')]);
     expect(cut).toBeLessThanOrEqual(text.indexOf('s3cret'));
+  });
+});
+
+describe('plainText', () => {
+  it('drops CRs and controls byte by byte, and strips escapes, keeping UTF-8 whole', () => {
+    expect(plainText(Buffer.from('y\r\ny\r\n\x07é中\tx\x7f\r\n')).toString()).toBe('y\ny\né中\tx\n');
+    expect(plainText(Buffer.from('\x1b[1mbold\x1b[0m ě\r\n')).toString()).toBe('bold ě\n');
   });
 });
 

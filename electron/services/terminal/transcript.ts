@@ -49,30 +49,6 @@ export function fileTimestamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-');
 }
 
-/**
- * Decides how much of a growing text may be written now without writing part of a secret that
- * the next chunk completes. Returns the cut: text[0, cut) is safe to redact and write.
- */
-export function safeCut(text: string, secrets: readonly string[]): number {
-  const usable = secrets.filter((s) => s.length >= 3);
-  const longest = usable.reduce((m, s) => Math.max(m, s.length), 0);
-  let cut = Math.max(0, text.length - Math.max(0, longest - 1));
-  cut = beforeOpenSequence(text, cut);
-  // A secret that starts before the cut and ends after it is held back whole.
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const s of usable) {
-      const from = Math.max(0, cut - s.length + 1);
-      const i = text.indexOf(s, from);
-      if (i >= 0 && i < cut && i + s.length > cut) {
-        cut = i;
-        moved = true;
-      }
-    }
-  }
-  return cut;
-}
-
 // One escape sequence (the kinds NOT_TEXT removes), matched where it starts. Unlike NOT_TEXT, an
 // introducer of a longer sequence (ESC [, ESC ], DCS…) never counts as a finished two-byte escape.
 // eslint-disable-next-line no-control-regex
@@ -81,24 +57,66 @@ const SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_
 const MAX_SEQUENCE = 256;
 
 /**
+ * Decides how much of growing output may be written now without writing part of a secret that
+ * the next chunk completes, or splitting an escape sequence. Returns the cut: bytes [0, cut) are
+ * safe to redact and write. `forms`: the secrets as UTF-8 bytes (see secretForms).
+ */
+export function safeCut(buf: Buffer, forms: readonly Buffer[]): number {
+  const longest = forms.reduce((m, f) => Math.max(m, f.length), 0);
+  let cut = Math.max(0, buf.length - Math.max(0, longest - 1));
+  cut = beforeOpenSequence(buf, cut);
+  // A secret that starts before the cut and ends after it is held back whole.
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const f of forms) {
+      const i = buf.indexOf(f, Math.max(0, cut - f.length + 1));
+      if (i >= 0 && i < cut && i + f.length > cut) {
+        cut = i;
+        moved = true;
+      }
+    }
+  }
+  return cut;
+}
+
+/**
  * Moves `cut` back to the start of an escape sequence that `cut` would split or that is not
  * finished yet, so stripping always sees sequences whole.
  */
-function beforeOpenSequence(text: string, cut: number): number {
-  for (const start of [text.lastIndexOf('\x1b', cut - 1), text.lastIndexOf('\xc2', cut - 1)]) {
+function beforeOpenSequence(buf: Buffer, cut: number): number {
+  for (const start of [buf.lastIndexOf(0x1b, cut - 1), buf.lastIndexOf(0xc2, cut - 1)]) {
     if (start < 0 || cut - start > MAX_SEQUENCE) continue;
-    if (text[start] === '\xc2' && start + 1 < text.length && text[start + 1] !== '\x9b') continue;
-    SEQUENCE.lastIndex = start;
-    const m = SEQUENCE.exec(text);
+    if (buf[start] === 0xc2 && start + 1 < buf.length && buf[start + 1] !== 0x9b) continue;
+    SEQUENCE.lastIndex = 0;
+    const m = SEQUENCE.exec(buf.toString('latin1', start, Math.min(buf.length, start + MAX_SEQUENCE + 1)));
     if (!m || start + m[0].length > cut) cut = Math.min(cut, start);
   }
   return cut;
 }
 
+/**
+ * The plain-text copy of output bytes: escape sequences and unwanted controls removed (see
+ * stripAnsiBytes). Output without any escape sequence (plain `cat`, `yes`) is filtered byte by
+ * byte instead: a regex replace pays per match, and `yes` has a CR every three bytes (8 ms per MB
+ * that way, ~1 here).
+ */
+export function plainText(bytes: Buffer): Buffer {
+  if (bytes.includes(0x1b) || bytes.includes(C1_CSI)) return Buffer.from(stripAnsiBytes(bytes.toString('latin1')), 'latin1');
+  const out = Buffer.allocUnsafe(bytes.length);
+  let j = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    // Keep tab, LF, printable ASCII and every byte of a UTF-8 sequence (>= 0x80); drop the rest (CONTROL).
+    if (b >= 0x20 ? b !== 0x7f : b === 0x0a || b === 0x09) out[j++] = b;
+  }
+  return out.subarray(0, j);
+}
+const C1_CSI = Buffer.from([0xc2, 0x9b]);
+
 /** Held back at most this long, so a quiet session's last line still reaches the disk promptly. */
 const HOLD_MS = 1_000;
 /** Never hold back more than this: a secret is far shorter, so such a tail has no partial secret worth waiting for. */
-const MAX_HOLD_CHARS = 64 * 1024;
+const MAX_HOLD_BYTES = 64 * 1024;
 /**
  * Output is written in pieces of at least this size (or when it has waited HOLD_MS): a 30 MB/s
  * `cat` then costs ~120 writes a second per file instead of one per 16 ms batch.
@@ -167,12 +185,31 @@ function writeAll(fd: number, buf: Buffer): Promise<void> {
   });
 }
 
-/** Secrets as they appear in UTF-8 output seen as latin1 (see stripAnsiBytes). */
-const latin1Forms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Buffer.from(f, 'utf8').toString('latin1'));
+/** Secrets as they appear in UTF-8 output. */
+const byteForms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Buffer.from(f, 'utf8'));
+const REDACTED = Buffer.from('[redacted]');
+
+/** `bytes` with every occurrence of the forms replaced (the input itself when none occurs: no copy). */
+function redactBytes(bytes: Buffer, forms: readonly Buffer[]): Buffer {
+  let out = bytes;
+  for (const f of forms) {
+    let i = out.indexOf(f);
+    if (i < 0) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (; i >= 0; i = out.indexOf(f, from)) {
+      parts.push(out.subarray(from, i), REDACTED);
+      from = i + f.length;
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
+}
 
 export class Transcript {
-  /** Output not yet written, as latin1 text of its bytes (see stripAnsiBytes). */
-  private held = '';
+  /** Output not yet written: the tail a secret or an escape sequence may continue from. */
+  private held: Buffer = Buffer.alloc(0);
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -211,20 +248,21 @@ export class Transcript {
       throw e;
     }
     const t = new Transcript(new ChunkedFile(`${stem}.log`, logFd), new ChunkedFile(`${stem}.txt`, txtFd), opts.secrets);
-    if (opts.header) t.writeNow(Buffer.from(opts.header, 'utf8').toString('latin1'));
+    if (opts.header) t.writeNow(Buffer.from(opts.header, 'utf8'));
     return t;
   }
 
   /** Output as it arrived (UTF-8 bytes), or text of ours (headers, notices). */
   write(data: Buffer | string): void {
     if (this.closed) return;
-    this.held += typeof data === 'string' ? Buffer.from(data, 'utf8').toString('latin1') : data.toString('latin1');
-    const forms = latin1Forms(this.secrets());
-    const cut = this.held.length > MAX_HOLD_CHARS ? this.held.length : safeCut(this.held, forms);
-    if (cut > 0) {
-      this.writeNow(this.held.slice(0, cut), forms);
-      this.held = this.held.slice(cut);
-    }
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const buf = this.held.length ? Buffer.concat([this.held, bytes]) : bytes;
+    const forms = byteForms(this.secrets());
+    let cut = safeCut(buf, forms);
+    if (buf.length - cut > MAX_HOLD_BYTES) cut = buf.length;
+    if (cut > 0) this.writeNow(buf.subarray(0, cut), forms);
+    // A copy: the tail must not keep the caller's (large) buffer alive.
+    this.held = cut < buf.length ? Buffer.from(buf.subarray(cut)) : Buffer.alloc(0);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -236,17 +274,16 @@ export class Transcript {
 
   /** Write whatever is held back (the end of the session, or a pause in output). */
   flush(): void {
-    if (this.held) this.writeNow(this.held);
-    this.held = '';
+    if (this.held.length) this.writeNow(this.held);
+    this.held = Buffer.alloc(0);
     this.log.flush();
     this.txt.flush();
   }
 
-  private writeNow(latin1: string, forms = latin1Forms(this.secrets())): void {
-    let clean = latin1;
-    for (const f of forms) if (clean.includes(f)) clean = clean.split(f).join('[redacted]');
-    this.log.add(Buffer.from(clean, 'latin1'));
-    this.txt.add(Buffer.from(stripAnsiBytes(clean), 'latin1'));
+  private writeNow(bytes: Buffer, forms = byteForms(this.secrets())): void {
+    const clean = redactBytes(bytes, forms);
+    this.log.add(clean);
+    this.txt.add(plainText(clean));
   }
 
   async close(footer?: string): Promise<void> {
