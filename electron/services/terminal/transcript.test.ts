@@ -80,6 +80,17 @@ describe('Transcript on bytes', () => {
     expect(txt).toBe('ěšč red [redacted] 中文\n');
   });
 
+  it('redacts a secret split between two full-size batches', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'] });
+    t.write(Buffer.from('x'.repeat(70_000) + 'Canary-Pa'));
+    t.write(Buffer.from('55word' + 'y'.repeat(70_000)));
+    await t.close();
+    const log = await readFile(t.logPath, 'utf8');
+    expect(log).not.toContain('Canary-Pa');
+    expect(log).toBe('x'.repeat(70_000) + '[redacted]' + 'y'.repeat(70_000));
+  });
+
   it('writes large output whole and in order', async () => {
     const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
