@@ -35,4 +35,13 @@ describe('RingBuffer', () => {
     r.push(b('éééé'));
     expect(r.text()).toBe('\x1b[0méé');
   });
+
+  it('does not keep a large buffer alive through a small view of it', () => {
+    const r = new RingBuffer(1024);
+    const big = Buffer.alloc(1 << 20, 0x61);
+    r.push(big.subarray(0, 10));
+    big.fill(0x62);
+    // A copy was kept: changing (or freeing) the big buffer does not reach the ring.
+    expect(r.text()).toBe('a'.repeat(10));
+  });
 });

@@ -21,7 +21,9 @@ export class RingBuffer {
       this.truncated = true;
       return;
     }
-    this.chunks.push(data);
+    // A small view into a large allocation (a slice of a read buffer) would keep all of it alive
+    // for as long as the ring holds the view: copy those, so the bound is a bound on memory.
+    this.chunks.push(data.buffer.byteLength > 2 * data.length + 4096 ? Buffer.from(data) : data);
     this.size += data.length;
     while (this.size > this.capacityBytes) {
       const first = this.chunks[0]!;
