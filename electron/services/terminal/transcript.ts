@@ -49,7 +49,7 @@ export function fileTimestamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-');
 }
 
-// One escape sequence (the kinds NOT_TEXT removes), matched where it starts. Unlike NOT_TEXT, an
+// One escape sequence (the kinds ANSI removes), matched where it starts. Unlike ANSI, an
 // introducer of a longer sequence (ESC [, ESC ], DCS…) never counts as a finished two-byte escape.
 // eslint-disable-next-line no-control-regex
 const SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[()*+][0-9A-Za-z]|[ -/]*[0-OQ-WYZ\\`a-~])|\xc2\x9b[0-?]*[ -/]*[@-~]/y;
