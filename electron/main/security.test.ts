@@ -90,6 +90,17 @@ describe('installContentSecurityPolicy', () => {
     session.headersListener?.({ responseHeaders: { 'Content-Type': ['text/html'] } }, (r) => (headers = r.responseHeaders));
     expect(headers).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
   });
+
+  it('keeps a policy the response already has (any spelling) beside ours, never replacing it', () => {
+    const session = new FakeSession();
+    installContentSecurityPolicy(session.asSession());
+    const strict = "default-src 'none'";
+    for (const name of ['Content-Security-Policy', 'content-security-policy']) {
+      let headers: Record<string, string[]> | undefined;
+      session.headersListener?.({ responseHeaders: { [name]: [strict] } }, (r) => (headers = r.responseHeaders));
+      expect(headers).toEqual({ 'Content-Security-Policy': [strict, CONTENT_SECURITY_POLICY] });
+    }
+  });
 });
 
 describe('isTrustedSender', () => {

@@ -68,9 +68,14 @@ export function installPermissionHandlers(session: Session): void {
  */
 export function installContentSecurityPolicy(session: Session): void {
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
-    });
+    const headers = { ...details.responseHeaders };
+    // Header names are case-insensitive: a policy the response already has (any spelling) is kept
+    // beside ours, never replaced by it, or a stricter page policy would be loosened to ours.
+    const existing = Object.keys(headers).filter((k) => k.toLowerCase() === 'content-security-policy');
+    const policies = existing.flatMap((k) => headers[k] ?? []);
+    for (const k of existing) delete headers[k];
+    headers['Content-Security-Policy'] = [...policies, CONTENT_SECURITY_POLICY];
+    callback({ responseHeaders: headers });
   });
 }
 
