@@ -2,9 +2,11 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { plainText, safeCut, safeLabel, stripAnsi, Transcript } from './transcript.js';
+import { plainText, safeCut, safeLabel, Transcript } from './transcript.js';
 
-describe('stripAnsi', () => {
+const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
+
+describe('plainText of escapes', () => {
   it('removes colours, cursor moves, OSC titles and CRs', () => {
     expect(stripAnsi('\x1b[1;31mred\x1b[0m plain\r\n\x1b]0;root@node1: ~\x07root@node1:~# \x1b[K\x1b[?2004h')).toBe('red plain\nroot@node1:~# ');
   });

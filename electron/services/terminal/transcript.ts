@@ -28,14 +28,9 @@ const CONTROL = /[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]+/g;
  * It runs on every byte a terminal shows, so the escape pass is skipped when there is no escape
  * (plain `cat` output): 1.7 ms per MB here instead of 2.7 for one combined pass.
  */
-export function stripAnsiBytes(latin1: string): string {
+function stripAnsiBytes(latin1: string): string {
   const noEscapes = latin1.includes('\x1b') || latin1.includes('\xc2\x9b') ? latin1.replace(ANSI, '') : latin1;
   return noEscapes.replace(CONTROL, '');
-}
-
-/** stripAnsi for ordinary (decoded) text. */
-export function stripAnsi(text: string): string {
-  return Buffer.from(stripAnsiBytes(Buffer.from(text, 'utf8').toString('latin1')), 'latin1').toString('utf8');
 }
 
 /** A file-name-safe label for a host: its name or address, never a path. */
