@@ -15,7 +15,7 @@ export default defineConfig({
         // Against the lab's real sshd (scripts/lab): needs root and `npm run lab -- up`.
         test: {
           name: 'integration',
-          include: ['electron/**/*.lab.test.ts'],
+          include: ['electron/**/*.lab.test.ts', 'scripts/**/*.lab.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

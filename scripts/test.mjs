@@ -49,10 +49,14 @@ const stages = [
       return false;
     }
     const status = spawnSync('bash', ['scripts/lab/lab', 'status', '--json'], { cwd: root, encoding: 'utf8' });
-    const up = status.status === 0 && JSON.parse(status.stdout || '{}').up === true;
-    if (up) return true;
-    labStartedHere = true;
-    return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', '4']);
+    const lab = status.status === 0 ? JSON.parse(status.stdout || '{}') : {};
+    const nodes = lab.up === true ? (lab.nodes ?? []) : [];
+    // A lab someone else keeps running is used as it is. One whose processes ended (a reboot, or
+    // the session that started it is gone: its namespaces outlive it) is "up" with nothing
+    // behind it; `lab up` removes and restarts it (and restarts an sshd that is not listening).
+    if (nodes.length >= 4 && nodes.every((n) => n.running && n.sshd)) return true;
+    labStartedHere = !nodes.some((n) => n.running);
+    return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', String(Math.max(4, nodes.length))]);
   },
   () => vitest('integration'),
   () => vitest('e2e'),
