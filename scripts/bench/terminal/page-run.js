@@ -47,6 +47,7 @@ async (o) => {
   const renderer = T.renderer(id);
   const MARK = 'RS_BENCH_DONE';
   let chars = 0;
+  let chunks = 0;
   let tail = '';
   let tLast = 0;
   let tStop = 0;
@@ -73,6 +74,7 @@ async (o) => {
   const off = T.onParsed((sid, n, data) => {
     if (sid !== id) return;
     chars += n;
+    chunks++;
     tLast = performance.now();
     const text = typeof data === 'string' ? data : utf8.decode(tStop ? data : data.subarray(-256));
     const s = tail + text;
@@ -100,7 +102,7 @@ async (o) => {
   const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
   const wallMs = (o.mode === 'stop' ? tStop : tLast) - tStart;
   const result = {
-    size, renderer, chars, wallMs,
+    size, renderer, chars, chunks, wallMs,
     mbPerS: (o.mode === 'stop' ? charsAtStop : chars) / 1e6 / (wallMs / 1000),
     frames: { n: sorted.length, p50: pct(50), p95: pct(95), p99: pct(99), max: sorted.length ? sorted[sorted.length - 1] : null },
     longtasks: { n: longtasks.length, max: longtasks.length ? Math.max(...longtasks) : null },

@@ -34,9 +34,9 @@
  * addon-fit, addon-webgl, playwright-core and ws versions; checked), and run there.
  * --only: a subset of phases (yes, cat, yes-stop, cat-stop) for quick iterations; the plain
  * OpenSSH timings, reference (B) and the table need all four.
- * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time per phase,
- * BENCH_THREADS=1 the renderer's and backend's CPU per thread, and RACKSIDE_HOST_NODE_ARGS
- * passes options such as `--cpu-prof --cpu-prof-dir=DIR` to the backend.
+ * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time per phase (Rackside's
+ * and reference A's), BENCH_THREADS=1 the renderer's (both pages) and backend's CPU per thread,
+ * and RACKSIDE_HOST_NODE_ARGS passes options such as `--cpu-prof --cpu-prof-dir=DIR` to the backend.
  *
  * The pages are driven without Playwright observing them (a target created over the browser's
  * CDP session, as the harness's default driver does): Playwright's network events copy every
@@ -172,6 +172,15 @@ function threadTicks(backendPid: number | undefined): Map<string, number> {
   return out;
 }
 
+function logThreads(a: Map<string, number>, b: Map<string, number>): void {
+  const agg = new Map<string, number>();
+  for (const [k, v] of b) {
+    const name = k.split('|')[2]!;
+    agg.set(name, (agg.get(name) ?? 0) + (v - (a.get(k) ?? 0)) / 100);
+  }
+  log('  CPU s by thread: ' + [...agg].filter(([, v]) => v > 0.05).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
+}
+
 // ---- an unobserved page -------------------------------------------------------------------------
 /** A page created over the browser CDP session: Playwright does not attach, so no Network events. */
 class RawTarget {
@@ -248,11 +257,29 @@ async function rendererRssMB(bcdp: CDPSession): Promise<number> {
 }
 
 // ---- in-page measurement ------------------------------------------------------------------------
+/** BENCH_PROFILE=1: a CPU profile of a page during a phase, summarised by self time. */
+async function profileStart(t: RawTarget): Promise<void> {
+  await t.send('Profiler.enable');
+  await t.send('Profiler.start');
+}
+async function profileStop(t: RawTarget): Promise<void> {
+  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
+  const { profile } = await t.send<{ profile: { nodes: Node[]; samples: number[] } }>('Profiler.stop');
+  const self = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + n.hitCount);
+  }
+  const total = profile.samples.length;
+  log(`profile (${total} samples), top self time:\n` + [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)
+    .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
+}
+
 // page-run.js runs inside the app's page (read as text: tsx would otherwise rewrite the function).
 const PAGE_RUN = readFileSync(join(import.meta.dirname, 'page-run.js'), 'utf8');
 
 type PageResult = {
-  size: { cols: number; rows: number } | null; renderer: string | null; chars: number; wallMs: number; mbPerS: number;
+  size: { cols: number; rows: number } | null; renderer: string | null; chars: number; chunks: number; wallMs: number; mbPerS: number;
   frames: { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
   longtasks: { n: number; max: number | null }; stopToLastMs: number | null; charsAfterStop: number | null; screen: string;
 };
@@ -363,42 +390,22 @@ async function main() {
     const a = cpuStat();
     const procA = cpuByProcess(host.pid);
     const thrA = process.env.BENCH_THREADS ? threadTicks(host.pid) : null;
-    // BENCH_PROFILE=1: a CPU profile of the page during the phase, summarised by self time.
-    if (process.env.BENCH_PROFILE) {
-      await target.send('Profiler.enable');
-      await target.send('Profiler.start');
-    }
+    if (process.env.BENCH_PROFILE) await profileStart(target);
     const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000, geometry: GEOMETRY });
     const during = busyShare(a, cpuStat());
     const cpu = cpuDelta(procA, cpuByProcess(host.pid));
     if (thrA) {
       // Where the renderer's and the backend's CPU went, thread by thread (main thread, compositor, GC helpers…).
-      const agg = new Map<string, number>();
-      for (const [k, v] of threadTicks(host.pid)) {
-        const name = k.split('|')[2]!;
-        agg.set(name, (agg.get(name) ?? 0) + (v - (thrA.get(k) ?? 0)) / 100);
-      }
-      log('  CPU s by thread: ' + [...agg].filter(([, v]) => v > 0.05).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
+      logThreads(thrA, threadTicks(host.pid));
     }
-    if (process.env.BENCH_PROFILE) {
-      type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
-      const { profile } = await target.send<{ profile: { nodes: Node[]; samples: number[] } }>('Profiler.stop');
-      const self = new Map<string, number>();
-      for (const n of profile.nodes) {
-        const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
-        self.set(k, (self.get(k) ?? 0) + n.hitCount);
-      }
-      const total = profile.samples.length;
-      log(`profile (${total} samples), top self time:\n` + [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)
-        .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
-    }
+    if (process.env.BENCH_PROFILE) await profileStop(target);
     const heapAfter = await target.heapMB(false);
     const heapAfterGC = await target.heapMB(true);
     const rssAfter = await rendererRssMB(bcdp);
     log(`${name}: ${r.mbPerS.toFixed(2)} MB/s, ${(r.chars / 1e6).toFixed(1)} M chars in ${(r.wallMs / 1000).toFixed(1)} s, ` +
       `frames p50/p95/max ${r.frames.p50?.toFixed(1)}/${r.frames.p95?.toFixed(1)}/${r.frames.max?.toFixed(0)} ms, ` +
       `stop→last ${r.stopToLastMs?.toFixed(0) ?? '–'} ms, heap ${heapBefore}→${heapAfter} (GC ${heapAfterGC}) MB, RSS ${rssBefore}→${rssAfter} MB, ` +
-      `${r.size?.cols}x${r.size?.rows} ${r.renderer}, machine ${(busy * 100).toFixed(0)}% busy before, ${(during * 100).toFixed(0)}% during`);
+      `${r.size?.cols}x${r.size?.rows} ${r.renderer}, ${r.chunks} chunks, machine ${(busy * 100).toFixed(0)}% busy before, ${(during * 100).toFixed(0)}% during`);
     const perMB = (cls: CpuClass) => ((cpu[cls] ?? 0) * 1000) / (r.chars / 1e6);
     log(`  CPU ms per MB drawn: ` + (Object.keys(cpu) as CpuClass[]).sort().map((c) => `${c} ${perMB(c).toFixed(1)}`).join(', '));
     return { ...r, cpuMsPerMB: Object.fromEntries((Object.keys(cpu) as CpuClass[]).map((c) => [c, Math.round(perMB(c) * 10) / 10])), heapBefore, heapAfter, heapAfterGC, rssBefore, rssAfter, busyBefore: busy, busyDuring: during };
@@ -433,9 +440,13 @@ async function main() {
         const info = await t.evaluate<{ ran: string; cols: number; rows: number }>(`() => window.bench.setup({ renderer: 'dom' })`);
         const busy = await waitQuiet();
         const procA = cpuByProcess(undefined);
+        const thrA = process.env.BENCH_THREADS ? threadTicks(undefined) : null;
+        if (process.env.BENCH_PROFILE) await profileStart(t);
         const opts = { source: 'ssh', bytes: 0, flow: true, timeoutMs: 600_000, ...(stop ? { stopAfterMs: STOP_AFTER_MS, drainCapMs: 20_000 } : {}) };
         const r = await t.evaluate<RefPage>('(o) => window.bench.run(o)', opts);
         const cpu = cpuDelta(procA, cpuByProcess(undefined));
+        if (thrA) logThreads(thrA, threadTicks(undefined));
+        if (process.env.BENCH_PROFILE) await profileStop(t);
         await t.close();
         // From the first byte: the page's clock starts before ssh has connected and logged in,
         // while Rackside's shell is already open when its clock starts.
