@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,5 +114,48 @@ describe('binary event frames', () => {
       payload: { sessionId: 's', seq: 7, chars: 3 },
     });
     expect(frame.subarray(5 + n).toString('utf8')).toBe('é\r\n');
+  });
+});
+
+describe('browser host shutdown', () => {
+  it('closes open shells and completes their transcripts before close() resolves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rs-host-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>Rackside</title>');
+    const host = await startHostServer({
+      port: 0,
+      dataDir: join(dir, 'data'),
+      staticDir: dir,
+      version: '0.0.0-test',
+      secrets: new MemorySecretStore(),
+      log: createLogger(() => {}),
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+    await new Promise((r) => ws.once('open', r));
+    let output = '';
+    const replies = new Map<number, { ok: boolean; value?: { sessionId: string; transcript: { txt: string } } }>();
+    ws.on('message', (m, binary) => {
+      if (binary) output += (m as Buffer).subarray(5 + (m as Buffer).readUInt32BE(1)).toString('utf8');
+      else {
+        const f = JSON.parse(m.toString());
+        if (f.kind === 'res') replies.set(f.id, f.result);
+      }
+    });
+    const until = async (check: () => boolean) => {
+      for (let i = 0; !check(); i++) {
+        if (i > 500) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    ws.send(JSON.stringify({ kind: 'req', id: 1, channel: 'terminal.open', payload: { target: { kind: 'local' }, cols: 80, rows: 24 } }));
+    await until(() => replies.has(1));
+    const session = replies.get(1)!.value!;
+    ws.send(JSON.stringify({ kind: 'req', id: 2, channel: 'terminal.input', payload: { sessionIds: [session.sessionId], data: 'echo rs-shutdown-$((6*7))\r' } }));
+    await until(() => output.includes('rs-shutdown-42'));
+
+    await host.close();
+    // Nothing waited for the session to end: close() did, plain copy and footer included.
+    const txt = await readFile(session.transcript.txt, 'utf8');
+    expect(txt).toContain('rs-shutdown-42');
+    expect(txt).toMatch(/# Closed, \d{4}-/);
   });
 });

@@ -7,7 +7,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { events, wireRequestSchema, type EventChannel, type WireMessage } from '../contract/index.js';
 import { createDispatcher, type Emit } from '../services/api/dispatcher.js';
-import { createHandlers } from '../services/api/handlers.js';
+import { createHandlers, runShutdown } from '../services/api/handlers.js';
 import type { Logger } from '../services/log/logger.js';
 import type { SecretStore } from '../services/secrets/secret-store.js';
 
@@ -104,6 +104,7 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       : JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
     for (const c of clients) if (c.readyState === c.OPEN) c.send(frame, { binary: typeof frame !== 'string' });
   };
+  const shutdown: (() => Promise<void>)[] = [];
   const dispatch = createDispatcher(
     createHandlers({
       transport: 'browser',
@@ -112,6 +113,7 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       secrets: opts.secrets,
       emit,
       log: opts.log,
+      onShutdown: (fn) => shutdown.push(fn),
     }),
     opts.log,
   );
@@ -205,13 +207,16 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((res) => {
-        for (const c of clients) c.terminate();
-        wss.close();
+    close: async () => {
+      for (const c of clients) c.terminate();
+      wss.close();
+      // Sessions end and their transcripts are completed before the process may exit.
+      await runShutdown(shutdown, opts.log);
+      await new Promise<void>((res) => {
         http.close(() => res());
         http.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session } from 'electron';
 import { createDispatcher } from '../services/api/dispatcher.js';
-import { createHandlers, type HandlerContext } from '../services/api/handlers.js';
+import { createHandlers, runShutdown, type HandlerContext } from '../services/api/handlers.js';
 import { createLogger } from '../services/log/logger.js';
 import { redactSecrets } from '../services/secrets/secret-store.js';
 import { createEmitter, wireIpc } from './ipc.js';
@@ -26,6 +26,8 @@ const RENDERER_DIR = path.join(here, '../../renderer');
 let secrets: SafeStorageSecretStore | undefined;
 const log = createLogger(undefined, (line) => (secrets ? redactSecrets(line, secrets.values()) : line));
 let mainWindow: BrowserWindow | null = null;
+/** What the backend must finish before the app exits (HandlerContext.onShutdown). */
+const shutdown: (() => Promise<void>)[] = [];
 const getMainContents = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null);
 
 if (!app.requestSingleInstanceLock()) {
@@ -45,15 +47,18 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
 
-  // Secret writes are async: hold the quit until the last one is on disk.
+  // Hold the quit until sessions are closed with their transcripts complete (runShutdown bounds
+  // the wait) and the last async secret write is on disk.
   let flushed = false;
   app.on('before-quit', (event) => {
-    if (flushed || !secrets) return;
+    if (flushed) return;
     event.preventDefault();
-    void secrets.flush().finally(() => {
-      flushed = true;
-      app.quit();
-    });
+    void runShutdown(shutdown, log)
+      .then(() => secrets?.flush())
+      .finally(() => {
+        flushed = true;
+        app.quit();
+      });
   });
 
   app
@@ -83,6 +88,7 @@ async function start(): Promise<void> {
     log,
     pickFolder,
     printToPdf: createPrintToPdf(BrowserWindow),
+    onShutdown: (fn) => shutdown.push(fn),
   };
   wireIpc(ipcMain, { dispatch: createDispatcher(createHandlers(ctx), log), getMainContents, log });
 

@@ -23,6 +23,8 @@ export interface HandlerContext {
   pickFolder?: (purpose: 'open' | 'save') => Promise<string | null>;
   /** HTML → PDF (Electron: webContents.printToPDF); absent in the browser host, which prints with Chromium. */
   printToPdf?: (html: string) => Promise<Buffer>;
+  /** Registers work the backend must finish before it exits (closing sessions, completing transcripts). */
+  onShutdown?: (fn: () => Promise<void>) => void;
 }
 
 /** Long-lived services the domains share: one known_hosts, one SSH connection per host. */
@@ -39,6 +41,10 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   const pool = new SshPool({ knownHosts, secrets: ctx.secrets });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log });
   const shared: SharedServices = { knownHosts, pool, terminals };
+  ctx.onShutdown?.(async () => {
+    await terminals.closeAll();
+    pool.closeAll();
+  });
   return {
     ...createCoreHandlers(ctx, shared),
     ...createHardwareHandlers(),
@@ -47,4 +53,22 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createRunbookHandlers(ctx, shared),
     ...createTerminalHandlers(ctx, shared),
   };
+}
+
+/** How long the backend waits for its shutdown work before it exits anyway. */
+export const SHUTDOWN_LIMIT_MS = 10_000;
+
+/**
+ * Runs what createHandlers registered with `onShutdown`, at most SHUTDOWN_LIMIT_MS (a transcript
+ * on a disk that hangs must not keep the app from quitting); failures are logged, not thrown.
+ */
+export async function runShutdown(fns: readonly (() => Promise<void>)[], log: Logger, limitMs = SHUTDOWN_LIMIT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), limitMs)));
+  const work = Promise.all(
+    fns.map((fn) => fn().catch((e: unknown) => log.error('shutdown step failed', { error: e instanceof Error ? e.message : String(e) }))),
+  );
+  const outcome = await Promise.race([work, limit]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn('shutdown did not finish in time; exiting anyway', { limitMs });
 }

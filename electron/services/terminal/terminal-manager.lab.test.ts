@@ -45,8 +45,8 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
-  tm?.closeAll();
+afterAll(async () => {
+  await tm?.closeAll();
   pool?.closeAll();
 });
 
@@ -81,8 +81,8 @@ describe('TerminalManager over SSH', () => {
     tm.input([id], `echo "secret is ${status.password}"\r`);
     await until(() => output(id).includes(`secret is ${status.password}`));
     clearInterval(acker);
-    tm.close(id);
-    await new Promise((r) => setTimeout(r, 200));
+    // Resolves once the transcript, plain copy included, is complete.
+    await tm.closeAll();
     const log = await readFile(r.value.transcript!.log, 'utf8');
     const txt = await readFile(r.value.transcript!.txt, 'utf8');
     expect(r.value.transcript!.log).toMatch(/logs\/node1\/.*-shell\.log$/);

@@ -53,9 +53,9 @@ async function localYes() {
   return { ...env, id };
 }
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
+let cleanup: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await cleanup?.();
   cleanup = null;
 });
 
@@ -72,6 +72,8 @@ describe('TerminalManager (local shell via node-pty)', () => {
     await until(() => /42 Canary/.test(output(id)));
     tm.input([id], 'exit\r');
     await until(() => events.some((e) => e.channel === 'terminal.session' && (e.payload as TerminalSession).sessionId === id && (e.payload as TerminalSession).state === 'exited'));
+    // The plain copy is completed as the session ends; closeAll waits for that.
+    await tm.closeAll();
     const { log, txt } = r.value.transcript!;
     expect(log).toMatch(/logs\/local\/\d{4}-.*Z-shell\.log$/);
     const plain = await readFile(txt, 'utf8');

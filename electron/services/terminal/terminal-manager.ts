@@ -159,6 +159,8 @@ export function sshTargetOf(host: Host): SshTarget {
  */
 export class TerminalManager {
   private readonly sessions = new Map<string, Session>();
+  /** Transcripts still being completed (their plain copy is made at the end: transcript.ts). */
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(private readonly deps: TerminalManagerDeps) {}
 
@@ -315,8 +317,13 @@ export class TerminalManager {
     return true;
   }
 
-  closeAll(): void {
+  /**
+   * Closes every session; resolves once every transcript (also of sessions that ended before) is
+   * complete on disk, plain copy included. The backend awaits it before it exits.
+   */
+  async closeAll(): Promise<void> {
     for (const id of [...this.sessions.keys()]) this.close(id);
+    await Promise.all([...this.finishing]);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -474,9 +481,13 @@ export class TerminalManager {
     if (s.info.state === 'exited') return;
     this.flush(s, true);
     this.setState(s, 'exited', { exitCode, message });
-    await s.transcript?.close(`\r\n# ${message}, ${new Date().toISOString()}\r\n`).catch((e: Error) =>
+    const closing = s.transcript?.close(`\r\n# ${message}, ${new Date().toISOString()}\r\n`).catch((e: Error) =>
       this.deps.log.error('transcript could not be closed', { sessionId: s.info.sessionId, error: e.message }),
     );
+    if (!closing) return;
+    this.finishing.add(closing);
+    await closing;
+    this.finishing.delete(closing);
   }
 
   private forget(sessionId: string): void {
