@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { plainText, safeCut, safeLabel, Transcript } from './transcript.js';
+import { CONVERT_PIECE_BYTES, plainText, safeCut, safeLabel, Transcript } from './transcript.js';
 
 const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
 
@@ -109,5 +109,45 @@ describe('Transcript on bytes', () => {
     const txt = await readFile(t.txtPath, 'utf8');
     expect(txt).toBe(all.map((l) => stripAnsi(l)).join(''));
     expect(txt.split('\n')[19_999]).toBe(`0019999 ${'x'.repeat(60)}`);
+  });
+
+  it('makes the plain copy once output pauses, and while it streams only past the lag limit', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], txtMaxLagBytes: 1_000_000 });
+    const line = '\x1b[1mline\x1b[0m ' + 'z'.repeat(70) + '\r\n';
+    t.write(line);
+    // Streaming: the .txt is left for later (the .log has it once a write piece fills or a second passes).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await readFile(t.txtPath, 'utf8')).toBe('');
+    // Quiet for a whole HOLD_MS (1 s): both files catch up.
+    const t0 = Date.now();
+    while (!(await readFile(t.txtPath, 'utf8')).includes('line')) {
+      if (Date.now() - t0 > 5_000) throw new Error('the .txt did not catch up after output paused');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await readFile(t.txtPath, 'utf8')).toBe('line ' + 'z'.repeat(70) + '\n');
+    expect(await readFile(t.logPath, 'utf8')).toBe(line);
+    // Past the lag limit the copy is made while output goes on, without a pause.
+    const chunk = Buffer.from(line.repeat(800)); // 64 kB
+    for (let i = 0; i < 40; i++) t.write(chunk);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const during = (await readFile(t.txtPath)).length;
+    expect(during).toBeGreaterThan(1_000_000);
+    await t.close();
+    expect((await readFile(t.txtPath, 'utf8')).split('\n').length - 1).toBe(1 + 40 * 800);
+  });
+
+  it('never splits an escape sequence where the plain copy reads the .log in pieces', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
+    // A colour sequence across the first piece's end, and an OSC title across the second's.
+    const first = 'a'.repeat(CONVERT_PIECE_BYTES - 3) + '\x1b[31mred\x1b[0m\r\n';
+    const second = 'b'.repeat(CONVERT_PIECE_BYTES - first.length + CONVERT_PIECE_BYTES - 2 - 10) + '\x1b]0;title\x07after\r\n';
+    const all = Buffer.from(first + second);
+    for (let off = 0; off < all.length; off += 65_536) t.write(all.subarray(off, off + 65_536));
+    await t.close();
+    expect((await readFile(t.logPath)).equals(all)).toBe(true);
+    const txt = await readFile(t.txtPath, 'utf8');
+    expect(txt).toBe('a'.repeat(CONVERT_PIECE_BYTES - 3) + 'red\n' + 'b'.repeat(second.indexOf('\x1b')) + 'after\n');
   });
 });
