@@ -12,19 +12,21 @@
  * characters (HighWatermarkChars / LowWatermarkChars), and so did we; DESIGN.md asks for "~100 k /
  * ~5 k". Measured with `npm run bench:terminal` (cat of 100 MB through an SSH shell, 2 cores):
  *
- *   100 k / 5 k     14.5–15.7 MB/s, Ctrl-C → quiet 60 ms
- *   200 k / 100 k   18.9–19.0 MB/s, Ctrl-C → quiet 66–82 ms
- *   300 k / 200 k, 400 k / 300 k, 200 k / 180 k: 19–20 MB/s (no better: the CPU is then the limit)
+ *   64 kB frames:  100 k / 5 k     14.5–15.7 MB/s, Ctrl-C → quiet 60 ms
+ *                  200 k / 100 k   18.9–19.0 MB/s, Ctrl-C → quiet 66–82 ms
+ *                  300 k / 200 k … 1 M / 500 k: no better (0.79–0.93x of the OpenSSH-fed reference)
+ *   256 kB frames (MAX_BATCH_BYTES): 1 M / 500 k  0.91–0.98x of that reference, Ctrl-C → quiet 45–102 ms
  *
  * With 100 k / 5 k the renderer drains almost everything before the producer resumes, and then
  * waits a whole round trip (ack → backend → ssh2 → batch → WebSocket) doing nothing; over SSH
  * that round trip is longer than in VS Code's local pty host. Resuming at half the window keeps
- * data queued in xterm while the next batch travels. Ctrl-C is barely affected: what is queued
- * is at most 200 kB, which xterm parses in ~4 ms (the backend drops what has not been sent).
+ * data queued in xterm while the next batch travels; the window holds four 256 kB frames, so two
+ * are still queued when the producer resumes. Ctrl-C stays well inside 300 ms: at most 1 MB is
+ * in flight (the backend drops what it has not sent), which xterm parses in 10–50 ms.
  */
-export const HIGH_WATERMARK_BYTES = 200_000;
+export const HIGH_WATERMARK_BYTES = 1_000_000;
 
-export const LOW_WATERMARK_BYTES = 100_000;
+export const LOW_WATERMARK_BYTES = 500_000;
 
 /**
  * The renderer acks in steps of at least this many bytes, so a stream of tiny writes does not

@@ -99,7 +99,7 @@ describe('Transcript on bytes', () => {
     const line = (i: number) => `\x1b[32m${String(i).padStart(7, '0')}\x1b[0m ${'x'.repeat(60)}\r\n`;
     const all: string[] = [];
     for (let i = 0; i < 20_000; i++) all.push(line(i));
-    // In 64 KB pieces, as the terminal manager's batches come.
+    // In 64 kB pieces (the terminal manager sends up to 256 kB: smaller pieces cut more sequences).
     const buf = Buffer.from(all.join(''), 'utf8');
     for (let off = 0; off < buf.length; off += 65_536) t.write(buf.subarray(off, off + 65_536));
     await t.close();

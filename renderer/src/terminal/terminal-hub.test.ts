@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RacksideApi } from '../../../electron/contract/index.js';
 import { useAppStore } from '../store/index.js';
-import { ACK_SIZE_BYTES, TerminalHub } from './terminal-hub.js';
+import { ACK_SIZE_BYTES, TerminalHub, XTERM_WRITE_BYTES } from './terminal-hub.js';
 import { broadcastTargets } from './terminal-slice.js';
 
 /** A backend stand-in: records requests, lets the test fire events and answer snapshots. */
@@ -79,6 +79,29 @@ describe('TerminalHub', () => {
     for (const cb of parsed) cb();
     expect(acks(f.calls)).toEqual([5000]);
     expect(tapped).toEqual([[5000, bytes]]);
+  });
+});
+
+describe('TerminalHub with large frames', () => {
+  it('writes a frame larger than XTERM_WRITE_BYTES in views of at most that size and acks it once, after the last', async () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    const written: Uint8Array[] = [];
+    const parsed: (() => void)[] = [];
+    hub.attach('s1', { write: (d, cb) => (written.push(d as Uint8Array), parsed.push(cb)), reset: () => {} });
+    await new Promise((r) => setTimeout(r, 0));
+    const frame = new TextEncoder().encode('y\r\n'.repeat(70_000)); // 210 000 bytes
+    f.emit('terminal.data', { sessionId: 's1', seq: 1, data: frame, chars: frame.length });
+    expect(written.length).toBe(Math.ceil(frame.length / XTERM_WRITE_BYTES));
+    expect(written.every((w) => w.length <= XTERM_WRITE_BYTES && w.buffer === frame.buffer)).toBe(true);
+    const joined = new Uint8Array(frame.length);
+    written.reduce((off, w) => (joined.set(w, off), off + w.length), 0);
+    expect(joined).toEqual(frame);
+    for (const cb of parsed.slice(0, -1)) cb();
+    expect(acks(f.calls)).toEqual([]);
+    parsed.at(-1)!();
+    expect(acks(f.calls)).toEqual([frame.length]);
   });
 });
 

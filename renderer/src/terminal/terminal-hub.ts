@@ -8,6 +8,15 @@ import { useAppStore } from '../store/index.js';
  */
 export const ACK_SIZE_BYTES = 5_000;
 
+/**
+ * Frames from the backend are up to 256 kB (fewer messages, acks and IPC hops per MB), but xterm
+ * parses each write in one go and only yields to rendering between writes: 256 kB of `yes` is
+ * ~85 000 line feeds, ~30 ms of parsing, a dropped frame. So a frame is written in views of at
+ * most this size (no copy; xterm carries a UTF-8 sequence or surrogate pair split between writes
+ * over to the next) and acked once, when the last one is parsed.
+ */
+export const XTERM_WRITE_BYTES = 64 * 1024;
+
 /** Where a visible pane's output goes: xterm's write, whose callback fires once it is parsed. */
 export interface TerminalSink {
   /** A string, or UTF-8 bytes as the browser host sends output (xterm.js decodes them itself). */
@@ -105,10 +114,16 @@ export class TerminalHub {
     // Waiting for the snapshot, or already in it: the backend reset its count with the snapshot.
     if (view.seq < 0 || seq <= view.seq) return;
     view.seq = seq;
-    view.sink.write(data, () => {
+    const parsed = () => {
       for (const t of this.taps) t(sessionId, chars, data);
       this.ack(sessionId, chars);
-    });
+    };
+    const n = data.length;
+    for (let off = 0; off < n; off += XTERM_WRITE_BYTES) {
+      const end = Math.min(n, off + XTERM_WRITE_BYTES);
+      const piece = off === 0 && end === n ? data : typeof data === 'string' ? data.slice(off, end) : data.subarray(off, end);
+      view.sink.write(piece, end === n ? parsed : () => {});
+    }
   }
 
   private ack(sessionId: string, chars: number): void {

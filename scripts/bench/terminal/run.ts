@@ -1,10 +1,10 @@
 #!/usr/bin/env -S npx tsx
 /**
  * Terminal benchmark (issue 6, DESIGN.md section 6). Remote output from a lab node's real sshd,
- * through Rackside's TerminalManager (ssh2 PTY shell, bytes end to end, 16 ms batches, ack flow
- * control 200 k / 100 k), the browser host's WebSocket and the app's own terminal pane (xterm.js 6,
- * the renderer the app picks: DOM here, since WebGL is software-only without a GPU), in headless
- * Debian Chromium:
+ * through Rackside's TerminalManager (ssh2 PTY shell, bytes end to end, batches of 16 ms or
+ * 256 kB, ack flow control 1 M / 500 k), the browser host's WebSocket and the app's own terminal
+ * pane (xterm.js 6, the renderer the app picks: DOM here, since WebGL is software-only without a
+ * GPU), in headless Debian Chromium:
  *
  *   - `yes | head -c 200M` and `cat` of a 100 MB file into a visible pane: MB/s, rAF frame p50/p95;
  *   - endless `yes` and a `cat` loop, Ctrl-C after 3 s: time from Ctrl-C to the last chunk xterm parsed;
