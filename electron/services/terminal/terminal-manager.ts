@@ -30,7 +30,7 @@ export const BATCH_MS = 16;
  * when the producer stops. 256 kB rather than 64: every frame costs a WebSocket message (or an IPC
  * hop), an ack and its reply in three processes; with 64 kB frames `cat` reached 0.79–0.93x of the
  * OpenSSH-fed reference, with 256 kB 0.91–0.98x (bench:terminal). The renderer writes a frame
- * into xterm in 64 kB views (terminal-hub.ts), so frame times do not grow with it.
+ * into xterm in 32 kB views (terminal-hub.ts), so frame times do not grow with it.
  */
 export const MAX_BATCH_BYTES = 256 * 1024;
 

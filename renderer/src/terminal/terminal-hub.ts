@@ -10,12 +10,15 @@ export const ACK_SIZE_BYTES = 5_000;
 
 /**
  * Frames from the backend are up to 256 kB (fewer messages, acks and IPC hops per MB), but xterm
- * parses each write in one go and only yields to rendering between writes: 256 kB of `yes` is
- * ~85 000 line feeds, ~30 ms of parsing, a dropped frame. So a frame is written in views of at
- * most this size (no copy; xterm carries a UTF-8 sequence or surrogate pair split between writes
- * over to the next) and acked once, when the last one is parsed.
+ * parses each write in one go and yields to rendering only between writes, after 12 ms of them:
+ * 256 kB of `yes` is ~85 000 line feeds, ~30 ms of parsing, dropped frames. So a frame is written
+ * in views of at most this size (no copy; xterm carries a UTF-8 sequence or surrogate pair split
+ * between writes over to the next) and acked once, when the last one is parsed. Measured with
+ * bench:terminal's `yes` (paired runs, Rackside ÷ the OpenSSH-fed reference, p95 frame): 64 kB
+ * 0.87–0.90 but p95 33 ms in one run of three; 32 kB 0.87–0.90, p95 16.8 ms in all; 16 kB
+ * 0.74–0.83, p95 16.8 ms.
  */
-export const XTERM_WRITE_BYTES = 64 * 1024;
+export const XTERM_WRITE_BYTES = 32 * 1024;
 
 /** Where a visible pane's output goes: xterm's write, whose callback fires once it is parsed. */
 export interface TerminalSink {
