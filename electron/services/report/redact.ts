@@ -1,8 +1,4 @@
-import { secretForms } from '../secrets/secret-store.js';
-
-const MARK = Buffer.from('[redacted]');
-
-const forms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Buffer.from(f, 'utf8'));
+import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
 
 /**
  * Redact secrets from bytes without decoding them: a file that holds no secret comes out
@@ -10,24 +6,10 @@ const forms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Bu
  * transcript is not mangled.
  */
 export function redactBytes(data: Buffer, secrets: readonly string[]): Buffer {
-  let out = data;
-  for (const f of forms(secrets)) {
-    let at = out.indexOf(f);
-    if (at < 0) continue;
-    const parts: Buffer[] = [];
-    let from = 0;
-    while (at >= 0) {
-      parts.push(out.subarray(from, at), MARK);
-      from = at + f.length;
-      at = out.indexOf(f, from);
-    }
-    parts.push(out.subarray(from));
-    out = Buffer.concat(parts);
-  }
-  return out;
+  return redactByteForms(data, secretByteForms(secrets));
 }
 
 /** Whether any secret (in any of its forms) is in the bytes. */
 export function containsSecret(data: Buffer, secrets: readonly string[]): boolean {
-  return forms(secrets).some((f) => data.includes(f));
+  return secretByteForms(secrets).some((f) => data.includes(f));
 }

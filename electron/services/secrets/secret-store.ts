@@ -52,6 +52,35 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return out;
 }
 
+/** secretForms as UTF-8 bytes, for output that is redacted without decoding it (transcripts, exported files). */
+export function secretByteForms(secrets: readonly string[]): Buffer[] {
+  return secretForms(secrets).map((f) => Buffer.from(f, 'utf8'));
+}
+
+const REDACTED_BYTES = Buffer.from('[redacted]');
+
+/**
+ * `data` with every occurrence of the byte forms (secretByteForms, longest first) replaced by the
+ * marker. Never decodes: invalid UTF-8 is not mangled, and data without a secret comes back as
+ * the same buffer, not a copy.
+ */
+export function redactByteForms(data: Buffer, forms: readonly Buffer[]): Buffer {
+  let out = data;
+  for (const f of forms) {
+    let at = out.indexOf(f);
+    if (at < 0) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (; at >= 0; at = out.indexOf(f, from)) {
+      parts.push(out.subarray(from, at), REDACTED_BYTES);
+      from = at + f.length;
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
+}
+
 /** Every string in a JSON-like value with known secrets redacted (object keys included). */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;

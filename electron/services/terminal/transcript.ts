@@ -2,7 +2,7 @@ import { closeSync, openSync, read as readAsync, readSync, write as writeAsync, 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { secretForms } from '../secrets/secret-store.js';
+import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
 
 /**
  * Every terminal session is recorded twice under `<base>/logs/<host>/<timestamp>-<kind>`: `.log`
@@ -59,7 +59,7 @@ const MAX_SEQUENCE = 256;
 /**
  * Decides how much of growing output may be written now without writing part of a secret that
  * the next chunk completes, or splitting an escape sequence. Returns the cut: bytes [0, cut) are
- * safe to redact and write. `forms`: the secrets as UTF-8 bytes (see secretForms).
+ * safe to redact and write. `forms`: the secrets as UTF-8 bytes (secretByteForms).
  */
 export function safeCut(buf: Buffer, forms: readonly Buffer[]): number {
   const longest = forms.reduce((m, f) => Math.max(m, f.length), 0);
@@ -218,28 +218,6 @@ function writeAll(fd: number, buf: Buffer): Promise<void> {
   });
 }
 
-/** Secrets as they appear in UTF-8 output. */
-const byteForms = (secrets: readonly string[]) => secretForms(secrets).map((f) => Buffer.from(f, 'utf8'));
-const REDACTED = Buffer.from('[redacted]');
-
-/** `bytes` with every occurrence of the forms replaced (the input itself when none occurs: no copy). */
-function redactBytes(bytes: Buffer, forms: readonly Buffer[]): Buffer {
-  let out = bytes;
-  for (const f of forms) {
-    let i = out.indexOf(f);
-    if (i < 0) continue;
-    const parts: Buffer[] = [];
-    let from = 0;
-    for (; i >= 0; i = out.indexOf(f, from)) {
-      parts.push(out.subarray(from, i), REDACTED);
-      from = i + f.length;
-    }
-    parts.push(out.subarray(from));
-    out = Buffer.concat(parts);
-  }
-  return out;
-}
-
 export class Transcript {
   /** Output not yet written: the tail a secret or an escape sequence may continue from. */
   private held: Buffer = Buffer.alloc(0);
@@ -301,7 +279,7 @@ export class Transcript {
     if (this.closed) return;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const buf = this.held.length ? Buffer.concat([this.held, bytes]) : bytes;
-    const forms = byteForms(this.secrets());
+    const forms = secretByteForms(this.secrets());
     let cut = safeCut(buf, forms);
     if (buf.length - cut > MAX_HOLD_BYTES) cut = buf.length;
     if (cut > 0) this.writeNow(buf.subarray(0, cut), forms);
@@ -351,8 +329,8 @@ export class Transcript {
     if (this.convertFailed) throw this.convertFailed;
   }
 
-  private writeNow(bytes: Buffer, forms = byteForms(this.secrets())): void {
-    const clean = redactBytes(bytes, forms);
+  private writeNow(bytes: Buffer, forms = secretByteForms(this.secrets())): void {
+    const clean = redactByteForms(bytes, forms);
     this.log.add(clean);
     this.logged += clean.length;
     if (this.logged - this.converted > this.txtMaxLag) void this.catchUp();
