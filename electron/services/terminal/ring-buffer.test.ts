@@ -34,6 +34,10 @@ describe('RingBuffer', () => {
     const r = new RingBuffer(5);
     r.push(b('éééé'));
     expect(r.text()).toBe('\x1b[0méé');
+    // '😀' is four bytes: a cut after its first byte leaves three continuation bytes to skip.
+    const r4 = new RingBuffer(11);
+    r4.push(b('😀😀😀'));
+    expect(r4.text()).toBe('\x1b[0m😀😀');
   });
 
   it('does not keep a large buffer alive through a small view of it', () => {

@@ -49,13 +49,18 @@ export class RingBuffer {
     this.chunks = all.length ? [all] : [];
     if (!this.truncated) return all.toString('utf8');
     const nl = all.indexOf(0x0a);
-    let start = nl >= 0 && nl < 4096 ? nl + 1 : 0;
     // No newline near the front: at least do not start inside a UTF-8 sequence.
-    while (start === 0 && start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    const start = nl >= 0 && nl < 4096 ? nl + 1 : charStart(all, 0);
     return '\x1b[0m' + all.subarray(start).toString('utf8');
   }
 
   get length(): number {
     return this.size;
   }
+}
+
+/** The first index at or after `i` that starts a UTF-8 character (skips continuation bytes 10xxxxxx). */
+export function charStart(buf: Buffer, i: number): number {
+  while (i < buf.length && (buf[i]! & 0xc0) === 0x80) i++;
+  return i;
 }

@@ -10,7 +10,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError, type SshTarget } from '../ssh/connect.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
-import { RingBuffer } from './ring-buffer.js';
+import { charStart, RingBuffer } from './ring-buffer.js';
 import { Transcript } from './transcript.js';
 
 /**
@@ -452,9 +452,8 @@ export class TerminalManager {
   /** Step stream while held: keep the newest output, skip (but log) the oldest. */
   private trimHeld(s: Session): void {
     const all = Buffer.concat(s.pending, s.pendingBytes);
-    let cut = all.length - STEP_BACKLOG_BYTES;
     // Not inside a UTF-8 sequence: the kept part starts with a whole character.
-    while (cut < all.length && (all[cut]! & 0xc0) === 0x80) cut++;
+    const cut = charStart(all, all.length - STEP_BACKLOG_BYTES);
     s.transcript?.write(all.subarray(0, cut));
     s.pending = [all.subarray(cut)];
     s.pendingBytes = all.length - cut;
