@@ -311,7 +311,7 @@ export class Transcript {
   }
 
   /** Everything written so far is in both files: the `.log` and its plain copy. */
-  async flush(): Promise<void> {
+  private async complete(): Promise<void> {
     this.flushLog();
     await this.catchUp();
     while (this.converting) await this.converting;
@@ -324,7 +324,7 @@ export class Transcript {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    await this.complete();
     await Promise.all([this.log.close(), this.txt.close()]);
     if (this.convertFailed) throw this.convertFailed;
   }

@@ -72,7 +72,7 @@ describe('TerminalHub', () => {
     hub.tap((_id, chars, data) => tapped.push([chars, data]));
     hub.attach('s1', { write: (d, cb) => (written.push(d), parsed.push(cb)), reset: () => {} });
     await new Promise((r) => setTimeout(r, 0));
-    // 'é' is one character, two bytes: acks count characters, as the backend does.
+    // The hub acks what the backend counted for the frame (`chars`), not the data's length.
     const bytes = new TextEncoder().encode('é'.repeat(5000));
     f.emit('terminal.data', { sessionId: 's1', seq: 1, data: bytes, chars: 5000 });
     expect(written).toEqual([bytes]);

@@ -115,15 +115,19 @@ async function waitQuiet(maxS = 60, limit = 0.25) {
  * that ended inside the phase, like `cat`, count through their shell). Where the 2 cores went
  * during a phase is what decides whether the pane or its producers are the limit.
  */
+const USER_HZ = 100;
+/** A /proc/…/stat line: the command name and the fields after it (man 5 proc: [11] utime, [12] stime, [13] cutime, [14] cstime). */
+function readStat(path: string): { name: string; f: string[] } {
+  const stat = readFileSync(path, 'utf8');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), f: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
 type CpuClass = 'chromium renderer' | 'chromium other' | 'backend (node)' | 'OpenSSH client' | 'lab node (sshd, shell, commands)' | 'kernel threads' | 'other';
 function cpuByProcess(backendPid: number | undefined): Map<number, { cls: CpuClass; ticks: number }> {
   const out = new Map<number, { cls: CpuClass; ticks: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { name, f } = readStat(`/proc/${d}/stat`);
       const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
       const pid = Number(d);
@@ -142,10 +146,9 @@ function cpuByProcess(backendPid: number | undefined): Map<number, { cls: CpuCla
   return out;
 }
 function cpuDelta(a: ReturnType<typeof cpuByProcess>, b: ReturnType<typeof cpuByProcess>): Record<CpuClass, number> {
-  const hz = 100; // USER_HZ on Linux
   const sum = {} as Record<CpuClass, number>;
   for (const [pid, v] of b) {
-    const d = (v.ticks - (a.get(pid)?.ticks ?? 0)) / hz;
+    const d = (v.ticks - (a.get(pid)?.ticks ?? 0)) / USER_HZ;
     if (d > 0) sum[v.cls] = (sum[v.cls] ?? 0) + d;
   }
   return sum;
@@ -161,9 +164,8 @@ function threadTicks(backendPid: number | undefined): Map<string, number> {
       const kind = cmd.includes('--type=renderer') ? 'R' : Number(d) === backendPid ? 'N' : null;
       if (!kind) continue;
       for (const t of readdirSync(`/proc/${d}/task`)) {
-        const stat = readFileSync(`/proc/${d}/task/${t}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(`${d}|${t}|${kind}:${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, Number(f[11]) + Number(f[12]));
+        const { name, f } = readStat(`/proc/${d}/task/${t}/stat`);
+        out.set(`${d}|${t}|${kind}:${name}`, Number(f[11]) + Number(f[12]));
       }
     } catch {
       // The process ended between listing and reading.
@@ -176,7 +178,7 @@ function logThreads(a: Map<string, number>, b: Map<string, number>): void {
   const agg = new Map<string, number>();
   for (const [k, v] of b) {
     const name = k.split('|')[2]!;
-    agg.set(name, (agg.get(name) ?? 0) + (v - (a.get(k) ?? 0)) / 100);
+    agg.set(name, (agg.get(name) ?? 0) + (v - (a.get(k) ?? 0)) / USER_HZ);
   }
   log('  CPU s by thread: ' + [...agg].filter(([, v]) => v > 0.05).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
 }
