@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger } from '../services/log/logger.js';
 import { MemorySecretStore } from '../services/secrets/secret-store.js';
-import { BINARY_EVENT_KIND, binaryEventFrame, startHostServer, type HostServer } from './server.js';
+import { BINARY_EVENT_KIND, binaryEventParts, startHostServer, type HostServer } from './server.js';
 
 let server: HostServer;
 const logLines: string[] = [];
@@ -105,7 +105,9 @@ describe('browser host WebSocket', () => {
 
 describe('binary event frames', () => {
   it('carry the payload without data as a JSON header, chars added, then the data as UTF-8', () => {
-    const frame = binaryEventFrame('terminal.data', { sessionId: 's', seq: 7, data: 'é\r\n' } as { data: unknown });
+    const [head, data] = binaryEventParts('terminal.data', { sessionId: 's', seq: 7, data: 'é\r\n' } as { data: unknown });
+    const frame = Buffer.concat([head, data]);
+    expect(head.length).toBe(5 + head.readUInt32BE(1));
     expect(frame[0]).toBe(BINARY_EVENT_KIND);
     const n = frame.readUInt32BE(1);
     expect(JSON.parse(frame.subarray(5, 5 + n).toString('utf8'))).toEqual({
@@ -134,7 +136,15 @@ describe('browser host shutdown', () => {
     let output = '';
     const replies = new Map<number, { ok: boolean; value?: { sessionId: string; transcript: { txt: string } } }>();
     ws.on('message', (m, binary) => {
-      if (binary) output += (m as Buffer).subarray(5 + (m as Buffer).readUInt32BE(1)).toString('utf8');
+      if (binary) {
+        // Sent as two fragments (header, data): the client gets them as one message.
+        const b = m as Buffer;
+        const n = b.readUInt32BE(1);
+        const head = JSON.parse(b.subarray(5, 5 + n).toString('utf8')) as { channel: string; payload: { chars: number } };
+        expect(head.channel).toBe('terminal.data');
+        expect(head.payload.chars).toBe(b.length - 5 - n);
+        output += b.subarray(5 + n).toString('utf8');
+      }
       else {
         const f = JSON.parse(m.toString());
         if (f.kind === 'res') replies.set(f.id, f.result);
