@@ -48,4 +48,19 @@ describe('RingBuffer', () => {
     // A copy was kept: changing (or freeing) the big buffer does not reach the ring.
     expect(r.text()).toBe('a'.repeat(10));
   });
+
+  it('holds a batch as big as itself without copying it, but copies the tail of a much larger buffer', () => {
+    // A full terminal batch is its own allocation: the ring keeps a view (no 256 kB copy per batch).
+    const r = new RingBuffer(8);
+    const batch = Buffer.allocUnsafeSlow(10); // its own allocation, as a batch's Buffer.concat is
+    batch.write('0123456789');
+    r.push(batch);
+    batch.fill(0x7a);
+    expect(r.text()).toBe('\x1b[0m' + 'z'.repeat(8));
+    // The last 8 bytes of a 1 MB buffer: kept as a copy, the megabyte is not held.
+    const big = Buffer.alloc(1 << 20, 0x61);
+    r.push(big);
+    big.fill(0x62);
+    expect(r.text()).toBe('\x1b[0m' + 'a'.repeat(8));
+  });
 });

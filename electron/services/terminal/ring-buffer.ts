@@ -4,6 +4,17 @@
  * reconnects; the full output is in the transcript file. Bytes, not text: output stays the UTF-8
  * it arrived as all the way to xterm.js, and is decoded here only when a snapshot is asked for.
  */
+/**
+ * What the ring may hold on to: the view itself, unless it is a small view into a much larger
+ * allocation (a slice of a read buffer), which would keep all of that alive for as long as the
+ * ring holds it; those are copied, so the bound is a bound on memory. Copying every chunk instead
+ * cost a 256 kB allocation per full batch, which with the frame copy made V8 run a full GC every
+ * few MB of output.
+ */
+function keepable(data: Buffer): Buffer {
+  return data.buffer.byteLength > 2 * data.length + 4096 ? Buffer.from(data) : data;
+}
+
 export class RingBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
@@ -15,15 +26,13 @@ export class RingBuffer {
   push(data: Buffer): void {
     if (data.length === 0) return;
     if (data.length >= this.capacityBytes) {
-      // A copy: the caller's buffer may be a view into a much larger one.
-      this.chunks = [Buffer.from(data.subarray(data.length - this.capacityBytes))];
+      // A whole batch of output as big as the ring (the terminal's full batches are) replaces it.
+      this.chunks = [keepable(data.subarray(data.length - this.capacityBytes))];
       this.size = this.capacityBytes;
       this.truncated = true;
       return;
     }
-    // A small view into a large allocation (a slice of a read buffer) would keep all of it alive
-    // for as long as the ring holds the view: copy those, so the bound is a bound on memory.
-    this.chunks.push(data.buffer.byteLength > 2 * data.length + 4096 ? Buffer.from(data) : data);
+    this.chunks.push(keepable(data));
     this.size += data.length;
     while (this.size > this.capacityBytes) {
       const first = this.chunks[0]!;
