@@ -1,4 +1,4 @@
-import { closeSync, openSync, read as readAsync, readSync, write as writeAsync, writeSync } from 'node:fs';
+import { closeSync, openSync, read as readAsync, readSync, writev as writevAsync, writevSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -173,20 +173,24 @@ class ChunkedFile {
 
   flush(): void {
     if (this.size === 0 || this.failed) return;
-    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    // Written as the parts they came in (writev): joining them first cost an allocation and a
+    // copy of every byte a second time. Many small parts (typing, step output) are joined: one
+    // writev takes at most IOV_MAX of them, and small copies are cheap.
+    const size = this.size;
+    const parts = this.parts.length > MAX_WRITEV_PARTS ? [Buffer.concat(this.parts, size)] : this.parts;
     this.parts = [];
     this.size = 0;
     if (this.async) {
       this.chain = this.chain
-        .then(() => writeAll(this.fd, buf))
-        .then(() => void (this.written += buf.length))
+        .then(() => writeAll(this.fd, parts))
+        .then(() => void (this.written += size))
         .catch((e: Error) => void (this.failed ??= e));
       return;
     }
     const t0 = performance.now();
     try {
-      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
-      this.written += buf.length;
+      for (let rest = parts; rest.length; ) rest = after(rest, writevSync(this.fd, rest));
+      this.written += size;
     } catch (e) {
       this.failed = e as Error;
     }
@@ -210,11 +214,27 @@ function readAt(fd: number, position: number, length: number, sync: boolean): Pr
   );
 }
 
-function writeAll(fd: number, buf: Buffer): Promise<void> {
+/** At most this many parts go to one writev; more are joined first (IOV_MAX is 1024 on Linux). */
+const MAX_WRITEV_PARTS = 64;
+
+/** What is left of `parts` once their first `n` bytes were written. */
+function after(parts: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < parts.length && n >= parts[i]!.length) n -= parts[i++]!.length;
+  const rest = parts.slice(i);
+  if (n > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
+}
+
+function writeAll(fd: number, parts: Buffer[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (off: number) =>
-      writeAsync(fd, buf, off, buf.length - off, null, (e, n) => (e ? reject(e) : off + n < buf.length ? step(off + n) : resolve()));
-    step(0);
+    const step = (rest: Buffer[]) =>
+      writevAsync(fd, rest, (e, n) => {
+        if (e) return reject(e);
+        const left = after(rest, n);
+        return left.length ? step(left) : resolve();
+      });
+    step(parts);
   });
 }
 
