@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONVERT_PIECE_BYTES, plainText, safeCut, safeLabel, Transcript } from './transcript.js';
+import { CONVERT_PIECE_BYTES, plainText, safeCut, safeLabel, Transcript, after } from './transcript.js';
 
 const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
 
@@ -93,9 +93,12 @@ describe('Transcript on bytes', () => {
     expect(log).toBe('x'.repeat(70_000) + '[redacted]' + 'y'.repeat(70_000));
   });
 
-  it('writes large output whole and in order', async () => {
+  it.each([
+    ['synchronous writes', false],
+    ['asynchronous writes (after a slow disk)', true],
+  ])('writes large output whole and in order, with %s', async (_, asyncWrites) => {
     const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], asyncWrites });
     const line = (i: number) => `\x1b[32m${String(i).padStart(7, '0')}\x1b[0m ${'x'.repeat(60)}\r\n`;
     const all: string[] = [];
     for (let i = 0; i < 20_000; i++) all.push(line(i));
@@ -149,5 +152,13 @@ describe('Transcript on bytes', () => {
     expect((await readFile(t.logPath)).equals(all)).toBe(true);
     const txt = await readFile(t.txtPath, 'utf8');
     expect(txt).toBe('a'.repeat(CONVERT_PIECE_BYTES - 3) + 'red\n' + 'b'.repeat(second.indexOf('\x1b')) + 'after\n');
+  });
+
+  it('a short writev goes on from the byte it stopped at, also inside a part', () => {
+    const parts = [Buffer.from('abc'), Buffer.from('defg'), Buffer.from('h')];
+    expect(after(parts, 0).map(String)).toEqual(['abc', 'defg', 'h']);
+    expect(after(parts, 3).map(String)).toEqual(['defg', 'h']);
+    expect(after(parts, 5).map(String)).toEqual(['fg', 'h']);
+    expect(after(parts, 8)).toEqual([]);
   });
 });

@@ -153,7 +153,10 @@ class ChunkedFile {
   constructor(
     readonly path: string,
     readonly fd: number,
-  ) {}
+    asyncFromStart = false,
+  ) {
+    this.async = asyncFromStart;
+  }
 
   get isAsync(): boolean {
     return this.async;
@@ -217,8 +220,8 @@ function readAt(fd: number, position: number, length: number, sync: boolean): Pr
 /** At most this many parts go to one writev; more are joined first (IOV_MAX is 1024 on Linux). */
 const MAX_WRITEV_PARTS = 64;
 
-/** What is left of `parts` once their first `n` bytes were written. */
-function after(parts: Buffer[], n: number): Buffer[] {
+/** What is left of `parts` once their first `n` bytes were written (a short write). */
+export function after(parts: Buffer[], n: number): Buffer[] {
   let i = 0;
   while (i < parts.length && n >= parts[i]!.length) n -= parts[i++]!.length;
   const rest = parts.slice(i);
@@ -275,6 +278,8 @@ export class Transcript {
     now?: Date;
     /** Default TXT_MAX_LAG_BYTES (tests use less). */
     txtMaxLagBytes?: number;
+    /** Write asynchronously from the start, as after a slow write (for tests of that path). */
+    asyncWrites?: boolean;
   }): Promise<Transcript> {
     const dir = join(opts.baseDir, 'logs', safeLabel(opts.host));
     await mkdir(dir, { recursive: true });
@@ -289,7 +294,7 @@ export class Transcript {
       closeSync(logFd);
       throw e;
     }
-    const t = new Transcript(new ChunkedFile(`${stem}.log`, logFd), new ChunkedFile(`${stem}.txt`, txtFd), opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES);
+    const t = new Transcript(new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites), new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites), opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES);
     if (opts.header) t.writeNow(Buffer.from(opts.header, 'utf8'));
     return t;
   }
