@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger } from '../services/log/logger.js';
 import { MemorySecretStore } from '../services/secrets/secret-store.js';
-import { BINARY_EVENT_KIND, binaryEventParts, startHostServer, type HostServer } from './server.js';
+import { joinWithHeadroom } from '../services/api/headroom.js';
+import { BINARY_EVENT_KIND, binaryEventFrame, startHostServer, type HostServer } from './server.js';
 
 let server: HostServer;
 const logLines: string[] = [];
@@ -105,9 +106,7 @@ describe('browser host WebSocket', () => {
 
 describe('binary event frames', () => {
   it('carry the payload without data as a JSON header, chars added, then the data as UTF-8', () => {
-    const [head, data] = binaryEventParts('terminal.data', { sessionId: 's', seq: 7, data: 'é\r\n' } as { data: unknown });
-    const frame = Buffer.concat([head, data]);
-    expect(head.length).toBe(5 + head.readUInt32BE(1));
+    const frame = binaryEventFrame('terminal.data', { sessionId: 's', seq: 7, data: 'é\r\n' } as { data: unknown });
     expect(frame[0]).toBe(BINARY_EVENT_KIND);
     const n = frame.readUInt32BE(1);
     expect(JSON.parse(frame.subarray(5, 5 + n).toString('utf8'))).toEqual({
@@ -116,6 +115,20 @@ describe('binary event frames', () => {
       payload: { sessionId: 's', seq: 7, chars: 3 },
     });
     expect(frame.subarray(5 + n).toString('utf8')).toBe('é\r\n');
+  });
+
+  it('frame a terminal batch in the room in front of it, without copying it, and only once', () => {
+    const payload = (data: Uint8Array) => ({ sessionId: 's', seq: 8, data, chars: data.length }) as { data: unknown };
+    const batch = joinWithHeadroom([Buffer.from('abc'), Buffer.from('é\r\n')], 7);
+    const copied = binaryEventFrame('terminal.data', payload(Buffer.from(batch)));
+    const inPlace = binaryEventFrame('terminal.data', payload(batch));
+    expect(inPlace.equals(copied)).toBe(true);
+    expect(inPlace.buffer).toBe(batch.buffer);
+    // Framed again (it never is): a copy, so the first frame's header is not overwritten.
+    const again = binaryEventFrame('terminal.data', { ...(payload(batch) as object), seq: 9 } as { data: unknown });
+    expect(again.buffer).not.toBe(batch.buffer);
+    expect(inPlace.equals(copied)).toBe(true);
+    expect(again.subarray(again.length - 7).equals(batch)).toBe(true);
   });
 });
 
@@ -137,7 +150,6 @@ describe('browser host shutdown', () => {
     const replies = new Map<number, { ok: boolean; value?: { sessionId: string; transcript: { txt: string } } }>();
     ws.on('message', (m, binary) => {
       if (binary) {
-        // Sent as two fragments (header, data): the client gets them as one message.
         const b = m as Buffer;
         const n = b.readUInt32BE(1);
         const head = JSON.parse(b.subarray(5, 5 + n).toString('utf8')) as { channel: string; payload: { chars: number } };

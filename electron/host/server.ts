@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { events, wireRequestSchema, type EventChannel, type WireMessage } from '../contract/index.js';
 import { createDispatcher, type Emit } from '../services/api/dispatcher.js';
 import { createHandlers, runShutdown } from '../services/api/handlers.js';
+import { takeHeadroom } from '../services/api/headroom.js';
 import type { Logger } from '../services/log/logger.js';
 import type { SecretStore } from '../services/secrets/secret-store.js';
 
@@ -39,22 +40,21 @@ const BINARY_DATA_EVENTS: ReadonlySet<EventChannel> = new Set(['terminal.data'])
 export const BINARY_EVENT_KIND = 1;
 
 /**
- * A binary event as the two parts of one WebSocket message: the kind byte, header length and
- * header, then the data itself. They go out as two fragments of one message (the page receives
- * one ArrayBuffer), so the data is never copied into a frame: at 20+ MB/s of terminal output
- * that copy doubled what the backend allocates per byte, and V8 answered with a full GC every
- * few MB (measured with --trace-gc under bench:terminal's `cat`).
+ * A binary event as one WebSocket message. Terminal batches come with room for the header in
+ * front of them (services/api/headroom.ts), so the data is not copied; anything else is.
  */
-export function binaryEventParts(channel: EventChannel, payload: { data: unknown }): [head: Buffer, data: Buffer] {
+export function binaryEventFrame(channel: EventChannel, payload: { data: unknown }): Buffer {
   const { data, ...rest } = payload;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
   const chars = typeof data === 'string' ? data.length : (payload as { chars?: number }).chars ?? bytes.length;
   const header = Buffer.from(JSON.stringify({ kind: 'event', channel, payload: { ...rest, chars } }), 'utf8');
-  const head = Buffer.allocUnsafe(5 + header.length);
-  head[0] = BINARY_EVENT_KIND;
-  head.writeUInt32BE(header.length, 1);
-  header.copy(head, 5);
-  return [head, bytes];
+  const inPlace = takeHeadroom(bytes, 5 + header.length);
+  const frame = inPlace ?? Buffer.allocUnsafe(5 + header.length + bytes.length);
+  frame[0] = BINARY_EVENT_KIND;
+  frame.writeUInt32BE(header.length, 1);
+  header.copy(frame, 5);
+  if (!inPlace) bytes.copy(frame, 5 + header.length);
+  return frame;
 }
 
 const MIME: Record<string, string> = {
@@ -105,19 +105,10 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       opts.log.error('dropped invalid event', { channel });
       return;
     }
-    if (BINARY_DATA_EVENTS.has(channel)) {
-      const [head, data] = binaryEventParts(channel, checked.data as { data: unknown });
-      // Two fragments of one message, back to back: nothing can be sent in between them (this
-      // runs to completion, and ws queues both in order).
-      for (const c of clients) {
-        if (c.readyState !== c.OPEN) continue;
-        c.send(head, { binary: true, fin: false });
-        c.send(data, { binary: true, fin: true });
-      }
-      return;
-    }
-    const frame = JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
-    for (const c of clients) if (c.readyState === c.OPEN) c.send(frame);
+    const frame = BINARY_DATA_EVENTS.has(channel)
+      ? binaryEventFrame(channel, checked.data as { data: unknown })
+      : JSON.stringify({ kind: 'event', channel, payload: checked.data } satisfies WireMessage);
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(frame, { binary: typeof frame !== 'string' });
   };
   const shutdown: (() => Promise<void>)[] = [];
   const dispatch = createDispatcher(

@@ -4,6 +4,7 @@ import type { ClientChannel } from 'ssh2';
 import type { TerminalKind, TerminalSession } from '../../contract/channels/terminal.js';
 import { err, ok, type Host, type Result } from '../../contract/index.js';
 import type { Emit } from '../api/dispatcher.js';
+import { joinWithHeadroom } from '../api/headroom.js';
 import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -434,12 +435,16 @@ export class TerminalManager {
       s.timer = null;
     }
     if (s.pendingBytes === 0 || (s.held && !force)) return;
-    let data = s.pending.length === 1 ? s.pending[0]! : Buffer.concat(s.pending, s.pendingBytes);
     if (s.skipped > 0) {
-      data = Buffer.concat([bytes(NOTICE(`${s.skipped} bytes skipped while the display caught up; the transcript has them`)), data]);
-      s.flow.sent(data.length - s.pendingBytes);
+      const notice = bytes(NOTICE(`${s.skipped} bytes skipped while the display caught up; the transcript has them`));
+      s.pending.unshift(notice);
+      s.pendingBytes += notice.length;
+      s.flow.sent(notice.length);
       s.skipped = 0;
     }
+    // Joined with room in front for the transport's frame header, so the browser host sends it
+    // without another copy (headroom.ts). A single part (a small interactive echo) goes as it is.
+    const data = s.pending.length === 1 ? s.pending[0]! : joinWithHeadroom(s.pending, s.pendingBytes);
     s.pending = [];
     s.pendingBytes = 0;
     s.seq += 1;
