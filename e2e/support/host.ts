@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,11 +47,15 @@ export async function startBrowserHost(): Promise<RunningHost> {
     dataDir,
     pid: child.pid,
     output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
+    // The data folder goes with the host (a benchmark leaves ~1 GB of transcripts in it);
+    // RACKSIDE_KEEP_DATA=1 keeps it for a look afterwards.
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+      if (!process.env.RACKSIDE_KEEP_DATA) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await tm?.closeAll();
   pool?.closeAll();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('TerminalManager over SSH', () => {

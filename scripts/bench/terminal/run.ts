@@ -44,7 +44,7 @@
  * machine to be idle, and reports how busy it was.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -297,6 +297,8 @@ function prepareReference(): string {
     if (have !== version) throw new Error(`reference wants ${name}@${version}, this repository has ${have}: install the reference's own dependencies instead`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'rs-xterm-ref-'));
+  // Its generated data is ~400 MB: gone with the run.
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   for (const f of readdirSync(REF)) if (f !== 'node_modules' && f !== 'results' && f !== 'data') cpSync(join(REF, f), join(dir, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   log(`reference harness: ${REF} → ${dir}; generating its data (node gen-data.js)`);
