@@ -125,7 +125,7 @@ describe('binary event frames', () => {
     expect(inPlace.equals(copied)).toBe(true);
     expect(inPlace.buffer).toBe(batch.buffer);
     // Framed again (it never is): a copy, so the first frame's header is not overwritten.
-    const again = binaryEventFrame('terminal.data', { ...(payload(batch) as object), seq: 9 } as { data: unknown });
+    const again = binaryEventFrame('terminal.data', { sessionId: 's', seq: 9, data: batch, chars: batch.length } as { data: unknown });
     expect(again.buffer).not.toBe(batch.buffer);
     expect(inPlace.equals(copied)).toBe(true);
     expect(again.subarray(again.length - 7).equals(batch)).toBe(true);
