@@ -4,9 +4,9 @@
  * (the browser host's binary terminal events, electron/host/server.ts).
  *
  * Measured with bench:terminal: copying every batch into a frame doubled what the backend
- * allocated per byte of output (V8 then ran a full GC every few MB); sending header and data as
- * two WebSocket fragments instead avoided the copy but cost more than it saved (`yes`, paired runs
- * against the OpenSSH-fed reference: 0.84–0.86 with fragments, 0.90–0.91 with one frame).
+ * allocated per byte of output, and V8 ran a full GC every few MB. Sending header and data as two
+ * WebSocket fragments also avoids the copy, but `yes` drew slower that way than with the copy
+ * (paired runs against the OpenSSH-fed reference, interleaved: 0.84, 0.86 vs 0.90, 0.90, 0.91).
  */
 export const HEADROOM_BYTES = 256;
 

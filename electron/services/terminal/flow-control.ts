@@ -124,5 +124,4 @@ export class FlowController {
       this.producer.resume();
     }
   }
-
 }

@@ -1,10 +1,4 @@
 /**
- * The last N bytes of a session's output, in the chunks they arrived in. What a pane draws when
- * it becomes visible (only visible panes hold an xterm), after a reload, or when a renderer
- * reconnects; the full output is in the transcript file. Bytes, not text: output stays the UTF-8
- * it arrived as all the way to xterm.js, and is decoded here only when a snapshot is asked for.
- */
-/**
  * What the ring may hold on to: the view itself, unless it is a small view into a much larger
  * allocation (a slice of a read buffer), which would keep all of that alive for as long as the
  * ring holds it; those are copied, so the bound is a bound on memory. Copying every chunk instead
@@ -15,6 +9,12 @@ function keepable(data: Buffer): Buffer {
   return data.buffer.byteLength > 2 * data.length + 4096 ? Buffer.from(data) : data;
 }
 
+/**
+ * The last N bytes of a session's output, in the chunks they arrived in. What a pane draws when
+ * it becomes visible (only visible panes hold an xterm), after a reload, or when a renderer
+ * reconnects; the full output is in the transcript file. Bytes, not text: output stays the UTF-8
+ * it arrived as all the way to xterm.js, and is decoded here only when a snapshot is asked for.
+ */
 export class RingBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
