@@ -36,7 +36,10 @@
  * OpenSSH timings, reference (B) and the table need all four.
  * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time per phase (Rackside's
  * and reference A's), BENCH_THREADS=1 the renderer's (both pages) and backend's CPU per thread,
- * and RACKSIDE_HOST_NODE_ARGS passes options such as `--cpu-prof --cpu-prof-dir=DIR` to the backend.
+ * BENCH_TRACE=1 a Chromium trace of each phase (both pages): the page's main-thread time per MB by
+ * trace event (parsing runs under TimerFire, drawing under UpdateLifecycle; use a short run, e.g.
+ * `--only yes --yes-mb 50`), and RACKSIDE_HOST_NODE_ARGS passes options such as
+ * `--cpu-prof --cpu-prof-dir=DIR` to the backend.
  *
  * The pages are driven without Playwright observing them (a target created over the browser's
  * CDP session, as the harness's default driver does): Playwright's network events copy every
@@ -277,6 +280,28 @@ async function profileStop(t: RawTarget): Promise<void> {
     .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
 }
 
+
+/** BENCH_TRACE=1: a Chromium trace (devtools.timeline) of each phase, main-thread time by event name per MB. */
+async function traceStart(bcdp: CDPSession): Promise<() => Promise<Map<string, number>>> {
+  const events: { name: string; ph: string; dur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
+  const onData = (e: { value: typeof events }) => void events.push(...e.value);
+  bcdp.on('Tracing.dataCollected' as never, onData as never);
+  await bcdp.send('Tracing.start' as never, { traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'blink', 'toplevel'] }, transferMode: 'ReportEvents' } as never);
+  return async () => {
+    const done = new Promise<void>((r) => bcdp.once('Tracing.tracingComplete' as never, () => r()));
+    await bcdp.send('Tracing.end' as never);
+    await done;
+    bcdp.off('Tracing.dataCollected' as never, onData as never);
+    const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+    const by = new Map<string, number>();
+    for (const e of events) if (e.ph === 'X' && e.dur && mains.has(`${e.pid}:${e.tid}`)) by.set(e.name, (by.get(e.name) ?? 0) + e.dur / 1000);
+    return by;
+  };
+}
+function logTrace(by: Map<string, number>, mb: number): void {
+  log('  main-thread ms per MB by trace event: ' + [...by].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${k} ${(v / mb).toFixed(2)}`).join(', '));
+}
+
 // page-run.js runs inside the app's page (read as text: tsx would otherwise rewrite the function).
 const PAGE_RUN = readFileSync(join(import.meta.dirname, 'page-run.js'), 'utf8');
 
@@ -395,6 +420,7 @@ async function main() {
     const procA = cpuByProcess(host.pid);
     const thrA = process.env.BENCH_THREADS ? threadTicks(host.pid) : null;
     if (process.env.BENCH_PROFILE) await profileStart(target);
+    const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
     const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000, geometry: GEOMETRY });
     const during = busyShare(a, cpuStat());
     const cpu = cpuDelta(procA, cpuByProcess(host.pid));
@@ -403,6 +429,7 @@ async function main() {
       logThreads(thrA, threadTicks(host.pid));
     }
     if (process.env.BENCH_PROFILE) await profileStop(target);
+    if (traceEnd) logTrace(await traceEnd(), r.chars / 1e6);
     const heapAfter = await target.heapMB(false);
     const heapAfterGC = await target.heapMB(true);
     const rssAfter = await rendererRssMB(bcdp);
@@ -447,7 +474,9 @@ async function main() {
         const thrA = process.env.BENCH_THREADS ? threadTicks(undefined) : null;
         if (process.env.BENCH_PROFILE) await profileStart(t);
         const opts = { source: 'ssh', bytes: 0, flow: true, timeoutMs: 600_000, ...(stop ? { stopAfterMs: STOP_AFTER_MS, drainCapMs: 20_000 } : {}) };
+        const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
         const r = await t.evaluate<RefPage>('(o) => window.bench.run(o)', opts);
+        if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
         const cpu = cpuDelta(procA, cpuByProcess(undefined));
         if (thrA) logThreads(thrA, threadTicks(undefined));
         if (process.env.BENCH_PROFILE) await profileStop(t);
