@@ -125,7 +125,8 @@ export function StepRunner({ stepId }: { stepId: string }) {
             {t(`runbook.runStatus.${run.status}`)}
           </span>
         ) : null}
-        {stepState?.passed ? (
+        {/* Only for the run shown: a new run's end arrives before the step's state is re-read. */}
+        {stepState?.passed && (!run || stepState.lastRun?.runId === run.runId) ? (
           <span className="badge badge-ok" data-testid="step-passed">
             {t('runbook.passed')}
           </span>
