@@ -2,7 +2,7 @@
 /**
  * Terminal benchmark (issue 6, DESIGN.md section 6). Remote output from a lab node's real sshd,
  * through Rackside's TerminalManager (ssh2 PTY shell, bytes end to end, batches of 16 ms or
- * 256 kB, ack flow control 1 M / 500 k), the browser host's WebSocket and the app's own terminal
+ * 256 kB, ack flow control with a 1–2 MB window), the browser host's WebSocket and the app's own terminal
  * pane (xterm.js 6, the renderer the app picks: DOM here, since WebGL is software-only without a
  * GPU), in headless Debian Chromium:
  *
@@ -280,7 +280,6 @@ async function profileStop(t: RawTarget): Promise<void> {
     .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
 }
 
-
 /** BENCH_TRACE=1: a Chromium trace (devtools.timeline) of each phase, main-thread time by event name per MB. */
 async function traceStart(bcdp: CDPSession): Promise<() => Promise<Map<string, number>>> {
   const events: { name: string; ph: string; dur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
@@ -476,9 +475,10 @@ async function main() {
         const opts = { source: 'ssh', bytes: 0, flow: true, timeoutMs: 600_000, ...(stop ? { stopAfterMs: STOP_AFTER_MS, drainCapMs: 20_000 } : {}) };
         const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
         const r = await t.evaluate<RefPage>('(o) => window.bench.run(o)', opts);
-        if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
         const cpu = cpuDelta(procA, cpuByProcess(undefined));
         if (thrA) logThreads(thrA, threadTicks(undefined));
+        // After the CPU readings, as for Rackside's page: collecting the trace costs CPU too.
+        if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
         if (process.env.BENCH_PROFILE) await profileStop(t);
         await t.close();
         // From the first byte: the page's clock starts before ssh has connected and logged in,
