@@ -47,7 +47,7 @@
  * machine to be idle, and reports how busy it was.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,15 +65,22 @@ const { values: args } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'stop-after': { type: 'string', default: '3000' },
     out: { type: 'string' },
-    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop), for quick iterations. */
+    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
+    /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
+    'soak-s': { type: 'string', default: '600' },
   },
 });
 const ONLY = new Set(args.only!.split(','));
+/** The phases the table needs (soak is extra: `--only yes,cat,yes-stop,cat-stop,soak`). */
+const STANDARD_PHASES = ['yes', 'cat', 'yes-stop', 'cat-stop'];
 const REF = resolve(args.ref ?? process.env.RACKSIDE_XTERM_REF ?? join(root, '..', 'shared', 'bench-reference', 'xterm'));
 const YES_MB = Number(args['yes-mb']);
 const FILE_MB = Number(args['file-mb']);
 const STOP_AFTER_MS = Number(args['stop-after']);
+const SOAK_S = Number(args['soak-s']);
+/** Memory is sampled this often during the soak. */
+const SOAK_SAMPLE_S = 30;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The harness's "base" variant, so both run with the same browser flags.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -184,6 +191,44 @@ function logThreads(a: Map<string, number>, b: Map<string, number>): void {
     agg.set(name, (agg.get(name) ?? 0) + (v - (a.get(k) ?? 0)) / USER_HZ);
   }
   log('  CPU s by thread: ' + [...agg].filter(([, v]) => v > 0.05).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
+}
+
+/** Resident memory of a process, MB (0 once it has ended). */
+function processRssMB(pid: number | undefined): number {
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes of all files under a folder (0 if it does not exist). */
+function folderBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let sum = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) sum += statSync(join(e.parentPath, e.name)).size;
+  }
+  return sum;
+}
+
+/**
+ * One line on the soak: first, highest and last sample of each measure. "Bounded" is read off the
+ * second half: no higher there than the first half's highest, give or take a GC's worth.
+ */
+function summariseSoak(samples: { s: number; heapMB: number; rendererRssMB: number; backendRssMB: number; transcriptsMB: number }[], r: { chars: number; stopToLastMs: number | null }): string {
+  if (samples.length < 2) return 'soak: too few samples';
+  const half = Math.floor(samples.length / 2);
+  const series = (k: 'heapMB' | 'rendererRssMB' | 'backendRssMB') => {
+    const v = samples.map((x) => x[k]);
+    const max1 = Math.max(...v.slice(0, half));
+    const max2 = Math.max(...v.slice(half));
+    return `${v[0]} → max ${Math.max(...v)} → ${v[v.length - 1]} (2nd half max ${max2} vs 1st ${max1})`;
+  };
+  const last = samples[samples.length - 1]!;
+  return `soak: ${(r.chars / 1e9).toFixed(2)} GB drawn in ${last.s} s; renderer JS heap MB ${series('heapMB')}; ` +
+    `renderer RSS MB ${series('rendererRssMB')}; backend RSS MB ${series('backendRssMB')}; transcripts on disk ${last.transcriptsMB} MB; ` +
+    `Ctrl-C → last byte ${r.stopToLastMs?.toFixed(0) ?? '–'} ms`;
 }
 
 // ---- an unobserved page -------------------------------------------------------------------------
@@ -371,7 +416,7 @@ async function main() {
     : `yes 'drwxr-xr-x 2 root root 4096 Nov 26 07:17 the quick brown fox jumps over the lazy dog' | head -c ${FILE_MB * 1_000_000} > ${REMOTE_FILE}; cat > /dev/null`;
   execFileSync('bash', ['-c', `ssh ${ssh().map((a) => `'${a}'`).join(' ')} '${upload}' < ${dataFile ?? '/dev/null'}`], { stdio: 'inherit' });
 
-  const full = ONLY.size === 4;
+  const full = STANDARD_PHASES.every((p) => ONLY.has(p));
   // Plain OpenSSH: the same 200 MB to /dev/null, no terminal at all.
   if (full) await waitQuiet();
   const o0 = performance.now();
@@ -411,7 +456,19 @@ async function main() {
   }`);
   const labHost = { id: 'node1', name: 'node1', address: node1.address, port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: status.keyPath } };
 
-  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop') => {
+  type Sample = { s: number; heapMB: number; rendererRssMB: number; backendRssMB: number; transcriptsMB: number };
+  const samples: Sample[] = [];
+  const sample = async (t0: number) => {
+    samples.push({
+      s: Math.round((performance.now() - t0) / 1000),
+      heapMB: await target.heapMB(false),
+      rendererRssMB: await rendererRssMB(bcdp),
+      backendRssMB: processRssMB(host.pid),
+      // The app's data folder: with no project open, the session transcripts are written there.
+      transcriptsMB: Math.round(folderBytes(host.dataDir) / 1e6),
+    });
+  };
+  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop', opts: { stopAfterMs?: number; sampleEveryS?: number } = {}) => {
     const busy = await waitQuiet();
     const heapBefore = await target.heapMB(true);
     const rssBefore = await rendererRssMB(bcdp);
@@ -420,7 +477,15 @@ async function main() {
     const thrA = process.env.BENCH_THREADS ? threadTicks(host.pid) : null;
     if (process.env.BENCH_PROFILE) await profileStart(target);
     const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
-    const r = await target.evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs: STOP_AFTER_MS, timeoutMs: 600_000, geometry: GEOMETRY });
+    // The soak samples memory while the page streams (a CDP call is answered between two tasks).
+    const t0 = performance.now();
+    let sampling = Promise.resolve();
+    const sampler = opts.sampleEveryS ? setInterval(() => (sampling = sampling.then(() => sample(t0))), opts.sampleEveryS * 1000) : undefined;
+    const stopAfterMs = opts.stopAfterMs ?? STOP_AFTER_MS;
+    const r = await target
+      .evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs, timeoutMs: stopAfterMs + 600_000, geometry: GEOMETRY })
+      .finally(() => clearInterval(sampler));
+    await sampling;
     const during = busyShare(a, cpuStat());
     const cpu = cpuDelta(procA, cpuByProcess(host.pid));
     if (thrA) {
@@ -447,6 +512,11 @@ async function main() {
   const catRun = ONLY.has('cat') ? await phase('cat', `cat ${REMOTE_FILE}${marker}`, 'until-marker') : skipped;
   const yesStop = ONLY.has('yes-stop') ? await phase('yes, Ctrl-C', 'yes', 'stop') : skipped;
   const catStop = ONLY.has('cat-stop') ? await phase('cat, Ctrl-C', `while :; do cat ${REMOTE_FILE}; done`, 'stop') : skipped;
+  // DESIGN.md section 6: memory bounded during a 10-minute `yes` (and, since every session is
+  // recorded, what its transcript costs on disk).
+  const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
+  const soakSummary = soak ? summariseSoak(samples, soak) : null;
+  if (soakSummary) log(soakSummary);
   await target.close();
 
   // ---- bare xterm fed by OpenSSH from the same node (see openssh-reference.ts) ------------------
@@ -501,7 +571,7 @@ async function main() {
   }
   await browser.close();
   await host.stop();
-  if (ONLY.size < 4) return;
+  if (!STANDARD_PHASES.every((p) => ONLY.has(p))) return;
 
   const ref = refDir ? await runReference(refDir) : [];
   const refOf = (source: string) => ref.find((r) => r.source === source && r.flow);
@@ -538,12 +608,13 @@ async function main() {
     `| renderer process RSS MB before → after, \`yes\` / \`cat\` | ${yesRun.rssBefore} → ${yesRun.rssAfter} / ${catRun.rssBefore} → ${catRun.rssAfter} | | | peak ${f(ry?.tpSamples.rendererRssMaxMB, 0)} / ${f(rf?.tpSamples.rendererRssMaxMB, 0)} | | bounded |`,
     `| \`yes \\| head -c ${YES_MB}M\` wall time s (payload MB/s) | ${f(yesRun.wallMs / 1000, 1)} (${f(yesPayloadMBs, 1)}) | OpenSSH \`ssh node1 … > /dev/null\` (no PTY, no terminal): ${f(opensshS, 2)} (${f(opensshMBs, 0)}) | OpenSSH is ${f(yesRun.wallMs / 1000 / opensshS, 1)}x faster | | | (transport ceiling) |`,
     `| same through a remote PTY, no terminal: \`ssh -tt node1 'yes \\| head -c ${YES_MB}M' > /dev/null\`, s (MB/s after the PTY) | | ${f(opensshPtyS, 2)} (${f((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS, 1)}), machine ${f(opensshPtyBusy * 100, 0)}% busy | Rackside ${f(yesRun.mbPerS / ((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS), 2)}x of it | | | |`,
+    ...(soakSummary ? [`| ${SOAK_S} s of endless \`yes\`, memory every ${SOAK_SAMPLE_S} s | ${soakSummary.replace(/^soak: /, '')} | | | | | bounded |`] : []),
     `| machine busy before / during (other work) | yes ${f(yesRun.busyBefore * 100, 0)}% / ${f(yesRun.busyDuring * 100, 0)}%, cat ${f(catRun.busyBefore * 100, 0)}% / ${f(catRun.busyDuring * 100, 0)}% | | | yes ${f((ry?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}%, file ${f((rf?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}% | | |`,
   ];
   const table = lines.join('\n');
   console.log('\n' + table);
   const outFile = args.out ?? join(root, 'test-results', `bench-terminal-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
-  writeFileSync(outFile, table + '\n\n```json\n' + JSON.stringify({ yesRun, catRun, yesStop, catStop, opensshS, opensshPtyS, opensshPtyBusy, viaSsh, ref }, null, 1) + '\n```\n');
+  writeFileSync(outFile, table + '\n\n```json\n' + JSON.stringify({ yesRun, catRun, yesStop, catStop, soak: soak ? { ...soak, samples } : null, opensshS, opensshPtyS, opensshPtyBusy, viaSsh, ref }, null, 1) + '\n```\n');
   log(`written to ${outFile}`);
 }
 
