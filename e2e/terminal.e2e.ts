@@ -21,7 +21,8 @@ const shells: Record<string, string> = {};
 const sttySize = "printf 'SIZE=%s\\n' \"$(stty size)\"";
 
 beforeAll(async () => {
-  host = await startBrowserHost();
+  // Transcripts stop at 1 MB here (1 GiB by default), so one test can fill one; the others print far less.
+  host = await startBrowserHost({ args: ['--transcript-limit-mb', '1'] });
   // The fingerprints as read at the nodes' consoles: the inventory e2e covers the confirmation UI.
   await trustLabHostKeys(host.dataDir, [1, 2]);
   browser = await launchChromium();
@@ -113,6 +114,22 @@ describe('Live terminal', () => {
     await term.run(id, 'echo local-$((6*7))');
     await term.waitForLine(id, (l) => l === 'local-42');
     await screenshot(page, 'terminal-local');
+  });
+
+  it('a session whose transcript reaches its size limit says so in the pane header and keeps streaming', async () => {
+    await term.setLayout('tabs');
+    const id = await term.openLocalShell();
+    expect(await term.transcriptStopped(id)).toBeNull();
+    await term.run(id, 'yes | head -c 3000000 >/dev/tty; echo after-$((6*7))');
+    await term.waitForLine(id, (l) => l === 'after-42', 30_000);
+    const why = await eventually(() => term.transcriptStopped(id), (t) => t !== null);
+    expect(why).toMatch(/local\/.*-shell\.log: the 1 MB limit per session was reached: later output is not recorded/);
+    await screenshot(page, 'terminal-transcript-stopped');
+    const logPath = why!.slice(0, why!.indexOf('.log: ') + 4);
+    const log = await readFile(logPath, 'utf8');
+    expect(log.length).toBeLessThanOrEqual(1_000_000 + 300);
+    expect(log.trimEnd().split('\r\n').at(-1)).toMatch(/^# Rackside: transcript stopped at .*: the 1 MB limit per session was reached/);
+    expect(log).not.toContain('after-42');
   });
 
   it('logged every session to a transcript named by host and timestamp, with ANSI and as plain text', async () => {

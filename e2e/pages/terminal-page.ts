@@ -65,6 +65,15 @@ export class TerminalPage {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Whether the pane's header says its transcript stopped recording, and why (the badge's
+   * tooltip: the transcript's path, then the reason); null while it records.
+   */
+  async transcriptStopped(sessionId: string): Promise<string | null> {
+    const badge = this.pane(sessionId).getByTestId('terminal-transcript-stopped');
+    return (await badge.count()) ? badge.getAttribute('title') : null;
+  }
+
   /** The pane's buffer as text (scrollback + screen), via xterm's buffer API. */
   async text(sessionId: string): Promise<string> {
     return this.page.evaluate((id) => window.racksideTerminals?.text(id) ?? '', sessionId);

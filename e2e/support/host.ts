@@ -20,10 +20,10 @@ export interface RunningHost {
  * RACKSIDE_HOST_NODE_ARGS: extra Node options for the host process, e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to profile the backend under a benchmark (Node refuses those in NODE_OPTIONS).
  */
-export async function startBrowserHost(): Promise<RunningHost> {
+export async function startBrowserHost(opts: { args?: string[] } = {}): Promise<RunningHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rs-e2e-data-'));
   const nodeArgs = (process.env.RACKSIDE_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,11 +12,13 @@ const root = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].find((
   existsSync(join(d, 'package.json')),
 )!;
 
-const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR]
+const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N]
 Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopback only).
   --port N        port to listen on (default 0: any free port)
   --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
-  --static DIR    built renderer (default dist/renderer)`;
+  --static DIR    built renderer (default dist/renderer)
+  --transcript-limit-mb N
+                  a terminal session stops recording its transcript at N MB (default 1024)`;
 
 function main() {
   let args;
@@ -26,6 +28,7 @@ function main() {
         port: { type: 'string', default: '0' },
         'data-dir': { type: 'string' },
         static: { type: 'string' },
+        'transcript-limit-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -42,6 +45,11 @@ function main() {
     console.error(`--port must be a number from 0 to 65535, not "${args.port}"`);
     process.exit(2);
   }
+  const limitMb = args['transcript-limit-mb'] === undefined ? undefined : Number(args['transcript-limit-mb']);
+  if (limitMb !== undefined && !(Number.isFinite(limitMb) && limitMb > 0 && limitMb <= 1024 * 1024)) {
+    console.error(`--transcript-limit-mb must be a number of MB above 0 (at most 1048576), not "${args['transcript-limit-mb']}"`);
+    process.exit(2);
+  }
   const staticDir = resolve(args.static ?? join(root, 'dist', 'renderer'));
   if (!existsSync(join(staticDir, 'index.html'))) {
     console.error(`No built UI in ${staticDir}. Run "npm run build" first (npm start does this for you).`);
@@ -56,7 +64,8 @@ function main() {
   const secrets = new MemorySecretStore();
   const log = createLogger(undefined, (line) => redactSecrets(line, secrets.values()));
 
-  startHostServer({ port, dataDir, staticDir, version, secrets, log }).then(
+  const transcriptMaxBytes = limitMb === undefined ? undefined : Math.round(limitMb * 1e6);
+  startHostServer({ port, dataDir, staticDir, version, secrets, log, transcriptMaxBytes }).then(
     (server) => {
       console.log(`Rackside browser host: ${server.url}`);
       console.log('Open that address in a browser on this machine. Press Ctrl-C to stop.');

@@ -80,6 +80,8 @@ export interface HostServerOptions {
   log: Logger;
   /** Fixed token for tests; random otherwise. */
   token?: string;
+  /** Size limit of one terminal session's transcript (default 1 GiB). */
+  transcriptMaxBytes?: number;
 }
 
 export interface HostServer {
@@ -120,6 +122,7 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       emit,
       log: opts.log,
       onShutdown: (fn) => shutdown.push(fn),
+      transcriptMaxBytes: opts.transcriptMaxBytes,
     }),
     opts.log,
   );

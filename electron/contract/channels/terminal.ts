@@ -37,6 +37,8 @@ export const terminalSessionSchema = z.object({
   interactive: z.boolean(),
   /** Transcript files (ANSI and plain text), so the UI can tell the technician where they are. */
   transcript: z.object({ log: z.string(), txt: z.string() }).nullable(),
+  /** Set once the transcript stopped recording early (its size limit, a failed write): why, in a sentence. */
+  transcriptStopped: z.string().optional(),
   exitCode: z.number().nullable().optional(),
   message: z.string().optional(),
 });

@@ -25,6 +25,8 @@ export interface HandlerContext {
   printToPdf?: (html: string) => Promise<Buffer>;
   /** Registers work the backend must finish before it exits (closing sessions, completing transcripts). */
   onShutdown?: (fn: () => Promise<void>) => void;
+  /** Size limit of one terminal session's transcript (default LOG_MAX_BYTES in transcript.ts). */
+  transcriptMaxBytes?: number;
 }
 
 /** Long-lived services the domains share: one known_hosts, one SSH connection per host. */
@@ -39,7 +41,7 @@ export interface SharedServices {
 export function createHandlers(ctx: HandlerContext): Handlers {
   const knownHosts = new KnownHosts(ctx.dataDir);
   const pool = new SshPool({ knownHosts, secrets: ctx.secrets });
-  const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log });
+  const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
   const shared: SharedServices = { knownHosts, pool, terminals };
   ctx.onShutdown?.(async () => {
     await terminals.closeAll();

@@ -12,7 +12,7 @@ import { MAX_BATCH_BYTES, TerminalManager } from './terminal-manager.js';
 // The local shell is a real node-pty (no fakes): bash without rc files, so the prompt is known.
 const CANARY = 'Canary-Secret-4711';
 
-async function setup() {
+async function setup(opts: { transcriptMaxBytes?: number } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'rs-term-'));
   const secrets = new MemorySecretStore();
   secrets.set('h1', 'password', CANARY);
@@ -23,6 +23,7 @@ async function setup() {
     secrets,
     dataDir,
     log: createLogger(() => {}),
+    ...opts,
     localShell: { shell: '/bin/bash', args: ['--norc', '--noprofile', '-i'], env: { PATH: process.env.PATH, PS1: 'rs$ ', HOME: dataDir } },
   });
   const output = (id: string) =>
@@ -106,6 +107,41 @@ describe('TerminalManager (local shell via node-pty)', () => {
     tm.ack(id, 10_000_000);
     await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
     expect(output(id)).toMatch(/interrupted: \d+ bytes of output queued before it not shown/);
+  });
+});
+
+describe('TerminalManager transcript limit', () => {
+  it('stops recording at the size limit, says so in the .log and to the UI, and the pane keeps streaming', async () => {
+    const LIMIT = 400_000;
+    const { tm, events, output, until } = await setup({ transcriptMaxBytes: LIMIT });
+    cleanup = () => tm.closeAll();
+    const r = await tm.openLocal({ cols: 80, rows: 24 });
+    if (!r.ok) throw new Error(r.error.message);
+    const id = r.value.sessionId;
+    const stoppedInfo = () =>
+      events.map((e) => e.payload as TerminalSession).find((p) => p.sessionId === id && p.transcriptStopped);
+    await until(() => output(id).includes('rs$ '));
+    tm.input([id], 'yes\r');
+    // A renderer that keeps up: everything acked as it comes.
+    const acker = setInterval(() => tm.ack(id, 10_000_000), 5);
+    try {
+      await until(() => stoppedInfo() !== undefined);
+      expect(stoppedInfo()!.transcriptStopped).toMatch(/limit per session was reached: later output is not recorded/);
+      const atStop = output(id).length;
+      await until(() => output(id).length > atStop + 2 * LIMIT);
+      tm.input([id], '\x03');
+      await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
+    } finally {
+      clearInterval(acker);
+    }
+    await tm.closeAll();
+    const { log, txt } = r.value.transcript!;
+    const logText = await readFile(log, 'latin1');
+    expect(logText.length).toBeLessThanOrEqual(LIMIT + 300);
+    expect(logText.length).toBeGreaterThan(LIMIT - 2 * MAX_BATCH_BYTES);
+    expect(logText).toMatch(/\r\n# Rackside: transcript stopped at \d{4}-[^:]+:\d\d:\d\d\.\d+Z: the 400 kB limit per session was reached.*\r\n$/);
+    // The plain copy covers everything the .log has, the last line included.
+    expect((await readFile(txt, 'latin1')).trimEnd().split('\n').at(-1)).toMatch(/^# Rackside: transcript stopped at /);
   });
 });
 

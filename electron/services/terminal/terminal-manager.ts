@@ -100,6 +100,10 @@ export const BEHIND_BYTES = 5_000;
  */
 export const STREAMING_GRACE_MS = 250;
 
+/** Where output the screen skipped can still be read, for the notice that says it was skipped. */
+const whereKept = (s: Session) =>
+  s.transcript?.recording ? 'the transcript has them' : s.transcript ? 'not recorded either: the transcript has stopped' : 'not recorded: this session has no transcript';
+
 interface Session {
   info: TerminalSession;
   ring: RingBuffer;
@@ -132,6 +136,8 @@ export interface TerminalManagerDeps {
   secrets: SecretStore;
   /** Transcripts go to <projectDir>/logs when a project is open, else here (the app's data folder). */
   dataDir: string;
+  /** Size limit of one session's transcript; default LOG_MAX_BYTES (transcript.ts). Tests use less. */
+  transcriptMaxBytes?: number;
   log: Logger;
   /** Tests: a shell other than the user's login shell. */
   localShell?: Pick<LocalPtyOptions, 'shell' | 'args' | 'env' | 'cwd'>;
@@ -350,6 +356,12 @@ export class TerminalManager {
         kind: kind === 'step' ? 'step' : 'shell',
         secrets: () => this.deps.secrets.values(),
         header: `# Rackside transcript: ${what} (${kind}), started ${new Date().toISOString()}\r\n`,
+        ...(this.deps.transcriptMaxBytes ? { maxLogBytes: this.deps.transcriptMaxBytes } : {}),
+        onStopped: (reason) => {
+          this.deps.log.warn('transcript stopped', { sessionId, reason });
+          const live = this.sessions.get(sessionId);
+          if (live) this.setState(live, live.info.state, { transcriptStopped: reason });
+        },
       });
     } catch (e) {
       // The session is still useful without a transcript, but the technician must know.
@@ -406,7 +418,7 @@ export class TerminalManager {
       s.skippedForInterrupt = 0;
       if (s.flow.paused) s.pauseProducer?.();
       const rest = data.subarray(cut);
-      data = skipped > 0 ? Buffer.concat([bytes(NOTICE(`interrupted: ${skipped} bytes of output queued before it not shown; the transcript has them`)), rest]) : rest;
+      data = skipped > 0 ? Buffer.concat([bytes(NOTICE(`interrupted: ${skipped} bytes of output queued before it not shown; ${whereKept(s)}`)), rest]) : rest;
     }
     s.pending.push(data);
     s.pendingBytes += data.length;
@@ -436,7 +448,7 @@ export class TerminalManager {
     }
     if (s.pendingBytes === 0 || (s.held && !force)) return;
     if (s.skipped > 0) {
-      const notice = bytes(NOTICE(`${s.skipped} bytes skipped while the display caught up; the transcript has them`));
+      const notice = bytes(NOTICE(`${s.skipped} bytes skipped while the display caught up; ${whereKept(s)}`));
       s.pending.unshift(notice);
       s.pendingBytes += notice.length;
       s.flow.sent(notice.length);

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +153,50 @@ describe('Transcript on bytes', () => {
     expect((await readFile(t.logPath)).equals(all)).toBe(true);
     const txt = await readFile(t.txtPath, 'utf8');
     expect(txt).toBe('a'.repeat(CONVERT_PIECE_BYTES - 3) + 'red\n' + 'b'.repeat(second.indexOf('\x1b')) + 'after\n');
+  });
+
+  it('stops at the size limit between two writes, ends the .log with why, and ignores what follows', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const reasons: string[] = [];
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], maxLogBytes: 1000, onStopped: (r) => reasons.push(r) });
+    const line = '\x1b[32m' + 'é'.repeat(40) + '\x1b[0m\r\n'; // 91 bytes: a cut inside it would split a character
+    for (let i = 0; i < 10; i++) t.write(line);
+    expect(t.recording).toBe(true);
+    t.write(line); // 11 × 91 > 1000
+    expect(t.recording).toBe(false);
+    t.write('more output\r\n');
+    await t.close('# closed\r\n');
+    expect(reasons).toEqual(['the 1 kB limit per session was reached: later output is not recorded (the terminal still shows it)']);
+    const log = await readFile(t.logPath, 'utf8');
+    expect(log.startsWith(line.repeat(10) + '\r\n# Rackside: transcript stopped at ')).toBe(true);
+    expect(log.endsWith(`: ${reasons[0]}\r\n`)).toBe(true);
+    expect(log).not.toContain('more output');
+    expect(log).not.toContain('# closed');
+    const txt = await readFile(t.txtPath, 'utf8');
+    expect(txt).toBe(('é'.repeat(40) + '\n').repeat(10) + '\n' + log.split('\r\n').at(-2) + '\n');
+  });
+
+  // A real full disk: a 1 MiB tmpfs (mounting needs root, as the lab does; CI runs as root).
+  it.runIf(process.getuid?.() === 0)('a full disk stops recording with the OS error and keeps what was written', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'rs-transcript-test', base]);
+    try {
+      const reasons: string[] = [];
+      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], onStopped: (r) => reasons.push(r) });
+      const chunk = ('x'.repeat(78) + '\r\n').repeat(800); // 64 kB
+      for (let i = 0; i < 40 && t.recording; i++) t.write(chunk);
+      expect(t.recording).toBe(false);
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatch(/^writing .*node1.*\.(log|txt) failed \(ENOSPC\): later output is not recorded$/);
+      // Closing reports the failure; what reached the disk before it is intact.
+      await expect(t.close()).rejects.toThrow(/ENOSPC/);
+      const log = await readFile(t.logPath, 'latin1');
+      expect(log.length).toBeGreaterThan(500_000);
+      expect(log).toBe(chunk.repeat(40).slice(0, log.length));
+    } finally {
+      execFileSync('umount', [base]);
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   it('a short writev goes on from the byte it stopped at, also inside a part', () => {

@@ -38,6 +38,14 @@ function stripAnsiBytes(latin1: string): string {
   return noEscapes.replace(CONTROL, '');
 }
 
+/** 1 GiB, 512 MiB, 2 GB, 5 MB, 300 kB: a size as it was most likely set, for messages. */
+function formatBytes(n: number): string {
+  for (const [size, unit] of [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1e9, 'GB'], [1e6, 'MB']] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${Math.round(n / 1000)} kB`;
+}
+
 /** A file-name-safe label for a host: its name or address, never a path. */
 export function safeLabel(label: string): string {
   const s = label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 64);
@@ -137,6 +145,13 @@ const SLOW_WRITE_MS = 50;
  * for close (~3 ms of CPU per MB) and what a crash leaves out of the `.txt` (the `.log` has it).
  */
 export const TXT_MAX_LAG_BYTES = 256 * 1024 * 1024;
+/**
+ * A session's `.log` stops growing at this size (its `.txt` copy is never larger): left running
+ * over lunch, `yes` would otherwise fill the laptop's disk (7 MB/s in the lab: 25 GB an hour,
+ * plus the copy). 1 GiB holds ten 100 MB log dumps, and far more than any step prints. The `.log`
+ * ends with a line saying where recording stopped and why; the session tells the UI.
+ */
+export const LOG_MAX_BYTES = 1024 ** 3;
 /** The `.txt` is made from the `.log` in pieces of this size, one per macrotask. */
 export const CONVERT_PIECE_BYTES = 1024 * 1024;
 
@@ -154,8 +169,16 @@ class ChunkedFile {
     readonly path: string,
     readonly fd: number,
     asyncFromStart = false,
+    /** Told once, at the first write that fails (a full disk, a pulled USB stick). */
+    private readonly onFail: (e: Error) => void = () => {},
   ) {
     this.async = asyncFromStart;
+  }
+
+  private fail(e: Error): void {
+    if (this.failed) return;
+    this.failed = e;
+    this.onFail(e);
   }
 
   get isAsync(): boolean {
@@ -187,7 +210,7 @@ class ChunkedFile {
       this.chain = this.chain
         .then(() => writeAll(this.fd, parts))
         .then(() => void (this.written += size))
-        .catch((e: Error) => void (this.failed ??= e));
+        .catch((e: Error) => this.fail(e));
       return;
     }
     const t0 = performance.now();
@@ -195,9 +218,13 @@ class ChunkedFile {
       for (let rest = parts; rest.length; ) rest = after(rest, writevSync(this.fd, rest));
       this.written += size;
     } catch (e) {
-      this.failed = e as Error;
+      this.fail(e as Error);
     }
     if (performance.now() - t0 > SLOW_WRITE_MS) this.async = true;
+  }
+
+  get isFailed(): boolean {
+    return this.failed !== null;
   }
 
   async close(): Promise<void> {
@@ -253,13 +280,22 @@ export class Transcript {
   private convertAgain = false;
   private convertFailed: Error | null = null;
   private lastWrite = 0;
+  /** Why recording stopped (size limit, failed write); null while it records. */
+  private stopReason: string | null = null;
+  private log!: ChunkedFile;
+  private txt!: ChunkedFile;
 
   private constructor(
-    private readonly log: ChunkedFile,
-    private readonly txt: ChunkedFile,
     private readonly secrets: () => readonly string[],
     private readonly txtMaxLag: number,
+    private readonly maxLogBytes: number,
+    private readonly onStopped: (reason: string) => void,
   ) {}
+
+  /** Whether output is still being recorded (false after the size limit or a failed write). */
+  get recording(): boolean {
+    return this.stopReason === null;
+  }
 
   get logPath(): string {
     return this.log.path;
@@ -280,6 +316,10 @@ export class Transcript {
     txtMaxLagBytes?: number;
     /** Write asynchronously from the start, as after a slow write (for tests of that path). */
     asyncWrites?: boolean;
+    /** Default LOG_MAX_BYTES (tests use less). */
+    maxLogBytes?: number;
+    /** Told once when recording stops early, with a sentence saying why (no secrets: sizes and an OS error). */
+    onStopped?: (reason: string) => void;
   }): Promise<Transcript> {
     const dir = join(opts.baseDir, 'logs', safeLabel(opts.host));
     await mkdir(dir, { recursive: true });
@@ -294,14 +334,17 @@ export class Transcript {
       closeSync(logFd);
       throw e;
     }
-    const t = new Transcript(new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites), new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites), opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES);
+    const t = new Transcript(opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES, opts.maxLogBytes ?? LOG_MAX_BYTES, opts.onStopped ?? (() => {}));
+    const failed = (file: string) => (e: Error) => t.stop(`writing ${file} failed (${(e as NodeJS.ErrnoException).code ?? e.message}): later output is not recorded`);
+    t.log = new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites, failed(`${stem}.log`));
+    t.txt = new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites, failed(`${stem}.txt`));
     if (opts.header) t.writeNow(Buffer.from(opts.header, 'utf8'));
     return t;
   }
 
   /** Output as it arrived (UTF-8 bytes), or text of ours (headers, notices). */
   write(data: Buffer | string): void {
-    if (this.closed) return;
+    if (this.closed || this.stopReason !== null) return;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const buf = this.held.length ? Buffer.concat([this.held, bytes]) : bytes;
     const forms = secretByteForms(this.secrets());
@@ -345,7 +388,7 @@ export class Transcript {
 
   async close(footer?: string): Promise<void> {
     if (this.closed) return;
-    if (footer) this.write(footer);
+    if (footer && this.stopReason === null) this.write(footer);
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -354,7 +397,29 @@ export class Transcript {
     if (this.convertFailed) throw this.convertFailed;
   }
 
+  /**
+   * Stops recording: what was written stays (and its `.txt` copy is completed as usual), and the
+   * `.log` says so at its end unless writing is what failed.
+   */
+  private stop(reason: string): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.held = Buffer.alloc(0);
+    if (!this.log.isFailed) {
+      const line = Buffer.from(`\r\n# Rackside: transcript stopped at ${new Date().toISOString()}: ${reason}\r\n`, 'utf8');
+      this.log.add(line);
+      this.logged += line.length;
+      this.log.flush();
+    }
+    this.onStopped(reason);
+  }
+
   private writeNow(bytes: Buffer, forms = secretByteForms(this.secrets())): void {
+    if (this.stopReason !== null) return;
+    // The limit falls between two writes, never inside one: no character or escape sequence is cut.
+    if (this.logged + bytes.length > this.maxLogBytes) {
+      return this.stop(`the ${formatBytes(this.maxLogBytes)} limit per session was reached: later output is not recorded (the terminal still shows it)`);
+    }
     const clean = redactByteForms(bytes, forms);
     this.log.add(clean);
     this.logged += clean.length;

@@ -281,6 +281,7 @@ function Pane({ sessionId }: { sessionId: string }) {
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
   const message = useAppStore((s) => s.sessions[sessionId]?.message ?? '');
   const transcript = useAppStore((s) => s.sessions[sessionId]?.transcript?.log ?? '');
+  const transcriptStopped = useAppStore((s) => s.sessions[sessionId]?.transcriptStopped ?? '');
   const interactive = useAppStore((s) => s.sessions[sessionId]?.interactive ?? false);
   const broadcast = useAppStore((s) => s.broadcast);
   const excluded = useAppStore((s) => s.broadcastExcluded[sessionId] === true);
@@ -327,7 +328,11 @@ function Pane({ sessionId }: { sessionId: string }) {
             {t('terminal.broadcastInclude')}
           </label>
         ) : null}
-        {transcript ? (
+        {transcript && transcriptStopped ? (
+          <span className="badge badge-warn term-transcript" title={`${transcript}: ${transcriptStopped}`} data-testid="terminal-transcript-stopped">
+            {t('terminal.transcriptStopped')}
+          </span>
+        ) : transcript ? (
           <span className="muted small term-transcript" title={transcript} data-testid="terminal-transcript">
             {t('terminal.transcript')}
           </span>
