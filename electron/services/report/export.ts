@@ -16,6 +16,7 @@ import { JOURNAL_FILE, readJournal } from '../project/journal.js';
 import { openProject, PROJECT_FILE } from '../project/project-store.js';
 import { DEFAULT_STEPS } from '../runbook/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
+import { PARTIAL } from '../terminal/transcript.js';
 import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import { PrintError, type PdfPrinter } from './pdf.js';
@@ -164,7 +165,8 @@ async function filesUnder(root: string, sub: string): Promise<string[]> {
   const out: string[] = [];
   for (const n of names.sort()) {
     const st = await lstat(join(base, n)).catch(() => null);
-    if (st?.isFile()) out.push(`${sub}/${n.split(sep).join('/')}`);
+    // A `.txt.partial` marker only says a transcript is still open (transcript.ts): not evidence.
+    if (st?.isFile() && !n.endsWith(PARTIAL)) out.push(`${sub}/${n.split(sep).join('/')}`);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { MemorySecretStore } from '../secrets/secret-store.js';
 import type { SshPool } from '../ssh/pool.js';
 import { HIGH_WATERMARK_BYTES } from './flow-control.js';
 import { MAX_BATCH_BYTES, TerminalManager } from './terminal-manager.js';
+import { PARTIAL } from './transcript.js';
 
 // The local shell is a real node-pty (no fakes): bash without rc files, so the prompt is known.
 const CANARY = 'Canary-Secret-4711';
@@ -107,6 +109,24 @@ describe('TerminalManager (local shell via node-pty)', () => {
     tm.ack(id, 10_000_000);
     await until(() => /\^C[\s\S]*rs\$ $/.test(output(id)));
     expect(output(id)).toMatch(/interrupted: \d+ bytes of output queued before it not shown/);
+  });
+});
+
+describe('TerminalManager transcript recovery', () => {
+  it('on start, completes the plain copy a crashed run left behind in the data folder', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rs-term-'));
+    const dir = join(dataDir, 'logs', 'node1');
+    await mkdir(dir, { recursive: true });
+    const stem = join(dir, '2026-01-01T00-00-00-000Z-shell');
+    await writeFile(`${stem}.log`, '# Rackside transcript: node1\r\n\x1b[1mlast words\x1b[0m\r\n');
+    await writeFile(`${stem}.txt`, '# Rackside transcript: node1\n');
+    await writeFile(`${stem}${PARTIAL}`, String(spawnSync('true').pid));
+    const lines: string[] = [];
+    const tm = new TerminalManager({ emit: () => {}, pool: {} as SshPool, secrets: new MemorySecretStore(), dataDir, log: createLogger((l) => lines.push(l)) });
+    await tm.closeAll();
+    expect(await readFile(`${stem}.txt`, 'utf8')).toBe('# Rackside transcript: node1\nlast words\n');
+    expect(await readdir(dir)).not.toContain(`2026-01-01T00-00-00-000Z-shell${PARTIAL}`);
+    expect(lines.join('\n')).toContain('plain-text transcript remade after an unclean end');
   });
 });
 

@@ -12,7 +12,7 @@ import { SshConnectError, type SshTarget } from '../ssh/connect.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
-import { Transcript } from './transcript.js';
+import { recoverTranscripts, Transcript } from './transcript.js';
 
 /**
  * Output is sent to the renderer in batches at most this far apart: one event per display frame
@@ -172,7 +172,28 @@ export class TerminalManager {
   /** Transcripts still being completed (their plain copy is made at the end: transcript.ts). */
   private readonly finishing = new Set<Promise<void>>();
 
-  constructor(private readonly deps: TerminalManagerDeps) {}
+  /** Folders whose transcripts were checked for an unclean end (recoverTranscripts), this run. */
+  private readonly recovered = new Set<string>();
+
+  constructor(private readonly deps: TerminalManagerDeps) {
+    this.recover(deps.dataDir);
+  }
+
+  /**
+   * Completes the plain copies a crashed run left behind in a folder's transcripts, once per
+   * folder and run, in the background (closeAll waits for it).
+   */
+  private recover(baseDir: string): void {
+    if (this.recovered.has(baseDir)) return;
+    this.recovered.add(baseDir);
+    const work = recoverTranscripts(baseDir, (txt, e) => this.deps.log.error('plain-text transcript could not be remade', { txt, error: e.message }))
+      .then((remade) => {
+        for (const txt of remade) this.deps.log.info('plain-text transcript remade after an unclean end', { txt });
+      })
+      .catch((e: Error) => this.deps.log.error('transcripts could not be checked for an unclean end', { baseDir, error: e.message }))
+      .finally(() => this.finishing.delete(work));
+    this.finishing.add(work);
+  }
 
   list(): TerminalSession[] {
     return [...this.sessions.values()].map((s) => s.info);
@@ -349,6 +370,7 @@ export class TerminalManager {
   ): Promise<Session> {
     const sessionId = `${kind}-${randomBytes(6).toString('hex')}`;
     let transcript: Transcript | null = null;
+    if (withTranscript && projectDir) this.recover(projectDir);
     if (withTranscript) try {
       transcript = await Transcript.open({
         baseDir: projectDir || this.deps.dataDir,

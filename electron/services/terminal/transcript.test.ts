@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONVERT_PIECE_BYTES, plainText, safeCut, safeLabel, Transcript, after } from './transcript.js';
+import { CONVERT_PIECE_BYTES, PARTIAL, plainText, recoverTranscripts, safeCut, safeLabel, Transcript, after } from './transcript.js';
 
 const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
 
@@ -56,6 +56,9 @@ describe('Transcript', () => {
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'], now: new Date('2026-01-02T03:04:05.678Z') });
     t.write('\x1b[32mok\x1b[0m pass=Canary-Pa');
     t.write('55word end\r\n');
+    // While it is open, a marker with this process's pid says the .txt may trail (crash recovery).
+    const marker = join(base, 'logs', 'node1', `2026-01-02T03-04-05-678Z-shell${PARTIAL}`);
+    expect(await readFile(marker, 'utf8')).toBe(String(process.pid));
     await t.close();
     const files = (await readdir(join(base, 'logs', 'node1'))).sort();
     expect(files).toEqual(['2026-01-02T03-04-05-678Z-shell.log', '2026-01-02T03-04-05-678Z-shell.txt']);
@@ -196,6 +199,43 @@ describe('Transcript on bytes', () => {
     } finally {
       execFileSync('umount', [base]);
       await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('after a crash, remakes the .txt of a transcript whose process is gone, whole, and leaves a live one alone', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const dir = join(base, 'logs', 'node1');
+    await mkdir(dir, { recursive: true });
+    // 3.5 MB of coloured lines with a CRLF and an OSC title: escape sequences cross the 1 MB pieces.
+    const line = (i: number) => `\x1b[3${i % 8}m${String(i).padStart(7, '0')} ${'w'.repeat(i % 90)}\x1b[0m\r\n${i % 1000 === 0 ? '\x1b]0;title\x07' : ''}`;
+    const parts: string[] = [];
+    for (let i = 0, n = 0; n < 3.5e6; i++) n += (parts[i] = line(i)).length;
+    const log = Buffer.from(parts.join(''));
+    const expected = plainText(log);
+    // A dead process's transcript: its .txt stopped part-way. A live one's (a running `sleep`) must not be touched.
+    const dead = spawnSync('true').pid!;
+    const live = spawn('sleep', ['30']);
+    try {
+      for (const [stem, pid] of [['2026-01-01T00-00-00-000Z-shell', dead], ['2026-01-01T00-00-01-000Z-shell', live.pid!]] as const) {
+        await writeFile(join(dir, `${stem}.log`), log);
+        await writeFile(join(dir, `${stem}.txt`), expected.subarray(0, 12345));
+        await writeFile(join(dir, `${stem}${PARTIAL}`), String(pid));
+      }
+      const remade = await recoverTranscripts(base);
+      expect(remade).toEqual([join(dir, '2026-01-01T00-00-00-000Z-shell.txt')]);
+      expect((await readFile(remade[0]!)).equals(expected)).toBe(true);
+      expect((await readdir(dir)).sort()).toEqual([
+        '2026-01-01T00-00-00-000Z-shell.log',
+        '2026-01-01T00-00-00-000Z-shell.txt',
+        '2026-01-01T00-00-01-000Z-shell.log',
+        '2026-01-01T00-00-01-000Z-shell.txt',
+        `2026-01-01T00-00-01-000Z-shell${PARTIAL}`,
+      ]);
+      expect((await readFile(join(dir, '2026-01-01T00-00-01-000Z-shell.txt'))).length).toBe(12345);
+      // Nothing left to do the second time.
+      expect(await recoverTranscripts(base)).toEqual([]);
+    } finally {
+      live.kill();
     }
   });
 

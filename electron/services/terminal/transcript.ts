@@ -1,5 +1,5 @@
-import { closeSync, openSync, read as readAsync, readSync, writev as writevAsync, writevSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, read as readAsync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, writev as writevAsync, writevSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
@@ -14,6 +14,11 @@ import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
  * from the `.log` (read back from the page cache) once output has been quiet for HOLD_MS, when it
  * trails by more than TXT_MAX_LAG_BYTES, and at close: while a 100 MB `cat` streams, the 2 shared
  * cores draw instead of filtering text nobody reads yet (measured: ~6 ms of backend CPU per MB).
+ *
+ * So after a crash the `.txt` can miss the end of what the `.log` has. While a transcript is open a
+ * marker `<stem>.txt.partial` (holding the backend's pid) sits beside it and is removed once both
+ * files are complete; recoverTranscripts() remakes the `.txt` of any transcript whose marker was
+ * left by a process that is gone.
  */
 
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ESC \), DCS/SOS/PM/APC strings, two-byte escapes, and
@@ -244,6 +249,80 @@ function readAt(fd: number, position: number, length: number, sync: boolean): Pr
   );
 }
 
+/** The marker of a transcript whose `.txt` may trail its `.log` (see the top of this file). */
+export const PARTIAL = '.txt.partial';
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remakes the `.txt` of every transcript under `<baseDir>/logs` that a process left incomplete
+ * (crash, power loss, a full disk at close): the whole plain copy is made again from the `.log`
+ * into a new file that replaces the old one only once complete, then the marker goes. Transcripts
+ * of a live process (this one or another: the marker holds its pid) are left alone. Returns the
+ * `.txt` files it remade; one that fails is left with its marker, to be tried at the next start.
+ */
+export async function recoverTranscripts(baseDir: string, onError: (txtPath: string, e: Error) => void = () => {}): Promise<string[]> {
+  const logs = join(baseDir, 'logs');
+  const names = await readdir(logs, { recursive: true }).catch(() => [] as string[]);
+  const done: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(PARTIAL)).sort()) {
+    const marker = join(logs, name);
+    const stem = marker.slice(0, -PARTIAL.length);
+    try {
+      const pid = Number(readFileSync(marker, 'utf8').trim());
+      if (pid === process.pid || processAlive(pid)) continue;
+      if (existsSync(`${stem}.log`)) await remakePlainCopy(`${stem}.log`, `${stem}.txt`);
+      unlinkSync(marker);
+      done.push(`${stem}.txt`);
+    } catch (e) {
+      onError(`${stem}.txt`, e as Error);
+    }
+  }
+  return done;
+}
+
+/** The `.txt` made from the whole `.log`, as Transcript makes it while recording, in 1 MB pieces. */
+async function remakePlainCopy(logPath: string, txtPath: string): Promise<void> {
+  const tmp = `${txtPath}.remake`;
+  const input = openSync(logPath, 'r');
+  let output: number | null = null;
+  try {
+    output = openSync(tmp, 'w', 0o600);
+    const end = fstatSync(input).size;
+    for (let pos = 0; pos < end; ) {
+      const piece = readAt(input, pos, Math.min(CONVERT_PIECE_BYTES, end - pos), true) as Buffer;
+      if (piece.length === 0) break;
+      // A piece stops before an escape sequence it would split (the next piece starts there).
+      const cut = pos + piece.length >= end ? piece.length : beforeOpenSequence(piece, piece.length) || piece.length;
+      const text = plainText(piece.subarray(0, cut));
+      for (let off = 0; off < text.length; ) off += writeSync(output, text, off);
+      pos += cut;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    closeSync(output);
+    output = null;
+    renameSync(tmp, txtPath);
+  } finally {
+    closeSync(input);
+    if (output !== null) {
+      closeSync(output);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
 /** At most this many parts go to one writev; more are joined first (IOV_MAX is 1024 on Linux). */
 const MAX_WRITEV_PARTS = 64;
 
@@ -284,6 +363,8 @@ export class Transcript {
   private stopReason: string | null = null;
   private log!: ChunkedFile;
   private txt!: ChunkedFile;
+  /** `<stem>.txt.partial`: present while the `.txt` may trail the `.log` (null if it could not be made). */
+  private marker: string | null = null;
 
   private constructor(
     private readonly secrets: () => readonly string[],
@@ -338,6 +419,12 @@ export class Transcript {
     const failed = (file: string) => (e: Error) => t.stop(`writing ${file} failed (${(e as NodeJS.ErrnoException).code ?? e.message}): later output is not recorded`);
     t.log = new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites, failed(`${stem}.log`));
     t.txt = new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites, failed(`${stem}.txt`));
+    try {
+      writeFileSync(`${stem}${PARTIAL}`, String(process.pid), { mode: 0o600, flag: 'wx' });
+      t.marker = `${stem}${PARTIAL}`;
+    } catch {
+      // Without the marker only crash recovery of the .txt is lost; the session is still recorded.
+    }
     if (opts.header) t.writeNow(Buffer.from(opts.header, 'utf8'));
     return t;
   }
@@ -395,6 +482,9 @@ export class Transcript {
     await this.complete();
     await Promise.all([this.log.close(), this.txt.close()]);
     if (this.convertFailed) throw this.convertFailed;
+    // Both files are whole: nothing for recovery to do. (After a failure the marker stays, and the
+    // next start remakes the .txt from whatever the .log has.)
+    if (this.marker) unlinkSync(this.marker);
   }
 
   /**
