@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, read as readAsync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, writev as writevAsync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read as readAsync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync, writev as writevAsync, writevSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -279,9 +279,10 @@ export async function recoverTranscripts(baseDir: string, onError: (txtPath: str
     try {
       const pid = Number(readFileSync(marker, 'utf8').trim());
       if (pid === process.pid || processAlive(pid)) continue;
-      if (existsSync(`${stem}.log`)) await remakePlainCopy(`${stem}.log`, `${stem}.txt`);
+      const hasLog = existsSync(`${stem}.log`);
+      if (hasLog) await remakePlainCopy(`${stem}.log`, `${stem}.txt`);
       unlinkSync(marker);
-      done.push(`${stem}.txt`);
+      if (hasLog) done.push(`${stem}.txt`);
     } catch (e) {
       onError(`${stem}.txt`, e as Error);
     }
@@ -484,7 +485,7 @@ export class Transcript {
     if (this.convertFailed) throw this.convertFailed;
     // Both files are whole: nothing for recovery to do. (After a failure the marker stays, and the
     // next start remakes the .txt from whatever the .log has.)
-    if (this.marker) unlinkSync(this.marker);
+    if (this.marker) rmSync(this.marker, { force: true });
   }
 
   /**
