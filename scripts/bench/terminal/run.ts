@@ -516,7 +516,11 @@ async function main() {
   // recorded, what its transcript costs on disk).
   const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
   const soakSummary = soak ? summariseSoak(samples, soak) : null;
-  if (soakSummary) log(soakSummary);
+  if (soakSummary) {
+    log('  samples (s: renderer heap / renderer RSS / backend RSS / data folder, MB): ' +
+      samples.map((x) => `${x.s}: ${x.heapMB}/${x.rendererRssMB}/${x.backendRssMB}/${x.transcriptsMB}`).join(', '));
+    log(soakSummary);
+  }
   await target.close();
 
   // ---- bare xterm fed by OpenSSH from the same node (see openssh-reference.ts) ------------------
