@@ -398,6 +398,8 @@ export class TerminalManager {
         state: 'connecting',
         interactive,
         transcript: transcript ? { log: transcript.logPath, txt: transcript.txtPath } : null,
+        // Stopped already at open (the disk is nearly full): onStopped came before this session existed.
+        ...(transcript?.stoppedBecause ? { transcriptStopped: transcript.stoppedBecause } : {}),
         ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written' }),
       },
       ring: new RingBuffer(RING_BYTES),

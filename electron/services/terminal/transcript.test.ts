@@ -185,7 +185,8 @@ describe('Transcript on bytes', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'rs-transcript-test', base]);
     try {
       const reasons: string[] = [];
-      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], onStopped: (r) => reasons.push(r) });
+      // No reserve: the point here is what a write that fails does.
+      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 0, onStopped: (r) => reasons.push(r) });
       const chunk = ('x'.repeat(78) + '\r\n').repeat(800); // 64 kB
       for (let i = 0; i < 40 && t.recording; i++) t.write(chunk);
       expect(t.recording).toBe(false);
@@ -196,6 +197,43 @@ describe('Transcript on bytes', () => {
       const log = await readFile(t.logPath, 'latin1');
       expect(log.length).toBeGreaterThan(500_000);
       expect(log).toBe(chunk.repeat(40).slice(0, log.length));
+    } finally {
+      execFileSync('umount', [base]);
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('does not start recording on a disk with less free space than the reserve, and says so', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const reasons: string[] = [];
+    // More than any disk here has free: the check at open stops it at once.
+    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], header: '# header\r\n', diskReserveBytes: 2 ** 52, onStopped: (r) => reasons.push(r) });
+    expect(t.recording).toBe(false);
+    expect(t.stoppedBecause).toBe(reasons[0]);
+    expect(reasons[0]).toMatch(/^only [\d.]+ (GB|MB|kB) left free on the disk \(recording keeps 4194304 GiB free\)/);
+    t.write('typed-after-the-stop\r\n');
+    await t.close();
+    const log = await readFile(t.logPath, 'utf8');
+    expect(log).toMatch(/^\r\n# Rackside: transcript stopped at .*: only .* left free on the disk/);
+    expect(log).not.toContain('typed-after-the-stop');
+  });
+
+  // A real small disk: a 4 MiB tmpfs (mounting needs root, as the lab does; CI runs as root).
+  it.runIf(process.getuid?.() === 0)('stops before the disk is full: keeps the reserve free, checked as it writes', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-reserve-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'rs-transcript-test', base]);
+    try {
+      const reasons: string[] = [];
+      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 3 * 1024 ** 2, diskCheckEveryBytes: 128 * 1024, txtMaxLagBytes: 64 * 1024, onStopped: (r) => reasons.push(r) });
+      const chunk = ('x'.repeat(78) + '\r\n').repeat(800); // 64 kB
+      for (let i = 0; i < 100 && t.recording; i++) t.write(chunk);
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatch(/^only \d+ (MB|kB) left free on the disk \(recording keeps 3 MiB free\): later output is not recorded/);
+      await t.close(); // no ENOSPC: the files fit
+      const log = await readFile(t.logPath, 'latin1');
+      expect(log.length).toBeGreaterThan(512 * 1024);
+      expect(log.length).toBeLessThan(1.5 * 1024 ** 2);
+      expect(log).toMatch(/# Rackside: transcript stopped at .*left free on the disk.*\r\n$/);
     } finally {
       execFileSync('umount', [base]);
       await rm(base, { recursive: true, force: true });

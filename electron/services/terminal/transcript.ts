@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, read as readAsync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync, writev as writevAsync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read as readAsync, readFileSync, readSync, renameSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync, writev as writevAsync, writevSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -43,12 +43,26 @@ function stripAnsiBytes(latin1: string): string {
   return noEscapes.replace(CONTROL, '');
 }
 
-/** 1 GiB, 512 MiB, 2 GB, 5 MB, 300 kB: a size as it was most likely set, for messages. */
-function formatBytes(n: number): string {
+/**
+ * 1 GiB, 512 MiB, 2 GB, 5 MB, 300 kB: a size as it was most likely set, for messages; `measured`
+ * sizes are rounded (850 MB, 1.2 GB) instead.
+ */
+function formatBytes(n: number, measured = false): string {
+  if (measured) return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.round(n / 1000)} kB`;
   for (const [size, unit] of [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1e9, 'GB'], [1e6, 'MB']] as const) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${Math.round(n / 1000)} kB`;
+}
+
+/** Bytes an unprivileged writer may still use on the disk holding `dir` (null where it cannot be read). */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 /** A file-name-safe label for a host: its name or address, never a path. */
@@ -157,6 +171,20 @@ export const TXT_MAX_LAG_BYTES = 256 * 1024 * 1024;
  * ends with a line saying where recording stopped and why; the session tells the UI.
  */
 export const LOG_MAX_BYTES = 1024 ** 3;
+/**
+ * Recording stops while the disk holding the transcripts has less than this free: the limit above
+ * is per session, and 100 hosts' sessions (or other programs) can still fill a disk together. A
+ * laptop whose disk is full cannot save the project, its journal or the report either; this much
+ * leaves room for those (they are kilobytes to a few MB) and for the OS.
+ */
+export const DISK_RESERVE_BYTES = 256 * 1024 ** 2;
+/**
+ * Free space is checked when a transcript opens, then on a write once this many bytes or
+ * DISK_CHECK_MS have passed since the last check (a statfs: microseconds), so many sessions that
+ * each write little are checked too.
+ */
+export const DISK_CHECK_BYTES = 16 * 1024 * 1024;
+const DISK_CHECK_MS = 1_000;
 /** The `.txt` is made from the `.log` in pieces of this size, one per macrotask. */
 export const CONVERT_PIECE_BYTES = 1024 * 1024;
 
@@ -366,17 +394,27 @@ export class Transcript {
   private txt!: ChunkedFile;
   /** `<stem>.txt.partial`: present while the `.txt` may trail the `.log` (null if it could not be made). */
   private marker: string | null = null;
+  private dir = '';
+  /** `logged`, and the time, at which free space is checked next. */
+  private nextDiskCheck = 0;
+  private nextDiskCheckAt = 0;
 
   private constructor(
     private readonly secrets: () => readonly string[],
     private readonly txtMaxLag: number,
     private readonly maxLogBytes: number,
     private readonly onStopped: (reason: string) => void,
+    private readonly disk: { reserve: number; every: number },
   ) {}
 
-  /** Whether output is still being recorded (false after the size limit or a failed write). */
+  /** Whether output is still being recorded (false after the size limit, a full disk or a failed write). */
   get recording(): boolean {
     return this.stopReason === null;
+  }
+
+  /** Why recording stopped early, or null. */
+  get stoppedBecause(): string | null {
+    return this.stopReason;
   }
 
   get logPath(): string {
@@ -400,6 +438,9 @@ export class Transcript {
     asyncWrites?: boolean;
     /** Default LOG_MAX_BYTES (tests use less). */
     maxLogBytes?: number;
+    /** Default DISK_RESERVE_BYTES and DISK_CHECK_BYTES (tests use less). */
+    diskReserveBytes?: number;
+    diskCheckEveryBytes?: number;
     /** Told once when recording stops early, with a sentence saying why (no secrets: sizes and an OS error). */
     onStopped?: (reason: string) => void;
   }): Promise<Transcript> {
@@ -416,7 +457,11 @@ export class Transcript {
       closeSync(logFd);
       throw e;
     }
-    const t = new Transcript(opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES, opts.maxLogBytes ?? LOG_MAX_BYTES, opts.onStopped ?? (() => {}));
+    const t = new Transcript(opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES, opts.maxLogBytes ?? LOG_MAX_BYTES, opts.onStopped ?? (() => {}), {
+      reserve: opts.diskReserveBytes ?? DISK_RESERVE_BYTES,
+      every: opts.diskCheckEveryBytes ?? DISK_CHECK_BYTES,
+    });
+    t.dir = dir;
     const failed = (file: string) => (e: Error) => t.stop(`writing ${file} failed (${(e as NodeJS.ErrnoException).code ?? e.message}): later output is not recorded`);
     t.log = new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites, failed(`${stem}.log`));
     t.txt = new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites, failed(`${stem}.txt`));
@@ -510,6 +555,14 @@ export class Transcript {
     // The limit falls between two writes, never inside one: no character or escape sequence is cut.
     if (this.logged + bytes.length > this.maxLogBytes) {
       return this.stop(`the ${formatBytes(this.maxLogBytes)} limit per session was reached: later output is not recorded (the terminal still shows it)`);
+    }
+    if (this.logged >= this.nextDiskCheck || performance.now() >= this.nextDiskCheckAt) {
+      this.nextDiskCheck = this.logged + this.disk.every;
+      this.nextDiskCheckAt = performance.now() + DISK_CHECK_MS;
+      const free = freeBytes(this.dir);
+      if (free !== null && free < this.disk.reserve) {
+        return this.stop(`only ${formatBytes(free, true)} left free on the disk (recording keeps ${formatBytes(this.disk.reserve)} free): later output is not recorded (the terminal still shows it)`);
+      }
     }
     const clean = redactByteForms(bytes, forms);
     this.log.add(clean);
