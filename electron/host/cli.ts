@@ -18,7 +18,7 @@ Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopb
   --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
   --static DIR    built renderer (default dist/renderer)
   --transcript-limit-mb N
-                  a terminal session stops recording its transcript at N MB (default 1024)`;
+                  a terminal session stops recording its transcript at N MB (default 1 GiB)`;
 
 function main() {
   let args;
