@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TerminalSession } from '../../contract/channels/terminal.js';
 import { createLogger } from '../log/logger.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
@@ -11,11 +11,22 @@ import { HIGH_WATERMARK_BYTES } from './flow-control.js';
 import { MAX_BATCH_BYTES, TerminalManager } from './terminal-manager.js';
 import { PARTIAL } from './transcript.js';
 
+/** Data folders of this file's tests (transcripts of `yes` runs): removed when its tests end. */
+const made: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'rs-term-'));
+  made.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 // The local shell is a real node-pty (no fakes): bash without rc files, so the prompt is known.
 const CANARY = 'Canary-Secret-4711';
 
 async function setup(opts: { transcriptMaxBytes?: number } = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'rs-term-'));
+  const dataDir = await tempDir();
   const secrets = new MemorySecretStore();
   secrets.set('h1', 'password', CANARY);
   const events: { channel: string; payload: unknown }[] = [];
@@ -119,7 +130,7 @@ describe('TerminalManager (local shell via node-pty)', () => {
 
 describe('TerminalManager transcript recovery', () => {
   it('on start, completes the plain copy a crashed run left behind in the data folder', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'rs-term-'));
+    const dataDir = await tempDir();
     const dir = join(dataDir, 'logs', 'node1');
     await mkdir(dir, { recursive: true });
     const stem = join(dir, '2026-01-01T00-00-00-000Z-shell');

@@ -2,10 +2,21 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CONVERT_PIECE_BYTES, PARTIAL, plainText, recoverTranscripts, safeCut, safeLabel, Transcript, after } from './transcript.js';
 
 const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
+
+/** A fresh folder for one test's transcripts; all of them go when the file's tests end (some hold ~10 MB). */
+const made: string[] = [];
+async function tempDir(prefix = 'rs-transcript-'): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 describe('plainText of escapes', () => {
   it('removes colours, cursor moves, OSC titles and CRs', () => {
@@ -52,7 +63,7 @@ describe('plainText', () => {
 
 describe('Transcript', () => {
   it('writes ANSI and plain copies named by host and timestamp, redacting a secret split across chunks', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'], now: new Date('2026-01-02T03:04:05.678Z') });
     t.write('\x1b[32mok\x1b[0m pass=Canary-Pa');
     t.write('55word end\r\n');
@@ -71,7 +82,7 @@ describe('Transcript', () => {
 
 describe('Transcript on bytes', () => {
   it('keeps UTF-8 intact across chunk boundaries, strips the 8-bit CSI but not a 0x9B inside a character, and redacts a secret split mid-character', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const secret = 'Pässwörd-ěščř';
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [secret] });
     // 'ě' is C4 9B in UTF-8: its second byte is the 8-bit CSI's code, and must survive stripping.
@@ -87,7 +98,7 @@ describe('Transcript on bytes', () => {
   });
 
   it('redacts a secret split between two full-size batches', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'] });
     t.write(Buffer.from('x'.repeat(70_000) + 'Canary-Pa'));
     t.write(Buffer.from('55word' + 'y'.repeat(70_000)));
@@ -101,7 +112,7 @@ describe('Transcript on bytes', () => {
     ['synchronous writes', false],
     ['asynchronous writes (after a slow disk)', true],
   ])('writes large output whole and in order, with %s', async (_, asyncWrites) => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], asyncWrites });
     const line = (i: number) => `\x1b[32m${String(i).padStart(7, '0')}\x1b[0m ${'x'.repeat(60)}\r\n`;
     const all: string[] = [];
@@ -119,7 +130,7 @@ describe('Transcript on bytes', () => {
   });
 
   it('makes the plain copy once output pauses, and while it streams only past the lag limit', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], txtMaxLagBytes: 1_000_000 });
     const line = '\x1b[1mline\x1b[0m ' + 'z'.repeat(70) + '\r\n';
     t.write(line);
@@ -145,7 +156,7 @@ describe('Transcript on bytes', () => {
   });
 
   it('never splits an escape sequence where the plain copy reads the .log in pieces', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
     // A colour sequence across the first piece's end, and an OSC title across the second's.
     const first = 'a'.repeat(CONVERT_PIECE_BYTES - 3) + '\x1b[31mred\x1b[0m\r\n';
@@ -159,7 +170,7 @@ describe('Transcript on bytes', () => {
   });
 
   it('stops at the size limit between two writes, ends the .log with why, and ignores what follows', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const reasons: string[] = [];
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], maxLogBytes: 1000, onStopped: (r) => reasons.push(r) });
     const line = '\x1b[32m' + 'é'.repeat(40) + '\x1b[0m\r\n'; // 91 bytes: a cut inside it would split a character
@@ -181,7 +192,7 @@ describe('Transcript on bytes', () => {
 
   // A real full disk: a 1 MiB tmpfs (mounting needs root, as the lab does; CI runs as root).
   it.runIf(process.getuid?.() === 0)('a full disk stops recording with the OS error and keeps what was written', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-full-'));
+    const base = await tempDir('rs-transcript-full-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'rs-transcript-test', base]);
     try {
       const reasons: string[] = [];
@@ -198,13 +209,13 @@ describe('Transcript on bytes', () => {
       expect(log.length).toBeGreaterThan(500_000);
       expect(log).toBe(chunk.repeat(40).slice(0, log.length));
     } finally {
-      execFileSync('umount', [base]);
+      execFileSync('umount', ['-l', base]);
       await rm(base, { recursive: true, force: true });
     }
   });
 
   it('does not start recording on a disk with less free space than the reserve, and says so', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const reasons: string[] = [];
     // More than any disk here has free: the check at open stops it at once.
     const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], header: '# header\r\n', diskReserveBytes: 2 ** 52, onStopped: (r) => reasons.push(r) });
@@ -220,7 +231,7 @@ describe('Transcript on bytes', () => {
 
   // A real small disk: a 4 MiB tmpfs (mounting needs root, as the lab does; CI runs as root).
   it.runIf(process.getuid?.() === 0)('stops before the disk is full: keeps the reserve free, checked as it writes', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-reserve-'));
+    const base = await tempDir('rs-transcript-reserve-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'rs-transcript-test', base]);
     try {
       const reasons: string[] = [];
@@ -235,13 +246,13 @@ describe('Transcript on bytes', () => {
       expect(log.length).toBeLessThan(1.5 * 1024 ** 2);
       expect(log).toMatch(/# Rackside: transcript stopped at .*left free on the disk.*\r\n$/);
     } finally {
-      execFileSync('umount', [base]);
+      execFileSync('umount', ['-l', base]);
       await rm(base, { recursive: true, force: true });
     }
   });
 
   it('after a crash, remakes the .txt of a transcript whose process is gone, whole, and leaves a live one alone', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'rs-transcript-'));
+    const base = await tempDir();
     const dir = join(base, 'logs', 'node1');
     await mkdir(dir, { recursive: true });
     // 3.5 MB of coloured lines with a CRLF and an OSC title: escape sequences cross the 1 MB pieces.
