@@ -11,6 +11,8 @@
  *   - renderer heap and RSS before and after; CPU ms per MB by process class (renderer, other
  *     Chromium processes, backend, lab node's sshd and commands, kernel threads);
  *   - plain OpenSSH `ssh node1 'yes | head -c 200M' > /dev/null` (and the same with `-tt`), for the ratio;
+ *   - with `--only soak` (or added to the phases), an endless `yes` for --soak-s seconds (600):
+ *     renderer heap and RSS, backend RSS and the data folder's size every 30 s;
  *
  * and, in the same run and the same Chromium, two references built on the bare-xterm harness's
  * own page (../shared/bench-reference/xterm: DOM renderer, its ack flow control, 120x40 at 14 px):
@@ -79,6 +81,7 @@ const YES_MB = Number(args['yes-mb']);
 const FILE_MB = Number(args['file-mb']);
 const STOP_AFTER_MS = Number(args['stop-after']);
 const SOAK_S = Number(args['soak-s']);
+if (!(SOAK_S >= 60)) throw new Error(`--soak-s must be a number of seconds, at least 60 (memory is sampled every 30 s), not "${args['soak-s']}"`);
 /** Memory is sampled this often during the soak. */
 const SOAK_SAMPLE_S = 30;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -207,7 +210,12 @@ function folderBytes(dir: string): number {
   if (!existsSync(dir)) return 0;
   let sum = 0;
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) sum += statSync(join(e.parentPath, e.name)).size;
+    if (!e.isFile()) continue;
+    try {
+      sum += statSync(join(e.parentPath, e.name)).size;
+    } catch {
+      // Gone since the listing (a transcript's marker is removed when it closes).
+    }
   }
   return sum;
 }
