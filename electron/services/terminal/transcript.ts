@@ -329,9 +329,9 @@ async function remakePlainCopy(logPath: string, txtPath: string): Promise<void> 
     for (let pos = 0; pos < end; ) {
       const piece = readAt(input, pos, Math.min(CONVERT_PIECE_BYTES, end - pos), true) as Buffer;
       if (piece.length === 0) break;
-      // A piece stops before an escape sequence it would split (the next piece starts there).
-      const cut = pos + piece.length >= end ? piece.length : beforeOpenSequence(piece, piece.length) || piece.length;
-      const text = plainText(piece.subarray(0, cut));
+      let { cut, text } = plainPiece(piece, pos + piece.length >= end);
+      // Never with 1 MB pieces; but a loop that cannot advance must not spin.
+      if (cut === 0) ({ cut, text } = plainPiece(piece, true));
       for (let off = 0; off < text.length; ) off += writeSync(output, text, off);
       pos += cut;
       await new Promise<void>((r) => setImmediate(r));
@@ -350,6 +350,18 @@ async function remakePlainCopy(logPath: string, txtPath: string): Promise<void> 
       }
     }
   }
+}
+
+/**
+ * The plain text of a piece of a `.log` read from some offset. The `.log` holds whole escape
+ * sequences only where its writer cut, and a piece boundary may split one: unless the piece is
+ * `whole` (it ends where the written output does), it stops before an open sequence and the next
+ * piece starts there. `cut`: how many bytes of the piece the text covers (0: only an unfinished
+ * sequence, whose rest is still to come).
+ */
+function plainPiece(piece: Buffer, whole: boolean): { cut: number; text: Buffer } {
+  const cut = whole ? piece.length : beforeOpenSequence(piece, piece.length);
+  return { cut, text: plainText(piece.subarray(0, cut)) };
 }
 
 /** At most this many parts go to one writev; more are joined first (IOV_MAX is 1024 on Linux). */
@@ -596,14 +608,10 @@ export class Transcript {
       if (this.converted >= end) return;
       const piece = await readAt(this.log.fd, this.converted, Math.min(CONVERT_PIECE_BYTES, end - this.converted), !this.log.isAsync);
       if (piece.length === 0) return;
-      // The .log holds whole escape sequences only where its writer cut; a piece boundary may
-      // split one, so the piece stops before it (the next piece starts there). What the writer
-      // flushed whole at a pause or the end is converted whole.
-      const whole = this.converted + piece.length >= this.logged && this.held.length === 0;
-      const cut = whole ? piece.length : beforeOpenSequence(piece, piece.length);
-      // Only an unfinished sequence left: the rest of it is still to come.
+      // What the writer flushed whole at a pause or the end is converted whole.
+      const { cut, text } = plainPiece(piece, this.converted + piece.length >= this.logged && this.held.length === 0);
       if (cut === 0) return;
-      this.txt.add(plainText(piece.subarray(0, cut)));
+      this.txt.add(text);
       this.converted += cut;
       this.txt.flush();
       await new Promise<void>((r) => setImmediate(r));

@@ -199,7 +199,7 @@ function logThreads(a: Map<string, number>, b: Map<string, number>): void {
 /** Resident memory of a process, MB (0 once it has ended). */
 function processRssMB(pid: number | undefined): number {
   try {
-    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   } catch {
     return 0;
   }
@@ -302,16 +302,7 @@ class RawTarget {
 /** RSS of Chromium's renderer processes (the app's page is the only one), MB. */
 async function rendererRssMB(bcdp: CDPSession): Promise<number> {
   const { processInfo } = (await bcdp.send('SystemInfo.getProcessInfo')) as { processInfo: { id: number; type: string }[] };
-  let max = 0;
-  for (const p of processInfo.filter((p) => p.type === 'renderer')) {
-    try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.id}/status`, 'utf8'))?.[1] ?? 0);
-      max = Math.max(max, kb / 1024);
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  return Math.round(max);
+  return Math.round(Math.max(0, ...processInfo.filter((p) => p.type === 'renderer').map((p) => processRssMB(p.id))));
 }
 
 // ---- in-page measurement ------------------------------------------------------------------------
@@ -471,7 +462,7 @@ async function main() {
       s: Math.round((performance.now() - t0) / 1000),
       heapMB: await target.heapMB(false),
       rendererRssMB: await rendererRssMB(bcdp),
-      backendRssMB: processRssMB(host.pid),
+      backendRssMB: Math.round(processRssMB(host.pid)),
       // The app's data folder: with no project open, the session transcripts are written there.
       transcriptsMB: Math.round(folderBytes(host.dataDir) / 1e6),
     });
