@@ -1,13 +1,14 @@
 /* global window, document, requestAnimationFrame */
 // Evaluated inside the Rackside page by run.ts (an expression: an async arrow function taking the
-// options). Opens a shell on node1 through the same action as the toolbar, types the command, and
+// options). Opens a shell on node1 (or the local shell) through the same action as the toolbar, types the command, and
 // measures with a rAF loop, a long-task observer and the terminal hub's "parsed" tap (called from
 // xterm's write callback, where the flow-control ack is sent).
 // eslint-disable-next-line @typescript-eslint/no-unused-expressions
 async (o) => {
   const T = window.racksideTerminals;
-  const id = await T.openShell({ kind: 'ssh', host: o.host });
-  if (!id) throw new Error('could not open a shell on node1: ' + document.querySelector('[data-testid="terminal-error"]')?.textContent);
+  // o.host 'local': the laptop's own shell (node-pty), for the local-* phases.
+  const id = await T.openShell(o.host === 'local' ? { kind: 'local' } : { kind: 'ssh', host: o.host });
+  if (!id) throw new Error('could not open a shell: ' + document.querySelector('[data-testid="terminal-error"]')?.textContent);
   const until = async (check, ms) => {
     const t0 = performance.now();
     while (!check()) {

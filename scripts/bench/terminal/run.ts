@@ -35,11 +35,21 @@
  * (outside the repository) whose node_modules links to this repository's (same xterm 6.0.0,
  * addon-fit, addon-webgl, playwright-core and ws versions; checked), and run there.
  * --only: a subset of phases (yes, cat, yes-stop, cat-stop) for quick iterations; the plain
- * OpenSSH timings, reference (B) and the table need all four.
- * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time per phase (Rackside's
+ * OpenSSH timings, reference (B) and the table need all four (--ref-b runs B with a subset too).
+ * Diagnostic phases, never part of the table:
+ *   - local-yes, local-cat: the same pane fed by the laptop's own shell (node-pty), no SSH at all;
+ *   - memory-yes: fed by a stand-in shell in the backend's memory (memory-shell.mjs, loaded into
+ *     the host with --import for these phases only): Rackside's own delivery and pane without
+ *     any producer on the 2 cores, the same kind of source as (B);
+ *   - memory-vs-b [--rounds 4]: memory-yes and (B)'s own page and server alternately in this same
+ *     Chromium, round by round, and the ratio of each pair. This machine's speed drifts by ±15%
+ *     within minutes; a ratio of two runs minutes apart (the table's ÷ B) carries that drift,
+ *     a ratio of neighbours much less. (B) runs twice per page (see referencePageRun): the
+ *     first terminal of a page draws faster than later ones, in the harness's page as in ours.
+ * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time (ms per MB) per phase (Rackside's
  * and reference A's), BENCH_THREADS=1 the renderer's (both pages) and backend's CPU per thread,
  * BENCH_TRACE=1 a Chromium trace of each phase (both pages): the page's main-thread time per MB by
- * trace event (parsing runs under TimerFire, drawing under UpdateLifecycle; use a short run, e.g.
+ * trace event, inclusive and self (parsing runs under TimerFire, drawing under UpdateLifecycle; use a short run, e.g.
  * `--only yes --yes-mb 50`), and RACKSIDE_HOST_NODE_ARGS passes options such as
  * `--cpu-prof --cpu-prof-dir=DIR` to the backend.
  *
@@ -48,7 +58,7 @@
  * WebSocket frame and halve throughput. Before each measured phase it waits (up to 60 s) for the
  * machine to be idle, and reports how busy it was.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,10 +77,14 @@ const { values: args } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'stop-after': { type: 'string', default: '3000' },
     out: { type: 'string' },
-    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak), for quick iterations. */
+    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-vs-b), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
     /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
     'soak-s': { type: 'string', default: '600' },
+    /** Run reference (B) also with a subset of phases (it always runs with the standard ones). */
+    'ref-b': { type: 'boolean', default: false },
+    /** memory-vs-b: how many alternating pairs. */
+    rounds: { type: 'string', default: '4' },
   },
 });
 const ONLY = new Set(args.only!.split(','));
@@ -81,6 +95,8 @@ const YES_MB = Number(args['yes-mb']);
 const FILE_MB = Number(args['file-mb']);
 const STOP_AFTER_MS = Number(args['stop-after']);
 const SOAK_S = Number(args['soak-s']);
+const ROUNDS = Number(args.rounds);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds must be a whole number of at least 1, not "${args.rounds}"`);
 if (!(SOAK_S >= 60)) throw new Error(`--soak-s must be a number of seconds, at least 60 (memory is sampled every 30 s), not "${args['soak-s']}"`);
 /** Memory is sampled this often during the soak. */
 const SOAK_SAMPLE_S = 30;
@@ -311,22 +327,31 @@ async function profileStart(t: RawTarget): Promise<void> {
   await t.send('Profiler.enable');
   await t.send('Profiler.start');
 }
-async function profileStop(t: RawTarget): Promise<void> {
-  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number };
-  const { profile } = await t.send<{ profile: { nodes: Node[]; samples: number[] } }>('Profiler.stop');
+async function profileStop(t: RawTarget, mb: number): Promise<void> {
+  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } };
+  const { profile } = await t.send<{ profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] } }>('Profiler.stop');
+  // Self time from the samples' time deltas (µs), so pages sampled over different spans compare per MB.
+  const us = new Map<number, number>();
+  profile.samples.forEach((id, i) => us.set(id, (us.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)));
   const self = new Map<string, number>();
   for (const n of profile.nodes) {
-    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
-    self.set(k, (self.get(k) ?? 0) + n.hitCount);
+    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`;
+    self.set(k, (self.get(k) ?? 0) + (us.get(n.id) ?? 0) / 1000);
   }
-  const total = profile.samples.length;
-  log(`profile (${total} samples), top self time:\n` + [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)
-    .map(([k, v]) => `  ${((v / total) * 100).toFixed(1)}% ${k}`).join('\n'));
+  // "(program)" is native work outside JS (Blink's layout and paint, IPC): busy too.
+  const busy = [...self].filter(([k]) => !k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  log(`profile: ${(busy / mb).toFixed(1)} ms per MB not idle; top self time, ms per MB:\n` + [...self].sort((x, y) => y[1] - x[1]).slice(0, 30)
+    .map(([k, v]) => `  ${(v / mb).toFixed(2)} ${k}`).join('\n'));
 }
 
-/** BENCH_TRACE=1: a Chromium trace (devtools.timeline) of each phase, main-thread time by event name per MB. */
-async function traceStart(bcdp: CDPSession): Promise<() => Promise<Map<string, number>>> {
-  const events: { name: string; ph: string; dur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
+/**
+ * BENCH_TRACE=1: a Chromium trace (devtools.timeline) of each phase: the page's main-thread time
+ * per MB by event name, inclusive (an event's time contains what runs inside it) and self (what
+ * is left after the events nested in it: where the time went, each millisecond counted once).
+ */
+type TraceTimes = { total: Map<string, number>; self: Map<string, number> };
+async function traceStart(bcdp: CDPSession): Promise<() => Promise<TraceTimes>> {
+  const events: { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string } }[] = [];
   const onData = (e: { value: typeof events }) => void events.push(...e.value);
   bcdp.on('Tracing.dataCollected' as never, onData as never);
   await bcdp.send('Tracing.start' as never, { traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'blink', 'toplevel'] }, transferMode: 'ReportEvents' } as never);
@@ -336,13 +361,27 @@ async function traceStart(bcdp: CDPSession): Promise<() => Promise<Map<string, n
     await done;
     bcdp.off('Tracing.dataCollected' as never, onData as never);
     const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-    const by = new Map<string, number>();
-    for (const e of events) if (e.ph === 'X' && e.dur && mains.has(`${e.pid}:${e.tid}`)) by.set(e.name, (by.get(e.name) ?? 0) + e.dur / 1000);
-    return by;
+    const total = new Map<string, number>();
+    const self = new Map<string, number>();
+    const add = (m: Map<string, number>, k: string, us: number) => m.set(k, (m.get(k) ?? 0) + us / 1000);
+    const complete = events.filter((e) => e.ph === 'X' && e.dur && mains.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    // Complete events on one thread nest: a stack of the open ones gives each event's parent.
+    const stack: { name: string; end: number }[] = [];
+    for (const e of complete) {
+      add(total, e.name, e.dur!);
+      while (stack.length && stack[stack.length - 1]!.end <= e.ts) stack.pop();
+      add(self, e.name, e.dur!);
+      const parent = stack[stack.length - 1];
+      if (parent) add(self, parent.name, -Math.min(e.dur!, parent.end - e.ts));
+      stack.push({ name: e.name, end: e.ts + e.dur! });
+    }
+    return { total, self };
   };
 }
-function logTrace(by: Map<string, number>, mb: number): void {
-  log('  main-thread ms per MB by trace event: ' + [...by].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([k, v]) => `${k} ${(v / mb).toFixed(2)}`).join(', '));
+function logTrace(t: TraceTimes, mb: number): void {
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${(v / mb).toFixed(2)}`).join(', ');
+  log('  main-thread ms per MB by trace event, inclusive: ' + top(t.total, 18));
+  log('  main-thread ms per MB by trace event, self: ' + top(t.self, 24));
 }
 
 // page-run.js runs inside the app's page (read as text: tsx would otherwise rewrite the function).
@@ -396,6 +435,64 @@ function runReference(dir: string): Promise<RefRun[]> {
   });
 }
 
+/** Reference (B)'s own server (its server.js, source `yes` from memory), for memory-vs-b. */
+async function startReferenceServer(refDir: string): Promise<{ url: string; stop(): void }> {
+  const child = fork(join(refDir, 'server.js'), [], { cwd: refDir, env: { ...process.env, SOURCES: 'yes' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const stop = () => void child.kill();
+  process.on('exit', stop);
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.once('message', (m: { port: number }) => resolvePort(m.port));
+    child.once('exit', (code) => reject(new Error(`the reference server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop };
+}
+
+/**
+ * Reference (B)'s page (DOM renderer, its flow control) over `bytes` of `y\r\n` from its server's
+ * memory, twice in the same page: the harness measures a terminal that is the first in its page,
+ * while the app's panes come and go in one page all day, and a second terminal in the same page
+ * draws slower (measured: 6.77 → 6.31 and 7.35 → 6.08 MB/s, first → second, in one run; Rackside's
+ * panes the same: its first session of a page is its fastest). So both are reported.
+ */
+async function referencePageRun(bcdp: CDPSession, url: string, bytes: number): Promise<{ first: number; second: number; rendererMsPerMB: number }> {
+  const t = await RawTarget.open(bcdp, url);
+  try {
+    await t.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
+    for (let i = 0; !(await t.evaluate<boolean>('() => window.benchReady === true').catch(() => false)); i++) {
+      if (i > 300) throw new Error('the reference page did not load');
+      await sleep(50);
+    }
+    const once = async () => {
+      await t.evaluate(`() => window.bench.setup({ renderer: 'dom' })`);
+      await waitQuiet();
+      const c0 = cpuByProcess(undefined);
+      const r = await t.evaluate<{ processed: number; tFirst: number; tLastCb: number; why: string }>('(o) => window.bench.run(o)', { source: 'yes', bytes, flow: true, timeoutMs: 600_000 });
+      if (r.why !== 'complete') throw new Error(`reference (B) page run ended with ${r.why}`);
+      const cpu = cpuDelta(c0, cpuByProcess(undefined));
+      const mb = r.processed / 1e6;
+      // The page's `term` (a top-level binding of its script) is disposed before the next setup.
+      await t.evaluate(`() => { term.dispose(); document.getElementById('term').replaceChildren(); }`);
+      return { mbPerS: mb / ((r.tLastCb - r.tFirst) / 1000), rendererMsPerMB: ((cpu['chromium renderer'] ?? 0) * 1000) / mb };
+    };
+    const first = await once();
+    const second = await once();
+    return { first: first.mbPerS, second: second.mbPerS, rendererMsPerMB: second.rendererMsPerMB };
+  } finally {
+    await t.close();
+  }
+}
+
+/** The local-cat phase's file: the first FILE_MB of the reference's typical.txt (or generated text), removed at exit. */
+function writeLocalFile(dataFile: string | null): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rs-bench-local-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'typical.txt');
+  const n = FILE_MB * 1_000_000;
+  if (dataFile) writeFileSync(file, readFileSync(dataFile).subarray(0, n));
+  else writeFileSync(file, Buffer.alloc(n, 'drwxr-xr-x 2 root root 4096 Nov 26 07:17 the quick brown fox jumps over the lazy dog\n'));
+  return file;
+}
+
 // ---- main ---------------------------------------------------------------------------------------
 async function main() {
   if (!existsSync(join(root, 'dist', 'electron', 'host', 'cli.js'))) throw new Error('No build: run `npm run build` first');
@@ -432,27 +529,34 @@ async function main() {
   const opensshPtyBusy = busyShare(c0, cpuStat());
   if (full) log(`OpenSSH -tt (remote PTY) yes | head -c ${YES_MB}M > /dev/null: ${opensshPtyS.toFixed(2)} s, machine ${(opensshPtyBusy * 100).toFixed(0)}% busy`);
 
+  // memory-yes: a stand-in shell in the backend's memory (memory-shell.mjs), loaded into the host only for that phase.
+  if (ONLY.has('memory-yes') || ONLY.has('memory-vs-b')) {
+    process.env.RACKSIDE_HOST_NODE_ARGS = `${process.env.RACKSIDE_HOST_NODE_ARGS ?? ''} --import ${join(import.meta.dirname, 'memory-shell.mjs')}`;
+  }
   const host = await startBrowserHost();
   await trustLabHostKeys(host.dataDir, [1]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const bcdp = await browser.newBrowserCDPSession();
   const target = await RawTarget.open(bcdp, host.url);
   await target.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
-  for (let i = 0; ; i++) {
-    const ready = await target
-      .evaluate<boolean>(`() => !!window.racksideTerminals && document.querySelector('[data-testid="backend-status"]')?.getAttribute('data-state') === 'open'`)
-      .catch(() => false);
-    if (ready) break;
-    if (i > 300) throw new Error('the app did not load');
-    await sleep(50);
-  }
-  // The app's wizard above the dock is hidden so the dock can be tall enough for the harness's
-  // geometry (GEOMETRY, set in the page by page-run.js); nothing else changes.
-  await target.evaluate(`() => {
-    const s = document.createElement('style');
-    s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:auto!important;flex:1} .dock.open{flex:1}';
-    document.head.appendChild(s);
-  }`);
+  const prepare = async () => {
+    for (let i = 0; ; i++) {
+      const ready = await target
+        .evaluate<boolean>(`() => !!window.racksideTerminals && document.querySelector('[data-testid="backend-status"]')?.getAttribute('data-state') === 'open'`)
+        .catch(() => false);
+      if (ready) break;
+      if (i > 300) throw new Error('the app did not load');
+      await sleep(50);
+    }
+    // The app's wizard above the dock is hidden so the dock can be tall enough for the harness's
+    // geometry (GEOMETRY, set in the page by page-run.js); nothing else changes.
+    await target.evaluate(`() => {
+      const s = document.createElement('style');
+      s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:auto!important;flex:1} .dock.open{flex:1}';
+      document.head.appendChild(s);
+    }`);
+  };
+  await prepare();
   const labHost = { id: 'node1', name: 'node1', address: node1.address, port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: status.keyPath } };
 
   type Sample = { s: number; heapMB: number; rendererRssMB: number; backendRssMB: number; transcriptsMB: number };
@@ -467,7 +571,7 @@ async function main() {
       transcriptsMB: Math.round(folderBytes(host.dataDir) / 1e6),
     });
   };
-  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop', opts: { stopAfterMs?: number; sampleEveryS?: number } = {}) => {
+  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop', opts: { stopAfterMs?: number; sampleEveryS?: number; host?: typeof labHost } = {}) => {
     const busy = await waitQuiet();
     const heapBefore = await target.heapMB(true);
     const rssBefore = await rendererRssMB(bcdp);
@@ -482,7 +586,7 @@ async function main() {
     const sampler = opts.sampleEveryS ? setInterval(() => (sampling = sampling.then(() => sample(t0))), opts.sampleEveryS * 1000) : undefined;
     const stopAfterMs = opts.stopAfterMs ?? STOP_AFTER_MS;
     const r = await target
-      .evaluate<PageResult>(PAGE_RUN, { host: labHost, command, mode, stopAfterMs, timeoutMs: stopAfterMs + 600_000, geometry: GEOMETRY })
+      .evaluate<PageResult>(PAGE_RUN, { host: opts.host ?? labHost, command, mode, stopAfterMs, timeoutMs: stopAfterMs + 600_000, geometry: GEOMETRY })
       .finally(() => clearInterval(sampler));
     await sampling;
     const during = busyShare(a, cpuStat());
@@ -491,7 +595,7 @@ async function main() {
       // Where the renderer's and the backend's CPU went, thread by thread (main thread, compositor, GC helpers…).
       logThreads(thrA, threadTicks(host.pid));
     }
-    if (process.env.BENCH_PROFILE) await profileStop(target);
+    if (process.env.BENCH_PROFILE) await profileStop(target, r.chars / 1e6);
     if (traceEnd) logTrace(await traceEnd(), r.chars / 1e6);
     const heapAfter = await target.heapMB(false);
     const heapAfterGC = await target.heapMB(true);
@@ -514,6 +618,38 @@ async function main() {
   // DESIGN.md section 6: memory bounded during a 10-minute `yes` (and, since every session is
   // recorded, what its transcript costs on disk).
   const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
+  // Diagnostics: the same pane fed by the laptop's own shell (node-pty, no sshd, no ssh2, no lab
+  // node on the 2 cores): what Rackside's delivery and pane reach without the SSH chain, beside (B).
+  const localHost = 'local' as unknown as typeof labHost;
+  const localFile = ONLY.has('local-cat') ? writeLocalFile(dataFile) : null;
+  const memoryHost = { ...labHost, id: 'memory', name: 'memory', address: 'memory.invalid' };
+  // memory-vs-b: Rackside's whole delivery (TerminalManager, WebSocket, hub, app pane) fed by the
+  // in-memory stand-in shell, alternating with reference (B)'s own page and server in this same
+  // Chromium, --rounds times: the two sit side by side in time, so the machine's drift (large
+  // here: the same phase ran anywhere between 5.4 and 7.9 MB/s within minutes) hits both alike.
+  const rounds: { ours: number; bFirst: number; bSecond: number }[] = [];
+  if (ONLY.has('memory-vs-b')) {
+    if (!refDir) throw new Error('memory-vs-b needs the reference harness (drop --no-ref)');
+    const refServer = await startReferenceServer(refDir);
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const ours = await phase(`memory-vs-b round ${round + 1}: Rackside, memory shell, yes (session ${round + 1} of this page)`, `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: memoryHost });
+        const b = await referencePageRun(bcdp, refServer.url, YES_MB * 1024 * 1024 * 1.5);
+        log(`memory-vs-b round ${round + 1}: (B) first terminal of its page ${b.first.toFixed(2)} MB/s, second ${b.second.toFixed(2)} MB/s (renderer ${b.rendererMsPerMB.toFixed(1)} ms/MB); ` +
+          `Rackside ÷ (B) first ${(ours.mbPerS / b.first).toFixed(3)}, ÷ (B) second ${(ours.mbPerS / b.second).toFixed(3)}`);
+        rounds.push({ ours: ours.mbPerS, bFirst: b.first, bSecond: b.second });
+      }
+    } finally {
+      refServer.stop();
+    }
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    const like = rounds.map((r, i) => r.ours / (i === 0 ? r.bFirst : r.bSecond));
+    log(`memory-vs-b: Rackside ÷ (B), like with like (its first session ÷ B's first terminal, later sessions ÷ B's second): ` +
+      `${like.map((x) => x.toFixed(3)).join(', ')}; mean ${mean(like).toFixed(3)}. Against B's first terminal only: mean ${mean(rounds.map((r) => r.ours / r.bFirst)).toFixed(3)}`);
+  }
+  const memoryYes = ONLY.has('memory-yes') ? await phase('memory shell (no SSH), yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: memoryHost }) : null;
+  const localYes = ONLY.has('local-yes') ? await phase('local shell, yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: localHost }) : null;
+  const localCat = localFile ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: localHost }) : null;
   const soakSummary = soak ? summariseSoak(samples, soak) : null;
   if (soakSummary) {
     log('  samples (s: renderer heap / renderer RSS / backend RSS / data folder, MB): ' +
@@ -552,7 +688,7 @@ async function main() {
         if (thrA) logThreads(thrA, threadTicks(undefined));
         // After the CPU readings, as for Rackside's page: collecting the trace costs CPU too.
         if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
-        if (process.env.BENCH_PROFILE) await profileStop(t);
+        if (process.env.BENCH_PROFILE) await profileStop(t, r.processed / 1e6);
         await t.close();
         // From the first byte: the page's clock starts before ssh has connected and logged in,
         // while Rackside's shell is already open when its clock starts.
@@ -574,10 +710,24 @@ async function main() {
   }
   await browser.close();
   await host.stop();
-  if (!STANDARD_PHASES.every((p) => ONLY.has(p))) return;
-
-  const ref = refDir ? await runReference(refDir) : [];
+  let ref: RefRun[] = [];
   const refOf = (source: string) => ref.find((r) => r.source === source && r.flow);
+  if (!full) {
+    if (refDir && args['ref-b']) ref = await runReference(refDir);
+    const b = (label: string, source: string, r: { mbPerS: number } | null) => {
+      const x = refOf(source);
+      if (r && x) log(`${label}: Rackside ÷ (B) ${(r.mbPerS / x.tp.mbPerS).toFixed(2)} (${r.mbPerS.toFixed(2)} vs ${x.tp.mbPerS.toFixed(2)} MB/s)`);
+    };
+    if (ONLY.has('yes')) b('yes, SSH shell', 'yes', yesRun);
+    if (ONLY.has('cat')) b('cat, SSH shell', 'file', catRun);
+    b('yes, local shell', 'yes', localYes);
+    b('cat, local shell', 'file', localCat);
+    b('yes, memory shell', 'yes', memoryYes);
+    if (localYes && viaSsh.yes) log(`yes, local shell ÷ (A) ${(localYes.mbPerS / viaSsh.yes.mbPerS).toFixed(2)}`);
+    return;
+  }
+
+  if (refDir) ref = await runReference(refDir);
 
   // ---- the table ----------------------------------------------------------------------------
   const f = (x: number | null | undefined, d = 1) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
