@@ -13,10 +13,17 @@ import { sendInput } from './terminal-actions.js';
 import { DARK_THEME, LIGHT_THEME, onThemeChange, prefersDark } from './themes.js';
 
 /**
- * Scrollback per pane, in lines. Bounded so a 10-minute `yes` cannot grow the renderer: xterm
- * keeps ~(cols × 12) bytes per line, so 5000 lines of 200 columns stay near 12 MB per pane.
+ * Scrollback per pane, in lines (xterm.js's and VS Code's default). Bounded so a 10-minute `yes`
+ * cannot grow the renderer: xterm keeps ~(cols × 12) bytes per line. Everything older is in the
+ * session's transcript. 1000 rather than the 5000 we had: once the scrollback is full, every line
+ * feed recycles its oldest line (BufferLine.copyFrom), and with 5000 lines of ~1.4 kB each that
+ * memory is cold; from the second session in a page on, when it is also scattered among the
+ * previous panes' freed lines, drawing slowed down with each session. bench:terminal
+ * `--only memory-vs-b --rounds 4` (50 MB of `yes` per session, the same page, each beside the
+ * bare-xterm reference B): 5000 lines 6.43, 5.46, 4.90, 4.76 MB/s (÷ B 0.94, 0.77, 0.76, 0.79;
+ * another run 7.80, 5.71, 5.0, 4.9), 1000 lines 7.65, 6.81, 7.16, 6.96 (÷ B 1.01, 0.90, 0.86, 1.02).
  */
-export const SCROLLBACK_LINES = 5_000;
+export const SCROLLBACK_LINES = 1_000;
 
 /** Resizes are sent at most this often while a pane is being dragged (each one reflows the remote). */
 const RESIZE_DEBOUNCE_MS = 80;

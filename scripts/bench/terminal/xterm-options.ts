@@ -36,7 +36,7 @@ if (!(ROUNDS > 0 && MB > 0) || !['yes', 'file'].includes(args.data!)) {
 }
 
 const APP_FONT = "ui-monospace, 'DejaVu Sans Mono', 'Noto Sans Mono', 'Noto Sans Mono CJK SC', Menlo, Consolas, monospace";
-const APP = { scrollback: 5000, fontFamily: APP_FONT, cursorBlink: true, allowProposedApi: true, rightClickSelectsWord: true };
+const APP = { scrollback: 1000, fontFamily: APP_FONT, cursorBlink: true, allowProposedApi: true, rightClickSelectsWord: true };
 interface Variant {
   opts: Record<string, unknown>;
   /** Load the search and serialize addons and focus the terminal, as the app's interactive pane does. */
@@ -45,7 +45,7 @@ interface Variant {
 const VARIANTS: Record<string, Variant> = {
   'harness options': { opts: { scrollback: 1000, fontFamily: 'monospace' }, app: false },
   'app options': { opts: APP, app: true },
-  'app, scrollback 1000': { opts: { ...APP, scrollback: 1000 }, app: true },
+  'app, scrollback 5000': { opts: { ...APP, scrollback: 5000 }, app: true },
   'app, no cursor blink': { opts: { ...APP, cursorBlink: false }, app: true },
   'app, font monospace': { opts: { ...APP, fontFamily: 'monospace' }, app: true },
   'app, no addons': { opts: APP, app: false },
