@@ -571,7 +571,7 @@ async function main() {
       transcriptsMB: Math.round(folderBytes(host.dataDir) / 1e6),
     });
   };
-  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop', opts: { stopAfterMs?: number; sampleEveryS?: number; host?: typeof labHost } = {}) => {
+  const phase = async (name: string, command: string, mode: 'until-marker' | 'stop', opts: { stopAfterMs?: number; sampleEveryS?: number; host?: typeof labHost | 'local' } = {}) => {
     const busy = await waitQuiet();
     const heapBefore = await target.heapMB(true);
     const rssBefore = await rendererRssMB(bcdp);
@@ -620,7 +620,6 @@ async function main() {
   const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
   // Diagnostics: the same pane fed by the laptop's own shell (node-pty, no sshd, no ssh2, no lab
   // node on the 2 cores): what Rackside's delivery and pane reach without the SSH chain, beside (B).
-  const localHost = 'local' as unknown as typeof labHost;
   const localFile = ONLY.has('local-cat') ? writeLocalFile(dataFile) : null;
   const memoryHost = { ...labHost, id: 'memory', name: 'memory', address: 'memory.invalid' };
   // memory-vs-b: Rackside's whole delivery (TerminalManager, WebSocket, hub, app pane) fed by the
@@ -648,8 +647,8 @@ async function main() {
       `${like.map((x) => x.toFixed(3)).join(', ')}; mean ${mean(like).toFixed(3)}. Against B's first terminal only: mean ${mean(rounds.map((r) => r.ours / r.bFirst)).toFixed(3)}`);
   }
   const memoryYes = ONLY.has('memory-yes') ? await phase('memory shell (no SSH), yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: memoryHost }) : null;
-  const localYes = ONLY.has('local-yes') ? await phase('local shell, yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: localHost }) : null;
-  const localCat = localFile ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: localHost }) : null;
+  const localYes = ONLY.has('local-yes') ? await phase('local shell, yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: 'local' }) : null;
+  const localCat = localFile ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: 'local' }) : null;
   const soakSummary = soak ? summariseSoak(samples, soak) : null;
   if (soakSummary) {
     log('  samples (s: renderer heap / renderer RSS / backend RSS / data folder, MB): ' +
