@@ -130,6 +130,13 @@ describe('Live terminal', () => {
     expect(log.length).toBeLessThanOrEqual(1_000_000 + 300);
     expect(log.trimEnd().split('\r\n').at(-1)).toMatch(/^# Rackside: transcript stopped at .*: the 1 MB limit per session was reached/);
     expect(log).not.toContain('after-42');
+
+    // Its tab says so too, also once another session's pane is the one on screen.
+    const other = await term.openLocalShell();
+    expect(await term.tabTranscriptStopped(other)).toBeNull();
+    expect(await term.tabTranscriptStopped(id)).toMatch(/^logging stopped: the 1 MB limit per session was reached: later output is not recorded/);
+    await eventually(() => page.getByTestId('terminal-transcript-stopped').count(), (n) => n === 0);
+    await screenshot(page, 'terminal-tab-transcript-stopped');
   });
 
   it('logged every session to a transcript named by host and timestamp, with ANSI and as plain text', async () => {

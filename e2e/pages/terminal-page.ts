@@ -74,6 +74,12 @@ export class TerminalPage {
     return (await badge.count()) ? badge.getAttribute('title') : null;
   }
 
+  /** The same for the session's tab (visible also while its pane is hidden): the mark's tooltip, or null. */
+  async tabTranscriptStopped(sessionId: string): Promise<string | null> {
+    const mark = this.page.locator(`[data-testid="terminal-tab"][data-session-id="${sessionId}"]`).getByTestId('terminal-tab-transcript-stopped');
+    return (await mark.count()) ? mark.getAttribute('title') : null;
+  }
+
   /** The pane's buffer as text (scrollback + screen), via xterm's buffer API. */
   async text(sessionId: string): Promise<string> {
     return this.page.evaluate((id) => window.racksideTerminals?.text(id) ?? '', sessionId);

@@ -220,6 +220,8 @@ function SessionTab({ sessionId }: { sessionId: string }) {
   const title = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
+  // Shown on the tab too: a hidden pane's header is not on screen.
+  const transcriptStopped = useAppStore((s) => s.sessions[sessionId]?.transcriptStopped ?? '');
   const active = useAppStore((s) => s.activeSessionId === sessionId);
   const inBroadcast = useAppStore((s) => s.broadcast && broadcastTargets(s).includes(sessionId));
   const setActive = useAppStore((s) => s.setActiveSession);
@@ -228,6 +230,11 @@ function SessionTab({ sessionId }: { sessionId: string }) {
       <button type="button" role="tab" aria-selected={active} className="term-tab-title" onClick={() => setActive(sessionId)}>
         <span className={`term-state ${state}`} aria-hidden="true" />
         <span className="term-kind">{t(`terminal.kind.${kind}`)}</span> {title}
+        {transcriptStopped ? (
+          <span className="term-tab-warn" role="img" aria-label={t('terminal.transcriptStopped')} title={`${t('terminal.transcriptStopped')}: ${transcriptStopped}`} data-testid="terminal-tab-transcript-stopped">
+            ⚠
+          </span>
+        ) : null}
       </button>
       <button type="button" className="term-tab-close" data-testid="terminal-tab-close" aria-label={t('terminal.close', { title })} onClick={() => void closeSession(api, sessionId)}>
         ×
