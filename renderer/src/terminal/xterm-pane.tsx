@@ -15,13 +15,14 @@ import { DARK_THEME, LIGHT_THEME, onThemeChange, prefersDark } from './themes.js
 /**
  * Scrollback per pane, in lines (xterm.js's and VS Code's default). Bounded so a 10-minute `yes`
  * cannot grow the renderer: xterm keeps ~(cols × 12) bytes per line. Everything older is in the
- * session's transcript. 1000 rather than the 5000 we had: once the scrollback is full, every line
- * feed recycles its oldest line (BufferLine.copyFrom), and with 5000 lines of ~1.4 kB each that
- * memory is cold; from the second session in a page on, when it is also scattered among the
- * previous panes' freed lines, drawing slowed down with each session. bench:terminal
- * `--only memory-vs-b --rounds 4` (50 MB of `yes` per session, the same page, each beside the
- * bare-xterm reference B): 5000 lines 6.43, 5.46, 4.90, 4.76 MB/s (÷ B 0.94, 0.77, 0.76, 0.79;
- * another run 7.80, 5.71, 5.0, 4.9), 1000 lines 7.65, 6.81, 7.16, 6.96 (÷ B 1.01, 0.90, 0.86, 1.02).
+ * session's transcript. 1000 rather than the 5000 we had: with 5000, drawing slowed down with
+ * each session opened in the same page. Once the scrollback is full every line feed recycles its
+ * oldest line (BufferLine.copyFrom), and its profile time doubled from the first session to the
+ * second; cold and scattered line memory (5000 × ~1.4 kB) is the likely cause, not proven.
+ * bench:terminal `--only memory-vs-b --rounds 4` (50 MB of `yes` per session, the same page, each
+ * beside the bare-xterm reference B): 5000 lines 6.43, 5.46, 4.90, 4.76 MB/s (÷ B 0.94, 0.77,
+ * 0.76, 0.79; another run 7.80, 5.71, 5.0, 4.9); 1000 lines 7.65, 6.81, 7.16, 6.96 (÷ B 1.01,
+ * 0.90, 0.86, 1.02; another run 8.98, 7.42, 7.16, 6.99: some decline is left).
  */
 export const SCROLLBACK_LINES = 1_000;
 
