@@ -279,10 +279,23 @@ class RawTarget {
     bcdp.on('Target.receivedMessageFromTarget', this.listener);
   }
 
+  /** A page at `url`, with every page's viewport (1280x860, so the panes get the same room). */
   static async open(bcdp: CDPSession, url: string): Promise<RawTarget> {
     const { targetId } = await bcdp.send('Target.createTarget', { url });
     const { sessionId } = await bcdp.send('Target.attachToTarget', { targetId, flatten: false });
-    return new RawTarget(bcdp, targetId, sessionId);
+    const t = new RawTarget(bcdp, targetId, sessionId);
+    await t.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
+    return t;
+  }
+
+  /** The bare-xterm harness's page (references A and B), once its script is ready. */
+  static async openHarness(bcdp: CDPSession, url: string): Promise<RawTarget> {
+    const t = await RawTarget.open(bcdp, url);
+    for (let i = 0; !(await t.evaluate<boolean>('() => window.benchReady === true').catch(() => false)); i++) {
+      if (i > 300) throw new Error('the reference page did not load');
+      await sleep(50);
+    }
+    return t;
   }
 
   send<T = unknown>(method: string, params: object = {}): Promise<T> {
@@ -455,13 +468,8 @@ async function startReferenceServer(refDir: string): Promise<{ url: string; stop
  * panes the same: its first session of a page is its fastest). So both are reported.
  */
 async function referencePageRun(bcdp: CDPSession, url: string, bytes: number): Promise<{ first: number; second: number; rendererMsPerMB: number }> {
-  const t = await RawTarget.open(bcdp, url);
+  const t = await RawTarget.openHarness(bcdp, url);
   try {
-    await t.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
-    for (let i = 0; !(await t.evaluate<boolean>('() => window.benchReady === true').catch(() => false)); i++) {
-      if (i > 300) throw new Error('the reference page did not load');
-      await sleep(50);
-    }
     const once = async () => {
       await t.evaluate(`() => window.bench.setup({ renderer: 'dom' })`);
       await waitQuiet();
@@ -538,7 +546,6 @@ async function main() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const bcdp = await browser.newBrowserCDPSession();
   const target = await RawTarget.open(bcdp, host.url);
-  await target.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
   const prepare = async () => {
     for (let i = 0; ; i++) {
       const ready = await target
@@ -669,12 +676,7 @@ async function main() {
     try {
       const refPhase = async (name: string, command: string, stop: boolean): Promise<ViaSsh> => {
         oref.command(command);
-        const t = await RawTarget.open(bcdp, oref.url);
-        await t.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 860, deviceScaleFactor: 1, mobile: false });
-        for (let i = 0; !(await t.evaluate<boolean>('() => window.benchReady === true').catch(() => false)); i++) {
-          if (i > 300) throw new Error('the reference page did not load');
-          await sleep(50);
-        }
+        const t = await RawTarget.openHarness(bcdp, oref.url);
         const info = await t.evaluate<{ ran: string; cols: number; rows: number }>(`() => window.bench.setup({ renderer: 'dom' })`);
         const busy = await waitQuiet();
         const procA = cpuByProcess(undefined);
