@@ -19,6 +19,8 @@ export interface TerminalDebugHandle {
   renderer(sessionId: string): 'webgl' | 'dom' | null;
   /** Called for every chunk a pane has parsed (for measuring throughput in the page), with the data as it arrived. */
   onParsed(fn: (sessionId: string, chars: number, data: string | Uint8Array) => void): () => void;
+  /** Called for every chunk a visible pane receives, before it is written (with onParsed: when a pane waited for output). */
+  onArrived(fn: (sessionId: string, chars: number) => void): () => void;
   /**
    * The toolbar's actions, for the benchmark's unobserved page (no Playwright locators there):
    * the same functions the buttons and keyboard call.
@@ -69,6 +71,7 @@ export function installDebugHandle(api: RacksideApi, hub: TerminalHub): void {
     },
     renderer: (sessionId) => terms.get(sessionId)?.renderer ?? null,
     onParsed: (fn) => hub.tap(fn),
+    onArrived: (fn) => hub.tapArrivals(fn),
     openShell: (target) => openShell(api, target),
     input: (sessionId, data) => sendInput(api, sessionId, data),
     close: (sessionId) => closeSession(api, sessionId),

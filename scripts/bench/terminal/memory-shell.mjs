@@ -6,10 +6,12 @@
 // This is a stand-in at the SSH seam, named as such; the standard phases never use it.
 //
 // It understands just what the benchmark types: `yes | head -c NM; echo MARK` (N MiB of "y\n"
-// after the PTY's ONLCR: "y\r\n", then the marker line and a prompt), `yes` (endless until Ctrl-C)
-// and Ctrl-C. Output comes as ssh2 hands it out: 32 kB chunks ('data' events), at most 1 MB per
+// after the PTY's ONLCR: "y\r\n", then the marker line and a prompt), `cat FILE; echo MARK` (a
+// file on the laptop, read into memory when typed, with ONLCR's "\r\n"), `yes` (endless until
+// Ctrl-C) and Ctrl-C. Output comes as ssh2 hands it out: 32 kB chunks ('data' events), at most 1 MB per
 // macrotask (like the harness's server), and not while paused (flow control).
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -24,9 +26,11 @@ const PROMPT = Buffer.from('\r\nroot@memory:~# ');
 class MemoryChannel extends EventEmitter {
   stderr = new EventEmitter();
   paused = false;
-  /** Bytes of `y\r\n` still to produce (Infinity: until Ctrl-C), and where in the pattern. */
+  /** Bytes still to produce (Infinity: until Ctrl-C), and where in the pattern (or file). */
   left = 0;
   pos = 0;
+  /** `cat`: the file's bytes as the PTY hands them out; null: the `yes` pattern. */
+  file = null;
   after = null;
   scheduled = false;
 
@@ -45,9 +49,16 @@ class MemoryChannel extends EventEmitter {
     }
     this.emit('data', Buffer.from(s.replace(/\r/g, '\r\n'))); // the tty's echo
     const m = /^yes \| head -c (\d+)M; echo (\S+)\r$/.exec(s);
+    const c = /^cat (\S+); echo (\S+)\r$/.exec(s);
+    this.file = null;
     if (m) {
       this.left = Number(m[1]) * 1024 * 1024 * 1.5;
       this.after = Buffer.concat([Buffer.from(`${m[2].replace(/'/g, '')}`), PROMPT]);
+    } else if (c) {
+      // ONLCR: every \n leaves the PTY as \r\n.
+      this.file = Buffer.from(readFileSync(c[1], 'latin1').replace(/\n/g, '\r\n'), 'latin1');
+      this.left = this.file.length;
+      this.after = Buffer.concat([Buffer.from(`\r\n${c[2].replace(/'/g, '')}`), PROMPT]);
     } else if (/^yes\r$/.test(s)) {
       this.left = Infinity;
     } else {
@@ -73,8 +84,13 @@ class MemoryChannel extends EventEmitter {
     while (this.left > 0 && budget > 0 && !this.paused) {
       const n = Math.min(CHUNK, this.left);
       // A copy, as ssh2 hands out a fresh buffer per packet.
-      this.emit('data', Buffer.from(PATTERN.subarray(this.pos, this.pos + n)));
-      this.pos = (this.pos + n) % 3;
+      if (this.file) {
+        this.emit('data', Buffer.from(this.file.subarray(this.pos, this.pos + n)));
+        this.pos += n;
+      } else {
+        this.emit('data', Buffer.from(PATTERN.subarray(this.pos, this.pos + n)));
+        this.pos = (this.pos + n) % 3;
+      }
       this.left -= n;
       budget -= n;
     }

@@ -72,11 +72,27 @@ async (o) => {
   // chunk that shows the interrupt with it): decoding every byte would add work to the page that
   // the reference pages do not do.
   const utf8 = new TextDecoder();
+  // Time the pane had parsed everything it had received and waited for more (from the first
+  // chunk on): the share of the phase the producer side (backend, SSH, the remote end) kept the
+  // pane idle, not the pane's own drawing.
+  let arrived = 0;
+  let idleSince = 0;
+  let waitedMs = 0;
+  let waits = 0;
+  const offArrived = T.onArrived((sid, n) => {
+    if (sid !== id) return;
+    if (arrived === chars && idleSince && !tStop) {
+      waitedMs += performance.now() - idleSince;
+      waits++;
+    }
+    arrived += n;
+  });
   const off = T.onParsed((sid, n, data) => {
     if (sid !== id) return;
     chars += n;
     chunks++;
     tLast = performance.now();
+    if (chars === arrived) idleSince = tLast;
     const text = typeof data === 'string' ? data : utf8.decode(tStop ? data : data.subarray(-256));
     const s = tail + text;
     if (o.mode === 'until-marker' && s.includes(MARK)) done = true;
@@ -99,6 +115,7 @@ async (o) => {
   rafOn = false;
   po.disconnect();
   off();
+  offArrived();
   const sorted = frames.slice().sort((a, b) => a - b);
   const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
   const wallMs = (o.mode === 'stop' ? tStop : tLast) - tStart;
@@ -107,6 +124,7 @@ async (o) => {
     mbPerS: (o.mode === 'stop' ? charsAtStop : chars) / 1e6 / (wallMs / 1000),
     frames: { n: sorted.length, p50: pct(50), p95: pct(95), p99: pct(99), max: sorted.length ? sorted[sorted.length - 1] : null },
     longtasks: { n: longtasks.length, max: longtasks.length ? Math.max(...longtasks) : null },
+    waitedMs, waits,
     stopToLastMs: tStop ? tLast - tStop : null,
     charsAfterStop: tStop ? chars - charsAtStop : null,
     screen: T.text(id, 4),

@@ -38,7 +38,7 @@
  * OpenSSH timings, reference (B) and the table need all four (--ref-b runs B with a subset too).
  * Diagnostic phases, never part of the table:
  *   - local-yes, local-cat: the same pane fed by the laptop's own shell (node-pty), no SSH at all;
- *   - memory-yes: fed by a stand-in shell in the backend's memory (memory-shell.mjs, loaded into
+ *   - memory-yes, memory-cat: fed by a stand-in shell in the backend's memory (memory-shell.mjs, loaded into
  *     the host with --import for these phases only): Rackside's own delivery and pane without
  *     any producer on the 2 cores, the same kind of source as (B);
  *   - memory-vs-b [--rounds 4]: memory-yes and (B)'s own page and server alternately in this same
@@ -77,7 +77,7 @@ const { values: args } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'stop-after': { type: 'string', default: '3000' },
     out: { type: 'string' },
-    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-vs-b), for quick iterations. */
+    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-cat,memory-vs-b), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
     /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
     'soak-s': { type: 'string', default: '600' },
@@ -404,6 +404,8 @@ type PageResult = {
   size: { cols: number; rows: number } | null; renderer: string | null; chars: number; chunks: number; wallMs: number; mbPerS: number;
   frames: { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
   longtasks: { n: number; max: number | null }; stopToLastMs: number | null; charsAfterStop: number | null; screen: string;
+  /** Time the pane had drawn all it had received and waited for more (before any Ctrl-C), and how often. */
+  waitedMs: number; waits: number;
 };
 
 // ---- the reference harness ----------------------------------------------------------------------
@@ -536,9 +538,17 @@ async function main() {
   const opensshPtyS = (performance.now() - p0) / 1000;
   const opensshPtyBusy = busyShare(c0, cpuStat());
   if (full) log(`OpenSSH -tt (remote PTY) yes | head -c ${YES_MB}M > /dev/null: ${opensshPtyS.toFixed(2)} s, machine ${(opensshPtyBusy * 100).toFixed(0)}% busy`);
+  // And the file: how fast the remote end (cat, the PTY, sshd) delivers it with nothing drawing.
+  if (full) await waitQuiet();
+  const q0 = performance.now();
+  const cq = cpuStat();
+  if (full) execFileSync('bash', ['-c', `ssh -tt ${ssh().map((a) => `'${a}'`).join(' ')} 'cat ${REMOTE_FILE}' > /dev/null`]);
+  const opensshPtyCatS = (performance.now() - q0) / 1000;
+  const opensshPtyCatBusy = busyShare(cq, cpuStat());
+  if (full) log(`OpenSSH -tt (remote PTY) cat ${REMOTE_FILE} > /dev/null: ${opensshPtyCatS.toFixed(2)} s, machine ${(opensshPtyCatBusy * 100).toFixed(0)}% busy`);
 
   // memory-yes: a stand-in shell in the backend's memory (memory-shell.mjs), loaded into the host only for that phase.
-  if (ONLY.has('memory-yes') || ONLY.has('memory-vs-b')) {
+  if (ONLY.has('memory-yes') || ONLY.has('memory-cat') || ONLY.has('memory-vs-b')) {
     process.env.RACKSIDE_HOST_NODE_ARGS = `${process.env.RACKSIDE_HOST_NODE_ARGS ?? ''} --import ${join(import.meta.dirname, 'memory-shell.mjs')}`;
   }
   const host = await startBrowserHost();
@@ -610,7 +620,8 @@ async function main() {
     log(`${name}: ${r.mbPerS.toFixed(2)} MB/s, ${(r.chars / 1e6).toFixed(1)} M chars in ${(r.wallMs / 1000).toFixed(1)} s, ` +
       `frames p50/p95/max ${r.frames.p50?.toFixed(1)}/${r.frames.p95?.toFixed(1)}/${r.frames.max?.toFixed(0)} ms, ` +
       `stop→last ${r.stopToLastMs?.toFixed(0) ?? '–'} ms, heap ${heapBefore}→${heapAfter} (GC ${heapAfterGC}) MB, RSS ${rssBefore}→${rssAfter} MB, ` +
-      `${r.size?.cols}x${r.size?.rows} ${r.renderer}, ${r.chunks} chunks, machine ${(busy * 100).toFixed(0)}% busy before, ${(during * 100).toFixed(0)}% during`);
+      `${r.size?.cols}x${r.size?.rows} ${r.renderer}, ${r.chunks} chunks, waited for output ${r.waitedMs.toFixed(0)} ms ` +
+      `(${((r.waitedMs / r.wallMs) * 100).toFixed(1)}% of the phase, ${r.waits} times), machine ${(busy * 100).toFixed(0)}% busy before, ${(during * 100).toFixed(0)}% during`);
     const perMB = (cls: CpuClass) => ((cpu[cls] ?? 0) * 1000) / (r.chars / 1e6);
     log(`  CPU ms per MB drawn: ` + (Object.keys(cpu) as CpuClass[]).sort().map((c) => `${c} ${perMB(c).toFixed(1)}`).join(', '));
     return { ...r, cpuMsPerMB: Object.fromEntries((Object.keys(cpu) as CpuClass[]).map((c) => [c, Math.round(perMB(c) * 10) / 10])), heapBefore, heapAfter, heapAfterGC, rssBefore, rssAfter, busyBefore: busy, busyDuring: during };
@@ -627,7 +638,7 @@ async function main() {
   const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
   // Diagnostics: the same pane fed by the laptop's own shell (node-pty, no sshd, no ssh2, no lab
   // node on the 2 cores): what Rackside's delivery and pane reach without the SSH chain, beside (B).
-  const localFile = ONLY.has('local-cat') ? writeLocalFile(dataFile) : null;
+  const localFile = ONLY.has('local-cat') || ONLY.has('memory-cat') ? writeLocalFile(dataFile) : null;
   const memoryHost = { ...labHost, id: 'memory', name: 'memory', address: 'memory.invalid' };
   // memory-vs-b: Rackside's whole delivery (TerminalManager, WebSocket, hub, app pane) fed by the
   // in-memory stand-in shell, alternating with reference (B)'s own page and server in this same
@@ -655,7 +666,8 @@ async function main() {
   }
   const memoryYes = ONLY.has('memory-yes') ? await phase('memory shell (no SSH), yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: memoryHost }) : null;
   const localYes = ONLY.has('local-yes') ? await phase('local shell, yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: 'local' }) : null;
-  const localCat = localFile ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: 'local' }) : null;
+  const localCat = localFile && ONLY.has('local-cat') ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: 'local' }) : null;
+  const memoryCat = localFile && ONLY.has('memory-cat') ? await phase('memory shell (no SSH), cat', `cat ${localFile}${marker}`, 'until-marker', { host: memoryHost }) : null;
   const soakSummary = soak ? summariseSoak(samples, soak) : null;
   if (soakSummary) {
     log('  samples (s: renderer heap / renderer RSS / backend RSS / data folder, MB): ' +
@@ -724,6 +736,7 @@ async function main() {
     b('yes, local shell', 'yes', localYes);
     b('cat, local shell', 'file', localCat);
     b('yes, memory shell', 'yes', memoryYes);
+    b('cat, memory shell', 'file', memoryCat);
     if (localYes && viaSsh.yes) log(`yes, local shell ÷ (A) ${(localYes.mbPerS / viaSsh.yes.mbPerS).toFixed(2)}`);
     return;
   }
@@ -739,6 +752,9 @@ async function main() {
   const rf = refOf('file');
   const vy = viaSsh.yes;
   const vc = viaSsh.cat;
+  // What the pane drew per second of the time it had something to draw: its own rate, without
+  // the time the remote end (on these same 2 cores) kept it waiting.
+  const drawingMBs = (r: PageResult) => r.chars / 1e6 / ((r.wallMs - r.waitedMs) / 1000);
   const cpuCell = (c: Record<string, number> | undefined) =>
     c ? Object.entries(c).filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') : '–';
   const lines = [
@@ -762,13 +778,16 @@ async function main() {
     `| renderer process RSS MB before → after, \`yes\` / \`cat\` | ${yesRun.rssBefore} → ${yesRun.rssAfter} / ${catRun.rssBefore} → ${catRun.rssAfter} | | | peak ${f(ry?.tpSamples.rendererRssMaxMB, 0)} / ${f(rf?.tpSamples.rendererRssMaxMB, 0)} | | bounded |`,
     `| \`yes \\| head -c ${YES_MB}M\` wall time s (payload MB/s) | ${f(yesRun.wallMs / 1000, 1)} (${f(yesPayloadMBs, 1)}) | OpenSSH \`ssh node1 … > /dev/null\` (no PTY, no terminal): ${f(opensshS, 2)} (${f(opensshMBs, 0)}) | OpenSSH is ${f(yesRun.wallMs / 1000 / opensshS, 1)}x faster | | | (transport ceiling) |`,
     `| same through a remote PTY, no terminal: \`ssh -tt node1 'yes \\| head -c ${YES_MB}M' > /dev/null\`, s (MB/s after the PTY) | | ${f(opensshPtyS, 2)} (${f((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS, 1)}), machine ${f(opensshPtyBusy * 100, 0)}% busy | Rackside ${f(yesRun.mbPerS / ((YES_MB * 1024 * 1024 * 1.5) / 1e6 / opensshPtyS), 2)}x of it | | | |`,
+    `| same for the file: \`ssh -tt node1 'cat FILE' > /dev/null\`, s (MB/s after the PTY) | | ${f(opensshPtyCatS, 2)} (${f(catRun.chars / 1e6 / opensshPtyCatS, 1)}), machine ${f(opensshPtyCatBusy * 100, 0)}% busy | Rackside ${f(catRun.mbPerS / (catRun.chars / 1e6 / opensshPtyCatS), 2)}x of it | | | |`,
+    `| pane waited for output, share of the phase (times): \`yes\` / \`cat\` | ${f((yesRun.waitedMs / yesRun.wallMs) * 100)}% (${yesRun.waits}) / ${f((catRun.waitedMs / catRun.wallMs) * 100)}% (${catRun.waits}) | | | | | |`,
+    `| MB/s drawn while the pane had output (drawn ÷ time not waiting): \`yes\` / \`cat\` | ${f(drawingMBs(yesRun), 2)} / ${f(drawingMBs(catRun), 2)} | | | ${f(ry?.tp.mbPerS, 2)} / ${f(rf?.tp.mbPerS, 2)} | ${ratio(drawingMBs(yesRun), ry?.tp.mbPerS)} / ${ratio(drawingMBs(catRun), rf?.tp.mbPerS)} | |`,
     ...(soakSummary ? [`| ${SOAK_S} s of endless \`yes\`, memory every ${SOAK_SAMPLE_S} s | ${soakSummary.replace(/^soak: /, '')} | | | | | bounded |`] : []),
     `| machine busy before / during (other work) | yes ${f(yesRun.busyBefore * 100, 0)}% / ${f(yesRun.busyDuring * 100, 0)}%, cat ${f(catRun.busyBefore * 100, 0)}% / ${f(catRun.busyDuring * 100, 0)}% | | | yes ${f((ry?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}%, file ${f((rf?.tpSamples.machineBusyShare ?? NaN) * 100, 0)}% | | |`,
   ];
   const table = lines.join('\n');
   console.log('\n' + table);
   const outFile = args.out ?? join(root, 'test-results', `bench-terminal-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
-  writeFileSync(outFile, table + '\n\n```json\n' + JSON.stringify({ yesRun, catRun, yesStop, catStop, soak: soak ? { ...soak, samples } : null, opensshS, opensshPtyS, opensshPtyBusy, viaSsh, ref }, null, 1) + '\n```\n');
+  writeFileSync(outFile, table + '\n\n```json\n' + JSON.stringify({ yesRun, catRun, yesStop, catStop, soak: soak ? { ...soak, samples } : null, opensshS, opensshPtyS, opensshPtyBusy, opensshPtyCatS, opensshPtyCatBusy, viaSsh, ref }, null, 1) + '\n```\n');
   log(`written to ${outFile}`);
 }
 
