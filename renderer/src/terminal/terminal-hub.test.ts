@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RacksideApi } from '../../../electron/contract/index.js';
 import { useAppStore } from '../store/index.js';
-import { ACK_SIZE_BYTES, TerminalHub, XTERM_WRITE_BYTES } from './terminal-hub.js';
+import { ACK_SIZE_BYTES, TerminalHub, XTERM_VIEWS_IN_FLIGHT, XTERM_WRITE_BYTES } from './terminal-hub.js';
 import { broadcastTargets } from './terminal-slice.js';
 
 /** A backend stand-in: records requests, lets the test fire events and answer snapshots. */
@@ -70,6 +70,8 @@ describe('TerminalHub', () => {
     const parsed: (() => void)[] = [];
     const tapped: [number, string | Uint8Array][] = [];
     hub.tap((_id, chars, data) => tapped.push([chars, data]));
+    const arrived: [string, number, number][] = [];
+    hub.tapArrivals((id, chars) => arrived.push([id, chars, written.length]));
     hub.attach('s1', { write: (d, cb) => (written.push(d), parsed.push(cb)), reset: () => {} });
     await new Promise((r) => setTimeout(r, 0));
     // The hub acks what the backend counted for the frame (`chars`), not the data's length.
@@ -79,29 +81,69 @@ describe('TerminalHub', () => {
     for (const cb of parsed) cb();
     expect(acks(f.calls)).toEqual([5000]);
     expect(tapped).toEqual([[5000, bytes]]);
+    // Arrival is told before the chunk is written (nothing had been written then).
+    expect(arrived).toEqual([['s1', 5000, 0]]);
   });
 });
 
 describe('TerminalHub with large frames', () => {
-  it('writes a frame larger than XTERM_WRITE_BYTES in views of at most that size and acks it once, after the last', async () => {
+  const macrotask = () => new Promise((r) => setTimeout(r, 0));
+
+  it('writes a frame larger than XTERM_WRITE_BYTES in views of at most that size, a few at a time, and acks it once, after the last', async () => {
     const f = fakeApi();
     const hub = new TerminalHub(f.api);
     hub.start();
     const written: Uint8Array[] = [];
-    const parsed: (() => void)[] = [];
-    hub.attach('s1', { write: (d, cb) => (written.push(d as Uint8Array), parsed.push(cb)), reset: () => {} });
-    await new Promise((r) => setTimeout(r, 0));
-    const frame = new TextEncoder().encode('y\r\n'.repeat(70_000)); // 210 000 bytes
+    const inXterm: (() => void)[] = [];
+    let writtenInCallback = 0;
+    let inCallback = false;
+    hub.attach('s1', {
+      write: (d, cb) => {
+        if (inCallback) writtenInCallback++;
+        written.push(d as Uint8Array);
+        inXterm.push(cb);
+      },
+      reset: () => {},
+    });
+    await macrotask();
+    const frame = new TextEncoder().encode('y\r\n'.repeat(70_000)); // 210 000 bytes: 7 views
+    const views = Math.ceil(frame.length / XTERM_WRITE_BYTES);
     f.emit('terminal.data', { sessionId: 's1', seq: 1, data: frame, chars: frame.length });
-    expect(written.length).toBe(Math.ceil(frame.length / XTERM_WRITE_BYTES));
+    // xterm is handed XTERM_VIEWS_IN_FLIGHT views; each parsed one makes room for the next.
+    expect(written.length).toBe(XTERM_VIEWS_IN_FLIGHT);
+    for (let rounds = 0; inXterm.length > 0 && rounds < 100; rounds++) {
+      expect(inXterm.length).toBeLessThanOrEqual(XTERM_VIEWS_IN_FLIGHT);
+      if (written.length < views) expect(acks(f.calls)).toEqual([]);
+      inCallback = true;
+      inXterm.shift()!();
+      inCallback = false;
+      await macrotask();
+    }
+    // Never from inside xterm's callback (xterm would continue its queue with clamped timers).
+    expect(writtenInCallback).toBe(0);
+    expect(written.length).toBe(views);
     expect(written.every((w) => w.length <= XTERM_WRITE_BYTES && w.buffer === frame.buffer)).toBe(true);
     const joined = new Uint8Array(frame.length);
     written.reduce((off, w) => (joined.set(w, off), off + w.length), 0);
     expect(joined).toEqual(frame);
-    for (const cb of parsed.slice(0, -1)) cb();
-    expect(acks(f.calls)).toEqual([]);
-    parsed.at(-1)!();
     expect(acks(f.calls)).toEqual([frame.length]);
+  });
+
+  it('drops what it had not handed to xterm when the pane is hidden, and hands nothing more to it', async () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    const written: Uint8Array[] = [];
+    const inXterm: (() => void)[] = [];
+    const detach = hub.attach('s1', { write: (d, cb) => (written.push(d as Uint8Array), inXterm.push(cb)), reset: () => {} });
+    await macrotask();
+    const frame = new Uint8Array(5 * XTERM_WRITE_BYTES).fill(0x79);
+    f.emit('terminal.data', { sessionId: 's1', seq: 1, data: frame, chars: frame.length });
+    expect(written.length).toBe(XTERM_VIEWS_IN_FLIGHT);
+    detach();
+    for (const cb of inXterm.splice(0)) cb();
+    await macrotask();
+    expect(written.length).toBe(XTERM_VIEWS_IN_FLIGHT);
   });
 });
 
