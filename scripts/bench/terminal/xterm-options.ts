@@ -2,7 +2,8 @@
 /**
  * What xterm.js options cost, without SSH or a WebSocket: a bare xterm.js 6 (DOM renderer,
  * 120x40 at 14 px, this repository's node_modules) in headless Chromium is fed from page memory
- * (32 kB writes, at most 1 MB in flight, as the terminal hub writes a frame), once per variant,
+ * (32 kB writes, at most 1 MB in flight, two at a time handed to xterm as the terminal hub does;
+ * the variant 'fed queued' hands it the whole window at once), once per variant,
  * variants interleaved round by round. Prints per variant the median MB/s and the page's
  * main-thread time per MB (CDP Performance.getMetrics: task, script, style, layout).
  *
@@ -41,6 +42,12 @@ interface Variant {
   opts: Record<string, unknown>;
   /** Load the search and serialize addons and focus the terminal, as the app's interactive pane does. */
   app: boolean;
+  /**
+   * How output is handed to xterm: 'paced' as the terminal hub does it (two 32 kB views at a time,
+   * the next from a message task once one is parsed); 'queued' all of the 1 MB window at once, as
+   * the hub did before (xterm then works through its queue with nested, clamped timers).
+   */
+  feed?: 'paced' | 'queued';
 }
 const VARIANTS: Record<string, Variant> = {
   'harness options': { opts: { scrollback: 1000, fontFamily: 'monospace' }, app: false },
@@ -49,6 +56,7 @@ const VARIANTS: Record<string, Variant> = {
   'app, no cursor blink': { opts: { ...APP, cursorBlink: false }, app: true },
   'app, font monospace': { opts: { ...APP, fontFamily: 'monospace' }, app: true },
   'app, no addons': { opts: APP, app: false },
+  'app, fed queued': { opts: APP, app: true, feed: 'queued' },
 };
 
 function source(): string {
@@ -63,23 +71,34 @@ function source(): string {
   return Buffer.from(raw.toString('latin1').replace(/\n/g, '\r\n'), 'latin1').toString('base64');
 }
 
-// Runs in the page: write MB megabytes from `src` (cycled) into the terminal, at most WINDOW in flight.
-const FEED = `async ({ mb }) => {
+// Runs in the page: write MB megabytes from `src` (cycled) into the terminal in 32 kB views, at
+// most WINDOW in flight (the backend's flow-control window) and, paced, at most IN_XTERM of them
+// handed to xterm at a time (renderer/src/terminal/terminal-hub.ts).
+const FEED = `async ({ mb, feed }) => {
   const term = window.rsTerm;
   const data = window.rsSource;
-  const total = mb * 1e6, CHUNK = 32768, WINDOW = 1 << 20;
-  let sent = 0, done = 0, pos = 0;
+  const total = mb * 1e6, CHUNK = 32768, WINDOW = 1 << 20, IN_XTERM = feed === 'queued' ? Infinity : 2;
+  let sent = 0, done = 0, pos = 0, inXterm = 0;
   const t0 = performance.now();
+  const channel = new MessageChannel();
   await new Promise((resolve) => {
     const pump = () => {
-      while (sent < total && sent - done < WINDOW) {
+      while (sent < total && sent - done < WINDOW && inXterm < IN_XTERM) {
         const n = Math.min(CHUNK, total - sent, data.length - pos);
         const piece = data.subarray(pos, pos + n);
         pos = (pos + n) % data.length;
         sent += n;
-        term.write(piece, () => { done += n; if (done >= total) resolve(); else setTimeout(pump, 0); });
+        inXterm++;
+        term.write(piece, () => {
+          done += n;
+          inXterm--;
+          if (done >= total) resolve();
+          else if (feed === 'queued') setTimeout(pump, 0);
+          else channel.port2.postMessage(null);
+        });
       }
     };
+    channel.port1.onmessage = pump;
     pump();
   });
   return performance.now() - t0;
@@ -118,7 +137,7 @@ try {
       await cdp.send('Performance.enable');
       const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
       const m0 = await metrics();
-      const ms = (await page.evaluate(`(${FEED})(${JSON.stringify({ mb: MB })})`)) as number;
+      const ms = (await page.evaluate(`(${FEED})(${JSON.stringify({ mb: MB, feed: v.feed ?? 'paced' })})`)) as number;
       const m1 = await metrics();
       const per = (k: string) => ((m1[k]! - m0[k]!) * 1000) / MB;
       results.set(name, [...(results.get(name) ?? []), { mbPerS: MB / (ms / 1000), task: per('TaskDuration'), script: per('ScriptDuration'), style: per('RecalcStyleDuration'), layout: per('LayoutDuration') }]);
