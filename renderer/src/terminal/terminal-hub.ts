@@ -25,11 +25,12 @@ export const XTERM_WRITE_BYTES = 32 * 1024;
  * a fresh task (a MessageChannel message) whenever xterm has parsed one. Why: xterm parses its
  * queue for 12 ms, then continues with setTimeout(0) from inside that timer's callback, and
  * Chromium delays timers nested more than 5 deep by at least 4 ms (the HTML spec's clamp). With a
- * few MB queued (`yes`, flow control keeps 1–2 MB in flight) every 12 ms of parsing was followed
- * by ~4 ms of idling: measured in a bare page (1000 × 32 kB of `yes` into a 120x40 xterm),
- * 700–860 ms of 2.9–3.2 s went to late timers, 10.2–11.4 MB/s; fed two views at a time from
- * message tasks, 30–130 ms and 12.1–12.7 MB/s. Two, so that xterm has the next view at hand when
- * it finishes one and never waits within its 12 ms.
+ * few MB queued (`yes`: flow control keeps 1–2 MB in flight) every 12 ms of parsing was followed
+ * by ~4 ms of idling. In a bare page (1000 × 32 kB of `yes` into a 120x40 xterm, all queued at
+ * once) 700–860 ms of 2.9–3.2 s went to timers firing late, at 10.2–11.4 MB/s; fed two at a time
+ * from message tasks, 30–130 ms and 12.1–12.7 MB/s. scripts/bench/terminal/xterm-options.ts
+ * (30 MB of `yes`, 4 rounds): 11.0 MB/s this way, 9.9 queued. Two, so that xterm has the next
+ * view at hand when it finishes one and does not wait within its 12 ms.
  */
 export const XTERM_VIEWS_IN_FLIGHT = 2;
 
