@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RacksideApi } from '../../../electron/contract/index.js';
 import { useAppStore } from '../store/index.js';
 import { ACK_SIZE_BYTES, TerminalHub, XTERM_VIEWS_IN_FLIGHT, XTERM_WRITE_BYTES } from './terminal-hub.js';
@@ -127,6 +127,27 @@ describe('TerminalHub with large frames', () => {
     written.reduce((off, w) => (joined.set(w, off), off + w.length), 0);
     expect(joined).toEqual(frame);
     expect(acks(f.calls)).toEqual([frame.length]);
+  });
+
+  it('refills xterm with one message however many views it parsed in one go', async () => {
+    const f = fakeApi();
+    const hub = new TerminalHub(f.api);
+    hub.start();
+    const inXterm: (() => void)[] = [];
+    hub.attach('s1', { write: (_d, cb) => inXterm.push(cb), reset: () => {} });
+    await macrotask();
+    // Counts the hub's messages to itself (and passes them on).
+    const post = vi.spyOn(MessagePort.prototype, 'postMessage');
+    try {
+      f.emit('terminal.data', { sessionId: 's1', seq: 1, data: new Uint8Array(6 * XTERM_WRITE_BYTES), chars: 6 * XTERM_WRITE_BYTES });
+      // xterm parses both views it holds in one loop: one message brings the next two.
+      for (const cb of inXterm.splice(0)) cb();
+      expect(post).toHaveBeenCalledTimes(1);
+      await macrotask();
+      expect(inXterm.length).toBe(XTERM_VIEWS_IN_FLIGHT);
+    } finally {
+      post.mockRestore();
+    }
   });
 
   it('drops what it had not handed to xterm when the pane is hidden, and hands nothing more to it', async () => {

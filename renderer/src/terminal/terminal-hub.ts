@@ -191,8 +191,10 @@ export class TerminalHub {
    * xterm's parse loop joins its queue and is continued with nested (clamped) timers.
    */
   private feedSoon(view: View): void {
+    // One message at a time: it feeds every pane waiting by then.
+    const posted = this.toFeed.size > 0;
     this.toFeed.add(view);
-    if (this.toFeed.size > 1) return;
+    if (posted) return;
     if (!this.channel) {
       this.channel = new MessageChannel();
       this.channel.port1.onmessage = () => {
