@@ -46,6 +46,8 @@
  *     within minutes; a ratio of two runs minutes apart (the table's ÷ B) carries that drift,
  *     a ratio of neighbours much less. (B) runs twice per page (see referencePageRun): the
  *     first terminal of a page draws faster than later ones, in the harness's page as in ours.
+ *   - ssh-rounds [--rounds 4]: the same for the table's `yes`: Rackside's SSH shell, (A) and (B)
+ *     one after the other, round by round, with Rackside ÷ A, Rackside ÷ B and A ÷ B per round.
  * Diagnostics: BENCH_PROFILE=1 prints the page's CPU profile by self time (ms per MB) per phase (Rackside's
  * and reference A's), BENCH_THREADS=1 the renderer's (both pages) and backend's CPU per thread,
  * BENCH_TRACE=1 a Chromium trace of each phase (both pages): the page's main-thread time per MB by
@@ -66,7 +68,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type CDPSession } from 'playwright-core';
 import { startBrowserHost } from '../../../e2e/support/host.js';
 import { lab, trustLabHostKeys } from '../../test-support/lab.js';
-import { startOpensshReference } from './openssh-reference.js';
+import { startOpensshReference, type OpensshReference } from './openssh-reference.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const { values: args } = parseArgs({
@@ -77,19 +79,22 @@ const { values: args } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'stop-after': { type: 'string', default: '3000' },
     out: { type: 'string' },
-    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-cat,memory-vs-b), for quick iterations. */
+    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-cat,memory-vs-b,ssh-rounds), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
     /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
     'soak-s': { type: 'string', default: '600' },
     /** Run reference (B) also with a subset of phases (it always runs with the standard ones). */
     'ref-b': { type: 'boolean', default: false },
-    /** memory-vs-b: how many alternating pairs. */
+    /** memory-vs-b, ssh-rounds: how many alternating rounds. */
     rounds: { type: 'string', default: '4' },
   },
 });
 const ONLY = new Set(args.only!.split(','));
 /** The phases the table needs (soak is extra: `--only yes,cat,yes-stop,cat-stop,soak`). */
 const STANDARD_PHASES = ['yes', 'cat', 'yes-stop', 'cat-stop'];
+const PHASES = [...STANDARD_PHASES, 'soak', 'local-yes', 'local-cat', 'memory-yes', 'memory-cat', 'memory-vs-b', 'ssh-rounds'];
+const unknownPhases = [...ONLY].filter((p) => !PHASES.includes(p));
+if (unknownPhases.length) throw new Error(`--only: unknown phase ${unknownPhases.map((p) => `"${p}"`).join(', ')}; the phases are ${PHASES.join(', ')}`);
 const REF = resolve(args.ref ?? process.env.RACKSIDE_XTERM_REF ?? join(root, '..', 'shared', 'bench-reference', 'xterm'));
 const YES_MB = Number(args['yes-mb']);
 const FILE_MB = Number(args['file-mb']);
@@ -640,6 +645,41 @@ async function main() {
   // node on the 2 cores): what Rackside's delivery and pane reach without the SSH chain, beside (B).
   const localFile = ONLY.has('local-cat') || ONLY.has('memory-cat') ? writeLocalFile(dataFile) : null;
   const memoryHost = { ...labHost, id: 'memory', name: 'memory', address: 'memory.invalid' };
+  // ---- bare xterm fed by OpenSSH from the same node (see openssh-reference.ts) ------------------
+  type RefPage = {
+    why: string; processed: number; tStart: number; tFirst: number; tLastCb: number;
+    frames: { p50: number | null; p95: number | null }; stopToLastCbMs: number | null; bytesAfterStop: number | null;
+  };
+  type ViaSsh = RefPage & { mbPerS: number; cpuMsPerMB: Record<string, number> };
+  const viaSsh: Record<string, ViaSsh | null> = {};
+  const refPhase = async (oref: OpensshReference, name: string, command: string, stop: boolean): Promise<ViaSsh> => {
+    oref.command(command);
+    const t = await RawTarget.openHarness(bcdp, oref.url);
+    const info = await t.evaluate<{ ran: string; cols: number; rows: number }>(`() => window.bench.setup({ renderer: 'dom' })`);
+    const busy = await waitQuiet();
+    const procA = cpuByProcess(undefined);
+    const thrA = process.env.BENCH_THREADS ? threadTicks(undefined) : null;
+    if (process.env.BENCH_PROFILE) await profileStart(t);
+    const opts = { source: 'ssh', bytes: 0, flow: true, timeoutMs: 600_000, ...(stop ? { stopAfterMs: STOP_AFTER_MS, drainCapMs: 20_000 } : {}) };
+    const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
+    const r = await t.evaluate<RefPage>('(o) => window.bench.run(o)', opts);
+    const cpu = cpuDelta(procA, cpuByProcess(undefined));
+    if (thrA) logThreads(thrA, threadTicks(undefined));
+    // After the CPU readings, as for Rackside's page: collecting the trace costs CPU too.
+    if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
+    if (process.env.BENCH_PROFILE) await profileStop(t, r.processed / 1e6);
+    await t.close();
+    // From the first byte: the page's clock starts before ssh has connected and logged in,
+    // while Rackside's shell is already open when its clock starts.
+    const mbPerS = r.processed / 1e6 / ((r.tLastCb - r.tFirst) / 1000);
+    const perMB = (c: CpuClass) => ((cpu[c] ?? 0) * 1000) / (r.processed / 1e6);
+    log(`OpenSSH → bare xterm, ${name}: ${stop ? '' : `${mbPerS.toFixed(2)} MB/s, `}${(r.processed / 1e6).toFixed(1)} MB, ` +
+      `frames p50/p95 ${r.frames.p50?.toFixed(1)}/${r.frames.p95?.toFixed(1)} ms, stop→last ${r.stopToLastCbMs?.toFixed(0) ?? '–'} ms, ` +
+      `${info.cols}x${info.rows} ${info.ran}, ${r.why}, machine ${(busy * 100).toFixed(0)}% busy before`);
+    log(`  CPU ms per MB drawn: ` + (Object.keys(cpu) as CpuClass[]).sort().map((c) => `${c} ${perMB(c).toFixed(1)}`).join(', '));
+    return { ...r, mbPerS, cpuMsPerMB: Object.fromEntries((Object.keys(cpu) as CpuClass[]).map((c) => [c, Math.round(perMB(c) * 10) / 10])) };
+  };
+
   // memory-vs-b: Rackside's whole delivery (TerminalManager, WebSocket, hub, app pane) fed by the
   // in-memory stand-in shell, alternating with reference (B)'s own page and server in this same
   // Chromium, --rounds times: the two sit side by side in time, so the machine's drift (large
@@ -664,6 +704,34 @@ async function main() {
     log(`memory-vs-b: Rackside ÷ (B), like with like (its first session ÷ B's first terminal, later sessions ÷ B's second): ` +
       `${like.map((x) => x.toFixed(3)).join(', ')}; mean ${mean(like).toFixed(3)}. Against B's first terminal only: mean ${mean(rounds.map((r) => r.ours / r.bFirst)).toFixed(3)}`);
   }
+  // ssh-rounds: the table's `yes` (Rackside's SSH shell), (A) and (B) one after the other in this
+  // same Chromium, --rounds times, with each round's ratios: the table's ÷ A and ÷ B compare runs
+  // minutes apart, through this machine's drift. Rackside's page keeps its sessions (session N of
+  // the page in round N), as the table's phases do; (A) is a new page each time, (B) runs twice per
+  // page (see referencePageRun).
+  if (ONLY.has('ssh-rounds')) {
+    if (!refDir) throw new Error('ssh-rounds needs the reference harness (drop --no-ref)');
+    const oref = await startOpensshReference({ refDir, sshArgs: ssh() });
+    const refServer = await startReferenceServer(refDir);
+    const rows: { ours: number; a: number; bFirst: number; bSecond: number }[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const ours = await phase(`ssh-rounds ${round + 1}: Rackside, SSH shell, yes (session ${round + 1} of this page)`, `yes | head -c ${YES_MB}M${marker}`, 'until-marker');
+        const a = await refPhase(oref, `yes (ssh-rounds ${round + 1})`, `yes | head -c ${YES_MB}M`, false);
+        const b = await referencePageRun(bcdp, refServer.url, YES_MB * 1024 * 1024 * 1.5);
+        rows.push({ ours: ours.mbPerS, a: a.mbPerS, bFirst: b.first, bSecond: b.second });
+        log(`ssh-rounds ${round + 1}: Rackside ${ours.mbPerS.toFixed(2)}, (A) ${a.mbPerS.toFixed(2)}, (B) ${b.first.toFixed(2)} / ${b.second.toFixed(2)} MB/s (first / second terminal); ` +
+          `Rackside ÷ A ${(ours.mbPerS / a.mbPerS).toFixed(3)}, Rackside ÷ B ${(ours.mbPerS / b.first).toFixed(3)}, A ÷ B ${(a.mbPerS / b.first).toFixed(3)} (÷ B's first terminal)`);
+      }
+    } finally {
+      refServer.stop();
+      await oref.stop();
+    }
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    const m = (f: (r: (typeof rows)[number]) => number) => mean(rows.map(f)).toFixed(3);
+    log(`ssh-rounds, means over ${rows.length} rounds: Rackside ÷ A ${m((r) => r.ours / r.a)}, Rackside ÷ B ${m((r) => r.ours / r.bFirst)}, A ÷ B ${m((r) => r.a / r.bFirst)} ` +
+      `(÷ B's second terminal: Rackside ${m((r) => r.ours / r.bSecond)}, A ${m((r) => r.a / r.bSecond)})`);
+  }
   const memoryYes = ONLY.has('memory-yes') ? await phase('memory shell (no SSH), yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: memoryHost }) : null;
   const localYes = ONLY.has('local-yes') ? await phase('local shell, yes', `yes | head -c ${YES_MB}M${marker}`, 'until-marker', { host: 'local' }) : null;
   const localCat = localFile && ONLY.has('local-cat') ? await phase('local shell, cat', `cat ${localFile}${marker}`, 'until-marker', { host: 'local' }) : null;
@@ -676,47 +744,14 @@ async function main() {
   }
   await target.close();
 
-  // ---- bare xterm fed by OpenSSH from the same node (see openssh-reference.ts) ------------------
-  type RefPage = {
-    why: string; processed: number; tStart: number; tFirst: number; tLastCb: number;
-    frames: { p50: number | null; p95: number | null }; stopToLastCbMs: number | null; bytesAfterStop: number | null;
-  };
-  type ViaSsh = RefPage & { mbPerS: number; cpuMsPerMB: Record<string, number> };
-  const viaSsh: Record<string, ViaSsh | null> = {};
+  // Reference (A) for the table's phases, after all of Rackside's.
   if (refDir) {
     const oref = await startOpensshReference({ refDir, sshArgs: ssh() });
     try {
-      const refPhase = async (name: string, command: string, stop: boolean): Promise<ViaSsh> => {
-        oref.command(command);
-        const t = await RawTarget.openHarness(bcdp, oref.url);
-        const info = await t.evaluate<{ ran: string; cols: number; rows: number }>(`() => window.bench.setup({ renderer: 'dom' })`);
-        const busy = await waitQuiet();
-        const procA = cpuByProcess(undefined);
-        const thrA = process.env.BENCH_THREADS ? threadTicks(undefined) : null;
-        if (process.env.BENCH_PROFILE) await profileStart(t);
-        const opts = { source: 'ssh', bytes: 0, flow: true, timeoutMs: 600_000, ...(stop ? { stopAfterMs: STOP_AFTER_MS, drainCapMs: 20_000 } : {}) };
-        const traceEnd = process.env.BENCH_TRACE ? await traceStart(bcdp) : null;
-        const r = await t.evaluate<RefPage>('(o) => window.bench.run(o)', opts);
-        const cpu = cpuDelta(procA, cpuByProcess(undefined));
-        if (thrA) logThreads(thrA, threadTicks(undefined));
-        // After the CPU readings, as for Rackside's page: collecting the trace costs CPU too.
-        if (traceEnd) logTrace(await traceEnd(), r.processed / 1e6);
-        if (process.env.BENCH_PROFILE) await profileStop(t, r.processed / 1e6);
-        await t.close();
-        // From the first byte: the page's clock starts before ssh has connected and logged in,
-        // while Rackside's shell is already open when its clock starts.
-        const mbPerS = r.processed / 1e6 / ((r.tLastCb - r.tFirst) / 1000);
-        const perMB = (c: CpuClass) => ((cpu[c] ?? 0) * 1000) / (r.processed / 1e6);
-        log(`OpenSSH → bare xterm, ${name}: ${stop ? '' : `${mbPerS.toFixed(2)} MB/s, `}${(r.processed / 1e6).toFixed(1)} MB, ` +
-          `frames p50/p95 ${r.frames.p50?.toFixed(1)}/${r.frames.p95?.toFixed(1)} ms, stop→last ${r.stopToLastCbMs?.toFixed(0) ?? '–'} ms, ` +
-          `${info.cols}x${info.rows} ${info.ran}, ${r.why}, machine ${(busy * 100).toFixed(0)}% busy before`);
-        log(`  CPU ms per MB drawn: ` + (Object.keys(cpu) as CpuClass[]).sort().map((c) => `${c} ${perMB(c).toFixed(1)}`).join(', '));
-        return { ...r, mbPerS, cpuMsPerMB: Object.fromEntries((Object.keys(cpu) as CpuClass[]).map((c) => [c, Math.round(perMB(c) * 10) / 10])) };
-      };
-      if (ONLY.has('yes')) viaSsh.yes = await refPhase('yes', `yes | head -c ${YES_MB}M`, false);
-      if (ONLY.has('cat')) viaSsh.cat = await refPhase('cat', `cat ${REMOTE_FILE}`, false);
-      if (ONLY.has('yes-stop')) viaSsh.yesStop = await refPhase('yes, Ctrl-C', 'yes', true);
-      if (ONLY.has('cat-stop')) viaSsh.catStop = await refPhase('cat, Ctrl-C', `while :; do cat ${REMOTE_FILE}; done`, true);
+      if (ONLY.has('yes')) viaSsh.yes = await refPhase(oref, 'yes', `yes | head -c ${YES_MB}M`, false);
+      if (ONLY.has('cat')) viaSsh.cat = await refPhase(oref, 'cat', `cat ${REMOTE_FILE}`, false);
+      if (ONLY.has('yes-stop')) viaSsh.yesStop = await refPhase(oref, 'yes, Ctrl-C', 'yes', true);
+      if (ONLY.has('cat-stop')) viaSsh.catStop = await refPhase(oref, 'cat, Ctrl-C', `while :; do cat ${REMOTE_FILE}; done`, true);
     } finally {
       await oref.stop();
     }
