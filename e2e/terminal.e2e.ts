@@ -116,6 +116,22 @@ describe('Live terminal', () => {
     await screenshot(page, 'terminal-local');
   });
 
+  it('a closed pane\'s terminal is reset and reused by the next pane, with nothing of the old session in it', async () => {
+    await term.setLayout('tabs');
+    const old = await term.openLocalShell();
+    await term.run(old, 'echo old-session-$((6*7))');
+    await term.waitForLine(old, (l) => l === 'old-session-42');
+    await term.closeShell(old);
+    // Parked once xterm has parsed what it still held.
+    const before = await eventually(() => term.terminalPool(), (p) => p.parked >= 1);
+    const next = await term.openLocalShell();
+    await term.run(next, 'echo new-session-$((6*7))');
+    const lines = await term.waitForLine(next, (l) => l === 'new-session-42');
+    expect(lines.join('\n')).not.toContain('old-session');
+    expect((await term.terminalPool()).created).toBe(before.created);
+    await screenshot(page, 'terminal-reused');
+  });
+
   it('a session whose transcript reaches its size limit says so in the pane header and keeps streaming', async () => {
     await term.setLayout('tabs');
     const id = await term.openLocalShell();

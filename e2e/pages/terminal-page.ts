@@ -100,6 +100,17 @@ export class TerminalPage {
     return s;
   }
 
+  /** Closes a session with its tab's close button. */
+  async closeShell(sessionId: string) {
+    await this.page.locator(`[data-testid="terminal-tab"][data-session-id="${sessionId}"]`).getByTestId('terminal-tab-close').click();
+    await eventually(() => this.sessionIds(), (ids) => !ids.includes(sessionId));
+  }
+
+  /** xterm Terminals the page has made, and how many wait (reset) for the next pane. */
+  async terminalPool(): Promise<{ created: number; parked: number }> {
+    return this.page.evaluate(() => window.racksideTerminals!.terminalPool());
+  }
+
   async setBroadcast(on: boolean) {
     await this.page.getByTestId('terminal-broadcast').setChecked(on);
   }
@@ -124,6 +135,7 @@ declare global {
       openShell(target: { kind: 'ssh'; host: never } | { kind: 'local' }): Promise<string | null>;
       input(sessionId: string, data: string): void;
       close(sessionId: string): Promise<void>;
+      terminalPool(): { created: number; parked: number };
     };
   }
 }

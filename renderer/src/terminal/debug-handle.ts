@@ -2,6 +2,7 @@ import type { Terminal } from '@xterm/xterm';
 import type { Host, RacksideApi } from '../../../electron/contract/index.js';
 import { useAppStore } from '../store/index.js';
 import { closeSession, openShell, sendInput } from './terminal-actions.js';
+import { terminalPoolStats } from './xterm-pane.js';
 import type { TerminalHub } from './terminal-hub.js';
 
 /**
@@ -30,6 +31,8 @@ export interface TerminalDebugHandle {
   close(sessionId: string): Promise<void>;
   /** The font size of every pane, as Ctrl+= / Ctrl+- set it (the benchmark matches the reference's 14 px). */
   setFontSize(px: number): void;
+  /** xterm Terminals made so far, and how many wait (reset) for the next pane (xterm-pane.tsx). */
+  terminalPool(): { created: number; parked: number };
 }
 
 declare global {
@@ -76,5 +79,6 @@ export function installDebugHandle(api: RacksideApi, hub: TerminalHub): void {
     input: (sessionId, data) => sendInput(api, sessionId, data),
     close: (sessionId) => closeSession(api, sessionId),
     setFontSize: (px) => useAppStore.getState().setFontSize(px),
+    terminalPool: () => terminalPoolStats(),
   };
 }
