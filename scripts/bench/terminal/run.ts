@@ -528,29 +528,24 @@ async function main() {
   execFileSync('bash', ['-c', `ssh ${ssh().map((a) => `'${a}'`).join(' ')} '${upload}' < ${dataFile ?? '/dev/null'}`], { stdio: 'inherit' });
 
   const full = STANDARD_PHASES.every((p) => ONLY.has(p));
-  // Plain OpenSSH: the same 200 MB to /dev/null, no terminal at all.
-  if (full) await waitQuiet();
-  const o0 = performance.now();
-  if (full) execFileSync('bash', ['-c', `ssh ${ssh().map((a) => `'${a}'`).join(' ')} 'yes | head -c ${YES_MB}M' > /dev/null`]);
-  const opensshS = (performance.now() - o0) / 1000;
-  if (full) log(`OpenSSH yes | head -c ${YES_MB}M > /dev/null: ${opensshS.toFixed(2)} s`);
-  // The same through a remote PTY (ssh -tt), as an interactive shell has it: the PTY's per-line
-  // work (ONLCR, n_tty) runs on this machine's 2 cores too, and dominates `yes`.
-  if (full) await waitQuiet();
-  const p0 = performance.now();
-  const c0 = cpuStat();
-  if (full) execFileSync('bash', ['-c', `ssh -tt ${ssh().map((a) => `'${a}'`).join(' ')} 'yes | head -c ${YES_MB}M' > /dev/null`]);
-  const opensshPtyS = (performance.now() - p0) / 1000;
-  const opensshPtyBusy = busyShare(c0, cpuStat());
-  if (full) log(`OpenSSH -tt (remote PTY) yes | head -c ${YES_MB}M > /dev/null: ${opensshPtyS.toFixed(2)} s, machine ${(opensshPtyBusy * 100).toFixed(0)}% busy`);
+  /** Plain OpenSSH from node1 into /dev/null, no terminal at all (full runs only): seconds, and how busy the machine was. */
+  const timedSsh = async (what: string, sshFlags: string, command: string) => {
+    if (!full) return { s: NaN, busy: NaN };
+    await waitQuiet();
+    const t0 = performance.now();
+    const c0 = cpuStat();
+    execFileSync('bash', ['-c', `ssh ${sshFlags}${ssh().map((a) => `'${a}'`).join(' ')} '${command}' > /dev/null`]);
+    const r = { s: (performance.now() - t0) / 1000, busy: busyShare(c0, cpuStat()) };
+    log(`${what} > /dev/null: ${r.s.toFixed(2)} s, machine ${(r.busy * 100).toFixed(0)}% busy`);
+    return r;
+  };
+  // The transport: the same 200 MB with no PTY.
+  const { s: opensshS } = await timedSsh(`OpenSSH yes | head -c ${YES_MB}M`, '', `yes | head -c ${YES_MB}M`);
+  // Through a remote PTY (ssh -tt), as an interactive shell has it: the PTY's per-line work
+  // (ONLCR, n_tty) runs on this machine's 2 cores too, and dominates `yes`.
+  const { s: opensshPtyS, busy: opensshPtyBusy } = await timedSsh(`OpenSSH -tt (remote PTY) yes | head -c ${YES_MB}M`, '-tt ', `yes | head -c ${YES_MB}M`);
   // And the file: how fast the remote end (cat, the PTY, sshd) delivers it with nothing drawing.
-  if (full) await waitQuiet();
-  const q0 = performance.now();
-  const cq = cpuStat();
-  if (full) execFileSync('bash', ['-c', `ssh -tt ${ssh().map((a) => `'${a}'`).join(' ')} 'cat ${REMOTE_FILE}' > /dev/null`]);
-  const opensshPtyCatS = (performance.now() - q0) / 1000;
-  const opensshPtyCatBusy = busyShare(cq, cpuStat());
-  if (full) log(`OpenSSH -tt (remote PTY) cat ${REMOTE_FILE} > /dev/null: ${opensshPtyCatS.toFixed(2)} s, machine ${(opensshPtyCatBusy * 100).toFixed(0)}% busy`);
+  const { s: opensshPtyCatS, busy: opensshPtyCatBusy } = await timedSsh(`OpenSSH -tt (remote PTY) cat ${REMOTE_FILE}`, '-tt ', `cat ${REMOTE_FILE}`);
 
   // memory-yes: a stand-in shell in the backend's memory (memory-shell.mjs), loaded into the host only for that phase.
   if (ONLY.has('memory-yes') || ONLY.has('memory-cat') || ONLY.has('memory-vs-b')) {
