@@ -28,12 +28,15 @@ export const SCROLLBACK_LINES = 1_000;
 
 /**
  * Terminals of panes that closed or were hidden are reset and kept for the next pane, at most this
- * many, instead of being disposed. Every new xterm Terminal in a page drew slower than the page's
- * first one, and a reset one did not (30 MB of `yes` per session, a bare page, 3 pages each:
- * sessions 2–4 with a new Terminal 10.8–12.6 MB/s, mean 11.5, first sessions 11.7–12.0; with the
- * first one reset, 11.3–13.0, mean 12.1). bench:terminal's ssh-rounds showed the same in the app:
- * its first session 0.955 of the reference fed by OpenSSH (a new page each time), sessions 2–4
- * 0.81–0.86. A parked terminal holds a reset buffer (one screen) and its detached DOM.
+ * many, instead of being disposed: a pane then opens without building a Terminal, and later
+ * sessions in a page drew a little faster in a reset terminal than in a new one. The evidence is
+ * mixed, a few percent against this machine's ±10% noise: scripts/bench/terminal/xterm-options.ts
+ * `--sessions 4` (30 MB of `yes` per session), 6 rounds: sessions 2–4 in a new Terminal 10.5, 9.6,
+ * 9.9 MB/s, in the first one reset 11.2, 10.2, 10.3 (the first sessions 9.9 both); an earlier
+ * 3-round run the other way round (11.2, 10.4, 11.1 vs 10.7, 9.5, 10.1). bench:terminal
+ * ssh-rounds in the app, sessions 2–4 ÷ the OpenSSH-fed reference: 0.81–0.86 before, 0.90–0.93
+ * with it. The bare reference page's second terminal drew ~7% slower than its first in those runs.
+ * A parked terminal holds a reset buffer (one screen) and its detached DOM.
  */
 export const MAX_PARKED_TERMINALS = 4;
 

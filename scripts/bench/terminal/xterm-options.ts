@@ -7,7 +7,11 @@
  * variants interleaved round by round. Prints per variant the median MB/s and the page's
  * main-thread time per MB (CDP Performance.getMetrics: task, script, style, layout).
  *
- *   npx tsx scripts/bench/terminal/xterm-options.ts [--rounds 6] [--mb 30] [--data yes|file] [--file PATH]
+ *   npx tsx scripts/bench/terminal/xterm-options.ts [--rounds 6] [--mb 30] [--sessions 1] [--variants 'A;B'] [--data yes|file] [--file PATH]
+ *
+ * --sessions N runs N sessions one after the other in each page, each in a new terminal (the
+ * previous one disposed) or, in the variant 'app, reset per session', in the same one reset, as
+ * the app's panes reuse theirs (renderer/src/terminal/xterm-pane.tsx, MAX_PARKED_TERMINALS).
  *
  * --data file draws log text: the first 4 MB of PATH (default: the bare-xterm harness's
  * data/typical.txt, generated there by its `node gen-data.js`) with LF as CRLF, as a PTY sends it.
@@ -24,6 +28,9 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '6' },
+    sessions: { type: 'string', default: '1' },
+    /** Variant names to run, separated by ';' (the names have commas); default: all. */
+    variants: { type: 'string' },
     mb: { type: 'string', default: '30' },
     data: { type: 'string', default: 'yes' },
     file: { type: 'string', default: join(root, '..', 'shared', 'bench-reference', 'xterm', 'data', 'typical.txt') },
@@ -31,8 +38,9 @@ const { values: args } = parseArgs({
 });
 const ROUNDS = Number(args.rounds);
 const MB = Number(args.mb);
-if (!(ROUNDS > 0 && MB > 0) || !['yes', 'file'].includes(args.data!)) {
-  console.error('usage: xterm-options.ts [--rounds N > 0] [--mb N > 0] [--data yes|file] [--file PATH]');
+const SESSIONS = Number(args.sessions);
+if (!(ROUNDS > 0 && MB > 0 && Number.isInteger(SESSIONS) && SESSIONS > 0) || !['yes', 'file'].includes(args.data!)) {
+  console.error('usage: xterm-options.ts [--rounds N > 0] [--mb N > 0] [--sessions N > 0] [--data yes|file] [--file PATH]');
   process.exit(2);
 }
 
@@ -48,6 +56,8 @@ interface Variant {
    * the hub did before (xterm then works through its queue with nested, clamped timers).
    */
   feed?: 'paced' | 'queued';
+  /** With --sessions: later sessions reset the page's terminal (as the app's panes do) instead of making a new one. */
+  reuse?: boolean;
 }
 const VARIANTS: Record<string, Variant> = {
   'harness options': { opts: { scrollback: 1000, fontFamily: 'monospace' }, app: false },
@@ -57,7 +67,15 @@ const VARIANTS: Record<string, Variant> = {
   'app, font monospace': { opts: { ...APP, fontFamily: 'monospace' }, app: true },
   'app, no addons': { opts: APP, app: false },
   'app, fed queued': { opts: APP, app: true, feed: 'queued' },
+  ...(SESSIONS > 1 ? { 'app, reset per session': { opts: APP, app: true, reuse: true } } : {}),
 };
+
+const CHOSEN = args.variants?.split(';').map((v) => v.trim());
+const unknownVariants = CHOSEN?.filter((v) => !(v in VARIANTS)) ?? [];
+if (unknownVariants.length) {
+  console.error(`--variants: unknown ${unknownVariants.map((v) => `"${v}"`).join(', ')}; the variants are ${Object.keys(VARIANTS).map((v) => `"${v}"`).join(', ')}`);
+  process.exit(2);
+}
 
 function source(): string {
   if (args.data === 'yes') return Buffer.from('y\r\n'.repeat(1 << 20)).toString('base64');
@@ -111,7 +129,7 @@ type Row = { mbPerS: number; task: number; script: number; style: number; layout
 const results = new Map<string, Row[]>();
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, v] of Object.entries(VARIANTS)) {
+    for (const [name, v] of Object.entries(VARIANTS).filter(([n]) => !CHOSEN || CHOSEN.includes(n))) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.setContent('<!doctype html><html><head><style>html,body{margin:0} #box{width:1200px;height:800px}</style></head><body><div id="box"></div></body></html>');
       await page.addStyleTag({ path: xterm('xterm/css/xterm.css') });
@@ -120,27 +138,36 @@ try {
         await page.addScriptTag({ path: xterm('addon-search/lib/addon-search.js') });
         await page.addScriptTag({ path: xterm('addon-serialize/lib/addon-serialize.js') });
       }
+      // window.rsNewTerm(): (another) terminal for the next session, the previous one disposed.
       await page.evaluate(`(${(({ opts, app }: Variant) => {
         const w = window as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-        const term = new w.Terminal({ cols: 120, rows: 40, fontSize: 14, ...opts });
-        if (app) {
-          term.loadAddon(new w.SearchAddon.SearchAddon());
-          term.loadAddon(new w.SerializeAddon.SerializeAddon());
-        }
-        term.open(document.getElementById('box'));
-        if (app) term.focus();
-        w.rsTerm = term;
+        w.rsNewTerm = () => {
+          w.rsTerm?.dispose();
+          const term = new w.Terminal({ cols: 120, rows: 40, fontSize: 14, ...opts });
+          if (app) {
+            term.loadAddon(new w.SearchAddon.SearchAddon());
+            term.loadAddon(new w.SerializeAddon.SerializeAddon());
+          }
+          term.open(document.getElementById('box'));
+          if (app) term.focus();
+          w.rsTerm = term;
+        };
+        w.rsNewTerm();
       }).toString()})(${JSON.stringify(v)})`);
       // Decoded before the measurement starts.
       await page.evaluate(`window.rsSource = Uint8Array.from(atob(${JSON.stringify(src)}), (c) => c.charCodeAt(0))`);
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
       const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-      const m0 = await metrics();
-      const ms = (await page.evaluate(`(${FEED})(${JSON.stringify({ mb: MB, feed: v.feed ?? 'paced' })})`)) as number;
-      const m1 = await metrics();
-      const per = (k: string) => ((m1[k]! - m0[k]!) * 1000) / MB;
-      results.set(name, [...(results.get(name) ?? []), { mbPerS: MB / (ms / 1000), task: per('TaskDuration'), script: per('ScriptDuration'), style: per('RecalcStyleDuration'), layout: per('LayoutDuration') }]);
+      for (let session = 1; session <= SESSIONS; session++) {
+        if (session > 1) await page.evaluate(v.reuse ? 'window.rsTerm.reset()' : 'window.rsNewTerm()');
+        const m0 = await metrics();
+        const ms = (await page.evaluate(`(${FEED})(${JSON.stringify({ mb: MB, feed: v.feed ?? 'paced' })})`)) as number;
+        const m1 = await metrics();
+        const per = (k: string) => ((m1[k]! - m0[k]!) * 1000) / MB;
+        const key = SESSIONS > 1 ? `${name} #${session}` : name;
+        results.set(key, [...(results.get(key) ?? []), { mbPerS: MB / (ms / 1000), task: per('TaskDuration'), script: per('ScriptDuration'), style: per('RecalcStyleDuration'), layout: per('LayoutDuration') }]);
+      }
       await page.close();
     }
   }
@@ -148,8 +175,8 @@ try {
   await browser.close();
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-console.log(`${args.data}, ${MB} MB per run, ${ROUNDS} rounds (median; MB/s of each round in brackets); main-thread ms per MB:`);
+console.log(`${args.data}, ${MB} MB per run, ${ROUNDS} rounds${SESSIONS > 1 ? `, ${SESSIONS} sessions per page (#N)` : ''} (median; MB/s of each round in brackets); main-thread ms per MB:`);
 for (const [name, rows] of results) {
   const m = (k: keyof Row) => median(rows.map((r) => r[k])).toFixed(1);
-  console.log(`${name.padEnd(22)} ${m('mbPerS')} MB/s [${rows.map((r) => r.mbPerS.toFixed(1)).join(' ')}]  task ${m('task')}, script ${m('script')}, style ${m('style')}, layout ${m('layout')}`);
+  console.log(`${name.padEnd(SESSIONS > 1 ? 30 : 22)} ${m('mbPerS')} MB/s [${rows.map((r) => r.mbPerS.toFixed(1)).join(' ')}]  task ${m('task')}, script ${m('script')}, style ${m('style')}, layout ${m('layout')}`);
 }
