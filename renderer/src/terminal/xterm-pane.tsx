@@ -36,7 +36,7 @@ export const SCROLLBACK_LINES = 1_000;
  * 3-round run the other way round (11.2, 10.4, 11.1 vs 10.7, 9.5, 10.1). bench:terminal
  * ssh-rounds in the app, sessions 2–4 ÷ the OpenSSH-fed reference: 0.81–0.86 before, 0.90–0.93
  * with it. The bare reference page's second terminal drew ~7% slower than its first in those runs.
- * A parked terminal holds a reset buffer (one screen) and its detached DOM.
+ * A parked terminal holds a reset buffer (one screen) and its detached DOM (DOM renderer only).
  */
 export const MAX_PARKED_TERMINALS = 4;
 
@@ -113,7 +113,8 @@ function parkTerminal(p: PaneTerminal): void {
   p.term.element?.remove();
   // Once xterm has parsed what it still holds, so none of this session's output reaches the next.
   p.term.write('', () => {
-    if (parked.length >= MAX_PARKED_TERMINALS) {
+    // WebGL terminals are not kept: each holds a GPU context, and a page gets only so many.
+    if (parked.length >= MAX_PARKED_TERMINALS || p.renderer === 'webgl') {
       p.disposed = true;
       return p.term.dispose();
     }
