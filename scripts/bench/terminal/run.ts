@@ -79,7 +79,7 @@ const { values: args } = parseArgs({
     'no-ref': { type: 'boolean', default: false },
     'stop-after': { type: 'string', default: '3000' },
     out: { type: 'string' },
-    /** Comma-separated subset of phases (yes,cat,yes-stop,cat-stop,soak,local-yes,local-cat,memory-yes,memory-cat,memory-vs-b,ssh-rounds), for quick iterations. */
+    /** Comma-separated subset of PHASES (below), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
     /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
     'soak-s': { type: 'string', default: '600' },
@@ -101,6 +101,7 @@ const FILE_MB = Number(args['file-mb']);
 const STOP_AFTER_MS = Number(args['stop-after']);
 const SOAK_S = Number(args['soak-s']);
 const ROUNDS = Number(args.rounds);
+const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds must be a whole number of at least 1, not "${args.rounds}"`);
 if (!(SOAK_S >= 60)) throw new Error(`--soak-s must be a number of seconds, at least 60 (memory is sampled every 30 s), not "${args['soak-s']}"`);
 /** Memory is sampled this often during the soak. */
@@ -694,7 +695,6 @@ async function main() {
     } finally {
       refServer.stop();
     }
-    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
     const like = rounds.map((r, i) => r.ours / (i === 0 ? r.bFirst : r.bSecond));
     log(`memory-vs-b: Rackside ÷ (B), like with like (its first session ÷ B's first terminal, later sessions ÷ B's second): ` +
       `${like.map((x) => x.toFixed(3)).join(', ')}; mean ${mean(like).toFixed(3)}. Against B's first terminal only: mean ${mean(rounds.map((r) => r.ours / r.bFirst)).toFixed(3)}`);
@@ -722,7 +722,6 @@ async function main() {
       refServer.stop();
       await oref.stop();
     }
-    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
     const m = (f: (r: (typeof rows)[number]) => number) => mean(rows.map(f)).toFixed(3);
     log(`ssh-rounds, means over ${rows.length} rounds: Rackside ÷ A ${m((r) => r.ours / r.a)}, Rackside ÷ B ${m((r) => r.ours / r.bFirst)}, A ÷ B ${m((r) => r.a / r.bFirst)} ` +
       `(÷ B's second terminal: Rackside ${m((r) => r.ours / r.bSecond)}, A ${m((r) => r.a / r.bSecond)})`);
