@@ -25,7 +25,9 @@ function newestMtime(dir) {
 const outputs = ['dist/renderer/index.html', 'dist/electron/host/cli.js', 'dist/electron/preload/index.cjs'].map((p) => join(root, p));
 const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 const sources = Math.max(newestMtime(join(root, 'electron')), newestMtime(join(root, 'renderer')));
-if (built < sources) {
+// A test build (npm run build:test, which npm test makes) carries e2e hooks: never serve it.
+const testBuild = existsSync(join(root, 'dist', 'renderer', 'test-build.txt'));
+if (built < sources || testBuild) {
   console.log('Building Rackside…');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { installLine, missingPackages, PACKAGE_LIST, readPackageList } from './test-support/debian-packages.mjs';
 
 const root = join(import.meta.dirname, '..');
 const reports = join(root, 'test-results');
@@ -38,11 +39,37 @@ function finish(ok) {
   process.exit(ok ? 0 : 1);
 }
 
+/**
+ * The Debian packages of scripts/debian-packages.txt: installed here when missing and we are root
+ * (a fresh machine needs only `npm install` and `npm test`), otherwise a stop at once with the
+ * exact command, rather than a failure twenty minutes in.
+ */
+function debianPackages() {
+  const wanted = readPackageList(process.env.RACKSIDE_DEBIAN_PACKAGES ?? PACKAGE_LIST);
+  const missing = missingPackages(wanted);
+  if (missing === null) {
+    console.log(`\nNot a Debian system (no dpkg-query): make sure the equivalents of these are installed: ${wanted.join(' ')}`);
+    return true;
+  }
+  if (missing.length === 0) return true;
+  // RACKSIDE_NO_APT=1: say what is missing, even as root, instead of installing it.
+  if (process.getuid?.() !== 0 || process.env.RACKSIDE_NO_APT === '1') {
+    console.error(`\nMissing Debian packages: ${missing.join(' ')}\nInstall them, then run npm test again:\n  sudo apt-get update && sudo ${installLine(missing)}`);
+    return false;
+  }
+  console.log(`\nInstalling missing Debian packages: ${missing.join(' ')}`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  if (!sh('apt-get update', 'apt-get', ['update', '-q'], env)) return false;
+  return sh('apt-get install', 'apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], env);
+}
+
 const stages = [
+  debianPackages,
   () => sh('typecheck', 'npm', ['run', '--silent', 'typecheck']),
   () => sh('lint', 'npm', ['run', '--silent', 'lint']),
   () => vitest('unit'),
-  () => sh('build', 'npm', ['run', '--silent', 'build']),
+  // The e2e tests drive the test build: it keeps window.racksideTerminals (vite.config.ts).
+  () => sh('build', 'npm', ['run', '--silent', 'build:test']),
   () => {
     if (process.platform !== 'linux' || process.getuid?.() !== 0) {
       console.error('Integration and e2e tests need the lab, which needs Linux and root: run `sudo npm test`.');

@@ -10,7 +10,8 @@ export function terminalHubFor(api: RacksideApi): TerminalHub {
   if (!hub) {
     hub = new TerminalHub(api);
     hubs.set(api, hub);
-    installDebugHandle(api, hub);
+    // Test builds only: the handle can send input and open shells (vite.config.ts).
+    if (__RACKSIDE_TEST_HOOKS__) installDebugHandle(api, hub);
   }
   return hub;
 }

@@ -27,7 +27,7 @@
  * The file `cat`ed is the reference harness's own generated typical.txt (ls -lR + dmesg lines),
  * uploaded to node1, so all three measure the same bytes.
  *
- *   npm run build && RACKSIDE_LAB_INSTANCE=1 bash scripts/lab/lab up --nodes 4
+ *   npm run build:test && RACKSIDE_LAB_INSTANCE=1 bash scripts/lab/lab up --nodes 4
  *   RACKSIDE_LAB_INSTANCE=1 npm run bench:terminal -- [--ref DIR] [--yes-mb 200] [--file-mb 100] [--no-ref] [--only cat,yes-stop]
  *
  * --ref (or RACKSIDE_XTERM_REF): the reference harness folder, default ../shared/bench-reference/xterm
@@ -511,7 +511,7 @@ function writeLocalFile(dataFile: string | null): string {
 
 // ---- main ---------------------------------------------------------------------------------------
 async function main() {
-  if (!existsSync(join(root, 'dist', 'electron', 'host', 'cli.js'))) throw new Error('No build: run `npm run build` first');
+  if (!existsSync(join(root, 'dist', 'electron', 'host', 'cli.js')) || !existsSync(join(root, 'dist', 'renderer', 'test-build.txt'))) throw new Error('No test build: run `npm run build:test` first (the benchmark drives window.racksideTerminals)');
   const status = await lab.status();
   if (!status.up || !status.nodes[0]?.sshd) throw new Error('The lab is not up: RACKSIDE_LAB_INSTANCE=… bash scripts/lab/lab up --nodes 4');
   const node1 = status.nodes[0];
