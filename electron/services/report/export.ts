@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import {
   err,
   ok,
@@ -21,7 +21,8 @@ import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import { PrintError, type PdfPrinter } from './pdf.js';
 import { containsSecret, redactBytes } from './redact.js';
-import { tarBytes, type TarEntry } from './tar.js';
+import { writeBundle, SecretInBundleError, type BundledEntry, type BundleSource } from './bundle.js';
+import { secretByteForms } from '../secrets/secret-store.js';
 
 export const REPORTS_DIR = 'reports';
 
@@ -128,34 +129,40 @@ export async function exportBundle(dir: string, signOff: ReportSignOff, deps: Re
   const secrets = deps.secrets();
   const top = `support-bundle-${stamp(at)}`;
   const rels: string[] = [PROJECT_FILE, JOURNAL_FILE, ...(await filesUnder(root, 'logs')), ...report.value.files.map((f) => `${REPORTS_DIR}/${f.path.slice(f.path.lastIndexOf(sep) + 1)}`)];
-  const entries: TarEntry[] = [];
-  const manifest: { path: string; bytes: number; sha256: string; redacted: boolean }[] = [];
-  try {
-    for (const rel of rels) {
-      const raw = await readFile(join(root, rel)).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' && rel === JOURNAL_FILE) return Buffer.alloc(0);
-        throw e;
-      });
-      const data = rel.endsWith('.pdf') ? raw : redactBytes(raw, secrets);
-      if (rel.endsWith('.pdf') && containsSecret(data, secrets)) return err('internal', `${rel} contains a secret; no bundle was written`, 'This is a bug in the app; please report it.');
-      entries.push({ path: `${top}/${rel}`, data, mtime: at, mode: 0o644 });
-      manifest.push({ path: rel, bytes: data.length, sha256: sha(data), redacted: data !== raw && !data.equals(raw) });
-    }
-  } catch (e) {
-    return err('io-failed', `Could not read the project folder for the bundle: ${(e as Error).message}`, 'Check the folder permissions.');
-  }
-  const manifestBytes = redactBytes(Buffer.from(JSON.stringify({ createdAt: at.toISOString(), app: `Rackside ${deps.appVersion}`, files: manifest }, null, 2) + '\n'), secrets);
-  entries.push({ path: `${top}/manifest.json`, data: manifestBytes, mtime: at });
-  const tar = tarBytes(entries);
-  if (containsSecret(tar, secrets)) return err('internal', 'The bundle would contain a secret; it was not written', 'This is a bug in the app; please report it.');
-  const gz = gzipSync(tar, { level: 9 });
   const path = join(root, REPORTS_DIR, `${top}.tar.gz`);
-  try {
-    await writeFileAtomic(path, gz);
-  } catch (e) {
-    return err('io-failed', `Could not write ${path}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
+  const sources: BundleSource[] = [];
+  for (const rel of rels) {
+    // A project that never ran has no journal yet: the bundle says so with an empty one.
+    const present = await lstat(join(root, rel)).then((st) => st.isFile(), () => false);
+    sources.push({
+      name: `${top}/${rel}`,
+      ...(present || rel !== JOURNAL_FILE ? { file: join(root, rel) } : { data: Buffer.alloc(0) }),
+      // PDFs are binary (compressed streams): redaction cannot work there, the export checked them.
+      redact: !rel.endsWith('.pdf'),
+    });
   }
-  return ok({ file: { kind: 'bundle', path, bytes: gz.length, sha256: sha(gz) }, entries: entries.map((e) => e.path) });
+  let bundled: BundledEntry[];
+  try {
+    bundled = await writeBundle(path, sources, secretByteForms(secrets), {
+      mtime: at,
+      manifest: (entries) => ({
+        name: `${top}/manifest.json`,
+        redact: false,
+        data: redactBytes(Buffer.from(JSON.stringify({
+          createdAt: at.toISOString(),
+          app: `Rackside ${deps.appVersion}`,
+          files: entries.map((e) => ({ path: e.name.slice(top.length + 1), bytes: e.bytes, sha256: e.sha256, redacted: e.redacted })),
+        }, null, 2) + '\n'), secrets),
+      }),
+    });
+  } catch (e) {
+    if (e instanceof SecretInBundleError) return err('internal', 'The bundle would contain a secret; it was not written', 'This is a bug in the app; please report it.');
+    return err('io-failed', `Could not write the bundle ${path}: ${(e as Error).message}`, 'Check that the project folder is readable, writable and the disk is not full.');
+  }
+  const st = await stat(path);
+  const digest = createHash('sha256');
+  for await (const chunk of createReadStream(path)) digest.update(chunk as Buffer);
+  return ok({ file: { kind: 'bundle', path, bytes: st.size, sha256: digest.digest('hex') }, entries: [...bundled.map((e) => e.name), `${top}/manifest.json`] });
 }
 
 /** Regular files under <root>/<sub>, relative to root with "/" separators; symlinks are not followed. */
