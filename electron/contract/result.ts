@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'parse-failed'
   | 'io-failed'
   | 'unsupported'
+  /** The write would replace something newer or unreadable on disk (project.yaml revision, broken file). */
+  | 'conflict'
   | 'internal';
 
 export interface AppError {

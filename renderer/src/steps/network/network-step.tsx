@@ -149,7 +149,7 @@ function PlanPanel() {
     if (!r.ok) return useAppStore.getState().setNetworkError(r.error);
     const after = useAppStore.getState();
     after.setExtras({ network: plan });
-    after.markSaved(r.value.path);
+    after.markSaved(r.value.path, r.value.revision);
     after.setNetworkSaved(r.value.path);
   };
 
@@ -263,7 +263,7 @@ function PlanPanel() {
 
 async function reopen(api: RacksideApi, dir: string) {
   const r = await api['project.open']({ dir });
-  if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, dir);
+  if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, dir, r.value.revision);
 }
 
 /** Apply one host's addressing: preview the changes, confirm them, apply with the rollback timer. */
