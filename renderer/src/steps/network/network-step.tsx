@@ -17,6 +17,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
+import { formatNetworkIssue } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -244,7 +245,7 @@ function PlanPanel() {
         <ul className="net-issues" data-testid="network-issues">
           {issues.map((i, k) => (
             <li key={k} data-testid="network-issue" data-code={i.code} data-host-id={i.hostId ?? ''}>
-              {t(`network.issue.${i.code}`, { defaultValue: i.message, ...i.params })}
+              {formatNetworkIssue(t, i)}
             </li>
           ))}
         </ul>
