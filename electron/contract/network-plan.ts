@@ -122,6 +122,21 @@ export interface NetworkIssue {
   params?: Record<string, string | number>;
 }
 
+/**
+ * A shape problem (a port list entry that is not a number…) as a stable code naming its field, so
+ * the renderer says which field and what is wrong in either language, not zod's English text.
+ */
+function schemaIssue(i: z.core.$ZodIssue): NetworkIssue {
+  const field = i.path.join('.');
+  const at = (code: string, problem: string, params: Record<string, string | number> = {}): NetworkIssue =>
+    ({ field, code, message: `${field}: ${problem}`, params: { field, ...params } });
+  if (i.code === 'invalid_type' && i.expected === 'number') return at('schema-number', 'must be a number');
+  if (i.code === 'invalid_type' && i.expected === 'int') return at('schema-integer', 'must be a whole number');
+  if (i.code === 'too_small') return at('schema-too-small', `must be at least ${String(i.minimum)}`, { min: String(i.minimum) });
+  if (i.code === 'too_big') return at('schema-too-big', `must be at most ${String(i.maximum)}`, { max: String(i.maximum) });
+  return at('schema', i.message, { message: i.message });
+}
+
 interface HostRef {
   id: string;
   name: string;
@@ -137,7 +152,7 @@ interface HostRef {
 export function validateNetworkPlan(input: NetworkPlanInput, hosts: readonly HostRef[]): NetworkIssue[] {
   const parsed = networkPlanSchema.safeParse(input);
   if (!parsed.success) {
-    return parsed.error.issues.map((i) => ({ field: i.path.join('.'), code: 'schema', message: i.message }));
+    return parsed.error.issues.map(schemaIssue);
   }
   const plan = parsed.data;
   const issues: NetworkIssue[] = [];

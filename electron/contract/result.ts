@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'parse-failed'
   | 'io-failed'
   | 'unsupported'
+  /** The write would replace something newer or unreadable on disk (project.yaml revision, broken file). */
+  | 'conflict'
   | 'internal';
 
 export interface AppError {
@@ -28,6 +30,9 @@ export interface FieldIssue {
   message: string;
   /** 1-based line in the source file, when known. */
   line?: number;
+  /** Stable code the renderer translates (`issueText.<code>` with `params`); `message` is the English fallback. */
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };

@@ -49,12 +49,19 @@ export const coreRequests = {
     response: z.object({ fingerprint: z.string() }),
   },
   'project.save': {
-    request: z.object({ dir: z.string().min(1).max(4096), project: projectSchema }),
-    response: z.object({ path: z.string() }),
+    request: z.object({
+      dir: z.string().min(1).max(4096),
+      project: projectSchema,
+      /** The revision this window opened or last saved (0: never saved); a newer file on disk is not overwritten. */
+      revision: z.number().int().min(0),
+      /** The technician chose "replace it" for a project.yaml that failed to open (kept as project.yaml.broken-<time>). */
+      replaceBroken: z.boolean().optional(),
+    }),
+    response: z.object({ path: z.string(), revision: z.number().int() }),
   },
   'project.open': {
     request: z.object({ dir: z.string().min(1).max(4096) }),
-    response: z.object({ path: z.string(), project: projectSchema }),
+    response: z.object({ path: z.string(), project: projectSchema, revision: z.number().int() }),
   },
   'project.pickFolder': {
     request: z.object({ purpose: z.enum(['open', 'save']) }),

@@ -92,7 +92,8 @@ export const networkRequests = {
   /** Validate the plan against the project's hosts and save it into project.yaml; nothing is saved when it has problems. */
   'network.savePlan': {
     request: z.object({ dir: dirSchema, plan: networkPlanSchema }),
-    response: z.object({ path: z.string() }),
+    /** The plan is written into project.yaml as it is on disk; `revision` is the file's new one. */
+    response: z.object({ path: z.string(), revision: z.number().int() }),
   },
   /** The last network-check run as a node-by-node matrix (null before the first run). */
   'network.matrix': {

@@ -57,9 +57,9 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       return ok({ fingerprint });
     },
 
-    'project.save': async ({ dir, project }) => saveProject(dir, project),
+    'project.save': async ({ dir, project, revision, replaceBroken }) => saveProject(dir, project, { revision, ...(replaceBroken ? { replaceBroken } : {}) }),
 
-    'project.open': async ({ dir }) => openProject(dir),
+    'project.open': async ({ dir }) => openProject(dir, { forEditing: true }),
 
     'project.pickFolder': async ({ purpose }) => {
       if (!ctx.pickFolder) {

@@ -15,7 +15,7 @@ import { INVENTORY } from '../network/check-step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseSections } from '../network/parse.js';
 import { readJournal } from '../project/journal.js';
-import { openProject, saveProject } from '../project/project-store.js';
+import { openProject, updateProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext, SharedServices } from './handlers.js';
@@ -83,14 +83,14 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     },
 
     'network.savePlan': async ({ dir, plan }) => {
-      const opened = await openProject(dir);
-      if (!opened.ok) return opened;
-      const project = opened.value.project;
-      const issues = issuesOf(project, plan);
-      if (issues.length) {
-        return err('validation-failed', `The network plan has ${issues.length} problem(s); nothing was saved or applied`, 'Fix the listed fields, then save again.', issues);
-      }
-      return saveProject(dir, { ...project, network: plan });
+      const saved = await updateProject(dir, (project) => {
+        const issues = issuesOf(project, plan);
+        if (issues.length) {
+          return err('validation-failed', `The network plan has ${issues.length} problem(s); nothing was saved or applied`, 'Fix the listed fields, then save again.', issues);
+        }
+        return { ...project, network: plan };
+      });
+      return saved.ok ? ok({ path: saved.value.path, revision: saved.value.revision }) : saved;
     },
 
     'network.matrix': async ({ dir }) => {
@@ -125,7 +125,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });
       if (outcome.status === 'applied' && outcome.address !== host.address) {
         // From now on the host is reached on its new address.
-        const saved = await saveProject(dir, { ...project, hosts: project.hosts.map((h) => (h.id === hostId ? { ...h, address: outcome.address } : h)) });
+        const saved = await updateProject(dir, (p) => ({ ...p, hosts: p.hosts.map((h) => (h.id === hostId ? { ...h, address: outcome.address } : h)) }));
         if (!saved.ok) return err('io-failed', `Applied, but project.yaml could not be updated with the new address ${outcome.address}`, saved.error.hint);
       }
       return ok(outcome);

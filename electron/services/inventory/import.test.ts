@@ -64,6 +64,64 @@ describe('parseInventoryFile', () => {
   });
 });
 
+describe('parseInventoryFile: YAML is data, not objects', () => {
+  const refused = (text: string) => {
+    const r = parseInventoryFile('hosts.yaml', text);
+    expect(r.ok).toBe(false);
+    if (r.ok) throw new Error('imported');
+    return r.error;
+  };
+
+  it('refuses a custom tag, naming the tag and its line', () => {
+    const e = refused('hosts:\n  - name: !custom node1\n    address: 198.18.0.11\n    role: master\n');
+    expect(e.message).toMatch(/tag "!custom"/);
+    expect(e.issues?.[0]).toMatchObject({ field: 'file', line: 2, code: 'yaml-tag', params: { tag: '!custom' } });
+  });
+
+  it('refuses a python object tag', () => {
+    const e = refused('hosts:\n  - name: node1\n    address: !!python/object/apply:os.system ["id"]\n    role: master\n');
+    expect(e.message).toMatch(/python\/object\/apply:os\.system/);
+    expect(e.issues?.[0]).toMatchObject({ line: 3, code: 'yaml-tag' });
+  });
+
+  it('refuses an alias inside a host field instead of importing a host named "[object Object]"', () => {
+    const e = refused('base: &b {x: 1}\nhosts:\n  - name: *b\n    address: 198.18.0.11\n    role: master\n');
+    expect(e.issues?.[0]).toMatchObject({ row: 1, field: 'name', line: 3, code: 'yaml-alias' });
+    expect(JSON.stringify(e)).not.toContain('[object Object]');
+  });
+
+  it('refuses a mapping or list where a field needs one plain value', () => {
+    const e = refused('hosts:\n  - name: {first: a}\n    address: [198.18.0.11]\n    role: master\n');
+    expect(e.issues).toEqual(expect.arrayContaining([
+      expect.objectContaining({ row: 1, field: 'name', code: 'yaml-not-scalar' }),
+      expect.objectContaining({ row: 1, field: 'address', code: 'yaml-not-scalar' }),
+    ]));
+    expect(JSON.stringify(e)).not.toContain('[object Object]');
+  });
+
+  it('refuses a value of the wrong type (a number that YAML would have rewritten) and a boolean', () => {
+    const e = refused('hosts:\n  - name: 0o17\n    address: 198.18.0.11\n    role: master\n    port: true\n');
+    expect(e.issues).toEqual(expect.arrayContaining([
+      expect.objectContaining({ row: 1, field: 'name', code: 'yaml-wrong-type', params: expect.objectContaining({ expected: 'text' }) }),
+      expect.objectContaining({ row: 1, field: 'port', code: 'yaml-wrong-type', params: expect.objectContaining({ expected: 'number' }) }),
+    ]));
+  });
+
+  it('refuses a billion-laughs file with a message about aliases, not about hosts', () => {
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let k = 1; k < 9; k++) {
+      const prev = String.fromCharCode(96 + k);
+      const cur = String.fromCharCode(97 + k);
+      lines.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    lines.push('hosts: *i');
+    const e = refused(lines.join('\n') + '\n');
+    expect(e.message).toMatch(/alias/i);
+    expect(e.message).not.toMatch(/list of hosts/);
+    expect(e.issues?.[0]).toMatchObject({ code: 'yaml-aliases', params: expect.objectContaining({ max: 20 }) });
+  });
+});
+
 describe('parseCsv', () => {
   it('handles quotes, embedded commas and newlines, CRLF, BOM and comments', () => {
     const rows = parseCsv('\uFEFFa,b\r\n"x, ""y""","multi\nline"\r\n# comment\n\nlast,1');

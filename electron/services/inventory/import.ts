@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import { err, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
 
 export interface ParsedInventory {
@@ -100,33 +100,125 @@ function normalize(f: Record<string, unknown>) {
   return { row, password, problems };
 }
 
+/** Aliases a whole inventory file may use; more is an alias bomb ("billion laughs"), not a host list. */
+export const MAX_YAML_ALIASES = 20;
+
+/** What each field must be in YAML: one plain value, of this type. `auth` may also be a mapping of these. */
+const FIELD_TYPES: Record<string, 'text' | 'number'> = {
+  name: 'text', address: 'text', host: 'text', port: 'number', user: 'text', role: 'text', auth: 'text', keypath: 'text', password: 'text',
+  method: 'text',
+};
+
 function readYamlRows(text: string): Result<RawRow[]> {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  // Core schema, no custom tags: a file is data, never objects or code (`!custom`, `!!python/…`).
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, schema: 'core', customTags: [], uniqueKeys: true });
+  const lineOf = (pos: number | undefined) => (pos === undefined ? 0 : lc.linePos(pos).line);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = lc.linePos(e.pos[0]).line;
+    const line = lineOf(e.pos[0]);
     return err('parse-failed', `YAML syntax error${line ? ` at line ${line}` : ''}: ${e.message.split('\n')[0]}`,
       'Fix the YAML syntax (indentation, colons, quotes) and import again.',
       [{ row: 0, field: 'file', message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]);
   }
+  const tagWarning = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (tagWarning) {
+    const line = lineOf(tagWarning.pos[0]);
+    const tag = tagWarning.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
+    return err('parse-failed', `Line ${line}: the YAML tag "${tag}" is not allowed; an inventory holds plain values only`,
+      'Remove the tag (the part starting with "!") and import again.',
+      [{ row: 0, field: 'file', line, code: 'yaml-tag', params: { tag }, message: `the YAML tag "${tag}" is not allowed` }]);
+  }
+  let aliases = 0;
+  let firstAlias: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      aliases++;
+      firstAlias ??= node.range?.[0];
+    },
+  });
+  if (aliases > MAX_YAML_ALIASES) {
+    const line = lineOf(firstAlias);
+    return err('parse-failed', `The file uses ${aliases} YAML aliases (*name); at most ${MAX_YAML_ALIASES} are allowed, so it was not expanded`,
+      'Write each host out in full instead of repeating parts with anchors (&) and aliases (*).',
+      [{ row: 0, field: 'file', line, code: 'yaml-aliases', params: { count: aliases, max: MAX_YAML_ALIASES }, message: `${aliases} YAML aliases; at most ${MAX_YAML_ALIASES} are allowed` }]);
+  }
   let list: YamlNode | null | undefined = doc.contents as YamlNode | null;
   if (isMap(list)) list = list.get('hosts', true) as YamlNode | undefined;
+  if (isAlias(list)) {
+    return err('parse-failed', `Line ${lineOf(list.range?.[0])}: the hosts list is a YAML alias (*name); write it out in full`, undefined,
+      [{ row: 0, field: 'hosts', line: lineOf(list.range?.[0]), code: 'yaml-alias', params: { field: 'hosts' }, message: 'a YAML alias (*name) is not allowed here' }]);
+  }
   if (!isSeq(list)) {
     return err('parse-failed', 'The YAML file has no list of hosts', 'Put the hosts under a top-level "hosts:" list.');
   }
   const rows: RawRow[] = [];
+  const issues: FieldIssue[] = [];
   for (const item of list.items) {
     const node = item as YamlNode;
-    const line = node.range ? lc.linePos(node.range[0]).line : 0;
-    const value = (node as { toJSON(): unknown }).toJSON();
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    const row = rows.length + 1;
+    const line = lineOf(node.range?.[0]);
+    if (!isMap(node)) {
       return err('parse-failed', `Line ${line}: each host must be a mapping of fields (address: …, port: …)`, undefined,
-        [{ row: rows.length + 1, field: 'row', message: 'not a mapping', line }]);
+        [{ row, field: 'row', message: 'not a mapping', line, code: 'yaml-not-mapping' }]);
     }
-    rows.push({ line, fields: value as Record<string, unknown> });
+    const fields: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const check = plainValue(key, pair.value as YamlNode | null, lineOf);
+      if (!check.ok) {
+        issues.push({ row, ...check.issue, line: check.issue.line ?? line });
+        continue;
+      }
+      fields[key] = check.value;
+    }
+    rows.push({ line, fields });
+  }
+  if (issues.length > 0) {
+    const f = issues[0]!;
+    return err('validation-failed', `Line ${f.line}: field "${f.field}": ${f.message}; nothing was imported`,
+      'Give each field one plain value (quote text that looks like a number) and import again.', issues);
   }
   return ok(rows);
+}
+
+type Checked = { ok: true; value: unknown } | { ok: false; issue: Omit<FieldIssue, 'row'> };
+
+/**
+ * One field's value as the importer may use it: a plain scalar of the field's type (auth may be a
+ * mapping of such scalars). Aliases, mappings where a value belongs and numbers where text belongs
+ * are refused by name rather than turned into "[object Object]" or "15".
+ */
+function plainValue(key: string, value: YamlNode | null, lineOf: (pos: number | undefined) => number, parent = ''): Checked {
+  const field = parent ? `${parent}.${key}` : key;
+  const line = lineOf(value?.range?.[0]);
+  const refuse = (code: string, message: string, params: Record<string, string | number> = {}): Checked => ({
+    ok: false,
+    issue: { field, message, code, params: { field, ...params }, ...(line ? { line } : {}) },
+  });
+  if (value === null) return { ok: true, value: null };
+  if (isAlias(value)) return refuse('yaml-alias', 'a YAML alias (*name) is not allowed here');
+  if (!parent && key.toLowerCase() === 'auth' && isMap(value)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of value.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '';
+      const c = plainValue(k, pair.value as YamlNode | null, lineOf, key);
+      if (!c.ok) return c;
+      out[k] = c.value;
+    }
+    return { ok: true, value: out };
+  }
+  if (!isScalar(value)) return refuse('yaml-not-scalar', 'must be one plain value, not a list or mapping');
+  const v = value.value;
+  if (v === null) return { ok: true, value: null };
+  const expected = FIELD_TYPES[key.toLowerCase()];
+  // Unknown fields are reported by name later; their value is never used.
+  if (!expected) return { ok: true, value: typeof v === 'object' ? '' : v };
+  const actual = typeof v === 'number' ? 'number' : typeof v === 'string' ? 'text' : typeof v === 'boolean' ? 'true/false' : 'other';
+  if (expected === 'text' && actual === 'text') return { ok: true, value: v };
+  if (expected === 'number' && (actual === 'number' || actual === 'text')) return { ok: true, value: v };
+  return refuse('yaml-wrong-type', `must be ${expected === 'text' ? 'text (put it in quotes)' : 'a number'}, not ${actual} (${value.source ?? String(v)})`,
+    { expected, actual, value: String(value.source ?? v) });
 }
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */

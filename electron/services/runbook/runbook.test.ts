@@ -170,6 +170,8 @@ describe('project.yaml schema', () => {
     if (!bad.ok) expect(bad.error.message).toMatch(/line \d+: field "thresholds.minRootFreeMiB"/);
     expect(await readFile(join(dir, 'project.yaml'), 'utf8')).toBe(before);
     await writeFile(join(dir, 'project.yaml'), text + 'thresholds:\n  minRootFreeMiB: 4096\n');
+    // A file that failed to open is written again only after it opened cleanly for editing.
+    expect((await openProject(dir, { forEditing: true })).ok).toBe(true);
     // The inventory step saves without thresholds: they are carried over, not dropped.
     expect((await saveProject(dir, { ...project, site: 'B' })).ok).toBe(true);
     const re = await openProject(dir);

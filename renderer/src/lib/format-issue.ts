@@ -1,12 +1,54 @@
 import type { TFunction } from 'i18next';
-import type { FieldIssue } from '../../../electron/contract/index.js';
+import type { FieldIssue, NetworkIssue } from '../../../electron/contract/index.js';
 
 /** "Row 3, address: …" in the current language. Issue messages come from the contract in English. */
 export function formatIssue(t: TFunction, issue: FieldIssue): string {
   const field = t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
+  const message = issue.code ? t(`issueText.${issue.code}`, { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
   const text =
     issue.row > 0
-      ? t('issue.line', { row: issue.row, field, message: issue.message })
-      : t('issue.lineWhole', { field, message: issue.message });
+      ? t('issue.line', { row: issue.row, field, message })
+      : t('issue.lineWhole', { field, message });
   return issue.line ? `${text} ${t('issue.lineAt', { line: issue.line })}` : text;
+}
+
+/** Type words inside params ("text", "number") are shown in the current language too. */
+function translatedParams(t: TFunction, params: FieldIssue['params']): Record<string, string | number> {
+  const out: Record<string, string | number> = { ...params };
+  for (const k of ['expected', 'actual'] as const) {
+    const v = out[k];
+    if (typeof v === 'string') out[k] = t(`issueText.types.${v.replace(/\//g, '-')}`, { defaultValue: v });
+  }
+  return out;
+}
+
+/** Plan fields by their schema path head; "requiredPorts.1" reads "Required TCP ports, entry 2". */
+const NETWORK_FIELDS: Record<string, string> = {
+  requiredPorts: 'network.plan.ports',
+  dnsServers: 'network.plan.dns',
+  domain: 'network.plan.domain',
+  vip: 'network.plan.vip',
+  vipName: 'network.plan.vipName',
+};
+
+export function networkFieldLabel(t: TFunction, path: string): string {
+  const [head = '', index, ...rest] = path.split('.');
+  const key = NETWORK_FIELDS[head];
+  if (!key) return path;
+  const label = t(key);
+  if (index === undefined || rest.length > 0 || !/^\d+$/.test(index)) return label;
+  return t('network.issue.entry', { field: label, n: Number(index) + 1 });
+}
+
+/**
+ * A network plan issue in the current language. `message` and `field` always go in, so no
+ * translation can show a raw placeholder even for an issue without params of its own.
+ */
+export function formatNetworkIssue(t: TFunction, issue: NetworkIssue): string {
+  return t(`network.issue.${issue.code}`, {
+    defaultValue: issue.message,
+    message: issue.message,
+    ...issue.params,
+    field: networkFieldLabel(t, typeof issue.params?.field === 'string' ? issue.params.field : issue.field),
+  });
 }

@@ -11,6 +11,15 @@ export type ProjectMessage =
 export type ProjectField = 'site' | 'customer' | 'technician';
 
 /**
+ * project.yaml in `dir` failed to open (or a save was refused because it could not be read).
+ * Saving there stays off until the technician keeps it (fix by hand, open again) or replaces it.
+ */
+export interface BrokenProject {
+  dir: string;
+  choice: 'pending' | 'keep';
+}
+
+/**
  * The parts of project.yaml that later steps own (hardware profile, thresholds, network plan…).
  * Kept whole and written back on every save, so saving from one step never drops another's data.
  */
@@ -25,13 +34,17 @@ export interface ProjectSlice {
   /** Something changed since the last save or open. */
   dirty: boolean;
   projectMessage: ProjectMessage | null;
+  /** Revision of project.yaml this window's copy is based on (0: not opened or saved yet). */
+  projectRevision: number;
+  brokenProject: BrokenProject | null;
+  setBrokenProject(broken: BrokenProject | null): void;
   setProjectField(field: ProjectField, value: string): void;
   setProjectDir(dir: string): void;
   setExtras(patch: Partial<ProjectExtras>): void;
   setProjectMessage(message: ProjectMessage | null): void;
-  markSaved(path: string): void;
+  markSaved(path: string, revision: number): void;
   /** project.open: the file's content replaces fields and hosts; old test results are dropped. */
-  loadProject(project: Project, path: string, dir: string): void;
+  loadProject(project: Project, path: string, dir: string, revision?: number): void;
 }
 
 export const createProjectSlice: StateCreator<AppStore, [], [], ProjectSlice> = (set) => ({
@@ -42,13 +55,19 @@ export const createProjectSlice: StateCreator<AppStore, [], [], ProjectSlice> = 
   extras: {},
   dirty: false,
   projectMessage: null,
+  projectRevision: 0,
+  brokenProject: null,
+  setBrokenProject: (brokenProject) => set({ brokenProject }),
   setProjectField: (field, value) => set({ [field]: value, dirty: true } as Partial<AppStore>),
   setProjectDir: (projectDir) => set({ projectDir }),
   setExtras: (patch) => set((s) => ({ extras: { ...s.extras, ...patch }, dirty: true })),
   setProjectMessage: (projectMessage) => set({ projectMessage }),
-  markSaved: (path) => set({ dirty: false, projectMessage: { kind: 'ok', action: 'saved', path } }),
-  loadProject: ({ version: _v, site, customer, technician, hosts, ...extras }, path, dir) =>
+  markSaved: (path, projectRevision) =>
+    set({ dirty: false, projectRevision, brokenProject: null, projectMessage: { kind: 'ok', action: 'saved', path } }),
+  loadProject: ({ version: _v, site, customer, technician, hosts, ...extras }, path, dir, projectRevision = 0) =>
     set({
+      projectRevision,
+      brokenProject: null,
       projectDir: dir,
       site,
       customer,

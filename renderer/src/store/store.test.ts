@@ -89,7 +89,7 @@ describe('app store', () => {
     const store = createAppStore();
     store.getState().setProjectField('customer', 'ACME');
     expect(store.getState().dirty).toBe(true);
-    store.getState().markSaved('/p/project.yaml');
+    store.getState().markSaved('/p/project.yaml', 1);
     expect(store.getState().dirty).toBe(false);
   });
 });

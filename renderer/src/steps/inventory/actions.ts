@@ -1,6 +1,7 @@
 import {
   PROJECT_VERSION,
   validateHosts,
+  type AppError,
   type ConnectionResult,
   type Host,
   type RacksideApi,
@@ -69,16 +70,34 @@ export async function trustAndRetest(api: RacksideApi, hostIds: string[]): Promi
   if (trustError && !useAppStore.getState().inventoryError) useAppStore.getState().setInventoryError(trustError);
 }
 
-/** Save the project as the store holds it (inventory, fields and every later step's extras). */
-export async function saveProject(api: RacksideApi): Promise<boolean> {
+/**
+ * Save the project as the store holds it (inventory, fields and every later step's extras), based
+ * on the revision it was opened or last saved at. `replaceBroken`: the technician chose to replace
+ * a project.yaml that failed to open (the backend keeps the old one beside it).
+ */
+export async function saveProject(api: RacksideApi, options: { replaceBroken?: boolean } = {}): Promise<boolean> {
   const { hosts, issueCount } = validInventory();
   if (issueCount > 0) return false;
   const s = useAppStore.getState();
+  const dir = s.projectDir.trim();
   const r = await api['project.save']({
-    dir: s.projectDir.trim(),
+    dir,
     project: { ...s.extras, version: PROJECT_VERSION, site: s.site, customer: s.customer, technician: s.technician, hosts },
+    revision: s.projectRevision,
+    ...(options.replaceBroken ? { replaceBroken: true } : {}),
   });
-  if (r.ok) useAppStore.getState().markSaved(r.value.path);
-  else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'save', error: r.error });
-  return r.ok;
+  const after = useAppStore.getState();
+  if (r.ok) {
+    after.markSaved(r.value.path, r.value.revision);
+    return true;
+  }
+  if (isBrokenFileError(r.error)) after.setBrokenProject({ dir, choice: 'pending' });
+  after.setProjectMessage({ kind: 'error', action: 'save', error: r.error });
+  return false;
+}
+
+/** The file could not be read as a project: never written over without the technician's choice. */
+export function isBrokenFileError(error: AppError): boolean {
+  if (error.code === 'conflict') return error.issues?.some((i) => i.field === 'file') ?? false;
+  return error.code === 'parse-failed' || error.code === 'validation-failed' || error.code === 'unsupported';
 }

@@ -4,7 +4,7 @@ import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 import type { ProjectField } from '../../store/project-slice.js';
-import { saveProject } from './actions.js';
+import { isBrokenFileError, saveProject } from './actions.js';
 
 export function ProjectPanel({ issueCount }: { issueCount: number }) {
   const { t } = useTranslation();
@@ -14,12 +14,20 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
   const transport = useAppStore((s) => s.transport);
   const message = useAppStore((s) => s.projectMessage);
   const setProjectDir = useAppStore((s) => s.setProjectDir);
+  const brokenProject = useAppStore((s) => s.brokenProject);
   const [busy, setBusy] = useState(false);
   const dirId = useId();
   const blockedId = useId();
 
   const hasDir = dir.trim() !== '';
-  const saveBlockedReason = issueCount > 0 ? t('project.saveBlocked') : !hasDir ? t('project.needsDir') : null;
+  const broken = brokenProject !== null && brokenProject.dir === dir.trim() ? brokenProject : null;
+  const saveBlockedReason = broken
+    ? t('project.brokenBlocked')
+    : issueCount > 0
+      ? t('project.saveBlocked')
+      : !hasDir
+        ? t('project.needsDir')
+        : null;
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -39,8 +47,22 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
     run(async () => {
       const target = useAppStore.getState().projectDir.trim();
       const r = await api['project.open']({ dir: target });
-      if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, target);
-      else useAppStore.getState().setProjectMessage({ kind: 'error', action: 'open', error: r.error });
+      const store = useAppStore.getState();
+      if (r.ok) {
+        store.loadProject(r.value.project, r.value.path, target, r.value.revision);
+        return;
+      }
+      if (isBrokenFileError(r.error)) store.setBrokenProject({ dir: target, choice: 'pending' });
+      store.setProjectMessage({ kind: 'error', action: 'open', error: r.error });
+    });
+
+  const keepBroken = () => {
+    if (broken) useAppStore.getState().setBrokenProject({ ...broken, choice: 'keep' });
+  };
+
+  const replaceBroken = () =>
+    run(async () => {
+      await saveProject(api, { replaceBroken: true });
     });
 
   const browse = () =>
@@ -107,6 +129,32 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
           </p>
         ) : null}
       </div>
+      {broken ? (
+        <div className="message message-error" data-testid="project-broken" data-choice={broken.choice} role="alert">
+          <p>{t('project.broken.title', { dir: broken.dir })}</p>
+          {broken.choice === 'keep' ? (
+            <p data-testid="project-broken-kept">{t('project.broken.kept')}</p>
+          ) : (
+            <>
+              <p>{t('project.broken.explain')}</p>
+              <div className="dir-controls">
+                <button type="button" data-testid="project-broken-keep" disabled={busy} onClick={keepBroken}>
+                  {t('project.broken.keep')}
+                </button>
+                <button
+                  type="button"
+                  className="danger-outline"
+                  data-testid="project-broken-replace"
+                  disabled={busy || issueCount > 0}
+                  onClick={() => void replaceBroken()}
+                >
+                  {t('project.broken.replace')}
+                </button>
+              </div>
+            </>
+          )}
+        </div>
+      ) : null}
       {message ? (
         <div
           className={message.kind === 'ok' ? 'message message-ok' : 'message message-error'}

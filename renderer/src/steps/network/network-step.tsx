@@ -17,6 +17,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
+import { formatNetworkIssue } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -149,7 +150,7 @@ function PlanPanel() {
     if (!r.ok) return useAppStore.getState().setNetworkError(r.error);
     const after = useAppStore.getState();
     after.setExtras({ network: plan });
-    after.markSaved(r.value.path);
+    after.markSaved(r.value.path, r.value.revision);
     after.setNetworkSaved(r.value.path);
   };
 
@@ -244,7 +245,7 @@ function PlanPanel() {
         <ul className="net-issues" data-testid="network-issues">
           {issues.map((i, k) => (
             <li key={k} data-testid="network-issue" data-code={i.code} data-host-id={i.hostId ?? ''}>
-              {t(`network.issue.${i.code}`, { defaultValue: i.message, ...i.params })}
+              {formatNetworkIssue(t, i)}
             </li>
           ))}
         </ul>
@@ -263,7 +264,7 @@ function PlanPanel() {
 
 async function reopen(api: RacksideApi, dir: string) {
   const r = await api['project.open']({ dir });
-  if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, dir);
+  if (r.ok) useAppStore.getState().loadProject(r.value.project, r.value.path, dir, r.value.revision);
 }
 
 /** Apply one host's addressing: preview the changes, confirm them, apply with the rollback timer. */

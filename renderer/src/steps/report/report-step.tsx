@@ -5,6 +5,7 @@ import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 import './report.css';
+import { signOffFor, useSignOffStore, type SignOffDraft } from './sign-off-store.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -20,9 +21,10 @@ export function ReportStep() {
   const dir = useAppStore((s) => s.projectDir.trim());
   const dirty = useAppStore((s) => s.dirty);
   const projectTechnician = useAppStore((s) => s.technician);
-  const [technician, setTechnician] = useState(projectTechnician);
-  const [customerRepresentative, setCustomerRepresentative] = useState('');
-  const [date, setDate] = useState(today());
+  const byDir = useSignOffStore((st) => st.byDir);
+  const draft = signOffFor(byDir, dir, { technician: projectTechnician, customerRepresentative: '', date: today() });
+  const { technician, customerRepresentative, date } = draft;
+  const edit = (patch: Partial<SignOffDraft>) => useSignOffStore.getState().update(dir, { ...draft, ...patch });
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [preview, setPreview] = useState<{ report: ReportModel; html: string } | null>(null);
@@ -77,7 +79,7 @@ export function ReportStep() {
         <div className="form-grid">
           <label className="field">
             <span>{t('report.technician')}</span>
-            <input data-testid="report-technician" value={technician} maxLength={200} onChange={(e) => setTechnician(e.target.value)} />
+            <input data-testid="report-technician" value={technician} maxLength={200} onChange={(e) => edit({ technician: e.target.value })} />
           </label>
           <label className="field">
             <span>{t('report.customerRepresentative')}</span>
@@ -85,12 +87,12 @@ export function ReportStep() {
               data-testid="report-customer-rep"
               value={customerRepresentative}
               maxLength={200}
-              onChange={(e) => setCustomerRepresentative(e.target.value)}
+              onChange={(e) => edit({ customerRepresentative: e.target.value })}
             />
           </label>
           <label className="field">
             <span>{t('report.date')}</span>
-            <input type="date" data-testid="report-date" value={date} onChange={(e) => setDate(e.target.value)} />
+            <input type="date" data-testid="report-date" value={date} onChange={(e) => edit({ date: e.target.value })} />
           </label>
         </div>
         <p className="muted small">{t('report.signOffHelp')}</p>

@@ -1,0 +1,84 @@
+import i18next, { type TFunction } from 'i18next';
+import { describe, expect, it } from 'vitest';
+import { validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
+import en from '../i18n/en.json';
+import zhCN from '../i18n/zh-CN.json';
+import { formatIssue, formatNetworkIssue } from './format-issue.js';
+
+async function translator(lng: 'en' | 'zh-CN'): Promise<TFunction> {
+  const i18n = i18next.createInstance();
+  // Same interpolation settings as the app (renderer/src/i18n/index.ts).
+  await i18n.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng, fallbackLng: 'en', interpolation: { escapeValue: false }, showSupportNotice: false });
+  return i18n.t;
+}
+
+/** Every inventory rule fires at least once across these rows. */
+const badRows = [
+  { id: 'a', name: 'x'.repeat(70), address: '', port: '22;id', user: '', role: 'boss', auth: { method: 'key', keyPath: '' } },
+  { id: 'b', address: '10.0.0.999', port: 70000, user: 'r@t', role: 'worker', auth: { method: 'password' } },
+  { id: 'c', address: 'bad_name', port: 2.5, user: 'root', role: 'worker', auth: { method: 'magic' } },
+  { id: 'd', address: 'fe80::zz', port: 0, user: 'root', role: 'worker', auth: { method: 'password' } },
+  { id: 'e', address: '10.0.0.1', port: 22, user: 'root', role: 'worker', auth: { method: 'password' } },
+  { id: 'f', address: '10.0.0.1', port: 22, user: 'root', role: 'worker', auth: { method: 'password' } },
+  {},
+];
+
+/** The importer's refusals, with the params it sends (electron/services/inventory/import.ts). */
+const importIssues: FieldIssue[] = [
+  { row: 0, field: 'file', line: 2, code: 'yaml-tag', params: { tag: '!!python/object/apply:os.system' }, message: 'tag' },
+  { row: 0, field: 'file', line: 1, code: 'yaml-aliases', params: { count: 90, max: 20 }, message: 'aliases' },
+  { row: 1, field: 'name', line: 3, code: 'yaml-alias', params: { field: 'name' }, message: 'alias' },
+  { row: 1, field: 'address', line: 4, code: 'yaml-not-scalar', params: { field: 'address' }, message: 'not scalar' },
+  { row: 2, field: 'row', line: 5, code: 'yaml-not-mapping', message: 'not a mapping' },
+  { row: 1, field: 'name', line: 3, code: 'yaml-wrong-type', params: { field: 'name', expected: 'text', actual: 'number', value: '0o17' }, message: 'type' },
+  { row: 1, field: 'port', line: 6, code: 'yaml-wrong-type', params: { field: 'port', expected: 'number', actual: 'true/false', value: 'true' }, message: 'type' },
+];
+
+const hosts = [
+  { id: 'h1', name: 'n1', address: '10.0.0.11' },
+  { id: 'h2', name: 'n2', address: '10.0.0.12' },
+];
+/** Shape errors (the `22;id` port list arrives as NaN) and every kind of rule error. */
+const badPlans: NetworkPlanInput[] = [
+  { hosts: [], requiredPorts: [Number.NaN, 2.5, 22] },
+  { hosts: [], requiredPorts: [0, 70000], dnsServers: ['1.1.1.1', 'x', 'y', 'z', 'w'] },
+  {
+    domain: 'bad_domain',
+    vip: '10.0.0.255',
+    vipName: 'n1',
+    dnsServers: ['nope'],
+    hosts: [
+      { hostId: 'h1', hostname: 'n1', interfaces: [{ name: 'eth0', address: '10.0.0.0', prefix: 24, gateway: '10.9.9.9', mtu: 100 }, { name: 'eth0', address: '10.0.0.300', prefix: 40, gateway: 'x' }] },
+      { hostId: 'h1', hostname: 'n1', interfaces: [{ name: 'bond0!', address: '10.0.0.11', prefix: 24 }] },
+      { hostId: 'ghost', interfaces: [] },
+    ],
+  } as NetworkPlanInput,
+];
+
+describe('validation messages render in both languages', () => {
+  for (const lng of ['en', 'zh-CN'] as const) {
+    it(`every inventory and import issue names its field, with no raw placeholder (${lng})`, async () => {
+      const t = await translator(lng);
+      const { issues } = validateHosts(badRows);
+      expect(issues.length).toBeGreaterThan(10);
+      for (const issue of [...issues, ...importIssues]) {
+        const text = formatIssue(t, issue);
+        expect(text, JSON.stringify(issue)).not.toMatch(/\{\{|\}\}|\[object Object\]/);
+      }
+      const typed = formatIssue(t, importIssues[5]!);
+      expect(typed).toContain(lng === 'en' ? 'text (in quotes)' : '文本');
+    });
+
+    it(`every network plan issue names its field, with no raw placeholder (${lng})`, async () => {
+      const t = await translator(lng);
+      const issues: NetworkIssue[] = badPlans.flatMap((p) => validateNetworkPlan(p, hosts));
+      expect(new Set(issues.map((i) => i.code)).size).toBeGreaterThan(8);
+      for (const issue of issues) {
+        const text = formatNetworkIssue(t, issue);
+        expect(text, JSON.stringify(issue)).not.toMatch(/\{\{|\}\}|undefined/);
+      }
+      const port = issues.find((i) => i.field === 'requiredPorts.0')!;
+      expect(formatNetworkIssue(t, port)).toBe(lng === 'en' ? 'Required TCP ports, entry 1: must be a number' : `${t('network.plan.ports')}，第 1 项：必须是数字`);
+    });
+  }
+});
