@@ -75,7 +75,7 @@ export function HardwareStep() {
     <div className="step-page">
       <h1>{t('steps.hardware.name')}</h1>
       <StepRunner stepId="preflight" />
-      <section className="panel">
+      <section className="panel" data-testid="hardware-profile-panel" data-profile={profile}>
         <label>
           {t('hardware.profile')}{' '}
           <select
