@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +15,7 @@ let browser: Browser;
 let page: Page;
 let wizard: WizardPage;
 let hardware: HardwarePage;
+let projectDir: string;
 
 beforeAll(async () => {
   host = await startBrowserHost();
@@ -22,8 +23,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   wizard = new WizardPage(page);
   hardware = new HardwarePage(page);
-  const dir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-hw-')), 'p');
-  await setUpLabProject(wizard, host.url, { site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir });
+  projectDir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-hw-')), 'p');
+  await setUpLabProject(wizard, host.url, { site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: projectDir });
 });
 
 afterEach(async (ctx) => {
@@ -38,7 +39,16 @@ afterAll(async () => {
 describe('Hardware checks', () => {
   it('collects every host and shows CPU, RAM, disks and the SMBIOS serial numbers; the lab profile passes', async () => {
     await hardware.open();
-    await hardware.chooseProfile('lab');
+    // Before any run nothing says these hosts are lab nodes: the lab profile needs a confirmation.
+    expect(await hardware.chooseProfile('lab', { confirmLab: false })).toBe('asked');
+    const dialog = hardware.labDialog();
+    expect(await dialog.getByTestId('lab-profile-host').count()).toBe(4);
+    expect(await dialog.getByTestId('lab-profile-confirm').isDisabled()).toBe(true);
+    await screenshot(page, 'hardware-lab-profile-confirm');
+    await dialog.getByTestId('lab-profile-tick').check();
+    await dialog.getByTestId('lab-profile-confirm').click();
+    await expect.poll(() => page.getByTestId('hardware-profile-panel').getAttribute('data-profile')).toBe('lab');
+    expect(await page.getByTestId('lab-confirmed').innerText()).toMatch(/confirmed by E2E Tech .* for 4 host/);
     expect(await hardware.runner.runToEnd()).toBe('completed');
     const rows = await eventually(() => hardware.table(), (r) => r.length === 4);
     expect(rows.map((r) => [r.hostname, r.serial])).toEqual([
@@ -79,5 +89,31 @@ describe('Hardware checks', () => {
     // The other hosts' RAM findings stay blocking until waived one by one.
     expect((await hardware.runner.findings()).filter((f) => f.code === 'memory.size' && !f.waived)).toHaveLength(3);
     await screenshot(page, 'hardware-production-waiver');
+  });
+
+  it('a waiver can be withdrawn: journaled with who and why, and the finding is open again', async () => {
+    const node1 = (await hardware.runner.findings()).find((f) => f.code === 'memory.size' && f.waived)!.hostId!;
+    const finding = hardware.runner.finding('memory.size', node1);
+    await finding.getByTestId('finding-withdraw').click();
+    const dialog = page.getByTestId('withdraw-dialog');
+    await dialog.getByTestId('withdraw-reason').fill('Customer now wants the full 256 GiB');
+    await dialog.getByTestId('withdraw-technician').fill('E2E Lead');
+    await dialog.getByTestId('withdraw-submit').click();
+    await expect.poll(() => finding.getAttribute('data-waived')).toBe('no');
+    expect(await finding.getByTestId('finding-waive').isVisible()).toBe(true);
+    expect((await hardware.runner.findings()).filter((f) => f.code === 'memory.size' && !f.waived)).toHaveLength(4);
+    const journal = (await readFile(join(projectDir, 'journal.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(journal.filter((e) => e.type === 'waiver-withdrawn')).toEqual([
+      { type: 'waiver-withdrawn', stepId: 'hardware', key: `memory.size@${node1}`, reason: 'Customer now wants the full 256 GiB', technician: 'E2E Lead', at: expect.any(String) },
+    ]);
+    // The run journaled the profile it applied.
+    const started = journal.filter((e) => e.type === 'run-started' && e.stepId === 'hardware');
+    expect(started.map((e) => (e.profile as { id: string }).id)).toEqual(['lab', 'production']);
+    await screenshot(page, 'hardware-waiver-withdrawn');
+  });
+
+  it('once a run has identified the hosts as lab nodes, the lab profile needs no confirmation', async () => {
+    expect(await hardware.chooseProfile('lab')).toBe('not-asked');
+    expect(await page.getByTestId('lab-confirmed').count()).toBe(0);
   });
 });

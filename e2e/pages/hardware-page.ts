@@ -24,9 +24,32 @@ export class HardwarePage {
     await this.runner.waitVisible();
   }
 
-  async chooseProfile(profile: 'default' | 'production' | 'lab') {
-    await this.page.getByTestId('hardware-profile').selectOption(profile);
-    await eventually(() => this.page.getByTestId('hardware-profile').isEnabled(), (v) => v);
+  /**
+   * Chooses a profile and waits until it is saved. The lab profile asks for a confirmation when
+   * some host is not known to be a lab node: confirmed unless `confirmLab` is false (then the
+   * dialog is left open). Says whether it asked.
+   */
+  async chooseProfile(profile: 'default' | 'production' | 'lab', opts: { confirmLab?: boolean } = {}): Promise<'asked' | 'not-asked'> {
+    const select = this.page.getByTestId('hardware-profile');
+    const panel = this.page.getByTestId('hardware-profile-panel');
+    const dialog = this.labDialog();
+    await select.selectOption(profile);
+    // data-profile is what the app rendered from its state (not what the <select> shows right after the click).
+    const saved = async () => (await panel.getAttribute('data-profile')) === profile && (await select.isEnabled());
+    const outcome = await eventually(
+      async () => ((await dialog.isVisible()) ? 'asked' : (await saved()) ? 'not-asked' : null),
+      (v) => v !== null,
+    );
+    if (outcome === 'asked' && opts.confirmLab !== false) {
+      await dialog.getByTestId('lab-profile-tick').check();
+      await dialog.getByTestId('lab-profile-confirm').click();
+      await eventually(saved, (v) => v);
+    }
+    return outcome!;
+  }
+
+  labDialog() {
+    return this.page.getByTestId('lab-profile-dialog');
   }
 
   async table(): Promise<HardwareRowView[]> {

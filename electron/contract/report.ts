@@ -94,6 +94,8 @@ export const reportFindingSchema = z.object({
   measured: z.union([z.string(), z.number()]).nullable(),
   threshold: z.union([z.string(), z.number()]).nullable(),
   waiver: reportWaiverSchema.nullable(),
+  /** A waiver recorded for this finding that no longer covers it: the value got worse, the threshold stricter, or it changed. */
+  waiverLapsed: z.object({ why: z.enum(['worse', 'stricter', 'changed']), waiver: reportWaiverSchema.extend({ measured: z.union([z.string(), z.number()]).nullable(), threshold: z.union([z.string(), z.number()]).nullable() }) }).optional(),
 });
 export type ReportFinding = z.infer<typeof reportFindingSchema>;
 
@@ -141,6 +143,20 @@ export const reportAuditEntrySchema = z.object({
 });
 export type ReportAuditEntry = z.infer<typeof reportAuditEntrySchema>;
 
+export const reportHardwareProfileSchema = z.object({
+  /** The profile of the last Hardware run, and its thresholds per role. */
+  applied: text,
+  thresholds: z.record(z.string(), z.unknown()),
+  runs: z.array(z.object({ runId: text, at: text, profile: text, blocking: z.number().int() })),
+  /** A laxer profile chosen after a run with blocking findings: "switched from production to lab after 3 blocking findings". */
+  laxerSwitches: z.array(z.object({ from: text, to: text, afterBlocking: z.number().int(), runId: text, at: text })),
+  /** The technician's confirmation of the lab profile for hosts not known to be lab nodes. */
+  labConfirmation: z.object({ technician: text, at: text, hosts: z.array(text) }).nullable(),
+  /** With the lab profile: hosts the last run did not identify as lab nodes. */
+  notLabNodes: z.array(text),
+});
+export type ReportHardwareProfile = z.infer<typeof reportHardwareProfileSchema>;
+
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -162,6 +178,10 @@ export const reportModelSchema = z.object({
   }),
   auditTrail: z.array(reportAuditEntrySchema),
   signOff: z.object({ technician: text, customerRepresentative: text, date: text }),
+  /** Waivers taken back: which, who, why, when. */
+  withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
+  /** The hardware profile each Hardware run applied; absent when the step has not run. */
+  hardwareProfile: reportHardwareProfileSchema.optional(),
 });
 export type ReportModel = z.infer<typeof reportModelSchema>;
 

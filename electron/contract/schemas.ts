@@ -75,6 +75,13 @@ export const projectSchema = z.object({
    */
   /** Which hardware thresholds the Hardware step holds the hosts to (absent: "default"). */
   hardwareProfile: hardwareProfileIdSchema.optional(),
+  /**
+   * The technician's confirmation that the lab profile is meant for hosts not known to be lab
+   * nodes when it was chosen (their ids); cleared when another profile is chosen.
+   */
+  hardwareProfileConfirmation: z
+    .object({ profile: hardwareProfileIdSchema, technician: z.string().max(200), at: z.string().max(100), hosts: z.array(z.string().max(200)).max(10_000) })
+    .optional(),
   thresholds: z
     .object({
       /** Free space on / below this is a blocking finding of the preflight step. */

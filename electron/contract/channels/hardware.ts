@@ -10,6 +10,8 @@ export const hardwareRequests = {
       profile: hardwareProfileIdSchema,
       runId: z.string().nullable(),
       facts: z.array(hardwareFactsSchema),
+      /** Hosts the last run identified as lab nodes by their SMBIOS data; any other needs a confirmation for the lab profile. */
+      labHosts: z.array(z.string()),
     }),
   },
 } as const;

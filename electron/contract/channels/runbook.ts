@@ -13,6 +13,17 @@ export type RunbookSeverity = z.infer<typeof severitySchema>;
 /** Finding severity, shared by every step (hardware checks use it too). */
 export type Severity = RunbookSeverity;
 
+/**
+ * A finding's numbers in a form that can be compared across runs: `better` says which way is an
+ * improvement (RAM: higher; uncorrectable errors: lower). A waiver keeps the numbers it waived.
+ */
+export const findingCompareSchema = z.object({
+  measured: z.number(),
+  threshold: z.number(),
+  better: z.enum(['higher', 'lower']),
+});
+export type FindingCompare = z.infer<typeof findingCompareSchema>;
+
 export const waiverSchema = z.object({
   stepId: z.string(),
   /** Finding key: `<code>@<hostId or *>`. */
@@ -22,8 +33,35 @@ export const waiverSchema = z.object({
   reason: z.string(),
   technician: z.string(),
   at: z.string(),
+  /**
+   * What was waived: the finding's measured value and threshold as shown, their numbers, and the
+   * profile the run applied. Absent on waivers recorded before waivers were bound to a value.
+   */
+  measured: z.union([z.string(), z.number()]).optional(),
+  threshold: z.union([z.string(), z.number()]).optional(),
+  compare: findingCompareSchema.optional(),
+  profile: z.string().optional(),
 });
 export type Waiver = z.infer<typeof waiverSchema>;
+
+/** Why a recorded waiver no longer covers its finding. */
+export const WAIVER_LAPSE_REASONS = ['worse', 'stricter', 'changed'] as const;
+export const lapsedWaiverSchema = z.object({
+  waiver: waiverSchema,
+  /** worse: the value got worse; stricter: the threshold got stricter; changed: not comparable, and not the same. */
+  why: z.enum(WAIVER_LAPSE_REASONS),
+});
+export type LapsedWaiver = z.infer<typeof lapsedWaiverSchema>;
+
+/** A waiver taken back: the finding is open again. */
+export const waiverWithdrawalSchema = z.object({
+  stepId: z.string(),
+  key: z.string(),
+  reason: z.string(),
+  technician: z.string(),
+  at: z.string(),
+});
+export type WaiverWithdrawal = z.infer<typeof waiverWithdrawalSchema>;
 
 export const runbookFindingSchema = z.object({
   key: z.string(),
@@ -36,7 +74,10 @@ export const runbookFindingSchema = z.object({
   params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   measured: z.union([z.string(), z.number()]).optional(),
   threshold: z.union([z.string(), z.number()]).optional(),
+  compare: findingCompareSchema.optional(),
   waiver: waiverSchema.optional(),
+  /** A waiver recorded for this finding that does not cover it any more (the finding is open). */
+  lapsedWaiver: lapsedWaiverSchema.optional(),
 });
 export type FindingView = z.infer<typeof runbookFindingSchema>;
 
@@ -209,6 +250,17 @@ export const runbookRequests = {
       technician: z.string().trim().min(1, 'the technician name is empty').max(200),
     }),
     response: z.object({ waiver: waiverSchema }),
+  },
+  /** Take a waiver back (journaled with who and why): its finding is open again. */
+  'runbook.withdrawWaiver': {
+    request: z.object({
+      dir: dirSchema,
+      stepId: idSchema,
+      key: idSchema,
+      reason: z.string().trim().min(3, 'the reason must be at least 3 characters').max(2000),
+      technician: z.string().trim().min(1, 'the technician name is empty').max(200),
+    }),
+    response: z.object({ withdrawal: waiverWithdrawalSchema }),
   },
   /** The runner's state rebuilt from project.yaml + journal.ndjson (and the runs active now). */
   'runbook.state': {

@@ -1,5 +1,6 @@
 import type { hardwareRequests } from '../../contract/channels/hardware.js';
 import { ok } from '../../contract/index.js';
+import { isLabNode } from '../hardware/lab-node.js';
 import { factsFromResults, profileOf } from '../hardware/step.js';
 import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
@@ -18,7 +19,7 @@ export function createHardwareHandlers(): HandlersFor<keyof typeof hardwareReque
       const state = JournalState.from(events.value);
       const run = state.lastRun('hardware');
       const facts = run ? factsFromResults(state.results(run.runId), project) : [];
-      return ok({ profile: profileOf(project).id, runId: run?.runId ?? null, facts });
+      return ok({ profile: profileOf(project).id, runId: run?.runId ?? null, facts, labHosts: facts.filter((f) => isLabNode(f)).map((f) => f.hostId) });
     },
   };
 }

@@ -26,6 +26,7 @@ export function createRunbookHandlers(ctx: HandlerContext, shared: SharedService
     'runbook.skip': ({ dir, stepId, hostId, actionId, reason, technician }) =>
       runbook.skip(dir, stepId, hostId, actionId, reason, technician),
     'runbook.waive': ({ dir, stepId, key, reason, technician }) => runbook.waive(dir, stepId, key, reason, technician),
+    'runbook.withdrawWaiver': ({ dir, stepId, key, reason, technician }) => runbook.withdrawWaiver(dir, stepId, key, reason, technician),
     'runbook.state': ({ dir }) => runbook.state(dir),
   };
 }

@@ -1,4 +1,4 @@
-import type { HardwareFacts, Host } from '../../contract/index.js';
+import type { FindingCompare, HardwareFacts, Host } from '../../contract/index.js';
 import type { Finding } from '../runbook/step-module.js';
 import type { HardwareProfile } from './profiles.js';
 
@@ -14,7 +14,7 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
     if (!host) continue;
     const t = profile.roles[host.role];
     const name = f.hostname || host.name || host.address;
-    const add = (severity: Finding['severity'], code: string, message: string, remediation: string, measured?: string, threshold?: string) =>
+    const add = (severity: Finding['severity'], code: string, message: string, remediation: string, measured?: string, threshold?: string, compare?: FindingCompare) =>
       findings.push({
         severity,
         hostId: f.hostId,
@@ -23,45 +23,51 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
         remediation,
         ...(measured !== undefined ? { measured } : {}),
         ...(threshold !== undefined ? { threshold } : {}),
+        ...(compare ? { compare } : {}),
       });
+    // A minimum (more is better) or a maximum (less is better), as numbers a waiver can be held to.
+    const atLeast = (measured: number, threshold: number): FindingCompare => ({ measured, threshold, better: 'higher' });
+    const atMost = (measured: number, threshold: number): FindingCompare => ({ measured, threshold, better: 'lower' });
 
     for (const u of f.unknowns) add('info', `unknown.${u.field}`, `unknown ${u.field}: ${u.reason}`, u.remediation);
 
     if (f.cpu) {
-      if (f.cpu.cores < t.cores) add('blocking', 'cpu.cores', `${f.cpu.cores} CPU cores, the ${profile.id} profile needs ${t.cores} for a ${host.role}`, 'Use a server with more cores or choose another profile', String(f.cpu.cores), `≥ ${t.cores}`);
-      if (f.cpu.threads < t.threads) add('blocking', 'cpu.threads', `${f.cpu.threads} CPU threads, needs ${t.threads}`, 'Enable Hyper-Threading/SMT in the BIOS, or use a larger server', String(f.cpu.threads), `≥ ${t.threads}`);
+      if (f.cpu.cores < t.cores) add('blocking', 'cpu.cores', `${f.cpu.cores} CPU cores, the ${profile.id} profile needs ${t.cores} for a ${host.role}`, 'Use a server with more cores or choose another profile', String(f.cpu.cores), `≥ ${t.cores}`, atLeast(f.cpu.cores, t.cores));
+      if (f.cpu.threads < t.threads) add('blocking', 'cpu.threads', `${f.cpu.threads} CPU threads, needs ${t.threads}`, 'Enable Hyper-Threading/SMT in the BIOS, or use a larger server', String(f.cpu.threads), `≥ ${t.threads}`, atLeast(f.cpu.threads, t.threads));
     }
 
     const mem = f.memory.totalBytes;
     if (mem === null) add('warning', 'memory.size', 'memory size unknown', 'Check /proc/meminfo is readable');
     else if (mem < t.memoryBytes * 0.97) {
       // MemTotal is a little below the installed size (kernel reservations): allow 3 %.
-      add('blocking', 'memory.size', `${gib(mem)} RAM, the ${profile.id} profile needs ${gib(t.memoryBytes)} for a ${host.role}`, 'Install more memory or choose another profile', gib(mem), `≥ ${gib(t.memoryBytes)}`);
+      add('blocking', 'memory.size', `${gib(mem)} RAM, the ${profile.id} profile needs ${gib(t.memoryBytes)} for a ${host.role}`, 'Install more memory or choose another profile', gib(mem), `≥ ${gib(t.memoryBytes)}`, atLeast(mem, t.memoryBytes));
     }
     if (t.ecc) {
       if (f.memory.ecc === 'no') add('blocking', 'memory.ecc', `memory without ECC (${f.memory.eccType ?? 'none'})`, 'Use ECC DIMMs and enable ECC in the BIOS', f.memory.eccType ?? 'none', 'ECC');
       if (f.memory.ecc === 'unknown') add('warning', 'memory.ecc', 'ECC state unknown (no SMBIOS memory data)', 'Run with sudo so dmidecode can read SMBIOS, or check the BIOS', undefined, 'ECC');
     }
-    if (f.memory.edac && f.memory.edac.uncorrectable > 0) add('blocking', 'memory.edac', `${f.memory.edac.uncorrectable} uncorrectable memory errors (EDAC)`, 'Replace the failing DIMM', String(f.memory.edac.uncorrectable), '0');
+    if (f.memory.edac && f.memory.edac.uncorrectable > 0) add('blocking', 'memory.edac', `${f.memory.edac.uncorrectable} uncorrectable memory errors (EDAC)`, 'Replace the failing DIMM', String(f.memory.edac.uncorrectable), '0', atMost(f.memory.edac.uncorrectable, 0));
     else if (f.memory.edac && f.memory.edac.correctable > 0) add('warning', 'memory.edac', `${f.memory.edac.correctable} correctable memory errors (EDAC)`, 'Watch the DIMM; replace it if the count grows', String(f.memory.edac.correctable), '0');
 
     const disks = f.disks;
     const largest = Math.max(0, ...disks.map((d) => d.sizeBytes));
-    if (largest < t.largestDiskBytes) add('blocking', 'disk.size', disks.length ? `largest disk ${gb(largest)}, needs ${gb(t.largestDiskBytes)}` : 'no disks found', 'Add a larger disk or choose another profile', gb(largest), `≥ ${gb(t.largestDiskBytes)}`);
+    if (largest < t.largestDiskBytes) add('blocking', 'disk.size', disks.length ? `largest disk ${gb(largest)}, needs ${gb(t.largestDiskBytes)}` : 'no disks found', 'Add a larger disk or choose another profile', gb(largest), `≥ ${gb(t.largestDiskBytes)}`, atLeast(largest, t.largestDiskBytes));
     if (t.raidCapableDisks) {
       const spare = disks.filter((d) => !d.mounted);
       const sizes = new Map<number, number>();
       for (const d of spare) sizes.set(Math.round(d.sizeBytes / 1e9), (sizes.get(Math.round(d.sizeBytes / 1e9)) ?? 0) + 1);
-      if (![...sizes.values()].some((n) => n >= 2)) add('blocking', 'disk.raid', `no two spare disks of equal size for RAID (${spare.length} spare)`, 'Add two or more equal disks that are not in use', String(spare.length), '≥ 2 equal spare disks');
+      if (![...sizes.values()].some((n) => n >= 2)) add('blocking', 'disk.raid', `no two spare disks of equal size for RAID (${spare.length} spare)`, 'Add two or more equal disks that are not in use', String(spare.length), '≥ 2 equal spare disks', atLeast(Math.max(0, ...sizes.values()), 2));
     }
-    for (const d of disks) if (d.smart && !d.smart.passed) add('blocking', 'disk.smart', `SMART health check FAILED on ${d.path} (serial ${d.serial ?? 'unknown'})`, 'Replace the disk before building RAID on it', 'FAILED', 'PASSED');
+    // One finding per failed disk, all under one key per host: a waiver is held to how many failed.
+    const smartFailed = disks.filter((d) => d.smart && !d.smart.passed);
+    for (const d of smartFailed) add('blocking', 'disk.smart', `SMART health check FAILED on ${d.path} (serial ${d.serial ?? 'unknown'})`, 'Replace the disk before building RAID on it', `FAILED (${smartFailed.length} of ${disks.length} disks)`, 'PASSED', atMost(smartFailed.length, 0));
 
     if (t.nicSpeedMbps > 0) {
       const fastest = Math.max(0, ...f.nics.map((n) => n.speedMbps ?? 0));
       if (f.nics.every((n) => n.speedMbps === null)) add('warning', 'nic.speed', 'link speed unknown on every NIC', 'Install ethtool, or check the link is up');
-      else if (fastest < t.nicSpeedMbps) add('blocking', 'nic.speed', `fastest link ${fastest} Mb/s, needs ${t.nicSpeedMbps} Mb/s`, 'Connect a 10 GbE port, or check the cabling and switch port', `${fastest} Mb/s`, `≥ ${t.nicSpeedMbps} Mb/s`);
+      else if (fastest < t.nicSpeedMbps) add('blocking', 'nic.speed', `fastest link ${fastest} Mb/s, needs ${t.nicSpeedMbps} Mb/s`, 'Connect a 10 GbE port, or check the cabling and switch port', `${fastest} Mb/s`, `≥ ${t.nicSpeedMbps} Mb/s`, atLeast(fastest, t.nicSpeedMbps));
     }
-    if (f.bmc && f.bmc.psuFailed > 0) add('blocking', 'bmc.psu', `${f.bmc.psuFailed} of ${f.bmc.psuCount} power supplies failed`, 'Reseat or replace the power supply and check its feed', String(f.bmc.psuFailed), '0');
+    if (f.bmc && f.bmc.psuFailed > 0) add('blocking', 'bmc.psu', `${f.bmc.psuFailed} of ${f.bmc.psuCount} power supplies failed`, 'Reseat or replace the power supply and check its feed', String(f.bmc.psuFailed), '0', atMost(f.bmc.psuFailed, 0));
     else if (f.bmc && f.bmc.psuCount === 1) add('warning', 'bmc.psu', 'only one power supply: no redundancy', 'Fit a second power supply on another feed', '1', '≥ 2');
   }
   return [...findings, ...consistency(facts, byId)];

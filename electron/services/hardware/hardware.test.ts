@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HardwareFacts, Host } from '../../contract/index.js';
+import type { HardwareFacts, Host, Project } from '../../contract/index.js';
 import { COLLECT_SCRIPT, factsFromOutput, splitSections } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
+import { isLabNode, smbiosIdentity } from './lab-node.js';
 import {
   dmidecodeProblem,
   memoryFromDmi,
@@ -17,7 +18,7 @@ import {
   systemFromDmi,
 } from './parsers.js';
 import { PROFILES } from './profiles.js';
-import { hardwareStep } from './step.js';
+import { hardwareStep, labProfileFindings } from './step.js';
 
 const fx = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -187,5 +188,45 @@ describe('evaluation against profiles', () => {
     bad.bmc = parseIpmiSdr(fx('documented/ipmitool-sdr-psu-lost.txt'));
     const f = evaluateHardware(hosts, [bad], PROFILES.lab);
     expect(f.filter((x) => x.severity === 'blocking').map((x) => x.code)).toEqual(['disk.smart', 'bmc.psu']);
+  });
+});
+
+describe('lab node detection (the lab profile asks for confirmation elsewhere)', () => {
+  const withDmi = (dmi: string, rc = 0) =>
+    factsFromOutput('h', `@@rackside:hostname@@\nsrv1\n@@rackside-rc:0@@\n@@rackside:dmidecode@@\n${dmi}\n@@rackside-rc:${rc}@@`, { includeLoopDisks: false }, true);
+
+  it('a lab node: its SMBIOS identity as captured from the lab', () => {
+    expect(isLabNode(withDmi(fx('lab-node1/dmidecode.txt')))).toBe(true);
+    expect(isLabNode(factsFromOutput('h2', fx('lab-node2-collect.txt'), { includeLoopDisks: true }, true))).toBe(true);
+  });
+
+  it('not a lab node: a rack server, no SMBIOS data (no root), or no hardware run yet', () => {
+    const dell = withDmi(fx('documented/dmidecode-rack-server.txt'));
+    expect(dell.system?.serial).toBe('7XK2M53');
+    expect(isLabNode(dell)).toBe(false);
+    expect(smbiosIdentity(dell)).toBe('Dell Inc. PowerEdge R650 serial 7XK2M53');
+    expect(isLabNode(withDmi(fx('documented/dmidecode-not-root.txt'), 1))).toBe(false);
+    expect(isLabNode(undefined)).toBe(false);
+    // Someone's own "LabVendor" box without the lab's serial pattern is not the lab either.
+    const lab = withDmi(fx('lab-node1/dmidecode.txt'));
+    expect(isLabNode({ ...lab, system: { ...lab.system!, serial: 'CZ1234' } })).toBe(false);
+  });
+
+  it('the lab profile on a host that is not a lab node blocks unless the technician confirmed it for that host', () => {
+    const p = (confirmed: string[] | null): Project => ({
+      version: 1, site: '', customer: '', technician: '', hardwareProfile: 'lab',
+      ...(confirmed ? { hardwareProfileConfirmation: { profile: 'lab' as const, technician: 'Li Wei', at: '2025-01-01T00:00:00Z', hosts: confirmed } } : {}),
+      hosts: [
+        { id: 'lab', name: 'node1', address: '198.18.0.11', port: 22, user: 'root', role: 'master', auth: { method: 'password' } },
+        { id: 'dell', name: 'srv1', address: '10.0.0.5', port: 22, user: 'root', role: 'worker', auth: { method: 'password' } },
+      ],
+    });
+    const facts = [{ ...withDmi(fx('lab-node1/dmidecode.txt')), hostId: 'lab' }, { ...withDmi(fx('documented/dmidecode-rack-server.txt')), hostId: 'dell' }];
+    expect(labProfileFindings(p(null), facts).map((f) => [f.severity, f.code, f.hostId])).toEqual([['blocking', 'profile.lab-not-lab-node', 'dell']]);
+    expect(labProfileFindings(p(['dell']), facts).map((f) => [f.severity, f.code, f.hostId])).toEqual([['info', 'profile.lab-confirmed', 'dell']]);
+    // Any other profile: nothing to confirm.
+    expect(labProfileFindings({ ...p(null), hardwareProfile: 'production' }, facts)).toEqual([]);
+    // The run journals the profile with its thresholds and the confirmation.
+    expect(hardwareStep.profile!(p(['dell']))).toMatchObject({ id: 'lab', thresholds: { master: { cores: 1 } }, confirmation: { technician: 'Li Wei', hosts: ['dell'] } });
   });
 });

@@ -1,10 +1,47 @@
 import type { HardwareFacts, Project } from '../../contract/index.js';
-import type { Finding, StepModule, StepResults } from '../runbook/step-module.js';
+import type { Finding, StepModule, StepProfile, StepResults } from '../runbook/step-module.js';
 import { COLLECT_SCRIPT, factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
+import { isLabNode, smbiosIdentity } from './lab-node.js';
 import { PROFILES } from './profiles.js';
 
 export const profileOf = (project: Project) => PROFILES[project.hardwareProfile ?? 'default'];
+
+/** The confirmation that goes with the project's profile, if it is for that profile. */
+export function labConfirmationOf(project: Project) {
+  const c = project.hardwareProfileConfirmation;
+  return c && c.profile === profileOf(project).id ? c : undefined;
+}
+
+/**
+ * The lab profile on hosts that are not lab nodes: blocking unless the technician confirmed it
+ * for that host (then recorded as info), so a real server never passes on lab thresholds unseen.
+ */
+export function labProfileFindings(project: Project, facts: HardwareFacts[]): Finding[] {
+  if (profileOf(project).id !== 'lab') return [];
+  const confirmed = labConfirmationOf(project);
+  const out: Finding[] = [];
+  for (const h of project.hosts) {
+    const f = facts.find((x) => x.hostId === h.id);
+    if (!f || isLabNode(f)) continue;
+    const label = f.hostname || h.name || h.address;
+    const system = smbiosIdentity(f) ?? 'unknown';
+    if (confirmed?.hosts.includes(h.id)) {
+      out.push({
+        severity: 'info', hostId: h.id, code: 'profile.lab-confirmed', params: { host: label, system, technician: confirmed.technician },
+        message: `${label}: not a lab node (SMBIOS: ${system}); the lab profile was applied as confirmed by ${confirmed.technician}`,
+        remediation: 'Recorded for the report.',
+      });
+    } else {
+      out.push({
+        severity: 'blocking', hostId: h.id, code: 'profile.lab-not-lab-node', params: { host: label, system },
+        message: `${label}: not a lab node (SMBIOS: ${system}), and the lab profile was not confirmed for it`,
+        remediation: 'Choose the default or production profile, or choose the lab profile again and confirm it for this host.',
+      });
+    }
+  }
+  return out;
+}
 
 /** The facts of every host whose collection finished, parsed from the captured output. */
 export function factsFromResults(results: StepResults, project: Project): HardwareFacts[] {
@@ -49,6 +86,17 @@ export const hardwareStep: StepModule = {
   },
 
   evaluate(results, project): Finding[] {
-    return evaluateHardware(project.hosts, factsFromResults(results, project), profileOf(project));
+    const facts = factsFromResults(results, project);
+    return [...evaluateHardware(project.hosts, facts, profileOf(project)), ...labProfileFindings(project, facts)];
+  },
+
+  profile(project): StepProfile {
+    const p = profileOf(project);
+    const confirmation = labConfirmationOf(project);
+    return {
+      id: p.id,
+      thresholds: { includeLoopDisks: p.includeLoopDisks, ...p.roles },
+      ...(confirmation ? { confirmation: { technician: confirmation.technician, at: confirmation.at, hosts: confirmation.hosts } } : {}),
+    };
   },
 };

@@ -184,7 +184,7 @@ export function evaluateNetwork(facts: Map<string, HostFacts>, project: Project)
         severity: worst >= t.lossBlockPct ? 'blocking' : 'warning', hostId: h.id, code: 'network.loss', params: { host: me, peers },
         message: `${me}: packet loss to ${peers}`,
         remediation: 'Look for a bad cable, transceiver or switch port (interface error counters), or a saturated link.',
-        measured: worst, threshold: t.lossBlockPct,
+        measured: worst, threshold: t.lossBlockPct, compare: { measured: worst, threshold: t.lossBlockPct, better: 'lower' },
       });
     }
     const slow = row.filter((c) => (c.rttAvgMs ?? 0) >= t.rttWarnMs);
@@ -195,7 +195,7 @@ export function evaluateNetwork(facts: Map<string, HostFacts>, project: Project)
         severity: worst >= t.rttBlockMs ? 'blocking' : 'warning', hostId: h.id, code: 'network.latency', params: { host: me, peers },
         message: `${me}: high round-trip time to ${peers}`,
         remediation: 'Nodes of one cluster should be on one low-latency network; check for routing through a distant hop or a congested link.',
-        measured: worst, threshold: t.rttBlockMs,
+        measured: worst, threshold: t.rttBlockMs, compare: { measured: worst, threshold: t.rttBlockMs, better: 'lower' },
       });
     }
     const mtuBad = list((c) => (c.received !== 0 && c.mtuOk === false ? `${label(c.to)} (${(c.mtuPayload ?? 0) + 28})` : null));
@@ -299,7 +299,7 @@ export function evaluateNetwork(facts: Map<string, HostFacts>, project: Project)
         params: { host: me, offset: round(c.offsetS, 1) },
         message: `${me}: clock is ${round(c.offsetS, 1)} s ${c.offsetS > 0 ? 'ahead of' : 'behind'} the median of the nodes`,
         remediation: 'Synchronise the clocks (chrony against the site NTP server); cluster membership and TLS fail with skewed clocks.',
-        measured: round(off, 1), threshold: t.clockSkewBlockS,
+        measured: round(off, 1), threshold: t.clockSkewBlockS, compare: { measured: round(off, 1), threshold: t.clockSkewBlockS, better: 'lower' },
       });
     }
   }

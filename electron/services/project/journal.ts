@@ -1,12 +1,19 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { err, ok, planSchema, runbookFindingSchema, waiverSchema, type Result } from '../../contract/index.js';
+import { err, ok, planSchema, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type Result } from '../../contract/index.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
 /** A finding as journaled: the contract's finding without the waiver (waivers are their own lines). */
-const findingRecord = runbookFindingSchema.omit({ waiver: true });
+const findingRecord = runbookFindingSchema.omit({ waiver: true, lapsedWaiver: true });
+
+/** The thresholds a run applied (StepProfile), and what the technician confirmed about them. */
+export const runProfileSchema = z.object({
+  id: z.string(),
+  thresholds: z.record(z.string(), z.unknown()),
+  confirmation: z.object({ technician: z.string(), at: z.string(), hosts: z.array(z.string()) }).optional(),
+});
 
 const runner = { owner: z.string(), laptop: z.string(), pid: z.number() };
 
@@ -16,7 +23,10 @@ const runner = { owner: z.string(), laptop: z.string(), pid: z.number() };
  * be in them: secrets never go into argv); output goes to transcripts under logs/.
  */
 export const journalEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run-started'), at: z.string(), runId: z.string(), stepId: z.string(), plan: planSchema, ...runner }),
+  z.object({
+    type: z.literal('run-started'), at: z.string(), runId: z.string(), stepId: z.string(), plan: planSchema, ...runner,
+    profile: runProfileSchema.optional(),
+  }),
   z.object({ type: z.literal('run-resumed'), at: z.string(), runId: z.string(), stepId: z.string(), hostIds: z.array(z.string()), ...runner }),
   z.object({
     type: z.literal('lock'),
@@ -68,6 +78,7 @@ export const journalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-stopped'), at: z.string(), runId: z.string(), hostId: z.string(), reason: z.string() }),
   z.object({ type: z.literal('findings'), at: z.string(), runId: z.string(), stepId: z.string(), findings: z.array(findingRecord) }),
   z.object({ type: z.literal('waiver'), ...waiverSchema.shape }),
+  z.object({ type: z.literal('waiver-withdrawn'), ...waiverWithdrawalSchema.shape }),
   /** Written after a line the app was killed while writing: that line is not an event. */
   z.object({ type: z.literal('torn'), at: z.string() }),
   z.object({

@@ -132,7 +132,7 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
           .map(
             (f) => `<tr class="sev-${f.severity}${f.waiver ? ' waived' : ''}"><td class="sev">${esc(f.severity)}</td><td>${esc(hostName(f.hostId))}</td><td class="mono">${esc(f.code)}</td>
             <td>${esc(f.message)}${f.remediation ? `<br><span class="muted">${esc(f.remediation)}</span>` : ''}</td><td>${dash(f.measured)}</td><td>${dash(f.threshold)}</td>
-            <td>${f.waiver ? `waived by ${esc(f.waiver.technician)}: ${esc(f.waiver.reason)}` : ''}</td></tr>`,
+            <td>${f.waiver ? `waived by ${esc(f.waiver.technician)}: ${esc(f.waiver.reason)}` : ''}${f.waiverLapsed ? `<span class="waiver-lapsed">waiver no longer applies (${esc(f.waiverLapsed.why)}): waived ${dash(f.waiverLapsed.waiver.measured)} against ${dash(f.waiverLapsed.waiver.threshold)} by ${esc(f.waiverLapsed.waiver.technician)}, now ${dash(f.measured)} against ${dash(f.threshold)}</span>` : ''}</td></tr>`,
           )
           .join('')}</tbody></table>`
           : s.runId
@@ -149,6 +149,14 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
     </tbody></table>`
       : '<p>No waivers.</p>'
   }
+  ${
+    r.withdrawnWaivers?.length
+      ? `<h3>Waivers withdrawn</h3><table class="grid small" id="waivers-withdrawn"><thead><tr><th>Step</th><th>Check</th><th>Host</th><th>Waived by</th><th>Withdrawn by</th><th>Why</th><th>When</th></tr></thead><tbody>
+    ${r.withdrawnWaivers.map((w) => `<tr><td>${esc(w.stepId)}</td><td class="mono">${esc(w.code)}</td><td>${esc(hostName(w.hostId))}</td><td>${esc(w.waivedBy)}</td><td>${esc(w.technician)}</td><td>${esc(w.reason)}</td><td>${when(w.at)}</td></tr>`).join('')}
+    </tbody></table>`
+      : ''
+  }
+  ${hardwareProfileHtml(r, hostName)}
 </section>`;
 
   const network = `<section class="page" id="network">
@@ -276,4 +284,26 @@ function matrixHtml(m: MatrixView): string {
     ${m.clocks.map((c) => `<tr><td>${esc(name(c.hostId))}</td><td>${c.offsetS === undefined ? '—' : `${c.offsetS.toFixed(3)} s`}</td><td>${esc(c.ntp)}</td></tr>`).join('')}</tbody></table>`
       : ''
   }`;
+}
+
+/** The hardware profile applied, any switch to a laxer one after blocking findings, and the lab profile's confirmation. */
+function hardwareProfileHtml(r: ReportModel, hostName: (id: string | null) => string): string {
+  const p = r.hardwareProfile;
+  if (!p) return '';
+  const switches = p.laxerSwitches
+    .map((x) => `<li class="profile-switch">Profile switched from ${esc(x.from)} to ${esc(x.to)} after ${x.afterBlocking} blocking finding(s) (run ${esc(x.runId)}, ${when(x.at)}).</li>`)
+    .join('');
+  const lab = p.notLabNodes.length
+    ? `<p class="profile-lab">The lab profile was applied to host(s) not identified as lab nodes: ${p.notLabNodes.map((h) => esc(hostName(h))).join(', ')}. ${
+        p.labConfirmation
+          ? `Confirmed by ${esc(p.labConfirmation.technician)} (${when(p.labConfirmation.at)}) for ${p.labConfirmation.hosts.map((h) => esc(hostName(h))).join(', ')}.`
+          : 'Not confirmed.'
+      }</p>`
+    : p.labConfirmation
+      ? `<p class="profile-lab">Lab profile confirmed by ${esc(p.labConfirmation.technician)} (${when(p.labConfirmation.at)}) for ${p.labConfirmation.hosts.map((h) => esc(hostName(h))).join(', ')}; the run identified every host as a lab node.</p>`
+      : '';
+  return `<h2>Hardware profile</h2>
+  <p id="hardware-profile">Applied: <b>${esc(p.applied)}</b> (runs: ${p.runs.map((x) => `${esc(x.profile)}, ${x.blocking} blocking`).join('; ')}).</p>
+  ${switches ? `<ul id="profile-switches">${switches}</ul>` : ''}
+  ${lab}`;
 }

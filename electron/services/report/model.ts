@@ -11,11 +11,14 @@ import {
   type Project,
   type ReportAuditEntry,
   type ReportFinding,
+  type ReportHardwareProfile,
   type ReportHost,
   type ReportModel,
   type ReportSignOff,
   type ReportStep,
 } from '../../contract/index.js';
+import { isLabNode } from '../hardware/lab-node.js';
+import { isLaxer } from '../hardware/profiles.js';
 import { factsFromResults } from '../hardware/step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
 import type { JournalEvent } from '../project/journal.js';
@@ -91,7 +94,8 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
       reason: w.reason,
       technician: w.technician,
       at: w.at,
-      applied: steps.some((s) => s.stepId === stepId && s.findings.some((f) => f.key === w.key)),
+      // A waiver that lapsed (worse value, stricter threshold) does not apply to the last run.
+      applied: steps.some((s) => s.stepId === stepId && s.findings.some((f) => f.key === w.key && f.waiver !== null)),
     })),
   );
 
@@ -122,9 +126,43 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
       customerRepresentative: input.signOff.customerRepresentative,
       date: input.signOff.date,
     },
+    withdrawnWaivers: [...new Set(stepIds)].flatMap((stepId) =>
+      state.withdrawalsOf(stepId).map(({ withdrawal: x, waiver: w }) => ({
+        stepId, key: x.key, code: w.code, hostId: w.hostId ?? null, waivedBy: w.technician, reason: x.reason, technician: x.technician, at: x.at,
+      })),
+    ),
+    ...hardwareProfileOf(events, state, facts),
   };
   // Parsing drops anything the schema does not document (a consumer sees exactly the schema).
   return redactDeep(reportModelSchema.parse(model), input.secrets);
+}
+
+/** Which hardware profile each Hardware run applied, and any switch to a laxer one after blocking findings. */
+function hardwareProfileOf(events: readonly JournalEvent[], state: JournalState, facts: HardwareFacts[]): { hardwareProfile?: ReportHardwareProfile } {
+  const runs: (ReportHardwareProfile['runs'][number] & { thresholds: Record<string, unknown> })[] = [];
+  for (const e of events) {
+    if (e.type !== 'run-started' || e.stepId !== 'hardware' || !e.profile) continue;
+    const blocking = state.runs.get(e.runId)?.findings.filter((f) => f.severity === 'blocking').length ?? 0;
+    runs.push({ runId: e.runId, at: e.at, profile: e.profile.id, blocking, thresholds: e.profile.thresholds });
+  }
+  const last = state.lastRun('hardware');
+  if (!last?.profile) return {};
+  const laxerSwitches: ReportHardwareProfile['laxerSwitches'] = [];
+  for (let i = 1; i < runs.length; i++) {
+    const a = runs[i - 1]!;
+    const b = runs[i]!;
+    if (a.blocking > 0 && isLaxer(a.thresholds, b.thresholds)) laxerSwitches.push({ from: a.profile, to: b.profile, afterBlocking: a.blocking, runId: b.runId, at: b.at });
+  }
+  return {
+    hardwareProfile: {
+      applied: last.profile.id,
+      thresholds: last.profile.thresholds,
+      runs: runs.map(({ thresholds: _t, ...r }) => r),
+      laxerSwitches,
+      labConfirmation: last.profile.confirmation ?? null,
+      notLabNodes: last.profile.id === 'lab' ? last.hosts.map((h) => h.hostId).filter((id) => !isLabNode(facts.find((f) => f.hostId === id))) : [],
+    },
+  };
 }
 
 function hardwareOf(f: HardwareFacts | undefined): ReportHost['hardware'] {
@@ -177,6 +215,14 @@ function stepOf(state: JournalState, stepId: string, title: string): ReportStep 
     waiver: f.waiver
       ? { stepId: f.waiver.stepId, key: f.waiver.key, code: f.waiver.code, hostId: f.waiver.hostId ?? null, reason: f.waiver.reason, technician: f.waiver.technician, at: f.waiver.at }
       : null,
+    ...(f.lapsedWaiver
+      ? {
+          waiverLapsed: {
+            why: f.lapsedWaiver.why,
+            waiver: (({ waiver: w }) => ({ stepId: w.stepId, key: w.key, code: w.code, hostId: w.hostId ?? null, reason: w.reason, technician: w.technician, at: w.at, measured: w.measured ?? null, threshold: w.threshold ?? null }))(f.lapsedWaiver),
+          },
+        }
+      : {}),
   }));
   return {
     ...base,

@@ -13,6 +13,7 @@ import {
   type RunView,
   type StepState,
   type Waiver,
+  type WaiverWithdrawal,
 } from '../../contract/index.js';
 import type { Logger } from '../log/logger.js';
 import { Journal, readJournal, type NewJournalEvent } from '../project/journal.js';
@@ -247,7 +248,8 @@ export class Runbook {
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
     } else {
       runId = newRunId();
-      await this.append(ctx, { type: 'run-started', runId, stepId, plan, ...this.owner });
+      const profile = m.value.profile?.(project);
+      await this.append(ctx, { type: 'run-started', runId, stepId, plan, ...this.owner, ...(profile ? { profile } : {}) });
     }
 
     let run = running && running.runId === runId ? running : undefined;
@@ -326,10 +328,32 @@ export class Runbook {
       reason: reason.trim(),
       technician: technician.trim(),
       at: new Date().toISOString(),
+      // Bound to what it waives: a later worse value or stricter threshold is not covered.
+      ...(finding.measured !== undefined ? { measured: finding.measured } : {}),
+      ...(finding.threshold !== undefined ? { threshold: finding.threshold } : {}),
+      ...(finding.compare ? { compare: finding.compare } : {}),
+      ...(last?.profile ? { profile: last.profile.id } : {}),
     };
     await this.append(c.value, { type: 'waiver', ...waiver });
     if (last) this.emitRun(c.value, last.runId);
     return ok({ waiver });
+  }
+
+  /** Take a waiver back: journaled with who and why; its finding is open again. */
+  async withdrawWaiver(dir: string, stepId: string, key: string, reason: string, technician: string): Promise<Result<{ withdrawal: WaiverWithdrawal }>> {
+    const c = await this.ctxResult(dir);
+    if (!c.ok) return c;
+    if (!c.value.state.waiversOf(stepId).some((w) => w.key === key)) {
+      return err('not-found', `No waiver for ${key} in step ${stepId}`, 'It may have been withdrawn already; refresh the step.');
+    }
+    if (reason.trim().length < 3 || technician.trim() === '') {
+      return err('validation-failed', 'Withdrawing a waiver needs a reason and the technician\'s name');
+    }
+    const withdrawal: WaiverWithdrawal = { stepId, key, reason: reason.trim(), technician: technician.trim(), at: new Date().toISOString() };
+    await this.append(c.value, { type: 'waiver-withdrawn', ...withdrawal });
+    const last = c.value.state.lastRun(stepId);
+    if (last) this.emitRun(c.value, last.runId);
+    return ok({ withdrawal });
   }
 
   /** Cancel everything, wait for the hosts to stop (locks released), close the journals. */

@@ -8,9 +8,11 @@ import type {
   RunView,
   StepState,
   Waiver,
+  WaiverWithdrawal,
 } from '../../contract/index.js';
 import type { JournalEvent } from '../project/journal.js';
-import type { StepResults } from './step-module.js';
+import type { StepProfile, StepResults } from './step-module.js';
+import { waiverLapse } from './waiver-match.js';
 
 /** Heartbeat age after which a lock may be taken over (with confirmation). */
 export const LOCK_STALE_S = 30;
@@ -47,6 +49,8 @@ export interface RunRecord {
   finished?: 'completed' | 'failed' | 'cancelled';
   hosts: HostRecord[];
   findings: FindingView[];
+  /** The thresholds the run applied, when its step has a profile. */
+  profile?: StepProfile;
 }
 
 /** What is running in this process right now: replay cannot know it from the journal. */
@@ -66,6 +70,8 @@ export class JournalState {
   readonly runs = new Map<string, RunRecord>();
   private readonly lastRunOfStep = new Map<string, string>();
   private readonly waivers = new Map<string, Map<string, Waiver>>();
+  /** Waivers taken back, in journal order, with the waiver each one withdrew. */
+  private readonly withdrawals = new Map<string, { withdrawal: WaiverWithdrawal; waiver: Waiver }[]>();
 
   static from(events: readonly JournalEvent[]): JournalState {
     const s = new JournalState();
@@ -88,6 +94,7 @@ export class JournalState {
             actions: h.actions.map((a) => ({ actionId: a.id, title: a.title, status: 'pending', attempts: 0 })),
           })),
           findings: [],
+          ...(e.profile ? { profile: e.profile } : {}),
         });
         this.lastRunOfStep.set(e.stepId, e.runId);
         return;
@@ -158,6 +165,17 @@ export class JournalState {
         m.set(e.key, w);
         return;
       }
+      case 'waiver-withdrawn': {
+        const m = this.waivers.get(e.stepId);
+        const w = m?.get(e.key);
+        if (!m || !w) return;
+        m.delete(e.key);
+        const { type: _t, ...withdrawal } = e;
+        const list = this.withdrawals.get(e.stepId) ?? [];
+        list.push({ withdrawal, waiver: w });
+        this.withdrawals.set(e.stepId, list);
+        return;
+      }
       case 'run-finished': {
         const run = this.runs.get(e.runId);
         if (!run) return;
@@ -185,6 +203,10 @@ export class JournalState {
 
   waiversOf(stepId: string): Waiver[] {
     return [...(this.waivers.get(stepId)?.values() ?? [])];
+  }
+
+  withdrawalsOf(stepId: string): { withdrawal: WaiverWithdrawal; waiver: Waiver }[] {
+    return [...(this.withdrawals.get(stepId) ?? [])];
   }
 
   /** Per host and action, the latest outcome: what `evaluate` sees. */
@@ -225,7 +247,9 @@ export class JournalState {
       hosts,
       findings: run.findings.map((f) => {
         const w = waivers?.get(f.key);
-        return w ? { ...f, waiver: w } : f;
+        if (!w) return f;
+        const why = waiverLapse(w, f);
+        return why ? { ...f, lapsedWaiver: { waiver: w, why } } : { ...f, waiver: w };
       }),
     };
   }

@@ -1,4 +1,4 @@
-import type { Host, Project, RunbookSeverity } from '../../contract/index.js';
+import type { FindingCompare, Host, Project, RunbookSeverity } from '../../contract/index.js';
 import type { RemoteCommand } from '../ssh/quote.js';
 
 /**
@@ -17,6 +17,15 @@ export interface StepModule {
   title: string;
   plan(project: Project, ctx: PlanContext): Map<string, Action[]>;
   evaluate(results: StepResults, project: Project): Finding[];
+  /** The thresholds a run applies (e.g. the hardware profile): journaled with the run and shown in the report. */
+  profile?(project: Project): StepProfile;
+}
+
+export interface StepProfile {
+  id: string;
+  thresholds: Record<string, unknown>;
+  /** Anything the technician confirmed about applying it (e.g. the lab profile on hosts not known to be lab nodes). */
+  confirmation?: { technician: string; at: string; hosts: string[] };
 }
 
 export interface PlanContext {
@@ -66,6 +75,8 @@ export interface Finding {
   params?: Record<string, string | number>;
   measured?: string | number;
   threshold?: string | number;
+  /** The numbers behind measured/threshold, so a waiver can tell a worse value from an equal one. */
+  compare?: FindingCompare;
 }
 
 /** Captured stdout is for small, structured outputs (os-release, df); more is cut. */

@@ -17,7 +17,7 @@ function Modal({ testId, title, children, onCancel }: { testId: string; title: s
 }
 
 /**
- * Reason + name, both required: used to waive a blocking finding and to skip a failed action.
+ * Reason + name, both required: used to waive a blocking finding, to withdraw a waiver and to skip a failed action.
  * What was typed is journaled as is and shows in the report.
  */
 export function ReasonDialog({
@@ -27,7 +27,7 @@ export function ReasonDialog({
   onSubmit,
   onCancel,
 }: {
-  kind: 'waiver' | 'skip';
+  kind: 'waiver' | 'skip' | 'withdraw';
   subject: string;
   defaultName: string;
   onSubmit: (reason: string, technician: string) => Promise<AppError | null>;

@@ -9,6 +9,7 @@ import './runbook.css';
 
 type DialogState =
   | { kind: 'waiver'; finding: FindingView }
+  | { kind: 'withdraw'; finding: FindingView }
   | { kind: 'skip'; host: HostRun; actionId: string }
   | { kind: 'confirm' }
   | { kind: 'takeover'; host: HostRun; holder: LockHolder }
@@ -190,7 +191,7 @@ export function StepRunner({ stepId }: { stepId: string }) {
           disabled={busy}
         />
       ) : null}
-      {run && run.findings.length > 0 ? <Findings findings={run.findings} onWaive={(f) => setDialog({ kind: 'waiver', finding: f })} /> : null}
+      {run && run.findings.length > 0 ? <Findings findings={run.findings} onWaive={(f) => setDialog({ kind: 'waiver', finding: f })} onWithdraw={(f) => setDialog({ kind: 'withdraw', finding: f })} /> : null}
 
       {dialog?.kind === 'waiver' ? (
         <ReasonDialog
@@ -200,6 +201,21 @@ export function StepRunner({ stepId }: { stepId: string }) {
           onCancel={() => setDialog(null)}
           onSubmit={async (reason, name) => {
             const r = await api['runbook.waive']({ dir, stepId, key: dialog.finding.key, reason, technician: name });
+            if (!r.ok) return r.error;
+            setDialog(null);
+            await refreshState(api, dir);
+            return null;
+          }}
+        />
+      ) : null}
+      {dialog?.kind === 'withdraw' ? (
+        <ReasonDialog
+          kind="withdraw"
+          subject={findingText(t, dialog.finding)}
+          defaultName={technician}
+          onCancel={() => setDialog(null)}
+          onSubmit={async (reason, name) => {
+            const r = await api['runbook.withdrawWaiver']({ dir, stepId, key: dialog.finding.key, reason, technician: name });
             if (!r.ok) return r.error;
             setDialog(null);
             await refreshState(api, dir);
@@ -375,7 +391,7 @@ function HostProgress({
   );
 }
 
-function Findings({ findings, onWaive }: { findings: FindingView[]; onWaive: (f: FindingView) => void }) {
+function Findings({ findings, onWaive, onWithdraw }: { findings: FindingView[]; onWaive: (f: FindingView) => void; onWithdraw: (f: FindingView) => void }) {
   const { t } = useTranslation();
   const order = { blocking: 0, warning: 1, info: 2 } as const;
   const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity]);
@@ -392,12 +408,29 @@ function Findings({ findings, onWaive }: { findings: FindingView[]; onWaive: (f:
             <div className="muted small">{t(`findings.${f.code}.remediation`, { defaultValue: f.remediation, ...f.params })}</div>
             {f.waiver ? (
               <div className="small rb-waiver" data-testid="finding-waiver">
-                {t('runbook.waivedBy', { name: f.waiver.technician, reason: f.waiver.reason, at: f.waiver.at })}
+                {t('runbook.waivedBy', { name: f.waiver.technician, reason: f.waiver.reason, at: f.waiver.at })}{' '}
+                <button type="button" data-testid="finding-withdraw" onClick={() => onWithdraw(f)}>
+                  {t('runbook.withdraw.button')}
+                </button>
               </div>
             ) : f.severity === 'blocking' ? (
-              <button type="button" data-testid="finding-waive" onClick={() => onWaive(f)}>
-                {t('runbook.waiver.button')}
-              </button>
+              <>
+                {f.lapsedWaiver ? (
+                  <div className="small rb-waiver" data-testid="finding-waiver-lapsed" data-why={f.lapsedWaiver.why}>
+                    {t(`runbook.waiverLapsed.${f.lapsedWaiver.why}`, {
+                      waived: shown(f.lapsedWaiver.waiver.measured),
+                      now: shown(f.measured),
+                      waivedThreshold: shown(f.lapsedWaiver.waiver.threshold),
+                      threshold: shown(f.threshold),
+                      name: f.lapsedWaiver.waiver.technician,
+                      at: f.lapsedWaiver.waiver.at,
+                    })}
+                  </div>
+                ) : null}
+                <button type="button" data-testid="finding-waive" onClick={() => onWaive(f)}>
+                  {t('runbook.waiver.button')}
+                </button>
+              </>
             ) : null}
           </li>
         ))}
@@ -405,6 +438,9 @@ function Findings({ findings, onWaive }: { findings: FindingView[]; onWaive: (f:
     </div>
   );
 }
+
+/** A measured value or threshold as the finding showed it; a dash when there was none. */
+const shown = (v: string | number | undefined) => (v === undefined ? '—' : String(v));
 
 function findingText(t: (k: string, o?: Record<string, unknown>) => string, f: FindingView): string {
   return t(`findings.${f.code}.message`, { defaultValue: f.message, ...f.params });

@@ -120,6 +120,7 @@ export const preflightStep: StepModule = {
               remediation: 'Free space on / (old kernels, logs, package caches) or grow the filesystem, then run the step again.',
               measured: availMiB,
               threshold: minMiB,
+              compare: { measured: availMiB, threshold: minMiB, better: 'higher' },
             });
           }
         }

@@ -20,21 +20,48 @@ export function HardwareStep() {
     return r ? `${r.runId}:${r.status}` : '';
   });
   const [facts, setFacts] = useState<HardwareFacts[]>([]);
+  const [labHosts, setLabHosts] = useState<string[] | null>(null);
   const [saving, setSaving] = useState(false);
+  const [confirmLab, setConfirmLab] = useState<{ hostId: string; label: string; system: string | null }[] | null>(null);
+  const confirmation = useAppStore((s) => s.extras.hardwareProfileConfirmation);
 
   useEffect(() => {
     if (!dir) return;
     let cancelled = false;
     void api['hardware.facts']({ dir }).then((r) => {
-      if (!cancelled && r.ok) setFacts(r.value.facts);
+      if (cancelled || !r.ok) return;
+      setFacts(r.value.facts);
+      setLabHosts(r.value.labHosts);
     });
     return () => {
       cancelled = true;
     };
   }, [api, dir, runKey]);
 
-  const chooseProfile = async (id: HardwareProfileId) => {
-    useAppStore.getState().setExtras({ hardwareProfile: id });
+  const chooseProfile = async (id: HardwareProfileId, confirmed?: string[]) => {
+    const { hosts, technician } = useAppStore.getState();
+    if (id === 'lab' && confirmed === undefined) {
+      // Lab thresholds would wave a real server through: any host the last run did not identify
+      // as a lab node (or no run yet) needs the technician's explicit confirmation.
+      const known = new Set(labHosts ?? []);
+      const doubtful = hosts.filter((h) => !known.has(h.id));
+      if (doubtful.length > 0) {
+        setConfirmLab(
+          doubtful.map((h) => {
+            const f = facts.find((x) => x.hostId === h.id);
+            const system = f?.system ? `${f.system.vendor ?? '?'} ${f.system.model ?? '?'} ${f.system.serial ?? '?'}` : null;
+            return { hostId: h.id, label: h.name || h.address, system };
+          }),
+        );
+        return;
+      }
+    }
+    useAppStore.getState().setExtras({
+      hardwareProfile: id,
+      hardwareProfileConfirmation: id === 'lab' && confirmed && confirmed.length > 0
+        ? { profile: 'lab', technician: technician.trim() || '?', at: new Date().toISOString(), hosts: confirmed }
+        : undefined,
+    });
     setSaving(true);
     try {
       // The runner plans and evaluates from project.yaml, so the choice is saved at once.
@@ -48,7 +75,7 @@ export function HardwareStep() {
     <div className="step-page">
       <h1>{t('steps.hardware.name')}</h1>
       <StepRunner stepId="preflight" />
-      <section className="panel">
+      <section className="panel" data-testid="hardware-profile-panel" data-profile={profile}>
         <label>
           {t('hardware.profile')}{' '}
           <select
@@ -65,9 +92,58 @@ export function HardwareStep() {
           </select>
         </label>
         <p className="muted">{t(`hardware.profileHelp.${profile}`)}</p>
+        {profile === 'lab' && confirmation?.profile === 'lab' ? (
+          <p className="muted small" data-testid="lab-confirmed">
+            {t('hardware.labConfirmedBy', { name: confirmation.technician, at: confirmation.at, count: confirmation.hosts.length })}
+          </p>
+        ) : null}
       </section>
+      {confirmLab ? (
+        <LabProfileDialog
+          hosts={confirmLab}
+          onCancel={() => setConfirmLab(null)}
+          onConfirm={() => {
+            const ids = confirmLab.map((h) => h.hostId);
+            setConfirmLab(null);
+            void chooseProfile('lab', ids);
+          }}
+        />
+      ) : null}
       <StepRunner stepId="hardware" />
       {facts.length > 0 ? <HardwareTable facts={facts} /> : null}
+    </div>
+  );
+}
+
+/** The lab profile on hosts not known to be lab nodes: names them and why, and needs a tick. */
+function LabProfileDialog({ hosts, onConfirm, onCancel }: { hosts: { hostId: string; label: string; system: string | null }[]; onConfirm: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [ticked, setTicked] = useState(false);
+  return (
+    <div className="rb-overlay" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <div className="rb-dialog" role="dialog" aria-modal="true" aria-labelledby="lab-confirm-title" data-testid="lab-profile-dialog">
+        <h3 id="lab-confirm-title">{t('hardware.labConfirm.title')}</h3>
+        <p>{t('hardware.labConfirm.intro')}</p>
+        <ul data-testid="lab-profile-hosts">
+          {hosts.map((h) => (
+            <li key={h.hostId} data-testid="lab-profile-host" data-host-id={h.hostId}>
+              <strong>{h.label}</strong> · {h.system ? t('hardware.labConfirm.smbios', { system: h.system }) : t('hardware.labConfirm.unknown')}
+            </li>
+          ))}
+        </ul>
+        <label className="rb-check">
+          <input type="checkbox" data-testid="lab-profile-tick" checked={ticked} autoFocus onChange={(e) => setTicked(e.target.checked)} />
+          {t('hardware.labConfirm.tick')}
+        </label>
+        <div className="toolbar">
+          <button type="button" className="danger" data-testid="lab-profile-confirm" disabled={!ticked} onClick={onConfirm}>
+            {t('hardware.labConfirm.confirm')}
+          </button>
+          <button type="button" data-testid="lab-profile-cancel" onClick={onCancel}>
+            {t('runbook.cancelDialog')}
+          </button>
+        </div>
+      </div>
     </div>
   );
 }
