@@ -10,7 +10,8 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
   return result!.messages.map((m) => m.ruleId ?? m.message);
 }
 
-describe('runtime boundaries', () => {
+// The first lint loads the whole typed ESLint config: seconds on a busy 2-core machine.
+describe('runtime boundaries', { timeout: 30_000 }, () => {
   it('renderer/ may not import Node, electron or backend services', async () => {
     for (const src of [
       "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;",
