@@ -8,6 +8,7 @@ import {
   type EventChannel,
   type FindingView,
   type Host,
+  type LockHolder,
   type PlanView,
   type Result,
   type RunView,
@@ -26,7 +27,9 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatCommand,
   parseAcquire,
+  ownedByInstance,
   releaseCommand,
+  runOwner,
   waitOrphanCommand,
   wrapForLock,
   type LockOwner,
@@ -114,6 +117,15 @@ const pidAlive = (pid: number) => {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+const holderRecord = (h: LockHolder) => ({
+  owner: h.owner,
+  laptop: h.laptop,
+  pid: h.pid,
+  runId: h.runId,
+  ...(h.stepId ? { stepId: h.stepId } : {}),
+  heartbeatAgeS: h.heartbeatAgeS,
+});
 
 const newRunId = () => `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 
@@ -403,8 +415,9 @@ export class Runbook {
     const hostAbort = new AbortController();
     const onAbort = () => hostAbort.abort();
     signal.addEventListener('abort', onAbort);
+    const me = runOwner(this.owner, runId);
     const heartbeat = setInterval(() => {
-      void conn.run(heartbeatCommand(this.owner), { sudo, timeoutMs: 15_000 }).then((r) => {
+      void conn.run(heartbeatCommand(me), { sudo, timeoutMs: 15_000 }).then((r) => {
         if (r.status === 'failed' && r.exitCode === 3) {
           // Someone took the lock over (it looked stale to them): stop touching this host.
           lost = true;
@@ -444,7 +457,7 @@ export class Runbook {
       const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
       await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
       if (!lost) {
-        const r = await conn.run(releaseCommand(this.owner), { sudo, timeoutMs: 15_000 });
+        const r = await conn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
       }
     }
@@ -454,14 +467,18 @@ export class Runbook {
   private async lock(ctx: ProjectCtx, run: ActiveRun, conn: HostConnection, host: Host, takeOverConfirmed: boolean): Promise<boolean> {
     const { runId } = run;
     const sudo = host.user !== 'root';
+    const me = runOwner(this.owner, runId);
     const attempt = async (takeFrom: { owner: string; minAgeS: number } | null) =>
-      conn.run(acquireCommand(this.owner, runId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
+      conn.run(acquireCommand(me, runId, run.stepId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
     let r = await attempt(null);
     let outcome = r.status === 'ok' ? parseAcquire(r.stdout) : null;
     if (outcome?.state === 'held') {
       const h = outcome.holder;
       // A lock of this very laptop whose process is gone: its runner died (e.g. killed). Ours at once.
-      const ownDead = h.laptop === this.owner.laptop && h.pid > 0 && !pidAlive(h.pid);
+      // So is one of this instance whose run has ended (its release was lost with the link): no
+      // run of ours is on the host. A run of ours that is still going is a holder like any other.
+      const ownDead = (h.laptop === this.owner.laptop && h.pid > 0 && !pidAlive(h.pid))
+        || (ownedByInstance(h.owner, this.owner) && !this.active.has(h.runId));
       if (ownDead || (h.stale && takeOverConfirmed)) {
         r = await attempt({ owner: h.owner, minAgeS: ownDead ? 0 : LOCK_STALE_S });
         const again = r.status === 'ok' ? parseAcquire(r.stdout) : null;
@@ -471,7 +488,7 @@ export class Runbook {
             runId,
             hostId: host.id,
             outcome: ownDead ? 'reclaimed' : 'taken-over',
-            holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
+            holder: holderRecord(h),
           });
           return true;
         }
@@ -489,8 +506,8 @@ export class Runbook {
         runId,
         hostId: host.id,
         outcome: 'refused',
-        holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
-        message: `Held by ${h.laptop} (pid ${h.pid}, run ${h.runId}), heartbeat ${h.heartbeatAgeS} s ago`,
+        holder: holderRecord(h),
+        message: `Held by ${h.laptop} (pid ${h.pid}, ${h.stepId ? `step ${h.stepId}, ` : ''}run ${h.runId}), heartbeat ${h.heartbeatAgeS} s ago`,
       });
       return false;
     }

@@ -328,7 +328,9 @@ function HostProgress({
                 </div>
                 {h.lockHolder ? (
                   <div className="small rb-lock" data-testid="lock-holder">
-                    {t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
+                    {h.lockHolder.stepId
+                      ? t('runbook.lockHeldStep', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, step: h.lockHolder.stepId, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })
+                      : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
                   </div>
                 ) : h.message ? (
                   <div className="small muted">{h.message}</div>
