@@ -20,6 +20,7 @@ import { Journal, readJournal, type NewJournalEvent } from '../project/journal.j
 import { openProject } from '../project/project-store.js';
 import { redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
 import type { SshTarget } from '../ssh/connect.js';
+import { hostKeyChangedMessage, type HostKeyState } from '../ssh/host-key-state.js';
 import type { ExecResult, HostConnection } from '../ssh/host-connection.js';
 import type { RemoteCommand } from '../ssh/quote.js';
 import {
@@ -69,6 +70,8 @@ export interface RunbookDeps {
   log: Logger;
   /** Who this runner is, as lock files show it. Default: a new id, this laptop, this process. */
   owner?: LockOwner;
+  /** Hosts whose key changed (SshPool.hostKeys): no run starts on them, and runs on them stop. */
+  hostKeys?: Pick<HostKeyState, 'get' | 'subscribe'>;
   heartbeatMs?: number;
 }
 
@@ -142,10 +145,34 @@ export class Runbook {
   private readonly active = new Map<string, ActiveRun>();
   private readonly live: Live = { hosts: new Map() };
   private readonly output: OutputBatcher;
+  /** Each running host task, so a host key change on its endpoint can stop it. */
+  private readonly hostTasks = new Set<{ address: string; port: number; abort: AbortController }>();
 
   constructor(private readonly deps: RunbookDeps) {
     this.owner = deps.owner ?? { owner: randomUUID(), laptop: laptopName(), pid: process.pid };
     this.output = new OutputBatcher((c) => deps.emit('runbook.output', c));
+    deps.hostKeys?.subscribe((c, state) => {
+      if (state !== 'changed') return;
+      for (const t of this.hostTasks) {
+        if (t.address.toLowerCase() === c.address.toLowerCase() && t.port === c.port) t.abort.abort();
+      }
+    });
+  }
+
+  /** Why a host cannot be worked on now, when its key changed; the journal and screen show this cause. */
+  private keyChanged(host: Host): string | undefined {
+    const c = this.deps.hostKeys?.get(host.address, host.port);
+    return c ? hostKeyChangedMessage(c) : undefined;
+  }
+
+  private refuseChangedKeys(hosts: readonly Host[]): Result<never> | undefined {
+    const changed = hosts.flatMap((h) => {
+      const why = this.keyChanged(h);
+      return why ? [`${h.name || h.id}: ${why}`] : [];
+    });
+    if (changed.length === 0) return undefined;
+    return err('validation-failed', changed.join(' '),
+      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.');
   }
 
   private module(stepId: string): Result<StepModule> {
@@ -256,8 +283,12 @@ export class Runbook {
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
       if (hosts.length === 0) return err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.');
+      const refused = this.refuseChangedKeys(hosts);
+      if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
     } else {
+      const refused = this.refuseChangedKeys(hosts);
+      if (refused) return refused;
       runId = newRunId();
       await this.append(ctx, { type: 'run-started', runId, stepId, plan, ...this.owner });
     }
@@ -415,6 +446,10 @@ export class Runbook {
     const hostAbort = new AbortController();
     const onAbort = () => hostAbort.abort();
     signal.addEventListener('abort', onAbort);
+    const task = { address: host.address, port: host.port, abort: hostAbort };
+    this.hostTasks.add(task);
+    // Marked between the lock and now: the listener above missed this task.
+    if (this.keyChanged(host)) hostAbort.abort();
     const me = runOwner(this.owner, runId);
     const heartbeat = setInterval(() => {
       void conn.run(heartbeatCommand(me), { sudo, timeoutMs: 15_000 }).then((r) => {
@@ -433,10 +468,10 @@ export class Runbook {
         this.deps.log.info('waited for a command left running by an earlier runner', { runId, hostId: host.id, detail: orphan.stdout.trim() });
       }
       if (orphan.status !== 'ok') {
-        const reason = orphan.status === 'timeout'
+        const reason = this.keyChanged(host) ?? (orphan.status === 'timeout'
           ? `A command an earlier runner started is still running on the host (${orphan.stdout.trim()}); wait for it, then retry`
-          : `Could not check the host before running: ${orphan.message}`;
-        if (orphan.status !== 'cancelled') await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+          : `Could not check the host before running: ${orphan.message}`);
+        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
         return;
       }
       for (const action of actions) {
@@ -449,7 +484,13 @@ export class Runbook {
       if (lost) {
         await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
       }
+      const changed = this.keyChanged(host);
+      const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
+      if (changed && !rec?.actions.every((a) => isComplete(a.status)) && !rec?.stopReason) {
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed });
+      }
     } finally {
+      this.hostTasks.delete(task);
       clearInterval(heartbeat);
       signal.removeEventListener('abort', onAbort);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
@@ -513,7 +554,10 @@ export class Runbook {
     }
     const why = r.status === 'ok' ? `unexpected answer: ${r.stdout.slice(0, 200)}` : r.message;
     await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'failed', message: why });
-    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `Could not take the host's run lock: ${why}` });
+    // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
+    const reason = this.keyChanged(host)
+      ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
+    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
     return false;
   }
 
