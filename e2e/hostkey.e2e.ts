@@ -71,7 +71,7 @@ describe('a host key that changes', () => {
     expect(await confirm.isDisabled()).toBe(true);
     await row.getByTestId('hostkey-compared').check();
     await confirm.click();
-    await wizard.waitForRows((r) => r[NODE - 1]?.status === 'ok' && r[NODE - 1]?.fingerprint.includes(newFp));
+    await wizard.waitForRows((r) => r[NODE - 1]?.status === 'ok' && r[NODE - 1]!.fingerprint.includes(newFp));
     expect(await page.getByTestId('hostkey-changed-mark').count()).toBe(0);
     expect(await pane.getByTestId('terminal-hostkey-changed').count()).toBe(0);
     await term.openHostShell(`node${NODE}`);
