@@ -32,6 +32,7 @@ export const events = {
 } as const;
 
 export * from './channels/runbook.js';
+export { hostKeyChangeSchema, type HostKeyChange } from './channels/core.js';
 export * from './channels/network.js';
 export * from './report.js';
 

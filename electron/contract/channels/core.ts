@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { connectionResultSchema, hostSchema, projectSchema } from '../schemas.js';
 
+const fingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
+
+/** A host (address:port) whose key no longer matches the trusted one: nothing runs on it until it is replaced. */
+export const hostKeyChangeSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  /** The key the server presents now. */
+  fingerprint: z.string(),
+  keyType: z.string(),
+  /** The key(s) trusted before. */
+  knownFingerprints: z.array(z.string()),
+  detectedAt: z.string(),
+});
+export type HostKeyChange = z.infer<typeof hostKeyChangeSchema>;
+
 /** Project, inventory, secrets and the SSH connection test (wizard step 1). */
 export const coreRequests = {
   'app.info': {
@@ -48,6 +63,23 @@ export const coreRequests = {
     }),
     response: z.object({ fingerprint: z.string() }),
   },
+  /** Hosts whose key changed (this backend saw a mismatch and the key was not replaced since). */
+  'hostkeys.changes': {
+    request: z.object({}),
+    response: z.object({ changes: z.array(hostKeyChangeSchema) }),
+  },
+  /**
+   * Replace a changed host's trusted key with the one it now presents, after the technician
+   * compared both fingerprints. `fingerprint` must be the new key this backend was shown.
+   */
+  'hostkeys.replace': {
+    request: z.object({
+      address: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+      fingerprint: fingerprintSchema,
+    }),
+    response: z.object({ fingerprint: z.string() }),
+  },
   'project.save': {
     request: z.object({
       dir: z.string().min(1).max(4096),
@@ -72,5 +104,7 @@ export const coreRequests = {
 export const coreEvents = {
   /** One host's connection test finished (results also come back in the request's reply). */
   'ssh.connectionResult': connectionResultSchema,
+  /** A host's key was seen to change (`changed`), or its new key was trusted (`cleared`). */
+  'hostkeys.changed': z.object({ state: z.enum(['changed', 'cleared']), change: hostKeyChangeSchema }),
 } as const;
 

@@ -152,6 +152,8 @@ export const lockHolderSchema = z.object({
   laptop: z.string(),
   pid: z.number(),
   runId: z.string(),
+  /** The step the holding run runs (locks written before this field existed have none). */
+  stepId: z.string().optional(),
   heartbeatAgeS: z.number(),
   /** Heartbeat older than 30 s: may be taken over after confirmation. */
   stale: z.boolean(),

@@ -57,6 +57,24 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       return ok({ fingerprint });
     },
 
+    'hostkeys.changes': async () => ok({ changes: knownHosts.changes.list() }),
+
+    'hostkeys.replace': async ({ address, port, fingerprint }) => {
+      const before = knownHosts.changes.get(address, port);
+      const r = await knownHosts.replaceChanged(address, port, fingerprint);
+      if (r === 'not-changed') {
+        return err('not-found', `The key of ${address}:${port} is not marked as changed`, 'Nothing to replace; test the connection to check it.');
+      }
+      if (r === 'fingerprint-differs') {
+        return err(
+          'validation-failed',
+          `${address}:${port} did not present a key with fingerprint ${fingerprint}${before ? ` (it presents ${before.fingerprint})` : ''}`,
+          'Test the connection again and compare the fingerprint it shows now.',
+        );
+      }
+      return ok({ fingerprint });
+    },
+
     'project.save': async ({ dir, project, revision, replaceBroken }) => saveProject(dir, project, { revision, ...(replaceBroken ? { replaceBroken } : {}) }),
 
     'project.open': async ({ dir }) => openProject(dir, { forEditing: true }),

@@ -41,6 +41,11 @@ export interface SharedServices {
 export function createHandlers(ctx: HandlerContext): Handlers {
   const knownHosts = new KnownHosts(ctx.dataDir);
   const pool = new SshPool({ knownHosts, secrets: ctx.secrets });
+  // Inventory, steps and terminal mark the host from this event (and hostkeys.changes after a reload).
+  knownHosts.changes.subscribe((change, state) => {
+    ctx.log.warn(state === 'changed' ? 'host key changed' : 'host key replaced', { ...change });
+    ctx.emit('hostkeys.changed', { state, change });
+  });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
   const shared: SharedServices = { knownHosts, pool, terminals };
   ctx.onShutdown?.(async () => {

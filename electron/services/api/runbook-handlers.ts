@@ -8,6 +8,7 @@ import type { HandlerContext, SharedServices } from './handlers.js';
 export function createRunbookHandlers(ctx: HandlerContext, shared: SharedServices): HandlersFor<keyof typeof runbookRequests> {
   const runbook = new Runbook({
     pool: shared.pool,
+    hostKeys: shared.pool.hostKeys,
     secrets: ctx.secrets,
     steps: stepRegistry(),
     emit: ctx.emit,

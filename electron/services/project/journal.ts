@@ -34,7 +34,7 @@ export const journalEventSchema = z.discriminatedUnion('type', [
     runId: z.string(),
     hostId: z.string(),
     outcome: z.enum(['acquired', 'refused', 'taken-over', 'reclaimed', 'released', 'failed']),
-    holder: z.object({ owner: z.string(), laptop: z.string(), pid: z.number(), runId: z.string(), heartbeatAgeS: z.number() }).optional(),
+    holder: z.object({ owner: z.string(), laptop: z.string(), pid: z.number(), runId: z.string(), stepId: z.string().optional(), heartbeatAgeS: z.number() }).optional(),
     message: z.string().optional(),
   }),
   z.object({

@@ -8,6 +8,7 @@ import {
   type EventChannel,
   type FindingView,
   type Host,
+  type LockHolder,
   type PlanView,
   type Result,
   type RunView,
@@ -20,6 +21,7 @@ import { Journal, readJournal, type NewJournalEvent } from '../project/journal.j
 import { openProject } from '../project/project-store.js';
 import { redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
 import type { SshTarget } from '../ssh/connect.js';
+import { hostKeyChangedMessage, type HostKeyState } from '../ssh/host-key-state.js';
 import type { ExecResult, HostConnection } from '../ssh/host-connection.js';
 import type { RemoteCommand } from '../ssh/quote.js';
 import {
@@ -27,7 +29,9 @@ import {
   HEARTBEAT_INTERVAL_MS,
   heartbeatCommand,
   parseAcquire,
+  ownedByInstance,
   releaseCommand,
+  runOwner,
   waitOrphanCommand,
   wrapForLock,
   type LockOwner,
@@ -67,6 +71,8 @@ export interface RunbookDeps {
   log: Logger;
   /** Who this runner is, as lock files show it. Default: a new id, this laptop, this process. */
   owner?: LockOwner;
+  /** Hosts whose key changed (SshPool.hostKeys): no run starts on them, and runs on them stop. */
+  hostKeys?: Pick<HostKeyState, 'get' | 'subscribe'>;
   heartbeatMs?: number;
 }
 
@@ -116,6 +122,15 @@ const pidAlive = (pid: number) => {
   }
 };
 
+const holderRecord = (h: LockHolder) => ({
+  owner: h.owner,
+  laptop: h.laptop,
+  pid: h.pid,
+  runId: h.runId,
+  ...(h.stepId ? { stepId: h.stepId } : {}),
+  heartbeatAgeS: h.heartbeatAgeS,
+});
+
 const newRunId = () => `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 
 /**
@@ -131,10 +146,34 @@ export class Runbook {
   private readonly active = new Map<string, ActiveRun>();
   private readonly live: Live = { hosts: new Map() };
   private readonly output: OutputBatcher;
+  /** Each running host task, so a host key change on its endpoint can stop it. */
+  private readonly hostTasks = new Set<{ address: string; port: number; abort: AbortController }>();
 
   constructor(private readonly deps: RunbookDeps) {
     this.owner = deps.owner ?? { owner: randomUUID(), laptop: laptopName(), pid: process.pid };
     this.output = new OutputBatcher((c) => deps.emit('runbook.output', c));
+    deps.hostKeys?.subscribe((c, state) => {
+      if (state !== 'changed') return;
+      for (const t of this.hostTasks) {
+        if (t.address.toLowerCase() === c.address.toLowerCase() && t.port === c.port) t.abort.abort();
+      }
+    });
+  }
+
+  /** Why a host cannot be worked on now, when its key changed; the journal and screen show this cause. */
+  private keyChanged(host: Host): string | undefined {
+    const c = this.deps.hostKeys?.get(host.address, host.port);
+    return c ? hostKeyChangedMessage(c) : undefined;
+  }
+
+  private refuseChangedKeys(hosts: readonly Host[]): Result<never> | undefined {
+    const changed = hosts.flatMap((h) => {
+      const why = this.keyChanged(h);
+      return why ? [`${h.name || h.id}: ${why}`] : [];
+    });
+    if (changed.length === 0) return undefined;
+    return err('validation-failed', changed.join(' '),
+      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.');
   }
 
   private module(stepId: string): Result<StepModule> {
@@ -245,8 +284,12 @@ export class Runbook {
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
       if (hosts.length === 0) return err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.');
+      const refused = this.refuseChangedKeys(hosts);
+      if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
     } else {
+      const refused = this.refuseChangedKeys(hosts);
+      if (refused) return refused;
       runId = newRunId();
       const profile = m.value.profile?.(project);
       await this.append(ctx, { type: 'run-started', runId, stepId, plan, ...this.owner, ...(profile ? { profile } : {}) });
@@ -427,8 +470,13 @@ export class Runbook {
     const hostAbort = new AbortController();
     const onAbort = () => hostAbort.abort();
     signal.addEventListener('abort', onAbort);
+    const task = { address: host.address, port: host.port, abort: hostAbort };
+    this.hostTasks.add(task);
+    // Marked between the lock and now: the listener above missed this task.
+    if (this.keyChanged(host)) hostAbort.abort();
+    const me = runOwner(this.owner, runId);
     const heartbeat = setInterval(() => {
-      void conn.run(heartbeatCommand(this.owner), { sudo, timeoutMs: 15_000 }).then((r) => {
+      void conn.run(heartbeatCommand(me), { sudo, timeoutMs: 15_000 }).then((r) => {
         if (r.status === 'failed' && r.exitCode === 3) {
           // Someone took the lock over (it looked stale to them): stop touching this host.
           lost = true;
@@ -444,10 +492,10 @@ export class Runbook {
         this.deps.log.info('waited for a command left running by an earlier runner', { runId, hostId: host.id, detail: orphan.stdout.trim() });
       }
       if (orphan.status !== 'ok') {
-        const reason = orphan.status === 'timeout'
+        const reason = this.keyChanged(host) ?? (orphan.status === 'timeout'
           ? `A command an earlier runner started is still running on the host (${orphan.stdout.trim()}); wait for it, then retry`
-          : `Could not check the host before running: ${orphan.message}`;
-        if (orphan.status !== 'cancelled') await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+          : `Could not check the host before running: ${orphan.message}`);
+        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
         return;
       }
       for (const action of actions) {
@@ -460,7 +508,13 @@ export class Runbook {
       if (lost) {
         await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
       }
+      const changed = this.keyChanged(host);
+      const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
+      if (changed && !rec?.actions.every((a) => isComplete(a.status)) && !rec?.stopReason) {
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed });
+      }
     } finally {
+      this.hostTasks.delete(task);
       clearInterval(heartbeat);
       signal.removeEventListener('abort', onAbort);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
@@ -468,7 +522,7 @@ export class Runbook {
       const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
       await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
       if (!lost) {
-        const r = await conn.run(releaseCommand(this.owner), { sudo, timeoutMs: 15_000 });
+        const r = await conn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
       }
     }
@@ -478,14 +532,18 @@ export class Runbook {
   private async lock(ctx: ProjectCtx, run: ActiveRun, conn: HostConnection, host: Host, takeOverConfirmed: boolean): Promise<boolean> {
     const { runId } = run;
     const sudo = host.user !== 'root';
+    const me = runOwner(this.owner, runId);
     const attempt = async (takeFrom: { owner: string; minAgeS: number } | null) =>
-      conn.run(acquireCommand(this.owner, runId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
+      conn.run(acquireCommand(me, runId, run.stepId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
     let r = await attempt(null);
     let outcome = r.status === 'ok' ? parseAcquire(r.stdout) : null;
     if (outcome?.state === 'held') {
       const h = outcome.holder;
       // A lock of this very laptop whose process is gone: its runner died (e.g. killed). Ours at once.
-      const ownDead = h.laptop === this.owner.laptop && h.pid > 0 && !pidAlive(h.pid);
+      // So is one of this instance whose run has ended (its release was lost with the link): no
+      // run of ours is on the host. A run of ours that is still going is a holder like any other.
+      const ownDead = (h.laptop === this.owner.laptop && h.pid > 0 && !pidAlive(h.pid))
+        || (ownedByInstance(h.owner, this.owner) && !this.active.has(h.runId));
       if (ownDead || (h.stale && takeOverConfirmed)) {
         r = await attempt({ owner: h.owner, minAgeS: ownDead ? 0 : LOCK_STALE_S });
         const again = r.status === 'ok' ? parseAcquire(r.stdout) : null;
@@ -495,7 +553,7 @@ export class Runbook {
             runId,
             hostId: host.id,
             outcome: ownDead ? 'reclaimed' : 'taken-over',
-            holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
+            holder: holderRecord(h),
           });
           return true;
         }
@@ -513,14 +571,17 @@ export class Runbook {
         runId,
         hostId: host.id,
         outcome: 'refused',
-        holder: { owner: h.owner, laptop: h.laptop, pid: h.pid, runId: h.runId, heartbeatAgeS: h.heartbeatAgeS },
-        message: `Held by ${h.laptop} (pid ${h.pid}, run ${h.runId}), heartbeat ${h.heartbeatAgeS} s ago`,
+        holder: holderRecord(h),
+        message: `Held by ${h.laptop} (pid ${h.pid}, ${h.stepId ? `step ${h.stepId}, ` : ''}run ${h.runId}), heartbeat ${h.heartbeatAgeS} s ago`,
       });
       return false;
     }
     const why = r.status === 'ok' ? `unexpected answer: ${r.stdout.slice(0, 200)}` : r.message;
     await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'failed', message: why });
-    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `Could not take the host's run lock: ${why}` });
+    // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
+    const reason = this.keyChanged(host)
+      ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
+    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
     return false;
   }
 

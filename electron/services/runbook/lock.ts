@@ -4,7 +4,9 @@ import { LOCK_STALE_S } from './replay.js';
 
 /**
  * The per-host run lock: a directory created with mkdir (atomic: exactly one creator wins) holding
- * an `owner` file (runner id, laptop name, pid, run id, heartbeat). It lives in /run/lock, a tmpfs,
+ * an `owner` file (owner, laptop name, pid, run id, step id, heartbeat). The owner is one run of one
+ * app instance (`<instance id>:<run id>`, see runOwner), not the instance: two steps of the same
+ * app, or two projects sharing a host, are two holders, so one cannot release the other's lock. It lives in /run/lock, a tmpfs,
  * so a reboot of the server clears it rather than leaving a lock nobody holds. Heartbeats are
  * written and aged with the server's own clock, so laptop/server clock skew cannot make a live
  * lock look stale.
@@ -20,14 +22,23 @@ export interface LockOwner {
   pid: number;
 }
 
+/**
+ * The lock owner of one run of this instance. A resumed or retried run keeps its run id, so it is
+ * the same holder; any other run (another step, another project) is a different one.
+ */
+export const runOwner = (instance: LockOwner, runId: string): LockOwner => ({ ...instance, owner: `${instance.owner}:${runId}` });
+
+/** Whether a lock's owner is a run of this instance (see runOwner). */
+export const ownedByInstance = (owner: string, instance: LockOwner): boolean => owner.startsWith(`${instance.owner}:`);
+
 const WRITE_OWNER = `write_owner() {
   t="$1/.owner.$$"
-  printf 'owner=%s\\nlaptop=%s\\npid=%s\\nrun=%s\\nheartbeat=%s\\n' "$2" "$3" "$4" "$5" "$(date +%s)" > "$t" && mv -f "$t" "$1/owner"
+  printf 'owner=%s\\nlaptop=%s\\npid=%s\\nrun=%s\\nstep=%s\\nheartbeat=%s\\n' "$2" "$3" "$4" "$5" "$8" "$(date +%s)" > "$t" && mv -f "$t" "$1/owner"
 }`;
 
 /**
  * $1 lock dir, $2 owner, $3 laptop, $4 pid, $5 run id, $6 owner we may take the lock from ('' for
- * none), $7 minimum heartbeat age in seconds for that. Prints `state=acquired|taken-over|held`
+ * none), $7 minimum heartbeat age in seconds for that, $8 step id. Prints `state=acquired|taken-over|held`
  * and, when held, the holder's owner file and `age=<s>`.
  */
 const ACQUIRE = `${WRITE_OWNER}
@@ -70,10 +81,11 @@ echo "orphan=$run $action"
 while [ -d "/proc/$pid" ]; do sleep 0.3; done
 rm -f "$f"`;
 
-export function acquireCommand(me: LockOwner, runId: string, takeFrom: { owner: string; minAgeS: number } | null): RemoteCommand {
+/** `me` is the run's owner (runOwner), not the instance's. */
+export function acquireCommand(me: LockOwner, runId: string, stepId: string, takeFrom: { owner: string; minAgeS: number } | null): RemoteCommand {
   return {
     script: ACQUIRE,
-    args: [LOCK_DIR, me.owner, me.laptop, String(me.pid), runId, takeFrom?.owner ?? '', String(takeFrom?.minAgeS ?? LOCK_STALE_S)],
+    args: [LOCK_DIR, me.owner, me.laptop, String(me.pid), runId, takeFrom?.owner ?? '', String(takeFrom?.minAgeS ?? LOCK_STALE_S), stepId],
   };
 }
 
@@ -115,6 +127,7 @@ export function parseAcquire(stdout: string): AcquireOutcome | null {
       laptop: kv.get('laptop') ?? '(unknown)',
       pid: Number(kv.get('pid') ?? '0') || 0,
       runId: kv.get('run') ?? '',
+      ...(kv.get('step') ? { stepId: kv.get('step')! } : {}),
       heartbeatAgeS: Number.isFinite(age) ? age : 0,
       stale: age > LOCK_STALE_S,
     },

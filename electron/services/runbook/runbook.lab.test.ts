@@ -178,9 +178,9 @@ describe('the per-host run lock', () => {
     const host = runB!.hosts[0]!;
     expect(host.status).toBe('lock-held');
     expect(host.actions[0]!.status).toBe('pending');
-    expect(host.lockHolder).toMatchObject({ owner: a.rb.owner.owner, laptop: a.rb.owner.laptop, pid: process.pid, runId: startedA.value.runId, stale: false });
+    expect(host.lockHolder).toMatchObject({ owner: `${a.rb.owner.owner}:${startedA.value.runId}`, laptop: a.rb.owner.laptop, pid: process.pid, runId: startedA.value.runId, stale: false });
     const refused = (await journal(dirB)).find((e) => e.type === 'lock' && e.outcome === 'refused');
-    expect(refused && refused.type === 'lock' && refused.message).toMatch(new RegExp(`Held by .*pid ${process.pid}, run ${startedA.value.runId}`));
+    expect(refused && refused.type === 'lock' && refused.message).toMatch(new RegExp(`Held by .*pid ${process.pid}, step hold, run ${startedA.value.runId}`));
     expect((await journal(dirB)).some((e) => e.type === 'action-started')).toBe(false);
 
     const runA = await a.rb.whenDone(startedA.value.runId);
@@ -189,6 +189,38 @@ describe('the per-host run lock', () => {
       await x.rb.close();
       x.pool.closeAll();
     }
+  });
+
+  it('one app instance: a second step, or another project with the same host, is refused naming the holding run, whose lock survives until it ends', async () => {
+    const x = runbookFor([holdStep(10), holdStep(1, 'hold-b')]);
+    const dirA = await newProject([1]);
+    const dirB = await newProject([1]);
+    const lockOwner = () => lab.exec(1, 'sh', '-c', `sed -n 's/^owner=//p' ${LOCK_DIR}/owner 2>/dev/null || true`).then((o) => o.trim());
+    const startedA = await x.rb.start(dirA, 'hold');
+    if (!startedA.ok) throw new Error(startedA.error.message);
+    const holderA = `${x.rb.owner.owner}:${startedA.value.runId}`;
+    await until(() => journal(dirA), (ev) => ev.some((e) => e.type === 'action-started' && e.runId === startedA.value.runId), 'step A to start');
+
+    // Another step of the same project, then the same step id in another project: same app instance, same host.
+    for (const [dir, stepId] of [[dirA, 'hold-b'], [dirB, 'hold-b']] as const) {
+      const started = await x.rb.start(dir, stepId);
+      if (!started.ok) throw new Error(started.error.message);
+      const refused = await x.rb.whenDone(started.value.runId);
+      const host = refused!.hosts[0]!;
+      expect(host.status, `${dir} ${stepId}`).toBe('lock-held');
+      expect(host.actions[0]!.status).toBe('pending');
+      expect(host.lockHolder).toMatchObject({ owner: holderA, runId: startedA.value.runId, stepId: 'hold', laptop: x.rb.owner.laptop, pid: process.pid, stale: false });
+      const line = (await journal(dir)).find((e) => e.type === 'lock' && e.runId === started.value.runId && e.outcome === 'refused');
+      expect(line && line.type === 'lock' && line.message).toMatch(new RegExp(`step hold, run ${startedA.value.runId}\\), heartbeat \\d+ s ago`));
+      // The refused run released nothing: A's lock is still on the host, A still running.
+      expect(await lockOwner()).toBe(holderA);
+    }
+    expect(x.rb.cancel(startedA.value.runId).ok, 'A still running after the refusals').toBe(true);
+    const runA = await x.rb.whenDone(startedA.value.runId);
+    expect(runA?.status).toBe('cancelled');
+    expect(await lockOwner()).toBe('');
+    await x.rb.close();
+    x.pool.closeAll();
   });
 
   it('takes over a lock whose heartbeat is over 30 s old only after confirmation', async () => {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ConnectionStatus } from '../../contract/index.js';
 import { connect, SshConnectError, type ConnectOptions, type SshTarget } from './connect.js';
+import { hostKeyChangedMessage } from './host-key-state.js';
 import { commandLine, quoteArgv, SUDO_PROMPT, type RemoteCommand } from './quote.js';
 import { Semaphore } from './semaphore.js';
 
@@ -80,8 +81,17 @@ export class HostConnection {
     return this.client !== null;
   }
 
-  /** The connection, opened if needed. Throws SshConnectError. */
+  /**
+   * The connection, opened if needed. Throws SshConnectError. Refused, without connecting, while
+   * the host's key is marked changed: a connection opened before the change must not serve either.
+   */
   async ensure(): Promise<Client> {
+    const changed = this.deps.knownHosts.changes.get(this.target.address, this.target.port);
+    if (changed) {
+      this.close();
+      const { fingerprint, keyType, knownFingerprints } = changed;
+      throw new SshConnectError('hostkey-changed', hostKeyChangedMessage(changed), { kind: 'changed', fingerprint, keyType, knownFingerprints });
+    }
     if (this.client) return this.client;
     this.connecting ??= this.open().finally(() => (this.connecting = null));
     return this.connecting;
@@ -162,8 +172,14 @@ export class HostConnection {
           // so the remote process group is also killed from a second channel, by the PGID the
           // command announced when it started.
           const killGroup = (sig: 'TERM' | 'KILL') => {
-            stream?.signal(sig);
-            if (pgid !== null) client.exec(`kill -${sig} -- -${pgid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.resume().stderr.resume()));
+            // ssh2 throws "Not connected" once the connection is closed (e.g. after a host key
+            // change closed it): there is nothing left to signal through it then.
+            try {
+              stream?.signal(sig);
+              if (pgid !== null) client.exec(`kill -${sig} -- -${pgid} 2>/dev/null`, (e, ch) => (e ? undefined : ch.resume().stderr.resume()));
+            } catch {
+              // Closed: the session and its process group were ended by sshd with the connection.
+            }
           };
           // Once stopping, the kill goes out as soon as there is something to kill: the channel
           // may not be open yet, and the PGID arrives with the command's first stderr line.

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { HostKeyState } from './host-key-state.js';
 
 /** OpenSSH's "SHA256:<base64 without padding>" fingerprint of a raw public key blob. */
 export function fingerprintOf(key: Buffer): string {
@@ -41,7 +42,11 @@ export type Verdict =
  */
 export class KnownHosts {
   readonly path: string;
+  /** Hosts whose key was seen to change, marked by verify(); see HostKeyState. */
+  readonly changes = new HostKeyState();
   private readonly pending = new Map<string, { pattern: string; keyType: string; key: string }>();
+  /** New keys of changed hosts, for replaceChanged only (never trustPending: that would add a second trusted key). */
+  private readonly replacements = new Map<string, { pattern: string; keyType: string; key: string }>();
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string) {
@@ -71,6 +76,19 @@ export class KnownHosts {
     return out;
   }
 
+  /** Whether a known_hosts line is a key of `pattern`. A line naming several hosts goes whole, as with `ssh-keygen -R`. */
+  private static lineNames(raw: string, pattern: string): boolean {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('@')) return false;
+    const [names, keyType, key] = line.split(/\s+/);
+    if (!names || !keyType || !key) return false;
+    if (names.startsWith('|1|')) {
+      const [, , salt, hash] = names.split('|');
+      return !!salt && !!hash && createHmac('sha1', Buffer.from(salt, 'base64')).update(pattern).digest().equals(Buffer.from(hash, 'base64'));
+    }
+    return names.toLowerCase().split(',').includes(pattern);
+  }
+
   private static matches(e: Entry, pattern: string): boolean {
     if (e.hashed) return createHmac('sha1', e.hashed.salt).update(pattern).digest().equals(e.hashed.hash);
     return e.names.includes(pattern);
@@ -90,12 +108,10 @@ export class KnownHosts {
     const b64 = key.toString('base64');
     if (mine.some((e) => e.key === b64)) return { kind: 'trusted', fingerprint, keyType };
     if (mine.length > 0) {
-      return {
-        kind: 'changed',
-        fingerprint,
-        keyType,
-        knownFingerprints: mine.map((e) => fingerprintOf(Buffer.from(e.key, 'base64'))),
-      };
+      const knownFingerprints = mine.map((e) => fingerprintOf(Buffer.from(e.key, 'base64')));
+      this.replacements.set(`${pattern} ${fingerprint}`, { pattern, keyType, key: b64 });
+      this.changes.mark({ address, port, fingerprint, keyType, knownFingerprints });
+      return { kind: 'changed', fingerprint, keyType, knownFingerprints };
     }
     this.pending.set(`${pattern} ${fingerprint}`, { pattern, keyType, key: b64 });
     return { kind: 'unknown', fingerprint, keyType };
@@ -111,7 +127,25 @@ export class KnownHosts {
     return true;
   }
 
-  private async add(pattern: string, keyType: string, key: string): Promise<void> {
+  /**
+   * Replace the known key(s) of a host whose key changed with the one it now presents: only the
+   * key of the current mark (the fingerprint the technician was shown), never one the caller
+   * supplies. Clears the mark.
+   */
+  async replaceChanged(address: string, port: number, fingerprint: string): Promise<'replaced' | 'not-changed' | 'fingerprint-differs'> {
+    const mark = this.changes.get(address, port);
+    if (!mark) return 'not-changed';
+    const pattern = hostPattern(address, port);
+    const r = this.replacements.get(`${pattern} ${fingerprint}`);
+    if (mark.fingerprint !== fingerprint || !r) return 'fingerprint-differs';
+    await this.add(pattern, r.keyType, r.key, true);
+    this.replacements.delete(`${pattern} ${fingerprint}`);
+    this.changes.clear(address, port);
+    return 'replaced';
+  }
+
+  /** Append a key line; with `replace`, drop every other line of that host first (hashed ones too). */
+  private async add(pattern: string, keyType: string, key: string, replace = false): Promise<void> {
     // Serialise read-modify-write so parallel trusts cannot drop each other's lines.
     const run = this.lock.then(async () => {
       let text = '';
@@ -121,6 +155,7 @@ export class KnownHosts {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         await mkdir(join(this.path, '..'), { recursive: true });
       }
+      if (replace) text = text.split('\n').filter((l) => !KnownHosts.lineNames(l, pattern)).join('\n');
       if (text && !text.endsWith('\n')) text += '\n';
       await writeFileAtomic(this.path, `${text}${pattern} ${keyType} ${key}\n`, 0o600);
     });

@@ -30,6 +30,19 @@ export class SshPool {
 
   constructor(private readonly opts: SshPoolOptions) {
     this.connectLimit = new Semaphore(opts.connectLimit ?? DEFAULT_CONNECT_LIMIT);
+    // A key mismatch seen by any connection attempt ends the connections opened before it: they
+    // were authenticated against a key the host no longer has (HostKeyState).
+    opts.knownHosts.changes.subscribe((c, state) => {
+      if (state !== 'changed') return;
+      for (const conn of this.hosts.values()) {
+        if (conn.target.address.toLowerCase() === c.address.toLowerCase() && conn.target.port === c.port) conn.close();
+      }
+    });
+  }
+
+  /** Hosts whose key changed (the known_hosts this pool verifies against). */
+  get hostKeys() {
+    return this.opts.knownHosts.changes;
   }
 
   /** The connection object for a host (not yet connected: it connects on first use). */

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError, type SshTarget } from '../ssh/connect.js';
+import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
@@ -128,6 +129,8 @@ interface Session {
   /** Date.now() until which the session counts as streaming (see STREAMING_GRACE_MS). */
   streamingUntil: number;
   kill?: () => void;
+  /** SSH shells: the host's endpoint, so a host key change can end the shell (HostKeyState). */
+  endpoint?: { address: string; port: number };
 }
 
 export interface TerminalManagerDeps {
@@ -177,6 +180,17 @@ export class TerminalManager {
 
   constructor(private readonly deps: TerminalManagerDeps) {
     this.recover(deps.dataDir);
+    // The pool closes the host's connection too; ending the shells here first makes their last
+    // line name the cause rather than "the connection closed". (Unit tests pass no pool.)
+    deps.pool.hostKeys?.subscribe((c, state) => {
+      if (state !== 'changed') return;
+      for (const s of [...this.sessions.values()]) {
+        const e = s.endpoint;
+        if (!e || s.info.state === 'exited' || e.address.toLowerCase() !== c.address.toLowerCase() || e.port !== c.port) continue;
+        s.kill?.();
+        void this.finish(s, null, hostKeyChangedMessage(c));
+      }
+    });
   }
 
   /**
@@ -202,6 +216,7 @@ export class TerminalManager {
   async openShell(host: Host, size: { cols: number; rows: number }, projectDir?: string): Promise<Result<TerminalSession>> {
     const label = host.name || host.address;
     const s = await this.create('ssh', host.id, label, true, projectDir, `ssh ${host.user}@${host.address}:${host.port}`);
+    s.endpoint = { address: host.address, port: host.port };
     let ch: ClientChannel;
     try {
       ch = await this.deps.pool.host(sshTargetOf(host)).shell(size);
@@ -210,7 +225,9 @@ export class TerminalManager {
       await this.finish(s, null, message);
       this.forget(s.info.sessionId);
       const hint =
-        e instanceof SshConnectError && (e.status === 'hostkey-unknown' || e.status === 'hostkey-changed')
+        e instanceof SshConnectError && e.status === 'hostkey-changed'
+          ? 'Compare the fingerprints with the server\'s own; if the change is expected, replace the key in the inventory step.'
+          : e instanceof SshConnectError && e.status === 'hostkey-unknown'
           ? 'Test the connection in the inventory step and confirm the host key first.'
           : e instanceof SshConnectError && e.status === 'secret-missing'
             ? 'Enter the password for this host in the inventory step.'

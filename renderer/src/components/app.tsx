@@ -44,6 +44,15 @@ export function App() {
   // Live per-host results while a connection test runs; the request's reply repeats them all.
   useEffect(() => backend.api.on('ssh.connectionResult', (r) => useAppStore.getState().setResult(r)), [backend]);
 
+  // Hosts whose key changed: marked in the inventory, the steps and the terminal until replaced.
+  useEffect(() => backend.api.on('hostkeys.changed', (e) => useAppStore.getState().applyHostKeyEvent(e.state, e.change)), [backend]);
+  useEffect(() => {
+    if (backendState !== 'open') return;
+    void backend.api['hostkeys.changes']({}).then((r) => {
+      if (r.ok) useAppStore.getState().setHostKeyChanges(r.value.changes);
+    });
+  }, [backend, backendState]);
+
   return (
     <div className="app">
       <header className="app-header">

@@ -10,6 +10,7 @@ import { GRID_PAGE_SIZE, broadcastTargets } from '../terminal/terminal-slice.js'
 import '../terminal/terminal.css';
 import { paneControls, XtermPane } from '../terminal/xterm-pane.js';
 import { ErrorDetails } from './error-details.js';
+import { HostKeyMarkOf } from './host-key-changed.js';
 
 /**
  * The terminal dock: interactive shells (any host, or the laptop) and the live output of running
@@ -313,6 +314,7 @@ function Pane({ sessionId }: { sessionId: string }) {
         <strong className="term-pane-title" data-testid="terminal-pane-title">
           {title}
         </strong>
+        {kind !== 'local' ? <HostKeyMarkOf hostId={hostId} testId="terminal-hostkey-changed" /> : null}
         {state === 'exited' ? (
           <span className="muted small" data-testid="terminal-pane-exited">
             {message || t('terminal.exited')}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { FindingView, HostRun, LockHolder, RacksideApi, Result } from '../../../electron/contract/index.js';
 import { useApi } from '../api/backend-context.js';
 import { ErrorDetails } from '../components/error-details.js';
+import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
 import './runbook.css';
@@ -334,6 +335,7 @@ function HostProgress({
               <td>
                 <strong>{h.name || h.address}</strong>
                 <div className="muted small">{h.address}</div>
+                <HostKeyMarkOf hostId={h.hostId} testId="run-hostkey-changed" />
               </td>
               <td>
                 <span className={`badge ${hostBadge(h.status)}`} data-testid="run-host-status">
@@ -344,7 +346,9 @@ function HostProgress({
                 </div>
                 {h.lockHolder ? (
                   <div className="small rb-lock" data-testid="lock-holder">
-                    {t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
+                    {h.lockHolder.stepId
+                      ? t('runbook.lockHeldStep', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, step: h.lockHolder.stepId, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })
+                      : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
                   </div>
                 ) : h.message ? (
                   <div className="small muted">{h.message}</div>

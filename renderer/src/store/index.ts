@@ -5,13 +5,14 @@ import { createUiSlice, type UiSlice } from './ui-slice.js';
 import { createTerminalSlice, type TerminalSlice } from '../terminal/terminal-slice.js';
 import { createRunbookSlice, type RunbookSlice } from '../runbook/runbook-slice.js';
 import { createNetworkSlice, type NetworkSlice } from '../steps/network/network-slice.js';
+import { createHostKeySlice, type HostKeySlice } from './host-key-slice.js';
 
 /**
  * The renderer's one store, made of typed slices. Components select single values. No secrets
  * (passwords are sent to the backend as typed) and no terminal bytes (they go straight to xterm)
  * ever live here.
  */
-export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice;
+export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice & HostKeySlice;
 
 export const createAppStore = () =>
   create<AppStore>()((...a) => ({
@@ -21,6 +22,7 @@ export const createAppStore = () =>
     ...createTerminalSlice(...a),
     ...createRunbookSlice(...a),
     ...createNetworkSlice(...a),
+    ...createHostKeySlice(...a),
   }));
 
 export const useAppStore = createAppStore();

@@ -25,10 +25,10 @@ export function threeActionStep(workDir: string, sleepS = 4): StepModule {
   };
 }
 
-/** `hold`: one action that sleeps on every host, to keep the run lock held for a while. */
-export function holdStep(sleepS: number): StepModule {
+/** `hold`: one action that sleeps on every host, to keep the run lock held for a while. Another `id` makes a second step. */
+export function holdStep(sleepS: number, id = 'hold'): StepModule {
   return {
-    id: 'hold',
+    id,
     title: 'test.hold',
     plan: (project) =>
       new Map(project.hosts.map((h) => [h.id, [{ id: 'hold', title: 'test.hold', command: { argv: ['sleep', String(sleepS)] }, sudo: false, timeoutMs: 60_000, destructive: false }]])),

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/backend-context.js';
 import { useAppStore } from '../../store/index.js';
-import { trustAndRetest } from './actions.js';
+import { HostKeyChangedMark, HostKeyReplace, useHostKeyChangeOf } from '../../components/host-key-changed.js';
+import { testConnections, trustAndRetest, validInventory } from './actions.js';
 
 export function StatusCell({ hostId }: { hostId: string }) {
   const { t } = useTranslation();
@@ -50,6 +51,7 @@ export function FingerprintCell({ hostId }: { hostId: string }) {
   const api = useApi();
   const result = useAppStore((s) => s.results[hostId]);
   const testing = useAppStore((s) => s.testing[hostId] === true);
+  const changed = useHostKeyChangeOf(hostId);
   return (
     <div className="fingerprint-cell">
       <code data-testid="host-fingerprint" className="fingerprint">
@@ -70,7 +72,13 @@ export function FingerprintCell({ hostId }: { hostId: string }) {
           </button>
         </div>
       ) : null}
-      {result?.status === 'hostkey-changed' ? (
+      {changed ? (
+        <>
+          <HostKeyChangedMark change={changed} />
+          {/* Re-tested once replaced, so the row's status no longer says CHANGED. */}
+          <HostKeyReplace change={changed} onReplaced={() => void testConnections(api, validInventory().hosts.filter((h) => h.id === hostId))} />
+        </>
+      ) : result?.status === 'hostkey-changed' ? (
         <div className="hostkey-changed" role="alert" data-testid="hostkey-changed-warning">
           <p>
             <strong>{t('conn.changedWarning')}</strong>
