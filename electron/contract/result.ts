@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'parse-failed'
   | 'io-failed'
   | 'unsupported'
+  | 'too-large'
   | 'internal';
 
 export interface AppError {
@@ -19,6 +20,13 @@ export interface AppError {
   hint?: string;
   /** Field-level details, e.g. inventory rows that failed validation. */
   issues?: FieldIssue[];
+  /**
+   * A stable key the renderer renders from its locale files (`errors.<reason>.message` / `.hint`)
+   * with `params`, so the text is in the technician's language; message and hint stay the English
+   * fallback.
+   */
+  reason?: string;
+  params?: Record<string, string | number>;
 }
 
 /** A problem with one field of one row (row is 1-based as the technician counts it; 0 = whole file). */
