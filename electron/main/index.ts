@@ -87,6 +87,7 @@ async function start(): Promise<void> {
     emit: createEmitter(getMainContents, log),
     log,
     pickFolder,
+    pickFile,
     printToPdf: createPrintToPdf(BrowserWindow),
     onShutdown: (fn) => shutdown.push(fn),
   };
@@ -105,6 +106,16 @@ function openMainWindow(): void {
     if (mainWindow === win) mainWindow = null;
   });
   mainWindow = win;
+}
+
+async function pickFile(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Import an inventory file',
+    properties: ['openFile'],
+    filters: [{ name: 'Inventory (CSV, YAML)', extensions: ['csv', 'yaml', 'yml'] }],
+  };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 async function pickFolder(purpose: 'open' | 'save'): Promise<string | null> {
