@@ -9,6 +9,7 @@ import { createEmitter, wireIpc } from './ipc.js';
 import { createMainWindow } from './main-window.js';
 import { createPrintToPdf } from './print-to-pdf.js';
 import { registerAppProtocol, registerAppScheme } from './protocol.js';
+import { reloadWhenRendererGone } from './renderer-recovery.js';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
 import { hardenWebContents, installContentSecurityPolicy, installPermissionHandlers } from './security.js';
 
@@ -102,6 +103,13 @@ async function start(): Promise<void> {
 
 function openMainWindow(): void {
   const win = createMainWindow(BrowserWindow, PRELOAD_PATH, log);
+  reloadWhenRendererGone(win.webContents, log, {
+    onGiveUp: (reason) =>
+      dialog.showErrorBox(
+        'Rackside window keeps stopping',
+        `The window's page stopped (${reason}) several times in a minute. Quit and start Rackside again, then open the project folder.`,
+      ),
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
