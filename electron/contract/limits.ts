@@ -36,7 +36,7 @@ export function requestTooLarge(sizeBytes: number, limitBytes = MAX_REQUEST_BYTE
     reason: 'request-too-large',
     params,
     message: `Request too large: ${params.sizeMb} MB, the limit is ${params.limitMb} MB`,
-    hint: 'Large files are read by the backend from disk: import a file by its path instead of sending its contents.',
+    hint: 'Large files are read by the backend from disk: import the file by its path instead of sending its contents.',
   };
 }
 
@@ -59,7 +59,7 @@ export function fileTooLarge(fileName: string, sizeBytes: number, limitBytes: nu
         reason: 'file-too-large',
         params,
         message: `File too large: ${params.sizeMb} MB, the limit is ${params.limitMb} MB; import files this large are read by the backend from disk`,
-        hint: "Type the file's path on this computer under \"Import from a path\" and import it from there.",
+        hint: "Type the file's path on this computer under \"Or import from a path\" and import it from there.",
       };
 }
 

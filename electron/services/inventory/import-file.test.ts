@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,9 +25,27 @@ describe('readInventoryFile', () => {
 
   it('says clearly when a path is relative, missing or not a file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rs-inv-'));
-    for (const path of ['inventory.yaml', join(dir, 'missing.yaml'), dir]) {
+    const cases = [
+      ['inventory.yaml', 'file-path-relative'],
+      [join(dir, 'missing.yaml'), 'file-unreadable'],
+      [dir, 'file-not-regular'],
+    ] as const;
+    for (const [path, reason] of cases) {
       const r = await readInventoryFile(path);
-      expect(r).toMatchObject({ ok: false, error: { code: 'not-found', reason: 'file-unreadable', params: { file: path } } });
+      expect(r).toMatchObject({ ok: false, error: { code: 'not-found', reason, params: { file: path } } });
+    }
+    expect(await readInventoryFile(join(dir, 'missing.yaml'))).toMatchObject({ error: { params: { detail: 'ENOENT' } } });
+    // Each reason renders from the locale files; English there is the same as here.
+    for (const lang of ['en', 'zh-CN']) {
+      const reasons = JSON.parse(await readFile(join(import.meta.dirname, '../../../renderer/src/i18n', `${lang}.json`), 'utf8')).reasons;
+      for (const [path, reason] of cases) {
+        const r = await readInventoryFile(path);
+        expect(reasons[reason]).toBeDefined();
+        if (lang === 'en' && !r.ok) {
+          const fill = (text: string) => text.replace(/\{\{(\w+)\}\}/g, (_m, k: string) => String(r.error.params![k]));
+          expect([fill(reasons[reason].message), fill(reasons[reason].hint)]).toEqual([r.error.message, r.error.hint]);
+        }
+      }
     }
   });
 });

@@ -11,25 +11,23 @@ import { err, fileTooLarge, MAX_IMPORT_FILE_BYTES, ok, type Result } from '../..
 export async function readInventoryFile(path: string, limit = MAX_IMPORT_FILE_BYTES): Promise<Result<{ fileName: string; text: string }>> {
   const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
   const fileName = basename(full);
-  const unreadable = (detail: string) => ({
+  const refuse = (reason: string, message: string, hint: string, params: Record<string, string> = {}) => ({
     ok: false as const,
-    error: {
-      ...err('not-found', `Cannot read "${path}": ${detail}`, 'Check the path: the file must be on this computer and readable by Rackside.').error,
-      reason: 'file-unreadable',
-      params: { file: path },
-    },
+    error: { ...err('not-found', message, hint).error, reason, params: { file: path, ...params } },
   });
+  const unreadable = (code: string) =>
+    refuse('file-unreadable', `Cannot read "${path}": ${code}`, 'Check the path: the file must be on this computer and readable by Rackside.', { detail: code });
   // A relative path would be relative to wherever the backend was started: never what was meant.
-  if (!isAbsolute(full)) return unreadable('give the full path (starting with / or ~/)');
+  if (!isAbsolute(full)) return refuse('file-path-relative', `"${path}" is not a full path`, 'Give the full path, starting with / or ~/.');
   let handle;
   try {
     handle = await open(full, 'r');
   } catch (e) {
-    return unreadable((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    return unreadable((e as NodeJS.ErrnoException).code ?? 'error');
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) return unreadable('not a regular file');
+    if (!st.isFile()) return refuse('file-not-regular', `"${path}" is not a file`, 'Give the path of the inventory file itself, not of a folder or device.');
     if (st.size > limit) return { ok: false, error: fileTooLarge(fileName, st.size, limit, true) };
     // Read at most one byte past the limit: a file that grew since stat is still refused.
     const buf = Buffer.alloc(Math.min(st.size, limit) + 1);
@@ -37,7 +35,7 @@ export async function readInventoryFile(path: string, limit = MAX_IMPORT_FILE_BY
     if (bytesRead > limit) return { ok: false, error: fileTooLarge(fileName, bytesRead, limit, true) };
     return ok({ fileName, text: buf.subarray(0, bytesRead).toString('utf8') });
   } catch (e) {
-    return unreadable((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    return unreadable((e as NodeJS.ErrnoException).code ?? 'error');
   } finally {
     await handle.close();
   }
