@@ -76,7 +76,7 @@ describe('Large files and a restarted backend', () => {
     expect(() => process.kill(host.pid!, 0)).not.toThrow();
   });
 
-  it('says the backend restarted and to open the new address when the host comes back with a new token', async () => {
+  it('says when nothing answers, then that the backend restarted and to open the new address when the host comes back with a new token', async () => {
     const first = await startBrowserHost();
     hosts.push(first);
     await newPage();
@@ -84,6 +84,11 @@ describe('Large files and a restarted backend', () => {
     const port = new URL(first.url).port;
 
     await first.stop();
+    // Nothing answers at the page's address yet: it says so, and keeps retrying.
+    const unreachable = page.getByTestId('backend-unreachable');
+    await unreachable.waitFor({ timeout: 30_000 });
+    expect(await unreachable.innerText()).toContain('If “npm start” is not running, start it');
+    expect(await page.getByTestId('backend-status').getAttribute('data-state')).toBe('unreachable');
     // The same address, a new process and so a new token: this page's token is refused for good.
     const second = await startBrowserHost({ args: ['--port', port] });
     hosts.push(second);
@@ -93,6 +98,7 @@ describe('Large files and a restarted backend', () => {
     await banner.waitFor({ timeout: 30_000 });
     expect(await banner.innerText()).toContain('Open the new address printed by “npm start”');
     expect(await page.getByTestId('backend-status').getAttribute('data-state')).toBe('stale');
+    expect(await unreachable.count()).toBe(0);
     await screenshot(page, 'transport-backend-restarted-en');
     await wizard.setLanguage('zh-CN');
     expect(await banner.innerText()).toContain('请打开 “npm start” 新打印的地址');

@@ -241,10 +241,15 @@ describe('WsTransport', () => {
     last().drop(); // the backend went away
     const flush = () => new Promise((r) => setTimeout(r, 0));
     clock.run();
-    last().drop(); // not running yet: keep retrying
+    last().drop(); // not running yet: keep retrying, and say nothing answers
     await flush();
-    expect(transport.state).toBe('closed');
+    expect(transport.state).toBe('unreachable');
     expect(asked).toEqual([2]);
+    clock.run();
+    expect(transport.state).toBe('unreachable'); // a new attempt does not hide it
+    last().drop();
+    await flush();
+    expect(asked).toEqual([2, 3]);
     answer = 'stale'; // restarted with a new token: the next attempt is refused
     clock.run();
     const queued = transport.invoke('app.info', {});

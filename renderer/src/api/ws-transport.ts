@@ -194,7 +194,8 @@ export class WsTransport implements Transport {
   private connect(): void {
     if (this.disposed) return;
     this.reconnectTimer = null;
-    this.setState('connecting');
+    // 'unreachable' stays up through the retries: flickering back to 'connecting' would hide it.
+    if (this.currentState !== 'unreachable') this.setState('connecting');
     let socket: SocketLike;
     try {
       socket = this.createSocket(this.options.url);
@@ -230,7 +231,7 @@ export class WsTransport implements Transport {
       const code = (ev as { code?: number } | null)?.code;
       if (code === CLOSE_TOO_BIG) this.failOversized();
       this.failInFlight(LOST_CONNECTION);
-      this.setState('closed');
+      if (this.currentState !== 'unreachable') this.setState('closed');
       this.scheduleReconnect();
       // The browser does not say why an upgrade was refused; ask the host whether our token is stale.
       if (!opened) this.checkTokenAfterFailure();
@@ -243,7 +244,10 @@ export class WsTransport implements Transport {
     void check()
       .catch((): TokenCheck => 'unreachable')
       .then((answer) => {
-        if (answer !== 'stale' || this.disposed || this.currentState === 'open') return;
+        if (this.disposed || this.currentState === 'open' || this.currentState === 'stale') return;
+        // Nothing answers at this address: not running, or restarted on another port. Keep trying.
+        if (answer === 'unreachable') return this.setState('unreachable');
+        if (answer !== 'stale') return;
         // A new token will never accept this page's: stop, and say what to do.
         this.stop(BACKEND_RESTARTED);
         this.setState('stale');

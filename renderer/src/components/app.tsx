@@ -62,6 +62,14 @@ export function App() {
           <p>{t('status.restartedBody')}</p>
         </div>
       ) : null}
+      {backendState === 'unreachable' ? (
+        <div className="message banner-warn" role="status" data-testid="backend-unreachable">
+          <p>
+            <strong>{t('status.unreachableTitle')}</strong>
+          </p>
+          <p>{t('status.unreachableBody')}</p>
+        </div>
+      ) : null}
       <main className="app-main">
         {step === 'inventory' ? <InventoryStep /> : step === 'hardware' ? <HardwareStep /> : step === 'network' ? <NetworkStep /> : step === 'report' ? <ReportStep /> : <StepPlaceholder step={step} />}
       </main>
