@@ -236,6 +236,22 @@ describe('browser host message size limits', () => {
   });
 });
 
+describe('browser host socket errors', () => {
+  it('answers a malformed HTTP request with 400, logs it, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve) => {
+      const sock = connect(server.port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect(logLines.some((l) => l.includes('HTTP client error'))).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
+  });
+});
+
 describe('browser host token status', () => {
   it('says whether a token is current, only for its own Host header, and never what the token is', async () => {
     const base = `http://127.0.0.1:${server.port}/api/token-status`;

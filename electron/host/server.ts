@@ -213,7 +213,9 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
   http.on('error', (e) => opts.log.error('HTTP server error', { error: e.message }));
   http.on('clientError', (e, socket) => {
     opts.log.warn('HTTP client error', { error: e.message });
-    socket.destroy();
+    // What Node does without a listener: a 400 if the socket can still take it, then close.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
   wss.on('error', (e) => opts.log.error('WebSocket server error', { error: e.message }));
   wss.on('wsClientError', (e, socket) => {
