@@ -52,6 +52,19 @@ export class WizardPage {
     await this.page.getByTestId('import-file').setInputFiles(path);
   }
 
+  /** Types a file's path on this machine and has the backend read it from disk. */
+  async importFromPath(path: string) {
+    await this.page.getByTestId('import-path').fill(path);
+    await this.page.getByTestId('import-path-submit').click();
+  }
+
+  /** The import's outcome once shown: 'ok' or 'error', and its text. */
+  async importResult(): Promise<{ kind: string | null; text: string }> {
+    const msg = this.page.getByTestId('import-result');
+    await msg.waitFor({ timeout: 30_000 });
+    return { kind: await msg.getAttribute('data-kind'), text: await msg.innerText() };
+  }
+
   async importErrors(): Promise<string[]> {
     await this.page.getByTestId('import-errors').waitFor();
     return this.page.getByTestId('import-error').allInnerTexts();

@@ -4,3 +4,5 @@ export * from './channels.js';
 export * from './inventory-rules.js';
 export * from './api.js';
 export * from './hardware.js';
+export * from './limits.js';
+export * from './browser-host.js';

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unsupported'
   /** The write would replace something newer or unreadable on disk (project.yaml revision, broken file). */
   | 'conflict'
+  | 'too-large'
   | 'internal';
 
 export interface AppError {
@@ -21,6 +22,13 @@ export interface AppError {
   hint?: string;
   /** Field-level details, e.g. inventory rows that failed validation. */
   issues?: FieldIssue[];
+  /**
+   * A stable key the renderer renders from its locale files (`errors.<reason>.message` / `.hint`)
+   * with `params`, so the text is in the technician's language; message and hint stay the English
+   * fallback.
+   */
+  reason?: string;
+  params?: Record<string, string | number>;
 }
 
 /** A problem with one field of one row (row is 1-based as the technician counts it; 0 = whole file). */

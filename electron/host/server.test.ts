@@ -181,3 +181,90 @@ describe('browser host shutdown', () => {
     expect(txt).toMatch(/# Closed, \d{4}-/);
   });
 });
+
+describe('browser host message size limits', () => {
+  const open = async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    return ws;
+  };
+  const reply = (ws: WebSocket, id: number) =>
+    new Promise<{ ok: boolean; value?: unknown; error?: Record<string, unknown> }>((resolve) => {
+      const on = (m: Buffer, binary: boolean) => {
+        if (binary) return;
+        const f = JSON.parse(m.toString());
+        if (f.kind === 'res' && f.id === id) {
+          ws.off('message', on);
+          resolve(f.result);
+        }
+      };
+      ws.on('message', on);
+    });
+  // A valid inventory.parse request whose JSON is `bytes` long, give or take a few bytes.
+  const bigParse = (id: number, bytes: number) =>
+    JSON.stringify({ kind: 'req', id, channel: 'inventory.parse', payload: { fileName: 'big.yaml', text: '#'.repeat(bytes) } });
+
+  it('answers a request over the app limit with a too-large Result carrying the sizes, and keeps the connection', async () => {
+    const ws = await open();
+    const answered = reply(ws, 7);
+    ws.send(bigParse(7, 9.4 * 1024 * 1024));
+    const r = await answered;
+    expect(r).toMatchObject({ ok: false, error: { code: 'too-large', reason: 'request-too-large', params: { sizeMb: '9.4', limitMb: '8' } } });
+    expect(r.error!.message).toContain('9.4 MB, the limit is 8 MB');
+    // Same connection, next request: still served.
+    const next = reply(ws, 8);
+    ws.send(JSON.stringify({ kind: 'req', id: 8, channel: 'app.info', payload: {} }));
+    expect(await next).toMatchObject({ ok: true, value: { transport: 'browser' } });
+    ws.close();
+  });
+
+  it('closes only the socket of a message over the hard cap (1009), logs it, and serves the next connection', async () => {
+    const ws = await open();
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.on('error', () => {}); // the client side may see the reset too
+    ws.send(bigParse(9, 40 * 1024 * 1024));
+    expect(await closed).toBe(1009);
+    const again = await open();
+    const answered = reply(again, 1);
+    again.send(JSON.stringify({ kind: 'req', id: 1, channel: 'app.info', payload: {} }));
+    expect(await answered).toMatchObject({ ok: true });
+    again.close();
+    expect(logLines.some((l) => l.includes('WebSocket error'))).toBe(true);
+  });
+});
+
+describe('browser host socket errors', () => {
+  it('answers a malformed HTTP request with 400, logs it, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve) => {
+      const sock = connect(server.port, '127.0.0.1', () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', () => resolve(got));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect(logLines.some((l) => l.includes('HTTP client error'))).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
+  });
+});
+
+describe('browser host token status', () => {
+  it('says whether a token is current, only for its own Host header, and never what the token is', async () => {
+    const base = `http://127.0.0.1:${server.port}/api/token-status`;
+    const current = await fetch(`${base}?token=${server.token}`);
+    expect(current.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await current.json()).toEqual({ current: true });
+    expect(await (await fetch(`${base}?token=stale-token`)).json()).toEqual({ current: false });
+    expect(await (await fetch(base)).json()).toEqual({ current: false });
+    const rebinding = await new Promise<number>((resolve) => {
+      import('node:http').then(({ get }) =>
+        get({ host: '127.0.0.1', port: server.port, path: `/api/token-status?token=${server.token}`, headers: { host: 'attacker.example' } }, (res) => resolve(res.statusCode!)),
+      );
+    });
+    expect(rebinding).toBe(421);
+  });
+});

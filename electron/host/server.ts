@@ -5,7 +5,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { events, wireRequestSchema, type EventChannel, type WireMessage } from '../contract/index.js';
+import {
+  events,
+  MAX_REQUEST_BYTES,
+  requestTooLarge,
+  TOKEN_STATUS_PATH,
+  type TokenStatus,
+  wireRequestSchema,
+  type EventChannel,
+  type WireMessage,
+} from '../contract/index.js';
 import { createDispatcher, type Emit } from '../services/api/dispatcher.js';
 import { createHandlers, runShutdown } from '../services/api/handlers.js';
 import { takeHeadroom } from '../services/api/headroom.js';
@@ -18,8 +27,21 @@ export const BROWSER_CSP =
   "font-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; " +
   "form-action 'none'; frame-ancestors 'none'";
 
-/** Largest request frame accepted; an inventory import of 1000 hosts is far below this. */
-const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * Hard cap of one WebSocket message, well above the app's request limit (MAX_REQUEST_BYTES): a
+ * request between the two is read and answered with a clear too-large Result on a connection that
+ * stays up; beyond this, ws closes that socket with 1009 and the page reconnects.
+ */
+const MAX_FRAME_BYTES = 4 * MAX_REQUEST_BYTES;
+
+/**
+ * The id of an oversized request, read from the frame's start without parsing the rest: the
+ * renderer writes `{"kind":"req","id":N,...` in that order (ws-transport.ts).
+ */
+function oversizedRequestId(frame: Buffer): number | null {
+  const m = /^\{"kind":"req","id":(\d{1,15}),/.exec(frame.subarray(0, 64).toString('latin1'));
+  return m ? Number(m[1]) : null;
+}
 
 /**
  * Events whose `data` field (bulk terminal output) travels as a binary WebSocket message instead of
@@ -133,6 +155,7 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
 
   const staticRoot = resolve(opts.staticDir);
   const http = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === TOKEN_STATUS_PATH) return void tokenStatus(req, res);
     void serveStatic(req, res).catch((e) => {
       opts.log.error('static file failed', { url: req.url, error: (e as Error).message });
       if (!res.headersSent) res.writeHead(500).end();
@@ -185,11 +208,36 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
     },
   });
 
+  // An error on one socket or the server is logged, never left unhandled: an unhandled 'error'
+  // event would end the process, and with it every other connection and running step.
+  http.on('error', (e) => opts.log.error('HTTP server error', { error: e.message }));
+  http.on('clientError', (e, socket) => {
+    opts.log.warn('HTTP client error', { error: e.message });
+    // What Node does without a listener: a 400 if the socket can still take it, then close.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  wss.on('error', (e) => opts.log.error('WebSocket server error', { error: e.message }));
+  wss.on('wsClientError', (e, socket) => {
+    opts.log.warn('WebSocket handshake error', { error: e.message });
+    socket.destroy();
+  });
+
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // Over the hard cap ws reports WS_ERR_UNSUPPORTED_MESSAGE_LENGTH here and closes with 1009.
+    ws.on('error', (e) => opts.log.warn('WebSocket error', { error: e.message, code: (e as { code?: string }).code }));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return void ws.close(1003, 'text frames only');
+      const bytes = data as Buffer;
+      if (bytes.length > MAX_REQUEST_BYTES) {
+        const id = oversizedRequestId(bytes);
+        opts.log.warn('refused oversized request', { bytes: bytes.length, id });
+        if (id === null) return void ws.close(1009, 'message too large');
+        const result = { ok: false as const, error: requestTooLarge(bytes.length) };
+        return void ws.send(JSON.stringify({ kind: 'res', id, result } satisfies WireMessage));
+      }
       let frame: unknown;
       try {
         frame = JSON.parse(data.toString());
@@ -205,6 +253,20 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       });
     });
   });
+
+  /**
+   * Whether a token is this host's current one, so a page whose socket cannot open can tell "the
+   * backend restarted (new token)" from "the backend is not running". Reveals nothing but yes/no
+   * for the token the caller already holds; no CORS header, so other origins cannot read it.
+   */
+  function tokenStatus(req: IncomingMessage, res: ServerResponse) {
+    if (!allowedHosts().includes(req.headers.host ?? '')) return void res.writeHead(421).end('Misdirected request');
+    if (req.method !== 'GET') return void res.writeHead(405).end();
+    const given = Buffer.from(new URL(req.url ?? '', 'http://x').searchParams.get('token') ?? '');
+    const current = given.length === tokenBuf.length && timingSafeEqual(given, tokenBuf);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(JSON.stringify({ current } satisfies TokenStatus));
+  }
 
   await new Promise<void>((res, rej) => {
     http.once('error', rej);

@@ -9,6 +9,7 @@ import { createEmitter, wireIpc } from './ipc.js';
 import { createMainWindow } from './main-window.js';
 import { createPrintToPdf } from './print-to-pdf.js';
 import { registerAppProtocol, registerAppScheme } from './protocol.js';
+import { reloadWhenRendererGone } from './renderer-recovery.js';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
 import { hardenWebContents, installContentSecurityPolicy, installPermissionHandlers } from './security.js';
 
@@ -87,6 +88,7 @@ async function start(): Promise<void> {
     emit: createEmitter(getMainContents, log),
     log,
     pickFolder,
+    pickFile,
     printToPdf: createPrintToPdf(BrowserWindow),
     onShutdown: (fn) => shutdown.push(fn),
   };
@@ -101,10 +103,27 @@ async function start(): Promise<void> {
 
 function openMainWindow(): void {
   const win = createMainWindow(BrowserWindow, PRELOAD_PATH, log);
+  reloadWhenRendererGone(win.webContents, log, {
+    onGiveUp: (reason) =>
+      dialog.showErrorBox(
+        'Rackside window keeps stopping',
+        `The window's page stopped (${reason}) several times in a minute. Quit and start Rackside again, then open the project folder.`,
+      ),
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
   mainWindow = win;
+}
+
+async function pickFile(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Import an inventory file',
+    properties: ['openFile'],
+    filters: [{ name: 'Inventory (CSV, YAML)', extensions: ['csv', 'yaml', 'yml'] }],
+  };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 async function pickFolder(purpose: 'open' | 'save'): Promise<string | null> {

@@ -1,6 +1,6 @@
 import type { IpcMainInvokeEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { ipcName, ok, REQUEST_CHANNELS, type Result } from '../contract/index.js';
+import { ipcName, MAX_REQUEST_BYTES, ok, REQUEST_CHANNELS, type Result } from '../contract/index.js';
 import { createEmitter, wireIpc } from './ipc.js';
 import { FakeWebContents, FakeWebFrame, silentLog } from './test-fakes/fake-electron.js';
 
@@ -55,6 +55,16 @@ describe('wireIpc', () => {
     }
     expect(dispatch).not.toHaveBeenCalled();
     expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(3);
+  });
+
+  it('refuses a request over the size limit with the same too-large Result as the browser host, never dispatching it', async () => {
+    const { contents, dispatch, call, log } = setup();
+    const result = await call('inventory.parse', contents.mainFrame, { fileName: 'big.yaml', text: '#'.repeat(MAX_REQUEST_BYTES + 512 * 1024) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'too-large', reason: 'request-too-large', params: { sizeMb: '8.5', limitMb: '8' } } });
+    expect(dispatch).not.toHaveBeenCalled();
+    expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('oversized'))).toBe(true);
+    // The next ordinary request is served as before.
+    expect(await call('app.info', contents.mainFrame)).toEqual({ ok: true, value: { fine: true } });
   });
 
   it('turns a throwing dispatcher into an internal Result instead of a rejected invoke', async () => {

@@ -1,5 +1,5 @@
 import type { IpcMain, WebContents } from 'electron';
-import { err, events, ipcName, REQUEST_CHANNELS, type EventChannel, type Result } from '../contract/index.js';
+import { err, events, ipcName, REQUEST_CHANNELS, requestTooLarge, sizeOverLimit, type EventChannel, type Result } from '../contract/index.js';
 import type { Dispatch, Emit } from '../services/api/dispatcher.js';
 import type { Logger } from '../services/log/logger.js';
 import { isTrustedSender } from './security.js';
@@ -26,6 +26,13 @@ export function wireIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, wiri
         return err('invalid-request', 'Request refused: it did not come from the Rackside window.');
       }
       try {
+        // Same limit and answer as the browser host's socket: an input that big is a file the
+        // backend should read from disk, and one renderer bug must not stall the main process.
+        const over = sizeOverLimit(JSON.stringify(payload) ?? '');
+        if (over !== null) {
+          log.warn('refused oversized IPC request', { channel, bytes: over });
+          return { ok: false, error: requestTooLarge(over) };
+        }
         return await dispatch(channel, payload);
       } catch (e) {
         // The dispatcher already turns handler failures into Results; this is the last fence.

@@ -38,6 +38,19 @@ export const coreRequests = {
       secretsStored: z.array(z.string()),
     }),
   },
+  /**
+   * Reads an inventory file from the backend's disk (up to MAX_IMPORT_FILE_BYTES) and parses it like
+   * inventory.parse: big files do not travel through the socket or IPC.
+   */
+  'inventory.importFile': {
+    request: z.object({ path: z.string().min(1).max(4096) }),
+    response: z.object({ fileName: z.string(), hosts: z.array(hostSchema), secretsStored: z.array(z.string()) }),
+  },
+  /** Native file picker for an inventory file; `unsupported` in the browser host. */
+  'inventory.pickFile': {
+    request: z.object({}),
+    response: z.object({ path: z.string().nullable() }),
+  },
   'secrets.set': {
     request: z.object({
       hostId: z.string().min(1),

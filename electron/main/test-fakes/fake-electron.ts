@@ -55,6 +55,10 @@ export class FakeWebContents {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  reloads = 0;
+  reload(): void {
+    this.reloads++;
+  }
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
   }

@@ -1,6 +1,7 @@
 import type { coreRequests } from '../../contract/channels/core.js';
 import { err, ok, type ConnectionResult } from '../../contract/index.js';
 import { parseInventoryFile } from '../inventory/import.js';
+import { readInventoryFile } from '../inventory/import-file.js';
 import { openProject, saveProject } from '../project/project-store.js';
 import { testConnections } from '../ssh/connection-test.js';
 import type { HandlersFor } from './dispatcher.js';
@@ -8,19 +9,36 @@ import type { HandlerContext, SharedServices } from './handlers.js';
 
 /** Project, inventory, secrets and connection test: wizard step 1. */
 export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedServices): HandlersFor<keyof typeof coreRequests> {
+  /** Parse, and move the file's passwords into the secret store (never into the hosts). */
+  const importInventory = (fileName: string, text: string) => {
+    const parsed = parseInventoryFile(fileName, text);
+    if (!parsed.ok) return parsed;
+    const secretsStored: string[] = [];
+    for (const { hostId, password } of parsed.value.passwords) {
+      ctx.secrets.set(hostId, 'password', password);
+      secretsStored.push(hostId);
+    }
+    return ok({ hosts: parsed.value.hosts, secretsStored });
+  };
+
   return {
     'app.info': async () =>
       ok({ version: ctx.version, transport: ctx.transport, dataDir: ctx.dataDir, platform: process.platform }),
 
-    'inventory.parse': async ({ fileName, text }) => {
-      const parsed = parseInventoryFile(fileName, text);
-      if (!parsed.ok) return parsed;
-      const secretsStored: string[] = [];
-      for (const { hostId, password } of parsed.value.passwords) {
-        ctx.secrets.set(hostId, 'password', password);
-        secretsStored.push(hostId);
+    'inventory.parse': async ({ fileName, text }) => importInventory(fileName, text),
+
+    'inventory.importFile': async ({ path }) => {
+      const file = await readInventoryFile(path);
+      if (!file.ok) return file;
+      const imported = importInventory(file.value.fileName, file.value.text);
+      return imported.ok ? ok({ fileName: file.value.fileName, ...imported.value }) : imported;
+    },
+
+    'inventory.pickFile': async () => {
+      if (!ctx.pickFile) {
+        return err('unsupported', 'The browser host cannot show a file picker', "Type the file's path instead.");
       }
-      return ok({ hosts: parsed.value.hosts, secretsStored });
+      return ok({ path: await ctx.pickFile() });
     },
 
     'secrets.set': async ({ hostId, kind, value }) => {

@@ -21,6 +21,8 @@ export interface HandlerContext {
   log: Logger;
   /** Native folder picker; absent in the browser host. */
   pickFolder?: (purpose: 'open' | 'save') => Promise<string | null>;
+  /** Native file picker for an inventory file; absent in the browser host. */
+  pickFile?: () => Promise<string | null>;
   /** HTML → PDF (Electron: webContents.printToPDF); absent in the browser host, which prints with Chromium. */
   printToPdf?: (html: string) => Promise<Buffer>;
   /** Registers work the backend must finish before it exits (closing sessions, completing transcripts). */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { REQUEST_CHANNELS, type Result, type Transport } from '../../../electron/contract/index.js';
-import { makeApi } from './client.js';
+import { MAX_REQUEST_BYTES, REQUEST_CHANNELS, type Result, type Transport } from '../../../electron/contract/index.js';
+import { electronTransport, makeApi } from './client.js';
 
 function fakeTransport(reply: (channel: string, payload: unknown) => Result<unknown>) {
   const calls: [string, unknown][] = [];
@@ -59,5 +59,16 @@ describe('makeApi', () => {
     emit({ hostId: 'h1', address: 'a', port: 22, status: 'ok', message: '', durationMs: 5 });
     emit({ hostId: 'h2', status: 'bogus' });
     expect(got).toEqual(['h1']);
+  });
+});
+
+describe('electronTransport', () => {
+  it('refuses a request over the size limit in the page with the too-large answer, without calling the bridge', async () => {
+    const { transport, calls } = fakeTransport(() => ({ ok: true, value: {} }));
+    const electron = electronTransport(transport);
+    const r = await electron.invoke('inventory.parse', { fileName: 'big.yaml', text: '#'.repeat(MAX_REQUEST_BYTES + 512 * 1024) });
+    expect(r).toMatchObject({ ok: false, error: { code: 'too-large', reason: 'request-too-large', params: { sizeMb: '8.5', limitMb: '8' } } });
+    expect(calls).toEqual([]);
+    expect(await electron.invoke('app.info', {})).toEqual({ ok: true, value: {} });
   });
 });

@@ -1,7 +1,11 @@
 import {
   REQUEST_CHANNELS,
+  TOKEN_STATUS_PATH,
   events,
+  requestTooLarge,
   requests,
+  sizeOverLimit,
+  type TokenStatus,
   type EventChannel,
   type RacksideApi,
   type RequestChannel,
@@ -10,7 +14,7 @@ import {
 } from '../../../electron/contract/index.js';
 import type { ConnectionState } from './connection-state.js';
 import { loadBrowserToken } from './token.js';
-import { WsTransport } from './ws-transport.js';
+import { WsTransport, type TokenCheck } from './ws-transport.js';
 
 /**
  * The one typed client. Every request channel of the contract becomes a method, so no channel is
@@ -49,9 +53,12 @@ export function makeApi(transport: Transport): RacksideApi {
 }
 
 /** Electron's preload bridge: an IPC failure becomes an error Result like any other. */
-function electronTransport(bridge: Transport): Transport {
+export function electronTransport(bridge: Transport): Transport {
   return {
     async invoke(channel: RequestChannel, payload: unknown) {
+      // The same limit and answer as the browser host (the main process checks it again).
+      const over = sizeOverLimit(JSON.stringify(payload) ?? '');
+      if (over !== null) return { ok: false, error: requestTooLarge(over) };
       try {
         return await bridge.invoke(channel, payload);
       } catch (e) {
@@ -89,7 +96,10 @@ export function connectBackend(): BackendSetup {
   }
   const token = loadBrowserToken();
   if (!token) return { kind: 'no-token' };
-  const ws = new WsTransport({ url: `ws://${location.host}/api?token=${encodeURIComponent(token)}` });
+  const ws = new WsTransport({
+    url: `ws://${location.host}/api?token=${encodeURIComponent(token)}`,
+    checkToken: () => checkToken(token),
+  });
   return {
     kind: 'ready',
     backend: {
@@ -98,4 +108,16 @@ export function connectBackend(): BackendSetup {
       onStateChange: (l) => ws.onStateChange(l),
     },
   };
+}
+
+/** Asks the browser host whether this page's token is its current one (see TOKEN_STATUS_PATH). */
+async function checkToken(token: string): Promise<TokenCheck> {
+  try {
+    const r = await fetch(`${TOKEN_STATUS_PATH}?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+    // A host too old to know the path answers 404: nothing learnt, keep retrying.
+    if (!r.ok) return 'unreachable';
+    return ((await r.json()) as TokenStatus).current ? 'current' : 'stale';
+  } catch {
+    return 'unreachable';
+  }
 }

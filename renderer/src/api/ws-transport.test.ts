@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LOST_CONNECTION, WsTransport, type SocketLike } from './ws-transport.js';
+import { MAX_REQUEST_BYTES } from '../../../electron/contract/index.js';
+import { BACKEND_RESTARTED, LOST_CONNECTION, WsTransport, type SocketLike } from './ws-transport.js';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -19,9 +20,9 @@ class FakeSocket implements SocketLike {
     this.readyState = 1;
     this.onopen?.({});
   }
-  drop() {
+  drop(code = 1006) {
     this.readyState = 3;
-    this.onclose?.({});
+    this.onclose?.({ code });
   }
   receive(msg: unknown) {
     this.onmessage?.({ data: JSON.stringify(msg) });
@@ -55,7 +56,7 @@ function fakeTimers() {
   };
 }
 
-function setup(queueTimeoutMs = 15_000) {
+function setup(queueTimeoutMs = 15_000, checkToken?: () => Promise<'current' | 'stale' | 'unreachable'>) {
   const sockets: FakeSocket[] = [];
   const clock = fakeTimers();
   const transport = new WsTransport({
@@ -70,6 +71,7 @@ function setup(queueTimeoutMs = 15_000) {
     queueTimeoutMs,
     setTimer: clock.setTimer,
     clearTimer: clock.clearTimer,
+    checkToken,
   });
   const states: string[] = [];
   transport.onStateChange((s) => states.push(s));
@@ -206,5 +208,59 @@ describe('WsTransport', () => {
     clock.run();
     expect(sockets).toHaveLength(1);
     expect(last().readyState).toBe(3);
+  });
+
+  it('refuses a request over the size limit locally with the sizes, without sending it', async () => {
+    const { transport, last } = setup();
+    last().open();
+    const text = '#'.repeat(MAX_REQUEST_BYTES + 512 * 1024);
+    const r = await transport.invoke('inventory.parse', { fileName: 'big.yaml', text });
+    expect(r).toMatchObject({ ok: false, error: { code: 'too-large', reason: 'request-too-large', params: { sizeMb: '8.5', limitMb: '8' } } });
+    expect(last().sent).toEqual([]);
+    expect(transport.state).toBe('open');
+  });
+
+  it('fails the request the backend closed the socket over (1009) with the too-large error, others as lost', async () => {
+    const { transport, last } = setup();
+    last().open();
+    const small = transport.invoke('app.info', {});
+    const big = transport.invoke('inventory.parse', { fileName: 'a.yaml', text: '#'.repeat(2 * 1024 * 1024) });
+    last().drop(1009);
+    expect(await small).toEqual({ ok: false, error: LOST_CONNECTION });
+    expect(await big).toMatchObject({ ok: false, error: { code: 'too-large', reason: 'request-too-large', params: { sizeMb: '2' } } });
+  });
+
+  it('after a failed reconnect asks whether its token is still current: a stale one stops the retries and says so', async () => {
+    let answer: 'current' | 'stale' | 'unreachable' = 'unreachable';
+    const asked: number[] = [];
+    const { transport, sockets, clock, states, last } = setup(15_000, async () => {
+      asked.push(sockets.length);
+      return answer;
+    });
+    last().open();
+    last().drop(); // the backend went away
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    clock.run();
+    last().drop(); // not running yet: keep retrying, and say nothing answers
+    await flush();
+    expect(transport.state).toBe('unreachable');
+    expect(asked).toEqual([2]);
+    clock.run();
+    expect(transport.state).toBe('unreachable'); // a new attempt does not hide it
+    last().drop();
+    await flush();
+    expect(asked).toEqual([2, 3]);
+    answer = 'stale'; // restarted with a new token: the next attempt is refused
+    clock.run();
+    const queued = transport.invoke('app.info', {});
+    last().drop();
+    await flush();
+    expect(transport.state).toBe('stale');
+    expect(states.at(-1)).toBe('stale');
+    expect(await queued).toEqual({ ok: false, error: BACKEND_RESTARTED });
+    expect(await transport.invoke('app.info', {})).toEqual({ ok: false, error: BACKEND_RESTARTED });
+    const count = sockets.length;
+    clock.run();
+    expect(sockets).toHaveLength(count);
   });
 });

@@ -1,11 +1,13 @@
-import type {
-  AppError,
-  EventChannel,
-  RequestChannel,
-  Result,
-  Transport,
-  WireMessage,
-  WireRequest,
+import {
+  requestTooLarge,
+  sizeOverLimit,
+  type AppError,
+  type EventChannel,
+  type RequestChannel,
+  type Result,
+  type Transport,
+  type WireMessage,
+  type WireRequest,
 } from '../../../electron/contract/index.js';
 import type { ConnectionState } from './connection-state.js';
 
@@ -36,27 +38,54 @@ export interface WsTransportOptions {
   queueTimeoutMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /**
+   * Asked when a connection attempt fails: is this page's token still the backend's? A restarted
+   * backend has a new token and refuses this one forever, so retrying is pointless ('stale').
+   * Without it the transport retries until disposed.
+   */
+  checkToken?: () => Promise<TokenCheck>;
 }
+
+export type TokenCheck = 'current' | 'stale' | 'unreachable';
 
 const OPEN = 1;
 
 export const LOST_CONNECTION: AppError = {
   code: 'io-failed',
+  reason: 'backend-lost',
   message: 'Lost connection to the Rackside backend',
-  hint: 'Check that "npm start" is still running; Rackside reconnects by itself. Then try again.',
+  hint: 'Check that "npm start" is still running; this page reconnects while the backend is the same one. Then try again.',
 };
 
 const NOT_CONNECTED: AppError = {
   code: 'io-failed',
+  reason: 'backend-unreachable',
   message: 'The Rackside backend is not reachable',
   hint: 'Check that "npm start" is still running and that this page was opened with the address it printed.',
 };
 
+export const BACKEND_RESTARTED: AppError = {
+  code: 'io-failed',
+  reason: 'backend-restarted',
+  message: 'The Rackside backend restarted (or its address changed); this page cannot reconnect to it',
+  hint: 'Open the new address printed by "npm start" (http://127.0.0.1:…/?token=…).',
+};
+
 interface Queued {
-  frame: WireRequest;
+  id: number;
+  text: string;
   resolve: (r: Result<unknown>) => void;
   timer: unknown;
 }
+
+interface Pending {
+  resolve: (r: Result<unknown>) => void;
+  /** The frame's length, to tell which request a 1009 close was about. */
+  length: number;
+}
+
+/** Close code for "message too big" (RFC 6455): the backend refused a frame over its hard cap. */
+const CLOSE_TOO_BIG = 1009;
 
 /**
  * Browser-host transport: request/response and events multiplexed over one WebSocket. Requests
@@ -67,7 +96,7 @@ interface Queued {
 export class WsTransport implements Transport {
   private socket: SocketLike | null = null;
   private nextId = 1;
-  private readonly inFlight = new Map<number, (r: Result<unknown>) => void>();
+  private readonly inFlight = new Map<number, Pending>();
   private queue: Queued[] = [];
   private readonly listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
@@ -103,14 +132,20 @@ export class WsTransport implements Transport {
   }
 
   invoke(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    if (this.currentState === 'stale') return Promise.resolve({ ok: false, error: BACKEND_RESTARTED });
     if (this.disposed) return Promise.resolve({ ok: false, error: NOT_CONNECTED });
+    // The server reads an oversized request's id from the frame's start: keep kind, id first.
     const frame: WireRequest = { kind: 'req', id: this.nextId++, channel, payload };
+    const text = JSON.stringify(frame);
+    // Refused here, with the same answer the backend would give, without a round trip.
+    const over = sizeOverLimit(text);
+    if (over !== null) return Promise.resolve({ ok: false, error: requestTooLarge(over) });
     return new Promise((resolve) => {
       if (this.socket && this.socket.readyState === OPEN && this.currentState === 'open') {
-        this.send(frame, resolve);
+        this.send(frame.id, text, resolve);
         return;
       }
-      const entry: Queued = { frame, resolve, timer: null };
+      const entry: Queued = { id: frame.id, text, resolve, timer: null };
       entry.timer = this.setTimer(() => {
         this.queue = this.queue.filter((q) => q !== entry);
         resolve({ ok: false, error: NOT_CONNECTED });
@@ -133,6 +168,11 @@ export class WsTransport implements Transport {
 
   /** Stops reconnecting and fails everything outstanding. */
   dispose(): void {
+    this.stop(NOT_CONNECTED);
+    this.setState('closed');
+  }
+
+  private stop(error: AppError): void {
     this.disposed = true;
     if (this.reconnectTimer !== null) this.clearTimer(this.reconnectTimer);
     this.reconnectTimer = null;
@@ -143,19 +183,19 @@ export class WsTransport implements Transport {
       s.onmessage = null;
       s.close();
     }
-    this.failInFlight(NOT_CONNECTED);
+    this.failInFlight(error);
     for (const q of this.queue) {
       this.clearTimer(q.timer);
-      q.resolve({ ok: false, error: NOT_CONNECTED });
+      q.resolve({ ok: false, error });
     }
     this.queue = [];
-    this.setState('closed');
   }
 
   private connect(): void {
     if (this.disposed) return;
     this.reconnectTimer = null;
-    this.setState('connecting');
+    // 'unreachable' stays up through the retries: flickering back to 'connecting' would hide it.
+    if (this.currentState !== 'unreachable') this.setState('connecting');
     let socket: SocketLike;
     try {
       socket = this.createSocket(this.options.url);
@@ -166,15 +206,17 @@ export class WsTransport implements Transport {
     }
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
+    let opened = false;
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      opened = true;
       this.attempt = 0;
       this.setState('open');
       const queued = this.queue;
       this.queue = [];
       for (const q of queued) {
         this.clearTimer(q.timer);
-        this.send(q.frame, q.resolve);
+        this.send(q.id, q.text, q.resolve);
       }
     };
     socket.onmessage = (ev) => {
@@ -183,13 +225,42 @@ export class WsTransport implements Transport {
     };
     // The browser reports the reason only on close; onerror is always followed by onclose.
     socket.onerror = () => {};
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      const code = (ev as { code?: number } | null)?.code;
+      if (code === CLOSE_TOO_BIG) this.failOversized();
       this.failInFlight(LOST_CONNECTION);
-      this.setState('closed');
+      if (this.currentState !== 'unreachable') this.setState('closed');
       this.scheduleReconnect();
+      // The browser does not say why an upgrade was refused; ask the host whether our token is stale.
+      if (!opened) this.checkTokenAfterFailure();
     };
+  }
+
+  private checkTokenAfterFailure(): void {
+    const check = this.options.checkToken;
+    if (!check) return;
+    void check()
+      .catch((): TokenCheck => 'unreachable')
+      .then((answer) => {
+        if (this.disposed || this.currentState === 'open' || this.currentState === 'stale') return;
+        // Nothing answers at this address: not running, or restarted on another port. Keep trying.
+        if (answer === 'unreachable') return this.setState('unreachable');
+        if (answer !== 'stale') return;
+        // A new token will never accept this page's: stop, and say what to do.
+        this.stop(BACKEND_RESTARTED);
+        this.setState('stale');
+      });
+  }
+
+  /** The backend closed the socket over a frame past its hard cap: the biggest request in flight. */
+  private failOversized(): void {
+    let biggest: [number, Pending] | null = null;
+    for (const entry of this.inFlight) if (!biggest || entry[1].length > biggest[1].length) biggest = entry;
+    if (!biggest) return;
+    this.inFlight.delete(biggest[0]);
+    biggest[1].resolve({ ok: false, error: requestTooLarge(biggest[1].length) });
   }
 
   private scheduleReconnect(): void {
@@ -199,17 +270,17 @@ export class WsTransport implements Transport {
     this.reconnectTimer = this.setTimer(() => this.connect(), delay);
   }
 
-  private send(frame: WireRequest, resolve: (r: Result<unknown>) => void): void {
+  private send(id: number, text: string, resolve: (r: Result<unknown>) => void): void {
     const socket = this.socket;
     if (!socket) {
       resolve({ ok: false, error: LOST_CONNECTION });
       return;
     }
-    this.inFlight.set(frame.id, resolve);
+    this.inFlight.set(id, { resolve, length: text.length });
     try {
-      socket.send(JSON.stringify(frame));
+      socket.send(text);
     } catch (e) {
-      this.inFlight.delete(frame.id);
+      this.inFlight.delete(id);
       console.error('rackside: WebSocket send failed', e);
       resolve({ ok: false, error: LOST_CONNECTION });
     }
@@ -224,10 +295,10 @@ export class WsTransport implements Transport {
       return;
     }
     if (msg && msg.kind === 'res' && typeof msg.id === 'number') {
-      const resolve = this.inFlight.get(msg.id);
-      if (!resolve) return;
+      const pending = this.inFlight.get(msg.id);
+      if (!pending) return;
       this.inFlight.delete(msg.id);
-      resolve(isResult(msg.result) ? msg.result : {
+      pending.resolve(isResult(msg.result) ? msg.result : {
         ok: false,
         error: { code: 'internal', message: 'The backend sent a malformed reply', hint: 'This is a bug; please report it.' },
       });
@@ -247,7 +318,7 @@ export class WsTransport implements Transport {
   private failInFlight(error: AppError): void {
     const pending = [...this.inFlight.values()];
     this.inFlight.clear();
-    for (const resolve of pending) resolve({ ok: false, error });
+    for (const p of pending) p.resolve({ ok: false, error });
   }
 
   private setState(s: ConnectionState): void {

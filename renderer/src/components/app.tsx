@@ -62,6 +62,23 @@ export function App() {
         </div>
         <Stepper />
       </header>
+      {backendState === 'stale' ? (
+        // Retrying cannot help: the backend has a new token. Say so where it cannot be missed.
+        <div className="message message-error" role="alert" data-testid="backend-restarted">
+          <p>
+            <strong>{t('status.restartedTitle')}</strong>
+          </p>
+          <p>{t('status.restartedBody')}</p>
+        </div>
+      ) : null}
+      {backendState === 'unreachable' ? (
+        <div className="message banner-warn" role="status" data-testid="backend-unreachable">
+          <p>
+            <strong>{t('status.unreachableTitle')}</strong>
+          </p>
+          <p>{t('status.unreachableBody')}</p>
+        </div>
+      ) : null}
       <main className="app-main">
         {step === 'inventory' ? <InventoryStep /> : step === 'hardware' ? <HardwareStep /> : step === 'network' ? <NetworkStep /> : step === 'report' ? <ReportStep /> : <StepPlaceholder step={step} />}
       </main>

@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { AppError } from '../../../electron/contract/index.js';
 import { formatIssue } from '../lib/format-issue.js';
@@ -18,13 +19,14 @@ export function ErrorDetails({
   alwaysList?: boolean;
 }) {
   const { t } = useTranslation();
+  const { message, hint } = localizedError(t, error);
   return (
     <div className="error-details">
       <p className="error-message">
         {title ? <strong>{t('error.titled', { title })}</strong> : null}
-        {error.message}
+        {message}
       </p>
-      {error.hint ? <p className="error-hint">{t('error.hint', { hint: error.hint })}</p> : null}
+      {hint ? <p className="error-hint">{t('error.hint', { hint })}</p> : null}
       {alwaysList || (error.issues && error.issues.length > 0) ? (
         <ul className="issue-list" data-testid={listTestId}>
           {(error.issues ?? []).map((issue, i) => (
@@ -36,4 +38,14 @@ export function ErrorDetails({
       ) : null}
     </div>
   );
+}
+
+/** An error's text in the current language when it carries a reason the locale files know; else its English. */
+export function localizedError(t: TFunction, error: AppError): { message: string; hint?: string } {
+  if (!error.reason) return { message: error.message, hint: error.hint };
+  const params = error.params ?? {};
+  return {
+    message: t(`reasons.${error.reason}.message`, { ...params, defaultValue: error.message }),
+    hint: error.hint === undefined ? undefined : t(`reasons.${error.reason}.hint`, { ...params, defaultValue: error.hint }),
+  };
 }

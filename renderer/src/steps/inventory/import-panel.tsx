@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { fileTooLarge, MAX_IMPORT_TEXT_BYTES, toMb, type AppError, type Host } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { draftFromHost } from '../../lib/host-draft.js';
@@ -9,13 +10,53 @@ export function ImportPanel() {
   const { t } = useTranslation();
   const api = useApi();
   const outcome = useAppStore((s) => s.importOutcome);
+  const transport = useAppStore((s) => s.transport);
   const [reading, setReading] = useState<string | null>(null);
+  const [path, setPath] = useState('');
   const inputId = useId();
+  const pathId = useId();
+
+  /** A bad file never touches the inventory: the technician keeps what they had. */
+  const finish = (fileName: string, r: { ok: true; value: { hosts: Host[]; secretsStored: string[] } } | { ok: false; error: AppError }) => {
+    const after = useAppStore.getState();
+    if (r.ok) {
+      after.replaceHosts(r.value.hosts.map(draftFromHost));
+      after.setImportOutcome({ fileName, error: null, imported: r.value.hosts.length, secretsStored: r.value.secretsStored.length });
+    } else {
+      after.setImportOutcome({ fileName, error: r.error, imported: 0, secretsStored: 0 });
+    }
+  };
+
+  /** The backend reads the file from its own disk: no size travels through the socket. */
+  const importPath = async (filePath: string) => {
+    const fileName = filePath.split(/[\\/]/).pop() || filePath;
+    setReading(fileName);
+    useAppStore.getState().setImportOutcome(null);
+    try {
+      const r = await api['inventory.importFile']({ path: filePath });
+      finish(r.ok ? r.value.fileName : fileName, r);
+    } finally {
+      setReading(null);
+    }
+  };
+
+  // Electron: the native dialog gives a path, so every file is read from disk by the backend.
+  const pickFile = async () => {
+    const r = await api['inventory.pickFile']({});
+    if (!r.ok) return void useAppStore.getState().setImportOutcome({ fileName: '', error: r.error, imported: 0, secretsStored: 0 });
+    if (r.value.path) await importPath(r.value.path);
+  };
 
   const importFile = async (file: File) => {
     const store = useAppStore.getState();
-    setReading(file.name);
     store.setImportOutcome(null);
+    // The page cannot tell the backend where the file is; a big one would have to go through the
+    // socket, so it is refused before reading and the technician types its path instead.
+    if (file.size > MAX_IMPORT_TEXT_BYTES) {
+      store.setImportOutcome({ fileName: file.name, error: fileTooLarge(file.name, file.size, MAX_IMPORT_TEXT_BYTES, false), imported: 0, secretsStored: 0 });
+      return;
+    }
+    setReading(file.name);
     try {
       let text: string;
       try {
@@ -30,20 +71,7 @@ export function ImportPanel() {
         });
         return;
       }
-      const r = await api['inventory.parse']({ fileName: file.name, text });
-      const after = useAppStore.getState();
-      if (r.ok) {
-        after.replaceHosts(r.value.hosts.map(draftFromHost));
-        after.setImportOutcome({
-          fileName: file.name,
-          error: null,
-          imported: r.value.hosts.length,
-          secretsStored: r.value.secretsStored.length,
-        });
-      } else {
-        // A bad file never touches the inventory: the technician keeps what they had.
-        after.setImportOutcome({ fileName: file.name, error: r.error, imported: 0, secretsStored: 0 });
-      }
+      finish(file.name, await api['inventory.parse']({ fileName: file.name, text }));
     } finally {
       setReading(null);
     }
@@ -53,6 +81,11 @@ export function ImportPanel() {
     <div className="import-panel">
       <h3 className="file-label">{t('import.label')}</h3>
       <div className="file-picker">
+        {transport === 'electron' ? (
+          <button type="button" data-testid="import-pick" disabled={reading !== null} onClick={() => void pickFile()}>
+            {t('import.choose')}
+          </button>
+        ) : null}
         <input
           id={inputId}
           className="visually-hidden"
@@ -68,11 +101,35 @@ export function ImportPanel() {
           }}
         />
         {/* The native file button speaks the browser's language, not the technician's choice. */}
-        <label htmlFor={inputId} className={reading !== null ? 'button-like disabled' : 'button-like'}>
-          {t('import.choose')}
-        </label>
+        {transport === 'electron' ? null : (
+          <label htmlFor={inputId} className={reading !== null ? 'button-like disabled' : 'button-like'}>
+            {t('import.choose')}
+          </label>
+        )}
       </div>
       <p className="muted small">{t('import.help')}</p>
+      <form
+        className="import-path"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim() !== '') void importPath(path.trim());
+        }}
+      >
+        <label htmlFor={pathId}>{t('import.pathLabel')}</label>
+        <input
+          id={pathId}
+          type="text"
+          data-testid="import-path"
+          value={path}
+          placeholder={t('import.pathPlaceholder')}
+          spellCheck={false}
+          onChange={(e) => setPath(e.target.value)}
+        />
+        <button type="submit" data-testid="import-path-submit" disabled={reading !== null || path.trim() === ''}>
+          {t('import.pathButton')}
+        </button>
+        <p className="muted small">{t('import.pathHelp', { limitMb: toMb(MAX_IMPORT_TEXT_BYTES) })}</p>
+      </form>
       {reading ? (
         <p className="muted" role="status">
           {t('import.reading', { file: reading })}
