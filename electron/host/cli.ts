@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,18 +14,31 @@ const root = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].find((
 
 const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N]
 Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopback only).
-  --port N        port to listen on (default 0: any free port)
+  --port N        port to listen on (default: the port of the last start with this data folder,
+                  so an open page finds the restarted host; any free port if it is taken; 0: any)
   --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
   --static DIR    built renderer (default dist/renderer)
   --transcript-limit-mb N
                   a terminal session stops recording its transcript at N MB (default 1 GiB)`;
+
+/** The data folder's note of the port the host last listened on (no secret: the token is not kept). */
+const LAST_PORT_FILE = 'host-port';
+
+function readLastPort(file: string): number | null {
+  try {
+    const p = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(p) && p > 1023 && p <= 65535 ? p : null;
+  } catch {
+    return null;
+  }
+}
 
 function main() {
   let args;
   try {
     args = parseArgs({
       options: {
-        port: { type: 'string', default: '0' },
+        port: { type: 'string' },
         'data-dir': { type: 'string' },
         static: { type: 'string' },
         'transcript-limit-mb': { type: 'string' },
@@ -40,7 +53,7 @@ function main() {
     console.log(USAGE);
     return;
   }
-  const port = Number(args.port);
+  const port = Number(args.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port must be a number from 0 to 65535, not "${args.port}"`);
     process.exit(2);
@@ -65,8 +78,24 @@ function main() {
   const log = createLogger(undefined, (line) => redactSecrets(line, secrets.values()));
 
   const transcriptMaxBytes = limitMb === undefined ? undefined : Math.round(limitMb * 1e6);
-  startHostServer({ port, dataDir, staticDir, version, secrets, log, transcriptMaxBytes }).then(
+  // Without --port, the host comes back on the port it had: a page left open then reaches it and
+  // can tell the technician that the backend restarted (its token changed), rather than nothing.
+  const portFile = join(dataDir, LAST_PORT_FILE);
+  const lastPort = args.port === undefined ? readLastPort(portFile) : null;
+  const start = (p: number) => startHostServer({ port: p, dataDir, staticDir, version, secrets, log, transcriptMaxBytes });
+  const started = lastPort === null
+    ? start(port)
+    : start(lastPort).catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? start(0) : Promise.reject(e)));
+  started.then(
     (server) => {
+      if (args.port === undefined) {
+        try {
+          mkdirSync(dataDir, { recursive: true });
+          writeFileSync(portFile, `${server.port}\n`);
+        } catch (e) {
+          log.warn('could not remember the port', { file: portFile, error: (e as Error).message });
+        }
+      }
       console.log(`Rackside browser host: ${server.url}`);
       console.log('Open that address in a browser on this machine. Press Ctrl-C to stop.');
       const stop = () => void server.close().then(() => process.exit(0));
