@@ -18,6 +18,32 @@ export type ReportVerdict = z.infer<typeof reportVerdictSchema>;
 
 /** The wizard's phases the report groups steps under; a step's phase comes from its id. */
 export const REPORT_PHASES = ['inventory', 'hardware', 'network', 'storage', 'master', 'workers', 'verify', 'other'] as const;
+export type ReportPhase = (typeof REPORT_PHASES)[number];
+
+/**
+ * The wizard steps that must each have run and passed before a report may say "ready", in wizard
+ * order. A wizard step passes when it has runnable step modules and every one of them passed; one
+ * with no module yet (nothing of it can run) counts as not run, so the verdict follows the
+ * registry as steps get built, with no "not built" flag to forget.
+ */
+export const VERDICT_PHASES = ['hardware', 'network', 'storage', 'master', 'workers', 'verify'] as const satisfies readonly ReportPhase[];
+
+/**
+ * Why a verdict is what it is, one item per step, so each screen renders it in its own language.
+ * no-hosts: the inventory is empty; not-run: the step (stepId null: the whole wizard step) has not
+ * run; unfinished: its last run is running, interrupted or cancelled; failed: its last run failed;
+ * blocking: it completed with blocking findings nobody waived; waived: it passed only by waiver.
+ */
+export const VERDICT_ITEM_CODES = ['no-hosts', 'not-run', 'unfinished', 'failed', 'blocking', 'waived'] as const;
+export const reportVerdictItemSchema = z.object({
+  code: z.enum(VERDICT_ITEM_CODES),
+  phase: z.enum(REPORT_PHASES),
+  /** The step module; null when the item is about the wizard step as a whole. */
+  stepId: z.string().nullable(),
+  /** Blocking findings open (blocking) or waived (waived); 0 otherwise. */
+  count: z.number().int(),
+});
+export type ReportVerdictItem = z.infer<typeof reportVerdictItemSchema>;
 
 const text = z.string();
 const nullableText = z.string().nullable();
@@ -148,9 +174,12 @@ export const reportModelSchema = z.object({
   generator: z.object({ app: z.literal('Rackside'), version: text }),
   project: z.object({ site: text, customer: text, technician: text }),
   verdict: z.object({
+    /** ready: every wizard step ran and passed; ready-with-waivers: some passed only by waiver; not-ready: "Not commissioned". */
     status: reportVerdictSchema,
     /** Why it is not ready (or which waivers it relies on), short English lines. */
     reasons: z.array(text),
+    /** The same, as codes per step: the steps not run, failed, unfinished, with open blocking findings, or waived. */
+    items: z.array(reportVerdictItemSchema),
   }),
   inventory: z.array(reportHostSchema),
   steps: z.array(reportStepSchema),

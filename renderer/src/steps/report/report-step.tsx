@@ -1,12 +1,21 @@
 import { useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff } from '../../../../electron/contract/index.js';
+import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff, ReportVerdictItem } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 import './report.css';
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** "Storage / RAID", or "Hardware checks: Preflight" for one step module of a wizard step. */
+function verdictStepName(t: TFunction, i: ReportVerdictItem, report: ReportModel): string {
+  const phase = t(`steps.${i.phase}.name`, { defaultValue: i.phase });
+  if (i.stepId === null) return phase;
+  const s = report.steps.find((x) => x.stepId === i.stepId);
+  return `${phase}: ${s ? t(s.title, { defaultValue: s.titleEn }) : i.stepId}`;
+}
 
 /**
  * Wizard step 8: the commissioning report. Sign-off names, a preview of exactly the HTML that is
@@ -143,10 +152,12 @@ export function ReportStep() {
               {t(`report.verdicts.${verdict.status}`)}
             </span>
           </h2>
-          {verdict.reasons.length > 0 ? (
+          {verdict.items.length > 0 ? (
             <ul className="muted" data-testid="report-reasons">
-              {verdict.reasons.map((r) => (
-                <li key={r}>{r}</li>
+              {verdict.items.map((i) => (
+                <li key={`${i.code}/${i.phase}/${i.stepId ?? ''}`} data-testid="report-reason" data-code={i.code} data-phase={i.phase} data-step={i.stepId ?? ''}>
+                  {t(`report.verdictItems.${i.code}`, { step: verdictStepName(t, i, preview.report), count: i.count })}
+                </li>
               ))}
             </ul>
           ) : null}
