@@ -20,7 +20,7 @@ import { PARTIAL } from '../terminal/transcript.js';
 import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import { PrintError, type PdfPrinter } from './pdf.js';
-import { containsSecret, redactBytes } from './redact.js';
+import { containsSecret, pdfContainsSecret, redactBytes } from './redact.js';
 import { tarBytes, type TarEntry } from './tar.js';
 
 export const REPORTS_DIR = 'reports';
@@ -79,10 +79,20 @@ async function render(model: ReportModel, formats: readonly ReportFormat[], deps
       return err('io-failed', (e as Error).message, e instanceof PrintError ? e.hint : 'Export the HTML and print it from a browser.');
     }
     // A PDF cannot be edited by string replacement without breaking it: refuse rather than leak.
-    if (containsSecret(pdf, secrets)) return err('internal', 'The PDF contains a secret; it was not written', 'This is a bug in the app; please report it. Export HTML instead.');
+    const leak = await pdfLeak(pdf, secrets);
+    if (leak) return err('internal', `The PDF ${leak}; it was not written`, 'This is a bug in the app; please report it. Export HTML instead.');
     out.set('pdf', pdf);
   }
   return ok(out);
+}
+
+/** Why a PDF may not leave the app, or null: it shows a secret, or it cannot be read back to prove it does not. */
+async function pdfLeak(pdf: Buffer, secrets: readonly string[]): Promise<string | null> {
+  try {
+    return (await pdfContainsSecret(pdf, secrets)) ? 'contains a secret' : null;
+  } catch (e) {
+    return `could not be read back to check it for secrets (${(e as Error).message})`;
+  }
 }
 
 /** Write the report in the chosen formats to <dir>/reports/commissioning-<stamp>.<ext>, atomically. */
@@ -137,7 +147,8 @@ export async function exportBundle(dir: string, signOff: ReportSignOff, deps: Re
         throw e;
       });
       const data = rel.endsWith('.pdf') ? raw : redactBytes(raw, secrets);
-      if (rel.endsWith('.pdf') && containsSecret(data, secrets)) return err('internal', `${rel} contains a secret; no bundle was written`, 'This is a bug in the app; please report it.');
+      const leak = rel.endsWith('.pdf') ? await pdfLeak(data, secrets) : null;
+      if (leak) return err('internal', `${rel} ${leak}; no bundle was written`, 'This is a bug in the app; please report it.');
       entries.push({ path: `${top}/${rel}`, data, mtime: at, mode: 0o644 });
       manifest.push({ path: rel, bytes: data.length, sha256: sha(data), redacted: data !== raw && !data.equals(raw) });
     }

@@ -16,7 +16,8 @@ import { renderHtml } from './html.js';
 import { validateJsonSchema } from './json-schema-check.js';
 import { phaseOf, verdictOf } from './model.js';
 import { chromiumPrinter } from './pdf.js';
-import { redactBytes } from './redact.js';
+import { pdfText } from './pdf-text.js';
+import { pdfContainsSecret, redactBytes } from './redact.js';
 import { reportJsonSchemaText, SCHEMA_DOC_PATH } from './schema.js';
 import { tarGz } from './tar.js';
 
@@ -84,7 +85,32 @@ async function fixture(opts: { waive?: boolean; secretInTranscript?: boolean } =
   return dir;
 }
 
-const fakePdf = async (html: string) => Buffer.from(`%PDF-1.4 fake ${createHash('sha256').update(html).digest('hex')}`);
+/**
+ * Fake printer (the seam where Electron's printToPDF or Chromium would print): a one-page PDF,
+ * valid enough for pdf.js to read back, whose text is the HTML's hash, so tests that do not look
+ * at the PDF's pages stay fast.
+ */
+const fakePdf = async (html: string) => minimalPdf(createHash('sha256').update(html).digest('hex'));
+function minimalPdf(text: string): Buffer {
+  const content = `BT /F1 8 Tf 10 100 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(content)} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = Buffer.byteLength(out);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
 const deps = (over: Partial<ReportDeps> = {}): ReportDeps => ({
   appVersion: '0.1.0',
   secrets: () => [CANARY],
@@ -337,6 +363,35 @@ describe('support bundle', () => {
 });
 
 describe('PDF with Chromium', () => {
+  it('the secret guard reads the printed text: a secret on a Chromium-printed page is found, though not in the compressed bytes', async () => {
+    const print = chromiumPrinter();
+    const pdf = await print(`<!doctype html><meta charset="utf-8"><p>Site 上海数据中心</p><p>BMC password: ${CANARY}</p>`);
+    // What the old guard looked at: the page text is compressed glyph ids, so this can never match.
+    expect(pdf.includes(CANARY)).toBe(false);
+    const text = await pdfText(pdf);
+    expect(text).toContain('BMC password');
+    expect(text).toContain(CANARY);
+    expect(await pdfContainsSecret(pdf, [CANARY])).toBe(true);
+    expect(await pdfContainsSecret(pdf, ['not-on-the-page'])).toBe(false);
+    // A CJK secret: pdf.js gives compatibility forms for some glyphs ("⼼" for "心"); still found.
+    expect(await pdfContainsSecret(pdf, ['数据中心'])).toBe(true);
+
+    // A printer that leaks (as if redaction had missed a spot): the export refuses and writes no file.
+    const dir = await fixture();
+    const leaky = async (html: string) => print(html.replace('</body>', `<p>${CANARY}</p></body>`));
+    const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: leaky }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/contains a secret/);
+    expect(existsSync(join(dir, 'reports')) ? (await readdir(join(dir, 'reports'))).filter((n) => n.endsWith('.pdf')) : []).toEqual([]);
+  }, 60_000);
+
+  it('a PDF that cannot be read back is not exported (the guard cannot prove it clean)', async () => {
+    const dir = await fixture();
+    const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: async () => Buffer.from('%PDF-1.4 not really') }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/could not be read back/);
+  });
+
   it('prints A4 pages with the Chinese site and customer as text, fonts embedded', async () => {
     const dir = await fixture({ waive: true });
     const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: chromiumPrinter() }));
