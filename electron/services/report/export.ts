@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   err,
   ok,
+  REPORT_MANIFEST_ID,
   type ExportedFile,
+  type ReportManifest,
   type ReportFormat,
   type ReportModel,
   type ReportSignOff,
   type Result,
 } from '../../contract/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { JOURNAL_FILE, readJournal } from '../project/journal.js';
+import { JOURNAL_FILE, readJournalWithHead } from '../project/journal.js';
 import { openProject, PROJECT_FILE } from '../project/project-store.js';
 import { DEFAULT_STEPS } from '../runbook/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
@@ -24,6 +26,7 @@ import { containsSecret, pdfContainsSecret, redactBytes } from './redact.js';
 import { tarBytes, type TarEntry } from './tar.js';
 
 export const REPORTS_DIR = 'reports';
+export const MANIFEST_SUFFIX = '.manifest.json';
 
 export interface ReportDeps {
   appVersion: string;
@@ -43,11 +46,12 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export async function loadReport(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<ReportModel>> {
   const opened = await openProject(dir);
   if (!opened.ok) return opened;
-  const events = await readJournal(dir);
-  if (!events.ok) return events;
+  const journal = await readJournalWithHead(dir);
+  if (!journal.ok) return journal;
   const model = await buildReport({
     project: opened.value.project,
-    events: events.value,
+    events: journal.value.events,
+    journal: journal.value.head,
     steps: deps.steps ?? DEFAULT_STEPS,
     signOff,
     appVersion: deps.appVersion,
@@ -102,7 +106,7 @@ export async function exportReport(
   formats: readonly ReportFormat[],
   deps: ReportDeps,
   at: Date = deps.now?.() ?? new Date(),
-): Promise<Result<{ files: ExportedFile[] }>> {
+): Promise<Result<{ files: ExportedFile[]; manifest: string }>> {
   const model = await loadReport(dir, signOff, deps);
   if (!model.ok) return model;
   const bytes = await render(model.value, formats, deps);
@@ -117,10 +121,20 @@ export async function exportReport(
       await writeFileAtomic(path, data);
       files.push({ kind: format, path, bytes: data.length, sha256: sha(data) });
     }
+    // Last, once every file is in place: what `verify` checks them and the journal against.
+    const manifest: ReportManifest = {
+      schema: REPORT_MANIFEST_ID,
+      version: 1,
+      createdAt: at.toISOString(),
+      journal: model.value.journal,
+      files: files.map((f) => ({ name: basename(f.path), kind: f.kind as ReportFormat, bytes: f.bytes, sha256: f.sha256 })),
+    };
+    const manifestPath = join(folder, `commissioning-${stamp(at)}${MANIFEST_SUFFIX}`);
+    await writeFileAtomic(manifestPath, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+    return ok({ files, manifest: manifestPath });
   } catch (e) {
     return err('io-failed', `Could not write the report into ${folder}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
   }
-  return ok({ files });
 }
 
 /**

@@ -213,6 +213,9 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
   <h2>Audit trail</h2>
   <p class="muted">Every action Rackside ran, in order: the command exactly as the host received it (secrets redacted), when it started, how long it took,
   its exit code, and the SHA-256 of its transcript (the file under logs/ in the support bundle).</p>
+  <p class="journal-head" id="journal-head" data-lines="${r.journal.lines}" data-head="${esc(r.journal.head)}">Built on the project journal (journal.ndjson) at line ${r.journal.lines},
+  whose SHA-256 — the head of the journal's hash chain${r.journal.chainedFrom === null ? ', which no line carries yet' : r.journal.chainedFrom > 1 ? `, which starts at line ${r.journal.chainedFrom}` : ''} — is
+  <span class="hash">${esc(r.journal.head)}</span>. <span class="muted">Rackside's verify (the Verify button, or <span class="mono">npm run verify</span>) checks that the project folder still holds this line, unaltered, and each exported file against its recorded SHA-256.</span></p>
   <table class="grid audit"><thead><tr><th>#</th><th>Host</th><th>Step / action</th><th>Command</th><th>Started</th><th>Duration</th><th>Exit</th><th>Transcript SHA-256</th></tr></thead><tbody>
   ${r.auditTrail
     .map(

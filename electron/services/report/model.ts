@@ -11,6 +11,7 @@ import {
   type Project,
   type ReportAuditEntry,
   type ReportFinding,
+  type ReportJournalHead,
   type ReportHost,
   type ReportModel,
   type ReportPhase,
@@ -21,7 +22,7 @@ import {
 } from '../../contract/index.js';
 import { factsFromResults } from '../hardware/step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
-import type { JournalEvent } from '../project/journal.js';
+import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { redactDeep } from '../secrets/secret-store.js';
@@ -50,6 +51,8 @@ export function phaseOf(stepId: string): ReportStep['phase'] {
 export interface ReportInput {
   project: Project;
   events: readonly JournalEvent[];
+  /** Where the journal's hash chain stood when `events` were read; absent: an empty journal. */
+  journal?: ReportJournalHead;
   /** The runner's step modules, in wizard order: each must have run for the report to be "ready". */
   steps: readonly Pick<StepModule, 'id' | 'title'>[];
   signOff: ReportSignOff;
@@ -120,6 +123,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     waivers,
     network: { plan: project.network ?? null, matrix },
     auditTrail,
+    journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {
       technician: input.signOff.technician || project.technician,
       customerRepresentative: input.signOff.customerRepresentative,

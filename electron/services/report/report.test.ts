@@ -425,6 +425,7 @@ function minimalModel(): ReportModel {
     waivers: [],
     network: { plan: null, matrix: null },
     auditTrail: [],
+    journal: { lines: 0, head: '0'.repeat(64), chainedFrom: null },
     signOff: { technician: '', customerRepresentative: '', date: '' },
   });
 }
