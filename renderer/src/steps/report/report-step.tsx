@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff, ReportVerdictItem } from '../../../../electron/contract/index.js';
+import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff, ReportVerdictItem, ReportVerification } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
@@ -36,6 +36,8 @@ export function ReportStep() {
   const [error, setError] = useState<AppError | null>(null);
   const [preview, setPreview] = useState<{ report: ReportModel; html: string } | null>(null);
   const [files, setFiles] = useState<ExportedFile[]>([]);
+  const [manifest, setManifest] = useState<string | null>(null);
+  const [verification, setVerification] = useState<ReportVerification | null>(null);
 
   const ready = dir !== '' && !dirty;
   const signOff: ReportSignOff = { technician: technician.trim(), customerRepresentative: customerRepresentative.trim(), date };
@@ -60,7 +62,18 @@ export function ReportStep() {
   const exportFormats = (formats: ReportFormat[]) =>
     act(formats.join('+'), async () => {
       const r = await api['report.export']({ dir, signOff, formats });
-      if (r.ok) setFiles((f) => [...r.value.files, ...f]);
+      if (r.ok) {
+        setFiles((f) => [...r.value.files, ...f]);
+        if (r.value.manifest) setManifest(r.value.manifest);
+      } else setError(r.error);
+    });
+
+  // The report exported last here, else the newest one in the project's reports/ folder.
+  const verify = () =>
+    act('verify', async () => {
+      setVerification(null);
+      const r = await api['report.verify']({ dir, ...(manifest ? { report: manifest } : {}) });
+      if (r.ok) setVerification(r.value);
       else setError(r.error);
     });
 
@@ -120,6 +133,9 @@ export function ReportStep() {
           <button type="button" data-testid="report-bundle" disabled={!ready || busy !== null} onClick={() => void exportBundle()}>
             {t('report.bundle')}
           </button>
+          <button type="button" data-testid="report-verify" disabled={!ready || busy !== null} onClick={() => void verify()}>
+            {t('report.verify.button')}
+          </button>
           {busy ? (
             <span className="muted" role="status" data-testid="report-busy">
               {t('report.working')}
@@ -131,6 +147,7 @@ export function ReportStep() {
             <ErrorDetails title={t('report.failed')} error={error} />
           </div>
         ) : null}
+        {verification ? <VerificationView v={verification} /> : null}
         {files.length > 0 ? (
           <ul className="report-files" data-testid="report-files">
             {files.map((f) => (
@@ -165,6 +182,34 @@ export function ReportStep() {
           <iframe className="report-preview" data-testid="report-preview-frame" title={t('report.previewTitle')} sandbox="" srcDoc={preview.html} />
         </section>
       ) : null}
+    </div>
+  );
+}
+
+/** What verify found: "match", or the first place the report and the project folder differ. */
+function VerificationView({ v }: { v: ReportVerification }) {
+  const { t } = useTranslation();
+  const appended = v.reportLines !== null && v.journalLines > v.reportLines ? v.journalLines - v.reportLines : 0;
+  return (
+    <div className={`message ${v.match ? 'message-ok' : 'message-error'} report-verify`} role="status" data-testid="report-verify-result" data-match={v.match ? 'yes' : 'no'}>
+      <strong>{v.match ? t('report.verify.match') : t('report.verify.differ')}</strong> <span className="mono small">{v.report}</span>
+      {v.problems.length > 0 ? (
+        <ul>
+          {v.problems.map((p, k) => (
+            <li key={k} data-testid="report-verify-problem" data-code={p.code} data-line={p.line ?? ''} data-file={p.file ?? ''}>
+              {t(`report.verify.problems.${p.code}`, { line: p.line, toLine: p.toLine ?? p.line, file: p.file ?? '' })}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="small">
+        {v.chainedFrom === null
+          ? t('report.verify.unchained')
+          : v.chainedFrom > 1
+            ? t('report.verify.chainedFrom', { lines: v.journalLines, line: v.chainedFrom })
+            : t('report.verify.chained', { lines: v.journalLines })}
+        {v.match && appended > 0 ? ` ${t('report.verify.appended', { count: appended })}` : ''}
+      </div>
     </div>
   );
 }
