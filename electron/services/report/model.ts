@@ -249,7 +249,8 @@ export function verdictOf(project: Project, steps: readonly ReportStep[], regist
 
 /** One verdict item as an English sentence (the JSON's `reasons`, the HTML's English text). */
 export function verdictItemEn(i: ReportVerdictItem, steps: readonly Pick<ReportStep, 'stepId' | 'titleEn'>[]): string {
-  const name = i.stepId === null ? PHASE_EN[i.phase] : `${PHASE_EN[i.phase]}: ${steps.find((s) => s.stepId === i.stepId)?.titleEn ?? titleEn(i.stepId)} (${i.stepId})`;
+  const title = i.stepId === null ? null : (steps.find((s) => s.stepId === i.stepId)?.titleEn ?? titleEn(i.stepId));
+  const name = title === null ? PHASE_EN[i.phase] : `${title === PHASE_EN[i.phase] ? title : `${PHASE_EN[i.phase]}: ${title}`} (${i.stepId})`;
   switch (i.code) {
     case 'no-hosts':
       return 'The inventory has no hosts.';

@@ -14,7 +14,8 @@ function verdictStepName(t: TFunction, i: ReportVerdictItem, report: ReportModel
   const phase = t(`steps.${i.phase}.name`, { defaultValue: i.phase });
   if (i.stepId === null) return phase;
   const s = report.steps.find((x) => x.stepId === i.stepId);
-  return `${phase}: ${s ? t(s.title, { defaultValue: s.titleEn }) : i.stepId}`;
+  const title = s ? t(s.title, { defaultValue: s.titleEn }) : i.stepId;
+  return title === phase ? phase : `${phase}: ${title}`;
 }
 
 /**
