@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,12 @@ describe('Commissioning report', () => {
     await hardware.open();
     await hardware.chooseProfile('production');
     expect(await hardware.runner.runToEnd()).toBe('completed');
+    // Completed with blocking findings nobody waived: not a pass, so never the green badge.
+    const hwStatus = hardware.runner.root.getByTestId('run-status');
+    await expect.poll(async () => Number(await hwStatus.getAttribute('data-blocking'))).toBeGreaterThanOrEqual(4);
+    expect(await hwStatus.getAttribute('class')).toContain('badge-danger');
+    expect(await hwStatus.getAttribute('class')).not.toContain('badge-ok');
+    expect(await hwStatus.innerText()).toMatch(/^Completed, blocking findings open \(\d+\)$/);
     await hardware.runner.waive('memory.size', first.id, `Pilot accepted by the customer; BMC password is ${CANARY}`, 'E2E Tech');
     await expect.poll(() => hardware.runner.finding('memory.size', first.id).getAttribute('data-waived')).toBe('yes');
     // The waiver reason carried the canary: the journal line already has it redacted (DESIGN 7).
@@ -110,8 +116,24 @@ describe('Commissioning report', () => {
     await report.open();
     await report.fillSignOff({ customerRepresentative: `Wang Fang ${CANARY}`, date: '2025-03-01' });
     const verdict = await report.preview();
-    // Three nodes keep a blocking RAM finding: the verdict says so.
+    // Three nodes keep a blocking RAM finding, and storage, master, workers and verification have
+    // nothing to run yet: "Not commissioned", naming them.
     expect(verdict).toBe('not-ready');
+    expect(await report.verdictText()).toBe('Not commissioned');
+    const reasons = await report.reasons();
+    expect(reasons.filter((r) => r.step === '').map((r) => [r.code, r.phase])).toEqual([
+      ['not-run', 'storage'],
+      ['not-run', 'master'],
+      ['not-run', 'workers'],
+      ['not-run', 'verify'],
+    ]);
+    expect(reasons.map((r) => r.text)).toEqual(expect.arrayContaining(['Storage / RAID has not run.', 'Verification has not run.']));
+    expect(reasons).toContainEqual(expect.objectContaining({ code: 'blocking', phase: 'hardware', step: 'hardware' }));
+    const box = report.previewFrame().locator('.verdict-box');
+    expect(await box.locator('.verdict-value').innerText()).toContain('Not commissioned');
+    for (const phase of ['storage', 'master', 'workers', 'verify']) expect(await box.locator(`li[data-code="not-run"][data-phase="${phase}"]`).count()).toBe(1);
+    expect(await report.previewFrame().locator('#sign-off').innerText()).toMatch(/have NOT been commissioned/);
+    expect(await report.previewFrame().locator('#sign-off').innerText()).not.toMatch(/commissioned as described/);
     expect(await report.previewFrame().locator('[data-field="site"]').first().innerText()).toBe(SITE);
     await report.hideTerminalDock();
     await screenshot(page, 'report-preview');
@@ -164,6 +186,12 @@ describe('Commissioning report', () => {
     expect(pdfText).toContain(SITE);
     expect(pdfText).toContain(CUSTOMER);
     expect(pdfText).toContain('LAB0001X');
+    // The canary is searched in the PDF's text (its bytes are compressed: a byte search can never
+    // match); the redacted name shows this search sees the very place the canary was typed.
+    expect(pdfText).toContain('Not commissioned');
+    expect(pdfText.replace(/\s+/g, ' ')).toContain('Wang Fang [redacted]');
+    expect(pdfText).not.toContain(CANARY);
+    expect(pdfText.replace(/\s+/g, '')).not.toContain(CANARY);
 
     // The canary is in no exported byte: the three formats, the bundle, and the bundle's contents.
     const gz = await readFile(bundle.path);
@@ -181,5 +209,35 @@ describe('Commissioning report', () => {
       if (st) expect(st.includes(CANARY)).toBe(false);
     }
     expect(await readFile(join(out, top, 'journal.ndjson'), 'utf8')).toContain('BMC password is [redacted]');
+  });
+
+  it('verify: the exported report matches the project folder; after a journal line is edited on disk it names that line', async () => {
+    // Runs after the export above (same page and project folder).
+    const good = await report.verify();
+    expect(good.problems).toEqual([]);
+    expect(good.match).toBe(true);
+    expect(good.text).toContain('Match: the report and the project folder match.');
+
+    const journalPath = join(projectDir, 'journal.ndjson');
+    const original = await readFile(journalPath, 'utf8');
+    const lines = original.split('\n');
+    // An edit a forger might make: a different time on line 3, the JSON still valid.
+    const line3 = JSON.parse(lines[2]!) as { at: string };
+    lines[2] = JSON.stringify({ ...line3, at: '2020-01-01T00:00:00.000Z' });
+    await writeFile(journalPath, lines.join('\n'));
+    try {
+      const bad = await report.verify();
+      expect(bad.match).toBe(false);
+      expect(bad.problems[0]).toMatchObject({ code: 'journal-line-edited', line: '3' });
+      expect(bad.problems[0]!.text).toBe('Journal line 3 was edited.');
+      await report.hideTerminalDock();
+      await screenshot(page, 'report-verify-differs');
+      await wizard.setLanguage('zh-CN');
+      expect((await report.verify()).problems[0]!.text).toBe('日志第 3 行已被修改。');
+      await wizard.setLanguage('en');
+    } finally {
+      await writeFile(journalPath, original);
+    }
+    expect((await report.verify()).match).toBe(true);
   });
 });

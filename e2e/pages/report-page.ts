@@ -47,6 +47,42 @@ export class ReportPage {
     return added[0]!;
   }
 
+  /** The verdict's reasons as shown: code, wizard phase, step module ("" for the wizard step as a whole), text. */
+  async reasons(): Promise<{ code: string; phase: string; step: string; text: string }[]> {
+    const items = await this.page.getByTestId('report-reason').all();
+    return Promise.all(
+      items.map(async (i) => ({
+        code: (await i.getAttribute('data-code')) ?? '',
+        phase: (await i.getAttribute('data-phase')) ?? '',
+        step: (await i.getAttribute('data-step')) ?? '',
+        text: await i.innerText(),
+      })),
+    );
+  }
+
+  async verdictText(): Promise<string> {
+    return this.page.getByTestId('report-verdict').innerText();
+  }
+
+  /** Press Verify; returns whether it says "match", and each difference it names. */
+  async verify(): Promise<{ match: boolean; problems: { code: string; line: string; file: string; text: string }[]; text: string }> {
+    await this.page.getByTestId('report-verify').click();
+    await this.waitIdle();
+    const err = await this.error();
+    if (err) throw new Error(`verify failed: ${err}`);
+    const result = this.page.getByTestId('report-verify-result');
+    await result.waitFor();
+    const problems = await Promise.all(
+      (await result.getByTestId('report-verify-problem').all()).map(async (p) => ({
+        code: (await p.getAttribute('data-code')) ?? '',
+        line: (await p.getAttribute('data-line')) ?? '',
+        file: (await p.getAttribute('data-file')) ?? '',
+        text: await p.innerText(),
+      })),
+    );
+    return { match: (await result.getAttribute('data-match')) === 'yes', problems, text: await result.innerText() };
+  }
+
   async error(): Promise<string | null> {
     const e = this.page.getByTestId('report-error');
     return (await e.count()) ? e.innerText() : null;

@@ -18,6 +18,32 @@ export type ReportVerdict = z.infer<typeof reportVerdictSchema>;
 
 /** The wizard's phases the report groups steps under; a step's phase comes from its id. */
 export const REPORT_PHASES = ['inventory', 'hardware', 'network', 'storage', 'master', 'workers', 'verify', 'other'] as const;
+export type ReportPhase = (typeof REPORT_PHASES)[number];
+
+/**
+ * The wizard steps that must each have run and passed before a report may say "ready", in wizard
+ * order. A wizard step passes when it has runnable step modules and every one of them passed; one
+ * with no module yet (nothing of it can run) counts as not run, so the verdict follows the
+ * registry as steps get built, with no "not built" flag to forget.
+ */
+export const VERDICT_PHASES = ['hardware', 'network', 'storage', 'master', 'workers', 'verify'] as const satisfies readonly ReportPhase[];
+
+/**
+ * Why a verdict is what it is, one item per step, so each screen renders it in its own language.
+ * no-hosts: the inventory is empty; not-run: the step (stepId null: the whole wizard step) has not
+ * run; unfinished: its last run is running, interrupted or cancelled; failed: its last run failed;
+ * blocking: it completed with blocking findings nobody waived; waived: it passed only by waiver.
+ */
+export const VERDICT_ITEM_CODES = ['no-hosts', 'not-run', 'unfinished', 'failed', 'blocking', 'waived'] as const;
+export const reportVerdictItemSchema = z.object({
+  code: z.enum(VERDICT_ITEM_CODES),
+  phase: z.enum(REPORT_PHASES),
+  /** The step module; null when the item is about the wizard step as a whole. */
+  stepId: z.string().nullable(),
+  /** Blocking findings open (blocking) or waived (waived); 0 otherwise. */
+  count: z.number().int(),
+});
+export type ReportVerdictItem = z.infer<typeof reportVerdictItemSchema>;
 
 const text = z.string();
 const nullableText = z.string().nullable();
@@ -156,6 +182,18 @@ export const reportHardwareProfileSchema = z.object({
   notLabNodes: z.array(text),
 });
 export type ReportHardwareProfile = z.infer<typeof reportHardwareProfileSchema>;
+/**
+ * Where the project's journal stood when the report was built: its line count and the SHA-256 of
+ * its last line, the head of the hash chain (each line carries `prev`, the hash of the line before).
+ */
+export const reportJournalHeadSchema = z.object({
+  lines: z.number().int(),
+  /** SHA-256 (hex) of the last line's bytes (without its newline); the genesis value for an empty journal. */
+  head: text,
+  /** First line that carries `prev` (lines before it were written before the chain existed); null: none does. */
+  chainedFrom: z.number().int().nullable(),
+});
+export type ReportJournalHead = z.infer<typeof reportJournalHeadSchema>;
 
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
@@ -164,9 +202,12 @@ export const reportModelSchema = z.object({
   generator: z.object({ app: z.literal('Rackside'), version: text }),
   project: z.object({ site: text, customer: text, technician: text }),
   verdict: z.object({
+    /** ready: every wizard step ran and passed; ready-with-waivers: some passed only by waiver; not-ready: "Not commissioned". */
     status: reportVerdictSchema,
     /** Why it is not ready (or which waivers it relies on), short English lines. */
     reasons: z.array(text),
+    /** The same, as codes per step: the steps not run, failed, unfinished, with open blocking findings, or waived. */
+    items: z.array(reportVerdictItemSchema),
   }),
   inventory: z.array(reportHostSchema),
   steps: z.array(reportStepSchema),
@@ -177,6 +218,7 @@ export const reportModelSchema = z.object({
     matrix: matrixSchema.nullable(),
   }),
   auditTrail: z.array(reportAuditEntrySchema),
+  journal: reportJournalHeadSchema,
   signOff: z.object({ technician: text, customerRepresentative: text, date: text }),
   /** Waivers taken back: which, who, why, when. */
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
@@ -197,3 +239,63 @@ export const exportedFileSchema = z.object({
   sha256: text,
 });
 export type ExportedFile = z.infer<typeof exportedFileSchema>;
+
+/**
+ * Written next to an export as commissioning-<timestamp>.manifest.json: each exported file's
+ * SHA-256 (a file cannot hold its own hash) and the journal head the report was built from.
+ */
+export const REPORT_MANIFEST_ID = 'rackside.report-manifest';
+export const reportManifestSchema = z.object({
+  schema: z.literal(REPORT_MANIFEST_ID),
+  version: z.literal(1),
+  createdAt: text,
+  journal: reportJournalHeadSchema,
+  /** File names, relative to the manifest's folder. */
+  files: z.array(z.object({ name: text, kind: z.enum(REPORT_FORMATS), bytes: z.number(), sha256: text })),
+});
+export type ReportManifest = z.infer<typeof reportManifestSchema>;
+
+/**
+ * What `verify` found, each a code with the line or file it names (the screen words it in its
+ * language). journal-line-edited: line N is not what it was (the next line's `prev`, or the
+ * report's head, says so); journal-line-inserted: line N was not in the chain; journal-lines-removed:
+ * original lines N..toLine are gone; journal-shorter: the journal ends before the report's line N; head-differs: line N is not
+ * the report's head though the chain is intact (a journal rewritten as a whole); journal-unchained:
+ * no line carries a chain, nothing can be checked; file-missing / file-hash-differs: an exported
+ * file; manifest-missing: no manifest next to the report; report-unreadable: no report head in it.
+ */
+export const VERIFY_PROBLEM_CODES = [
+  'journal-line-edited',
+  'journal-line-inserted',
+  'journal-lines-removed',
+  'journal-shorter',
+  'head-differs',
+  'journal-unchained',
+  'file-missing',
+  'file-hash-differs',
+  'manifest-missing',
+  'report-unreadable',
+] as const;
+export const verifyProblemSchema = z.object({
+  code: z.enum(VERIFY_PROBLEM_CODES),
+  line: z.number().int().nullable(),
+  toLine: z.number().int().nullable(),
+  file: text.nullable(),
+});
+export type VerifyProblem = z.infer<typeof verifyProblemSchema>;
+
+export const reportVerificationSchema = z.object({
+  /** Every exported file hashes as recorded, the journal's chain is intact and holds the report's head. */
+  match: z.boolean(),
+  /** The manifest (or report JSON) checked. */
+  report: text,
+  /** Lines of the journal now, and where its chain starts (null: nowhere). */
+  journalLines: z.number().int(),
+  chainedFrom: z.number().int().nullable(),
+  /** The journal's line count when the report was built (null: unknown). */
+  reportLines: z.number().int().nullable(),
+  files: z.array(z.object({ name: text, status: z.enum(['match', 'differs', 'missing']) })),
+  /** Journal problems: the first place the journal and the report stop matching; then file problems. */
+  problems: z.array(verifyProblemSchema),
+});
+export type ReportVerification = z.infer<typeof reportVerificationSchema>;

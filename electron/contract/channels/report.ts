@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exportedFileSchema, reportFormatSchema, reportModelSchema, reportSignOffSchema } from '../report.js';
+import { exportedFileSchema, reportFormatSchema, reportModelSchema, reportSignOffSchema, reportVerificationSchema } from '../report.js';
 
 const dirSchema = z.string().min(1).max(4096);
 
@@ -20,7 +20,8 @@ export const reportRequests = {
       signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }),
       formats: z.array(reportFormatSchema).min(1).max(3),
     }),
-    response: z.object({ files: z.array(exportedFileSchema) }),
+    /** manifest: the commissioning-<timestamp>.manifest.json written with them (each file's SHA-256, the journal head). */
+    response: z.object({ files: z.array(exportedFileSchema), manifest: z.string().optional() }),
   },
   /**
    * A support bundle, <dir>/reports/support-bundle-<timestamp>.tar.gz: project.yaml (no secrets are
@@ -29,6 +30,15 @@ export const reportRequests = {
   'report.bundle': {
     request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }) }),
     response: z.object({ file: exportedFileSchema, entries: z.array(z.string()) }),
+  },
+  /**
+   * Whether an exported report and the project folder still match: the exported files' hashes,
+   * the journal's hash chain, and the report's journal head in it. `report`: a report .json, its
+   * .manifest.json, or a folder (its newest manifest); default <dir>/reports.
+   */
+  'report.verify': {
+    request: z.object({ dir: dirSchema, report: z.string().min(1).max(4096).optional() }),
+    response: reportVerificationSchema,
   },
 } as const;
 

@@ -1,6 +1,7 @@
 import type { reportRequests } from '../../contract/channels/report.js';
 import { exportBundle, exportReport, previewReport, type ReportDeps } from '../report/export.js';
 import { chromiumPrinter } from '../report/pdf.js';
+import { verifyReport } from '../report/verify.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext } from './handlers.js';
 
@@ -22,6 +23,7 @@ export function createReportHandlers(ctx: HandlerContext): HandlersFor<keyof typ
       if (r.ok) ctx.log.info('report exported', { files: r.value.files.map((f) => f.path) });
       return r;
     },
+    'report.verify': ({ dir, report }) => verifyReport(report, dir),
     'report.bundle': async ({ dir, signOff }) => {
       const r = await exportBundle(dir, signOff, deps);
       if (r.ok) ctx.log.info('support bundle exported', { path: r.value.file.path, entries: r.value.entries.length });

@@ -1,9 +1,32 @@
+import { createHash } from 'node:crypto';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { err, ok, planSchema, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type Result } from '../../contract/index.js';
+import { err, ok, planSchema, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type ReportJournalHead, type Result } from '../../contract/index.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
+
+/**
+ * The journal is a hash chain: each line written carries `prev`, the SHA-256 of the previous
+ * line's bytes (without its newline; the first line: this genesis value), and `n`, its own line
+ * number, so an edited, removed or inserted line shows at the first line that no longer fits
+ * (report/verify.ts). Lines of a journal written before the chain existed have neither; the chain
+ * starts at the first line that has them.
+ */
+export const JOURNAL_GENESIS = '0'.repeat(64);
+export const lineHash = (line: string | Buffer) => createHash('sha256').update(line).digest('hex');
+
+/** The physical lines of a journal file, without their newlines (a torn last line included). */
+export function journalLines(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, start)) {
+    out.push(data.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < data.length) out.push(data.subarray(start));
+  return out;
+}
 
 /** A finding as journaled: the contract's finding without the waiver (waivers are their own lines). */
 const findingRecord = runbookFindingSchema.omit({ waiver: true, lapsedWaiver: true });
@@ -19,7 +42,8 @@ const runner = { owner: z.string(), laptop: z.string(), pid: z.number() };
 
 /**
  * Every line of journal.ndjson. Append-only: state is rebuilt by replaying these (replay.ts), so
- * nothing here is ever rewritten. Commands are recorded as the dry-run shows them (no secrets can
+ * nothing here is ever rewritten. Each line also carries `prev` and `n` (the hash chain, see
+ * JOURNAL_GENESIS), which parsing drops: they are not part of the event. Commands are recorded as the dry-run shows them (no secrets can
  * be in them: secrets never go into argv); output goes to transcripts under logs/.
  */
 export const journalEventSchema = z.discriminatedUnion('type', [
@@ -103,34 +127,39 @@ export class Journal {
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
+    /** Hash of the last line and the number of lines: the next line's `prev` and `n`. */
+    private last: { hash: string; lines: number },
   ) {}
 
   static async open(dir: string): Promise<Journal> {
     const path = join(resolve(dir), JOURNAL_FILE);
     const fh = await open(path, 'a+');
-    // A crash mid-write can leave a torn last line; start ours on a fresh one.
-    const { size } = await fh.stat();
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await fh.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        await fh.appendFile(`\n${JSON.stringify({ type: 'torn', at: new Date().toISOString() })}\n`);
-        await fh.datasync();
-      }
-    } else {
+    // The whole file, once: the chain continues from its last line (hashed as bytes, as written).
+    const data = await readFile(path);
+    const lines = journalLines(data);
+    let last = { hash: lines.length ? lineHash(lines[lines.length - 1]!) : JOURNAL_GENESIS, lines: lines.length };
+    if (data.length > 0 && data[data.length - 1] !== 0x0a) {
+      // A crash mid-write left a torn last line: end it, and say so on a fresh, chained line.
+      const torn = chained({ type: 'torn', at: new Date().toISOString() }, last);
+      await fh.appendFile(`\n${torn.line}\n`);
+      await fh.datasync();
+      last = torn.next;
+    } else if (data.length === 0) {
       // A new file: make its directory entry durable too.
       const d = await open(resolve(dir), 'r');
       await d.sync().finally(() => d.close());
     }
-    return new Journal(path, fh);
+    return new Journal(path, fh, last);
   }
 
   append(event: NewJournalEvent): Promise<JournalEvent> {
     const full = { at: new Date().toISOString(), ...event } as JournalEvent;
-    const line = JSON.stringify(full) + '\n';
     const p = this.chain.then(async () => {
-      await this.fh.appendFile(line);
+      // Chained inside the queue: `last` is the line actually written before this one.
+      const { line, next } = chained(full, this.last);
+      await this.fh.appendFile(line + '\n');
       await this.fh.datasync();
+      this.last = next;
       return full;
     });
     this.chain = p.catch(() => {});
@@ -141,6 +170,12 @@ export class Journal {
     await this.chain;
     await this.fh.close();
   }
+}
+
+/** The line an event is written as: the event, then `prev` (the previous line's hash) and `n` (its line number). */
+function chained(event: object, last: { hash: string; lines: number }): { line: string; next: { hash: string; lines: number } } {
+  const line = JSON.stringify({ ...event, prev: last.hash, n: last.lines + 1 });
+  return { line, next: { hash: lineHash(line), lines: last.lines + 1 } };
 }
 
 /**
@@ -158,6 +193,37 @@ export async function readJournal(dir: string): Promise<Result<JournalEvent[]>> 
     return err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.');
   }
   return parseJournalText(text, path);
+}
+
+/** The journal's events and where its chain stood, from one read of the file (nothing appended in between). */
+export async function readJournalWithHead(dir: string): Promise<Result<{ events: JournalEvent[]; head: ReportJournalHead }>> {
+  const path = join(resolve(dir), JOURNAL_FILE);
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok({ events: [], head: journalHead(Buffer.alloc(0)) });
+    return err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.');
+  }
+  const events = parseJournalText(data.toString('utf8'), path);
+  return events.ok ? ok({ events: events.value, head: journalHead(data) }) : events;
+}
+
+/** Line count, hash of the last line, and the first line that carries the chain. */
+export function journalHead(data: Buffer): ReportJournalHead {
+  const lines = journalLines(data);
+  const chainedFrom = lines.findIndex((l) => typeof chainFields(l)?.prev === 'string');
+  return { lines: lines.length, head: lines.length ? lineHash(lines[lines.length - 1]!) : JOURNAL_GENESIS, chainedFrom: chainedFrom < 0 ? null : chainedFrom + 1 };
+}
+
+/** A line's `prev` and `n`, or null when it is not a JSON object. */
+export function chainFields(line: Buffer): { prev?: unknown; n?: unknown } | null {
+  try {
+    const v = JSON.parse(line.toString('utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { prev?: unknown; n?: unknown }) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function parseJournalText(text: string, path: string): Result<JournalEvent[]> {

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import {
   err,
   ok,
+  REPORT_MANIFEST_ID,
   type ExportedFile,
+  type ReportManifest,
   type ReportFormat,
   type ReportModel,
   type ReportSignOff,
   type Result,
 } from '../../contract/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { JOURNAL_FILE, readJournal } from '../project/journal.js';
+import { JOURNAL_FILE, readJournalWithHead } from '../project/journal.js';
 import { openProject, PROJECT_FILE } from '../project/project-store.js';
 import { DEFAULT_STEPS } from '../runbook/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
@@ -20,11 +22,12 @@ import { PARTIAL } from '../terminal/transcript.js';
 import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import { PrintError, type PdfPrinter } from './pdf.js';
-import { containsSecret, redactBytes } from './redact.js';
+import { pdfContainsSecret, redactBytes } from './redact.js';
 import { writeBundle, SecretInBundleError, type BundledEntry, type BundleSource } from './bundle.js';
 import { secretByteForms } from '../secrets/secret-store.js';
 
 export const REPORTS_DIR = 'reports';
+export const MANIFEST_SUFFIX = '.manifest.json';
 
 export interface ReportDeps {
   appVersion: string;
@@ -44,11 +47,12 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export async function loadReport(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<ReportModel>> {
   const opened = await openProject(dir);
   if (!opened.ok) return opened;
-  const events = await readJournal(dir);
-  if (!events.ok) return events;
+  const journal = await readJournalWithHead(dir);
+  if (!journal.ok) return journal;
   const model = await buildReport({
     project: opened.value.project,
-    events: events.value,
+    events: journal.value.events,
+    journal: journal.value.head,
     steps: deps.steps ?? DEFAULT_STEPS,
     signOff,
     appVersion: deps.appVersion,
@@ -80,10 +84,20 @@ async function render(model: ReportModel, formats: readonly ReportFormat[], deps
       return err('io-failed', (e as Error).message, e instanceof PrintError ? e.hint : 'Export the HTML and print it from a browser.');
     }
     // A PDF cannot be edited by string replacement without breaking it: refuse rather than leak.
-    if (containsSecret(pdf, secrets)) return err('internal', 'The PDF contains a secret; it was not written', 'This is a bug in the app; please report it. Export HTML instead.');
+    const leak = await pdfLeak(pdf, secrets);
+    if (leak) return err('internal', `The PDF ${leak}; it was not written`, 'This is a bug in the app; please report it. Export HTML instead.');
     out.set('pdf', pdf);
   }
   return ok(out);
+}
+
+/** Why a PDF may not leave the app, or null: it shows a secret, or it cannot be read back to prove it does not. */
+async function pdfLeak(pdf: Buffer, secrets: readonly string[]): Promise<string | null> {
+  try {
+    return (await pdfContainsSecret(pdf, secrets)) ? 'contains a secret' : null;
+  } catch (e) {
+    return `could not be read back to check it for secrets (${(e as Error).message})`;
+  }
 }
 
 /** Write the report in the chosen formats to <dir>/reports/commissioning-<stamp>.<ext>, atomically. */
@@ -93,7 +107,7 @@ export async function exportReport(
   formats: readonly ReportFormat[],
   deps: ReportDeps,
   at: Date = deps.now?.() ?? new Date(),
-): Promise<Result<{ files: ExportedFile[] }>> {
+): Promise<Result<{ files: ExportedFile[]; manifest: string }>> {
   const model = await loadReport(dir, signOff, deps);
   if (!model.ok) return model;
   const bytes = await render(model.value, formats, deps);
@@ -108,10 +122,20 @@ export async function exportReport(
       await writeFileAtomic(path, data);
       files.push({ kind: format, path, bytes: data.length, sha256: sha(data) });
     }
+    // Last, once every file is in place: what `verify` checks them and the journal against.
+    const manifest: ReportManifest = {
+      schema: REPORT_MANIFEST_ID,
+      version: 1,
+      createdAt: at.toISOString(),
+      journal: model.value.journal,
+      files: files.map((f) => ({ name: basename(f.path), kind: f.kind as ReportFormat, bytes: f.bytes, sha256: f.sha256 })),
+    };
+    const manifestPath = join(folder, `commissioning-${stamp(at)}${MANIFEST_SUFFIX}`);
+    await writeFileAtomic(manifestPath, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+    return ok({ files, manifest: manifestPath });
   } catch (e) {
     return err('io-failed', `Could not write the report into ${folder}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
   }
-  return ok({ files });
 }
 
 /**
@@ -129,6 +153,12 @@ export async function exportBundle(dir: string, signOff: ReportSignOff, deps: Re
   const secrets = deps.secrets();
   const top = `support-bundle-${stamp(at)}`;
   const rels: string[] = [PROJECT_FILE, JOURNAL_FILE, ...(await filesUnder(root, 'logs')), ...report.value.files.map((f) => `${REPORTS_DIR}/${f.path.slice(f.path.lastIndexOf(sep) + 1)}`)];
+  // PDFs go into the bundle as they are (no byte redaction can work on compressed streams): each
+  // is read back as text first, as the export does.
+  for (const rel of rels.filter((r) => r.endsWith('.pdf'))) {
+    const leak = await pdfLeak(await readFile(join(root, rel)), secrets);
+    if (leak) return err('internal', `${rel} ${leak}; no bundle was written`, 'This is a bug in the app; please report it.');
+  }
   const path = join(root, REPORTS_DIR, `${top}.tar.gz`);
   const sources: BundleSource[] = [];
   for (const rel of rels) {

@@ -1,5 +1,6 @@
-import type { MatrixView, NetworkPlan, ReportModel, ReportStep } from '../../contract/index.js';
+import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportModel, type ReportStep, type ReportVerdictItem } from '../../contract/index.js';
 import { redactSecrets } from '../secrets/secret-store.js';
+import { PHASE_EN, verdictItemEn } from './model.js';
 import { REPORT_CSS } from './style.js';
 
 const esc = (v: unknown): string =>
@@ -20,17 +21,61 @@ const when = (iso: string | null) => (iso ? esc(iso.replace('T', ' ').replace(/\
 const VERDICT_TEXT: Record<ReportModel['verdict']['status'], string> = {
   ready: 'Ready',
   'ready-with-waivers': 'Ready with waivers',
-  'not-ready': 'Not ready',
+  'not-ready': 'Not commissioned',
 };
-const PHASES: Record<ReportStep['phase'], string> = {
-  inventory: 'Project & inventory',
-  hardware: 'Hardware checks',
-  network: 'Network topology',
-  storage: 'Storage / RAID',
-  master: 'Master install',
-  workers: 'Worker joins',
-  verify: 'Verification',
-  other: 'Other steps',
+/**
+ * The verdict in Simplified Chinese too: the customer who signs may read only that. The report's
+ * other text is English; these few lines mirror renderer/src/i18n/zh-CN.json (report.verdicts and
+ * report.verdictItems), which the backend cannot import.
+ */
+const VERDICT_ZH: Record<ReportModel['verdict']['status'], string> = {
+  ready: '就绪',
+  'ready-with-waivers': '就绪（含豁免）',
+  'not-ready': '未完成调试',
+};
+const PHASES_ZH: Record<ReportStep['phase'], string> = {
+  inventory: '项目与清单',
+  hardware: '硬件检查',
+  network: '网络拓扑',
+  storage: '存储/RAID',
+  master: '主节点安装',
+  workers: '工作节点加入',
+  verify: '验证',
+  other: '其他步骤',
+};
+const itemZh = (i: ReportVerdictItem): string => {
+  const name = i.stepId === null ? PHASES_ZH[i.phase] : `${PHASES_ZH[i.phase]}：${i.stepId}`;
+  switch (i.code) {
+    case 'no-hosts':
+      return '清单中没有主机。';
+    case 'not-run':
+      return `${name} 尚未执行。`;
+    case 'unfinished':
+      return `${name}：最近一次执行未完成。`;
+    case 'failed':
+      return `${name}：最近一次执行失败。`;
+    case 'blocking':
+      return `${name}：${i.count} 项阻断性问题未豁免。`;
+    case 'waived':
+      return `${name}：仅凭豁免通过（${i.count} 项已豁免）。`;
+  }
+};
+const PHASES = PHASE_EN;
+
+/** The sign-off sentence: it states the verdict, never more than the verdict allows. */
+const SIGN_OFF_TEXT: Record<ReportModel['verdict']['status'], { en: string; zh: string }> = {
+  ready: {
+    en: 'The undersigned confirm that the servers listed in this report were commissioned as described and are ready for use.',
+    zh: '签字双方确认：本报告所列服务器已按所述完成调试，可以投入使用。',
+  },
+  'ready-with-waivers': {
+    en: 'The undersigned confirm that the servers listed in this report were commissioned as described and are ready for use, subject to the waivers listed in this report.',
+    zh: '签字双方确认：本报告所列服务器已按所述完成调试，在本报告所列豁免条件下可以投入使用。',
+  },
+  'not-ready': {
+    en: 'The servers listed in this report have NOT been commissioned: the steps named under Verdict have not run or have not passed. The undersigned confirm only that the work recorded in this report was carried out.',
+    zh: '本报告所列服务器尚未完成调试：“结论”中列出的步骤尚未执行或未通过。签字双方仅确认本报告记录的工作已实施。',
+  },
 };
 
 /**
@@ -61,8 +106,14 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
   <h1>${esc(title)}</h1>
   <div class="verdict-box" data-verdict="${r.verdict.status}">
     <div class="verdict-label">Verdict</div>
-    <div class="verdict-value">${VERDICT_TEXT[r.verdict.status]}</div>
-    ${r.verdict.reasons.length ? `<ul>${r.verdict.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+    <div class="verdict-value">${VERDICT_TEXT[r.verdict.status]} <span lang="zh-CN">· ${VERDICT_ZH[r.verdict.status]}</span></div>
+    ${
+      r.verdict.items.length
+        ? `<ul>${r.verdict.items
+            .map((i) => `<li data-code="${esc(i.code)}" data-phase="${esc(i.phase)}" data-step="${esc(i.stepId ?? '')}">${esc(verdictItemEn(i, r.steps))}<br><span class="muted" lang="zh-CN">${esc(itemZh(i))}</span></li>`)
+            .join('')}</ul>`
+        : ''
+    }
   </div>
   <table class="kv">
     <tr><th>Site</th><td>${dash(r.project.site)}</td></tr>
@@ -75,11 +126,11 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
   <table class="grid"><thead><tr><th>Phase</th><th>Step</th><th>Status</th><th>Findings</th><th>Finished</th></tr></thead><tbody>
   ${r.steps
     .map(
-      (s) => `<tr><td>${esc(PHASES[s.phase])}</td><td>${esc(s.titleEn)}</td><td class="st st-${esc(s.status)}">${esc(s.status)}${s.passed ? ' ✓' : ''}</td>
+      (s) => `<tr><td>${esc(PHASES[s.phase])}</td><td>${esc(s.titleEn)}</td>${stCell(s, 'td')}
       <td>${counts(s)}</td><td>${when(s.finishedAt)}</td></tr>`,
     )
     .join('')}
-  ${(['storage', 'master', 'workers', 'verify'] as const)
+  ${VERDICT_PHASES
     .filter((p) => !r.steps.some((s) => s.phase === p))
     .map((p) => `<tr><td>${esc(PHASES[p])}</td><td class="muted">—</td><td class="st st-not-run">not run</td><td></td><td></td></tr>`)
     .join('')}
@@ -123,7 +174,7 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
   <h2>Check results by step</h2>
   ${r.steps
     .map(
-      (s) => `<div class="step" data-step="${esc(s.stepId)}"><h3>${esc(PHASES[s.phase])} — ${esc(s.titleEn)} <span class="st st-${esc(s.status)}">${esc(s.status)}</span></h3>
+      (s) => `<div class="step" data-step="${esc(s.stepId)}"><h3>${esc(PHASES[s.phase])} — ${esc(s.titleEn)} ${stCell(s, 'span')}</h3>
       ${s.runId ? `<p class="muted">Run ${esc(s.runId)}, started ${when(s.startedAt)}, finished ${when(s.finishedAt)}</p>` : '<p class="muted">Not run.</p>'}
       ${
         s.findings.length
@@ -170,6 +221,9 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
   <h2>Audit trail</h2>
   <p class="muted">Every action Rackside ran, in order: the command exactly as the host received it (secrets redacted), when it started, how long it took,
   its exit code, and the SHA-256 of its transcript (the file under logs/ in the support bundle).</p>
+  <p class="journal-head" id="journal-head" data-lines="${r.journal.lines}" data-head="${esc(r.journal.head)}">Built on the project journal (journal.ndjson) at line ${r.journal.lines},
+  whose SHA-256 — the head of the journal's hash chain${r.journal.chainedFrom === null ? ', which no line carries yet' : r.journal.chainedFrom > 1 ? `, which starts at line ${r.journal.chainedFrom}` : ''} — is
+  <span class="hash">${esc(r.journal.head)}</span>. <span class="muted">Rackside's verify (the Verify button, or <span class="mono">npm run verify</span>) checks that the project folder still holds this line, unaltered, and each exported file against its recorded SHA-256.</span></p>
   <table class="grid audit"><thead><tr><th>#</th><th>Host</th><th>Step / action</th><th>Command</th><th>Started</th><th>Duration</th><th>Exit</th><th>Transcript SHA-256</th></tr></thead><tbody>
   ${r.auditTrail
     .map(
@@ -185,8 +239,8 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
 
   const signOff = `<section class="page signoff" id="sign-off">
   <h2>Sign-off</h2>
-  <p>The undersigned confirm that the servers listed in this report were commissioned as described, with the verdict
-  <b>${VERDICT_TEXT[r.verdict.status]}</b>${r.waivers.some((w) => w.applied) ? ' and the waivers listed' : ''}.</p>
+  <p class="signoff-verdict" data-verdict="${r.verdict.status}">Verdict: <b>${VERDICT_TEXT[r.verdict.status]}</b>. ${SIGN_OFF_TEXT[r.verdict.status].en}<br>
+  <span lang="zh-CN">结论：<b>${VERDICT_ZH[r.verdict.status]}</b>。${SIGN_OFF_TEXT[r.verdict.status].zh}</span></p>
   <table class="sign"><tbody>
     <tr><th>Technician</th><td class="name">${dash(r.signOff.technician)}</td></tr>
     <tr><th>Signature</th><td class="line"></td></tr>
@@ -232,6 +286,14 @@ function pageCss(r: ReportModel, generated: string): string {
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-family: sans-serif; font-size: 8pt; color: #555; }
   @bottom-left { content: ${cssString(`${r.schema} v${r.version} · generated ${generated.replace(/&[^;]+;/g, '')}`)}; font-family: sans-serif; font-size: 7pt; color: #777; }
 }`;
+}
+
+/** A step's status; "completed" is green only when the step passed (no blocking finding left open). */
+function stCell(s: ReportStep, tag: 'td' | 'span'): string {
+  const blocked = s.status === 'completed' && !s.passed;
+  const cls = blocked ? 'st-blocked' : `st-${esc(s.status)}`;
+  const text = blocked ? 'completed, blocking findings open' : `${esc(s.status)}${s.passed ? ' ✓' : ''}`;
+  return `<${tag} class="st ${cls}" data-status="${esc(s.status)}" data-passed="${s.passed}">${text}</${tag}>`;
 }
 
 function counts(s: ReportStep): string {

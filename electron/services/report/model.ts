@@ -12,16 +12,20 @@ import {
   type ReportAuditEntry,
   type ReportFinding,
   type ReportHardwareProfile,
+  type ReportJournalHead,
   type ReportHost,
   type ReportModel,
+  type ReportPhase,
   type ReportSignOff,
   type ReportStep,
+  type ReportVerdictItem,
+  VERDICT_PHASES,
 } from '../../contract/index.js';
 import { isLabNode } from '../hardware/lab-node.js';
 import { isLaxer } from '../hardware/profiles.js';
 import { factsFromResults } from '../hardware/step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
-import type { JournalEvent } from '../project/journal.js';
+import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { redactDeep } from '../secrets/secret-store.js';
@@ -50,6 +54,8 @@ export function phaseOf(stepId: string): ReportStep['phase'] {
 export interface ReportInput {
   project: Project;
   events: readonly JournalEvent[];
+  /** Where the journal's hash chain stood when `events` were read; absent: an empty journal. */
+  journal?: ReportJournalHead;
   /** The runner's step modules, in wizard order: each must have run for the report to be "ready". */
   steps: readonly Pick<StepModule, 'id' | 'title'>[];
   signOff: ReportSignOff;
@@ -121,6 +127,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     waivers,
     network: { plan: project.network ?? null, matrix },
     auditTrail,
+    journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {
       technician: input.signOff.technician || project.technician,
       customerRepresentative: input.signOff.customerRepresentative,
@@ -235,21 +242,75 @@ function stepOf(state: JournalState, stepId: string, title: string): ReportStep 
   };
 }
 
-export function verdictOf(project: Project, steps: readonly ReportStep[], required: readonly string[]): ReportModel['verdict'] {
-  const reasons: string[] = [];
-  if (project.hosts.length === 0) reasons.push('The inventory has no hosts.');
-  for (const s of steps) {
-    if (s.status === 'not-run') {
-      if (required.includes(s.stepId)) reasons.push(`${s.titleEn} (${s.stepId}) has not run.`);
-      continue;
+/** English names of the wizard steps, for the report's English text. */
+export const PHASE_EN: Record<ReportPhase, string> = {
+  inventory: 'Project & inventory',
+  hardware: 'Hardware checks',
+  network: 'Network topology',
+  storage: 'Storage / RAID',
+  master: 'Master install',
+  workers: 'Worker joins',
+  verify: 'Verification',
+  other: 'Other steps',
+};
+
+/**
+ * The verdict, from the wizard's steps (VERDICT_PHASES) and the state of each registered step
+ * module: "ready" only when every wizard step has modules and each of them completed with no open
+ * blocking finding; "ready with waivers" when that holds only thanks to waivers; otherwise
+ * not-ready ("Not commissioned"), with an item for each step not run, failed or blocked.
+ * `registered`: the runner's step modules, in wizard order.
+ */
+export function verdictOf(project: Project, steps: readonly ReportStep[], registered: readonly string[]): ReportModel['verdict'] {
+  const items: ReportVerdictItem[] = [];
+  if (project.hosts.length === 0) items.push({ code: 'no-hosts', phase: 'inventory', stepId: null, count: 0 });
+  const itemOf = (s: ReportStep): ReportVerdictItem | null => {
+    const open = s.findings.filter((f) => f.severity === 'blocking' && f.waiver === null).length;
+    const waived = s.findings.filter((f) => f.waiver !== null).length;
+    const item = (code: ReportVerdictItem['code'], count = 0): ReportVerdictItem => ({ code, phase: s.phase, stepId: s.stepId, count });
+    if (s.status === 'not-run') return item('not-run');
+    if (s.status === 'failed') return item('failed');
+    if (s.status !== 'completed') return item('unfinished');
+    if (open > 0) return item('blocking', open);
+    return waived > 0 ? item('waived', waived) : null;
+  };
+  for (const phase of VERDICT_PHASES) {
+    const mine = registered.filter((id) => phaseOf(id) === phase);
+    if (mine.length === 0) items.push({ code: 'not-run', phase, stepId: null, count: 0 });
+    for (const id of mine) {
+      const s = steps.find((x) => x.stepId === id);
+      const it = s ? itemOf(s) : { code: 'not-run' as const, phase, stepId: id, count: 0 };
+      if (it) items.push(it);
     }
-    if (s.status !== 'completed') reasons.push(`${s.titleEn} (${s.stepId}): the last run is ${s.status}.`);
-    const open = s.findings.filter((f) => f.severity === 'blocking' && f.waiver === null);
-    if (open.length > 0) reasons.push(`${s.titleEn} (${s.stepId}): ${open.length} blocking finding(s) not waived.`);
   }
-  if (reasons.length > 0) return { status: 'not-ready', reasons };
-  const waived = steps.flatMap((s) => s.findings.filter((f) => f.waiver !== null).map((f) => `${s.titleEn}: ${f.code}${f.hostId ? ` on ${f.hostId}` : ''} waived by ${f.waiver!.technician}.`));
-  return waived.length > 0 ? { status: 'ready-with-waivers', reasons: waived } : { status: 'ready', reasons: [] };
+  // A step that is not a registered module (since removed, or of no wizard step) still counts if it ran.
+  for (const s of steps) {
+    if (registered.includes(s.stepId) || s.status === 'not-run') continue;
+    const it = itemOf(s);
+    if (it) items.push(it);
+  }
+  const status = items.some((i) => i.code !== 'waived') ? 'not-ready' : items.length > 0 ? 'ready-with-waivers' : 'ready';
+  return { status, reasons: items.map((i) => verdictItemEn(i, steps)), items };
+}
+
+/** One verdict item as an English sentence (the JSON's `reasons`, the HTML's English text). */
+export function verdictItemEn(i: ReportVerdictItem, steps: readonly Pick<ReportStep, 'stepId' | 'titleEn'>[]): string {
+  const title = i.stepId === null ? null : (steps.find((s) => s.stepId === i.stepId)?.titleEn ?? titleEn(i.stepId));
+  const name = title === null ? PHASE_EN[i.phase] : `${title === PHASE_EN[i.phase] ? title : `${PHASE_EN[i.phase]}: ${title}`} (${i.stepId})`;
+  switch (i.code) {
+    case 'no-hosts':
+      return 'The inventory has no hosts.';
+    case 'not-run':
+      return `${name} has not run.`;
+    case 'unfinished':
+      return `${name}: the last run did not finish.`;
+    case 'failed':
+      return `${name}: the last run failed.`;
+    case 'blocking':
+      return `${name}: ${i.count} blocking finding(s) not waived.`;
+    case 'waived':
+      return `${name}: passed only by waiver (${i.count} finding(s) waived).`;
+  }
 }
 
 /** Every action attempt the journal records, in order, with its transcript checked against its hash. */

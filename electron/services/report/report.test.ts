@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,16 +7,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { reportModelSchema, type PlanView, type Project, type ReportModel } from '../../contract/index.js';
+import { reportModelSchema, type PlanView, type Project, type ReportModel, type ReportStep } from '../../contract/index.js';
 import { Journal, type NewJournalEvent } from '../project/journal.js';
 import { saveProject } from '../project/project-store.js';
 import { Transcript, transcriptPath } from '../runbook/transcript.js';
 import { exportBundle, exportReport, loadReport, previewReport, type ReportDeps } from './export.js';
 import { renderHtml } from './html.js';
 import { validateJsonSchema } from './json-schema-check.js';
-import { verdictOf } from './model.js';
+import { phaseOf, verdictOf } from './model.js';
 import { chromiumPrinter } from './pdf.js';
-import { redactBytes } from './redact.js';
+import { pdfText } from './pdf-text.js';
+import { pdfContainsSecret, redactBytes } from './redact.js';
 import { reportJsonSchemaText, SCHEMA_DOC_PATH } from './schema.js';
 
 const run = promisify(execFile);
@@ -82,7 +84,32 @@ async function fixture(opts: { waive?: boolean; secretInTranscript?: boolean } =
   return dir;
 }
 
-const fakePdf = async (html: string) => Buffer.from(`%PDF-1.4 fake ${createHash('sha256').update(html).digest('hex')}`);
+/**
+ * Fake printer (the seam where Electron's printToPDF or Chromium would print): a one-page PDF,
+ * valid enough for pdf.js to read back, whose text is the HTML's hash, so tests that do not look
+ * at the PDF's pages stay fast.
+ */
+const fakePdf = async (html: string) => minimalPdf(createHash('sha256').update(html).digest('hex'));
+function minimalPdf(text: string): Buffer {
+  const content = `BT /F1 8 Tf 10 100 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(content)} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = Buffer.byteLength(out);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
 const deps = (over: Partial<ReportDeps> = {}): ReportDeps => ({
   appVersion: '0.1.0',
   secrets: () => [CANARY],
@@ -107,7 +134,9 @@ describe('report model', () => {
     expect(hw.findings[0]).toMatchObject({ severity: 'blocking', measured: '24.0 GiB', threshold: '256.0 GiB', waiver: { technician: 'Li Wei' } });
     expect(m.waivers).toHaveLength(1);
     expect(m.waivers[0]!.applied).toBe(true);
-    expect(m.verdict.status).toBe('ready-with-waivers');
+    // Hardware passed by waiver, but the rest of the wizard has not run.
+    expect(m.verdict.status).toBe('not-ready');
+    expect(m.verdict.items).toContainEqual({ code: 'waived', phase: 'hardware', stepId: 'hardware', count: 1 });
     expect(m.auditTrail.map((a) => [a.hostName, a.actionId, a.exitCode, a.durationMs, a.transcriptIntact])).toEqual([
       ['node1', 'collect', 0, 1234, true],
       ['node2', 'collect', 0, 1234, true],
@@ -130,8 +159,8 @@ describe('report model', () => {
     expect(r.value.verdict.reasons.join('\n')).toMatch(/1 blocking finding\(s\) not waived/);
     expect(r.value.verdict.reasons.join('\n')).toMatch(/network-check\) has not run/);
     expect(r.value.steps.find((s) => s.stepId === 'network-check')!.status).toBe('not-run');
-    expect(verdictOf(project, [], [])).toEqual({ status: 'ready', reasons: [] });
   });
+
 
   it('flags a transcript that no longer matches its recorded hash', async () => {
     const dir = await fixture();
@@ -139,6 +168,93 @@ describe('report model', () => {
     const r = await loadReport(dir, signOff, deps());
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.auditTrail.map((a) => a.transcriptIntact)).toEqual([false, true]);
+  });
+});
+
+/** A step of the report model as the journal left it. */
+const step = (stepId: string, status: ReportStep['status'], findings: { blocking?: number; waived?: number } = {}): ReportStep => ({
+  stepId,
+  phase: phaseOf(stepId),
+  title: stepId,
+  titleEn: stepId,
+  status,
+  runId: status === 'not-run' ? null : `run-${stepId}`,
+  startedAt: null,
+  finishedAt: null,
+  passed: status === 'completed' && !findings.blocking,
+  findings: [
+    ...Array.from({ length: findings.blocking ?? 0 }, (_, k) => finding(`b${k}`, null)),
+    ...Array.from({ length: findings.waived ?? 0 }, (_, k) => finding(`w${k}`, { stepId, key: `w${k}`, code: 'memory.size', hostId: null, reason: 'ok', technician: 'Li', at: '' })),
+  ],
+});
+const finding = (key: string, waiver: ReportStep['findings'][number]['waiver']): ReportStep['findings'][number] => ({
+  key, severity: 'blocking', hostId: null, code: 'memory.size', message: '', remediation: '', measured: null, threshold: null, waiver,
+});
+/** One built module per wizard step, as a later session will have them. */
+const ALL = ['preflight', 'hardware', 'network-check', 'storage', 'master', 'workers', 'verify'];
+
+describe('verdict', () => {
+  it('is "Not commissioned" (not-ready) naming storage, master, workers and verification while they have no step to run', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await loadReport(dir, signOff, deps({ steps: [{ id: 'preflight', title: 't' }, { id: 'hardware', title: 't' }, { id: 'network-check', title: 't' }] }));
+    if (!r.ok) throw new Error(r.error.message);
+    const v = r.value.verdict;
+    expect(v.status).toBe('not-ready');
+    expect(v.items.filter((i) => i.stepId === null)).toEqual(
+      ['storage', 'master', 'workers', 'verify'].map((phase) => ({ code: 'not-run', phase, stepId: null, count: 0 })),
+    );
+    expect(v.items).toContainEqual({ code: 'not-run', phase: 'hardware', stepId: 'preflight', count: 0 });
+    expect(v.items).toContainEqual({ code: 'not-run', phase: 'network', stepId: 'network-check', count: 0 });
+    expect(v.reasons).toContain('Storage / RAID has not run.');
+    expect(v.reasons).toContain('Verification has not run.');
+  });
+
+  it('is ready only when every wizard step has run and passed; waivers make it "ready with waivers"', () => {
+    const done = ALL.map((id) => step(id, 'completed'));
+    expect(verdictOf(project, done, ALL)).toEqual({ status: 'ready', reasons: [], items: [] });
+    const waived = done.map((s) => (s.stepId === 'hardware' ? step('hardware', 'completed', { waived: 2 }) : s));
+    expect(verdictOf(project, waived, ALL)).toMatchObject({ status: 'ready-with-waivers', items: [{ code: 'waived', stepId: 'hardware', count: 2 }] });
+    // Every module of every wizard step must pass: one wizard step with no module is "not run".
+    expect(verdictOf(project, done.filter((s) => s.stepId !== 'workers'), ALL.filter((id) => id !== 'workers')).items).toEqual([
+      { code: 'not-run', phase: 'workers', stepId: null, count: 0 },
+    ]);
+    expect(verdictOf({ ...project, hosts: [] }, done, ALL).items).toEqual([{ code: 'no-hosts', phase: 'inventory', stepId: null, count: 0 }]);
+  });
+
+  it('names each step not run, failed, unfinished or with blocking findings; a waiver elsewhere does not make it ready', () => {
+    const steps = ALL.map((id) =>
+      id === 'hardware' ? step(id, 'completed', { blocking: 1, waived: 1 })
+      : id === 'storage' ? step(id, 'failed')
+      : id === 'master' ? step(id, 'interrupted')
+      : id === 'workers' ? step(id, 'not-run')
+      : id === 'verify' ? step(id, 'cancelled')
+      : step(id, 'completed'),
+    );
+    const v = verdictOf(project, steps, ALL);
+    expect(v.status).toBe('not-ready');
+    expect(v.items.map((i) => [i.code, i.stepId, i.count])).toEqual([
+      ['blocking', 'hardware', 1],
+      ['failed', 'storage', 0],
+      ['unfinished', 'master', 0],
+      ['not-run', 'workers', 0],
+      ['unfinished', 'verify', 0],
+    ]);
+  });
+
+  it('the HTML says "Not commissioned", its sign-off sentence follows, and a completed step with open blocking findings is not green', async () => {
+    const dir = await fixture();
+    const r = await previewReport(dir, signOff, deps());
+    if (!r.ok) throw new Error(r.error.message);
+    const html = r.value.html;
+    expect(html).toContain('Not commissioned');
+    expect(html).toContain('未完成调试');
+    expect(html).not.toMatch(/commissioned as described/);
+    expect(html).toMatch(/have NOT been commissioned/);
+    expect(html).toMatch(/<li data-code="not-run" data-phase="storage" data-step="">Storage \/ RAID has not run\./);
+    expect(html).not.toMatch(/class="st st-completed"[^>]*data-passed="false"/);
+    expect(html).toMatch(/class="st st-blocked" data-status="completed" data-passed="false"/);
+    const ready = renderHtml({ ...minimalModel(), verdict: { status: 'ready', reasons: [], items: [] } });
+    expect(ready).toContain('commissioned as described and are ready for use.');
   });
 });
 
@@ -155,7 +271,7 @@ describe('report formats', () => {
     expect(html).toContain(project.customer);
     expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href=/i);
     expect(html).not.toContain(CANARY);
-    expect(html).toContain('Ready with waivers');
+    expect(html).toContain('Not commissioned');
     expect(html).toContain('Pilot accepted; BMC pw is [redacted]');
   });
 
@@ -235,6 +351,35 @@ describe('support bundle', () => {
 });
 
 describe('PDF with Chromium', () => {
+  it('the secret guard reads the printed text: a secret on a Chromium-printed page is found, though not in the compressed bytes', async () => {
+    const print = chromiumPrinter();
+    const pdf = await print(`<!doctype html><meta charset="utf-8"><p>Site 上海数据中心</p><p>BMC password: ${CANARY}</p>`);
+    // What the old guard looked at: the page text is compressed glyph ids, so this can never match.
+    expect(pdf.includes(CANARY)).toBe(false);
+    const text = await pdfText(pdf);
+    expect(text).toContain('BMC password');
+    expect(text).toContain(CANARY);
+    expect(await pdfContainsSecret(pdf, [CANARY])).toBe(true);
+    expect(await pdfContainsSecret(pdf, ['not-on-the-page'])).toBe(false);
+    // A CJK secret: pdf.js gives compatibility forms for some glyphs ("⼼" for "心"); still found.
+    expect(await pdfContainsSecret(pdf, ['数据中心'])).toBe(true);
+
+    // A printer that leaks (as if redaction had missed a spot): the export refuses and writes no file.
+    const dir = await fixture();
+    const leaky = async (html: string) => print(html.replace('</body>', `<p>${CANARY}</p></body>`));
+    const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: leaky }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/contains a secret/);
+    expect(existsSync(join(dir, 'reports')) ? (await readdir(join(dir, 'reports'))).filter((n) => n.endsWith('.pdf')) : []).toEqual([]);
+  }, 60_000);
+
+  it('a PDF that cannot be read back is not exported (the guard cannot prove it clean)', async () => {
+    const dir = await fixture();
+    const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: async () => Buffer.from('%PDF-1.4 not really') }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/could not be read back/);
+  });
+
   it('prints A4 pages with the Chinese site and customer as text, fonts embedded', async () => {
     const dir = await fixture({ waive: true });
     const r = await exportReport(dir, signOff, ['pdf'], deps({ printToPdf: chromiumPrinter() }));
@@ -262,12 +407,13 @@ function minimalModel(): ReportModel {
     generatedAt: '2025-01-01T00:00:00.000Z',
     generator: { app: 'Rackside', version: '0' },
     project: { site: '', customer: '', technician: '' },
-    verdict: { status: 'ready', reasons: [] },
+    verdict: { status: 'ready', reasons: [], items: [] },
     inventory: [],
     steps: [],
     waivers: [],
     network: { plan: null, matrix: null },
     auditTrail: [],
+    journal: { lines: 0, head: '0'.repeat(64), chainedFrom: null },
     signOff: { technician: '', customerRepresentative: '', date: '' },
   });
 }

@@ -42,7 +42,7 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .verdict-not-ready .verdict-box { border-color: #c62828; background: #fdecec; }
 .verdict-box ul { margin: 4pt 0 0; padding-left: 14pt; }
 .st-completed { color: #2e7d32; font-weight: bold; }
-.st-failed, .st-interrupted, .st-cancelled { color: #c62828; font-weight: bold; }
+.st-failed, .st-interrupted, .st-cancelled, .st-blocked { color: #c62828; font-weight: bold; }
 .st-not-run, .st-running { color: #777; font-style: italic; }
 .sev-blocking .sev { color: #c62828; font-weight: bold; }
 .sev-warning .sev { color: #b26a00; font-weight: bold; }

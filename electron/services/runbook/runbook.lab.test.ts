@@ -8,6 +8,7 @@ import { lab, trustLabHostKeys, type LabStatus } from '../../../scripts/test-sup
 import type { Project } from '../../contract/index.js';
 import { createLogger } from '../log/logger.js';
 import { readJournal, type JournalEvent } from '../project/journal.js';
+import { chainBreak } from '../report/verify.js';
 import { saveProject } from '../project/project-store.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
@@ -117,6 +118,8 @@ describe('resume after the runner is killed', () => {
     const runId = (events.find((e) => e.type === 'run-started') as { runId: string }).runId;
     expect(events.filter((e) => e.type === 'run-started')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'run-resumed')).toHaveLength(1);
+    // The hash chain survives the kill and the resumed runner's appends: no line is seen as edited.
+    expect(chainBreak(await readFile(join(dir, 'journal.ndjson'))).problem).toBeNull();
     for (const hostId of ['n1', 'n2', 'n3', 'n4']) {
       for (const actionId of ['a1', 'a2', 'a3']) {
         const completed = events.filter(

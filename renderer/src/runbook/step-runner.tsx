@@ -117,14 +117,23 @@ export function StepRunner({ stepId }: { stepId: string }) {
   };
 
   const counts = run ? countActions(run.hosts) : null;
+  // A run that finished with blocking findings nobody waived has not passed: never a green badge.
+  const openBlocking = run ? run.findings.filter((f) => f.severity === 'blocking' && !f.waiver).length : 0;
 
   return (
     <section className="panel step-runner" data-testid={`runner-${stepId}`} aria-labelledby={`runner-${stepId}-title`}>
       <div className="panel-header">
         <h2 id={`runner-${stepId}-title`}>{t(`runbook.steps.${stepId}.title`)}</h2>
         {run ? (
-          <span className={`badge ${runBadge(run.status)}`} data-testid="run-status" data-status={run.status} data-run-id={run.runId} role="status">
-            {t(`runbook.runStatus.${run.status}`)}
+          <span
+            className={`badge ${openBlocking > 0 && run.status === 'completed' ? 'badge-danger' : runBadge(run.status)}`}
+            data-testid="run-status"
+            data-status={run.status}
+            data-run-id={run.runId}
+            data-blocking={openBlocking}
+            role="status"
+          >
+            {openBlocking > 0 && run.status === 'completed' ? t('runbook.runStatus.completedBlocking', { count: openBlocking }) : t(`runbook.runStatus.${run.status}`)}
           </span>
         ) : null}
         {/* Only for the run shown: a new run's end arrives before the step's state is re-read. */}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff } from '../../../../electron/contract/index.js';
+import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff, ReportVerdictItem, ReportVerification } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
@@ -8,6 +9,15 @@ import './report.css';
 import { signOffFor, useSignOffStore, type SignOffDraft } from './sign-off-store.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** "Storage / RAID", or "Hardware checks: Preflight" for one step module of a wizard step. */
+function verdictStepName(t: TFunction, i: ReportVerdictItem, report: ReportModel): string {
+  const phase = t(`steps.${i.phase}.name`, { defaultValue: i.phase });
+  if (i.stepId === null) return phase;
+  const s = report.steps.find((x) => x.stepId === i.stepId);
+  const title = s ? t(s.title, { defaultValue: s.titleEn }) : i.stepId;
+  return title === phase ? phase : `${phase}: ${title}`;
+}
 
 /**
  * Wizard step 8: the commissioning report. Sign-off names, a preview of exactly the HTML that is
@@ -29,6 +39,8 @@ export function ReportStep() {
   const [error, setError] = useState<AppError | null>(null);
   const [preview, setPreview] = useState<{ report: ReportModel; html: string } | null>(null);
   const [files, setFiles] = useState<ExportedFile[]>([]);
+  const [manifest, setManifest] = useState<string | null>(null);
+  const [verification, setVerification] = useState<ReportVerification | null>(null);
 
   const ready = dir !== '' && !dirty;
   const signOff: ReportSignOff = { technician: technician.trim(), customerRepresentative: customerRepresentative.trim(), date };
@@ -53,7 +65,18 @@ export function ReportStep() {
   const exportFormats = (formats: ReportFormat[]) =>
     act(formats.join('+'), async () => {
       const r = await api['report.export']({ dir, signOff, formats });
-      if (r.ok) setFiles((f) => [...r.value.files, ...f]);
+      if (r.ok) {
+        setFiles((f) => [...r.value.files, ...f]);
+        if (r.value.manifest) setManifest(r.value.manifest);
+      } else setError(r.error);
+    });
+
+  // The report exported last here, else the newest one in the project's reports/ folder.
+  const verify = () =>
+    act('verify', async () => {
+      setVerification(null);
+      const r = await api['report.verify']({ dir, ...(manifest ? { report: manifest } : {}) });
+      if (r.ok) setVerification(r.value);
       else setError(r.error);
     });
 
@@ -113,6 +136,9 @@ export function ReportStep() {
           <button type="button" data-testid="report-bundle" disabled={!ready || busy !== null} onClick={() => void exportBundle()}>
             {t('report.bundle')}
           </button>
+          <button type="button" data-testid="report-verify" disabled={!ready || busy !== null} onClick={() => void verify()}>
+            {t('report.verify.button')}
+          </button>
           {busy ? (
             <span className="muted" role="status" data-testid="report-busy">
               {t('report.working')}
@@ -124,6 +150,7 @@ export function ReportStep() {
             <ErrorDetails title={t('report.failed')} error={error} />
           </div>
         ) : null}
+        {verification ? <VerificationView v={verification} /> : null}
         {files.length > 0 ? (
           <ul className="report-files" data-testid="report-files">
             {files.map((f) => (
@@ -145,10 +172,12 @@ export function ReportStep() {
               {t(`report.verdicts.${verdict.status}`)}
             </span>
           </h2>
-          {verdict.reasons.length > 0 ? (
+          {verdict.items.length > 0 ? (
             <ul className="muted" data-testid="report-reasons">
-              {verdict.reasons.map((r) => (
-                <li key={r}>{r}</li>
+              {verdict.items.map((i) => (
+                <li key={`${i.code}/${i.phase}/${i.stepId ?? ''}`} data-testid="report-reason" data-code={i.code} data-phase={i.phase} data-step={i.stepId ?? ''}>
+                  {t(`report.verdictItems.${i.code}`, { step: verdictStepName(t, i, preview.report), count: i.count })}
+                </li>
               ))}
             </ul>
           ) : null}
@@ -156,6 +185,34 @@ export function ReportStep() {
           <iframe className="report-preview" data-testid="report-preview-frame" title={t('report.previewTitle')} sandbox="" srcDoc={preview.html} />
         </section>
       ) : null}
+    </div>
+  );
+}
+
+/** What verify found: "match", or the first place the report and the project folder differ. */
+function VerificationView({ v }: { v: ReportVerification }) {
+  const { t } = useTranslation();
+  const appended = v.reportLines !== null && v.journalLines > v.reportLines ? v.journalLines - v.reportLines : 0;
+  return (
+    <div className={`message ${v.match ? 'message-ok' : 'message-error'} report-verify`} role="status" data-testid="report-verify-result" data-match={v.match ? 'yes' : 'no'}>
+      <strong>{v.match ? t('report.verify.match') : t('report.verify.differ')}</strong> <span className="mono small">{v.report}</span>
+      {v.problems.length > 0 ? (
+        <ul>
+          {v.problems.map((p, k) => (
+            <li key={k} data-testid="report-verify-problem" data-code={p.code} data-line={p.line ?? ''} data-file={p.file ?? ''}>
+              {t(`report.verify.problems.${p.code}`, { line: p.line, toLine: p.toLine ?? p.line, file: p.file ?? '' })}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="small">
+        {v.chainedFrom === null
+          ? t('report.verify.unchained')
+          : v.chainedFrom > 1
+            ? t('report.verify.chainedFrom', { lines: v.journalLines, line: v.chainedFrom })
+            : t('report.verify.chained', { lines: v.journalLines })}
+        {v.match && appended > 0 ? ` ${t('report.verify.appended', { count: appended })}` : ''}
+      </div>
     </div>
   );
 }
