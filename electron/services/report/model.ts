@@ -67,7 +67,11 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   const state = JournalState.from(events);
 
   const hwRun = state.lastRun('hardware');
-  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project) : [];
+  // Read the facts as that run did: with the loop-disk rule of the profile it journaled, not of
+  // whatever the profile files say today.
+  const hwStart = hwRun ? events.find((e) => e.type === 'run-started' && e.runId === hwRun.runId) : undefined;
+  const includeLoopDisks = hwStart?.type === 'run-started' && hwStart.profile?.thresholds.includeLoopDisks === true;
+  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project, { includeLoopDisks }) : [];
   const inventory: ReportHost[] = project.hosts.map((h) => ({
     hostId: h.id,
     name: h.name,
