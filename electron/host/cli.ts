@@ -12,13 +12,16 @@ const root = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].find((
   existsSync(join(d, 'package.json')),
 )!;
 
-const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N]
+const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N] [--profiles-dir DIR]
 Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopback only).
   --port N        port to listen on (default 0: any free port)
   --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
   --static DIR    built renderer (default dist/renderer)
   --transcript-limit-mb N
-                  a terminal session stops recording its transcript at N MB (default 1 GiB)`;
+                  a terminal session stops recording its transcript at N MB (default 1 GiB)
+  --profiles-dir DIR
+                  the built-in hardware profiles (default resources/profiles of the app);
+                  a company's own profiles go into DATA-DIR/profiles`;
 
 function main() {
   let args;
@@ -29,6 +32,7 @@ function main() {
         'data-dir': { type: 'string' },
         static: { type: 'string' },
         'transcript-limit-mb': { type: 'string' },
+        'profiles-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -58,6 +62,11 @@ function main() {
   const dataDir = resolve(
     args['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'rackside'),
   );
+  const profilesDir = resolve(args['profiles-dir'] ?? join(root, 'resources', 'profiles'));
+  if (!existsSync(profilesDir)) {
+    console.error(`No hardware profiles folder at ${profilesDir}: pass --profiles-dir, or restore resources/profiles.`);
+    process.exit(1);
+  }
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
   // The browser host keeps secrets in memory only (DESIGN.md: project folder never holds them).
@@ -65,7 +74,7 @@ function main() {
   const log = createLogger(undefined, (line) => redactSecrets(line, secrets.values()));
 
   const transcriptMaxBytes = limitMb === undefined ? undefined : Math.round(limitMb * 1e6);
-  startHostServer({ port, dataDir, staticDir, version, secrets, log, transcriptMaxBytes }).then(
+  startHostServer({ port, dataDir, staticDir, version, secrets, log, transcriptMaxBytes, profilesDir }).then(
     (server) => {
       console.log(`Rackside browser host: ${server.url}`);
       console.log('Open that address in a browser on this machine. Press Ctrl-C to stop.');
