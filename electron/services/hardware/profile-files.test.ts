@@ -2,7 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hardwareRequests } from '../../contract/channels/hardware.js';
 import type { HardwareFacts, Host, Project } from '../../contract/index.js';
+import { createHardwareHandlers } from '../api/hardware-handlers.js';
 import { factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
 import { defaultBuiltinProfilesDir, loadProfiles, parseBytes, parseProfileFile, parseSpeedMbps, ProfileLibrary } from './profile-files.js';
@@ -142,6 +144,18 @@ describe("a company's own profiles (the data folder's profiles/)", () => {
     expect(profiles.find((p) => p.id === 'production')).toMatchObject({ source: 'built-in', roles: { master: { memoryBytes: 256 * GiB } } });
     expect(errors).toEqual([expect.objectContaining({ code: 'duplicate-id', params: expect.objectContaining({ id: 'production', other: join(BUILTIN, 'production.yaml') }) })]);
     expect(errors[0]!.message).toContain('give this file another name');
+  });
+
+  it('the hardware.profiles channel answers what the contract says, errors included', async () => {
+    writeFileSync(join(company, 'acme-broken.yaml'), productionWith(/cores: 32/, 'cores: many').text);
+    const handlers = createHardwareHandlers({ profiles: new ProfileLibrary({ builtin: BUILTIN, company }) });
+    const r = await handlers['hardware.profiles']({});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(hardwareRequests['hardware.profiles'].response.parse(r.value)).toEqual(r.value);
+    expect(r.value.profiles.map((p) => p.id)).toEqual(['default', 'lab', 'production']);
+    expect(r.value.errors).toEqual([expect.objectContaining({ field: 'roles.master.cores', params: expect.objectContaining({ problem: 'not-number' }) })]);
+    expect(r.value.companyDir).toBe(company);
   });
 
   it('is read again on each use: a file that appears later counts without a restart', () => {

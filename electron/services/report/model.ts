@@ -70,7 +70,9 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   // Read the facts as that run did: with the loop-disk rule of the profile it journaled, not of
   // whatever the profile files say today.
   const hwStart = hwRun ? events.find((e) => e.type === 'run-started' && e.runId === hwRun.runId) : undefined;
-  const includeLoopDisks = hwStart?.type === 'run-started' && hwStart.profile?.thresholds.includeLoopDisks === true;
+  const journaled = hwStart?.type === 'run-started' ? hwStart.profile : undefined;
+  // Runs journaled before profiles were: only the built-in lab profile counted loop disks.
+  const includeLoopDisks = journaled ? journaled.thresholds.includeLoopDisks === true : project.hardwareProfile === 'lab';
   const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project, { includeLoopDisks }) : [];
   const inventory: ReportHost[] = project.hosts.map((h) => ({
     hostId: h.id,
