@@ -112,6 +112,18 @@ describe('a broken profile file names file, line and field', () => {
     expect(r.ok ? 0 : r.error.line).toBeGreaterThanOrEqual(broken.line);
   });
 
+  it('numbers: whole and not negative; a speed that is not one says "speed"', () => {
+    for (const [from, to, problem] of [
+      [/^ {4}cores: 32$/, '    cores: 1.5', 'negative'],
+      [/^ {4}cores: 32$/, '    cores: -4', 'negative'],
+      [/^ {4}nicSpeed: 10 Gb\/s$/, '    nicSpeed: true', 'speed'],
+      [/^ {4}largestDisk: 100 GB$/, '    largestDisk: [1]', 'size'],
+    ] as const) {
+      const { text, line } = productionWith(from, to);
+      expect(parseProfileFile(text, '/x/a.yaml', 'company')).toMatchObject({ ok: false, error: { line, params: { problem } } });
+    }
+  });
+
   it('no custom tags and no alias bombs', () => {
     const tagged = productionWith(/cores: 32/, 'cores: !!js/function "return 1"');
     expect(parseProfileFile(tagged.text, '/x/a.yaml', 'company')).toMatchObject({ ok: false, error: { code: 'yaml', line: tagged.line } });

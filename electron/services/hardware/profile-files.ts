@@ -75,11 +75,12 @@ const profileFileSchema = z.strictObject({
 });
 
 /** A zod issue as a problem kind the UI has words for. */
-function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
+function problemOf(issue: z.core.$ZodIssue, value: unknown, field: string): string {
   if (issue.code === 'custom') return issue.message === 'speed' ? 'speed' : 'size';
   if (issue.code === 'unrecognized_keys') return 'unknown-field';
   if (value === undefined) return 'missing';
-  if (issue.code === 'invalid_union') return 'size';
+  if (issue.code === 'invalid_union') return field.endsWith('nicSpeed') ? 'speed' : 'size';
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'negative';
   if (issue.code === 'invalid_type') return issue.expected === 'boolean' ? 'not-boolean' : issue.expected === 'number' ? 'not-number' : issue.expected === 'string' ? 'not-text' : issue.expected === 'object' ? 'not-map' : 'invalid';
   if (issue.code === 'too_small') return issue.origin === 'string' ? 'empty' : 'negative';
   if (issue.code === 'too_big') return 'too-big';
@@ -159,7 +160,7 @@ export function parseProfileFile(text: string, file: string, source: HardwarePro
     const fieldPath = key !== undefined ? [...path, key] : path;
     const field = fieldPath.join('.') || 'file';
     const value = fieldPath.length === 0 ? data : doc.getIn(fieldPath);
-    const problem = problemOf(issue, value);
+    const problem = problemOf(issue, value, field);
     const line = lineOf(doc, lc, path, key);
     return { ok: false, error: fail(file, 'field', { problem }, field, `${file} line ${line}: field "${field}": ${PROBLEM_EN[problem] ?? issue.message}`, line) };
   }
