@@ -82,6 +82,7 @@ describe('Hardware profiles from files', () => {
     // A company profile is not the lab profile: no lab-node confirmation, just saved.
     expect(await hardware.chooseProfile('acme-racks')).toBe('not-asked');
     expect(await page.getByTestId('hardware-profile-source').innerText()).toContain(join(company, 'acme-racks.yaml'));
+    expect(await page.getByTestId('hardware-profile-summary').innerText()).toContain('Workers: 1 core / 1 thread, 1 GiB memory, largest disk 200 MB');
     expect(await readFile(join(projectDir, 'project.yaml'), 'utf8')).toMatch(/^hardwareProfile: acme-racks$/m);
 
     expect(await hardware.runner.runToEnd()).toBe('completed');

@@ -38,7 +38,7 @@ export function ProfileSummary({ profile }: { profile: HardwareProfileInfo }) {
   const { t } = useTranslation();
   const role = (r: RoleThresholds) =>
     [
-      t('hardware.summary.cpu', { cores: r.cores, threads: r.threads }),
+      t('hardware.summary.cpu', { cores: t('hardware.summary.cores', { count: r.cores }), threads: t('hardware.summary.threads', { count: r.threads }) }),
       t(r.ecc ? 'hardware.summary.memoryEcc' : 'hardware.summary.memory', { size: size(r.memoryBytes) }),
       t('hardware.summary.disk', { size: size(r.largestDiskBytes) }),
       r.raidDisks > 0 ? t('hardware.summary.raid', { count: r.raidDisks }) : null,
