@@ -1,7 +1,7 @@
 import type { hardwareRequests } from '../../contract/channels/hardware.js';
 import { ok } from '../../contract/index.js';
 import { isLabNode } from '../hardware/lab-node.js';
-import { factsFromResults, profileIdOf, profileOf } from '../hardware/step.js';
+import { factsFromResults, loopDisksOfRun, profileIdOf } from '../hardware/step.js';
 import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
@@ -23,7 +23,7 @@ export function createHardwareHandlers(shared: Pick<SharedServices, 'profiles'>)
       const project = opened.value.project;
       const state = JournalState.from(events.value);
       const run = state.lastRun('hardware');
-      const facts = run ? factsFromResults(state.results(run.runId), project, profileOf(project, shared.profiles)) : [];
+      const facts = run ? factsFromResults(state.results(run.runId), project, loopDisksOfRun(events.value, run.runId, project)) : [];
       return ok({ profile: profileIdOf(project), runId: run?.runId ?? null, facts, labHosts: facts.filter((f) => isLabNode(f)).map((f) => f.hostId) });
     },
   };

@@ -1,4 +1,5 @@
 import type { HardwareFacts, Project } from '../../contract/index.js';
+import type { JournalEvent } from '../project/journal.js';
 import type { Finding, StepModule, StepProfile, StepResults } from '../runbook/step-module.js';
 import { COLLECT_SCRIPT, factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
@@ -57,6 +58,16 @@ export function labProfileFindings(project: Project, facts: HardwareFacts[]): Fi
     }
   }
   return out;
+}
+
+/**
+ * Whether a run counted loop devices as disks, as journaled with it: its facts read the same
+ * whatever the profile files say today. Runs journaled before profiles were: only the lab did.
+ */
+export function loopDisksOfRun(events: readonly JournalEvent[], runId: string, project: Project): { includeLoopDisks: boolean } {
+  const start = events.find((e) => e.type === 'run-started' && e.runId === runId);
+  const profile = start?.type === 'run-started' ? start.profile : undefined;
+  return { includeLoopDisks: profile ? profile.thresholds.includeLoopDisks === true : project.hardwareProfile === 'lab' };
 }
 
 /** The facts of every host whose collection finished, parsed from the captured output. */

@@ -19,7 +19,7 @@ import {
 } from '../../contract/index.js';
 import { isLabNode } from '../hardware/lab-node.js';
 import { isLaxer } from '../hardware/profiles.js';
-import { factsFromResults } from '../hardware/step.js';
+import { factsFromResults, loopDisksOfRun } from '../hardware/step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
 import type { JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
@@ -67,13 +67,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   const state = JournalState.from(events);
 
   const hwRun = state.lastRun('hardware');
-  // Read the facts as that run did: with the loop-disk rule of the profile it journaled, not of
-  // whatever the profile files say today.
-  const hwStart = hwRun ? events.find((e) => e.type === 'run-started' && e.runId === hwRun.runId) : undefined;
-  const journaled = hwStart?.type === 'run-started' ? hwStart.profile : undefined;
-  // Runs journaled before profiles were: only the built-in lab profile counted loop disks.
-  const includeLoopDisks = journaled ? journaled.thresholds.includeLoopDisks === true : project.hardwareProfile === 'lab';
-  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project, { includeLoopDisks }) : [];
+  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project, loopDisksOfRun(events, hwRun.runId, project)) : [];
   const inventory: ReportHost[] = project.hosts.map((h) => ({
     hostId: h.id,
     name: h.name,
