@@ -29,7 +29,7 @@ export class HardwarePage {
    * some host is not known to be a lab node: confirmed unless `confirmLab` is false (then the
    * dialog is left open). Says whether it asked.
    */
-  async chooseProfile(profile: 'default' | 'production' | 'lab', opts: { confirmLab?: boolean } = {}): Promise<'asked' | 'not-asked'> {
+  async chooseProfile(profile: string, opts: { confirmLab?: boolean } = {}): Promise<'asked' | 'not-asked'> {
     const select = this.page.getByTestId('hardware-profile');
     const panel = this.page.getByTestId('hardware-profile-panel');
     const dialog = this.labDialog();
@@ -46,6 +46,25 @@ export class HardwarePage {
       await eventually(saved, (v) => v);
     }
     return outcome!;
+  }
+
+  /** Asks the app to read the profile files again (a company file dropped in meanwhile). */
+  async reloadProfiles() {
+    await this.page.getByTestId('hardware-profiles-reload').click();
+  }
+
+  /** The profile chooser's entries as shown: id and label. */
+  async profileOptions(): Promise<{ id: string; label: string }[]> {
+    const options = await this.page.getByTestId('hardware-profile').locator('option').all();
+    return Promise.all(options.map(async (o) => ({ id: (await o.getAttribute('value')) ?? '', label: (await o.innerText()).trim() })));
+  }
+
+  /** Profile files that were not loaded, as the step lists them. */
+  async profileErrors(): Promise<{ file: string; code: string; text: string }[]> {
+    const items = await this.page.getByTestId('hardware-profile-error').all();
+    return Promise.all(
+      items.map(async (i) => ({ file: (await i.getAttribute('data-file')) ?? '', code: (await i.getAttribute('data-code')) ?? '', text: (await i.innerText()).trim() })),
+    );
   }
 
   labDialog() {

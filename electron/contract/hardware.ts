@@ -97,6 +97,60 @@ export type HardwareFacts = z.infer<typeof hardwareFactsSchema>;
 export type DiskFacts = z.infer<typeof diskSchema>;
 export type NicFacts = z.infer<typeof nicSchema>;
 
+/**
+ * The profiles that ship in resources/profiles. Others come from a company's own files, so an id
+ * is any kebab-case name, checked against the profiles loaded at the time it is used.
+ */
 export const HARDWARE_PROFILES = ['default', 'production', 'lab'] as const;
-export const hardwareProfileIdSchema = z.enum(HARDWARE_PROFILES);
+export const HARDWARE_PROFILE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const hardwareProfileIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(HARDWARE_PROFILE_ID, 'a profile id: lower-case letters, digits and single dashes, e.g. "acme-gpu"');
 export type HardwareProfileId = z.infer<typeof hardwareProfileIdSchema>;
+
+/** Minimums per role. Sizes in bytes; disk size is the largest disk (the one the OS and data land on). */
+export const roleThresholdsSchema = z.object({
+  cores: z.number().int().min(0),
+  threads: z.number().int().min(0),
+  memoryBytes: z.number().min(0),
+  /** Memory with ECC is required (a missing or unknown ECC report is then a finding). */
+  ecc: z.boolean(),
+  largestDiskBytes: z.number().min(0),
+  /** Spare (unmounted) disks of equal size a RAID set needs: 2 for RAID 1, 4 for RAID 10; 0 = no requirement. */
+  raidDisks: z.number().int().min(0),
+  /** Fastest link speed any NIC must reach, in Mb/s; 0 = no requirement. */
+  nicSpeedMbps: z.number().min(0),
+  /** Power supplies a host must have when it reports them (BMC); 0 = no requirement. */
+  minPsus: z.number().int().min(0),
+});
+export type RoleThresholds = z.infer<typeof roleThresholdsSchema>;
+
+export const hardwareProfileSchema = z.object({
+  id: hardwareProfileIdSchema,
+  label: z.object({ en: z.string(), 'zh-CN': z.string() }),
+  /** Shipped with the app, or a company's file in the data folder's profiles/. */
+  source: z.enum(['built-in', 'company']),
+  /** The file it was read from. */
+  file: z.string(),
+  /** Lab nodes' disks are loop devices; they count as disks only where this is set. */
+  includeLoopDisks: z.boolean(),
+  roles: z.object({ master: roleThresholdsSchema, worker: roleThresholdsSchema }),
+});
+export type HardwareProfileInfo = z.infer<typeof hardwareProfileSchema>;
+
+/**
+ * A profile file that was not loaded (the others still are). `code` + `params` are what the UI
+ * renders in its language (i18n `hardware.profileError.<code>`); `message` is the English text.
+ */
+export const profileLoadErrorSchema = z.object({
+  file: z.string(),
+  line: z.number().int().optional(),
+  /** The field at fault, as a dotted path ("roles.master.memory"), or "file". */
+  field: z.string(),
+  code: z.enum(['read', 'too-large', 'yaml', 'field', 'file-name', 'duplicate-id']),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  message: z.string(),
+});
+export type ProfileLoadError = z.infer<typeof profileLoadErrorSchema>;

@@ -12,14 +12,17 @@ const root = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].find((
   existsSync(join(d, 'package.json')),
 )!;
 
-const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N]
+const USAGE = `Usage: rackside-host [--port N] [--data-dir DIR] [--static DIR] [--transcript-limit-mb N] [--profiles-dir DIR]
 Serves the Rackside UI on http://127.0.0.1:<port>/?token=<one-time token> (loopback only).
   --port N        port to listen on (default: the port of the last start with this data folder,
                   so an open page finds the restarted host; any free port if it is taken; 0: any)
   --data-dir DIR  the app's data folder (known_hosts); default $XDG_DATA_HOME/rackside
   --static DIR    built renderer (default dist/renderer)
   --transcript-limit-mb N
-                  a terminal session stops recording its transcript at N MB (default 1 GiB)`;
+                  a terminal session stops recording its transcript at N MB (default 1 GiB)
+  --profiles-dir DIR
+                  the built-in hardware profiles (default resources/profiles of the app);
+                  a company's own profiles go into DATA-DIR/profiles`;
 
 /** The data folder's note of the port the host last listened on (no secret: the token is not kept). */
 const LAST_PORT_FILE = 'host-port';
@@ -42,6 +45,7 @@ function main() {
         'data-dir': { type: 'string' },
         static: { type: 'string' },
         'transcript-limit-mb': { type: 'string' },
+        'profiles-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -71,6 +75,11 @@ function main() {
   const dataDir = resolve(
     args['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'rackside'),
   );
+  const profilesDir = resolve(args['profiles-dir'] ?? join(root, 'resources', 'profiles'));
+  if (!existsSync(profilesDir)) {
+    console.error(`No hardware profiles folder at ${profilesDir}: pass --profiles-dir, or restore resources/profiles.`);
+    process.exit(1);
+  }
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
   // The browser host keeps secrets in memory only (DESIGN.md: project folder never holds them).
@@ -82,7 +91,7 @@ function main() {
   // can tell the technician that the backend restarted (its token changed), rather than nothing.
   const portFile = join(dataDir, LAST_PORT_FILE);
   const lastPort = args.port === undefined ? readLastPort(portFile) : null;
-  const start = (p: number) => startHostServer({ port: p, dataDir, staticDir, version, secrets, log, transcriptMaxBytes });
+  const start = (p: number) => startHostServer({ port: p, dataDir, staticDir, version, secrets, log, transcriptMaxBytes, profilesDir });
   const started = lastPort === null
     ? start(port)
     : start(lastPort).catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? start(0) : Promise.reject(e)));

@@ -104,6 +104,8 @@ export interface HostServerOptions {
   token?: string;
   /** Size limit of one terminal session's transcript (default 1 GiB). */
   transcriptMaxBytes?: number;
+  /** The built-in hardware profiles (default: resources/profiles of the app root). */
+  profilesDir?: string;
 }
 
 export interface HostServer {
@@ -145,6 +147,7 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
       log: opts.log,
       onShutdown: (fn) => shutdown.push(fn),
       transcriptMaxBytes: opts.transcriptMaxBytes,
+      ...(opts.profilesDir ? { profilesDir: opts.profilesDir } : {}),
     }),
     opts.log,
   );

@@ -91,6 +91,9 @@ async function start(): Promise<void> {
     pickFile,
     printToPdf: createPrintToPdf(BrowserWindow),
     onShutdown: (fn) => shutdown.push(fn),
+    // Packaged, resources/profiles is copied next to the app (electron-builder extraResources);
+    // unpackaged, the services find the repo's resources/profiles themselves.
+    ...(app.isPackaged ? { profilesDir: path.join(process.resourcesPath, 'profiles') } : {}),
   };
   wireIpc(ipcMain, { dispatch: createDispatcher(createHandlers(ctx), log), getMainContents, log });
 

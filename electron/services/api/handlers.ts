@@ -1,3 +1,4 @@
+import { companyProfilesDir, defaultBuiltinProfilesDir, ProfileLibrary } from '../hardware/profile-files.js';
 import type { Logger } from '../log/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
@@ -29,6 +30,11 @@ export interface HandlerContext {
   onShutdown?: (fn: () => Promise<void>) => void;
   /** Size limit of one terminal session's transcript (default LOG_MAX_BYTES in transcript.ts). */
   transcriptMaxBytes?: number;
+  /**
+   * The built-in hardware profiles (default: resources/profiles of the app root). A packaged app
+   * passes its resources path; the company's own profiles are always `<dataDir>/profiles`.
+   */
+  profilesDir?: string;
 }
 
 /** Long-lived services the domains share: one known_hosts, one SSH connection per host. */
@@ -37,6 +43,8 @@ export interface SharedServices {
   pool: SshPool;
   /** Live terminal sessions; the step runner streams each host's output into it (openStepStream). */
   terminals: TerminalManager;
+  /** The hardware profiles, built-in and the company's, read from their files on each use. */
+  profiles: ProfileLibrary;
 }
 
 /** Every channel's handler. Each domain contributes its own; the type checks none is missing. */
@@ -49,14 +57,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ctx.emit('hostkeys.changed', { state, change });
   });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
-  const shared: SharedServices = { knownHosts, pool, terminals };
+  const profiles = new ProfileLibrary({ builtin: ctx.profilesDir ?? defaultBuiltinProfilesDir(), company: companyProfilesDir(ctx.dataDir) });
+  const shared: SharedServices = { knownHosts, pool, terminals, profiles };
   ctx.onShutdown?.(async () => {
     await terminals.closeAll();
     pool.closeAll();
   });
   return {
     ...createCoreHandlers(ctx, shared),
-    ...createHardwareHandlers(),
+    ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createReportHandlers(ctx),
     ...createRunbookHandlers(ctx, shared),

@@ -1,15 +1,20 @@
 import type { hardwareRequests } from '../../contract/channels/hardware.js';
 import { ok } from '../../contract/index.js';
 import { isLabNode } from '../hardware/lab-node.js';
-import { factsFromResults, profileOf } from '../hardware/step.js';
+import { factsFromResults, loopDisksOfRun, profileIdOf } from '../hardware/step.js';
 import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
 import type { HandlersFor } from './dispatcher.js';
+import type { SharedServices } from './handlers.js';
 
 /** Hardware table data: parsed from what the last Hardware run captured (in the journal). */
-export function createHardwareHandlers(): HandlersFor<keyof typeof hardwareRequests> {
+export function createHardwareHandlers(shared: Pick<SharedServices, 'profiles'>): HandlersFor<keyof typeof hardwareRequests> {
   return {
+    'hardware.profiles': async () => {
+      const { profiles, errors } = shared.profiles.load();
+      return ok({ profiles, errors, companyDir: shared.profiles.dirs.company ?? '' });
+    },
     'hardware.facts': async ({ dir }) => {
       const opened = await openProject(dir);
       if (!opened.ok) return opened;
@@ -18,8 +23,8 @@ export function createHardwareHandlers(): HandlersFor<keyof typeof hardwareReque
       const project = opened.value.project;
       const state = JournalState.from(events.value);
       const run = state.lastRun('hardware');
-      const facts = run ? factsFromResults(state.results(run.runId), project) : [];
-      return ok({ profile: profileOf(project).id, runId: run?.runId ?? null, facts, labHosts: facts.filter((f) => isLabNode(f)).map((f) => f.hostId) });
+      const facts = run ? factsFromResults(state.results(run.runId), project, loopDisksOfRun(events.value, run.runId, project)) : [];
+      return ok({ profile: profileIdOf(project), runId: run?.runId ?? null, facts, labHosts: facts.filter((f) => isLabNode(f)).map((f) => f.hostId) });
     },
   };
 }

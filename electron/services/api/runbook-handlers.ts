@@ -1,6 +1,7 @@
 import type { runbookRequests } from '../../contract/channels/runbook.js';
+import { createHardwareStep } from '../hardware/step.js';
 import { Runbook } from '../runbook/engine.js';
-import { stepRegistry } from '../runbook/registry.js';
+import { DEFAULT_STEPS, stepRegistry } from '../runbook/registry.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext, SharedServices } from './handlers.js';
 
@@ -10,7 +11,8 @@ export function createRunbookHandlers(ctx: HandlerContext, shared: SharedService
     pool: shared.pool,
     hostKeys: shared.pool.hostKeys,
     secrets: ctx.secrets,
-    steps: stepRegistry(),
+    // The hardware step reads this app's profile folders (built-in and the company's).
+    steps: stepRegistry(DEFAULT_STEPS.map((s) => (s.id === 'hardware' ? createHardwareStep(shared.profiles) : s))),
     emit: ctx.emit,
     log: ctx.log,
     // Each host's output also goes to a step pane in the terminal dock; the runner keeps its own

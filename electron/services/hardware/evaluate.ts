@@ -52,11 +52,12 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
     const disks = f.disks;
     const largest = Math.max(0, ...disks.map((d) => d.sizeBytes));
     if (largest < t.largestDiskBytes) add('blocking', 'disk.size', disks.length ? `largest disk ${gb(largest)}, needs ${gb(t.largestDiskBytes)}` : 'no disks found', 'Add a larger disk or choose another profile', gb(largest), `≥ ${gb(t.largestDiskBytes)}`, atLeast(largest, t.largestDiskBytes));
-    if (t.raidCapableDisks) {
+    if (t.raidDisks > 0) {
       const spare = disks.filter((d) => !d.mounted);
       const sizes = new Map<number, number>();
       for (const d of spare) sizes.set(Math.round(d.sizeBytes / 1e9), (sizes.get(Math.round(d.sizeBytes / 1e9)) ?? 0) + 1);
-      if (![...sizes.values()].some((n) => n >= 2)) add('blocking', 'disk.raid', `no two spare disks of equal size for RAID (${spare.length} spare)`, 'Add two or more equal disks that are not in use', String(spare.length), '≥ 2 equal spare disks', atLeast(Math.max(0, ...sizes.values()), 2));
+      const equal = Math.max(0, ...sizes.values());
+      if (equal < t.raidDisks) add('blocking', 'disk.raid', `no ${t.raidDisks} spare disks of equal size for RAID (${spare.length} spare, at most ${equal} of one size)`, `Add ${t.raidDisks} or more equal disks that are not in use`, String(spare.length), `≥ ${t.raidDisks} equal spare disks`, atLeast(equal, t.raidDisks));
     }
     // One finding per failed disk, all under one key per host: a waiver is held to how many failed.
     const smartFailed = disks.filter((d) => d.smart && !d.smart.passed);
@@ -68,6 +69,8 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
       else if (fastest < t.nicSpeedMbps) add('blocking', 'nic.speed', `fastest link ${fastest} Mb/s, needs ${t.nicSpeedMbps} Mb/s`, 'Connect a 10 GbE port, or check the cabling and switch port', `${fastest} Mb/s`, `≥ ${t.nicSpeedMbps} Mb/s`, atLeast(fastest, t.nicSpeedMbps));
     }
     if (f.bmc && f.bmc.psuFailed > 0) add('blocking', 'bmc.psu', `${f.bmc.psuFailed} of ${f.bmc.psuCount} power supplies failed`, 'Reseat or replace the power supply and check its feed', String(f.bmc.psuFailed), '0', atMost(f.bmc.psuFailed, 0));
+    // Only a host that reports its power supplies can be held to a number of them.
+    else if (f.bmc && f.bmc.psuCount > 0 && f.bmc.psuCount < t.minPsus) add('blocking', 'bmc.psu', `${f.bmc.psuCount} power supplies, the ${profile.id} profile needs ${t.minPsus} (redundant)`, 'Fit another power supply on another feed, or choose another profile', String(f.bmc.psuCount), `≥ ${t.minPsus}`, atLeast(f.bmc.psuCount, t.minPsus));
     else if (f.bmc && f.bmc.psuCount === 1) add('warning', 'bmc.psu', 'only one power supply: no redundancy', 'Fit a second power supply on another feed', '1', '≥ 2');
   }
   return [...findings, ...consistency(facts, byId)];

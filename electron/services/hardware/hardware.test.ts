@@ -17,8 +17,12 @@ import {
   parseSmartctl,
   systemFromDmi,
 } from './parsers.js';
-import { PROFILES } from './profiles.js';
+import { defaultBuiltinProfilesDir, loadProfiles } from './profile-files.js';
 import { hardwareStep, labProfileFindings } from './step.js';
+
+// The built-in profiles as resources/profiles defines them.
+const BUILT_IN = loadProfiles({ builtin: defaultBuiltinProfilesDir() }).profiles;
+const builtin = (id: string) => BUILT_IN.find((p) => p.id === id)!;
 
 const fx = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -156,12 +160,12 @@ describe('evaluation against profiles', () => {
   }));
 
   it('the lab profile passes the lab nodes with no blocking finding', () => {
-    const f = evaluateHardware(hosts, [1, 2, 3, 4].map((i) => labFacts(i)), PROFILES.lab);
+    const f = evaluateHardware(hosts, [1, 2, 3, 4].map((i) => labFacts(i)), builtin('lab'));
     expect(f.filter((x) => x.severity !== 'info')).toEqual([]);
   });
 
   it('the production profile blocks on RAM below 256 GiB, with measured value and threshold', () => {
-    const f = evaluateHardware(hosts, [1, 2, 3, 4].map((i) => labFacts(i)), PROFILES.production);
+    const f = evaluateHardware(hosts, [1, 2, 3, 4].map((i) => labFacts(i)), builtin('production'));
     const ram = f.filter((x) => x.code === 'memory.size');
     expect(ram).toHaveLength(4);
     expect(ram[0]).toMatchObject({ severity: 'blocking', hostId: 'h1', threshold: '≥ 256.0 GiB' });
@@ -173,7 +177,7 @@ describe('evaluation against profiles', () => {
     const odd = labFacts(3);
     odd.system = { ...odd.system!, biosVersion: '0.9.1' };
     odd.cpu = { ...odd.cpu!, model: 'AMD EPYC 7302' };
-    const f = evaluateHardware(hosts, [labFacts(1), labFacts(2), odd, labFacts(4)], PROFILES.lab);
+    const f = evaluateHardware(hosts, [labFacts(1), labFacts(2), odd, labFacts(4)], builtin('lab'));
     const warnings = f.filter((x) => x.severity === 'warning');
     expect(warnings.map((w) => [w.code, w.hostId])).toEqual([
       ['consistency.cpu', 'h3'],
@@ -186,7 +190,7 @@ describe('evaluation against profiles', () => {
     const bad = labFacts(2);
     bad.disks = [{ ...bad.disks[0]!, smart: { passed: false }, serial: 'ZC1ABCDE' }];
     bad.bmc = parseIpmiSdr(fx('documented/ipmitool-sdr-psu-lost.txt'));
-    const f = evaluateHardware(hosts, [bad], PROFILES.lab);
+    const f = evaluateHardware(hosts, [bad], builtin('lab'));
     expect(f.filter((x) => x.severity === 'blocking').map((x) => x.code)).toEqual(['disk.smart', 'bmc.psu']);
   });
 });

@@ -13,8 +13,12 @@ import { buildPlan } from '../runbook/plan.js';
 import { findingKey } from '../runbook/step-module.js';
 import { factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
-import { PROFILES } from './profiles.js';
+import { defaultBuiltinProfilesDir, loadProfiles } from './profile-files.js';
 import { hardwareStep } from './step.js';
+
+// The built-in profiles as resources/profiles defines them.
+const BUILT_IN = loadProfiles({ builtin: defaultBuiltinProfilesDir() }).profiles;
+const builtin = (id: string) => BUILT_IN.find((p) => p.id === id)!;
 
 // Waivers are bound to the value and threshold they waived. These tests drive the real runner
 // (waive, withdraw, state) on a real project folder and journal; only the SSH pool is a stand-in
@@ -59,7 +63,7 @@ async function setUp() {
     const built = buildPlan(hardwareStep, p);
     if (!built.ok) throw new Error(built.error.message);
     const runId = `r${++n}`;
-    const findings = evaluateHardware(p.hosts, [factsWithRam(ramBytes)], PROFILES[profile]).map((f) => ({ ...f, key: findingKey(f) }));
+    const findings = evaluateHardware(p.hosts, [factsWithRam(ramBytes)], builtin(profile)).map((f) => ({ ...f, key: findingKey(f) }));
     const j = await Journal.open(dir);
     await j.append({ type: 'run-started', runId, stepId: 'hardware', plan: built.value.view, ...runner, profile: hardwareStep.profile!(p) });
     await j.append({ type: 'findings', runId, stepId: 'hardware', findings });

@@ -23,7 +23,7 @@ import {
 } from '../../contract/index.js';
 import { isLabNode } from '../hardware/lab-node.js';
 import { isLaxer } from '../hardware/profiles.js';
-import { factsFromResults } from '../hardware/step.js';
+import { factsFromResults, loopDisksOfRun } from '../hardware/step.js';
 import { buildMatrix, readHostFacts } from '../network/matrix.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
@@ -73,7 +73,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   const state = JournalState.from(events);
 
   const hwRun = state.lastRun('hardware');
-  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project) : [];
+  const facts = hwRun ? factsFromResults(state.results(hwRun.runId), project, loopDisksOfRun(events, hwRun.runId, project)) : [];
   const inventory: ReportHost[] = project.hosts.map((h) => ({
     hostId: h.id,
     name: h.name,

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { HARDWARE_PROFILES, type HardwareFacts, type HardwareProfileId } from '../../../../electron/contract/index.js';
+import type { HardwareFacts, HardwareProfileId } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { saveProject } from '../inventory/actions.js';
+import { ProfileErrors, ProfileSummary, useProfileList } from './profile-list.js';
 
 const gib = (b: number | null) => (b === null ? '—' : `${(b / 1024 ** 3).toFixed(1)} GiB`);
 const size = (b: number) => (b >= 1e12 ? `${(b / 1e12).toFixed(1)} TB` : b >= 1e9 ? `${(b / 1e9).toFixed(0)} GB` : `${(b / 1e6).toFixed(0)} MB`);
@@ -24,6 +25,9 @@ export function HardwareStep() {
   const [saving, setSaving] = useState(false);
   const [confirmLab, setConfirmLab] = useState<{ hostId: string; label: string; system: string | null }[] | null>(null);
   const confirmation = useAppStore((s) => s.extras.hardwareProfileConfirmation);
+  const language = useAppStore((s) => s.language);
+  const { list: profileList, reload: reloadProfiles } = useProfileList();
+  const chosen = profileList?.profiles.find((p) => p.id === profile);
 
   useEffect(() => {
     if (!dir) return;
@@ -82,16 +86,32 @@ export function HardwareStep() {
             data-testid="hardware-profile"
             value={profile}
             disabled={saving || !dir}
+            // The files are read again when the list is opened: a company file added meanwhile shows up.
+            onFocus={reloadProfiles}
             onChange={(e) => void chooseProfile(e.target.value as HardwareProfileId)}
           >
-            {HARDWARE_PROFILES.map((p) => (
-              <option key={p} value={p}>
-                {t(`hardware.profiles.${p}`)}
+            {(profileList?.profiles ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label[language]}
               </option>
             ))}
+            {profileList && !chosen ? (
+              <option value={profile} disabled>
+                {t('hardware.profileMissingOption', { id: profile })}
+              </option>
+            ) : null}
           </select>
-        </label>
-        <p className="muted">{t(`hardware.profileHelp.${profile}`)}</p>
+        </label>{' '}
+        <button type="button" data-testid="hardware-profiles-reload" onClick={reloadProfiles}>
+          {t('hardware.profilesReload')}
+        </button>
+        {chosen ? <ProfileSummary profile={chosen} /> : null}
+        {profileList && !chosen ? (
+          <p className="message message-error" role="alert" data-testid="hardware-profile-unknown">
+            {t('hardware.profileUnknown', { id: profile, dir: profileList.companyDir })}
+          </p>
+        ) : null}
+        {profileList ? <ProfileErrors errors={profileList.errors} /> : null}
         {profile === 'lab' && confirmation?.profile === 'lab' ? (
           <p className="muted small" data-testid="lab-confirmed">
             {t('hardware.labConfirmedBy', { name: confirmation.technician, at: confirmation.at, count: confirmation.hosts.length })}
