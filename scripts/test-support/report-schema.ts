@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AjvModule, { type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 
 /**
  * Checks a JSON export against the committed docs/report.schema.json (the file other tools
@@ -10,9 +10,6 @@ import AjvModule, { type ErrorObject } from 'ajv';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 export const REPORT_SCHEMA_FILE = join(ROOT, 'docs', 'report.schema.json');
-
-// ajv is CommonJS: under Node's ESM loader its class is the default export's `default`.
-const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as typeof AjvModule;
 
 export function reportSchemaValidator(schema: object = JSON.parse(readFileSync(REPORT_SCHEMA_FILE, 'utf8')) as object): (value: unknown) => string[] {
   const validate = new Ajv({ strict: true, allowUnionTypes: true, allErrors: true }).compile(schema);
