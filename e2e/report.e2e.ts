@@ -238,4 +238,30 @@ describe('Commissioning report', () => {
     }
     expect((await report.verify()).match).toBe(true);
   });
+
+  it('exports in 中文 when chosen in the Report step: HTML and PDF show the Chinese headings and verdict', async () => {
+    // Runs after the exports above (same page and project folder); the UI is in English.
+    expect(await report.language()).toBe('en');
+    await report.chooseLanguage('zh-CN');
+    await report.preview();
+    const frame = report.previewFrame();
+    expect(await frame.locator('.verdict-value').innerText()).toBe('未完成调试');
+    expect(await frame.locator('#sign-off h2').innerText()).toBe('签字确认');
+    await report.hideTerminalDock();
+    await screenshot(page, 'report-preview-zh');
+    const files = await report.exportAll();
+    const path = (k: string) => files.find((f) => f.kind === k)!.path;
+    const html = await readFile(path('html'), 'utf8');
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toContain('<div class="verdict-value">未完成调试</div>');
+    expect(html).not.toContain('Not commissioned');
+    const pdfText = (await run('pdftotext', ['-layout', path('pdf'), '-'])).stdout.replace(/\s+/g, '');
+    for (const s of ['调试报告', '结论', '未完成调试', '清单与硬件标识', '各步骤检查结果', '审计记录', '签字确认', '存储/RAID尚未执行。']) expect(pdfText).toContain(s);
+    expect(pdfText).not.toContain('Notcommissioned');
+    expect(pdfText).toContain(SITE.replace(/\s+/g, ''));
+    const model = JSON.parse(await readFile(path('json'), 'utf8')) as ReportModel;
+    expect(reportSchemaValidator()(model)).toEqual([]);
+    expect(model.labels).toMatchObject({ language: 'zh-CN', verdict: '未完成调试' });
+    await report.chooseLanguage('en');
+  });
 });
