@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parse } from 'yaml';
 import type { ReportModel } from '../electron/contract/index.js';
-import { validateJsonSchema } from '../electron/services/report/json-schema-check.js';
 import { lab } from '../scripts/test-support/lab.js';
+import { reportSchemaValidator } from '../scripts/test-support/report-schema.js';
 import { HardwarePage } from './pages/hardware-page.js';
 import { ReportPage } from './pages/report-page.js';
 import { RunbookPage } from './pages/runbook-page.js';
@@ -23,7 +23,6 @@ import { setUpLabProject } from './support/lab-project.js';
 // End to end: inventory, hardware and the network check on the 4-node lab, then the report in all
 // three formats and the support bundle, checked byte by byte for a canary secret.
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
 const SITE = '上海数据中心 三号机房';
 const CUSTOMER = '华东电力有限公司';
 /**
@@ -148,8 +147,7 @@ describe('Commissioning report', () => {
     // JSON: valid against the committed schema, with the lab's serials, the matrix and the waiver.
     const jsonText = await readFile(path('json'), 'utf8');
     const model = JSON.parse(jsonText) as ReportModel;
-    const schema = JSON.parse(await readFile(join(ROOT, 'docs/report.schema.json'), 'utf8')) as Record<string, unknown>;
-    expect(validateJsonSchema(schema, model)).toEqual([]);
+    expect(reportSchemaValidator()(model)).toEqual([]);
     expect(model.project).toMatchObject({ site: SITE, customer: CUSTOMER });
     expect(model.inventory.map((h) => h.hardware?.serial)).toEqual(['LAB0001X', 'LAB0002X', 'LAB0003X', 'LAB0004X']);
     expect(model.steps.find((s) => s.stepId === 'hardware')!.findings.some((f) => f.code === 'memory.size' && f.measured !== null && f.threshold !== null)).toBe(true);
@@ -239,5 +237,31 @@ describe('Commissioning report', () => {
       await writeFile(journalPath, original);
     }
     expect((await report.verify()).match).toBe(true);
+  });
+
+  it('exports in 中文 when chosen in the Report step: HTML and PDF show the Chinese headings and verdict', async () => {
+    // Runs after the exports above (same page and project folder); the UI is in English.
+    expect(await report.language()).toBe('en');
+    await report.chooseLanguage('zh-CN');
+    await report.preview();
+    const frame = report.previewFrame();
+    expect(await frame.locator('.verdict-value').innerText()).toBe('未完成调试');
+    expect(await frame.locator('#sign-off h2').innerText()).toBe('签字确认');
+    await report.hideTerminalDock();
+    await screenshot(page, 'report-preview-zh');
+    const files = await report.exportAll();
+    const path = (k: string) => files.find((f) => f.kind === k)!.path;
+    const html = await readFile(path('html'), 'utf8');
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toContain('<div class="verdict-value">未完成调试</div>');
+    expect(html).not.toContain('Not commissioned');
+    const pdfText = (await run('pdftotext', ['-layout', path('pdf'), '-'])).stdout.replace(/\s+/g, '');
+    for (const s of ['调试报告', '结论', '未完成调试', '清单与硬件标识', '各步骤检查结果', '审计记录', '签字确认', '存储/RAID尚未执行。']) expect(pdfText).toContain(s);
+    expect(pdfText).not.toContain('Notcommissioned');
+    expect(pdfText).toContain(SITE.replace(/\s+/g, ''));
+    const model = JSON.parse(await readFile(path('json'), 'utf8')) as ReportModel;
+    expect(reportSchemaValidator()(model)).toEqual([]);
+    expect(model.labels).toMatchObject({ language: 'zh-CN', verdict: '未完成调试' });
+    await report.chooseLanguage('en');
   });
 });

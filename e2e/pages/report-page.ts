@@ -27,6 +27,15 @@ export class ReportPage {
     if (p.date !== undefined) await this.page.getByTestId('report-date').fill(p.date);
   }
 
+  /** The language the report exports in (the control in the Report step). */
+  async chooseLanguage(lang: 'en' | 'zh-CN') {
+    await this.page.getByTestId('report-language').selectOption(lang);
+  }
+
+  async language(): Promise<string> {
+    return this.page.getByTestId('report-language').inputValue();
+  }
+
   /** Show the preview; returns the verdict it shows. */
   async preview(): Promise<string> {
     await this.page.getByTestId('report-preview').click();

@@ -12,6 +12,11 @@ import { networkPlanSchema } from './network-plan.js';
 export const REPORT_SCHEMA_ID = 'rackside.commissioning-report';
 export const REPORT_VERSION = 1 as const;
 
+/** The languages a report exports in (chosen at export; the UI's language by default). */
+export const REPORT_LANGUAGES = ['en', 'zh-CN'] as const;
+export const reportLanguageSchema = z.enum(REPORT_LANGUAGES);
+export type ReportLanguage = z.infer<typeof reportLanguageSchema>;
+
 export const REPORT_VERDICTS = ['ready', 'ready-with-waivers', 'not-ready'] as const;
 export const reportVerdictSchema = z.enum(REPORT_VERDICTS);
 export type ReportVerdict = z.infer<typeof reportVerdictSchema>;
@@ -115,8 +120,10 @@ export const reportFindingSchema = z.object({
   severity: z.enum(['blocking', 'warning', 'info']),
   hostId: text.nullable(),
   code: text,
+  /** English; `code` + `params` render it in the report's language (resources/report/locales). */
   message: text,
   remediation: text,
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   measured: z.union([z.string(), z.number()]).nullable(),
   threshold: z.union([z.string(), z.number()]).nullable(),
   waiver: reportWaiverSchema.nullable(),
@@ -195,6 +202,24 @@ export const reportJournalHeadSchema = z.object({
 });
 export type ReportJournalHead = z.infer<typeof reportJournalHeadSchema>;
 
+/**
+ * The report's words in the language it was exported in (the JSON export only): the rest of the
+ * model keeps codes and English text, so a consumer can use either.
+ */
+export const reportLabelsSchema = z.object({
+  language: reportLanguageSchema,
+  verdict: text,
+  /** verdict.items, one sentence each, in order. */
+  reasons: z.array(text),
+  phases: z.record(z.string(), text),
+  /** Step titles by stepId. */
+  steps: z.record(z.string(), text),
+  /** Finding texts by stepId, then finding key. */
+  findings: z.record(z.string(), z.record(z.string(), z.object({ message: text, remediation: text }))),
+  signOff: text,
+});
+export type ReportLabels = z.infer<typeof reportLabelsSchema>;
+
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -224,6 +249,8 @@ export const reportModelSchema = z.object({
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
   /** The hardware profile each Hardware run applied; absent when the step has not run. */
   hardwareProfile: reportHardwareProfileSchema.optional(),
+  /** The exported JSON's labels in the chosen language; absent in the preview's model. */
+  labels: reportLabelsSchema.optional(),
 });
 export type ReportModel = z.infer<typeof reportModelSchema>;
 

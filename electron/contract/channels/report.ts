@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { exportedFileSchema, reportFormatSchema, reportModelSchema, reportSignOffSchema, reportVerificationSchema } from '../report.js';
+import { exportedFileSchema, reportFormatSchema, reportLanguageSchema, reportModelSchema, reportSignOffSchema, reportVerificationSchema } from '../report.js';
 
 const dirSchema = z.string().min(1).max(4096);
+/** The report's language (HTML, PDF, the JSON's labels); the renderer sends the UI's unless the technician chose another. */
+const languageSchema = reportLanguageSchema.default('en');
 
 /**
  * Wizard step 8, the commissioning report. Built from the saved project.yaml and journal.ndjson
@@ -10,7 +12,7 @@ const dirSchema = z.string().min(1).max(4096);
 export const reportRequests = {
   /** The report model and its HTML, for the preview. Writes nothing. */
   'report.preview': {
-    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }) }),
+    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }), language: languageSchema }),
     response: z.object({ report: reportModelSchema, html: z.string() }),
   },
   /** Write the report in the chosen formats to <dir>/reports/commissioning-<timestamp>.<ext>. */
@@ -19,6 +21,7 @@ export const reportRequests = {
       dir: dirSchema,
       signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }),
       formats: z.array(reportFormatSchema).min(1).max(3),
+      language: languageSchema,
     }),
     /** manifest: the commissioning-<timestamp>.manifest.json written with them (each file's SHA-256, the journal head). */
     response: z.object({ files: z.array(exportedFileSchema), manifest: z.string().optional() }),
@@ -28,7 +31,7 @@ export const reportRequests = {
    * ever in it; redacted anyway), the journal, every transcript and the report files.
    */
   'report.bundle': {
-    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }) }),
+    request: z.object({ dir: dirSchema, signOff: reportSignOffSchema.default({ technician: '', customerRepresentative: '', date: '' }), language: languageSchema }),
     response: z.object({ file: exportedFileSchema, entries: z.array(z.string()) }),
   },
   /**

@@ -17,15 +17,15 @@ export function createReportHandlers(ctx: HandlerContext): HandlersFor<keyof typ
     printToPdf: ctx.printToPdf ?? chromiumPrinter(),
   };
   return {
-    'report.preview': ({ dir, signOff }) => previewReport(dir, signOff, deps),
-    'report.export': async ({ dir, signOff, formats }) => {
-      const r = await exportReport(dir, signOff, [...new Set(formats)], deps);
+    'report.preview': ({ dir, signOff, language }) => previewReport(dir, signOff, deps, language),
+    'report.export': async ({ dir, signOff, formats, language }) => {
+      const r = await exportReport(dir, signOff, [...new Set(formats)], deps, undefined, language);
       if (r.ok) ctx.log.info('report exported', { files: r.value.files.map((f) => f.path) });
       return r;
     },
     'report.verify': ({ dir, report }) => verifyReport(report, dir),
-    'report.bundle': async ({ dir, signOff }) => {
-      const r = await exportBundle(dir, signOff, deps);
+    'report.bundle': async ({ dir, signOff, language }) => {
+      const r = await exportBundle(dir, signOff, deps, language);
       if (r.ok) ctx.log.info('support bundle exported', { path: r.value.file.path, entries: r.value.entries.length });
       return r;
     },

@@ -9,6 +9,7 @@ import {
   type ExportedFile,
   type ReportManifest,
   type ReportFormat,
+  type ReportLanguage,
   type ReportModel,
   type ReportSignOff,
   type Result,
@@ -19,10 +20,11 @@ import { openProject, PROJECT_FILE } from '../project/project-store.js';
 import { DEFAULT_STEPS } from '../runbook/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { PARTIAL } from '../terminal/transcript.js';
-import { renderHtml } from './html.js';
+import { renderHtml, reportLabels } from './html.js';
 import { buildReport } from './model.js';
 import { PrintError, type PdfPrinter } from './pdf.js';
 import { pdfContainsSecret, redactBytes } from './redact.js';
+import { loadReportLook } from './resources.js';
 import { writeBundle, SecretInBundleError, type BundledEntry, type BundleSource } from './bundle.js';
 import { secretByteForms } from '../secrets/secret-store.js';
 
@@ -36,6 +38,8 @@ export interface ReportDeps {
   printToPdf: PdfPrinter;
   steps?: readonly Pick<StepModule, 'id' | 'title'>[];
   now?: () => Date;
+  /** A folder whose report/ files replace the app's template, style and words (default $RACKSIDE_RESOURCES). */
+  resourcesDir?: string;
 }
 
 /** reports/ file names sort by time and are safe on every filesystem: 2025-03-01T14-05-09-123Z. */
@@ -63,19 +67,26 @@ export async function loadReport(dir: string, signOff: ReportSignOff, deps: Repo
   return ok(model);
 }
 
-export async function previewReport(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<{ report: ReportModel; html: string }>> {
+export async function previewReport(dir: string, signOff: ReportSignOff, deps: ReportDeps, language: ReportLanguage = 'en'): Promise<Result<{ report: ReportModel; html: string }>> {
+  const look = await loadReportLook(language, deps.resourcesDir);
+  if (!look.ok) return look;
   const model = await loadReport(dir, signOff, deps);
   if (!model.ok) return model;
-  return ok({ report: model.value, html: renderHtml(model.value, deps.secrets()) });
+  return ok({ report: model.value, html: renderHtml(model.value, look.value, deps.secrets()) });
 }
 
-/** The bytes of each format, every one redacted (the PDF is printed from the redacted HTML, then checked). */
-async function render(model: ReportModel, formats: readonly ReportFormat[], deps: ReportDeps): Promise<Result<Map<ReportFormat, Buffer>>> {
+/** The bytes of each format in `language`, every one redacted (the PDF is printed from the redacted HTML, then checked). */
+async function render(model: ReportModel, formats: readonly ReportFormat[], deps: ReportDeps, language: ReportLanguage): Promise<Result<Map<ReportFormat, Buffer>>> {
+  const look = await loadReportLook(language, deps.resourcesDir);
+  if (!look.ok) return look;
   const secrets = deps.secrets();
   const out = new Map<ReportFormat, Buffer>();
-  const html = renderHtml(model, secrets);
+  const html = renderHtml(model, look.value, secrets);
   if (formats.includes('html')) out.set('html', redactBytes(Buffer.from(html, 'utf8'), secrets));
-  if (formats.includes('json')) out.set('json', redactBytes(Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8'), secrets));
+  if (formats.includes('json')) {
+    const json = { ...model, labels: reportLabels(model, look.value.text) };
+    out.set('json', redactBytes(Buffer.from(JSON.stringify(json, null, 2) + '\n', 'utf8'), secrets));
+  }
   if (formats.includes('pdf')) {
     let pdf: Buffer;
     try {
@@ -100,17 +111,18 @@ async function pdfLeak(pdf: Buffer, secrets: readonly string[]): Promise<string 
   }
 }
 
-/** Write the report in the chosen formats to <dir>/reports/commissioning-<stamp>.<ext>, atomically. */
+/** Write the report in the chosen formats and language to <dir>/reports/commissioning-<stamp>.<ext>, atomically. */
 export async function exportReport(
   dir: string,
   signOff: ReportSignOff,
   formats: readonly ReportFormat[],
   deps: ReportDeps,
   at: Date = deps.now?.() ?? new Date(),
+  language: ReportLanguage = 'en',
 ): Promise<Result<{ files: ExportedFile[]; manifest: string }>> {
   const model = await loadReport(dir, signOff, deps);
   if (!model.ok) return model;
-  const bytes = await render(model.value, formats, deps);
+  const bytes = await render(model.value, formats, deps, language);
   if (!bytes.ok) return bytes;
   const folder = join(resolve(dir), REPORTS_DIR);
   const files: ExportedFile[] = [];
@@ -145,9 +157,9 @@ export async function exportReport(
  * byte-identical (transcripts still match the hashes in the audit trail). manifest.json lists
  * each entry's SHA-256 as bundled and whether redaction changed it.
  */
-export async function exportBundle(dir: string, signOff: ReportSignOff, deps: ReportDeps): Promise<Result<{ file: ExportedFile; entries: string[] }>> {
+export async function exportBundle(dir: string, signOff: ReportSignOff, deps: ReportDeps, language: ReportLanguage = 'en'): Promise<Result<{ file: ExportedFile; entries: string[] }>> {
   const at = deps.now?.() ?? new Date();
-  const report = await exportReport(dir, signOff, ['html', 'pdf', 'json'], deps, at);
+  const report = await exportReport(dir, signOff, ['html', 'pdf', 'json'], deps, at, language);
   if (!report.ok) return report;
   const root = resolve(dir);
   const secrets = deps.secrets();

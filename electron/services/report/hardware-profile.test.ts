@@ -8,7 +8,14 @@ import type { JournalEvent } from '../project/journal.js';
 import { buildPlan } from '../runbook/plan.js';
 import { findingKey } from '../runbook/step-module.js';
 import { renderHtml } from './html.js';
+import { loadReportLook } from './resources.js';
 import { buildReport } from './model.js';
+
+async function englishLook() {
+  const look = await loadReportLook('en');
+  if (!look.ok) throw new Error(look.error.message);
+  return look.value;
+}
 
 // The report says which hardware profile each run applied, when a laxer one followed blocking
 // findings, and when the lab profile was used on hosts that are not lab nodes.
@@ -69,7 +76,7 @@ describe('hardware profile in the report', () => {
       runs: [{ runId: 'r1', profile: 'production', blocking }, { runId: 'r2', profile: 'lab', blocking: 0 }],
       laxerSwitches: [{ from: 'production', to: 'lab', afterBlocking: blocking, runId: 'r2' }],
     });
-    expect(renderHtml(m)).toContain(`Profile switched from production to lab after ${blocking} blocking finding(s)`);
+    expect(renderHtml(m, await englishLook())).toContain(`Profile switched from production to lab after ${blocking} blocking finding(s)`);
   });
 
   it('a stricter profile after blocking findings is no laxer switch', async () => {
@@ -84,12 +91,12 @@ describe('hardware profile in the report', () => {
     expect(unconfirmed.hardwareProfile).toMatchObject({ applied: 'lab', notLabNodes: ['h2'], labConfirmation: null });
     expect(unconfirmed.steps[0]!.findings.filter((f) => f.severity === 'blocking').map((f) => [f.code, f.hostId])).toEqual([['profile.lab-not-lab-node', 'h2']]);
     expect(unconfirmed.verdict.status).toBe('not-ready');
-    expect(renderHtml(unconfirmed)).toMatch(/lab profile was applied to host\(s\) not identified as lab nodes: srv2\. Not confirmed\./);
+    expect(renderHtml(unconfirmed, await englishLook())).toMatch(/lab profile was applied to host\(s\) not identified as lab nodes: srv2\. Not confirmed\./);
 
     const confirmed = await report(withProfile('lab', ['h2']), run('r1', withProfile('lab', ['h2']), outputs));
     expect(confirmed.hardwareProfile).toMatchObject({ notLabNodes: ['h2'], labConfirmation: { technician: 'Wang Fang', hosts: ['h2'] } });
     expect(confirmed.steps[0]!.findings.find((f) => f.hostId === 'h2' && f.code.startsWith('profile.'))).toMatchObject({ severity: 'info', code: 'profile.lab-confirmed' });
-    expect(renderHtml(confirmed)).toMatch(/not identified as lab nodes: srv2\. Confirmed by Wang Fang/);
+    expect(renderHtml(confirmed, await englishLook())).toMatch(/not identified as lab nodes: srv2\. Confirmed by Wang Fang/);
   });
 
   it('a lapsed waiver is not applied, and a withdrawn one is listed with who withdrew it', async () => {
@@ -100,12 +107,12 @@ describe('hardware profile in the report', () => {
     const m = await report(p, [...r1, waiver]);
     expect(m.waivers).toEqual([expect.objectContaining({ key: f.key, applied: false })]);
     expect(m.steps[0]!.findings.find((x) => x.key === f.key)).toMatchObject({ waiver: null, waiverLapsed: { why: 'worse' } });
-    expect(renderHtml(m)).toContain('waiver no longer applies (worse)');
+    expect(renderHtml(m, await englishLook())).toContain('waiver no longer applies (worse)');
 
     const w2 = await report(p, [...r1, { ...waiver, compare: f.compare! }, { type: 'waiver-withdrawn', at, stepId: 'hardware', key: f.key, reason: 'customer wants full RAM', technician: 'Wang Fang' }]);
     expect(w2.waivers).toEqual([]);
     expect(w2.withdrawnWaivers).toEqual([{ stepId: 'hardware', key: f.key, code: 'memory.size', hostId: 'h1', waivedBy: 'Li Wei', reason: 'customer wants full RAM', technician: 'Wang Fang', at }]);
-    expect(renderHtml(w2)).toContain('Waivers withdrawn');
+    expect(renderHtml(w2, await englishLook())).toContain('Waivers withdrawn');
   });
 });
 

@@ -1,169 +1,149 @@
-import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportModel, type ReportStep, type ReportVerdictItem } from '../../contract/index.js';
+import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportLabels, type ReportModel, type ReportStep, type ReportVerdictItem } from '../../contract/index.js';
 import { redactSecrets } from '../secrets/secret-store.js';
-import { PHASE_EN, verdictItemEn } from './model.js';
-import { REPORT_CSS } from './style.js';
-
-const esc = (v: unknown): string =>
-  String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+import { titleEn } from './model.js';
+import type { ReportLook } from './resources.js';
+import { escapeHtml as esc, type ReportText, type TextParams } from './report-text.js';
 
 const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : esc(v));
 const gib = (b: number | null) => (b === null ? '—' : `${(b / 1024 ** 3).toFixed(1)} GiB`);
 const size = (b: number) => (b >= 1e12 ? `${(b / 1e12).toFixed(1)} TB` : b >= 1e9 ? `${(b / 1e9).toFixed(0)} GB` : `${(b / 1e6).toFixed(0)} MB`);
 const ms = (v: number | null) => (v === null ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
 /** ISO timestamps as "2025-03-01 14:05:09 UTC": the same on every laptop, whatever its zone. */
-const when = (iso: string | null) => (iso ? esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, ' UTC')) : '—');
+const whenText = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, ' UTC') : '—');
+const when = (iso: string | null) => esc(whenText(iso));
+const raw = (html: string) => ({ html });
 
-const VERDICT_TEXT: Record<ReportModel['verdict']['status'], string> = {
-  ready: 'Ready',
-  'ready-with-waivers': 'Ready with waivers',
-  'not-ready': 'Not commissioned',
-};
-/**
- * The verdict in Simplified Chinese too: the customer who signs may read only that. The report's
- * other text is English; these few lines mirror renderer/src/i18n/zh-CN.json (report.verdicts and
- * report.verdictItems), which the backend cannot import.
- */
-const VERDICT_ZH: Record<ReportModel['verdict']['status'], string> = {
-  ready: '就绪',
-  'ready-with-waivers': '就绪（含豁免）',
-  'not-ready': '未完成调试',
-};
-const PHASES_ZH: Record<ReportStep['phase'], string> = {
-  inventory: '项目与清单',
-  hardware: '硬件检查',
-  network: '网络拓扑',
-  storage: '存储/RAID',
-  master: '主节点安装',
-  workers: '工作节点加入',
-  verify: '验证',
-  other: '其他步骤',
-};
-const itemZh = (i: ReportVerdictItem): string => {
-  const name = i.stepId === null ? PHASES_ZH[i.phase] : `${PHASES_ZH[i.phase]}：${i.stepId}`;
-  switch (i.code) {
-    case 'no-hosts':
-      return '清单中没有主机。';
-    case 'not-run':
-      return `${name} 尚未执行。`;
-    case 'unfinished':
-      return `${name}：最近一次执行未完成。`;
-    case 'failed':
-      return `${name}：最近一次执行失败。`;
-    case 'blocking':
-      return `${name}：${i.count} 项阻断性问题未豁免。`;
-    case 'waived':
-      return `${name}：仅凭豁免通过（${i.count} 项已豁免）。`;
+/** A step's title in the report's language; a step the locale does not know keeps its English title. */
+function stepTitle(t: ReportText, stepId: string, steps: readonly Pick<ReportStep, 'stepId' | 'titleEn'>[]): string {
+  if (t.has(`steps.${stepId}`)) return t.text(`steps.${stepId}`);
+  return steps.find((s) => s.stepId === stepId)?.titleEn ?? titleEn(stepId);
+}
+
+/** One verdict item as a sentence in the report's language: "Hardware checks: Preflight (preflight) has not run." */
+export function verdictItemText(t: ReportText, i: ReportVerdictItem, steps: readonly Pick<ReportStep, 'stepId' | 'titleEn'>[]): string {
+  const phase = t.text(`phases.${i.phase}`);
+  let step = phase;
+  if (i.stepId !== null) {
+    const title = stepTitle(t, i.stepId, steps);
+    step = title === phase ? t.text('stepNameSame', { title, id: i.stepId }) : t.text('stepName', { phase, title, id: i.stepId });
   }
-};
-const PHASES = PHASE_EN;
+  return t.text(`verdictItems.${i.code}`, { step, count: i.count });
+}
 
-/** The sign-off sentence: it states the verdict, never more than the verdict allows. */
-const SIGN_OFF_TEXT: Record<ReportModel['verdict']['status'], { en: string; zh: string }> = {
-  ready: {
-    en: 'The undersigned confirm that the servers listed in this report were commissioned as described and are ready for use.',
-    zh: '签字双方确认：本报告所列服务器已按所述完成调试，可以投入使用。',
-  },
-  'ready-with-waivers': {
-    en: 'The undersigned confirm that the servers listed in this report were commissioned as described and are ready for use, subject to the waivers listed in this report.',
-    zh: '签字双方确认：本报告所列服务器已按所述完成调试，在本报告所列豁免条件下可以投入使用。',
-  },
-  'not-ready': {
-    en: 'The servers listed in this report have NOT been commissioned: the steps named under Verdict have not run or have not passed. The undersigned confirm only that the work recorded in this report was carried out.',
-    zh: '本报告所列服务器尚未完成调试：“结论”中列出的步骤尚未执行或未通过。签字双方仅确认本报告记录的工作已实施。',
-  },
-};
+/** The JSON export's labels: the report's words in the chosen language, next to its codes. */
+export function reportLabels(r: ReportModel, t: ReportText): ReportLabels {
+  return {
+    language: t.language,
+    verdict: t.text(`verdict.${r.verdict.status}`),
+    reasons: r.verdict.items.map((i) => verdictItemText(t, i, r.steps)),
+    phases: Object.fromEntries(['inventory', ...VERDICT_PHASES, 'other'].map((p) => [p, t.text(`phases.${p}`)])),
+    steps: Object.fromEntries(r.steps.map((s) => [s.stepId, stepTitle(t, s.stepId, r.steps)])),
+    findings: Object.fromEntries(
+      r.steps.map((s) => [
+        s.stepId,
+        Object.fromEntries(s.findings.map((f) => [f.key, { message: t.finding(f.code, 'message', f.params, f.message), remediation: t.finding(f.code, 'remediation', f.params, f.remediation) }])),
+      ]),
+    ),
+    signOff: t.text(`signOff.${r.verdict.status}`),
+  };
+}
 
 /**
- * The report as one self-contained HTML page: inline CSS, no scripts, no external fonts or URLs
- * (its own CSP forbids loading anything), A4 with page breaks, and a running header on every
- * printed page. Chinese text renders through the system font stack (Noto Sans CJK SC first).
- * Everything comes from the model, which is already redacted; the page is redacted once more.
+ * The report as one self-contained HTML page in the look's language: the template and style of
+ * resources/report (checked when loaded), inline CSS, no scripts, no external fonts or URLs (its
+ * own CSP forbids loading anything), A4 with page breaks, and a running header on every printed
+ * page. Chinese text renders through the system font stack (Noto Sans CJK SC first). Everything
+ * comes from the model, which is already redacted; the page is redacted once more.
  */
-export function renderHtml(r: ReportModel, secrets: readonly string[] = []): string {
+export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly string[] = []): string {
+  const t = look.text;
+  const h = (key: string, params?: TextParams) => t.html(key, params);
   const hostName = (id: string | null) => {
-    const h = r.inventory.find((x) => x.hostId === id);
-    return h ? h.name || h.address : (id ?? 'all hosts');
+    const x = r.inventory.find((y) => y.hostId === id);
+    return x ? x.name || x.address : (id ?? t.text('allHosts'));
   };
   const generated = when(r.generatedAt);
-  const title = `Commissioning report — ${r.project.site || 'site'}`;
+  const title = t.text('title', { site: r.project.site || t.text('siteFallback') });
+  const th = (...keys: string[]) => keys.map((k) => `<th>${h(`columns.${k}`)}</th>`).join('');
+  const role = (x: string) => (t.has(`roles.${x}`) ? h(`roles.${x}`) : esc(x));
+  const phaseName = (p: string) => h(`phases.${p}`);
+  const titleOf = (s: ReportStep) => esc(stepTitle(t, s.stepId, r.steps));
+  const verdictName = h(`verdict.${r.verdict.status}`);
 
   const header = `<header class="page-header">
-  <div class="ph-title">Rackside commissioning report</div>
+  <div class="ph-title">${h('header.title')}</div>
   <table class="ph-fields"><tr>
-    <td><span class="k">Site</span> <span class="v" data-field="site">${dash(r.project.site)}</span></td>
-    <td><span class="k">Customer</span> <span class="v" data-field="customer">${dash(r.project.customer)}</span></td>
-    <td><span class="k">Technician</span> <span class="v" data-field="technician">${dash(r.project.technician)}</span></td>
-    <td><span class="k">Date</span> <span class="v">${generated}</span></td>
+    <td><span class="k">${h('header.site')}</span> <span class="v" data-field="site">${dash(r.project.site)}</span></td>
+    <td><span class="k">${h('header.customer')}</span> <span class="v" data-field="customer">${dash(r.project.customer)}</span></td>
+    <td><span class="k">${h('header.technician')}</span> <span class="v" data-field="technician">${dash(r.project.technician)}</span></td>
+    <td><span class="k">${h('header.date')}</span> <span class="v">${generated}</span></td>
   </tr></table>
 </header>`;
 
+  const masters = r.inventory.filter((x) => x.role === 'master').length;
+  const workers = r.inventory.filter((x) => x.role === 'worker').length;
   const verdict = `<section class="verdict verdict-${r.verdict.status}" id="verdict">
   <h1>${esc(title)}</h1>
   <div class="verdict-box" data-verdict="${r.verdict.status}">
-    <div class="verdict-label">Verdict</div>
-    <div class="verdict-value">${VERDICT_TEXT[r.verdict.status]} <span lang="zh-CN">· ${VERDICT_ZH[r.verdict.status]}</span></div>
+    <div class="verdict-label">${h('verdict.label')}</div>
+    <div class="verdict-value">${verdictName}</div>
     ${
       r.verdict.items.length
         ? `<ul>${r.verdict.items
-            .map((i) => `<li data-code="${esc(i.code)}" data-phase="${esc(i.phase)}" data-step="${esc(i.stepId ?? '')}">${esc(verdictItemEn(i, r.steps))}<br><span class="muted" lang="zh-CN">${esc(itemZh(i))}</span></li>`)
+            .map((i) => `<li data-code="${esc(i.code)}" data-phase="${esc(i.phase)}" data-step="${esc(i.stepId ?? '')}">${esc(verdictItemText(t, i, r.steps))}</li>`)
             .join('')}</ul>`
         : ''
     }
   </div>
   <table class="kv">
-    <tr><th>Site</th><td>${dash(r.project.site)}</td></tr>
-    <tr><th>Customer</th><td>${dash(r.project.customer)}</td></tr>
-    <tr><th>Technician</th><td>${dash(r.project.technician)}</td></tr>
-    <tr><th>Hosts</th><td>${r.inventory.length} (${r.inventory.filter((h) => h.role === 'master').length} master, ${r.inventory.filter((h) => h.role === 'worker').length} worker)</td></tr>
-    <tr><th>Generated</th><td>${generated} by Rackside ${esc(r.generator.version)} · report format ${esc(r.schema)} v${r.version}</td></tr>
+    <tr><th>${h('header.site')}</th><td>${dash(r.project.site)}</td></tr>
+    <tr><th>${h('header.customer')}</th><td>${dash(r.project.customer)}</td></tr>
+    <tr><th>${h('header.technician')}</th><td>${dash(r.project.technician)}</td></tr>
+    <tr><th>${h('summary.hosts')}</th><td>${h('summary.hostsValue', { count: r.inventory.length, masters, workers })}</td></tr>
+    <tr><th>${h('summary.generated')}</th><td>${h('summary.generatedValue', { date: raw(generated), version: r.generator.version, schema: r.schema, formatVersion: r.version })}</td></tr>
   </table>
-  <h2>Steps</h2>
-  <table class="grid"><thead><tr><th>Phase</th><th>Step</th><th>Status</th><th>Findings</th><th>Finished</th></tr></thead><tbody>
+  <h2>${h('headings.steps')}</h2>
+  <table class="grid"><thead><tr>${th('phase', 'step', 'status', 'findings', 'finished')}</tr></thead><tbody>
   ${r.steps
     .map(
-      (s) => `<tr><td>${esc(PHASES[s.phase])}</td><td>${esc(s.titleEn)}</td>${stCell(s, 'td')}
-      <td>${counts(s)}</td><td>${when(s.finishedAt)}</td></tr>`,
+      (s) => `<tr><td>${phaseName(s.phase)}</td><td>${titleOf(s)}</td>${stCell(t, s, 'td')}
+      <td>${counts(t, s)}</td><td>${when(s.finishedAt)}</td></tr>`,
     )
     .join('')}
   ${VERDICT_PHASES
     .filter((p) => !r.steps.some((s) => s.phase === p))
-    .map((p) => `<tr><td>${esc(PHASES[p])}</td><td class="muted">—</td><td class="st st-not-run">not run</td><td></td><td></td></tr>`)
+    .map((p) => `<tr><td>${phaseName(p)}</td><td class="muted">—</td><td class="st st-not-run">${h('status.not-run')}</td><td></td><td></td></tr>`)
     .join('')}
   </tbody></table>
 </section>`;
 
   const inventory = `<section class="page" id="inventory">
-  <h2>Inventory and hardware identity</h2>
-  <table class="grid small"><thead><tr><th>Host</th><th>Role</th><th>Address</th><th>System</th><th>Serial</th><th>CPU</th><th>Memory</th><th>OS</th></tr></thead><tbody>
+  <h2>${h('headings.inventory')}</h2>
+  <table class="grid small"><thead><tr>${th('host', 'role', 'address', 'system', 'serial', 'cpu', 'memory', 'os')}</tr></thead><tbody>
   ${r.inventory
-    .map((h) => {
-      const hw = h.hardware;
-      return `<tr data-host-id="${esc(h.hostId)}"><td><b>${dash(h.name)}</b>${hw ? `<br><span class="muted">${esc(hw.hostname)}</span>` : ''}</td>
-      <td>${esc(h.role)}</td><td class="mono">${esc(h.address)}:${h.port}<br><span class="muted">${esc(h.user)} · ${esc(h.auth)}</span></td>
-      <td>${hw ? `${dash(hw.vendor)} ${dash(hw.model)}<br><span class="muted">BIOS ${dash(hw.biosVersion)}</span>` : '<span class="muted">not collected</span>'}</td>
-      <td class="mono" data-field="serial">${hw ? `${dash(hw.serial)}${hw.boardSerial ? `<br><span class="muted">board ${esc(hw.boardSerial)}</span>` : ''}` : '—'}</td>
-      <td>${hw?.cpu ? `${esc(hw.cpu.model)}<br><span class="muted">${hw.cpu.sockets} socket(s), ${hw.cpu.cores} cores, ${hw.cpu.threads} threads</span>` : '—'}</td>
-      <td>${hw ? `${gib(hw.memoryBytes)}<br><span class="muted">ECC ${esc(hw.ecc)}, ${hw.dimms.length} DIMM(s)</span>` : '—'}</td>
+    .map((x) => {
+      const hw = x.hardware;
+      return `<tr data-host-id="${esc(x.hostId)}"><td><b>${dash(x.name)}</b>${hw ? `<br><span class="muted">${esc(hw.hostname)}</span>` : ''}</td>
+      <td>${role(x.role)}</td><td class="mono">${esc(x.address)}:${x.port}<br><span class="muted">${esc(x.user)} · ${esc(x.auth)}</span></td>
+      <td>${hw ? `${dash(hw.vendor)} ${dash(hw.model)}<br><span class="muted">${h('hardware.bios', { version: raw(dash(hw.biosVersion)) })}</span>` : `<span class="muted">${h('hardware.notCollected')}</span>`}</td>
+      <td class="mono" data-field="serial">${hw ? `${dash(hw.serial)}${hw.boardSerial ? `<br><span class="muted">${h('hardware.board', { serial: hw.boardSerial })}</span>` : ''}` : '—'}</td>
+      <td>${hw?.cpu ? `${esc(hw.cpu.model)}<br><span class="muted">${h('hardware.cpu', { sockets: hw.cpu.sockets, cores: hw.cpu.cores, threads: hw.cpu.threads })}</span>` : '—'}</td>
+      <td>${hw ? `${gib(hw.memoryBytes)}<br><span class="muted">${h('hardware.memory', { ecc: t.has(`yesNo.${hw.ecc}`) ? t.text(`yesNo.${hw.ecc}`) : hw.ecc === 'unknown' ? t.text('hardware.smartStatus.unknown') : hw.ecc, dimms: hw.dimms.length })}</span>` : '—'}</td>
       <td>${hw ? `${dash(hw.os)}<br><span class="muted">${dash(hw.kernel)}</span>` : '—'}</td></tr>`;
     })
     .join('')}
   </tbody></table>
-  <h3>Disks, memory modules and NICs</h3>
-  <table class="grid small"><thead><tr><th>Host</th><th>Component</th><th>Model</th><th>Serial</th><th>Size / speed</th><th>Health</th></tr></thead><tbody>
+  <h3>${h('headings.components')}</h3>
+  <table class="grid small"><thead><tr>${th('host', 'component', 'model', 'serial', 'sizeSpeed', 'health')}</tr></thead><tbody>
   ${r.inventory
-    .flatMap((h) => {
-      const hw = h.hardware;
-      if (!hw) return [`<tr><td>${dash(h.name)}</td><td colspan="5" class="muted">not collected (the Hardware step has not run on this host)</td></tr>`];
+    .flatMap((x) => {
+      const hw = x.hardware;
+      if (!hw) return [`<tr><td>${dash(x.name)}</td><td colspan="5" class="muted">${h('hardware.notCollectedHost')}</td></tr>`];
       return [
-        ...hw.disks.map((d) => `<tr><td>${dash(h.name)}</td><td>disk ${esc(d.name)} (${esc(d.type)}${d.rotational ? ', rotational' : ''})</td><td>${dash(d.model)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td>SMART ${esc(d.smart)}</td></tr>`),
-        ...hw.dimms.map((d) => `<tr><td>${dash(h.name)}</td><td>DIMM ${esc(d.locator)}</td><td>${dash(d.partNumber)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td></td></tr>`),
-        ...hw.nics.map((n) => `<tr><td>${dash(h.name)}</td><td>NIC ${esc(n.name)}</td><td>${dash(n.driver)}</td><td class="mono">${dash(n.mac)}</td><td>${n.speedMbps ? `${n.speedMbps} Mb/s` : '—'}</td><td></td></tr>`),
-        ...hw.unknowns.map((u) => `<tr><td>${dash(h.name)}</td><td>${esc(u.field)}</td><td colspan="4" class="muted">not collected: ${esc(u.reason)}</td></tr>`),
+        ...hw.disks.map((d) => `<tr><td>${dash(x.name)}</td><td>${h(d.rotational ? 'hardware.diskRotational' : 'hardware.disk', { name: d.name, type: d.type })}</td><td>${dash(d.model)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td>${h('hardware.smart', { status: t.text(`hardware.smartStatus.${d.smart}`) })}</td></tr>`),
+        ...hw.dimms.map((d) => `<tr><td>${dash(x.name)}</td><td>${h('hardware.dimm', { locator: d.locator })}</td><td>${dash(d.partNumber)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td></td></tr>`),
+        ...hw.nics.map((n) => `<tr><td>${dash(x.name)}</td><td>${h('hardware.nic', { name: n.name })}</td><td>${dash(n.driver)}</td><td class="mono">${dash(n.mac)}</td><td>${n.speedMbps ? `${n.speedMbps} Mb/s` : '—'}</td><td></td></tr>`),
+        ...hw.unknowns.map((u) => `<tr><td>${dash(x.name)}</td><td>${esc(u.field)}</td><td colspan="4" class="muted">${h('hardware.notCollectedReason', { reason: u.reason })}</td></tr>`),
       ];
     })
     .join('')}
@@ -171,201 +151,215 @@ export function renderHtml(r: ReportModel, secrets: readonly string[] = []): str
 </section>`;
 
   const checks = `<section class="page" id="checks">
-  <h2>Check results by step</h2>
+  <h2>${h('headings.checks')}</h2>
   ${r.steps
     .map(
-      (s) => `<div class="step" data-step="${esc(s.stepId)}"><h3>${esc(PHASES[s.phase])} — ${esc(s.titleEn)} ${stCell(s, 'span')}</h3>
-      ${s.runId ? `<p class="muted">Run ${esc(s.runId)}, started ${when(s.startedAt)}, finished ${when(s.finishedAt)}</p>` : '<p class="muted">Not run.</p>'}
+      (s) => `<div class="step" data-step="${esc(s.stepId)}"><h3>${phaseName(s.phase)} — ${titleOf(s)} ${stCell(t, s, 'span')}</h3>
+      ${s.runId ? `<p class="muted">${h('checks.run', { runId: s.runId, started: raw(when(s.startedAt)), finished: raw(when(s.finishedAt)) })}</p>` : `<p class="muted">${h('checks.notRun')}</p>`}
       ${
         s.findings.length
-          ? `<table class="grid small"><thead><tr><th>Severity</th><th>Host</th><th>Check</th><th>Finding</th><th>Measured</th><th>Threshold</th><th>Waiver</th></tr></thead><tbody>
+          ? `<table class="grid small"><thead><tr>${th('severity', 'host', 'check', 'finding', 'measured', 'threshold', 'waiver')}</tr></thead><tbody>
         ${s.findings
-          .map(
-            (f) => `<tr class="sev-${f.severity}${f.waiver ? ' waived' : ''}"><td class="sev">${esc(f.severity)}</td><td>${esc(hostName(f.hostId))}</td><td class="mono">${esc(f.code)}</td>
-            <td>${esc(f.message)}${f.remediation ? `<br><span class="muted">${esc(f.remediation)}</span>` : ''}</td><td>${dash(f.measured)}</td><td>${dash(f.threshold)}</td>
-            <td>${f.waiver ? `waived by ${esc(f.waiver.technician)}: ${esc(f.waiver.reason)}` : ''}${f.waiverLapsed ? `<span class="waiver-lapsed">waiver no longer applies (${esc(f.waiverLapsed.why)}): waived ${dash(f.waiverLapsed.waiver.measured)} against ${dash(f.waiverLapsed.waiver.threshold)} by ${esc(f.waiverLapsed.waiver.technician)}, now ${dash(f.measured)} against ${dash(f.threshold)}</span>` : ''}</td></tr>`,
-          )
+          .map((f) => {
+            const message = t.finding(f.code, 'message', f.params, f.message);
+            const remediation = t.finding(f.code, 'remediation', f.params, f.remediation);
+            const lapsed = f.waiverLapsed;
+            return `<tr class="sev-${f.severity}${f.waiver ? ' waived' : ''}"><td class="sev">${h(`severity.${f.severity}`)}</td><td>${esc(hostName(f.hostId))}</td><td class="mono">${esc(f.code)}</td>
+            <td>${esc(message)}${remediation ? `<br><span class="muted">${esc(remediation)}</span>` : ''}</td><td>${dash(f.measured)}</td><td>${dash(f.threshold)}</td>
+            <td>${f.waiver ? h('checks.waivedBy', { technician: f.waiver.technician, reason: f.waiver.reason }) : ''}${
+              lapsed
+                ? `<span class="waiver-lapsed">${h('checks.waiverLapsed', {
+                    why: t.text(`checks.lapsedWhy.${lapsed.why}`),
+                    measured: raw(dash(lapsed.waiver.measured)),
+                    threshold: raw(dash(lapsed.waiver.threshold)),
+                    technician: lapsed.waiver.technician,
+                    nowMeasured: raw(dash(f.measured)),
+                    nowThreshold: raw(dash(f.threshold)),
+                  })}</span>`
+                : ''
+            }</td></tr>`;
+          })
           .join('')}</tbody></table>`
           : s.runId
-            ? '<p>No findings.</p>'
+            ? `<p>${h('checks.noFindings')}</p>`
             : ''
       }</div>`,
     )
     .join('')}
-  <h2>Waivers</h2>
+  <h2>${h('headings.waivers')}</h2>
   ${
     r.waivers.length
-      ? `<table class="grid small" id="waivers"><thead><tr><th>Step</th><th>Check</th><th>Host</th><th>Who</th><th>Why</th><th>When</th><th>Applies to the last run</th></tr></thead><tbody>
-    ${r.waivers.map((w) => `<tr><td>${esc(w.stepId)}</td><td class="mono">${esc(w.code)}</td><td>${esc(hostName(w.hostId))}</td><td>${esc(w.technician)}</td><td>${esc(w.reason)}</td><td>${when(w.at)}</td><td>${w.applied ? 'yes' : 'no'}</td></tr>`).join('')}
+      ? `<table class="grid small" id="waivers"><thead><tr>${th('step', 'check', 'host', 'who', 'why', 'when', 'appliesToLastRun')}</tr></thead><tbody>
+    ${r.waivers.map((w) => `<tr><td>${esc(w.stepId)}</td><td class="mono">${esc(w.code)}</td><td>${esc(hostName(w.hostId))}</td><td>${esc(w.technician)}</td><td>${esc(w.reason)}</td><td>${when(w.at)}</td><td>${h(w.applied ? 'yesNo.yes' : 'yesNo.no')}</td></tr>`).join('')}
     </tbody></table>`
-      : '<p>No waivers.</p>'
+      : `<p>${h('checks.noWaivers')}</p>`
   }
   ${
     r.withdrawnWaivers?.length
-      ? `<h3>Waivers withdrawn</h3><table class="grid small" id="waivers-withdrawn"><thead><tr><th>Step</th><th>Check</th><th>Host</th><th>Waived by</th><th>Withdrawn by</th><th>Why</th><th>When</th></tr></thead><tbody>
+      ? `<h3>${h('headings.withdrawn')}</h3><table class="grid small" id="waivers-withdrawn"><thead><tr>${th('step', 'check', 'host', 'waivedBy', 'withdrawnBy', 'why', 'when')}</tr></thead><tbody>
     ${r.withdrawnWaivers.map((w) => `<tr><td>${esc(w.stepId)}</td><td class="mono">${esc(w.code)}</td><td>${esc(hostName(w.hostId))}</td><td>${esc(w.waivedBy)}</td><td>${esc(w.technician)}</td><td>${esc(w.reason)}</td><td>${when(w.at)}</td></tr>`).join('')}
     </tbody></table>`
       : ''
   }
-  ${hardwareProfileHtml(r, hostName)}
+  ${hardwareProfileHtml(t, r, hostName)}
 </section>`;
 
   const network = `<section class="page" id="network">
-  <h2>Network — plan as built</h2>
-  ${r.network.plan ? planHtml(r.network.plan, hostName) : '<p class="muted">No network plan was saved.</p>'}
-  <h2>Connectivity matrix</h2>
-  ${r.network.matrix ? matrixHtml(r.network.matrix) : '<p class="muted not-run" data-testid="matrix-not-run">Not run: the network check has not run.</p>'}
+  <h2>${h('headings.plan')}</h2>
+  ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
+  <h2>${h('headings.matrix')}</h2>
+  ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
 </section>`;
 
+  const chain = r.journal.chainedFrom === null ? t.text('audit.chainNone') : r.journal.chainedFrom > 1 ? t.text('audit.chainFrom', { line: r.journal.chainedFrom }) : '';
   const audit = `<section class="page" id="audit">
-  <h2>Audit trail</h2>
-  <p class="muted">Every action Rackside ran, in order: the command exactly as the host received it (secrets redacted), when it started, how long it took,
-  its exit code, and the SHA-256 of its transcript (the file under logs/ in the support bundle).</p>
-  <p class="journal-head" id="journal-head" data-lines="${r.journal.lines}" data-head="${esc(r.journal.head)}">Built on the project journal (journal.ndjson) at line ${r.journal.lines},
-  whose SHA-256 — the head of the journal's hash chain${r.journal.chainedFrom === null ? ', which no line carries yet' : r.journal.chainedFrom > 1 ? `, which starts at line ${r.journal.chainedFrom}` : ''} — is
-  <span class="hash">${esc(r.journal.head)}</span>. <span class="muted">Rackside's verify (the Verify button, or <span class="mono">npm run verify</span>) checks that the project folder still holds this line, unaltered, and each exported file against its recorded SHA-256.</span></p>
-  <table class="grid audit"><thead><tr><th>#</th><th>Host</th><th>Step / action</th><th>Command</th><th>Started</th><th>Duration</th><th>Exit</th><th>Transcript SHA-256</th></tr></thead><tbody>
+  <h2>${h('headings.audit')}</h2>
+  <p class="muted">${h('audit.intro')}</p>
+  <p class="journal-head" id="journal-head" data-lines="${r.journal.lines}" data-head="${esc(r.journal.head)}">${h('audit.journal', { lines: r.journal.lines, chain })}
+  <span class="hash">${esc(r.journal.head)}</span>. <span class="muted">${h('audit.verifyHint')}</span></p>
+  <table class="grid audit"><thead><tr>${th('seq', 'host', 'stepAction', 'command', 'started', 'duration', 'exit', 'transcriptSha')}</tr></thead><tbody>
   ${r.auditTrail
     .map(
       (a) => `<tr data-seq="${a.seq}"><td>${a.seq}</td><td>${esc(a.hostName)}<br><span class="muted mono">${esc(a.address)}</span></td>
-      <td>${esc(a.stepId)}<br><span class="mono">${esc(a.actionId)}${a.attempt > 1 ? ` #${a.attempt}` : ''}</span>${a.sudo ? '<br><span class="muted">sudo</span>' : ''}${a.destructive ? '<br><b>destructive</b>' : ''}</td>
-      <td class="cmd">${esc(a.command.length > 280 ? `${a.command.slice(0, 280)} … (${a.command.length} characters; the JSON report has the full text)` : a.command)}</td>
+      <td>${esc(a.stepId)}<br><span class="mono">${esc(a.actionId)}${a.attempt > 1 ? ` #${a.attempt}` : ''}</span>${a.sudo ? '<br><span class="muted">sudo</span>' : ''}${a.destructive ? `<br><b>${h('audit.destructive')}</b>` : ''}</td>
+      <td class="cmd">${a.command.length > 280 ? h('audit.truncated', { command: a.command.slice(0, 280), length: a.command.length }) : esc(a.command)}</td>
       <td>${when(a.startedAt)}</td><td>${ms(a.durationMs)}</td><td>${a.exitCode === null ? esc(a.status) : a.exitCode}</td>
-      <td class="hash">${dash(a.sha256)}${a.transcriptIntact === false ? '<br><b>transcript changed since it was recorded</b>' : ''}</td></tr>`,
+      <td class="hash">${dash(a.sha256)}${a.transcriptIntact === false ? `<br><b>${h('audit.transcriptChanged')}</b>` : ''}</td></tr>`,
     )
     .join('')}
   </tbody></table>
 </section>`;
 
   const signOff = `<section class="page signoff" id="sign-off">
-  <h2>Sign-off</h2>
-  <p class="signoff-verdict" data-verdict="${r.verdict.status}">Verdict: <b>${VERDICT_TEXT[r.verdict.status]}</b>. ${SIGN_OFF_TEXT[r.verdict.status].en}<br>
-  <span lang="zh-CN">结论：<b>${VERDICT_ZH[r.verdict.status]}</b>。${SIGN_OFF_TEXT[r.verdict.status].zh}</span></p>
+  <h2>${h('headings.signOff')}</h2>
+  <p class="signoff-verdict" data-verdict="${r.verdict.status}">${h('signOff.verdict', { verdict: raw(`<b>${verdictName}</b>`) })} ${h(`signOff.${r.verdict.status}`)}</p>
   <table class="sign"><tbody>
-    <tr><th>Technician</th><td class="name">${dash(r.signOff.technician)}</td></tr>
-    <tr><th>Signature</th><td class="line"></td></tr>
-    <tr><th>Customer representative</th><td class="name" data-field="customer-representative">${dash(r.signOff.customerRepresentative)}</td></tr>
-    <tr><th>Signature</th><td class="line"></td></tr>
-    <tr><th>Date</th><td class="name">${r.signOff.date ? esc(r.signOff.date) : ''}</td></tr>
+    <tr><th>${h('signOff.technician')}</th><td class="name">${dash(r.signOff.technician)}</td></tr>
+    <tr><th>${h('signOff.signature')}</th><td class="line"></td></tr>
+    <tr><th>${h('signOff.customerRepresentative')}</th><td class="name" data-field="customer-representative">${dash(r.signOff.customerRepresentative)}</td></tr>
+    <tr><th>${h('signOff.signature')}</th><td class="line"></td></tr>
+    <tr><th>${h('signOff.date')}</th><td class="name">${r.signOff.date ? esc(r.signOff.date) : ''}</td></tr>
   </tbody></table>
 </section>`;
 
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+  const head = `<meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="generator" content="Rackside ${esc(r.generator.version)}">
 <title>${esc(title)}</title>
-<style>${REPORT_CSS}${pageCss(r, generated)}</style></head>
-<body>
-${header}
-<main>
-${verdict}
-${inventory}
-${checks}
-${network}
-${audit}
-${signOff}
-</main>
-</body></html>
-`;
+<style>${look.css}${pageCss(t, r)}</style>`;
+  const parts: Record<string, string> = { head, header, verdict, inventory, checks, network, audit, signOff, lang: esc(look.language), title: esc(title) };
+  // One pass: text filled into a section (a site named "{{audit}}") is never expanded again.
+  const html = look.template.replace(/\{\{\s*([^}\s]*)\s*\}\}/g, (m, k: string) => parts[k] ?? m);
   return redactSecrets(html, secrets);
 }
 
 /** A CSS string literal: quotes and backslashes escaped, and "<" so no text can close the <style>. */
 const cssString = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/</g, '\\3C ').replace(/[\r\n]+/g, ' ')}"`;
 
+/** "Page {{page}} of {{pages}}" as CSS content: the literal parts quoted, the placeholders page counters. */
+function counterContent(s: string): string {
+  return s
+    .split(/(\{\{\s*pages?\s*\}\})/)
+    .filter((x) => x !== '')
+    .map((x) => (/^\{\{\s*pages\s*\}\}$/.test(x) ? 'counter(pages)' : /^\{\{\s*page\s*\}\}$/.test(x) ? 'counter(page)' : cssString(x)))
+    .join(' ');
+}
+
 /** The running header and footer of every printed page, as @page margin boxes. */
-function pageCss(r: ReportModel, generated: string): string {
+function pageCss(t: ReportText, r: ReportModel): string {
+  const generated = whenText(r.generatedAt);
   const box = `font-family: "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; font-size: 8pt; color: #333; vertical-align: bottom; padding-bottom: 3mm;`;
-  const left = `Rackside commissioning report · Site: ${r.project.site || '—'} · Customer: ${r.project.customer || '—'}`;
-  const right = `Technician: ${r.project.technician || '—'} · ${generated.replace(/&[^;]+;/g, '')}`;
+  const left = t.text('page.left', { site: r.project.site || '—', customer: r.project.customer || '—' });
+  const right = t.text('page.right', { technician: r.project.technician || '—', date: generated });
   return `
 @page {
   @top-left { content: ${cssString(left)}; ${box} border-bottom: 0.5pt solid #999; }
   @top-right { content: ${cssString(right)}; ${box} border-bottom: 0.5pt solid #999; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-family: sans-serif; font-size: 8pt; color: #555; }
-  @bottom-left { content: ${cssString(`${r.schema} v${r.version} · generated ${generated.replace(/&[^;]+;/g, '')}`)}; font-family: sans-serif; font-size: 7pt; color: #777; }
+  @bottom-right { content: ${counterContent(t.text('page.number'))}; font-family: "Noto Sans", "Noto Sans CJK SC", sans-serif; font-size: 8pt; color: #555; }
+  @bottom-left { content: ${cssString(t.text('page.footer', { schema: r.schema, version: r.version, date: generated }))}; font-family: "Noto Sans", "Noto Sans CJK SC", sans-serif; font-size: 7pt; color: #777; }
 }`;
 }
 
 /** A step's status; "completed" is green only when the step passed (no blocking finding left open). */
-function stCell(s: ReportStep, tag: 'td' | 'span'): string {
+function stCell(t: ReportText, s: ReportStep, tag: 'td' | 'span'): string {
   const blocked = s.status === 'completed' && !s.passed;
   const cls = blocked ? 'st-blocked' : `st-${esc(s.status)}`;
-  const text = blocked ? 'completed, blocking findings open' : `${esc(s.status)}${s.passed ? ' ✓' : ''}`;
+  const text = blocked ? t.html('status.blocked') : `${t.html(`status.${s.status}`)}${s.passed ? ' ✓' : ''}`;
   return `<${tag} class="st ${cls}" data-status="${esc(s.status)}" data-passed="${s.passed}">${text}</${tag}>`;
 }
 
-function counts(s: ReportStep): string {
+function counts(t: ReportText, s: ReportStep): string {
   if (!s.runId) return '';
   const n = (sev: string) => s.findings.filter((f) => f.severity === sev).length;
   const waived = s.findings.filter((f) => f.waiver).length;
-  return `${n('blocking')} blocking, ${n('warning')} warning, ${n('info')} info${waived ? `, ${waived} waived` : ''}`;
+  const c = t.text('counts', { blocking: n('blocking'), warning: n('warning'), info: n('info') });
+  return esc(waived ? t.text('countsWaived', { counts: c, waived }) : c);
 }
 
-function planHtml(plan: NetworkPlan, hostName: (id: string) => string): string {
-  const rows = plan.hosts.flatMap((h) =>
-    h.interfaces.length === 0
-      ? [`<tr><td>${esc(hostName(h.hostId))}</td><td>${dash(h.hostname)}</td><td colspan="5" class="muted">no interfaces planned</td></tr>`]
-      : h.interfaces.map(
-          (i, k) => `<tr><td>${k === 0 ? esc(hostName(h.hostId)) : ''}</td><td>${k === 0 ? dash(h.hostname) : ''}</td><td class="mono">${esc(i.name)}</td>
-        <td>${esc(i.kind)}${i.kind === 'bond' ? ` ${dash(i.bondMode)} (${esc(i.members.join(', '))})` : ''}${i.kind === 'vlan' ? ` ${dash(i.vlanId)} on ${dash(i.parent)}` : ''}</td>
+function planHtml(t: ReportText, plan: NetworkPlan, hostName: (id: string) => string): string {
+  const rows = plan.hosts.flatMap((x) =>
+    x.interfaces.length === 0
+      ? [`<tr><td>${esc(hostName(x.hostId))}</td><td>${dash(x.hostname)}</td><td colspan="5" class="muted">${t.html('network.noInterfaces')}</td></tr>`]
+      : x.interfaces.map(
+          (i, k) => `<tr><td>${k === 0 ? esc(hostName(x.hostId)) : ''}</td><td>${k === 0 ? dash(x.hostname) : ''}</td><td class="mono">${esc(i.name)}</td>
+        <td>${esc(i.kind)}${i.kind === 'bond' ? ` ${dash(i.bondMode)} (${esc(i.members.join(', '))})` : ''}${i.kind === 'vlan' ? ` ${t.html('network.vlanOn', { id: raw(dash(i.vlanId)), parent: raw(dash(i.parent)) })}` : ''}</td>
         <td class="mono">${i.address ? `${esc(i.address)}/${dash(i.prefix)}` : '—'}</td><td class="mono">${dash(i.gateway)}</td><td>${dash(i.mtu)}</td></tr>`,
         ),
   );
+  const c = (k: string) => t.html(`columns.${k}`);
   return `<table class="kv">
-    <tr><th>Domain</th><td>${dash(plan.domain)}</td></tr>
-    <tr><th>VIP</th><td class="mono">${dash(plan.vip)}${plan.vipName ? ` (${esc(plan.vipName)})` : ''}</td></tr>
-    <tr><th>DNS servers</th><td class="mono">${plan.dnsServers.length ? esc(plan.dnsServers.join(', ')) : '—'}</td></tr>
-    <tr><th>Required ports</th><td class="mono">${plan.requiredPorts.length ? esc(plan.requiredPorts.join(', ')) : '—'}</td></tr>
+    <tr><th>${c('domain')}</th><td>${dash(plan.domain)}</td></tr>
+    <tr><th>${c('vip')}</th><td class="mono">${dash(plan.vip)}${plan.vipName ? ` (${esc(plan.vipName)})` : ''}</td></tr>
+    <tr><th>${c('dnsServers')}</th><td class="mono">${plan.dnsServers.length ? esc(plan.dnsServers.join(', ')) : '—'}</td></tr>
+    <tr><th>${c('requiredPorts')}</th><td class="mono">${plan.requiredPorts.length ? esc(plan.requiredPorts.join(', ')) : '—'}</td></tr>
   </table>
-  <table class="grid small"><thead><tr><th>Host</th><th>Host name</th><th>Interface</th><th>Kind</th><th>Address</th><th>Gateway</th><th>MTU</th></tr></thead>
+  <table class="grid small"><thead><tr>${['host', 'hostname', 'interface', 'kind', 'address', 'gateway', 'mtu'].map((k) => `<th>${c(k)}</th>`).join('')}</tr></thead>
   <tbody>${rows.join('')}</tbody></table>`;
 }
 
-function matrixHtml(m: MatrixView): string {
+function matrixHtml(t: ReportText, m: MatrixView): string {
   const cell = (from: string, to: string) => {
     if (from === to) return '<td class="self">—</td>';
     const c = m.cells.find((x) => x.from === from && x.to === to);
     if (!c) return '<td class="st-unknown">?</td>';
     const bits = [
       c.rttAvgMs !== undefined ? `${c.rttAvgMs.toFixed(2)} ms` : '',
-      c.lossPct !== undefined ? `${c.lossPct}% loss` : '',
-      c.mtuOk === undefined ? '' : c.mtuOk ? `MTU ok` : `MTU ${c.mtuPayload ?? ''} blocked`,
-      ...Object.entries(c.ports).map(([p, s]) => `${esc(p)} ${esc(s)}`),
+      c.lossPct !== undefined ? t.text('network.loss', { pct: c.lossPct }) : '',
+      c.mtuOk === undefined ? '' : c.mtuOk ? t.text('network.mtuOk') : t.text('network.mtuBlocked', { payload: c.mtuPayload ?? '' }),
+      ...Object.entries(c.ports).map(([p, s]) => `${p} ${s}`),
     ].filter(Boolean);
     return `<td class="cell cell-${c.status}"><b>${esc(c.status)}</b><br>${bits.map(esc).join('<br>')}${c.notes.length ? `<br><span class="muted">${esc(c.notes.join('; '))}</span>` : ''}</td>`;
   };
-  const name = (id: string) => m.hosts.find((h) => h.hostId === id)?.name || id;
-  return `<p class="muted">Run ${esc(m.runId)}${m.finishedAt ? `, finished ${when(m.finishedAt)}` : ''}. Rows: from; columns: to.</p>
-  <table class="grid matrix"><thead><tr><th>from \\ to</th>${m.hosts.map((h) => `<th>${esc(h.name || h.hostId)}<br><span class="muted mono">${esc(h.address)}</span></th>`).join('')}</tr></thead>
-  <tbody>${m.hosts.map((f) => `<tr><th>${esc(name(f.hostId))}</th>${m.hosts.map((t) => cell(f.hostId, t.hostId)).join('')}</tr>`).join('')}</tbody></table>
+  const name = (id: string) => m.hosts.find((x) => x.hostId === id)?.name || id;
+  return `<p class="muted">${m.finishedAt ? t.html('network.matrixRunFinished', { runId: m.runId, finished: raw(when(m.finishedAt)) }) : t.html('network.matrixRun', { runId: m.runId })}</p>
+  <table class="grid matrix"><thead><tr><th>${t.html('columns.matrixCorner')}</th>${m.hosts.map((x) => `<th>${esc(x.name || x.hostId)}<br><span class="muted mono">${esc(x.address)}</span></th>`).join('')}</tr></thead>
+  <tbody>${m.hosts.map((f) => `<tr><th>${esc(name(f.hostId))}</th>${m.hosts.map((x) => cell(f.hostId, x.hostId)).join('')}</tr>`).join('')}</tbody></table>
   ${
     m.clocks.length
-      ? `<h3>Clocks</h3><table class="grid small"><thead><tr><th>Host</th><th>Offset</th><th>NTP</th></tr></thead><tbody>
+      ? `<h3>${t.html('headings.clocks')}</h3><table class="grid small"><thead><tr><th>${t.html('columns.host')}</th><th>${t.html('columns.offset')}</th><th>${t.html('columns.ntp')}</th></tr></thead><tbody>
     ${m.clocks.map((c) => `<tr><td>${esc(name(c.hostId))}</td><td>${c.offsetS === undefined ? '—' : `${c.offsetS.toFixed(3)} s`}</td><td>${esc(c.ntp)}</td></tr>`).join('')}</tbody></table>`
       : ''
   }`;
 }
 
 /** The hardware profile applied, any switch to a laxer one after blocking findings, and the lab profile's confirmation. */
-function hardwareProfileHtml(r: ReportModel, hostName: (id: string | null) => string): string {
+function hardwareProfileHtml(t: ReportText, r: ReportModel, hostName: (id: string | null) => string): string {
   const p = r.hardwareProfile;
   if (!p) return '';
+  const hosts = (ids: readonly string[]) => ids.map((x) => hostName(x)).join(', ');
   const switches = p.laxerSwitches
-    .map((x) => `<li class="profile-switch">Profile switched from ${esc(x.from)} to ${esc(x.to)} after ${x.afterBlocking} blocking finding(s) (run ${esc(x.runId)}, ${when(x.at)}).</li>`)
+    .map((x) => `<li class="profile-switch">${t.html('profile.switch', { from: x.from, to: x.to, count: x.afterBlocking, runId: x.runId, at: raw(when(x.at)) })}</li>`)
     .join('');
+  const conf = p.labConfirmation;
   const lab = p.notLabNodes.length
-    ? `<p class="profile-lab">The lab profile was applied to host(s) not identified as lab nodes: ${p.notLabNodes.map((h) => esc(hostName(h))).join(', ')}. ${
-        p.labConfirmation
-          ? `Confirmed by ${esc(p.labConfirmation.technician)} (${when(p.labConfirmation.at)}) for ${p.labConfirmation.hosts.map((h) => esc(hostName(h))).join(', ')}.`
-          : 'Not confirmed.'
+    ? `<p class="profile-lab">${t.html('profile.notLab', { hosts: hosts(p.notLabNodes) })} ${
+        conf ? t.html('profile.confirmedFor', { technician: conf.technician, at: raw(when(conf.at)), hosts: hosts(conf.hosts) }) : t.html('profile.notConfirmed')
       }</p>`
-    : p.labConfirmation
-      ? `<p class="profile-lab">Lab profile confirmed by ${esc(p.labConfirmation.technician)} (${when(p.labConfirmation.at)}) for ${p.labConfirmation.hosts.map((h) => esc(hostName(h))).join(', ')}; the run identified every host as a lab node.</p>`
+    : conf
+      ? `<p class="profile-lab">${t.html('profile.labConfirmed', { technician: conf.technician, at: raw(when(conf.at)), hosts: hosts(conf.hosts) })}</p>`
       : '';
-  return `<h2>Hardware profile</h2>
-  <p id="hardware-profile">Applied: <b>${esc(p.applied)}</b> (runs: ${p.runs.map((x) => `${esc(x.profile)}, ${x.blocking} blocking`).join('; ')}).</p>
+  return `<h2>${t.html('headings.hardwareProfile')}</h2>
+  <p id="hardware-profile">${t.html('profile.applied', { profile: raw(`<b>${esc(p.applied)}</b>`), runs: p.runs.map((x) => t.text('profile.run', { profile: x.profile, blocking: x.blocking })).join('; ') })}</p>
   ${switches ? `<ul id="profile-switches">${switches}</ul>` : ''}
   ${lab}`;
 }

@@ -217,6 +217,7 @@ function stepOf(state: JournalState, stepId: string, title: string): ReportStep 
     code: f.code,
     message: f.message,
     remediation: f.remediation,
+    ...(f.params ? { params: f.params } : {}),
     measured: f.measured ?? null,
     threshold: f.threshold ?? null,
     waiver: f.waiver

@@ -13,14 +13,21 @@ import { saveProject } from '../project/project-store.js';
 import { Transcript, transcriptPath } from '../runbook/transcript.js';
 import { exportBundle, exportReport, loadReport, previewReport, type ReportDeps } from './export.js';
 import { renderHtml } from './html.js';
-import { validateJsonSchema } from './json-schema-check.js';
 import { phaseOf, verdictOf } from './model.js';
 import { chromiumPrinter } from './pdf.js';
 import { pdfText } from './pdf-text.js';
 import { pdfContainsSecret, redactBytes } from './redact.js';
 import { reportJsonSchemaText, SCHEMA_DOC_PATH } from './schema.js';
+import { reportSchemaValidator } from '../../../scripts/test-support/report-schema.js';
+import { loadReportLook } from './resources.js';
 
 const run = promisify(execFile);
+
+async function look(language: 'en' | 'zh-CN', resourcesDir?: string) {
+  const r = await loadReportLook(language, resourcesDir);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CANARY = 'canary-Pw-7f3a91';
 
@@ -247,13 +254,14 @@ describe('verdict', () => {
     if (!r.ok) throw new Error(r.error.message);
     const html = r.value.html;
     expect(html).toContain('Not commissioned');
-    expect(html).toContain('未完成调试');
+    // An English report is English only: the Chinese one is a choice at export.
+    expect(html).not.toContain('未完成调试');
     expect(html).not.toMatch(/commissioned as described/);
     expect(html).toMatch(/have NOT been commissioned/);
     expect(html).toMatch(/<li data-code="not-run" data-phase="storage" data-step="">Storage \/ RAID has not run\./);
     expect(html).not.toMatch(/class="st st-completed"[^>]*data-passed="false"/);
     expect(html).toMatch(/class="st st-blocked" data-status="completed" data-passed="false"/);
-    const ready = renderHtml({ ...minimalModel(), verdict: { status: 'ready', reasons: [], items: [] } });
+    const ready = renderHtml({ ...minimalModel(), verdict: { status: 'ready', reasons: [], items: [] } }, await look('en'));
     expect(ready).toContain('commissioned as described and are ready for use.');
   });
 });
@@ -275,9 +283,9 @@ describe('report formats', () => {
     expect(html).toContain('Pilot accepted; BMC pw is [redacted]');
   });
 
-  it('escapes what the technician typed', () => {
+  it('escapes what the technician typed', async () => {
     const m = { ...minimalModel(), project: { site: '<img src=x onerror=alert(1)>', customer: '</style><script>x()</script>"\\', technician: '"t"' } };
-    const html = renderHtml(m);
+    const html = renderHtml(m, await look('en'));
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script/i);
     // Exactly one </style>: the page-header CSS cannot be closed from inside a name.
@@ -296,9 +304,11 @@ describe('report formats', () => {
     ]);
     expect((await readdir(join(dir, 'reports'))).filter((n) => n.includes('.tmp'))).toEqual([]);
     const json = JSON.parse(await readFile(r.value.files[2]!.path, 'utf8')) as unknown;
-    const schema = JSON.parse(await readFile(join(ROOT, SCHEMA_DOC_PATH), 'utf8')) as Record<string, unknown>;
-    expect(validateJsonSchema(schema, json)).toEqual([]);
-    expect(validateJsonSchema(schema, { ...(json as object), verdict: { status: 'maybe', reasons: [] } })).not.toEqual([]);
+    const validate = reportSchemaValidator(JSON.parse(await readFile(join(ROOT, SCHEMA_DOC_PATH), 'utf8')) as object);
+    expect(validate(json)).toEqual([]);
+    expect(validate({ ...(json as object), verdict: { status: 'maybe', reasons: [] } })).toEqual(
+      expect.arrayContaining(['/verdict/status must be equal to one of the allowed values', "/verdict must have required property 'items'"]),
+    );
     for (const f of r.value.files) expect((await readFile(f.path)).includes(CANARY)).toBe(false);
   });
 
@@ -417,3 +427,111 @@ function minimalModel(): ReportModel {
     signOff: { technician: '', customerRepresentative: '', date: '' },
   });
 }
+
+describe('report language and resources', () => {
+  const localeFile = (lang: string) => join(ROOT, 'resources', 'report', 'locales', `${lang}.json`);
+  type Tree = { [k: string]: string | Tree };
+  const leaves = (t: Tree, at = ''): [string, string][] =>
+    Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [[`${at}${k}`, v] as [string, string]] : leaves(v, `${at}${k}.`)));
+  const placeholders = (s: string) => [...s.matchAll(/\{\{\s*([\w.-]+)\s*\}\}/g)].map((m) => m[1]).sort();
+
+  it('the report locales have the same keys and placeholders in English and Simplified Chinese, and every finding text the app has', async () => {
+    const en = new Map(leaves(JSON.parse(await readFile(localeFile('en'), 'utf8')) as Tree));
+    const zh = new Map(leaves(JSON.parse(await readFile(localeFile('zh-CN'), 'utf8')) as Tree));
+    expect([...zh.keys()].filter((k) => !en.has(k))).toEqual([]);
+    expect([...en.keys()].filter((k) => !zh.has(k))).toEqual([]);
+    for (const [k, v] of en) {
+      expect(v.trim(), k).not.toBe('');
+      expect(placeholders(zh.get(k)!), k).toEqual(placeholders(v));
+    }
+    // The report words each finding as the app does: a code the app translates, the report translates too.
+    for (const lang of ['en', 'zh-CN']) {
+      const app = leaves((JSON.parse(await readFile(join(ROOT, 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as { findings: Tree }).findings);
+      const report = new Map(leaves(JSON.parse(await readFile(localeFile(lang), 'utf8')) as Tree));
+      expect(app.filter(([k, v]) => report.get(`findings.${k}`) !== v).map(([k]) => k), lang).toEqual([]);
+    }
+  });
+
+  /** A not-ready model whose every text has a translation: a translated network finding with its params. */
+  const translatedModel = (): ReportModel => {
+    const m = minimalModel();
+    return {
+      ...m,
+      project: { site: '上海数据中心', customer: '华东电力有限公司', technician: '李伟' },
+      verdict: { status: 'not-ready', reasons: [], items: [{ code: 'not-run', phase: 'storage', stepId: null, count: 0 }, { code: 'blocking', phase: 'network', stepId: 'network-check', count: 1 }] },
+      steps: [
+        {
+          stepId: 'network-check', phase: 'network', title: 'runbook.steps.network-check.title', titleEn: 'Network checks (node-to-node matrix)', status: 'completed',
+          runId: 'r1', startedAt: '2025-03-01T10:00:00.000Z', finishedAt: '2025-03-01T10:01:00.000Z', passed: false,
+          findings: [{ key: 'network.no-default-route@h1', severity: 'blocking', hostId: null, code: 'network.no-default-route', message: 'node1: no default route', remediation: 'Set a gateway in the plan if the node must reach anything outside its subnets.', params: { host: 'node1' }, measured: null, threshold: null, waiver: null }],
+        },
+      ],
+    };
+  };
+
+  it('in Chinese: the headings, verdict, step names, findings and sign-off sentence are Chinese, and no English sentence of the template is left', async () => {
+    const [zh, en] = [await look('zh-CN'), await look('en')];
+    const html = renderHtml(translatedModel(), zh);
+    expect(html).toContain('<html lang="zh-CN">');
+    for (const s of ['未完成调试', '结论', '步骤', '清单与硬件标识', '各步骤检查结果', '审计记录', '签字确认', '存储/RAID 尚未执行。', '网络检查（节点间矩阵）', 'node1：没有默认路由', '本报告所列服务器尚未完成调试', '第 " counter(page) " 页，共 " counter(pages) " 页']) {
+      expect(html).toContain(s);
+    }
+    // No English text of the locale outside the finding texts, and no run of three English words at all.
+    const text = html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/&[^;]+;/g, ' ');
+    const english = leaves(JSON.parse(await readFile(localeFile('en'), 'utf8')) as Tree).filter(([k]) => !k.startsWith('findings.'));
+    const fragments = english.flatMap(([, v]) => v.split(/\{\{[^}]*\}\}/)).map((f) => f.trim()).filter((f) => /[a-z]{2,}\s+[a-z]{2,}/i.test(f));
+    expect(fragments.filter((f) => text.includes(f))).toEqual([]);
+    // "npm run verify" is a command the reader types, the same in every language.
+    expect(text.replaceAll('npm run verify', '').match(/[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}/g)).toBeNull();
+    // The same model in English: English only.
+    const enHtml = renderHtml(translatedModel(), en);
+    expect(enHtml).toContain('Not commissioned');
+    expect(enHtml).toContain('Storage / RAID has not run.');
+    expect(enHtml).not.toContain('未完成调试');
+  });
+
+  it('exports in Chinese: HTML and PDF (Chromium) with Chinese headings and verdict, JSON labels in Chinese and valid against the schema', async () => {
+    const dir = await fixture({ waive: true });
+    const r = await exportReport(dir, signOff, ['html', 'pdf', 'json'], deps({ printToPdf: chromiumPrinter() }), undefined, 'zh-CN');
+    if (!r.ok) throw new Error(r.error.message);
+    const [htmlFile, pdfFile, jsonFile] = r.value.files.map((f) => f.path) as [string, string, string];
+    const html = await readFile(htmlFile, 'utf8');
+    expect(html).toContain('<div class="verdict-value">未完成调试</div>');
+    expect(html).not.toContain('Not commissioned');
+    const pdf = (await run('pdftotext', ['-layout', pdfFile, '-'])).stdout.replace(/\s+/g, '');
+    for (const s of ['调试报告', '未完成调试', '各步骤检查结果', '审计记录', '签字确认']) expect(pdf).toContain(s);
+    expect(pdf).not.toContain('Notcommissioned');
+    const json = JSON.parse(await readFile(jsonFile, 'utf8')) as ReportModel;
+    expect(reportSchemaValidator(JSON.parse(await readFile(join(ROOT, SCHEMA_DOC_PATH), 'utf8')) as object)(json)).toEqual([]);
+    expect(json.labels).toMatchObject({ language: 'zh-CN', verdict: '未完成调试', steps: { hardware: '硬件检查' } });
+    expect(json.labels!.reasons).toContain('存储/RAID 尚未执行。');
+    // memory.size has no translation yet: its English message, never a raw placeholder.
+    expect(json.labels!.findings.hardware!['memory.size@h1']!.message).toBe('24.0 GiB RAM, the production profile needs 256.0 GiB');
+    expect(json.verdict.reasons).toContain('Storage / RAID has not run.');
+  }, 60_000);
+
+  it('a company template and style from an override folder are used; one missing a section is refused, naming the file', async () => {
+    const custom = await mkdtemp(join(tmpdir(), 'rs-resources-'));
+    await mkdir(join(custom, 'report', 'locales'), { recursive: true });
+    const template = (await readFile(join(ROOT, 'resources', 'report', 'report.html'), 'utf8')).replace('<main>', '<main><p class="letterhead">ACME Server Services</p>');
+    await writeFile(join(custom, 'report', 'report.html'), template);
+    await writeFile(join(custom, 'report', 'report.css'), '.letterhead { color: #123456; }');
+    await writeFile(join(custom, 'report', 'locales', 'en.json'), JSON.stringify({ headings: { signOff: 'Acceptance' } }));
+    const dir = await fixture();
+    const ok1 = await previewReport(dir, signOff, deps({ resourcesDir: custom }));
+    if (!ok1.ok) throw new Error(ok1.error.message);
+    expect(ok1.value.html).toContain('<p class="letterhead">ACME Server Services</p>');
+    expect(ok1.value.html).toContain('.letterhead { color: #123456; }');
+    expect(ok1.value.html).toContain('<h2>Acceptance</h2>');
+    // Keys the override leaves out come from the app's locale.
+    expect(ok1.value.html).toContain('<h2>Audit trail</h2>');
+
+    await writeFile(join(custom, 'report', 'report.html'), template.replace('{{signOff}}', ''));
+    const bad = await exportReport(dir, signOff, ['html'], deps({ resourcesDir: custom }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toBe(`The report cannot be built with ${join(custom, 'report', 'report.html')}: the placeholder {{signOff}} is missing`);
+    await writeFile(join(custom, 'report', 'report.html'), template.replace('</main>', '</main><img src="https://example.com/x.png">'));
+    const bad2 = await previewReport(dir, signOff, deps({ resourcesDir: custom }));
+    expect(!bad2.ok && bad2.error.message).toMatch(/contains "<img"/);
+  });
+});

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { AppError, ExportedFile, ReportFormat, ReportModel, ReportSignOff, ReportVerdictItem, ReportVerification } from '../../../../electron/contract/index.js';
+import { REPORT_LANGUAGES, type AppError, type ExportedFile, type ReportFormat, type ReportLanguage, type ReportModel, type ReportSignOff, type ReportVerdictItem, type ReportVerification } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
@@ -41,6 +41,10 @@ export function ReportStep() {
   const [files, setFiles] = useState<ExportedFile[]>([]);
   const [manifest, setManifest] = useState<string | null>(null);
   const [verification, setVerification] = useState<ReportVerification | null>(null);
+  // The report's language: the UI's until the technician picks one here.
+  const uiLanguage = useAppStore((s) => s.language);
+  const [chosenLanguage, setChosenLanguage] = useState<ReportLanguage | null>(null);
+  const language: ReportLanguage = chosenLanguage ?? uiLanguage;
 
   const ready = dir !== '' && !dirty;
   const signOff: ReportSignOff = { technician: technician.trim(), customerRepresentative: customerRepresentative.trim(), date };
@@ -57,14 +61,14 @@ export function ReportStep() {
 
   const showPreview = () =>
     act('preview', async () => {
-      const r = await api['report.preview']({ dir, signOff });
+      const r = await api['report.preview']({ dir, signOff, language });
       if (r.ok) setPreview(r.value);
       else setError(r.error);
     });
 
   const exportFormats = (formats: ReportFormat[]) =>
     act(formats.join('+'), async () => {
-      const r = await api['report.export']({ dir, signOff, formats });
+      const r = await api['report.export']({ dir, signOff, formats, language });
       if (r.ok) {
         setFiles((f) => [...r.value.files, ...f]);
         if (r.value.manifest) setManifest(r.value.manifest);
@@ -82,7 +86,7 @@ export function ReportStep() {
 
   const exportBundle = () =>
     act('bundle', async () => {
-      const r = await api['report.bundle']({ dir, signOff });
+      const r = await api['report.bundle']({ dir, signOff, language });
       if (r.ok) setFiles((f) => [r.value.file, ...f]);
       else setError(r.error);
     });
@@ -121,6 +125,16 @@ export function ReportStep() {
         <p className="muted small">{t('report.signOffHelp')}</p>
       </section>
       <section className="panel">
+        <label className="field report-language">
+          <span>{t('report.language')}</span>
+          <select data-testid="report-language" value={language} onChange={(e) => setChosenLanguage(e.target.value as ReportLanguage)}>
+            {REPORT_LANGUAGES.map((l) => (
+              <option key={l} value={l}>
+                {t(`report.languages.${l}`)}
+              </option>
+            ))}
+          </select>
+        </label>
         <div className="report-actions">
           <button type="button" data-testid="report-preview" disabled={!ready || busy !== null} onClick={() => void showPreview()}>
             {t('report.preview')}
