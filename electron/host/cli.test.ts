@@ -37,7 +37,8 @@ async function serve(...args: string[]): Promise<{ url: URL; stop: () => Promise
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), ...args], { encoding: 'utf8', timeout: 30_000 });
 
-describe('rackside-host CLI', () => {
+// Each case starts Node with tsx: seconds each on a busy 2-core machine.
+describe('rackside-host CLI', { timeout: 60_000 }, () => {
   it.each(['abc', '0', '-5', '2000000'])('refuses --transcript-limit-mb %s with a message that says what to give', (value) => {
     const r = cli(`--transcript-limit-mb=${value}`, '--static', '/nonexistent');
     expect(r.status).toBe(2);
