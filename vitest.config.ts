@@ -9,6 +9,8 @@ export default defineConfig({
           include: ['electron/**/*.test.ts', 'renderer/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.lab.test.ts', '**/node_modules/**'],
           environment: 'node',
+          // Several unit tests start Node, Chromium or a build: seconds each on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
