@@ -26,7 +26,8 @@ export async function testConnections(api: RacksideApi, hosts: Host[]): Promise<
   const store = useAppStore.getState();
   store.setInventoryError(null);
   store.setTesting(ids, true);
-  const r = await api['ssh.testConnections']({ hosts });
+  const { bastion, hostKeyPolicy } = store.extras;
+  const r = await api['ssh.testConnections']({ hosts, ...(bastion ? { bastion } : {}), ...(hostKeyPolicy ? { hostKeyPolicy } : {}) });
   const after = useAppStore.getState();
   if (r.ok) {
     for (const result of r.value.results) after.setResult(result);
@@ -56,7 +57,8 @@ export async function trustAndRetest(api: RacksideApi, hostIds: string[]): Promi
   const trusted = new Set<string>();
   let trustError: InventoryError | null = null;
   for (const r of targets) {
-    const res = await api['hostkeys.trust']({ address: r.address, port: r.port, fingerprint: r.fingerprint });
+    // A jump host's key is confirmed for the jump host (it stopped there).
+    const res = await api['hostkeys.trust']({ address: r.keyAddress ?? r.address, port: r.keyPort ?? r.port, fingerprint: r.fingerprint });
     if (res.ok) trusted.add(r.hostId);
     else trustError ??= { action: 'trust', address: r.address, error: res.error };
   }
