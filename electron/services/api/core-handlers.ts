@@ -18,6 +18,10 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       ctx.secrets.set(hostId, 'password', password);
       secretsStored.push(hostId);
     }
+    for (const { hostId, kind, value } of parsed.value.secrets) {
+      ctx.secrets.set(hostId, kind, value);
+      secretsStored.push(hostId);
+    }
     return ok({ hosts: parsed.value.hosts, secretsStored });
   };
 

@@ -13,6 +13,8 @@ export function columnOf(field: string): IssueColumn {
     case 'role':
       return head;
     case 'auth':
+    // The jump host is shown in the login cell.
+    case 'jump':
       return 'auth';
     default:
       return 'row';
