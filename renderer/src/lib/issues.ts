@@ -12,8 +12,8 @@ export function columnOf(field: string): IssueColumn {
     case 'user':
     case 'role':
       return head;
-    case 'auth':
     // The jump host is shown in the login cell.
+    case 'auth':
     case 'jump':
       return 'auth';
     default:
