@@ -72,7 +72,7 @@ export function SecretInput({
             ? t('inventory.passwordSet')
             : t('inventory.passwordMissing')
           : isSet
-            ? t('inventory.passphraseSet')
+            ? t(kind === 'sudo' ? 'inventory.sudoSet' : 'inventory.passphraseSet')
             : ''}
       </span>
       {failure ? (
