@@ -89,6 +89,7 @@ describe('Every login option through the UI', () => {
     await wizard.testConnections();
     const connected = await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
     expect(connected.map((r) => r.hostname)).toEqual(['node2', 'node4']);
+    expect(await page.getByTestId('key-accepted-new').count()).toBe(2);
     const knownHosts = await readFile(join(host.dataDir, 'known_hosts'), 'utf8');
     for (const i of [1, 2, 4]) expect(knownHosts).toContain(`${addr(i)} ssh-ed25519 `);
     await screenshot(page, 'login-options-connected');
@@ -117,5 +118,32 @@ describe('Every login option through the UI', () => {
     const journal = await readFile(join(projectDir, 'journal.ndjson'), 'utf8');
     expect(journal.split(status.stateDir).join('')).not.toContain(status.password);
     await screenshot(page, 'login-options-run');
+  });
+
+  it('"confirm each": behind the bastion, its key is shown first as the jump host\'s, then each host\'s own', async () => {
+    // A fresh backend (empty known_hosts) opening the project saved above.
+    await host.stop();
+    host = await startBrowserHost();
+    await wizard.open(host.url);
+    expect((await wizard.openProject(projectDir)).kind).toBe('ok');
+    await wizard.waitForRows((rows) => rows.length === 2);
+    await page.getByTestId('hostkey-policy').selectOption('confirm');
+    await wizard.testConnections();
+    const atBastion = await wizard.waitForRows((rows) => rows.every((r) => r.status === 'hostkey-unknown'));
+    const bastionFp = (await lab.exec(1, 'ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub')).split(' ')[1]!;
+    for (const r of atBastion) expect(r.fingerprint).toContain(bastionFp);
+    expect(await page.getByTestId('key-of-jump').allInnerTexts()).toEqual([0, 1].map(() => expect.stringContaining(`${addr(1)}:22`)));
+    await screenshot(page, 'login-options-bastion-key');
+
+    await wizard.trustAllShownFingerprints();
+    const own = await wizard.waitForRows((rows) => rows.every((r) => r.status === 'hostkey-unknown' && !r.fingerprint?.includes(bastionFp)));
+    for (const [i, n] of [2, 4].entries()) {
+      expect(own[i]!.fingerprint).toContain((await lab.exec(n, 'ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub')).split(' ')[1]!);
+    }
+    expect(await page.getByTestId('key-of-jump').count()).toBe(0);
+    expect(await page.getByTestId('inventory-error').count()).toBe(0);
+    await wizard.trustAllShownFingerprints();
+    const ok = await wizard.waitForRows((rows) => rows.every((r) => r.status === 'ok'));
+    expect(ok.map((r) => r.hostname)).toEqual(['node2', 'node4']);
   });
 });
