@@ -74,7 +74,8 @@ describe('Step runner (preflight)', () => {
     expect(plan.map((h) => h.address)).toEqual(addresses);
     for (const [i, h] of plan.entries()) {
       expect(h.commands).toHaveLength(3);
-      expect(h.commands[0]).toMatch(/^sh -c .*id -u/s);
+      // Byte for byte the line sent: the PID announcement, then the command.
+      expect(h.commands[0]).toMatch(/^printf .*; exec sh -c .*id -u/s);
       // The host's own id is an argument of its work-folder command.
       expect(h.commands[2]).toContain('/var/lib/rackside');
       expect(h.commands[2]).toContain(` ${hostIds[i]}`);

@@ -68,7 +68,7 @@ export const reportHostSchema = z.object({
   port: z.number(),
   user: text,
   role: z.enum(['master', 'worker']),
-  auth: z.enum(['password', 'key']),
+  auth: z.enum(['password', 'key', 'agent']),
   /** Identity measured by the last Hardware run; null when it has not collected this host. */
   hardware: z
     .object({

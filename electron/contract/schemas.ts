@@ -34,30 +34,66 @@ export function addressProblem(address: string): string | null {
     : `"${a}" is not a valid host name (letters, digits, hyphens and dots; no spaces or underscores)`;
 }
 
+/**
+ * How to log in. Secrets never live here: the password / key passphrase are in the secret store
+ * (by host id); `agent` signs with a running ssh-agent (SSH_AUTH_SOCK of the backend), and agent
+ * forwarding stays off.
+ */
 export const authSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('password') }),
   z.object({ method: z.literal('key'), keyPath: z.string().min(1, 'key file path is empty') }),
+  z.object({ method: z.literal('agent') }),
 ]);
 export type HostAuth = z.infer<typeof authSchema>;
+
+const addressSchema = z.string().superRefine((v, ctx) => {
+  const p = addressProblem(v);
+  if (p) ctx.addIssue({ code: 'custom', message: p });
+});
+const portSchema = z
+  .number({ message: 'port must be a number' })
+  .int('port must be a whole number')
+  .min(1, 'port must be between 1 and 65535')
+  .max(65535, 'port must be between 1 and 65535');
+const userSchema = z
+  .string()
+  .min(1, 'user is empty')
+  .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'user may contain only letters, digits, ".", "_" and "-"');
+
+/**
+ * A bastion a host is reached through (`ssh -J`). Its host key is verified like any host's; its
+ * secrets are in the secret store under `jumpSecretId(hostId)` or `BASTION_SECRET_ID`.
+ */
+export const jumpHostSchema = z.object({
+  address: addressSchema,
+  port: portSchema.default(22),
+  user: userSchema,
+  auth: authSchema,
+});
+export type JumpHost = z.infer<typeof jumpHostSchema>;
+
+/** Secret-store id of a host's own jump host, and of the project's bastion. */
+export const jumpSecretId = (hostId: string) => `${hostId}/jump`;
+export const BASTION_SECRET_ID = 'project/bastion';
+
+/**
+ * What a first contact with an unknown host key does: `confirm` stops until the technician
+ * confirms the fingerprint; `accept-new` records it and goes on (OpenSSH StrictHostKeyChecking=accept-new).
+ * A changed key is refused under both.
+ */
+export const hostKeyPolicySchema = z.enum(['confirm', 'accept-new']);
+export type HostKeyPolicy = z.infer<typeof hostKeyPolicySchema>;
 
 export const hostSchema = z.object({
   id: z.string().min(1),
   name: z.string().max(64).default(''),
-  address: z.string().superRefine((v, ctx) => {
-    const p = addressProblem(v);
-    if (p) ctx.addIssue({ code: 'custom', message: p });
-  }),
-  port: z
-    .number({ message: 'port must be a number' })
-    .int('port must be a whole number')
-    .min(1, 'port must be between 1 and 65535')
-    .max(65535, 'port must be between 1 and 65535'),
-  user: z
-    .string()
-    .min(1, 'user is empty')
-    .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'user may contain only letters, digits, ".", "_" and "-"'),
+  address: addressSchema,
+  port: portSchema,
+  user: userSchema,
   role: roleSchema,
   auth: authSchema,
+  /** Reach this host through this jump host (overrides the project's bastion). */
+  jump: jumpHostSchema.optional(),
 });
 export type Host = z.infer<typeof hostSchema>;
 
@@ -90,6 +126,10 @@ export const projectSchema = z.object({
     .optional(),
   /** The network plan (step 3): hostnames, addressing, bonds, VLANs, VIP. Optional: older files have none. */
   network: networkPlanSchema.optional(),
+  /** One jump host for every host without its own. Optional: older files have none. */
+  bastion: jumpHostSchema.optional(),
+  /** Unknown host keys on first contact (absent: "confirm"). */
+  hostKeyPolicy: hostKeyPolicySchema.optional(),
 });
 export type Project = z.infer<typeof projectSchema>;
 
@@ -118,6 +158,11 @@ export const connectionResultSchema = z.object({
   fingerprint: z.string().optional(),
   keyType: z.string().optional(),
   hostname: z.string().optional(),
+  /** The fingerprint is of this jump host's key (it stopped there), not of the host's own. */
+  keyAddress: z.string().optional(),
+  keyPort: z.number().optional(),
+  /** The key was unknown and recorded on this contact (host-key policy "accept-new"). */
+  acceptedNew: z.boolean().optional(),
   os: z.string().optional(),
   kernel: z.string().optional(),
   durationMs: z.number(),

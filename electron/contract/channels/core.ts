@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionResultSchema, hostSchema, projectSchema } from '../schemas.js';
+import { connectionResultSchema, hostKeyPolicySchema, hostSchema, jumpHostSchema, projectSchema } from '../schemas.js';
 
 const fingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
 
@@ -64,7 +64,12 @@ export const coreRequests = {
     response: z.object({ password: z.array(z.string()), passphrase: z.array(z.string()), sudo: z.array(z.string()) }),
   },
   'ssh.testConnections': {
-    request: z.object({ hosts: z.array(hostSchema).min(1).max(1000) }),
+    request: z.object({
+      hosts: z.array(hostSchema).min(1).max(1000),
+      /** The project's bastion and host-key policy, as in project.yaml. */
+      bastion: jumpHostSchema.optional(),
+      hostKeyPolicy: hostKeyPolicySchema.optional(),
+    }),
     response: z.object({ results: z.array(connectionResultSchema) }),
   },
   'hostkeys.trust': {

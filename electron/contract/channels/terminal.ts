@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostSchema } from '../schemas.js';
+import { hostKeyPolicySchema, hostSchema, jumpHostSchema } from '../schemas.js';
 
 /**
  * The live terminal (issue 6, DESIGN.md section 2 "Streams"). Output flows backend → renderer as
@@ -49,7 +49,7 @@ export const terminalRequests = {
     request: z.object({
       /** An inventory host (as the renderer has it, like ssh.testConnections) or the laptop itself. */
       target: z.discriminatedUnion('kind', [
-        z.object({ kind: z.literal('ssh'), host: hostSchema }),
+        z.object({ kind: z.literal('ssh'), host: hostSchema, bastion: jumpHostSchema.optional(), hostKeyPolicy: hostKeyPolicySchema.optional() }),
         z.object({ kind: z.literal('local') }),
       ]),
       cols: z.number().int().min(2).max(MAX_COLS),

@@ -18,6 +18,10 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       ctx.secrets.set(hostId, 'password', password);
       secretsStored.push(hostId);
     }
+    for (const { hostId, kind, value } of parsed.value.secrets) {
+      ctx.secrets.set(hostId, kind, value);
+      secretsStored.push(hostId);
+    }
     return ok({ hosts: parsed.value.hosts, secretsStored });
   };
 
@@ -53,11 +57,16 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
         sudo: hostIds.filter((id) => ctx.secrets.get(id, 'sudo') !== undefined),
       }),
 
-    'ssh.testConnections': async ({ hosts }) => {
+    'ssh.testConnections': async ({ hosts, bastion, hostKeyPolicy }) => {
       const results = await testConnections(hosts, {
+        reach: { ...(bastion ? { bastion } : {}), ...(hostKeyPolicy ? { hostKeyPolicy } : {}) },
         knownHosts,
         secrets: ctx.secrets,
-        onResult: (r: ConnectionResult) => ctx.emit('ssh.connectionResult', r),
+        onResult: (r: ConnectionResult) => {
+          // known_hosts holds the key; this line says when and under which policy it got there.
+          if (r.acceptedNew) ctx.log.info('host key accepted on first contact (policy accept-new)', { address: r.address, port: r.port, fingerprint: r.fingerprint });
+          ctx.emit('ssh.connectionResult', r);
+        },
       });
       return ok({ results });
     },

@@ -47,7 +47,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     const issues = issuesOf(project, project.network);
     if (issues.length) return err('validation-failed', 'The network plan has problems; nothing was applied', 'Fix the listed fields and save the plan again.', issues);
     try {
-      const state = await readCurrentState(shared.pool.host(targetOf(host)), host.user !== 'root');
+      const state = await readCurrentState(shared.pool.host(targetOf(host, project)), host.user !== 'root');
       return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
     } catch (e) {
       return err('io-failed', `${host.name || host.address}: ${(e as Error).message}`, 'Test the connection in step 1, then try again.');
@@ -61,7 +61,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       const hosts = await Promise.all(
         opened.value.project.hosts.map(async (h): Promise<HostInterfaces> => {
           const base = { hostId: h.id, name: h.name, address: h.address };
-          const r = await shared.pool.host(targetOf(h)).run({ script: INVENTORY }, { timeoutMs: 20_000 });
+          const r = await shared.pool.host(targetOf(h, opened.value.project)).run({ script: INVENTORY }, { timeoutMs: 20_000 });
           if (r.status !== 'ok') return { ...base, ok: false, message: r.message, interfaces: [] };
           try {
             const out: HostInterfaces = { ...base, ok: true, interfaces: [] };
@@ -121,7 +121,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
           'Review the preview again and confirm what it shows.');
       }
       const host = project.hosts.find((h) => h.id === hostId)!;
-      const outcome = await applyWithRollback({ pool: shared.pool, knownHosts: shared.knownHosts, secrets: ctx.secrets, log: ctx.log }, host, scripts, rollbackAfterS);
+      const outcome = await applyWithRollback({ pool: shared.pool, reach: project, knownHosts: shared.knownHosts, secrets: ctx.secrets, log: ctx.log }, host, scripts, rollbackAfterS);
       ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });
       if (outcome.status === 'applied' && outcome.address !== host.address) {
         // From now on the host is reached on its new address.

@@ -12,7 +12,10 @@ export function createTerminalHandlers(_ctx: HandlerContext, { terminals }: Shar
     'terminal.open': async ({ target, cols, rows, projectDir }) =>
       target.kind === 'local'
         ? terminals.openLocal({ cols, rows }, projectDir)
-        : terminals.openShell(target.host, { cols, rows }, projectDir),
+        : terminals.openShell(target.host, { cols, rows }, projectDir, {
+            ...(target.bastion ? { bastion: target.bastion } : {}),
+            ...(target.hostKeyPolicy ? { hostKeyPolicy: target.hostKeyPolicy } : {}),
+          }),
 
     'terminal.input': async ({ sessionIds, data }) => ok({ delivered: terminals.input(sessionIds, data) }),
 

@@ -15,6 +15,35 @@ describe('parseInventoryFile', () => {
     expect(new Set(r.value.hosts.map((h) => h.id)).size).toBe(2);
   });
 
+  it('reads agent auth, a jump host and the sudo and jump passwords from CSV, the secrets kept apart from the hosts', () => {
+    const csv = [
+      'name,address,user,role,auth,jump,jumpAuth,jumpKeyPath,jumpPassword,sudoPassword',
+      'a,10.0.0.1,lab,master,agent,ops@10.0.0.254:2200,key,/k/jump,,s3cret-sudo',
+      'b,10.0.0.2,root,worker,password,10.0.0.254,,,j-pass,',
+    ].join('\n');
+    const r = parseInventoryFile('hosts.csv', csv);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const [a, b] = r.value.hosts;
+    expect(a).toMatchObject({ auth: { method: 'agent' }, jump: { address: '10.0.0.254', port: 2200, user: 'ops', auth: { method: 'key', keyPath: '/k/jump' } } });
+    expect(b).toMatchObject({ auth: { method: 'password' }, jump: { address: '10.0.0.254', port: 22, user: 'root', auth: { method: 'password' } } });
+    expect(r.value.secrets).toEqual([
+      { hostId: a!.id, kind: 'sudo', value: 's3cret-sudo' },
+      { hostId: `${b!.id}/jump`, kind: 'password', value: 'j-pass' },
+    ]);
+    expect(JSON.stringify(r.value.hosts)).not.toMatch(/s3cret-sudo|j-pass/);
+  });
+
+  it('reads the same options from YAML and names a bad jump or auth method by field', () => {
+    const ok = parseInventoryFile('h.yaml', 'hosts:\n  - address: 10.0.0.1\n    role: master\n    auth: agent\n    jump: "ops@[fd00::1]:22"\n    jumpAuth: agent\n');
+    if (!ok.ok) throw new Error(JSON.stringify(ok.error));
+    expect(ok.value.hosts[0]).toMatchObject({ auth: { method: 'agent' }, jump: { address: 'fd00::1', port: 22, user: 'ops', auth: { method: 'agent' } } });
+    const bad = parseInventoryFile('h.csv', 'address,role,auth,jump,jumpAuth\n10.0.0.1,master,token,ops@bad host,magic\n');
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.issues!.map((i) => i.field).sort()).toEqual(expect.arrayContaining(['auth', 'jumpAuth']));
+    expect(bad.error.issues!.some((i) => i.field.startsWith('jump'))).toBe(true);
+  });
+
   it('reports a malformed address and a duplicate address together, with rows and lines, importing nothing', () => {
     const csv = [
       'name,address,port,user,role',

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
-import { err, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
+import { err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
+import type { SecretKind } from '../secrets/secret-store.js';
 
 export interface ParsedInventory {
   hosts: Host[];
   /** Passwords found in the file, to be moved into the secret store; never kept with the hosts. */
   passwords: { hostId: string; password: string }[];
+  /** The file's other secrets (sudo password, jump host password), for the secret store likewise. */
+  secrets: { hostId: string; kind: SecretKind; value: string }[];
 }
 
 interface RawRow {
@@ -13,7 +16,11 @@ interface RawRow {
   fields: Record<string, unknown>;
 }
 
-const KNOWN_FIELDS = ['name', 'address', 'host', 'port', 'user', 'role', 'auth', 'keypath', 'password'];
+const KNOWN_FIELDS = [
+  'name', 'address', 'host', 'port', 'user', 'role', 'auth', 'keypath', 'password',
+  'sudopassword', 'jump', 'jumpauth', 'jumpkeypath', 'jumppassword',
+];
+const AUTH_METHODS = ['password', 'key', 'agent'];
 
 /** Parse an inventory file (CSV or YAML, chosen by extension, then by content) into validated hosts. */
 export function parseInventoryFile(fileName: string, text: string): Result<ParsedInventory> {
@@ -31,10 +38,13 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
 
   const issues: FieldIssue[] = [];
   const passwords: { hostId: string; password: string }[] = [];
+  const secrets: ParsedInventory['secrets'] = [];
   const rows = raw.value.map((r, i) => {
-    const { row, password, problems } = normalize(r.fields);
+    const { row, password, sudoPassword, jumpPassword, problems } = normalize(r.fields);
     for (const p of problems) issues.push({ row: i + 1, line: r.line, ...p });
-    if (password) passwords.push({ hostId: row.id as string, password });
+    if (password) passwords.push({ hostId: row.id, password });
+    if (sudoPassword) secrets.push({ hostId: row.id, kind: 'sudo', value: sudoPassword });
+    if (jumpPassword) secrets.push({ hostId: jumpSecretId(row.id), kind: 'password', value: jumpPassword });
     return row;
   });
   const checked = validateHosts(rows);
@@ -50,7 +60,7 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
       issues,
     );
   }
-  return ok({ hosts: checked.hosts, passwords });
+  return ok({ hosts: checked.hosts, passwords, secrets });
 }
 
 function normalize(f: Record<string, unknown>) {
@@ -58,7 +68,7 @@ function normalize(f: Record<string, unknown>) {
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
   for (const k of Object.keys(f)) {
     if (!KNOWN_FIELDS.includes(k.toLowerCase())) {
-      problems.push({ field: k, message: `unknown field "${k}" (known: name, address, port, user, role, auth, keyPath, password)` });
+      problems.push({ field: k, message: `unknown field "${k}" (known: name, address, port, user, role, auth, keyPath, password, sudoPassword, jump, jumpAuth, jumpKeyPath, jumpPassword)` });
     }
   }
   const get = (k: string) => f[Object.keys(f).find((x) => x.toLowerCase() === k) ?? ''];
@@ -80,12 +90,31 @@ function normalize(f: Record<string, unknown>) {
   }
   const password = str(get('password'));
   if (method === '') method = keyPath ? 'key' : 'password';
-  let auth: unknown;
-  if (method === 'key') auth = { method: 'key', keyPath };
-  else if (method === 'password') auth = { method: 'password' };
-  else {
-    problems.push({ field: 'auth', message: `auth must be "password" or "key", not "${method}"` });
-    auth = { method: 'password' };
+  const authOf = (m: string, path: string, field: string): unknown => {
+    if (m === 'key') return { method: 'key', keyPath: path };
+    if (AUTH_METHODS.includes(m)) return { method: m };
+    problems.push({ field, message: `${field} must be "password", "key" or "agent", not "${m}"` });
+    return { method: 'password' };
+  };
+  const auth = authOf(method, keyPath, 'auth');
+  const user = str(get('user')) || 'root';
+
+  // jump: "user@address:port" as `ssh -J` takes it (user defaults to the host's, port to 22).
+  let jump: unknown;
+  const jumpText = str(get('jump'));
+  if (jumpText !== '') {
+    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:@]+|[^@]*:[^@]*:[^@]*)(?::(\d+))?$/.exec(jumpText);
+    const jumpKeyPath = str(get('jumpkeypath'));
+    const jumpMethod = str(get('jumpauth')) || (jumpKeyPath ? 'key' : 'password');
+    if (!m) problems.push({ field: 'jump', message: `jump must be "user@address" or "user@address:port", not "${jumpText}"` });
+    else {
+      jump = {
+        address: m[2]!.replace(/^\[(.*)\]$/, '$1'),
+        port: m[3] ? Number(m[3]) : 22,
+        user: m[1] ?? user,
+        auth: authOf(jumpMethod, jumpKeyPath, 'jumpAuth'),
+      };
+    }
   }
 
   const row = {
@@ -93,11 +122,12 @@ function normalize(f: Record<string, unknown>) {
     name: str(get('name')),
     address: str(get('address') ?? get('host')),
     port,
-    user: str(get('user')) || 'root',
+    user,
     role: str(get('role')).toLowerCase() || 'worker',
     auth,
+    ...(jump ? { jump } : {}),
   };
-  return { row, password, problems };
+  return { row, password, sudoPassword: str(get('sudopassword')), jumpPassword: str(get('jumppassword')), problems };
 }
 
 /** Aliases a whole inventory file may use; more is an alias bomb ("billion laughs"), not a host list. */
@@ -106,7 +136,7 @@ export const MAX_YAML_ALIASES = 20;
 /** What each field must be in YAML: one plain value, of this type. `auth` may also be a mapping of these. */
 const FIELD_TYPES: Record<string, 'text' | 'number'> = {
   name: 'text', address: 'text', host: 'text', port: 'number', user: 'text', role: 'text', auth: 'text', keypath: 'text', password: 'text',
-  method: 'text',
+  method: 'text', sudopassword: 'text', jump: 'text', jumpauth: 'text', jumpkeypath: 'text', jumppassword: 'text',
 };
 
 function readYamlRows(text: string): Result<RawRow[]> {

@@ -3,6 +3,7 @@ import { plannedAddress } from '../../contract/index.js';
 import type { Logger } from '../log/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { connect, SshConnectError, type SshTarget } from '../ssh/connect.js';
+import { targetOf, type ReachSettings } from '../ssh/target.js';
 import type { HostConnection } from '../ssh/host-connection.js';
 import type { KnownHosts } from '../ssh/known-hosts.js';
 import { quoteArgv } from '../ssh/quote.js';
@@ -156,12 +157,14 @@ const WRITE = `umask 077; mkdir -p "$1" && cat > "$1/$2"`;
 
 export interface AddressingDeps {
   pool: { host(target: SshTarget): HostConnection };
+  /** The project's bastion and host-key policy. */
+  reach?: ReachSettings;
   knownHosts: KnownHosts;
   secrets: SecretStore;
   log: Logger;
 }
 
-export const targetOf = (host: Host): SshTarget => ({ id: host.id, address: host.address, port: host.port, user: host.user, auth: host.auth });
+export { targetOf } from '../ssh/target.js';
 
 export async function readCurrentState(conn: HostConnection, sudo: boolean) {
   const r = await conn.run({ script: READ_STATE }, { sudo, timeoutMs: 20_000 });
@@ -181,7 +184,7 @@ export async function applyWithRollback(
 ): Promise<AddressingOutcome> {
   const started = Date.now();
   const sudo = host.user !== 'root';
-  const oldTarget = targetOf(host);
+  const oldTarget = targetOf(host, deps.reach);
   const conn = deps.pool.host(oldTarget);
   const out = (status: AddressingOutcome['status'], address: string, message: string): AddressingOutcome => ({
     hostId: host.id, status, address, message, durationMs: Date.now() - started,

@@ -26,6 +26,23 @@ describe('project store', () => {
     expect(opened.ok && opened.value.project).toEqual(project);
   });
 
+  it('round-trips every login option: agent auth, a host\'s own jump host, the project bastion, the host-key policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rs-proj-'));
+    const full: Project = {
+      ...project,
+      hosts: [
+        { ...project.hosts[0]!, auth: { method: 'agent' } },
+        { ...project.hosts[1]!, jump: { address: '10.0.0.1', port: 2200, user: 'jump', auth: { method: 'key', keyPath: '/k/jump' } } },
+      ],
+      bastion: { address: 'bastion.example', port: 22, user: 'ops', auth: { method: 'password' } },
+      hostKeyPolicy: 'accept-new',
+    };
+    const saved = await saveProject(dir, full);
+    expect(saved.ok).toBe(true);
+    const opened = await openProject(dir);
+    expect(opened.ok && opened.value.project).toEqual(full);
+  });
+
   it('refuses to save an invalid inventory and writes nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rs-proj-'));
     const bad = { ...project, hosts: [project.hosts[0]!, { ...project.hosts[1]!, address: '198.18.0.11', port: 22 }] };

@@ -21,6 +21,7 @@ import { Journal, readJournal, type NewJournalEvent } from '../project/journal.j
 import { openProject } from '../project/project-store.js';
 import { redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
 import type { SshTarget } from '../ssh/connect.js';
+import { targetOf } from '../ssh/target.js';
 import { hostKeyChangedMessage, type HostKeyState } from '../ssh/host-key-state.js';
 import type { ExecResult, HostConnection } from '../ssh/host-connection.js';
 import type { RemoteCommand } from '../ssh/quote.js';
@@ -33,11 +34,10 @@ import {
   releaseCommand,
   runOwner,
   waitOrphanCommand,
-  wrapForLock,
   type LockOwner,
 } from './lock.js';
 import { OutputBatcher } from './output-batcher.js';
-import { buildPlan, displayLine, planText, type BuiltPlan } from './plan.js';
+import { buildPlan, displayLine, lockedCommand, planText, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, type Live } from './replay.js';
 import { CAPTURE_LIMIT, findingKey, type Action, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
@@ -54,11 +54,6 @@ export interface HostOutputSink {
   end(result?: { exitCode?: number | null; message?: string }): Promise<void>;
 }
 
-/**
- * SshPool keys connections by the target's JSON: build it exactly as every other caller does
- * (TerminalManager's sshTargetOf), or the pool would drop a shared connection and open another.
- */
-export const targetOf = (host: Host): SshTarget => ({ id: host.id, address: host.address, port: host.port, user: host.user, auth: host.auth });
 
 export interface RunbookDeps {
   /** The SSH engine: one connection per host (SshPool). */
@@ -453,7 +448,7 @@ export class Runbook {
 
   private async runHost(ctx: ProjectCtx, run: ActiveRun, host: Host, takeOver: Set<string>): Promise<void> {
     const { runId } = run;
-    const conn = this.deps.pool.host(targetOf(host));
+    const conn = this.deps.pool.host(targetOf(host, run.built.reach));
     const sudo = host.user !== 'root';
     const signal = run.abort.signal;
     this.emitHost(ctx, runId, host.id);
@@ -600,7 +595,7 @@ export class Runbook {
     const rel = transcriptPath(host.id, runId, action.id, attempt);
     const secrets = () => this.deps.secrets.values();
     const transcript = await Transcript.create(ctx.dir, rel, secrets);
-    const line = displayLine(action.command, action.sudo);
+    const line = displayLine(lockedCommand(action), action.sudo);
     transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}`);
     // The line that says this action is about to run is on disk before anything runs.
     await this.append(ctx, {
@@ -656,7 +651,7 @@ export class Runbook {
     }
     if (!result) {
       transcript.note(`## $ ${line}`);
-      result = await exec(wrapForLock(action.command, runId, action.id), action.timeoutMs, action.capture === true);
+      result = await exec(lockedCommand(action), action.timeoutMs, action.capture === true);
     }
     transcript.note(`## ${via === 'probe' ? 'already done (probe exit 0): not run' : result.message} (${result.durationMs} ms)`);
     const sha256 = await transcript.close();

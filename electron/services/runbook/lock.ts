@@ -94,15 +94,16 @@ export const releaseCommand = (me: LockOwner): RemoteCommand => ({ script: RELEA
 export const waitOrphanCommand = (): RemoteCommand => ({ script: WAIT_ORPHAN, args: [LOCK_DIR] });
 
 /**
- * An action's command as executed under the lock: it first records its PID (and the action) in
- * the lock directory, then execs the action's own command unchanged, so a resumed run can wait for
- * a command a killed runner left running.
+ * An action's command as executed under the lock: it first records its PID, its run (from the
+ * lock's owner file, which this run holds) and the action in the lock directory, then execs the
+ * action's own command unchanged, so a resumed run can wait for a command a killed runner left
+ * running. Nothing in it depends on the run id, so the dry run shows the very line that is sent.
  */
-export function wrapForLock(cmd: RemoteCommand, runId: string, actionId: string): RemoteCommand {
+export function wrapForLock(cmd: RemoteCommand, actionId: string): RemoteCommand {
   const inner = 'argv' in cmd ? [...cmd.argv] : ['sh', '-c', cmd.script, 'sh', ...(cmd.args ?? [])];
   return {
-    script: 'printf "%s %s %s\\n" "$$" "$2" "$3" > "$1/active" 2>/dev/null; shift 3; exec "$@"',
-    args: [LOCK_DIR, runId, actionId, ...inner],
+    script: `r=$(sed -n 's/^run=//p' "$1/owner" 2>/dev/null); printf "%s %s %s\\n" "$$" "$r" "$2" > "$1/active" 2>/dev/null; shift 2; exec "$@"`,
+    args: [LOCK_DIR, actionId, ...inner],
   };
 }
 

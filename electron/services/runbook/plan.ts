@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
-import { commandLine, quoteArgv, type RemoteCommand } from '../ssh/quote.js';
+import { wireLine, type RemoteCommand } from '../ssh/quote.js';
+import type { ReachSettings } from '../ssh/target.js';
+import { wrapForLock } from './lock.js';
 import type { Action, StepModule } from './step-module.js';
 
 export interface BuiltPlan {
@@ -8,13 +10,17 @@ export interface BuiltPlan {
   /** hostId → actions, in order. Only hosts with at least one action. */
   actions: Map<string, Action[]>;
   hosts: Host[];
+  /** How the hosts are reached (the project's bastion and host-key policy). */
+  reach: ReachSettings;
 }
 
-/** What the host's shell is given for a command, as the dry-run shows it. */
+/** Byte for byte what the host's sshd is sent for a command (HostConnection.exec), as the dry run shows it. */
 export function displayLine(cmd: RemoteCommand, sudo: boolean): string {
-  const line = commandLine(cmd);
-  return sudo ? `${quoteArgv(['sudo', '--'])} ${line}` : line;
+  return wireLine(cmd, sudo);
 }
+
+/** The command an action runs: its own, under the run lock (wrapForLock). */
+export const lockedCommand = (a: Pick<Action, 'id' | 'command'>): RemoteCommand => wrapForLock(a.command, a.id);
 
 /**
  * Plan a step for a project: the module's actions per host, checked (unique ids, known hosts,
@@ -57,7 +63,7 @@ export function buildPlan(module: StepModule, project: Project): Result<BuiltPla
     actions: actions.get(h.id)!.map((a) => ({
       id: a.id,
       title: a.title,
-      command: displayLine(a.command, a.sudo),
+      command: displayLine(lockedCommand(a), a.sudo),
       ...(a.probe ? { probe: displayLine(a.probe, a.sudo) } : {}),
       sudo: a.sudo,
       timeoutMs: a.timeoutMs,
@@ -70,10 +76,17 @@ export function buildPlan(module: StepModule, project: Project): Result<BuiltPla
   );
   const hashed = JSON.stringify({
     stepId: module.id,
-    hosts: viewHosts.map((h, i) => ({ ...h, port: hosts[i]!.port })),
+    hosts: viewHosts.map((h, i) => ({ ...h, port: hosts[i]!.port, ...reachOf(hosts[i]!, project) })),
   });
   const planHash = createHash('sha256').update(hashed).digest('hex');
-  return ok({ view: { stepId: module.id, title: module.title, planHash, hosts: viewHosts, changes }, actions, hosts });
+  const reach: ReachSettings = { ...(project.bastion ? { bastion: project.bastion } : {}), ...(project.hostKeyPolicy ? { hostKeyPolicy: project.hostKeyPolicy } : {}) };
+  return ok({ view: { stepId: module.id, title: module.title, planHash, hosts: viewHosts, changes }, actions, hosts, reach });
+}
+
+/** The jump host a host is reached through, for the plan hash (absent when direct). */
+function reachOf(h: Host, project: Project): { via?: string } {
+  const j = h.jump ?? project.bastion;
+  return j ? { via: `${j.user}@${j.address}:${j.port}` } : {};
 }
 
 /** The dry run as plain text, for export: every command per host, exactly as sent. */

@@ -40,7 +40,8 @@ describe('planning', () => {
     const wd1 = view.hosts[0]!.actions[2]!;
     const wd2 = view.hosts[1]!.actions[2]!;
     expect([wd1.sudo, wd2.sudo]).toEqual([false, true]);
-    expect(wd2.command.startsWith('sudo -- sh -c ')).toBe(true);
+    expect(wd2.command).toContain("exec sudo -S -p '[rackside-sudo-prompt]' -- sh -c ");
+    expect(wd1.command).not.toContain('sudo');
     // The hostile id is one single-quoted argument, never shell syntax.
     expect(wd2.command).toContain(`'h2'\\''; touch /tmp/pwned #'`);
     expect(wd1.probe).toContain('/var/lib/rackside');

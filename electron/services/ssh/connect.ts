@@ -36,6 +36,8 @@ export interface SshTarget {
   auth: { method: 'password' } | { method: 'key'; keyPath: string } | { method: 'agent'; socket?: string };
   /** Reach this host through another one (a bastion), as `ssh -J` does. */
   jump?: SshTarget;
+  /** Absent: "confirm" (an unknown key stops with hostkey-unknown). */
+  hostKeyPolicy?: 'confirm' | 'accept-new';
 }
 
 
@@ -46,6 +48,8 @@ export class SshConnectError extends Error {
     readonly verdict?: Verdict,
     /** The server closed us before the handshake: typical of sshd's MaxStartups throttling. */
     readonly throttled = false,
+    /** Whose key `verdict` is, when it is a jump host's rather than the target's. */
+    readonly keyHost?: { address: string; port: number },
   ) {
     super(message);
   }
@@ -80,7 +84,8 @@ export async function connect(target: SshTarget, opts: ConnectOptions): Promise<
       jump = await connect(target.jump, opts);
     } catch (e) {
       const je = e as SshConnectError;
-      throw new SshConnectError(je.status, `Jump host ${target.jump.address}: ${je.message}`, je.verdict, je.throttled);
+      throw new SshConnectError(je.status, `Jump host ${target.jump.address}: ${je.message}`, je.verdict, je.throttled,
+        je.keyHost ?? { address: target.jump.address, port: target.jump.port });
     }
     via = [...jump.via, jump.client];
     try {
@@ -152,7 +157,7 @@ async function connectDirect(target: SshTarget, opts: ConnectOptions, sock?: Dup
       tryKeyboard: auth.password !== undefined,
       algorithms: { serverHostKey },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        opts.knownHosts.verify(target.address, target.port, key).then(
+        acceptNew(target, opts.knownHosts, key).then(
           (v) => {
             verdict = v;
             verify(v.kind === 'trusted');
@@ -170,6 +175,17 @@ async function connectDirect(target: SshTarget, opts: ConnectOptions, sock?: Dup
       finish(new SshConnectError('key-unreadable', keyProblem(target, (e as Error).message)));
     }
   });
+}
+
+/**
+ * The host-key check. Under "accept-new" an unknown key is written to known_hosts (the record of
+ * first contact) and trusted; a changed key is refused under every policy, as known_hosts marks it.
+ */
+async function acceptNew(target: SshTarget, knownHosts: KnownHosts, key: Buffer): Promise<Verdict> {
+  const v = await knownHosts.verify(target.address, target.port, key);
+  if (v.kind !== 'unknown' || target.hostKeyPolicy !== 'accept-new') return v;
+  if (!(await knownHosts.trustPending(target.address, target.port, v.fingerprint))) return v;
+  return { kind: 'trusted', fingerprint: v.fingerprint, keyType: v.keyType, acceptedNew: true };
 }
 
 async function credentials(target: SshTarget, secrets: SecretStore): Promise<Partial<ConnectConfig>> {

@@ -2,6 +2,7 @@ import type { Client } from 'ssh2';
 import type { ConnectionResult, Host } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { connect, SshConnectError } from './connect.js';
+import { targetOf, type ReachSettings } from './target.js';
 import type { KnownHosts } from './known-hosts.js';
 
 /** Parallel connects at once; above this, hosts queue (DESIGN.md: global connect limit). */
@@ -15,6 +16,8 @@ export interface ConnectionTestOptions {
   secrets: SecretStore;
   onResult?: (r: ConnectionResult) => void;
   readyTimeoutMs?: number;
+  /** The project's bastion and host-key policy. */
+  reach?: ReachSettings;
 }
 
 /** Connect to every host in parallel and report hostname, OS and host-key fingerprint per host. */
@@ -37,7 +40,7 @@ async function testOne(host: Host, opts: ConnectionTestOptions): Promise<Connect
   const started = Date.now();
   const base = { hostId: host.id, address: host.address, port: host.port };
   try {
-    const { client, verdict } = await connect(host, opts);
+    const { client, verdict } = await connect(targetOf(host, opts.reach), opts);
     try {
       const out = await execText(client, IDENTIFY, 10_000);
       const [hostname = '', kernel = '', os = ''] = out.split('\n').map((l) => l.trim());
@@ -47,6 +50,7 @@ async function testOne(host: Host, opts: ConnectionTestOptions): Promise<Connect
         message: 'Connected',
         fingerprint: verdict.fingerprint,
         keyType: verdict.keyType,
+        ...(verdict.kind === 'trusted' && verdict.acceptedNew ? { acceptedNew: true } : {}),
         hostname,
         kernel,
         os,
@@ -62,6 +66,7 @@ async function testOne(host: Host, opts: ConnectionTestOptions): Promise<Connect
       status: ce.status,
       message: ce.message,
       ...(ce.verdict ? { fingerprint: ce.verdict.fingerprint, keyType: ce.verdict.keyType } : {}),
+      ...(ce.keyHost ? { keyAddress: ce.keyHost.address, keyPort: ce.keyHost.port } : {}),
       durationMs: Date.now() - started,
     };
   }

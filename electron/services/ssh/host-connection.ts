@@ -5,8 +5,9 @@ import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ConnectionStatus } from '../../contract/index.js';
 import { connect, SshConnectError, type ConnectOptions, type SshTarget } from './connect.js';
 import { hostKeyChangedMessage } from './host-key-state.js';
-import { commandLine, quoteArgv, SUDO_PROMPT, type RemoteCommand } from './quote.js';
+import { commandLine, PID_MARK, SUDO_OK, SUDO_PROMPT, wireLine, type RemoteCommand } from './quote.js';
 import { Semaphore } from './semaphore.js';
+import { hopsOf } from './target.js';
 
 /** How a command ended. `interrupted` means the link or sshd went away: neither success nor an ordinary failure. */
 export type ExecStatus =
@@ -47,10 +48,6 @@ export interface ShellOptions {
 /** After a cancel or timeout, how long the remote process gets to exit on SIGTERM before the channel is closed. */
 export const CANCEL_GRACE_MS = 2_000;
 
-// Printed on stderr by the wrapper once sudo has authenticated, so we know when sudo is done
-// with stdin and the command's own stdin may flow.
-const SUDO_OK = '[rackside-sudo-ok]';
-
 export interface HostConnectionDeps extends ConnectOptions {
   connectLimit: Semaphore;
   channelsPerHost: number;
@@ -86,7 +83,11 @@ export class HostConnection {
    * the host's key is marked changed: a connection opened before the change must not serve either.
    */
   async ensure(): Promise<Client> {
-    const changed = this.deps.knownHosts.changes.get(this.target.address, this.target.port);
+    // A jump host on the way counts too: a changed bastion key marks the bastion, and nothing
+    // reaches a host through it until that key is replaced.
+    const changed = hopsOf(this.target)
+      .map((t) => this.deps.knownHosts.changes.get(t.address, t.port))
+      .find((c) => c !== undefined);
     if (changed) {
       this.close();
       const { fingerprint, keyType, knownFingerprints } = changed;
@@ -144,7 +145,7 @@ export class HostConnection {
       return done('connect-failed', ce.message, null, null, { connectStatus: ce.status ?? 'error' });
     }
     const password = opts.sudo ? this.deps.sudoPassword(this.target.id) : undefined;
-    const line = announced(opts.sudo ? sudoWrapped(cmd, password !== undefined) : commandLine(cmd));
+    const line = wireLine(cmd, opts.sudo === true);
 
     return this.channels.run(
       () =>
@@ -223,9 +224,11 @@ export class HostConnection {
                 else if (!opts.sudo) feedStdin();
               },
               sudoPrompt: (first) => {
-                if (first && password !== undefined) ch.write(password + '\n');
-                // Asked again: the password was wrong. Stop before sudo waits for more.
-                else ch.close();
+                if (first && password !== undefined) return void ch.write(password + '\n');
+                // Asked with no password stored: say so rather than guess (a wrong try may count
+                // against the account). Asked again: the password was wrong. Stop before sudo waits.
+                if (first) preamble.sudo = 'required';
+                ch.close();
               },
               sudoOk: feedStdin,
               stderr: (d) => opts.onStderr?.(d),
@@ -359,13 +362,6 @@ function withOpenRetry(
 const openExec = (client: Client, line: string, cb: (e: Error | undefined, ch: ClientChannel) => void) =>
   withOpenRetry((k) => client.exec(line, k), cb);
 
-/** Printed first on stderr: the PID of the session's shell, which sshd made a process-group leader. */
-const PID_MARK = '[rackside-pid]';
-
-function announced(line: string): string {
-  return `printf '%s%s\\n' '${PID_MARK}' "$$" >&2; exec ${line}`;
-}
-
 /**
  * Reads the start of a command's stderr: our PID line, then (with sudo) sudo's prompt and our
  * "sudo is through" marker. Everything after that is the command's own stderr, passed on as is.
@@ -421,12 +417,6 @@ export class StderrPreamble {
       }
     }
   }
-}
-
-function sudoWrapped(cmd: RemoteCommand, withPassword: boolean): string {
-  const inner = 'argv' in cmd ? [...cmd.argv] : ['sh', '-c', cmd.script, 'sh', ...(cmd.args ?? [])];
-  const announce = ['sh', '-c', `printf '%s\\n' '${SUDO_OK}' >&2; exec "$@"`, 'sh', ...inner];
-  return quoteArgv(withPassword ? ['sudo', '-S', '-p', SUDO_PROMPT, '--', ...announce] : ['sudo', '-n', '--', ...announce]);
 }
 
 function fileSha256(path: string): Promise<string> {

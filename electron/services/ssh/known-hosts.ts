@@ -30,7 +30,7 @@ interface Entry {
 }
 
 export type Verdict =
-  | { kind: 'trusted'; fingerprint: string; keyType: string }
+  | { kind: 'trusted'; fingerprint: string; keyType: string; /** First contact under the "accept-new" policy: recorded just now. */ acceptedNew?: true }
   | { kind: 'unknown'; fingerprint: string; keyType: string }
   | { kind: 'changed'; fingerprint: string; keyType: string; knownFingerprints: string[] };
 

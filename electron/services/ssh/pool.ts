@@ -3,6 +3,8 @@ import type { SshTarget } from './connect.js';
 import { HostConnection } from './host-connection.js';
 import type { KnownHosts } from './known-hosts.js';
 import { Semaphore } from './semaphore.js';
+import { hopsOf, targetOf, type ReachSettings } from './target.js';
+import type { Host } from '../../contract/index.js';
 
 /**
  * Limits, each below the server-side default it must stay under:
@@ -35,7 +37,7 @@ export class SshPool {
     opts.knownHosts.changes.subscribe((c, state) => {
       if (state !== 'changed') return;
       for (const conn of this.hosts.values()) {
-        if (conn.target.address.toLowerCase() === c.address.toLowerCase() && conn.target.port === c.port) conn.close();
+        if (hopsOf(conn.target).some((t) => t.address.toLowerCase() === c.address.toLowerCase() && t.port === c.port)) conn.close();
       }
     });
   }
@@ -43,6 +45,11 @@ export class SshPool {
   /** Hosts whose key changed (the known_hosts this pool verifies against). */
   get hostKeys() {
     return this.opts.knownHosts.changes;
+  }
+
+  /** An inventory host's connection, reached as the project says (bastion, host-key policy). */
+  forHost(host: Host, settings?: ReachSettings): HostConnection {
+    return this.host(targetOf(host, settings));
   }
 
   /** The connection object for a host (not yet connected: it connects on first use). */

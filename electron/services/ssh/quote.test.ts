@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandLine, quoteArg, quoteArgv, sudoLine } from './quote.js';
+import { commandLine, quoteArg, quoteArgv, sudoWrapped, wireLine } from './quote.js';
 import { HOSTILE } from './test-data/hostile.js';
 
 
@@ -25,8 +25,14 @@ describe('quoting', () => {
     expect(() => quoteArgv([])).toThrow();
   });
 
-  it('sudo reads the password from stdin, never from argv', () => {
-    expect(sudoLine({ argv: ['id', '-u'] }, true)).toBe("sudo -S -p '[rackside-sudo-prompt]' -- id -u");
-    expect(sudoLine({ argv: ['id'] }, false)).toBe('sudo -n -- id');
+  it('one sudo wrapper: the password only ever over stdin (-S), the same line with or without one', () => {
+    expect(sudoWrapped({ argv: ['id', '-u'] })).toBe(
+      "sudo -S -p '[rackside-sudo-prompt]' -- sh -c 'printf '\\''%s\\n'\\'' '\\''[rackside-sudo-ok]'\\'' >&2; exec \"$@\"' sh id -u",
+    );
+  });
+
+  it('the line on the wire: PID announcement, then the command, sudo-wrapped when asked', () => {
+    expect(wireLine({ argv: ['id'] }, false)).toBe(`printf '%s%s\\n' '[rackside-pid]' "$$" >&2; exec id`);
+    expect(wireLine({ argv: ['id'] }, true)).toBe(`printf '%s%s\\n' '[rackside-pid]' "$$" >&2; exec ${sudoWrapped({ argv: ['id'] })}`);
   });
 });

@@ -31,12 +31,30 @@ export function commandLine(cmd: RemoteCommand): string {
 
 /** A marker sudo prints when it wants a password, so its prompt can be told from program output. */
 export const SUDO_PROMPT = '[rackside-sudo-prompt]';
+/**
+ * Printed on stderr once sudo has authenticated, so the reader knows sudo is done with stdin and
+ * the command's own stdin may flow.
+ */
+export const SUDO_OK = '[rackside-sudo-ok]';
+/** Printed first on stderr: the PID of the session's shell, which sshd made a process-group leader. */
+export const PID_MARK = '[rackside-pid]';
 
 /**
- * Wrap a command in sudo. With a password, sudo reads it from stdin (-S) — never from argv, so it
- * is not visible in `ps`; without one, -n makes sudo fail at once instead of waiting for a prompt.
+ * The one sudo wrapper. Always `-S`: sudo reads a password from stdin only when it asks for one
+ * (never from argv, so it is not visible in `ps`); whether a password is stored does not change
+ * the line, so the dry run can show it before any secret is known. When sudo asks and none is
+ * stored, the reader closes the channel (HostConnection: sudo-password-required).
  */
-export function sudoLine(cmd: RemoteCommand, withPassword: boolean): string {
+export function sudoWrapped(cmd: RemoteCommand): string {
   const inner = 'argv' in cmd ? [...cmd.argv] : ['sh', '-c', cmd.script, 'sh', ...(cmd.args ?? [])];
-  return quoteArgv(withPassword ? ['sudo', '-S', '-p', SUDO_PROMPT, '--', ...inner] : ['sudo', '-n', '--', ...inner]);
+  const announce = ['sh', '-c', `printf '%s\\n' '${SUDO_OK}' >&2; exec "$@"`, 'sh', ...inner];
+  return quoteArgv(['sudo', '-S', '-p', SUDO_PROMPT, '--', ...announce]);
+}
+
+/**
+ * Exactly the bytes HostConnection.exec sends as the SSH exec request, and what the dry run shows:
+ * the PID announcement (for cancelling the process group), then the command, sudo-wrapped if asked.
+ */
+export function wireLine(cmd: RemoteCommand, sudo: boolean): string {
+  return `printf '%s%s\\n' '${PID_MARK}' "$$" >&2; exec ${sudo ? sudoWrapped(cmd) : commandLine(cmd)}`;
 }

@@ -8,7 +8,8 @@ import { joinWithHeadroom } from '../api/headroom.js';
 import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { SshConnectError, type SshTarget } from '../ssh/connect.js';
+import { SshConnectError } from '../ssh/connect.js';
+import { targetOf, type ReachSettings } from '../ssh/target.js';
 import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
@@ -160,10 +161,6 @@ export interface StepStream {
   end(result?: { exitCode?: number | null; message?: string }): Promise<void>;
 }
 
-/** SshPool keys connections by the target's JSON, so every caller must build it the same way. */
-export function sshTargetOf(host: Host): SshTarget {
-  return { id: host.id, address: host.address, port: host.port, user: host.user, auth: host.auth };
-}
 
 /**
  * Owns every terminal session: SSH PTY shells, the local shell and step streams. Output of each is
@@ -213,13 +210,13 @@ export class TerminalManager {
     return [...this.sessions.values()].map((s) => s.info);
   }
 
-  async openShell(host: Host, size: { cols: number; rows: number }, projectDir?: string): Promise<Result<TerminalSession>> {
+  async openShell(host: Host, size: { cols: number; rows: number }, projectDir?: string, reach?: ReachSettings): Promise<Result<TerminalSession>> {
     const label = host.name || host.address;
     const s = await this.create('ssh', host.id, label, true, projectDir, `ssh ${host.user}@${host.address}:${host.port}`);
     s.endpoint = { address: host.address, port: host.port };
     let ch: ClientChannel;
     try {
-      ch = await this.deps.pool.host(sshTargetOf(host)).shell(size);
+      ch = await this.deps.pool.host(targetOf(host, reach)).shell(size);
     } catch (e) {
       const message = e instanceof SshConnectError ? e.message : `Could not open a shell: ${(e as Error).message}`;
       await this.finish(s, null, message);

@@ -1,4 +1,4 @@
-import type { Host, Role } from '../../../electron/contract/index.js';
+import type { Host, JumpHost, Role } from '../../../electron/contract/index.js';
 
 /**
  * A host row as the technician edits it. Fields stay as typed (port as text) so a half-typed row
@@ -11,12 +11,14 @@ export interface HostDraft {
   port: string;
   user: string;
   role: Role;
-  authMethod: 'password' | 'key';
+  authMethod: 'password' | 'key' | 'agent';
   keyPath: string;
+  /** The host's own jump host, kept as project.yaml or the import file gave it. */
+  jump?: JumpHost;
 }
 
 /** Fields whose change makes an earlier connection test meaningless for that row. */
-export const CONNECTION_FIELDS: ReadonlyArray<keyof HostDraft> = ['address', 'port', 'user', 'authMethod', 'keyPath'];
+export const CONNECTION_FIELDS: ReadonlyArray<keyof HostDraft> = ['address', 'port', 'user', 'authMethod', 'keyPath', 'jump'];
 
 export function draftFromHost(h: Host): HostDraft {
   return {
@@ -28,6 +30,7 @@ export function draftFromHost(h: Host): HostDraft {
     role: h.role,
     authMethod: h.auth.method,
     keyPath: h.auth.method === 'key' ? h.auth.keyPath : '',
+    ...(h.jump ? { jump: h.jump } : {}),
   };
 }
 
@@ -43,7 +46,8 @@ export function draftToHostInput(d: HostDraft): Record<string, unknown> {
     port,
     user: d.user.trim(),
     role: d.role,
-    auth: d.authMethod === 'key' ? { method: 'key', keyPath: d.keyPath.trim() } : { method: 'password' },
+    auth: d.authMethod === 'key' ? { method: 'key', keyPath: d.keyPath.trim() } : { method: d.authMethod },
+    ...(d.jump ? { jump: d.jump } : {}),
   };
 }
 

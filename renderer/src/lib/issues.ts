@@ -12,7 +12,9 @@ export function columnOf(field: string): IssueColumn {
     case 'user':
     case 'role':
       return head;
+    // The jump host is shown in the login cell.
     case 'auth':
+    case 'jump':
       return 'auth';
     default:
       return 'row';

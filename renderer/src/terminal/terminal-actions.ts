@@ -20,10 +20,11 @@ export function sendInput(api: RacksideApi, sessionId: string, data: string): vo
 }
 
 export async function openShell(api: RacksideApi, target: { kind: 'ssh'; host: Host } | { kind: 'local' }): Promise<string | null> {
-  const { projectDir, setTerminalError, upsertSession, setActiveSession } = useAppStore.getState();
+  const { projectDir, setTerminalError, upsertSession, setActiveSession, extras } = useAppStore.getState();
   setTerminalError(null);
+  const reach = { ...(extras.bastion ? { bastion: extras.bastion } : {}), ...(extras.hostKeyPolicy ? { hostKeyPolicy: extras.hostKeyPolicy } : {}) };
   const r = await api['terminal.open']({
-    target,
+    target: target.kind === 'ssh' ? { ...target, ...reach } : target,
     cols: INITIAL_COLS,
     rows: INITIAL_ROWS,
     ...(projectDir.trim() ? { projectDir: projectDir.trim() } : {}),

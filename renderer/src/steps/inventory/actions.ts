@@ -26,7 +26,8 @@ export async function testConnections(api: RacksideApi, hosts: Host[]): Promise<
   const store = useAppStore.getState();
   store.setInventoryError(null);
   store.setTesting(ids, true);
-  const r = await api['ssh.testConnections']({ hosts });
+  const { bastion, hostKeyPolicy } = store.extras;
+  const r = await api['ssh.testConnections']({ hosts, ...(bastion ? { bastion } : {}), ...(hostKeyPolicy ? { hostKeyPolicy } : {}) });
   const after = useAppStore.getState();
   if (r.ok) {
     for (const result of r.value.results) after.setResult(result);
@@ -55,10 +56,20 @@ export async function trustAndRetest(api: RacksideApi, hostIds: string[]): Promi
   );
   const trusted = new Set<string>();
   let trustError: InventoryError | null = null;
+  // Several rows behind one bastion show the same (bastion's) key: it is trusted once.
+  const done = new Map<string, boolean>();
   for (const r of targets) {
-    const res = await api['hostkeys.trust']({ address: r.address, port: r.port, fingerprint: r.fingerprint });
-    if (res.ok) trusted.add(r.hostId);
-    else trustError ??= { action: 'trust', address: r.address, error: res.error };
+    // A jump host's key is confirmed for the jump host (it stopped there).
+    const key = { address: r.keyAddress ?? r.address, port: r.keyPort ?? r.port, fingerprint: r.fingerprint };
+    const id = `${key.address.toLowerCase()}:${key.port} ${key.fingerprint}`;
+    let ok = done.get(id);
+    if (ok === undefined) {
+      const res = await api['hostkeys.trust'](key);
+      ok = res.ok;
+      if (!res.ok) trustError ??= { action: 'trust', address: key.address, error: res.error };
+      done.set(id, ok);
+    }
+    if (ok) trusted.add(r.hostId);
   }
   const retest = validInventory().hosts.filter((h) => trusted.has(h.id));
   const retestIds = new Set(retest.map((h) => h.id));

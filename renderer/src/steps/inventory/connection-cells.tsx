@@ -58,6 +58,17 @@ export function FingerprintCell({ hostId }: { hostId: string }) {
         {result?.fingerprint ?? ''}
       </code>
       {result?.keyType ? <span className="muted small"> {result.keyType}</span> : null}
+      {/* The fingerprint is the jump host's: say so, or it would be compared with the wrong machine. */}
+      {result?.keyAddress && result.fingerprint ? (
+        <p className="small" data-testid="key-of-jump">
+          {t('conn.keyOfJump', { address: `${result.keyAddress}:${result.keyPort ?? 22}` })}
+        </p>
+      ) : null}
+      {result?.acceptedNew ? (
+        <p className="muted small" data-testid="key-accepted-new">
+          {t('conn.acceptedNew')}
+        </p>
+      ) : null}
       {result?.status === 'hostkey-unknown' && result.fingerprint ? (
         <div className="hostkey-note" data-testid="hostkey-unknown-note">
           <p>{t('conn.newKeyNote')}</p>
@@ -65,7 +76,7 @@ export function FingerprintCell({ hostId }: { hostId: string }) {
             type="button"
             data-testid="trust-host"
             disabled={testing}
-            aria-label={t('conn.trustLabel', { address: result.address })}
+            aria-label={t('conn.trustLabel', { address: result.keyAddress ?? result.address })}
             onClick={() => void trustAndRetest(api, [hostId])}
           >
             {testing ? t('conn.trusting') : t('conn.trust')}

@@ -93,10 +93,11 @@ export function HostRow({ host, row, issues }: Props) {
             data-testid="host-auth"
             aria-label={label('auth')}
             value={host.authMethod}
-            onChange={(e) => updateHost(host.id, { authMethod: e.target.value === 'key' ? 'key' : 'password' })}
+            onChange={(e) => updateHost(host.id, { authMethod: e.target.value === 'key' || e.target.value === 'agent' ? e.target.value : 'password' })}
           >
             <option value="password">{t('inventory.authMethod.password')}</option>
             <option value="key">{t('inventory.authMethod.key')}</option>
+            <option value="agent">{t('inventory.authMethod.agent')}</option>
           </select>
           {host.authMethod === 'key' ? (
             <>
@@ -112,9 +113,14 @@ export function HostRow({ host, row, issues }: Props) {
               />
               <SecretInput hostId={host.id} kind="passphrase" row={row} />
             </>
-          ) : (
+          ) : host.authMethod === 'password' ? (
             <SecretInput hostId={host.id} kind="password" row={row} />
-          )}
+          ) : null}
+          {host.jump ? (
+            <span className="muted mono" data-testid="host-jump">
+              {t('inventory.viaJump', { jump: `${host.jump.user}@${host.jump.address}:${host.jump.port}` })}
+            </span>
+          ) : null}
           {/* Not root: steps run privileged commands through sudo, which may want a password. */}
           {host.user.trim() !== 'root' ? <SecretInput hostId={host.id} kind="sudo" row={row} /> : null}
           <FieldErrors id={errorId('auth')} issues={errorsOf('auth')} />

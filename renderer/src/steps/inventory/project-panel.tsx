@@ -5,6 +5,7 @@ import { ErrorDetails } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 import type { ProjectField } from '../../store/project-slice.js';
 import { isBrokenFileError, saveProject } from './actions.js';
+import { LoginSettings } from './login-settings.js';
 
 export function ProjectPanel({ issueCount }: { issueCount: number }) {
   const { t } = useTranslation();
@@ -87,6 +88,7 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
         <TextField field="customer" />
         <TextField field="technician" />
       </div>
+      <LoginSettings />
       <div className="dir-row">
         <label htmlFor={dirId}>{t('project.dir')}</label>
         <div className="dir-controls">

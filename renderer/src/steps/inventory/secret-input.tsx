@@ -8,7 +8,20 @@ import { useAppStore } from '../../store/index.js';
  * `secrets.set` and is never copied into React state or the store; the field is emptied when it
  * loses focus, so the DOM does not keep it either. Only "is it set" comes back.
  */
-export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'password' | 'passphrase' | 'sudo'; row: number }) {
+export function SecretInput({
+  hostId,
+  kind,
+  row,
+  label: owner,
+  testId,
+}: {
+  hostId: string;
+  kind: 'password' | 'passphrase' | 'sudo';
+  row: number;
+  /** Whose secret, when not a host row's (the bastion). */
+  label?: string;
+  testId?: string;
+}) {
   const { t } = useTranslation();
   const api = useApi();
   const isSet = useAppStore((s) => s.secretFlags[hostId]?.[kind] ?? false);
@@ -36,8 +49,8 @@ export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'pass
         type="password"
         autoComplete="off"
         spellCheck={false}
-        data-testid={`host-${kind}`}
-        aria-label={t('inventory.cellLabel', { row, field: label })}
+        data-testid={`${testId ?? 'host'}-${kind}`}
+        aria-label={owner ? `${owner}: ${label}` : t('inventory.cellLabel', { row, field: label })}
         aria-describedby={statusId}
         placeholder={placeholder}
         onChange={(e) => {
@@ -53,13 +66,13 @@ export function SecretInput({ hostId, kind, row }: { hostId: string; kind: 'pass
           if (e.key === 'Enter') ref.current?.blur();
         }}
       />
-      <span id={statusId} className={isSet ? 'secret-state set' : 'secret-state'} data-testid={`${kind}-state`} data-set={isSet}>
+      <span id={statusId} className={isSet ? 'secret-state set' : 'secret-state'} data-testid={`${testId ? `${testId}-` : ''}${kind}-state`} data-set={isSet}>
         {kind === 'password'
           ? isSet
             ? t('inventory.passwordSet')
             : t('inventory.passwordMissing')
           : isSet
-            ? t('inventory.passphraseSet')
+            ? t(kind === 'sudo' ? 'inventory.sudoSet' : 'inventory.passphraseSet')
             : ''}
       </span>
       {failure ? (
