@@ -167,6 +167,16 @@ systemctl restart keepalived`,
     APT_TIMEOUT,
   );
 
+  it('keeps an enabled service across a node reboot (down --keep, up)', async () => {
+    await lab('down', '--keep');
+    await lab('up', '--nodes', String(NODES), '--mode', 'systemd');
+    st = await status();
+    expect((await ssh('node1', 'systemctl is-enabled keepalived; systemctl is-active keepalived')).trim().split('\n')).toEqual([
+      'enabled',
+      'active',
+    ]);
+  }, UP_TIMEOUT);
+
   it('removes every cgroup, mount, namespace and process it made at down', async () => {
     const cgroups = st.nodes.flatMap((_, k) =>
       readFileSync(join(st.stateDir, `node${k + 1}`, 'cgroups'), 'utf8').trim().split('\n').filter(Boolean),
