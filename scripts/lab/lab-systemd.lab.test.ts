@@ -111,7 +111,7 @@ describe('lab up --mode systemd (instance 96)', () => {
     }
   });
 
-  it('gives a node every capability but CAP_SYS_TIME and CAP_SYS_MODULE, and read-only /sys and /proc/sys (but net)', async () => {
+  it("gives a node every capability but CAP_SYS_TIME and CAP_SYS_MODULE, read-only /sys and /proc/sys (but net), and the host's cgroup layout", async () => {
     const out = await ssh(
       'node1',
       [
@@ -130,7 +130,8 @@ describe('lab up --mode systemd (instance 96)', () => {
     expect((bounding >> CAP_SYS_MODULE) & 1n).toBe(0n);
     expect((bounding >> CAP_SYS_ADMIN) & 1n).toBe(1n);
     expect((bounding >> CAP_NET_ADMIN) & 1n).toBe(1n);
-    expect(rest).toEqual(['/sys ro', '/proc/sys ro', '/proc/sys/net rw', 'cgroup2fs']);
+    const { stdout: hostLayout } = await run('stat', ['-f', '-c', '%T', '/sys/fs/cgroup']);
+    expect(rest).toEqual(['/sys ro', '/proc/sys ro', '/proc/sys/net rw', hostLayout.trim()]);
   });
 
   it(
@@ -163,6 +164,45 @@ systemctl restart keepalived`,
       const after = (await ssh('node1', 'systemctl show -p MainPID --value keepalived')).trim();
       expect(after).not.toBe('0');
       expect(after).not.toBe(before);
+    },
+    APT_TIMEOUT,
+  );
+
+  it(
+    "runs Slurm's cgroup plugins with a standard configuration: a job gets its own groups and its memory limit",
+    async () => {
+      await ssh('node2', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge', APT_TIMEOUT);
+      const node = (await ssh('node2', 'slurmd -C')).split('\n')[0]!.replace(/RealMemory=\d+/, 'RealMemory=1000');
+      await ssh(
+        'node2',
+        `cat > /etc/slurm/slurm.conf <<'EOF'
+ClusterName=lab
+SlurmctldHost=node2
+ProctrackType=proctrack/cgroup
+TaskPlugin=task/cgroup
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmdSpoolDir=/var/lib/slurm/slurmd
+StateSaveLocation=/var/lib/slurm/slurmctld
+SlurmUser=slurm
+ReturnToService=2
+${node} State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+printf 'CgroupPlugin=autodetect\nConstrainCores=yes\nConstrainRAMSpace=yes\n' > /etc/slurm/cgroup.conf
+systemctl restart slurmctld slurmd
+timeout 120 sh -c 'until sinfo -h -o %T | grep -qx idle; do sleep 0.5; done'`,
+        APT_TIMEOUT,
+      );
+      const cgroups = await ssh('node2', 'srun -N1 --mem=50M cat /proc/self/cgroup');
+      expect(cgroups).toMatch(/^\d+:freezer:\/slurm_node2\/uid_0\/job_\d+\/step_0$/m);
+      expect(cgroups).toMatch(/^\d+:memory:\/slurm_node2\/uid_0\/job_\d+\/step_0\/task_0$/m);
+      // 200 MB in a job limited to 50 MB: the node's memory cgroup enforces the limit
+      await expect(ssh('node2', 'srun -N1 --mem=50M python3 -c "b = bytearray(200 * 1024 * 1024)"')).rejects.toMatchObject({
+        stderr: expect.stringContaining('Out Of Memory'),
+      });
     },
     APT_TIMEOUT,
   );

@@ -2,8 +2,9 @@
 # Second half of a systemd-mode node's boot, exec'd by node-init.sh once the node's root ($2) is
 # assembled; still PID 1 of the node's pid namespace, still in the host's root.
 #
-#   node-systemd.sh I ROOT           own cgroups, read-only kernel interfaces, then phase 2
-#   node-systemd.sh I ROOT --enter   (in the node's new cgroup namespace) cgroup2, pivot_root, systemd
+#   node-systemd.sh I ROOT                      own cgroups, read-only kernel interfaces, phase 2
+#   node-systemd.sh I ROOT --enter [HIERARCHY...] (in the node's new cgroup namespace) the host's
+#                                                 cgroup layout, pivot_root, systemd
 #
 # pivot_root, not chroot: under chroot the kernel refuses new user namespaces, and every unit
 # with PrivateUsers= (prometheus, among others) fails with status=217/USER.
@@ -13,8 +14,28 @@ i=$1
 r=$2
 
 if [ "${3:-}" = --enter ]; then
-  # The cgroup2 mount's root is the cgroup namespace's root: the node's own subtree.
-  mount -t cgroup2 none "$r/sys/fs/cgroup"
+  shift 3
+  # Mounts made in the new cgroup namespace are rooted at the node's own subtrees.
+  if [ $# -eq 0 ]; then
+    mount -t cgroup2 none "$r/sys/fs/cgroup"
+  else
+    # The host's layout (hybrid: v1 hierarchies on a tmpfs, cgroup2 at unified), so services that
+    # pick their cgroup code by the layout behave on a node as on the host. Slurm's autodetect
+    # needs this: under a cgroup2 /sys/fs/cgroup it picks cgroup/v2, which has no controllers
+    # here (the host binds them all to v1) and slurmd dies with "Hybrid mode is not supported".
+    mount -t tmpfs -o mode=755 tmpfs "$r/sys/fs/cgroup"
+    for hierarchy in "$@"; do
+      dir=${hierarchy#name=}
+      mkdir "$r/sys/fs/cgroup/$dir"
+      mount -t cgroup -o "$hierarchy" cgroup "$r/sys/fs/cgroup/$dir"
+      # a combined hierarchy (cpu,cpuacct) also answers to each controller's name, as on a host
+      if [[ $dir == *,* ]]; then
+        for controller in ${dir//,/ }; do ln -s "$dir" "$r/sys/fs/cgroup/$controller"; done
+      fi
+    done
+    mkdir "$r/sys/fs/cgroup/unified"
+    mount -t cgroup2 none "$r/sys/fs/cgroup/unified"
+  fi
   cd "$r"
   # Stack the old root on top of the new one and detach it (pivot_root(2)'s ". ." idiom): the
   # node's image gets no mount-point directory of ours.
@@ -67,17 +88,14 @@ v2=$(awk -F: '$1 == "0" && $2 == "" { print $3 }' /proc/self/cgroup)
 [ -n "$v2" ] || die "node$i: this host has no cgroup2 hierarchy, which systemd mode needs"
 own_group "" "$v2"
 
-# On a host that still has cgroup v1 hierarchies (hybrid, as on these machines) Slurm's cgroup/v1
-# plugins need the node's own groups in them too; a cgroup2-only host has none to give.
-seen=" "
-for controller in freezer cpuset memory devices cpuacct; do
-  line=$(awk -F: -v c="$controller" '{ n = split($2, a, ","); for (k = 1; k <= n; k++) if (a[k] == c) { print $2 ":" $3; exit } }' /proc/self/cgroup)
-  [ -n "$line" ] || continue
-  hierarchy=${line%%:*}
-  case $seen in *" $hierarchy "*) continue ;; esac
-  seen+="$hierarchy "
-  own_group "$hierarchy" "${line#*:}"
-done
+# On a host that still has cgroup v1 hierarchies (hybrid, as on these machines) the node gets its
+# own group in each of them too: its systemd runs in the same hybrid layout as the host's, and
+# Slurm's cgroup/v1 plugins (which need freezer, cpuset, memory, devices, cpuacct) work.
+hierarchies=()
+while IFS=: read -r _ hierarchy path; do
+  [ -n "$hierarchy" ] && hierarchies+=("$hierarchy:$path")
+done < /proc/self/cgroup
+for entry in "${hierarchies[@]}"; do own_group "${entry%%:*}" "${entry#*:}"; done
 rmdir "$mnt"
 
 # --- hand over to systemd -------------------------------------------------------------------------
@@ -87,4 +105,4 @@ rmdir "$mnt"
 cd /
 exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
   setpriv --bounding-set -sys_time,-sys_module \
-  unshare --cgroup "$BASH" "$LAB_DIR/node-systemd.sh" "$i" "$r" --enter
+  unshare --cgroup "$BASH" "$LAB_DIR/node-systemd.sh" "$i" "$r" --enter "${hierarchies[@]%%:*}"
