@@ -45,7 +45,8 @@ for spec in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0
   mknod -m 666 "$r/dev/$name" c "$major" "$minor"
 done
 if [ "$mode" = systemd ]; then
-  # systemd writes its boot messages to /dev/console: the node's console.log on the host
+  # systemd's console (what it prints before its journal runs, emergency messages) is the node's
+  # console.log on the host
   touch "$r/dev/console"
   mount --bind "$d/console.log" "$r/dev/console"
 else
