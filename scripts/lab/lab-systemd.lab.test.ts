@@ -108,6 +108,8 @@ describe('lab up --mode systemd (instance 96)', () => {
       );
       expect(['running', 'degraded']).toContain(node.systemd);
       expect((await ssh(node.name, 'hostname')).trim()).toBe(node.name);
+      // sshd, now a systemd service, still logs to the node's sshd.log on the host (tests read it)
+      expect(readFileSync(join(st.stateDir, node.name, 'sshd.log'), 'utf8')).toContain('Accepted publickey for root');
     }
   });
 

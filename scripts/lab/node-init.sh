@@ -75,6 +75,12 @@ fi
 
 mount -t tmpfs -o mode=755 tmpfs "$r/run"
 mkdir -m 755 "$r/run/sshd" "$r/run/lock"
+if [ "$mode" = systemd ]; then
+  # the ssh unit's log (a drop-in of the systemd layer) is the host's sshd.log, as in chroot mode
+  mkdir -m 755 "$r/run/rackside-lab"
+  touch "$r/run/rackside-lab/sshd.log"
+  mount --bind "$d/sshd.log" "$r/run/rackside-lab/sshd.log"
+fi
 
 # --- per-node identity ----------------------------------------------------------------------------
 echo "node$i" > "$r/etc/hostname"

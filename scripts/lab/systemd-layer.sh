@@ -102,6 +102,17 @@ ExecStart=
 ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -x
 EOF
 
+  # Lab only: sshd logs to the node's sshd.log on the host (node-init.sh binds it at this path), as
+  # in chroot mode, where tests read accepted and failed logins.
+  mkdir -p "$m/etc/systemd/system/ssh.service.d"
+  cat > "$m/etc/systemd/system/ssh.service.d/rackside-lab.conf" <<'EOF'
+# Rackside lab node: sshd's log goes to <state>/nodeI/sshd.log on the lab host.
+[Service]
+ExecStart=
+ExecStart=/usr/sbin/sshd -D -e $SSHD_OPTS
+StandardError=append:/run/rackside-lab/sshd.log
+EOF
+
   # The journal stays in memory: a node's logs go with its /run, like its console.
   mkdir -p "$m/etc/systemd/journald.conf.d"
   printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$m/etc/systemd/journald.conf.d/rackside-lab.conf"
