@@ -43,8 +43,17 @@ LAB_ROOTFS_PACKAGES=openssh-server,iproute2,iputils-ping,procps,util-linux,lvm2,
 # Bump LAB_ROOTFS_VERSION whenever rootfs_prepare (rootfs.sh) changes: the stamp keys the cache.
 LAB_ROOTFS_VERSION=1
 LAB_ROOTFS_STAMP="v$LAB_ROOTFS_VERSION $LAB_SUITE minbase $LAB_ROOTFS_PACKAGES"
-# Packages the rootfs lacks, served by the local apt repository (model of an offline bundle).
+# Packages the rootfs lacks, served by the local apt repository (model of an offline bundle):
+# the hardware tools, then every package the cluster profiles install (master install), then the
+# service manager systemd mode adds to the nodes (its layer is installed from this repository).
 LAB_REPO_PACKAGES="smartmontools chrony jq nvme-cli"
+LAB_REPO_PACKAGES+=" pacemaker corosync pcs keepalived slurm-wlm slurmctld slurmd munge prometheus prometheus-node-exporter haproxy nftables"
+LAB_SYSTEMD_PACKAGES="systemd systemd-sysv dbus"
+LAB_REPO_PACKAGES+=" $LAB_SYSTEMD_PACKAGES"
+# systemd mode: a cached overlay layer with the service manager, between the rootfs and each
+# node's upper dir (systemd-layer.sh; keyed by a hash of that script and the rootfs stamp).
+LAB_SYSTEMD_LAYER=$LAB_CACHE/layer-systemd
+LAB_MODES="chroot systemd"
 
 # --- helpers --------------------------------------------------------------------------------------
 PYTHON=/usr/bin/python3

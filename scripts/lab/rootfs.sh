@@ -28,6 +28,7 @@ rootfs_ensure() {
   mv "$tmp" "$LAB_ROOTFS"
   echo "$LAB_ROOTFS_STAMP" > "$LAB_CACHE/rootfs.stamp"
   rm -rf "$LAB_CACHE/rootfs.old" "$LAB_REPO.stamp"    # the repo is resolved against this rootfs
+  rm -f "$LAB_SYSTEMD_LAYER.stamp"    # the layer's dpkg status would hide the new rootfs's
   log "rootfs built in $(elapsed "$t0") s ($(du -sh "$LAB_ROOTFS" | cut -f1))"
 }
 
