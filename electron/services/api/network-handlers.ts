@@ -10,10 +10,10 @@ import {
   type Project,
   type Result,
 } from '../../contract/index.js';
-import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../network/addressing.js';
-import { INVENTORY } from '../network/check-step.js';
-import { buildMatrix, readHostFacts } from '../network/matrix.js';
-import { parseDefaultRoutes, parseIpAddr, parseSections } from '../network/parse.js';
+import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../steps/network/addressing.js';
+import { INVENTORY } from '../steps/network/check-step.js';
+import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
+import { parseDefaultRoutes, parseIpAddr, parseSections } from '../steps/network/parse.js';
 import { readJournal } from '../project/journal.js';
 import { openProject, updateProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';

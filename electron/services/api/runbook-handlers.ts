@@ -1,6 +1,6 @@
 import type { runbookRequests } from '../../contract/channels/runbook.js';
 import { Runbook } from '../runbook/engine.js';
-import { stepRegistry } from '../runbook/registry.js';
+import { stepRegistry } from '../steps/registry.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext, SharedServices } from './handlers.js';
 

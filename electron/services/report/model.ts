@@ -21,10 +21,10 @@ import {
   type ReportVerdictItem,
   VERDICT_PHASES,
 } from '../../contract/index.js';
-import { isLabNode } from '../hardware/lab-node.js';
-import { isLaxer } from '../hardware/profiles.js';
-import { factsFromResults } from '../hardware/step.js';
-import { buildMatrix, readHostFacts } from '../network/matrix.js';
+import { isLabNode } from '../steps/hardware/lab-node.js';
+import { isLaxer } from '../steps/hardware/profiles.js';
+import { factsFromResults } from '../steps/hardware/step.js';
+import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';

@@ -15,7 +15,7 @@ import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
 import { Runbook } from './engine.js';
 import { LOCK_DIR } from './lock.js';
-import { stepRegistry } from './registry.js';
+import { stepRegistry } from '../steps/registry.js';
 import { gateStep, holdStep } from './test-data/test-steps.js';
 
 // Integration: the step runner against the lab's real sshd, in real processes. Nothing is mocked.

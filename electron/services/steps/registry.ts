@@ -1,8 +1,8 @@
-import type { StepModule } from './step-module.js';
-import { hardwareStep } from '../hardware/step.js';
-import { networkCheckStep } from '../network/check-step.js';
-import { networkHostsStep } from '../network/hosts-step.js';
-import { preflightStep } from './steps/preflight.js';
+import type { StepModule } from '../runbook/step-module.js';
+import { hardwareStep } from './hardware/step.js';
+import { networkCheckStep } from './network/check-step.js';
+import { networkHostsStep } from './network/hosts-step.js';
+import { preflightStep } from './preflight/step.js';
 
 /**
  * Every step module the runner knows, by id. To add a step: write a StepModule (see

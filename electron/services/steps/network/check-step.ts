@@ -1,5 +1,5 @@
-import { NETWORK_CHECK_STEP, type Host, type Project } from '../../contract/index.js';
-import type { Action, Finding, StepModule, StepResults } from '../runbook/step-module.js';
+import { NETWORK_CHECK_STEP, type Host, type Project } from '../../../contract/index.js';
+import type { Action, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 import { buildMatrix, readHostFacts, type HostFacts } from './matrix.js';
 import { addressesToProbe, expectedNames, planOf } from './names.js';
 

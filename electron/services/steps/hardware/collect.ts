@@ -1,5 +1,5 @@
-import type { HardwareFacts } from '../../contract/hardware.js';
-import type { HostConnection } from '../ssh/host-connection.js';
+import type { HardwareFacts } from '../../../contract/hardware.js';
+import type { HostConnection } from '../../ssh/host-connection.js';
 import {
   dmidecodeProblem,
   memoryFromDmi,

@@ -1,11 +1,11 @@
-import type { AddressingOutcome, Host, HostNetworkPlan, InterfaceInfo } from '../../contract/index.js';
-import { plannedAddress } from '../../contract/index.js';
-import type { Logger } from '../log/logger.js';
-import type { SecretStore } from '../secrets/secret-store.js';
-import { connect, SshConnectError, type SshTarget } from '../ssh/connect.js';
-import type { HostConnection } from '../ssh/host-connection.js';
-import type { KnownHosts } from '../ssh/known-hosts.js';
-import { quoteArgv } from '../ssh/quote.js';
+import type { AddressingOutcome, Host, HostNetworkPlan, InterfaceInfo } from '../../../contract/index.js';
+import { plannedAddress } from '../../../contract/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { SecretStore } from '../../secrets/secret-store.js';
+import { connect, SshConnectError, type SshTarget } from '../../ssh/connect.js';
+import type { HostConnection } from '../../ssh/host-connection.js';
+import type { KnownHosts } from '../../ssh/known-hosts.js';
+import { quoteArgv } from '../../ssh/quote.js';
 import { parseDefaultRoutes, parseIpAddr, parseSections } from './parse.js';
 
 /**

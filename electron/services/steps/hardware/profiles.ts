@@ -1,4 +1,4 @@
-import type { HardwareProfileId, Role } from '../../contract/index.js';
+import type { HardwareProfileId, Role } from '../../../contract/index.js';
 
 /** Minimums per role. Sizes in bytes; disk size is the largest disk (the one the OS and data land on). */
 export interface RoleThresholds {

@@ -1,5 +1,5 @@
-import { NETWORK_HOSTS_STEP, type Project } from '../../contract/index.js';
-import type { Action, ActionResult, Finding, StepModule, StepResults } from '../runbook/step-module.js';
+import { NETWORK_HOSTS_STEP, type Project } from '../../../contract/index.js';
+import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 import { parseKv } from './parse.js';
 import { expectedNames, planOf } from './names.js';
 
