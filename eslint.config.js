@@ -15,6 +15,8 @@ const noNode = {
   })),
 };
 
+const noElectronInServices = { name: 'electron', message: 'Services are plain Node; Electron stays in electron/main.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'e2e/artifacts/**', 'coverage/**'] },
   js.configs.recommended,
@@ -70,7 +72,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Services are plain Node; Electron stays in electron/main.' }] },
+        { paths: [noElectronInServices] },
+      ],
+    },
+  },
+  {
+    // docs/architecture.md: the engine runs the steps it is handed (api/ injects the registry).
+    // Its tests may wire real steps, as api/ does.
+    files: ['electron/services/runbook/**/*.ts'],
+    ignores: ['**/*.test.ts', 'electron/services/runbook/test-data/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectronInServices],
+          patterns: [{ regex: '(^|/)steps/', message: 'runbook/ never imports a step: the registry is handed to the Runbook (api/runbook-handlers.ts).' }],
+        },
       ],
     },
   },

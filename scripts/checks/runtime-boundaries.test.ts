@@ -34,6 +34,19 @@ describe('runtime boundaries', { timeout: 30_000 }, () => {
     );
   });
 
+  it('runbook/ never imports a step module (the registry is handed to it)', async () => {
+    for (const src of [
+      "import { stepRegistry } from '../steps/registry.js';\nexport const x = stepRegistry;",
+      "import { hardwareStep } from '../steps/hardware/step.js';\nexport const x = hardwareStep;",
+    ]) {
+      expect(await ruleIds(src, 'electron/services/runbook/probe.ts')).toContain('no-restricted-imports');
+    }
+    const own = "import { buildPlan } from './plan.js';\nexport const x = buildPlan;";
+    expect(await ruleIds(own, 'electron/services/runbook/probe.ts')).not.toContain('no-restricted-imports');
+    // The electron ban of all services still holds there.
+    expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/runbook/probe.ts')).toContain('no-restricted-imports');
+  });
+
   it('services never import electron', async () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/probe.ts')).toContain('no-restricted-imports');
   });
