@@ -16,6 +16,10 @@ const noNode = {
 };
 
 const noElectronInServices = { name: 'electron', message: 'Services are plain Node; Electron stays in electron/main.' };
+const noApiInServices = {
+  regex: '^\\.\\./api/',
+  message: 'Services know no transport: what they share with api/ (event types, frame layout) lives in electron/contract.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'e2e/artifacts/**', 'coverage/**'] },
@@ -77,6 +81,15 @@ export default tseslint.config(
     },
   },
   {
+    // docs/architecture.md: services know no transport; api/ wires them to the channels. Tests may
+    // drive a service through the dispatcher.
+    files: ['electron/services/**/*.ts'],
+    ignores: ['electron/services/api/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noElectronInServices], patterns: [noApiInServices] }],
+    },
+  },
+  {
     // docs/architecture.md: the engine runs the steps it is handed (api/ injects the registry).
     // Its tests may wire real steps, as api/ does.
     files: ['electron/services/runbook/**/*.ts'],
@@ -86,7 +99,10 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectronInServices],
-          patterns: [{ regex: '(^|/)steps/', message: 'runbook/ never imports a step: the registry is handed to the Runbook (api/runbook-handlers.ts).' }],
+          patterns: [
+            noApiInServices,
+            { regex: '(^|/)steps/', message: 'runbook/ never imports a step: the registry is handed to the Runbook (api/runbook-handlers.ts).' },
+          ],
         },
       ],
     },

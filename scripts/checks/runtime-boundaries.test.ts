@@ -47,6 +47,18 @@ describe('runtime boundaries', { timeout: 30_000 }, () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/runbook/probe.ts')).toContain('no-restricted-imports');
   });
 
+  it('services other than api/ never import api/ (terminal/ took Emit and the headroom helper from there)', async () => {
+    for (const src of [
+      "import type { Emit } from '../api/dispatcher.js';\nexport type X = Emit;",
+      "import { createHandlers } from '../api/handlers.js';\nexport const x = createHandlers;",
+    ]) {
+      expect(await ruleIds(src, 'electron/services/terminal/probe.ts')).toContain('no-restricted-imports');
+      expect(await ruleIds(src, 'electron/services/runbook/probe.ts')).toContain('no-restricted-imports');
+    }
+    const contract = "import { joinWithHeadroom, type Emit } from '../../contract/index.js';\nexport const x: Emit | typeof joinWithHeadroom = joinWithHeadroom;";
+    expect(await ruleIds(contract, 'electron/services/terminal/probe.ts')).not.toContain('no-restricted-imports');
+  });
+
   it('services never import electron', async () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/probe.ts')).toContain('no-restricted-imports');
   });

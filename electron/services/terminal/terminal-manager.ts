@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import type { TerminalKind, TerminalSession } from '../../contract/channels/terminal.js';
-import { err, ok, type Host, type Result } from '../../contract/index.js';
-import type { Emit } from '../api/dispatcher.js';
-import { joinWithHeadroom } from '../api/headroom.js';
+import { err, joinWithHeadroom, ok, type Emit, type Host, type Result } from '../../contract/index.js';
 import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -496,8 +494,8 @@ export class TerminalManager {
       s.skipped = 0;
     }
     // Joined with room in front for the transport's frame header, so the browser host sends it
-    // without another copy (headroom.ts). A single part (a small interactive echo) goes as it is.
-    const data = s.pending.length === 1 ? s.pending[0]! : joinWithHeadroom(s.pending, s.pendingBytes);
+    // without another copy (contract/event-frame.ts). A single part (a small interactive echo) goes as it is.
+    const data = s.pending.length === 1 ? s.pending[0]! : joinWithHeadroom(s.pending, s.pendingBytes, Buffer.allocUnsafeSlow);
     s.pending = [];
     s.pendingBytes = 0;
     s.seq += 1;
