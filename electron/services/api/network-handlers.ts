@@ -11,7 +11,7 @@ import {
   type Result,
 } from '../../contract/index.js';
 import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../steps/network/addressing.js';
-import { INVENTORY } from '../steps/network/check-step.js';
+import { INVENTORY } from '../steps/network/check-scripts.js';
 import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseSections } from '../steps/network/parse.js';
 import { readJournal } from '../project/journal.js';

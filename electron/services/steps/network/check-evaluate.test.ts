@@ -3,7 +3,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { networkPlanSchema, type NetworkPlanInput, type Project } from '../../../contract/index.js';
 import type { ActionResult, Finding, StepResults } from '../../runbook/step-module.js';
-import { evaluateNetwork } from './check-step.js';
+import {
+  addressInUseFindings,
+  checkContext,
+  clockSkewFindings,
+  dadFindings,
+  dnsFindings,
+  dnsNotConfiguredFindings,
+  evaluateNetwork,
+  hostFindings,
+  neighbourDuplicateFindings,
+  ntpFindings,
+  portFindings,
+  reachabilityFindings,
+  routeFindings,
+} from './check-evaluate.js';
 import { readHostFacts } from './matrix.js';
 
 /**
@@ -144,4 +158,31 @@ describe('network check evaluate', () => {
       expect(now[name]).toEqual(golden[name]);
     });
   }
+
+  it('each piece says its own part of what the whole said before, in the same order', () => {
+    const plain = (x: Finding[]) => JSON.parse(JSON.stringify(x)) as Finding[];
+    for (const [name, s] of Object.entries(SCENARIOS)) {
+      const p = project(s.plan);
+      const c = checkContext(readHostFacts(results(s.opts), p), p);
+      const before = golden[name]!;
+      const only = (codes: string[], hostId?: string) => before.filter((f) => codes.includes(f.code) && (hostId === undefined || f.hostId === hostId));
+      for (const h of p.hosts) {
+        const f = c.facts.get(h.id)!;
+        const row = c.matrix.cells.filter((x) => x.from === h.id);
+        const mine = before.filter((x) => x.hostId === h.id);
+        expect(plain(hostFindings(c, h.id)), `${name} ${h.id}`).toEqual(mine.slice(0, hostFindings(c, h.id).length));
+        if (!f.matrix) continue;
+        expect(plain(reachabilityFindings(c, h.id, row))).toEqual(only(['network.unreachable', 'network.loss', 'network.latency', 'network.mtu'], h.id));
+        expect(plain(portFindings(c, h.id, row))).toEqual(only(['network.port-filtered', 'network.port-closed'], h.id));
+        expect(plain(routeFindings(c, h.id, f))).toEqual(only(['network.no-default-route', 'network.gateway-unreachable', 'network.interfaces'], h.id));
+        expect(plain(dadFindings(c, h.id, f))).toEqual(only(['network.duplicate-address'], h.id).filter((x) => !('mac' in (x.params ?? {}))));
+        expect(plain(ntpFindings(c, h.id, f))).toEqual(only(['network.ntp-unknown', 'network.ntp-unsynced'], h.id));
+        expect(plain(dnsFindings(c, h.id, f))).toEqual(only(['network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse'], h.id));
+      }
+      expect(plain(clockSkewFindings(c))).toEqual(only(['network.clock-skew']));
+      expect(plain(neighbourDuplicateFindings(c))).toEqual(only(['network.duplicate-address']).filter((x) => 'mac' in (x.params ?? {})));
+      expect(plain(addressInUseFindings(c))).toEqual(only(['network.vip-in-use', 'network.planned-address-in-use']));
+      expect(plain(dnsNotConfiguredFindings(c))).toEqual(only(['network.dns-not-configured']));
+    }
+  });
 });

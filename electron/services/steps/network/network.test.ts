@@ -5,7 +5,8 @@ import { networkPlanSchema, validateNetworkPlan, type NetworkPlanInput, type Pro
 import { quoteArg } from '../../ssh/quote.js';
 import type { ActionResult, StepResults } from '../../runbook/step-module.js';
 import { addressingScripts } from './addressing.js';
-import { evaluateNetwork, networkCheckStep } from './check-step.js';
+import { evaluateNetwork } from './check-evaluate.js';
+import { networkCheckStep } from './check-step.js';
 import { hostsBlock, networkHostsStep } from './hosts-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseNeigh, parsePing } from './parse.js';
