@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   events,
@@ -284,5 +284,3 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
     },
   };
 }
-
-export const defaultStaticDir = (here: string) => join(here, '..', '..', 'renderer');

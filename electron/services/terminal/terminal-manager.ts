@@ -11,7 +11,7 @@ import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
-import { recoverTranscripts, Transcript } from './transcript.js';
+import { recoverTranscripts, SessionTranscript } from './transcript.js';
 
 /**
  * Output is sent to the renderer in batches at most this far apart: one event per display frame
@@ -114,7 +114,7 @@ interface Session {
   /** Step streams: output is held (not sent) while the renderer lags. */
   held: boolean;
   skipped: number;
-  transcript: Transcript | null;
+  transcript: SessionTranscript | null;
   write?: (data: string) => void;
   resize?: (cols: number, rows: number) => void;
   /** Output queued behind an interrupt: read it out (output() skips it, see dropBacklog). */
@@ -384,10 +384,10 @@ export class TerminalManager {
     withTranscript = true,
   ): Promise<Session> {
     const sessionId = `${kind}-${randomBytes(6).toString('hex')}`;
-    let transcript: Transcript | null = null;
+    let transcript: SessionTranscript | null = null;
     if (withTranscript && projectDir) this.recover(projectDir);
     if (withTranscript) try {
-      transcript = await Transcript.open({
+      transcript = await SessionTranscript.open({
         baseDir: projectDir || this.deps.dataDir,
         host: kind === 'local' ? 'local' : title.split(' · ')[0]!,
         kind: kind === 'step' ? 'step' : 'shell',
