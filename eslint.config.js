@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
-/** Runtime boundaries (DESIGN.md section 8): each folder says where its code may run. */
+/** Runtime boundaries (docs/architecture.md, What may import what): each folder says where its code may run. */
 const noNode = {
   paths: [...nodeBuiltins, 'electron', 'ssh2', 'ws', 'node-pty'].map((name) => ({
     name,

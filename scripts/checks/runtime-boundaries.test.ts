@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-// The runtime boundaries of DESIGN.md section 8 are lint rules; this proves they bite.
+// The runtime boundaries of docs/architecture.md ("What may import what") are lint rules; this proves they bite.
 const eslint = new ESLint({ cwd: join(import.meta.dirname, '..', '..') });
 
 async function ruleIds(code: string, filePath: string): Promise<string[]> {

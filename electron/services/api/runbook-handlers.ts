@@ -4,7 +4,7 @@ import { stepRegistry } from '../steps/registry.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext, SharedServices } from './handlers.js';
 
-/** The step runner: dry run, run, cancel, retry, skip, waive, state (DESIGN.md section 2). */
+/** The step runner: dry run, run, cancel, retry, skip, waive, state (docs/architecture.md, The step runner). */
 export function createRunbookHandlers(ctx: HandlerContext, shared: SharedServices): HandlersFor<keyof typeof runbookRequests> {
   const runbook = new Runbook({
     pool: shared.pool,

@@ -2,7 +2,7 @@ import type { FindingCompare, Host, Project, RunbookSeverity } from '../../contr
 import type { RemoteCommand } from '../ssh/quote.js';
 
 /**
- * A wizard step as the runner sees it (DESIGN.md section 2, "Runbook model"). A module is plain
+ * A wizard step as the runner sees it (docs/architecture.md, "The step runner"). A module is plain
  * data + two pure functions, so planning and evaluation are unit-testable without a host:
  *
  * - `plan(project, ctx)` says what to run where: an ordered list of actions per host;

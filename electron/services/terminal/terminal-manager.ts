@@ -15,7 +15,7 @@ import { recoverTranscripts, SessionTranscript } from './transcript.js';
 
 /**
  * Output is sent to the renderer in batches at most this far apart: one event per display frame
- * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). DESIGN.md: ≈16 ms.
+ * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). docs/architecture.md, Streams: about 16 ms.
  *
  * Output is bytes from end to end (ssh2 and node-pty hand out Buffers, the browser host sends
  * them as binary frames, xterm.js decodes UTF-8 itself): decoding to a string here and encoding

@@ -8,7 +8,7 @@ import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
  * Every terminal session is recorded twice under `<base>/logs/<host>/<timestamp>-<kind>`: `.log`
  * exactly as the terminal received it (ANSI included, replayable with `cat`), and `.txt` with
  * escape sequences removed for reading and grepping. Known secrets are replaced before anything
- * reaches the disk (DESIGN.md section 7).
+ * reaches the disk (docs/architecture.md, Security).
  *
  * The `.log` is the record and is written as output arrives. The `.txt` is a reading copy made
  * from the `.log` (read back from the page cache) once output has been quiet for HOLD_MS, when it
