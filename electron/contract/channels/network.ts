@@ -10,6 +10,8 @@ import { networkPlanSchema } from '../network-plan.js';
 
 export const NETWORK_HOSTS_STEP = 'network-hosts';
 export const NETWORK_CHECK_STEP = 'network-check';
+/** Reading each node's interfaces, default route and hostname, run on demand by network.interfaces. */
+export const NETWORK_INTERFACES_STEP = 'network-interfaces';
 
 export const interfaceInfoSchema = z.object({
   name: z.string(),

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import type { Runbook } from '../runbook/engine.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
@@ -8,7 +9,7 @@ import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
-import { createRunbookHandlers } from './runbook-handlers.js';
+import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
 import { createTerminalHandlers } from './terminal-handlers.js';
 
 export interface HandlerContext {
@@ -37,6 +38,8 @@ export interface SharedServices {
   pool: SshPool;
   /** Live terminal sessions; the step runner streams each host's output into it (openStepStream). */
   terminals: TerminalManager;
+  /** The step runner; the network handlers run their on-demand steps (reading interfaces) on it. */
+  runbook: Runbook;
 }
 
 /** Every channel's handler. Each domain contributes its own; the type checks none is missing. */
@@ -49,7 +52,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ctx.emit('hostkeys.changed', { state, change });
   });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
-  const shared: SharedServices = { knownHosts, pool, terminals };
+  const runbook = createRunbook(ctx, { pool, terminals });
+  const shared: SharedServices = { knownHosts, pool, terminals, runbook };
   ctx.onShutdown?.(async () => {
     await terminals.closeAll();
     pool.closeAll();
@@ -59,7 +63,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createHardwareHandlers(),
     ...createNetworkHandlers(ctx, shared),
     ...createReportHandlers(ctx),
-    ...createRunbookHandlers(ctx, shared),
+    ...createRunbookHandlers(runbook),
     ...createTerminalHandlers(ctx, shared),
   };
 }

@@ -2,18 +2,17 @@ import type { networkRequests } from '../../contract/channels/network.js';
 import {
   err,
   NETWORK_CHECK_STEP,
+  NETWORK_INTERFACES_STEP,
   ok,
   validateNetworkPlan,
   type FieldIssue,
-  type HostInterfaces,
   type NetworkPlan,
   type Project,
   type Result,
 } from '../../contract/index.js';
 import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../steps/network/addressing.js';
-import { INVENTORY } from '../steps/network/check-scripts.js';
+import { hostInterfaces } from '../steps/network/interfaces-step.js';
 import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
-import { parseDefaultRoutes, parseIpAddr, parseSections } from '../steps/network/parse.js';
 import { readJournal } from '../project/journal.js';
 import { openProject, updateProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
@@ -58,28 +57,13 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     'network.interfaces': async ({ dir }) => {
       const opened = await openProject(dir);
       if (!opened.ok) return opened;
-      const hosts = await Promise.all(
-        opened.value.project.hosts.map(async (h): Promise<HostInterfaces> => {
-          const base = { hostId: h.id, name: h.name, address: h.address };
-          const r = await shared.pool.host(targetOf(h)).run({ script: INVENTORY }, { timeoutMs: 20_000 });
-          if (r.status !== 'ok') return { ...base, ok: false, message: r.message, interfaces: [] };
-          try {
-            const out: HostInterfaces = { ...base, ok: true, interfaces: [] };
-            for (const s of parseSections(r.stdout)) {
-              if (s.name === 'addr') out.interfaces = parseIpAddr(s.body);
-              if (s.name === 'route') {
-                const gw = parseDefaultRoutes(s.body.trim() || '[]')[0]?.gateway;
-                if (gw) out.defaultGateway = gw;
-              }
-              if (s.name === 'hostname') out.hostname = s.body.trim();
-            }
-            return out;
-          } catch (e) {
-            return { ...base, ok: false, message: `Unreadable ip output: ${(e as Error).message}`, interfaces: [] };
-          }
-        }),
-      );
-      return ok({ hosts });
+      const started = await shared.runbook.start(dir, NETWORK_INTERFACES_STEP);
+      if (!started.ok) return started;
+      const run = await shared.runbook.whenDone(started.value.runId);
+      const events = await readJournal(dir);
+      if (!events.ok) return events;
+      const results = JournalState.from(events.value).results(started.value.runId);
+      return ok({ hosts: hostInterfaces(opened.value.project, run, results) });
     },
 
     'network.savePlan': async ({ dir, plan }) => {

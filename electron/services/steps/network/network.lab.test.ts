@@ -1,9 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, trustLabHostKeys, type LabStatus } from '../../../../scripts/test-support/lab.js';
-import { NETWORK_CHECK_STEP, NETWORK_HOSTS_STEP, networkPlanSchema, type NetworkPlanInput, type Project } from '../../../contract/index.js';
+import { NETWORK_CHECK_STEP, NETWORK_HOSTS_STEP, NETWORK_INTERFACES_STEP, networkPlanSchema, type HostInterfaces, type NetworkPlanInput, type Project } from '../../../contract/index.js';
+import { createDispatcher } from '../../api/dispatcher.js';
+import { createHandlers } from '../../api/handlers.js';
 import { createLogger } from '../../log/logger.js';
 import { readJournal } from '../../project/journal.js';
 import { openProject, saveProject } from '../../project/project-store.js';
@@ -23,6 +25,7 @@ let status: LabStatus;
 let knownHosts: KnownHosts;
 let pool: SshPool;
 let runbook: Runbook;
+let dataDir: string;
 const secrets = new MemorySecretStore();
 const silent = createLogger(() => {});
 const NODES = [1, 2, 3, 4];
@@ -78,7 +81,7 @@ async function restoreNames() {
 
 beforeAll(async () => {
   status = await lab.status();
-  const dataDir = await mkdtemp(join(tmpdir(), 'rs-net-data-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'rs-net-data-'));
   await trustLabHostKeys(dataDir, NODES);
   knownHosts = new KnownHosts(dataDir);
   pool = new SshPool({ knownHosts, secrets });
@@ -91,6 +94,31 @@ afterAll(async () => {
   await restoreNames().catch(() => {});
   // Whatever a failed test left: node4 back on its own address.
   await lab.exec(4, 'sh', '-c', `ip -4 addr flush dev eth0 scope global; ip addr add ${status.nodes[3]!.address}/24 dev eth0; ip route replace default via ${status.nodes[0]!.address.replace(/\.\d+$/, '.1')}`).catch(() => {});
+});
+
+describe('reading interfaces in the lab', () => {
+  it('runs through the step runner: journaled, each host locked and released, a transcript per host', async () => {
+    const dir = await newProject();
+    const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir, secrets, emit: () => {}, log: silent }), silent);
+    const r = await dispatch('network.interfaces', { dir });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const hosts = (r as { value: { hosts: HostInterfaces[] } }).value.hosts;
+    expect(hosts.map((h) => [h.hostId, h.ok])).toEqual(NODES.map((i) => [`n${i}`, true]));
+    expect(hosts[1]!.interfaces.find((i) => i.name === 'eth0')?.addresses.map((a) => a.address)).toContain(status.nodes[1]!.address);
+    expect(hosts[1]!.hostname).toBe('node2');
+
+    const events = await readJournal(dir);
+    if (!events.ok) throw new Error(events.error.message);
+    const run = JournalState.from(events.value).lastRun(NETWORK_INTERFACES_STEP);
+    expect(run?.finished).toBe('completed');
+    for (const i of NODES) {
+      const mine = events.value.filter((e) => 'hostId' in e && e.hostId === `n${i}` && 'runId' in e && e.runId === run!.runId);
+      expect(mine.filter((e) => e.type === 'lock').map((e) => (e as { outcome: string }).outcome)).toEqual(['acquired', 'released']);
+      const done = mine.find((e) => e.type === 'action-finished') as { status: string; transcript: string } | undefined;
+      expect(done?.status).toBe('done');
+      expect(await readFile(join(dir, done!.transcript), 'utf8')).toContain('ip -j -d addr show');
+    }
+  });
 });
 
 describe('network check in the lab', () => {
