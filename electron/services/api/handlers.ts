@@ -52,7 +52,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ctx.emit('hostkeys.changed', { state, change });
   });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
-  const runbook = createRunbook(ctx, { pool, terminals });
+  const runbook = createRunbook(ctx, { pool, knownHosts, terminals });
   const shared: SharedServices = { knownHosts, pool, terminals, runbook };
   ctx.onShutdown?.(async () => {
     await terminals.closeAll();

@@ -1,7 +1,9 @@
 import type { runbookRequests } from '../../contract/channels/runbook.js';
 import { Runbook } from '../runbook/engine.js';
-import { stepRegistry } from '../steps/registry.js';
+import { networkAddressingStep } from '../steps/network/addressing.js';
+import { DEFAULT_STEPS, ON_DEMAND_STEPS, stepRegistry } from '../steps/registry.js';
 import type { HandlersFor } from './dispatcher.js';
+import type { KnownHosts } from '../ssh/known-hosts.js';
 import type { SshPool } from '../ssh/pool.js';
 import type { TerminalManager } from '../terminal/terminal-manager.js';
 import type { HandlerContext } from './handlers.js';
@@ -26,12 +28,13 @@ export function createRunbookHandlers(runbook: Runbook): HandlersFor<keyof typeo
  * The one step runner of the backend. Its registry is handed to it here (runbook/ never imports
  * a step); the network handlers run their on-demand steps on it too.
  */
-export function createRunbook(ctx: HandlerContext, shared: { pool: SshPool; terminals: TerminalManager }): Runbook {
+export function createRunbook(ctx: HandlerContext, shared: { pool: SshPool; knownHosts: KnownHosts; terminals: TerminalManager }): Runbook {
+  const addressing = networkAddressingStep({ pool: shared.pool, knownHosts: shared.knownHosts, secrets: ctx.secrets, log: ctx.log });
   return new Runbook({
     pool: shared.pool,
     hostKeys: shared.pool.hostKeys,
     secrets: ctx.secrets,
-    steps: stepRegistry(),
+    steps: stepRegistry([...DEFAULT_STEPS, ...ON_DEMAND_STEPS, addressing]),
     emit: ctx.emit,
     log: ctx.log,
     // Each host's output also goes to a step pane in the terminal dock; the runner keeps its own

@@ -16,7 +16,9 @@ export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep
 
 /**
  * Steps a handler runs on demand (reading interfaces), through the runner like the others
- * (journaled, locked, recorded), but not wizard steps the verdict waits for.
+ * (journaled, locked, recorded), but not wizard steps the verdict waits for. The addressing step
+ * (network/addressing.ts, networkAddressingStep) is on demand too; it needs services for its
+ * clean-up, so api/ builds it and adds it to the registry it hands the runner.
  */
 export const ON_DEMAND_STEPS: readonly StepModule[] = [networkInterfacesStep];
 

@@ -11,7 +11,9 @@ import { parseDefaultRoutes, parseIpAddr, parseSections } from './parse.js';
 export const networkInterfacesStep: StepModule = {
   id: NETWORK_INTERFACES_STEP,
   title: 'network.interfaces.title',
-  plan(project) {
+  /** Input (optional): `{ hostIds }` to read only those hosts (network.addressingPreview reads one). */
+  plan(project, ctx) {
+    const only = (ctx.input as { hostIds?: string[] } | undefined)?.hostIds;
     const action: Action = {
       id: 'interfaces',
       title: 'network.actions.interfaces',
@@ -21,7 +23,7 @@ export const networkInterfacesStep: StepModule = {
       destructive: false,
       capture: true,
     };
-    return new Map(project.hosts.map((h) => [h.id, [action]]));
+    return new Map(project.hosts.filter((h) => !only || only.includes(h.id)).map((h) => [h.id, [action]]));
   },
   evaluate: () => [],
 };

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, trustLabHostKeys, type LabStatus } from '../../../../scripts/test-support/lab.js';
-import { NETWORK_CHECK_STEP, NETWORK_HOSTS_STEP, NETWORK_INTERFACES_STEP, networkPlanSchema, type HostInterfaces, type NetworkPlanInput, type Project } from '../../../contract/index.js';
+import {
+  NETWORK_ADDRESSING_STEP,
+  NETWORK_CHECK_STEP,
+  NETWORK_HOSTS_STEP,
+  NETWORK_INTERFACES_STEP,
+  networkPlanSchema,
+  type AddressingOutcome,
+  type HostInterfaces,
+  type NetworkPlanInput,
+  type Project,
+} from '../../../contract/index.js';
 import { createDispatcher } from '../../api/dispatcher.js';
 import { createHandlers } from '../../api/handlers.js';
 import { createLogger } from '../../log/logger.js';
@@ -15,7 +25,7 @@ import { JournalState } from '../../runbook/replay.js';
 import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
-import { addressingScripts, applyWithRollback, readCurrentState, targetOf } from './addressing.js';
+import { targetOf } from './addressing.js';
 import { networkCheckStep } from './check-step.js';
 import { networkHostsStep } from './hosts-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
@@ -193,17 +203,37 @@ describe('hostnames and /etc/hosts in the lab', () => {
 
 describe('addressing with a rollback timer in the lab', () => {
   const node4 = () => projectFor().hosts[3]!;
+  const eth0 = (address: string, gateway: string) => ({ hostId: 'n4', interfaces: [{ name: 'eth0', address, prefix: 24, gateway }] });
 
-  async function apply(address: string, gateway: string, rollbackAfterS: number) {
-    const host = node4();
-    const state = await readCurrentState(pool.host(targetOf(host)), false);
-    const scripts = addressingScripts({ hostId: host.id, hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address, prefix: 24, gateway }] }, state.interfaces, state.defaults, host.address);
-    return applyWithRollback({ pool, knownHosts, secrets, log: silent }, host, scripts, rollbackAfterS);
+  /** Preview and apply n4's saved plan as the UI does, through the handlers (and so the runner). */
+  async function apply(dir: string, rollbackAfterS: number): Promise<AddressingOutcome> {
+    const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir, secrets, emit: () => {}, log: silent }), silent);
+    const preview = await dispatch('network.addressingPreview', { dir, hostId: 'n4' });
+    if (!preview.ok) throw new Error(preview.error.message);
+    const changes = (preview.value as { changes: string[] }).changes;
+    const r = await dispatch('network.applyAddressing', { dir, hostId: 'n4', changes, rollbackAfterS });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value as AddressingOutcome;
+  }
+
+  /** The last addressing run in the journal: n4's lock events and its clean-up. */
+  async function lastAddressingRun(dir: string) {
+    const events = await readJournal(dir);
+    if (!events.ok) throw new Error(events.error.message);
+    const run = JournalState.from(events.value).lastRun(NETWORK_ADDRESSING_STEP)!;
+    const mine = events.value.filter((e) => 'runId' in e && e.runId === run.runId && 'hostId' in e && e.hostId === 'n4');
+    return {
+      run,
+      locks: mine.filter((e) => e.type === 'lock').map((e) => (e as { outcome: string }).outcome),
+      actions: mine.filter((e) => e.type === 'action-finished').map((e) => [(e as { actionId: string }).actionId, (e as { status: string }).status]),
+      cleanUp: mine.find((e) => e.type === 'clean-up') as { status: string; result: string; address?: string } | undefined,
+    };
   }
 
   it('a plan that cuts the connection is undone by the node itself, which is reachable again on its old address', async () => {
     const old = node4().address;
-    const outcome = await apply('10.99.0.14', '10.99.0.1', 8);
+    const dir = await newProject({ hosts: [eth0('10.99.0.14', '10.99.0.1')] });
+    const outcome = await apply(dir, 8);
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.address).toBe(old);
     const addrs = JSON.parse(await lab.exec(4, 'ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0')) as { addr_info: { local: string }[] }[];
@@ -211,22 +241,38 @@ describe('addressing with a rollback timer in the lab', () => {
     expect(await lab.exec(4, 'ip', 'route', 'show', 'default')).toContain(`via ${old.replace(/\.\d+$/, '.1')}`);
     const r = await pool.host(targetOf(node4())).run({ argv: ['hostname'] }, { timeoutMs: 10_000 });
     expect(r.status).toBe('ok');
+    // Through the runner: journaled, under n4's lock (released again), the clean-up hook's outcome recorded.
+    const j = await lastAddressingRun(dir);
+    expect(j.actions).toEqual([['prepare', 'done'], ['start', 'done']]);
+    expect(j.cleanUp).toMatchObject({ status: 'failed', result: 'rolled-back', address: old });
+    expect(j.locks).toEqual(['acquired', 'released']);
+    expect(j.run.finished).toBe('failed');
+    const opened = await openProject(dir);
+    expect(opened.ok && opened.value.project.hosts[3]!.address).toBe(old);
   });
 
   it('a reachable new address is confirmed over a new connection, and moving back works the same way', async () => {
     const old = node4().address;
     const moved = old.replace(/\.\d+$/, '.24');
     const gw = old.replace(/\.\d+$/, '.1');
-    const there = await apply(moved, gw, 20);
+    const dir = await newProject({ hosts: [eth0(moved, gw)] });
+    const there = await apply(dir, 20);
     expect(there).toMatchObject({ status: 'applied', address: moved });
     expect(await lab.exec(4, 'cat', '/run/rackside/net/state')).toBe('applied\n');
     expect(await lab.exec(4, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${moved}/24`);
+    const j = await lastAddressingRun(dir);
+    expect(j.cleanUp).toMatchObject({ status: 'done', result: 'applied', address: moved });
+    // Released on the new address: the old one no longer answers.
+    expect(j.locks).toEqual(['acquired', 'released']);
+    expect(j.run.finished).toBe('completed');
+    const opened = await openProject(dir);
+    if (!opened.ok) throw new Error(opened.error.message);
+    expect(opened.value.project.hosts[3]!.address).toBe(moved);
 
-    // Back, from the new address to the old one (the host entry now says .24).
-    const host = { ...node4(), address: moved };
-    const state = await readCurrentState(pool.host(targetOf(host)), false);
-    const scripts = addressingScripts({ hostId: host.id, hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: old, prefix: 24, gateway: gw }] }, state.interfaces, state.defaults, host.address);
-    const back = await applyWithRollback({ pool, knownHosts, secrets, log: silent }, host, scripts, 20);
+    // Back, from the new address to the old one (project.yaml now says .24).
+    const saved = await saveProject(dir, { ...opened.value.project, network: networkPlanSchema.parse({ hosts: [eth0(old, gw)] }) });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const back = await apply(dir, 20);
     expect(back).toMatchObject({ status: 'applied', address: old });
     expect(await lab.exec(4, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${old}/24`);
   });
