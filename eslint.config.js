@@ -90,6 +90,23 @@ export default tseslint.config(
     },
   },
   {
+    // docs/architecture.md: the report reads facts through a step folder's index.ts, not its internals.
+    files: ['electron/services/report/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectronInServices],
+          patterns: [
+            noApiInServices,
+            { regex: '(^|/)steps/(?!registry\\.js$)[^/]+/(?!index\\.js$)', message: 'The report reads a step through its index.ts (steps/<step>/index.js), not the step\'s internals.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // docs/architecture.md: the engine runs the steps it is handed (api/ injects the registry).
     // Its tests may wire real steps, as api/ does.
     files: ['electron/services/runbook/**/*.ts'],

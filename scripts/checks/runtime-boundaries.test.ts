@@ -59,6 +59,17 @@ describe('runtime boundaries', { timeout: 30_000 }, () => {
     expect(await ruleIds(contract, 'electron/services/terminal/probe.ts')).not.toContain('no-restricted-imports');
   });
 
+  it('the report reads a step through its index.ts, not its internals', async () => {
+    const internal = "import { isLabNode } from '../steps/hardware/lab-node.js';\nexport const x = isLabNode;";
+    expect(await ruleIds(internal, 'electron/services/report/probe.ts')).toContain('no-restricted-imports');
+    for (const src of [
+      "import { isLabNode } from '../steps/hardware/index.js';\nexport const x = isLabNode;",
+      "import { DEFAULT_STEPS } from '../steps/registry.js';\nexport const x = DEFAULT_STEPS;",
+    ]) {
+      expect(await ruleIds(src, 'electron/services/report/probe.ts')).not.toContain('no-restricted-imports');
+    }
+  });
+
   it('services never import electron', async () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const x = app;", 'electron/services/probe.ts')).toContain('no-restricted-imports');
   });

@@ -21,10 +21,8 @@ import {
   type ReportVerdictItem,
   VERDICT_PHASES,
 } from '../../contract/index.js';
-import { isLabNode } from '../steps/hardware/lab-node.js';
-import { isLaxer } from '../steps/hardware/profiles.js';
-import { factsFromResults } from '../steps/hardware/step.js';
-import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
+import { factsFromResults, isLabNode, isLaxer } from '../steps/hardware/index.js';
+import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
