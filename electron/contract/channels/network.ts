@@ -15,6 +15,12 @@ export const NETWORK_CHECK_STEP = 'network-check';
 export const NETWORK_INTERFACES_STEP = 'network-interfaces';
 /** One host's addressing with a rollback timer, run on demand by network.applyAddressing. */
 export const NETWORK_ADDRESSING_STEP = 'network-addressing';
+/**
+ * Steps run on demand through the runner, not wizard steps: their runs are journaled and listed,
+ * but the verdict does not wait for them (a rolled-back addressing the plan no longer wants must
+ * not block the report forever; the network check judges the network as it is).
+ */
+export const ON_DEMAND_STEP_IDS: readonly string[] = [NETWORK_INTERFACES_STEP, NETWORK_ADDRESSING_STEP];
 
 export const interfaceInfoSchema = z.object({
   name: z.string(),

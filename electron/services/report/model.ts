@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import {
   NETWORK_CHECK_STEP,
+  ON_DEMAND_STEP_IDS,
   REPORT_SCHEMA_ID,
   REPORT_VERSION,
   reportModelSchema,
@@ -281,9 +282,10 @@ export function verdictOf(project: Project, steps: readonly ReportStep[], regist
       if (it) items.push(it);
     }
   }
-  // A step that is not a registered module (since removed, or of no wizard step) still counts if it ran.
+  // A step that is not a registered module (since removed, or of no wizard step) still counts if
+  // it ran; one run on demand (reading interfaces, addressing) does not.
   for (const s of steps) {
-    if (registered.includes(s.stepId) || s.status === 'not-run') continue;
+    if (registered.includes(s.stepId) || ON_DEMAND_STEP_IDS.includes(s.stepId) || s.status === 'not-run') continue;
     const it = itemOf(s);
     if (it) items.push(it);
   }
