@@ -35,6 +35,8 @@ const TITLES_EN: Record<string, string> = {
   hardware: 'Hardware checks',
   'network-hosts': 'Host names and /etc/hosts',
   'network-check': 'Network checks (node-to-node matrix)',
+  'network-interfaces': 'Network interfaces read',
+  'network-addressing': 'Addressing with a rollback timer',
 };
 export const titleEn = (stepId: string) =>
   TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
