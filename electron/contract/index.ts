@@ -6,3 +6,4 @@ export * from './api.js';
 export * from './hardware.js';
 export * from './limits.js';
 export * from './browser-host.js';
+export * from './event-frame.js';

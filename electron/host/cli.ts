@@ -82,7 +82,7 @@ function main() {
   }
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
-  // The browser host keeps secrets in memory only (DESIGN.md: project folder never holds them).
+  // The browser host keeps secrets in memory only (docs/architecture.md, Security: the project folder never holds them).
   const secrets = new MemorySecretStore();
   const log = createLogger(undefined, (line) => redactSecrets(line, secrets.values()));
 

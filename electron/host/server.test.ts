@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger } from '../services/log/logger.js';
 import { MemorySecretStore } from '../services/secrets/secret-store.js';
-import { joinWithHeadroom } from '../services/api/headroom.js';
+import { joinWithHeadroom } from '../contract/event-frame.js';
 import { BINARY_EVENT_KIND, binaryEventFrame, startHostServer, type HostServer } from './server.js';
 
 let server: HostServer;
@@ -119,7 +119,7 @@ describe('binary event frames', () => {
 
   it('frame a terminal batch in the room in front of it, without copying it, and only once', () => {
     const payload = (data: Uint8Array) => ({ sessionId: 's', seq: 8, data, chars: data.length }) as { data: unknown };
-    const batch = joinWithHeadroom([Buffer.from('abc'), Buffer.from('é\r\n')], 7);
+    const batch = joinWithHeadroom([Buffer.from('abc'), Buffer.from('é\r\n')], 7, Buffer.allocUnsafeSlow);
     const copied = binaryEventFrame('terminal.data', payload(Buffer.from(batch)));
     const inPlace = binaryEventFrame('terminal.data', payload(batch));
     expect(inPlace.equals(copied)).toBe(true);

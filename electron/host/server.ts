@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   events,
@@ -14,10 +14,10 @@ import {
   wireRequestSchema,
   type EventChannel,
   type WireMessage,
+  writeBinaryEventFrame,
 } from '../contract/index.js';
 import { createDispatcher, type Emit } from '../services/api/dispatcher.js';
 import { createHandlers, runShutdown } from '../services/api/handlers.js';
-import { takeHeadroom } from '../services/api/headroom.js';
 import type { Logger } from '../services/log/logger.js';
 import type { SecretStore } from '../services/secrets/secret-store.js';
 
@@ -47,7 +47,7 @@ function oversizedRequestId(frame: Buffer): number | null {
  * Events whose `data` field (bulk terminal output) travels as a binary WebSocket message instead of
  * inside the JSON: no escaping of every control character (`\r\n` is 4 bytes in JSON), no
  * JSON.parse of a 64 KB string in the page, and the renderer hands the bytes straight to
- * xterm.js. Message layout (decoded by renderer/src/api/ws-transport.ts):
+ * xterm.js. Message layout (electron/contract/event-frame.ts, read by renderer/src/api/ws-transport.ts):
  *
  *   byte 0        BINARY_EVENT_KIND
  *   bytes 1–4     N, big-endian u32: length of the header
@@ -58,25 +58,19 @@ function oversizedRequestId(frame: Buffer): number | null {
  * The payload is validated against the contract before it is framed, like every event.
  */
 const BINARY_DATA_EVENTS: ReadonlySet<EventChannel> = new Set(['terminal.data']);
-/** First byte of a binary event frame; other values are reserved for future binary frames. */
-export const BINARY_EVENT_KIND = 1;
+export { BINARY_EVENT_KIND } from '../contract/index.js';
 
 /**
- * A binary event as one WebSocket message. Terminal batches come with room for the header in
- * front of them (services/api/headroom.ts), so the data is not copied; anything else is.
+ * A binary event as one WebSocket message (layout: contract/event-frame.ts). Terminal batches come
+ * with room for the header in front of them, so the data is not copied; anything else is.
  */
 export function binaryEventFrame(channel: EventChannel, payload: { data: unknown }): Buffer {
   const { data, ...rest } = payload;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from((data as Uint8Array).buffer, (data as Uint8Array).byteOffset, (data as Uint8Array).byteLength);
   const chars = typeof data === 'string' ? data.length : (payload as { chars?: number }).chars ?? bytes.length;
   const header = Buffer.from(JSON.stringify({ kind: 'event', channel, payload: { ...rest, chars } }), 'utf8');
-  const inPlace = takeHeadroom(bytes, 5 + header.length);
-  const frame = inPlace ?? Buffer.allocUnsafe(5 + header.length + bytes.length);
-  frame[0] = BINARY_EVENT_KIND;
-  frame.writeUInt32BE(header.length, 1);
-  header.copy(frame, 5);
-  if (!inPlace) bytes.copy(frame, 5 + header.length);
-  return frame;
+  const frame = writeBinaryEventFrame(header, bytes);
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }
 
 const MIME: Record<string, string> = {
@@ -293,5 +287,3 @@ export async function startHostServer(opts: HostServerOptions): Promise<HostServ
     },
   };
 }
-
-export const defaultStaticDir = (here: string) => join(here, '..', '..', 'renderer');

@@ -1,5 +1,5 @@
 /**
- * Electron fuses for the packaged app (DESIGN.md section 7, "fuses set in the build"). Fuses are
+ * Electron fuses for the packaged app (docs/architecture.md, Security: "fuses set in the build"). Fuses are
  * bits in the Electron binary, flipped at package time before code signing, so the OS signature
  * check keeps them from being flipped back. Nothing at runtime reads this object: the packaging
  * step applies it with @electron/fuses, mapping each key to the FuseV1Options member of the same

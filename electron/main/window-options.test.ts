@@ -9,7 +9,7 @@ const PRELOAD = '/opt/rackside/dist/electron/preload/index.cjs';
 
 /**
  * MOCK at the createMainWindow seam. A real BrowserWindow cannot exist here: there is no Electron
- * runtime on our machines and it cannot be downloaded (DESIGN.md section 3). The fake records the
+ * runtime on our machines and it cannot be downloaded (docs/architecture.md, What runs where). The fake records the
  * options it was constructed with and what was done to it; its webContents is a FakeWebContents,
  * so the hardening is checked by its effects (denied window.open, prevented navigation).
  */
@@ -40,7 +40,7 @@ class FakeBrowserWindow {
   }
 }
 
-describe('secureWindowOptions (DESIGN.md section 7)', () => {
+describe('secureWindowOptions (docs/architecture.md, Security)', () => {
   it('sets every webPreferences value of the security checklist', () => {
     expect(secureWindowOptions(PRELOAD).webPreferences).toStrictEqual({
       preload: PRELOAD,

@@ -49,7 +49,7 @@ export const CONTENT_SECURITY_POLICY = [
 export const WINDOW_BACKGROUND = '#111418';
 
 /**
- * Electron's security checklist (DESIGN.md section 7) as one pure function, so a test can assert
+ * Electron's security checklist (docs/architecture.md, Security) as one pure function, so a test can assert
  * every value without an Electron runtime. Several of these are already Electron's defaults; they
  * are spelled out so a default changing upstream, or someone "just trying" a flag, shows up in review
  * and fails the test.

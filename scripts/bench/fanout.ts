@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * Fan-out benchmark (DESIGN.md section 6): connect to every lab node and run
+ * Fan-out benchmark (docs/architecture.md, Budgets): connect to every lab node and run
  * `uname -a; nproc; lsblk -J`, with Rackside's SSH engine, parallel-ssh (Debian's pssh) and
  * `ansible all -m setup` (Debian's ansible-core), in the same run, cold connections each time.
  * Reports medians and ratios to the peers measured in that run.

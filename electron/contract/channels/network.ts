@@ -4,12 +4,23 @@ import { networkPlanSchema } from '../network-plan.js';
 /**
  * Wizard step 3, network. The plan lives in project.yaml (`network`); applying hostnames and
  * /etc/hosts and the node-to-node checks are runbook steps (`network-hosts`, `network-check`,
- * run with runbook.start). These channels add what the runner does not: reading interfaces,
- * saving a validated plan, the check's results as a matrix, and addressing with a rollback timer.
+ * run with runbook.start). These channels add: reading interfaces and addressing with a rollback
+ * timer (both run on demand through the runner, as steps network-interfaces and
+ * network-addressing), saving a validated plan, and the check's results as a matrix.
  */
 
 export const NETWORK_HOSTS_STEP = 'network-hosts';
 export const NETWORK_CHECK_STEP = 'network-check';
+/** Reading each node's interfaces, default route and hostname, run on demand by network.interfaces. */
+export const NETWORK_INTERFACES_STEP = 'network-interfaces';
+/** One host's addressing with a rollback timer, run on demand by network.applyAddressing. */
+export const NETWORK_ADDRESSING_STEP = 'network-addressing';
+/**
+ * Steps run on demand through the runner, not wizard steps: their runs are journaled and listed,
+ * but the verdict does not wait for them (a rolled-back addressing the plan no longer wants must
+ * not block the report forever; the network check judges the network as it is).
+ */
+export const ON_DEMAND_STEP_IDS: readonly string[] = [NETWORK_INTERFACES_STEP, NETWORK_ADDRESSING_STEP];
 
 export const interfaceInfoSchema = z.object({
   name: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The step runner (DESIGN.md section 2, "Runbook model"): dry-run plans, runs with per-host
+ * The step runner (docs/architecture.md, "The step runner"): dry-run plans, runs with per-host
  * progress, findings, waivers and resume. Plans and runs are addressed by project folder and step
  * id; the backend reads project.yaml and journal.ndjson from that folder itself, so what runs is
  * always what is saved.

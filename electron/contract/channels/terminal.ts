@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hostKeyPolicySchema, hostSchema, jumpHostSchema } from '../schemas.js';
 
 /**
- * The live terminal (issue 6, DESIGN.md section 2 "Streams"). Output flows backend → renderer as
+ * The live terminal (issue 6, docs/architecture.md, Streams). Output flows backend → renderer as
  * `terminal.data` batches straight into xterm.js (never through the store); the renderer acks what
  * xterm has parsed with `terminal.ack`, and the backend pauses the producer while too much is
  * unacknowledged. Sessions are interactive shells (SSH PTY or a local node-pty shell) or read-only
@@ -20,7 +20,7 @@ const MAX_COLS = 1000;
 const MAX_ROWS = 500;
 /** Largest single input (a big paste); keystrokes are a few bytes. */
 const MAX_INPUT_CHARS = 1_000_000;
-/** Broadcast reaches at most this many shells at once (DESIGN.md: 4–100 servers). */
+/** Broadcast reaches at most this many shells at once (a site has 4–100 servers). */
 const MAX_BROADCAST = 200;
 
 const sessionIdSchema = z.string().min(1).max(100);

@@ -3,7 +3,6 @@ import {
   err,
   isRequestChannel,
   requests,
-  type EventChannel,
   type RequestChannel,
   type RequestOf,
   type ResponseOf,
@@ -20,7 +19,8 @@ export type HandlersFor<K extends RequestChannel> = Pick<Handlers, K>;
 /** Handlers receive the payload after zod parsing (defaults applied). */
 type ResponseIn<C extends RequestChannel> = z.output<(typeof requests)[C]['request']>;
 
-export type Emit = (channel: EventChannel, payload: unknown) => void;
+// Lives in the contract so that services emitting events (terminal/) need nothing from api/.
+export type { Emit } from '../../contract/index.js';
 
 /**
  * The one entry point both adapters call for every incoming request. It validates the channel

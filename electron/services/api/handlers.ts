@@ -1,5 +1,6 @@
-import { companyProfilesDir, defaultBuiltinProfilesDir, ProfileLibrary } from '../hardware/profile-files.js';
+import { companyProfilesDir, defaultBuiltinProfilesDir, ProfileLibrary } from '../steps/hardware/profile-files.js';
 import type { Logger } from '../log/logger.js';
+import type { Runbook } from '../runbook/engine.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
@@ -9,7 +10,7 @@ import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
-import { createRunbookHandlers } from './runbook-handlers.js';
+import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
 import { createTerminalHandlers } from './terminal-handlers.js';
 
 export interface HandlerContext {
@@ -45,6 +46,8 @@ export interface SharedServices {
   terminals: TerminalManager;
   /** The hardware profiles, built-in and the company's, read from their files on each use. */
   profiles: ProfileLibrary;
+  /** The step runner; the network handlers run their on-demand steps (reading interfaces) on it. */
+  runbook: Runbook;
 }
 
 /** Every channel's handler. Each domain contributes its own; the type checks none is missing. */
@@ -58,7 +61,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   });
   const terminals = new TerminalManager({ emit: ctx.emit, pool, secrets: ctx.secrets, dataDir: ctx.dataDir, log: ctx.log, transcriptMaxBytes: ctx.transcriptMaxBytes });
   const profiles = new ProfileLibrary({ builtin: ctx.profilesDir ?? defaultBuiltinProfilesDir(), company: companyProfilesDir(ctx.dataDir) });
-  const shared: SharedServices = { knownHosts, pool, terminals, profiles };
+  const runbook = createRunbook(ctx, { pool, knownHosts, terminals, profiles });
+  const shared: SharedServices = { knownHosts, pool, terminals, profiles, runbook };
   ctx.onShutdown?.(async () => {
     await terminals.closeAll();
     pool.closeAll();
@@ -68,7 +72,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createReportHandlers(ctx),
-    ...createRunbookHandlers(ctx, shared),
+    ...createRunbookHandlers(runbook),
     ...createTerminalHandlers(ctx, shared),
   };
 }

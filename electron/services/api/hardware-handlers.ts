@@ -1,7 +1,7 @@
 import type { hardwareRequests } from '../../contract/channels/hardware.js';
 import { ok } from '../../contract/index.js';
-import { isLabNode } from '../hardware/lab-node.js';
-import { factsFromResults, loopDisksOfRun, profileIdOf } from '../hardware/step.js';
+import { isLabNode } from '../steps/hardware/lab-node.js';
+import { factsFromResults, loopDisksOfRun, profileIdOf } from '../steps/hardware/step.js';
 import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';

@@ -1,19 +1,21 @@
 import type { networkRequests } from '../../contract/channels/network.js';
 import {
   err,
+  NETWORK_ADDRESSING_STEP,
   NETWORK_CHECK_STEP,
+  NETWORK_INTERFACES_STEP,
   ok,
   validateNetworkPlan,
+  type AddressingOutcome,
   type FieldIssue,
-  type HostInterfaces,
   type NetworkPlan,
   type Project,
   type Result,
 } from '../../contract/index.js';
-import { addressingScripts, applyWithRollback, readCurrentState, targetOf, type AddressingScripts } from '../network/addressing.js';
-import { INVENTORY } from '../network/check-step.js';
-import { buildMatrix, readHostFacts } from '../network/matrix.js';
-import { parseDefaultRoutes, parseIpAddr, parseSections } from '../network/parse.js';
+import type { StartOptions } from '../runbook/engine.js';
+import { addressingScripts, currentState, type AddressingInput, type AddressingScripts } from '../steps/network/addressing.js';
+import { hostInterfaces } from '../steps/network/interfaces-step.js';
+import { buildMatrix, readHostFacts } from '../steps/network/matrix.js';
 import { readJournal } from '../project/journal.js';
 import { openProject, updateProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
@@ -23,7 +25,8 @@ import type { HandlerContext, SharedServices } from './handlers.js';
 /**
  * Network step (issue 5): interfaces, plan, matrix, addressing with rollback. Hostnames and
  * /etc/hosts and the node-to-node check run through the step runner (runbook.* with step ids
- * network-hosts / network-check); these handlers add what it does not do.
+ * network-hosts / network-check); reading interfaces and addressing run through it too, as the
+ * on-demand steps network-interfaces and network-addressing, which these handlers start and wait for.
  */
 export function createNetworkHandlers(ctx: HandlerContext, shared: SharedServices): HandlersFor<keyof typeof networkRequests> {
   const issuesOf = (project: Project, plan: NetworkPlan): FieldIssue[] =>
@@ -33,7 +36,21 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       message: i.message,
     }));
 
-  /** The project, its plan for the host and that plan's scripts from the host's current state. */
+  /** Run an on-demand step to its end; its record in the journal. */
+  async function runToEnd(dir: string, stepId: string, opts: StartOptions) {
+    const started = await shared.runbook.start(dir, stepId, opts);
+    if (!started.ok) return started;
+    const view = await shared.runbook.whenDone(started.value.runId);
+    const events = await readJournal(dir);
+    if (!events.ok) return events;
+    const state = JournalState.from(events.value);
+    return ok({ runId: started.value.runId, view, state });
+  }
+
+  /**
+   * The project, its plan for the host and that plan's scripts from the host's current state,
+   * read through the runner (step network-interfaces on this host only).
+   */
   async function prepare(dir: string, hostId: string): Promise<Result<{ project: Project; scripts: AddressingScripts }>> {
     const opened = await openProject(dir);
     if (!opened.ok) return opened;
@@ -46,40 +63,23 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     }
     const issues = issuesOf(project, project.network);
     if (issues.length) return err('validation-failed', 'The network plan has problems; nothing was applied', 'Fix the listed fields and save the plan again.', issues);
-    try {
-      const state = await readCurrentState(shared.pool.host(targetOf(host, project)), host.user !== 'root');
-      return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
-    } catch (e) {
-      return err('io-failed', `${host.name || host.address}: ${(e as Error).message}`, 'Test the connection in step 1, then try again.');
+    const read = await runToEnd(dir, NETWORK_INTERFACES_STEP, { input: { hostIds: [hostId] } });
+    if (!read.ok) return read;
+    const state = currentState(read.value.state.results(read.value.runId).get(hostId)?.get('interfaces'));
+    if (!state) {
+      const why = read.value.view?.hosts.find((h) => h.hostId === hostId)?.message ?? 'the interfaces could not be read';
+      return err('io-failed', `${host.name || host.address}: could not read the current configuration: ${why}`, 'Test the connection in step 1, then try again.');
     }
+    return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
   }
 
   return {
     'network.interfaces': async ({ dir }) => {
       const opened = await openProject(dir);
       if (!opened.ok) return opened;
-      const hosts = await Promise.all(
-        opened.value.project.hosts.map(async (h): Promise<HostInterfaces> => {
-          const base = { hostId: h.id, name: h.name, address: h.address };
-          const r = await shared.pool.host(targetOf(h, opened.value.project)).run({ script: INVENTORY }, { timeoutMs: 20_000 });
-          if (r.status !== 'ok') return { ...base, ok: false, message: r.message, interfaces: [] };
-          try {
-            const out: HostInterfaces = { ...base, ok: true, interfaces: [] };
-            for (const s of parseSections(r.stdout)) {
-              if (s.name === 'addr') out.interfaces = parseIpAddr(s.body);
-              if (s.name === 'route') {
-                const gw = parseDefaultRoutes(s.body.trim() || '[]')[0]?.gateway;
-                if (gw) out.defaultGateway = gw;
-              }
-              if (s.name === 'hostname') out.hostname = s.body.trim();
-            }
-            return out;
-          } catch (e) {
-            return { ...base, ok: false, message: `Unreadable ip output: ${(e as Error).message}`, interfaces: [] };
-          }
-        }),
-      );
-      return ok({ hosts });
+      const read = await runToEnd(dir, NETWORK_INTERFACES_STEP, {});
+      if (!read.ok) return read;
+      return ok({ hosts: hostInterfaces(opened.value.project, read.value.view, read.value.state.results(read.value.runId)) });
     },
 
     'network.savePlan': async ({ dir, plan }) => {
@@ -121,7 +121,25 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
           'Review the preview again and confirm what it shows.');
       }
       const host = project.hosts.find((h) => h.id === hostId)!;
-      const outcome = await applyWithRollback({ pool: shared.pool, reach: project, knownHosts: shared.knownHosts, secrets: ctx.secrets, log: ctx.log }, host, scripts, rollbackAfterS);
+      const reach = { ...(project.bastion ? { bastion: project.bastion } : {}), ...(project.hostKeyPolicy ? { hostKeyPolicy: project.hostKeyPolicy } : {}) };
+      const input: AddressingInput = { hostId, scripts, rollbackAfterS, reach };
+      // The technician confirmed the preview's changes (checked above); the runner wants its
+      // own confirmation bound to this exact plan.
+      const planned = await shared.runbook.plan(dir, NETWORK_ADDRESSING_STEP, input);
+      if (!planned.ok) return planned;
+      const confirmation = { planHash: planned.value.plan.planHash, changes: planned.value.plan.changes.map((c) => c.change) };
+      const began = Date.now();
+      const run = await runToEnd(dir, NETWORK_ADDRESSING_STEP, { input, confirmation });
+      if (!run.ok) return run;
+      const rec = run.value.state.runs.get(run.value.runId)?.hosts.find((h) => h.hostId === hostId);
+      const cleanUp = rec?.cleanUp;
+      const outcome: AddressingOutcome = {
+        hostId,
+        status: cleanUp?.result === 'applied' ? 'applied' : cleanUp?.result === 'rolled-back' ? 'rolled-back' : 'failed',
+        address: cleanUp?.address ?? host.address,
+        message: cleanUp?.message ?? rec?.stopReason ?? 'The apply did not run',
+        durationMs: Date.now() - began,
+      };
       ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });
       if (outcome.status === 'applied' && outcome.address !== host.address) {
         // From now on the host is reached on its new address.

@@ -100,6 +100,18 @@ export const journalEventSchema = z.discriminatedUnion('type', [
     technician: z.string(),
   }),
   z.object({ type: z.literal('host-stopped'), at: z.string(), runId: z.string(), hostId: z.string(), reason: z.string() }),
+  /** A step's clean-up hook after the host's actions (StepModule.cleanUp). */
+  z.object({
+    type: z.literal('clean-up'),
+    at: z.string(),
+    runId: z.string(),
+    hostId: z.string(),
+    status: z.enum(['done', 'failed']),
+    result: z.string(),
+    message: z.string(),
+    address: z.string().optional(),
+    durationMs: z.number(),
+  }),
   z.object({ type: z.literal('findings'), at: z.string(), runId: z.string(), stepId: z.string(), findings: z.array(findingRecord) }),
   z.object({ type: z.literal('waiver'), ...waiverSchema.shape }),
   z.object({ type: z.literal('waiver-withdrawn'), ...waiverWithdrawalSchema.shape }),

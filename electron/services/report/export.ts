@@ -17,7 +17,7 @@ import {
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { JOURNAL_FILE, readJournalWithHead } from '../project/journal.js';
 import { openProject, PROJECT_FILE } from '../project/project-store.js';
-import { DEFAULT_STEPS } from '../runbook/registry.js';
+import { DEFAULT_STEPS } from '../steps/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { PARTIAL } from '../terminal/transcript.js';
 import { renderHtml, reportLabels } from './html.js';

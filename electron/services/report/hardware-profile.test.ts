@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HardwareProfileId, Project } from '../../contract/index.js';
-import { factsFromOutput } from '../hardware/collect.js';
-import { hardwareStep } from '../hardware/step.js';
+import { factsFromOutput } from '../steps/hardware/collect.js';
+import { hardwareStep } from '../steps/hardware/step.js';
 import type { JournalEvent } from '../project/journal.js';
 import { buildPlan } from '../runbook/plan.js';
 import { findingKey } from '../runbook/step-module.js';
@@ -20,7 +20,7 @@ async function englishLook() {
 // The report says which hardware profile each run applied, when a laxer one followed blocking
 // findings, and when the lab profile was used on hosts that are not lab nodes.
 
-const fx = (name: string) => readFileSync(join(import.meta.dirname, '..', 'hardware', 'fixtures', name), 'utf8');
+const fx = (name: string) => readFileSync(join(import.meta.dirname, '..', 'steps', 'hardware', 'fixtures', name), 'utf8');
 const at = '2025-03-01T10:00:00.000Z';
 const runner = { owner: 'o', laptop: 'l', pid: 1 };
 // node2's real collection output, and the same with a rack server's SMBIOS identity instead of the lab's.

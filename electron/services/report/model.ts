@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import {
   NETWORK_CHECK_STEP,
+  ON_DEMAND_STEP_IDS,
   REPORT_SCHEMA_ID,
   REPORT_VERSION,
   reportModelSchema,
@@ -21,10 +22,8 @@ import {
   type ReportVerdictItem,
   VERDICT_PHASES,
 } from '../../contract/index.js';
-import { isLabNode } from '../hardware/lab-node.js';
-import { isLaxer } from '../hardware/profiles.js';
-import { factsFromResults, loopDisksOfRun } from '../hardware/step.js';
-import { buildMatrix, readHostFacts } from '../network/matrix.js';
+import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
+import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
@@ -36,6 +35,8 @@ const TITLES_EN: Record<string, string> = {
   hardware: 'Hardware checks',
   'network-hosts': 'Host names and /etc/hosts',
   'network-check': 'Network checks (node-to-node matrix)',
+  'network-interfaces': 'Network interfaces read',
+  'network-addressing': 'Addressing with a rollback timer',
 };
 export const titleEn = (stepId: string) =>
   TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -284,9 +285,10 @@ export function verdictOf(project: Project, steps: readonly ReportStep[], regist
       if (it) items.push(it);
     }
   }
-  // A step that is not a registered module (since removed, or of no wizard step) still counts if it ran.
+  // A step that is not a registered module (since removed, or of no wizard step) still counts if
+  // it ran; one run on demand (reading interfaces, addressing) does not.
   for (const s of steps) {
-    if (registered.includes(s.stepId) || s.status === 'not-run') continue;
+    if (registered.includes(s.stepId) || ON_DEMAND_STEP_IDS.includes(s.stepId) || s.status === 'not-run') continue;
     const it = itemOf(s);
     if (it) items.push(it);
   }

@@ -228,6 +228,13 @@ describe('verdict', () => {
     expect(verdictOf({ ...project, hosts: [] }, done, ALL).items).toEqual([{ code: 'no-hosts', phase: 'inventory', stepId: null, count: 0 }]);
   });
 
+  it('does not wait for steps run on demand: a failed interface read or a rolled-back addressing leaves it ready', () => {
+    const done = ALL.map((id) => step(id, 'completed'));
+    expect(verdictOf(project, [...done, step('network-interfaces', 'failed'), step('network-addressing', 'failed')], ALL)).toEqual({ status: 'ready', reasons: [], items: [] });
+    // Any other step outside the wizard's list still counts when it ran.
+    expect(verdictOf(project, [...done, step('network-legacy', 'failed')], ALL).status).toBe('not-ready');
+  });
+
   it('names each step not run, failed, unfinished or with blocking findings; a waiver elsewhere does not make it ready', () => {
     const steps = ALL.map((id) =>
       id === 'hardware' ? step(id, 'completed', { blocking: 1, waived: 1 })

@@ -10,7 +10,7 @@ import { KnownHosts } from '../ssh/known-hosts.js';
 import { Semaphore } from '../ssh/semaphore.js';
 import { targetOf } from '../ssh/target.js';
 import { buildPlan, lockedCommand, planText } from './plan.js';
-import { preflightStep } from './steps/preflight.js';
+import { preflightStep } from '../steps/preflight/step.js';
 
 const project: Project = {
   version: 1,

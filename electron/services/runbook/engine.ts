@@ -39,7 +39,7 @@ import {
 import { OutputBatcher } from './output-batcher.js';
 import { buildPlan, displayLine, lockedCommand, planText, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, type Live } from './replay.js';
-import { CAPTURE_LIMIT, findingKey, type Action, type StepModule } from './step-module.js';
+import { CAPTURE_LIMIT, findingKey, type Action, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -77,6 +77,8 @@ export interface StartOptions {
   takeOver?: string[];
   /** Resume only these hosts (retry / skip of one host). */
   onlyHosts?: string[];
+  /** An on-demand step's input (PlanContext.input). */
+  input?: unknown;
 }
 
 interface ProjectCtx {
@@ -91,6 +93,7 @@ interface ActiveRun {
   dir: string;
   module: StepModule;
   built: BuiltPlan;
+  input?: unknown;
   abort: AbortController;
   /** Resolves when the last host task ends. */
   done: Promise<RunView | undefined>;
@@ -176,12 +179,12 @@ export class Runbook {
     return m ? ok(m) : err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.');
   }
 
-  async plan(dir: string, stepId: string): Promise<Result<{ plan: PlanView; text: string }>> {
+  async plan(dir: string, stepId: string, input?: unknown): Promise<Result<{ plan: PlanView; text: string }>> {
     const m = this.module(stepId);
     if (!m.ok) return m;
     const opened = await openProject(dir);
     if (!opened.ok) return opened;
-    const built = buildPlan(m.value, opened.value.project);
+    const built = buildPlan(m.value, opened.value.project, input);
     if (!built.ok) return built;
     return ok({ plan: built.value.view, text: planText(built.value.view) });
   }
@@ -240,7 +243,7 @@ export class Runbook {
     const opened = await openProject(dir);
     if (!opened.ok) return opened;
     const project = opened.value.project;
-    const built = buildPlan(m.value, project);
+    const built = buildPlan(m.value, project, opts.input);
     if (!built.ok) return built;
     const plan = built.value.view;
 
@@ -294,7 +297,7 @@ export class Runbook {
     if (!run) {
       let finish!: (v: RunView | undefined) => void;
       const done = new Promise<RunView | undefined>((r) => (finish = r));
-      run = { runId, stepId, dir: ctx.dir, module: m.value, built: built.value, abort: new AbortController(), done, finish };
+      run = { runId, stepId, dir: ctx.dir, module: m.value, built: built.value, ...(opts.input !== undefined ? { input: opts.input } : {}), abort: new AbortController(), done, finish };
       this.active.set(runId, run);
     }
     const liveHosts = this.live.hosts.get(runId) ?? new Set<string>();
@@ -434,7 +437,7 @@ export class Runbook {
         this.deps.log.error('evaluate failed', { stepId: run.module.id, error: (e as Error).stack });
       }
       await this.append(ctx, { type: 'findings', runId: run.runId, stepId: run.module.id, findings });
-      const complete = rec.hosts.every((h) => h.actions.every((a) => isComplete(a.status)));
+      const complete = rec.hosts.every((h) => h.actions.every((a) => isComplete(a.status)) && h.cleanUp?.status !== 'failed');
       const status = complete ? 'completed' : run.abort?.signal.aborted ? 'cancelled' : 'failed';
       await this.append(ctx, { type: 'run-finished', runId: run.runId, status });
     }
@@ -470,6 +473,8 @@ export class Runbook {
     // Marked between the lock and now: the listener above missed this task.
     if (this.keyChanged(host)) hostAbort.abort();
     const me = runOwner(this.owner, runId);
+    // Where the lock is released: the host's address, or the one a clean-up moved it to.
+    let releaseOn = conn;
     const heartbeat = setInterval(() => {
       void conn.run(heartbeatCommand(me), { sudo, timeoutMs: 15_000 }).then((r) => {
         if (r.status === 'failed' && r.exitCode === 3) {
@@ -500,6 +505,11 @@ export class Runbook {
         const ok = await this.runAction(ctx, run, conn, host, action, rec.attempts + 1, hostAbort.signal, sink);
         if (!ok) break;
       }
+      if (run.module.cleanUp) {
+        const outcome = await this.cleanUp(ctx, run, host, hostAbort.signal, sink);
+        // The hook may have closed the connection (or moved the host): the pool reconnects.
+        releaseOn = this.deps.pool.host(targetOf({ ...host, ...(outcome.address ? { address: outcome.address } : {}) }));
+      }
       if (lost) {
         await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
       }
@@ -517,10 +527,28 @@ export class Runbook {
       const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
       await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
       if (!lost) {
-        const r = await conn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
+        const r = await releaseOn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
       }
     }
+  }
+
+  /** The step's clean-up hook for one host, journaled; a throw is a failed outcome, never an escape. */
+  private async cleanUp(ctx: ProjectCtx, run: ActiveRun, host: Host, signal: AbortSignal, sink?: HostOutputSink): Promise<CleanUpOutcome> {
+    const started = Date.now();
+    const results = ctx.state.results(run.runId).get(host.id) ?? new Map();
+    let outcome: CleanUpOutcome;
+    try {
+      outcome = await run.module.cleanUp!(host, results, { ...(run.input !== undefined ? { input: run.input } : {}), signal, note: (t) => sink?.note(t) });
+    } catch (e) {
+      this.deps.log.error('clean-up failed', { runId: run.runId, hostId: host.id, error: (e as Error).stack ?? String(e) });
+      outcome = { status: 'failed', result: 'error', message: `Clean-up failed: ${(e as Error).message}` };
+    }
+    const message = redactSecrets(outcome.message, this.deps.secrets.values());
+    await this.append(ctx, { type: 'clean-up', runId: run.runId, hostId: host.id, ...outcome, message, durationMs: Date.now() - started });
+    sink?.note(`clean-up: ${outcome.result} (${message})`);
+    this.emitHost(ctx, run.runId, host.id);
+    return outcome;
   }
 
   /** Take the host's lock, or journal why not. */

@@ -27,10 +27,10 @@ export const lockedCommand = (a: Pick<Action, 'id' | 'command'>): RemoteCommand 
  * destructive actions say what they change) and hashed. The hash covers everything that decides
  * what runs where, so a confirmation or a resume bound to it cannot apply to a different plan.
  */
-export function buildPlan(module: StepModule, project: Project): Result<BuiltPlan> {
+export function buildPlan(module: StepModule, project: Project, input?: unknown): Result<BuiltPlan> {
   let planned: Map<string, Action[]>;
   try {
-    planned = module.plan(project, { hosts: project.hosts });
+    planned = module.plan(project, { hosts: project.hosts, ...(input !== undefined ? { input } : {}) });
   } catch (e) {
     return err('internal', `Step ${module.id} could not plan: ${(e as Error).message}`, 'This is a bug in the step; please report it.');
   }

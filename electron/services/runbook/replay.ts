@@ -38,6 +38,8 @@ interface HostRecord {
   stopReason?: string;
   lockHolder?: LockHolder;
   actions: ActionRecord[];
+  /** The step's clean-up hook's outcome, when it has one and it ran. */
+  cleanUp?: { status: 'done' | 'failed'; result: string; message: string; address?: string };
 }
 
 export interface RunRecord {
@@ -108,6 +110,7 @@ export class JournalState {
           if (!e.hostIds.includes(h.hostId)) continue;
           delete h.stopReason;
           delete h.lockHolder;
+          delete h.cleanUp;
         }
         return;
       }
@@ -151,6 +154,14 @@ export class JournalState {
       case 'host-stopped': {
         const host = this.host(e.runId, e.hostId);
         if (host) host.stopReason = e.reason;
+        return;
+      }
+      case 'clean-up': {
+        const host = this.host(e.runId, e.hostId);
+        if (!host) return;
+        host.cleanUp = { status: e.status, result: e.result, message: e.message, ...(e.address ? { address: e.address } : {}) };
+        // A failed clean-up (e.g. addressing rolled back) fails the host's part of the run.
+        if (e.status === 'failed') host.stopReason = e.message;
         return;
       }
       case 'findings': {
@@ -286,7 +297,7 @@ function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished'])
   const current = actions.find((a) => a.status === 'running') ?? actions.find((a) => !isComplete(a.status));
   let status: HostRun['status'];
   if (live) status = h.lockHolder ? 'lock-held' : actions.some((a) => a.status === 'running') ? 'running' : 'locking';
-  else if (actions.every((a) => isComplete(a.status))) status = 'done';
+  else if (actions.every((a) => isComplete(a.status))) status = h.cleanUp?.status === 'failed' ? 'failed' : 'done';
   else if (h.lockHolder) status = 'lock-held';
   else if (actions.some((a) => a.status === 'interrupted')) status = 'interrupted';
   else if (actions.some((a) => a.status === 'failed')) status = 'failed';

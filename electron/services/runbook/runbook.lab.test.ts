@@ -15,8 +15,8 @@ import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
 import { Runbook } from './engine.js';
 import { LOCK_DIR } from './lock.js';
-import { stepRegistry } from './registry.js';
-import { gateStep, holdStep } from './test-data/test-steps.js';
+import { stepRegistry } from '../steps/registry.js';
+import { cleanUpStep, gateStep, holdStep } from './test-data/test-steps.js';
 
 // Integration: the step runner against the lab's real sshd, in real processes. Nothing is mocked.
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -316,5 +316,39 @@ describe('failures, retry, skip and cancel', () => {
     expect(state.ok && state.value.steps.find((s) => s.stepId === 'hold')?.resumable).toBe(true);
     await rb.close();
     pool.closeAll();
+  });
+});
+
+describe('a step\'s clean-up hook', () => {
+  it('runs after each host\'s actions with the run\'s input and results, is journaled, and a throw fails only that host, whose lock is still released', async () => {
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const seen: { hostId: string; input: unknown; status?: string }[] = [];
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([cleanUpStep(seen)]), emit: () => {}, log: silent });
+    const dir = await newProject([1, 2]);
+    const input = { dir: `/var/tmp/rs-tidy-${randomBytes(4).toString('hex')}`, throwOn: 'n2' };
+    const started = await rb.start(dir, 'tidy', { input });
+    if (!started.ok) throw new Error(started.error.message);
+    const run = await rb.whenDone(started.value.runId);
+    await rb.close();
+    pool.closeAll();
+
+    expect(seen.sort((a, b) => a.hostId.localeCompare(b.hostId))).toEqual([
+      { hostId: 'n1', input, status: 'done' },
+      { hostId: 'n2', input, status: 'done' },
+    ]);
+    expect(run?.status).toBe('failed');
+    expect(run?.hosts.map((h) => [h.hostId, h.status])).toEqual([['n1', 'done'], ['n2', 'failed']]);
+    expect(run?.hosts[1]?.message).toBe('Clean-up failed: the hook broke');
+    const ev = await journal(dir);
+    const cleanUps = ev.filter((e) => e.type === 'clean-up').map((e) => [e.hostId, e.status, e.result]).sort();
+    expect(cleanUps).toEqual([['n1', 'done', 'tidied'], ['n2', 'failed', 'error']]);
+    for (const h of ['n1', 'n2']) {
+      // The hook's line comes after the host's last action and before its lock is released.
+      const mine = ev.filter((e) => 'hostId' in e && e.hostId === h).map((e) => (e.type === 'lock' ? `lock-${e.outcome}` : e.type));
+      expect(mine.slice(-3)).toEqual(['action-finished', 'clean-up', 'lock-released']);
+    }
+    await lab.exec(1, 'rm', '-rf', input.dir);
+    await lab.exec(2, 'rm', '-rf', input.dir);
   });
 });

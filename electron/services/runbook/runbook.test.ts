@@ -12,7 +12,7 @@ import { parseAcquire } from './lock.js';
 import { buildPlan, planText } from './plan.js';
 import { JournalState } from './replay.js';
 import type { StepModule } from './step-module.js';
-import { preflightStep } from './steps/preflight.js';
+import { preflightStep } from '../steps/preflight/step.js';
 import { Transcript } from './transcript.js';
 
 const project: Project = {

@@ -2,13 +2,13 @@ import type { FindingCompare, Host, Project, RunbookSeverity } from '../../contr
 import type { RemoteCommand } from '../ssh/quote.js';
 
 /**
- * A wizard step as the runner sees it (DESIGN.md section 2, "Runbook model"). A module is plain
+ * A wizard step as the runner sees it (docs/architecture.md, "The step runner"). A module is plain
  * data + two pure functions, so planning and evaluation are unit-testable without a host:
  *
  * - `plan(project, ctx)` says what to run where: an ordered list of actions per host;
  * - `evaluate(results, project)` turns what came back into findings.
  *
- * Register a module in `registry.ts` (`DEFAULT_STEPS`); its `id` is what the UI passes to
+ * Register a module in `steps/registry.ts` (`DEFAULT_STEPS`); its `id` is what the UI passes to
  * `runbook.plan` / `runbook.start`, its `title` an i18n key.
  */
 export interface StepModule {
@@ -19,6 +19,31 @@ export interface StepModule {
   evaluate(results: StepResults, project: Project): Finding[];
   /** The thresholds a run applies (e.g. the hardware profile): journaled with the run and shown in the report. */
   profile?(project: Project): StepProfile;
+  /**
+   * After a host's last action, still under the host's lock (as k0sctl's phases have CleanUp):
+   * confirm or undo what the actions left in flight, e.g. addressing's timer-guarded rollback.
+   * It runs whether or not the actions all succeeded (the results say which did); its outcome is
+   * journaled (`clean-up`), and a failed one fails the host's part of the run. Must not throw
+   * for an unreachable host: that is a failed outcome.
+   */
+  cleanUp?(host: Host, results: ReadonlyMap<string, ActionResult>, ctx: CleanUpContext): Promise<CleanUpOutcome>;
+}
+
+export interface CleanUpContext {
+  /** The input the run was planned with (PlanContext.input). */
+  input?: unknown;
+  signal: AbortSignal;
+  /** A line for the host's live output pane. */
+  note(text: string): void;
+}
+
+export interface CleanUpOutcome {
+  status: 'done' | 'failed';
+  /** The step's own word for what happened (addressing: applied, rolled-back, failed). */
+  result: string;
+  message: string;
+  /** The host is reached on this address from now on (it moved): the runner releases its lock there. */
+  address?: string;
 }
 
 export interface StepProfile {
@@ -31,6 +56,12 @@ export interface StepProfile {
 export interface PlanContext {
   /** The hosts of the project, in inventory order. */
   hosts: readonly Host[];
+  /**
+   * What the request adds to the project for an on-demand step (which hosts, the addressing
+   * scripts built from a host's current state); absent for the wizard's steps. Part of the plan
+   * hash through the actions it yields; a run planned with an input cannot be resumed without it.
+   */
+  input?: unknown;
 }
 
 export interface Action {

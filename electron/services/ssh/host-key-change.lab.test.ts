@@ -10,7 +10,7 @@ import { readJournal } from '../project/journal.js';
 import { saveProject } from '../project/project-store.js';
 import { Runbook } from '../runbook/engine.js';
 import { LOCK_DIR } from '../runbook/lock.js';
-import { stepRegistry } from '../runbook/registry.js';
+import { stepRegistry } from '../steps/registry.js';
 import { holdStep } from '../runbook/test-data/test-steps.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
 import { TerminalManager } from '../terminal/terminal-manager.js';

@@ -11,7 +11,7 @@ import { readJournal } from '../project/journal.js';
 import { openProject, saveProject } from '../project/project-store.js';
 import { Runbook } from '../runbook/engine.js';
 import { LOCK_DIR } from '../runbook/lock.js';
-import { stepRegistry } from '../runbook/registry.js';
+import { stepRegistry } from '../steps/registry.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
 import { testConnections } from './connection-test.js';

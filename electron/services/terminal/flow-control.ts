@@ -9,7 +9,7 @@
 /**
  * Pause the producer once this many bytes were sent to the renderer without an ack; resume it
  * once the renderer's acks bring that below half of it. VS Code uses 100 000 / 5 000 characters
- * (HighWatermarkChars / LowWatermarkChars), and so did we; DESIGN.md asks for "~100 k / ~5 k".
+ * (HighWatermarkChars / LowWatermarkChars), and so did we ("~100 k / ~5 k").
  * Measured with `npm run bench:terminal` (cat of 100 MB through an SSH shell, 2 cores):
  *
  *   64 kB frames:  100 k / 5 k     14.5–15.7 MB/s, Ctrl-C → quiet 60 ms

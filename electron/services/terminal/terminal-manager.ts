@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import type { TerminalKind, TerminalSession } from '../../contract/channels/terminal.js';
-import { err, ok, type Host, type Result } from '../../contract/index.js';
-import type { Emit } from '../api/dispatcher.js';
-import { joinWithHeadroom } from '../api/headroom.js';
+import { err, joinWithHeadroom, ok, type Emit, type Host, type Result } from '../../contract/index.js';
 import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -14,11 +12,11 @@ import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
-import { recoverTranscripts, Transcript } from './transcript.js';
+import { recoverTranscripts, SessionTranscript } from './transcript.js';
 
 /**
  * Output is sent to the renderer in batches at most this far apart: one event per display frame
- * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). DESIGN.md: ≈16 ms.
+ * (60 Hz) instead of one per SSH packet (32 KB) or PTY read (often a few bytes). docs/architecture.md, Streams: about 16 ms.
  *
  * Output is bytes from end to end (ssh2 and node-pty hand out Buffers, the browser host sends
  * them as binary frames, xterm.js decodes UTF-8 itself): decoding to a string here and encoding
@@ -117,7 +115,7 @@ interface Session {
   /** Step streams: output is held (not sent) while the renderer lags. */
   held: boolean;
   skipped: number;
-  transcript: Transcript | null;
+  transcript: SessionTranscript | null;
   write?: (data: string) => void;
   resize?: (cols: number, rows: number) => void;
   /** Output queued behind an interrupt: read it out (output() skips it, see dropBacklog). */
@@ -383,10 +381,10 @@ export class TerminalManager {
     withTranscript = true,
   ): Promise<Session> {
     const sessionId = `${kind}-${randomBytes(6).toString('hex')}`;
-    let transcript: Transcript | null = null;
+    let transcript: SessionTranscript | null = null;
     if (withTranscript && projectDir) this.recover(projectDir);
     if (withTranscript) try {
-      transcript = await Transcript.open({
+      transcript = await SessionTranscript.open({
         baseDir: projectDir || this.deps.dataDir,
         host: kind === 'local' ? 'local' : title.split(' · ')[0]!,
         kind: kind === 'step' ? 'step' : 'shell',
@@ -493,8 +491,8 @@ export class TerminalManager {
       s.skipped = 0;
     }
     // Joined with room in front for the transport's frame header, so the browser host sends it
-    // without another copy (headroom.ts). A single part (a small interactive echo) goes as it is.
-    const data = s.pending.length === 1 ? s.pending[0]! : joinWithHeadroom(s.pending, s.pendingBytes);
+    // without another copy (contract/event-frame.ts). A single part (a small interactive echo) goes as it is.
+    const data = s.pending.length === 1 ? s.pending[0]! : joinWithHeadroom(s.pending, s.pendingBytes, Buffer.allocUnsafeSlow);
     s.pending = [];
     s.pendingBytes = 0;
     s.seq += 1;

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONVERT_PIECE_BYTES, PARTIAL, plainText, recoverTranscripts, safeCut, safeLabel, Transcript, after } from './transcript.js';
+import { CONVERT_PIECE_BYTES, PARTIAL, plainText, recoverTranscripts, safeCut, safeLabel, SessionTranscript, after } from './transcript.js';
 
 const stripAnsi = (text: string) => plainText(Buffer.from(text, 'utf8')).toString('utf8');
 
@@ -61,10 +61,10 @@ describe('plainText', () => {
   });
 });
 
-describe('Transcript', () => {
+describe('SessionTranscript', () => {
   it('writes ANSI and plain copies named by host and timestamp, redacting a secret split across chunks', async () => {
     const base = await tempDir();
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'], now: new Date('2026-01-02T03:04:05.678Z') });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'], now: new Date('2026-01-02T03:04:05.678Z') });
     t.write('\x1b[32mok\x1b[0m pass=Canary-Pa');
     t.write('55word end\r\n');
     // While it is open, a marker with this process's pid says the .txt may trail (crash recovery).
@@ -80,11 +80,11 @@ describe('Transcript', () => {
   });
 });
 
-describe('Transcript on bytes', () => {
+describe('SessionTranscript on bytes', () => {
   it('keeps UTF-8 intact across chunk boundaries, strips the 8-bit CSI but not a 0x9B inside a character, and redacts a secret split mid-character', async () => {
     const base = await tempDir();
     const secret = 'Pässwörd-ěščř';
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [secret] });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [secret] });
     // 'ě' is C4 9B in UTF-8: its second byte is the 8-bit CSI's code, and must survive stripping.
     const text = `ěšč \u009b31mred\u009b0m ${secret} 中文\r\n`;
     const bytes = Buffer.from(text, 'utf8');
@@ -99,7 +99,7 @@ describe('Transcript on bytes', () => {
 
   it('redacts a secret split between two full-size batches', async () => {
     const base = await tempDir();
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'] });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => ['Canary-Pa55word'] });
     t.write(Buffer.from('x'.repeat(70_000) + 'Canary-Pa'));
     t.write(Buffer.from('55word' + 'y'.repeat(70_000)));
     await t.close();
@@ -113,7 +113,7 @@ describe('Transcript on bytes', () => {
     ['asynchronous writes (after a slow disk)', true],
   ])('writes large output whole and in order, with %s', async (_, asyncWrites) => {
     const base = await tempDir();
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], asyncWrites });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], asyncWrites });
     const line = (i: number) => `\x1b[32m${String(i).padStart(7, '0')}\x1b[0m ${'x'.repeat(60)}\r\n`;
     const all: string[] = [];
     for (let i = 0; i < 20_000; i++) all.push(line(i));
@@ -131,7 +131,7 @@ describe('Transcript on bytes', () => {
 
   it('makes the plain copy once output pauses, and while it streams only past the lag limit', async () => {
     const base = await tempDir();
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], txtMaxLagBytes: 1_000_000 });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], txtMaxLagBytes: 1_000_000 });
     const line = '\x1b[1mline\x1b[0m ' + 'z'.repeat(70) + '\r\n';
     t.write(line);
     // Streaming: the .txt is left for later (the .log has it once a write piece fills or a second passes).
@@ -157,7 +157,7 @@ describe('Transcript on bytes', () => {
 
   it('never splits an escape sequence where the plain copy reads the .log in pieces', async () => {
     const base = await tempDir();
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [] });
     // A colour sequence across the first piece's end, and an OSC title across the second's.
     const first = 'a'.repeat(CONVERT_PIECE_BYTES - 3) + '\x1b[31mred\x1b[0m\r\n';
     const second = 'b'.repeat(CONVERT_PIECE_BYTES - first.length + CONVERT_PIECE_BYTES - 2 - 10) + '\x1b]0;title\x07after\r\n';
@@ -172,7 +172,7 @@ describe('Transcript on bytes', () => {
   it('stops at the size limit between two writes, ends the .log with why, and ignores what follows', async () => {
     const base = await tempDir();
     const reasons: string[] = [];
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], maxLogBytes: 1000, onStopped: (r) => reasons.push(r) });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], maxLogBytes: 1000, onStopped: (r) => reasons.push(r) });
     const line = '\x1b[32m' + 'é'.repeat(40) + '\x1b[0m\r\n'; // 91 bytes: a cut inside it would split a character
     for (let i = 0; i < 10; i++) t.write(line);
     expect(t.recording).toBe(true);
@@ -197,7 +197,7 @@ describe('Transcript on bytes', () => {
     try {
       const reasons: string[] = [];
       // No reserve: the point here is what a write that fails does.
-      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 0, onStopped: (r) => reasons.push(r) });
+      const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 0, onStopped: (r) => reasons.push(r) });
       const chunk = ('x'.repeat(78) + '\r\n').repeat(800); // 64 kB
       for (let i = 0; i < 40 && t.recording; i++) t.write(chunk);
       expect(t.recording).toBe(false);
@@ -218,7 +218,7 @@ describe('Transcript on bytes', () => {
     const base = await tempDir();
     const reasons: string[] = [];
     // More than any disk here has free: the check at open stops it at once.
-    const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], header: '# header\r\n', diskReserveBytes: 2 ** 52, onStopped: (r) => reasons.push(r) });
+    const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], header: '# header\r\n', diskReserveBytes: 2 ** 52, onStopped: (r) => reasons.push(r) });
     expect(t.recording).toBe(false);
     expect(t.stoppedBecause).toBe(reasons[0]);
     expect(reasons[0]).toMatch(/^only [\d.]+ (GB|MB|kB) left free on the disk \(recording keeps 4194304 GiB free\)/);
@@ -235,7 +235,7 @@ describe('Transcript on bytes', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'rs-transcript-test', base]);
     try {
       const reasons: string[] = [];
-      const t = await Transcript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 3 * 1024 ** 2, diskCheckEveryBytes: 128 * 1024, txtMaxLagBytes: 64 * 1024, onStopped: (r) => reasons.push(r) });
+      const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], diskReserveBytes: 3 * 1024 ** 2, diskCheckEveryBytes: 128 * 1024, txtMaxLagBytes: 64 * 1024, onStopped: (r) => reasons.push(r) });
       const chunk = ('x'.repeat(78) + '\r\n').repeat(800); // 64 kB
       for (let i = 0; i < 100 && t.recording; i++) t.write(chunk);
       expect(reasons).toHaveLength(1);

@@ -8,7 +8,7 @@ import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
  * Every terminal session is recorded twice under `<base>/logs/<host>/<timestamp>-<kind>`: `.log`
  * exactly as the terminal received it (ANSI included, replayable with `cat`), and `.txt` with
  * escape sequences removed for reading and grepping. Known secrets are replaced before anything
- * reaches the disk (DESIGN.md section 7).
+ * reaches the disk (docs/architecture.md, Security).
  *
  * The `.log` is the record and is written as output arrives. The `.txt` is a reading copy made
  * from the `.log` (read back from the page cache) once output has been quiet for HOLD_MS, when it
@@ -318,7 +318,7 @@ export async function recoverTranscripts(baseDir: string, onError: (txtPath: str
   return done;
 }
 
-/** The `.txt` made from the whole `.log`, as Transcript makes it while recording, in 1 MB pieces. */
+/** The `.txt` made from the whole `.log`, as SessionTranscript makes it while recording, in 1 MB pieces. */
 async function remakePlainCopy(logPath: string, txtPath: string): Promise<void> {
   const tmp = `${txtPath}.remake`;
   const input = openSync(logPath, 'r');
@@ -388,7 +388,11 @@ function writeAll(fd: number, parts: Buffer[]): Promise<void> {
   });
 }
 
-export class Transcript {
+/**
+ * One terminal session's recording (`.log` with ANSI, `.txt` plain). Named apart from the step
+ * runner's per-action Transcript (runbook/transcript.ts): two different files, two names.
+ */
+export class SessionTranscript {
   /** Output not yet written: the tail a secret or an escape sequence may continue from. */
   private held: Buffer = Buffer.alloc(0);
   private timer: NodeJS.Timeout | undefined;
@@ -455,7 +459,7 @@ export class Transcript {
     diskCheckEveryBytes?: number;
     /** Told once when recording stops early, with a sentence saying why (no secrets: sizes and an OS error). */
     onStopped?: (reason: string) => void;
-  }): Promise<Transcript> {
+  }): Promise<SessionTranscript> {
     const dir = join(opts.baseDir, 'logs', safeLabel(opts.host));
     await mkdir(dir, { recursive: true });
     const stem = join(dir, `${fileTimestamp(opts.now)}-${safeLabel(opts.kind)}`);
@@ -469,7 +473,7 @@ export class Transcript {
       closeSync(logFd);
       throw e;
     }
-    const t = new Transcript(opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES, opts.maxLogBytes ?? LOG_MAX_BYTES, opts.onStopped ?? (() => {}), {
+    const t = new SessionTranscript(opts.secrets, opts.txtMaxLagBytes ?? TXT_MAX_LAG_BYTES, opts.maxLogBytes ?? LOG_MAX_BYTES, opts.onStopped ?? (() => {}), {
       reserve: opts.diskReserveBytes ?? DISK_RESERVE_BYTES,
       every: opts.diskCheckEveryBytes ?? DISK_CHECK_BYTES,
     });

@@ -1,4 +1,5 @@
 import {
+  readBinaryEventFrame,
   requestTooLarge,
   sizeOverLimit,
   type AppError,
@@ -329,22 +330,17 @@ export class WsTransport implements Transport {
 }
 
 /**
- * First byte of a binary event frame from electron/host/server.ts (BINARY_EVENT_KIND there):
- * [kind u8][header length u32 BE][header JSON: {kind:'event', channel, payload}][data bytes].
+ * A binary event frame from electron/host/server.ts (layout: electron/contract/event-frame.ts).
  * The bytes become `payload.data` as a Uint8Array (a view, not a copy).
  */
-const BINARY_EVENT_KIND = 1;
 const utf8 = new TextDecoder();
 
 function decodeBinaryEvent(data: unknown): WireMessage {
   if (!(data instanceof ArrayBuffer)) throw new Error('binary frame is not an ArrayBuffer');
-  const view = new DataView(data);
-  if (data.byteLength < 5 || view.getUint8(0) !== BINARY_EVENT_KIND) throw new Error('unknown binary frame');
-  const headerEnd = 5 + view.getUint32(1);
-  if (headerEnd > data.byteLength) throw new Error('truncated binary frame');
-  const msg = JSON.parse(utf8.decode(new Uint8Array(data, 5, headerEnd - 5))) as WireMessage;
+  const frame = readBinaryEventFrame(data);
+  const msg = JSON.parse(utf8.decode(frame.header)) as WireMessage;
   if (msg?.kind !== 'event' || !msg.payload || typeof msg.payload !== 'object') throw new Error('binary frame is not an event');
-  (msg.payload as { data?: Uint8Array }).data = new Uint8Array(data, headerEnd);
+  (msg.payload as { data?: Uint8Array }).data = frame.data;
   return msg;
 }
 

@@ -7,7 +7,7 @@ import type { TerminalHub } from './terminal-hub.js';
 
 /**
  * `window.racksideTerminals`: read-only access to the visible panes' xterm buffers, for the e2e
- * page objects (DESIGN.md: read back what xterm holds, not what the DOM happens to draw) and for
+ * page objects (read back what xterm holds, not what the DOM happens to draw) and for
  * the terminal benchmark's in-page measurements. It exposes nothing the page could not already
  * reach: it lives in the same page, and input still goes through the contract.
  */

@@ -1,6 +1,6 @@
 /**
  * xterm's WebGL renderer only pays off on a real GPU. Without one Chromium runs WebGL in software
- * (SwiftShader, llvmpipe), 3–15x slower than the DOM renderer (DESIGN.md section 6), so WebGL is
+ * (SwiftShader, llvmpipe), 3–15x slower than the DOM renderer (docs/architecture.md, Budgets), so WebGL is
  * chosen only when the GL renderer string names hardware.
  */
 const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic|mesa offscreen|virgl/i;

@@ -72,7 +72,7 @@ export type ArrivalTap = (sessionId: string, chars: number) => void;
 
 /**
  * Routes terminal output from the backend to panes. Visible panes get it written into their
- * xterm and ack from the write callback (flow control, DESIGN.md section 2). Hidden sessions hold
+ * xterm and ack from the write callback (flow control, docs/architecture.md, Streams). Hidden sessions hold
  * no bytes here at all: their output is acked at once and the backend's ring buffer is what a
  * pane draws when it is shown (`terminal.snapshot`), so the renderer's memory does not grow with
  * the number of hosts.

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * Terminal benchmark (issue 6, DESIGN.md section 6). Remote output from a lab node's real sshd,
+ * Terminal benchmark (issue 6, docs/architecture.md, Budgets). Remote output from a lab node's real sshd,
  * through Rackside's TerminalManager (ssh2 PTY shell, bytes end to end, batches of 16 ms or
  * 256 kB, ack flow control with a 1–2 MB window), the browser host's WebSocket and the app's own terminal
  * pane (xterm.js 6, the renderer the app picks: DOM here, since WebGL is software-only without a
@@ -21,7 +21,7 @@
  *       openssh-reference.ts): what the thinnest client draws from the same remote end, on the
  *       same 2 cores that also run the lab's sshd and PTY;
  *   (B) fed from memory by the harness's own server (its run.js, `dom@base`, sources `yes` and
- *       `file`, 200 MB): xterm.js alone, the ceiling DESIGN.md sets the target against on
+ *       `file`, 200 MB): xterm.js alone, the ceiling the budget (docs/architecture.md) is set against on
  *       GPU-less machines (≥ 0.9x its MB/s, same frame and Ctrl-C figures).
  *
  * The file `cat`ed is the reference harness's own generated typical.txt (ls -lR + dmesg lines),
@@ -81,7 +81,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     /** Comma-separated subset of PHASES (below), for quick iterations. */
     only: { type: 'string', default: 'yes,cat,yes-stop,cat-stop' },
-    /** The soak phase: endless `yes` for this many seconds (DESIGN.md: memory bounded during a 10-minute `yes`). */
+    /** The soak phase: endless `yes` for this many seconds (docs/architecture.md, Budgets: memory bounded during a 10-minute `yes`). */
     'soak-s': { type: 'string', default: '600' },
     /** Run reference (B) also with a subset of phases (it always runs with the standard ones). */
     'ref-b': { type: 'boolean', default: false },
@@ -634,7 +634,7 @@ async function main() {
   const catRun = ONLY.has('cat') ? await phase('cat', `cat ${REMOTE_FILE}${marker}`, 'until-marker') : skipped;
   const yesStop = ONLY.has('yes-stop') ? await phase('yes, Ctrl-C', 'yes', 'stop') : skipped;
   const catStop = ONLY.has('cat-stop') ? await phase('cat, Ctrl-C', `while :; do cat ${REMOTE_FILE}; done`, 'stop') : skipped;
-  // DESIGN.md section 6: memory bounded during a 10-minute `yes` (and, since every session is
+  // docs/architecture.md, Budgets: memory bounded during a 10-minute `yes` (and, since every session is
   // recorded, what its transcript costs on disk).
   const soak = ONLY.has('soak') ? await phase(`soak, ${SOAK_S} s of yes`, 'yes', 'stop', { stopAfterMs: SOAK_S * 1000, sampleEveryS: SOAK_SAMPLE_S }) : null;
   // Diagnostics: the same pane fed by the laptop's own shell (node-pty, no sshd, no ssh2, no lab
@@ -790,7 +790,7 @@ async function main() {
     `Terminal benchmark, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Chromium ${browser.version()}, lab instance ${process.env.RACKSIDE_LAB_INSTANCE ?? '0'}`,
     `Rackside pane ${yesRun.size?.cols}x${yesRun.size?.rows} at ${GEOMETRY.fontSize} px, renderer ${yesRun.renderer}, an SSH shell on node1 (remote PTY). References, same run, same Chromium:`,
     `(A) the bare-xterm harness's page (120x40, 14 px, DOM, ack flow control 100 k / 5 k) fed by plain OpenSSH \`ssh -tt node1 CMD\` from the same node (scripts/bench/terminal/openssh-reference.ts);`,
-    `(B) the same page fed from memory (${REF}), DESIGN.md's ceiling.`,
+    `(B) the same page fed from memory (${REF}), the budget's ceiling.`,
     '',
     '| measure | Rackside (ssh2 → WebSocket → app pane) | (A) OpenSSH → bare xterm | Rackside ÷ A | (B) memory → bare xterm | Rackside ÷ B | target |',
     '|---|---|---|---|---|---|---|',

@@ -8,7 +8,7 @@ import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { Runbook } from '../engine.js';
-import { stepRegistry } from '../registry.js';
+import { stepRegistry } from '../../steps/registry.js';
 import { threeActionStep } from './test-steps.js';
 
 const [projectDir, dataDir, workDir, mode] = process.argv.slice(2);

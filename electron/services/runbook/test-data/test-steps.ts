@@ -54,3 +54,24 @@ export function gateStep(workDir: string): StepModule {
     evaluate: () => [],
   };
 }
+
+/**
+ * `tidy`: one action that leaves a file in `<input.dir>`, and a clean-up hook that reports what it
+ * was handed; on the host named by `input.throwOn` the hook throws, as a buggy step might.
+ */
+export function cleanUpStep(seen: { hostId: string; input: unknown; status?: string }[]): StepModule {
+  return {
+    id: 'tidy',
+    title: 'test.tidy',
+    plan: (project, ctx) => {
+      const input = ctx.input as { dir: string };
+      return new Map(project.hosts.map((h) => [h.id, [{ id: 'leave', title: 'test.leave', command: { script: 'mkdir -p "$1" && touch "$1/left"', args: [input.dir] }, sudo: false, timeoutMs: 20_000, destructive: false }]]));
+    },
+    evaluate: () => [],
+    cleanUp: async (host, results, ctx) => {
+      seen.push({ hostId: host.id, input: ctx.input, status: results.get('leave')?.status });
+      if ((ctx.input as { throwOn?: string }).throwOn === host.id) throw new Error('the hook broke');
+      return { status: 'done', result: 'tidied', message: `tidied ${host.id}` };
+    },
+  };
+}

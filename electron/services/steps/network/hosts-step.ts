@@ -1,10 +1,10 @@
-import { NETWORK_HOSTS_STEP, type Project } from '../../contract/index.js';
-import type { Action, ActionResult, Finding, StepModule, StepResults } from '../runbook/step-module.js';
+import { NETWORK_HOSTS_STEP, type Project } from '../../../contract/index.js';
+import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 import { parseKv } from './parse.js';
 import { expectedNames, planOf } from './names.js';
 
 /**
- * Hostnames and /etc/hosts on every node (DESIGN.md step 3, issue 5). Idempotent: each change
+ * Hostnames and /etc/hosts on every node (wizard step 3, issue 5). Idempotent: each change
  * has a probe that recomputes the wanted state and compares, so a second run reports every
  * action "already done" and touches no file. /etc/hosts is rewritten in place (not renamed),
  * which also works where it is a bind mount (containers); the first change keeps a copy in

@@ -1,5 +1,5 @@
 import type { Project } from '../../../contract/index.js';
-import type { Action, ActionResult, Finding, StepModule, StepResults } from '../step-module.js';
+import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 
 /** Free space on / below this (MiB) blocks, unless the project sets `thresholds.minRootFreeMiB`. */
 export const DEFAULT_MIN_ROOT_FREE_MIB = 2048;

@@ -1,12 +1,12 @@
-import type { AddressingOutcome, Host, HostNetworkPlan, InterfaceInfo } from '../../contract/index.js';
-import { plannedAddress } from '../../contract/index.js';
-import type { Logger } from '../log/logger.js';
-import type { SecretStore } from '../secrets/secret-store.js';
-import { connect, SshConnectError, type SshTarget } from '../ssh/connect.js';
-import { targetOf, type ReachSettings } from '../ssh/target.js';
-import type { HostConnection } from '../ssh/host-connection.js';
-import type { KnownHosts } from '../ssh/known-hosts.js';
-import { quoteArgv } from '../ssh/quote.js';
+import { NETWORK_ADDRESSING_STEP, plannedAddress, type Host, type HostNetworkPlan, type InterfaceInfo } from '../../../contract/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { Action, ActionResult, CleanUpContext, CleanUpOutcome, StepModule } from '../../runbook/step-module.js';
+import type { SecretStore } from '../../secrets/secret-store.js';
+import { connect, SshConnectError, type SshTarget } from '../../ssh/connect.js';
+import type { HostConnection } from '../../ssh/host-connection.js';
+import { targetOf, type ReachSettings } from '../../ssh/target.js';
+import type { KnownHosts } from '../../ssh/known-hosts.js';
+import { quoteArgv } from '../../ssh/quote.js';
 import { parseDefaultRoutes, parseIpAddr, parseSections } from './parse.js';
 
 /**
@@ -40,8 +40,6 @@ export interface AddressingScripts {
   changes: string[];
   newAddress: string;
 }
-
-export const READ_STATE = `echo '=== addr'; ip -j -d addr show; echo '=== route'; ip -j route show default`;
 
 export function parseState(text: string): { interfaces: InterfaceInfo[]; defaults: { gateway?: string; dev: string }[] } {
   let interfaces: InterfaceInfo[] = [];
@@ -153,7 +151,8 @@ touch "$d/confirmed"
 kill "$(cat "$d/timer.pid")" 2>/dev/null || true
 echo confirmed`;
 
-const WRITE = `umask 077; mkdir -p "$1" && cat > "$1/$2"`;
+/** $1 dir, $2 apply.sh, $3 rollback.sh: the scripts travel as arguments, so the dry run shows them whole. */
+const PREPARE = `umask 077; mkdir -p "$1" && printf '%s' "$2" > "$1/apply.sh" && printf '%s' "$3" > "$1/rollback.sh"`;
 
 export interface AddressingDeps {
   pool: { host(target: SshTarget): HostConnection };
@@ -164,68 +163,108 @@ export interface AddressingDeps {
   log: Logger;
 }
 
-export { targetOf } from '../ssh/target.js';
+/** What network.applyAddressing hands the step (PlanContext.input): one host, its scripts, the timer. */
+export interface AddressingInput {
+  hostId: string;
+  scripts: AddressingScripts;
+  rollbackAfterS: number;
+  /** The project's bastion and host-key policy, so the clean-up reaches the host the way the runner does. */
+  reach?: ReachSettings;
+}
 
-export async function readCurrentState(conn: HostConnection, sudo: boolean) {
-  const r = await conn.run({ script: READ_STATE }, { sudo, timeoutMs: 20_000 });
-  if (r.status !== 'ok') throw new Error(`could not read the current configuration: ${r.message}`);
-  return parseState(r.stdout);
+export { targetOf } from '../../ssh/target.js';
+
+/** The current interfaces and default routes from the network-interfaces step's captured output. */
+export function currentState(result: ActionResult | undefined) {
+  if (!result || result.status !== 'done') return null;
+  return parseState(result.stdout);
 }
 
 /**
- * Apply `scripts` on `host` with a rollback timer of `rollbackAfterS`. Resolves with the outcome;
- * the only throw is for a bug, never for an unreachable host.
+ * The addressing step. Built with the services its clean-up needs (a second connection on the new
+ * address, the trusted host keys), so api/ makes it; the runner only sees a StepModule.
  */
-export async function applyWithRollback(
-  deps: AddressingDeps,
-  host: Host,
-  scripts: AddressingScripts,
-  rollbackAfterS: number,
-): Promise<AddressingOutcome> {
-  const started = Date.now();
-  const sudo = host.user !== 'root';
-  const oldTarget = targetOf(host, deps.reach);
-  const conn = deps.pool.host(oldTarget);
-  const out = (status: AddressingOutcome['status'], address: string, message: string): AddressingOutcome => ({
-    hostId: host.id, status, address, message, durationMs: Date.now() - started,
-  });
+export function networkAddressingStep(deps: AddressingDeps): StepModule {
+  return {
+    id: NETWORK_ADDRESSING_STEP,
+    title: 'network.addressing.title',
+    plan(project, ctx) {
+      const input = ctx.input as AddressingInput | undefined;
+      const host = input && project.hosts.find((h) => h.id === input.hostId);
+      if (!input || !host) return new Map();
+      const sudo = host.user !== 'root';
+      const prepare: Action = {
+        id: 'prepare',
+        title: 'network.actions.addressingPrepare',
+        command: { script: PREPARE, args: [NET_DIR, input.scripts.apply, input.scripts.rollback] },
+        sudo,
+        timeoutMs: 20_000,
+        destructive: false,
+      };
+      const start: Action = {
+        id: 'start',
+        title: 'network.actions.addressingStart',
+        command: { script: START, args: [NET_DIR, String(input.rollbackAfterS)] },
+        sudo,
+        timeoutMs: 20_000,
+        destructive: true,
+        // The confirmation names every change; a plan already in place still re-applies it.
+        changes: input.scripts.changes.length ? input.scripts.changes : [`${host.name || host.address}: re-apply the planned addressing (no difference found)`],
+        capture: true,
+      };
+      return new Map([[host.id, [prepare, start]]]);
+    },
+    evaluate: () => [],
+    cleanUp: (host, results, ctx) => confirmOrWait(deps, host, results, ctx),
+  };
+}
 
-  for (const [name, text] of [['apply.sh', scripts.apply], ['rollback.sh', scripts.rollback]] as const) {
-    const w = await conn.run({ script: WRITE, args: [NET_DIR, name] }, { sudo, stdin: text, timeoutMs: 20_000 });
-    if (w.status !== 'ok') return out('failed', host.address, `Could not write ${NET_DIR}/${name}: ${w.message} ${w.stderr}`.trim());
+/** The clean-up hook: confirm on the new address before the timer ends, or find the host rolled back. */
+async function confirmOrWait(deps: AddressingDeps, host: Host, results: ReadonlyMap<string, ActionResult>, ctx: CleanUpContext): Promise<CleanUpOutcome> {
+  const input = ctx.input as AddressingInput;
+  const start = results.get('start');
+  if (start?.status !== 'done' || !start.stdout.includes('started')) {
+    return { status: 'failed', result: 'failed', message: 'The apply was not started; nothing changed on the host' };
   }
+  const sudo = host.user !== 'root';
+  const oldTarget = targetOf(host, input.reach ?? deps.reach);
+  const conn = deps.pool.host(oldTarget);
   const trustedFingerprint = conn.fingerprint;
-  const s = await conn.run({ script: START, args: [NET_DIR, String(rollbackAfterS)] }, { sudo, timeoutMs: 20_000 });
-  if (s.status !== 'ok' || !s.stdout.includes('started')) return out('failed', host.address, `Could not start the apply: ${s.message} ${s.stderr}`.trim());
-  const timerEnds = Date.now() + rollbackAfterS * 1000;
-  deps.log.info('network apply started', { hostId: host.id, from: host.address, to: scripts.newAddress, rollbackAfterS });
+  const timerEnds = Date.now() + input.rollbackAfterS * 1000;
+  const newAddress = input.scripts.newAddress;
+  deps.log.info('network apply started', { hostId: host.id, from: host.address, to: newAddress, rollbackAfterS: input.rollbackAfterS });
+  ctx.note(`waiting for ${newAddress} (rollback in ${input.rollbackAfterS} s unless confirmed)`);
 
   // The old connection dies with the old address (or lingers until keepalive notices): drop it.
   conn.close();
-  const newTarget: SshTarget = { ...oldTarget, address: scripts.newAddress };
+  const newTarget: SshTarget = { ...oldTarget, address: newAddress };
   let lastError = '';
   await sleep(1_500);
-  while (Date.now() < timerEnds - CONFIRM_MARGIN_S * 1000) {
+  while (Date.now() < timerEnds - CONFIRM_MARGIN_S * 1000 && !ctx.signal.aborted) {
     const attempt = await confirmOn(deps, newTarget, trustedFingerprint, sudo, timerEnds);
-    if (attempt.ok) return out('applied', scripts.newAddress, `Reachable on ${scripts.newAddress} and confirmed; the rollback timer was stopped`);
+    if (attempt.ok) return { status: 'done', result: 'applied', address: newAddress, message: `Reachable on ${newAddress} and confirmed; the rollback timer was stopped` };
     lastError = attempt.message;
     await sleep(RECONNECT_EVERY_MS);
   }
 
-  // No confirmation: the host rolls back by itself. Find it on its old address.
+  // No confirmation (or cancelled): the host rolls back by itself. Find it on its old address.
   deps.log.warn('network apply not confirmed; waiting for the rollback', { hostId: host.id, lastError });
   await sleep(Math.max(0, timerEnds - Date.now()) + ROLLBACK_GRACE_MS);
   const back = deps.pool.host(oldTarget);
   for (let i = 0; i < 10; i++) {
     const r = await back.run({ argv: ['cat', `${NET_DIR}/state`] }, { sudo, timeoutMs: 10_000 });
     if (r.status === 'ok' && r.stdout.trim() === 'rolled-back') {
-      return out('rolled-back', host.address,
-        `The new configuration could not be confirmed (${lastError || 'no connection on ' + scripts.newAddress}); the host restored its previous configuration and is reachable on ${host.address} again`);
+      return {
+        status: 'failed', result: 'rolled-back', address: host.address,
+        message: `The new configuration could not be confirmed (${lastError || 'no connection on ' + newAddress}); the host restored its previous configuration and is reachable on ${host.address} again`,
+      };
     }
     await sleep(RECONNECT_EVERY_MS);
   }
-  return out('failed', host.address,
-    `Not reachable on ${scripts.newAddress} nor, after the rollback timer, on ${host.address} (${lastError}). Check the console of the host.`);
+  return {
+    status: 'failed', result: 'failed', address: host.address,
+    message: `Not reachable on ${newAddress} nor, after the rollback timer, on ${host.address} (${lastError}). Check the console of the host.`,
+  };
 }
 
 async function confirmOn(

@@ -1,5 +1,4 @@
-import type { HardwareFacts } from '../../contract/hardware.js';
-import type { HostConnection } from '../ssh/host-connection.js';
+import type { HardwareFacts } from '../../../contract/hardware.js';
 import {
   dmidecodeProblem,
   memoryFromDmi,
@@ -171,18 +170,4 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
     bmc,
     unknowns,
   };
-}
-
-/** Collect on one host over its (shared) connection. Privileged tools run through sudo when not root. */
-export async function collectHardware(conn: HostConnection, hostId: string, opts: CollectOptions) {
-  const asRoot = conn.target.user === 'root';
-  let r = await conn.run({ script: COLLECT_SCRIPT }, { sudo: !asRoot, timeoutMs: 120_000 });
-  let privileged = asRoot;
-  if (!asRoot && r.status === 'ok') privileged = true;
-  if (r.status === 'sudo-password-required' || r.status === 'sudo-password-wrong') {
-    // Collect what an ordinary user can see; the privileged facts become "unknown: run with sudo".
-    r = await conn.run({ script: COLLECT_SCRIPT }, { timeoutMs: 120_000 });
-  }
-  if (r.status !== 'ok') return { ok: false as const, status: r.status, message: r.message };
-  return { ok: true as const, facts: factsFromOutput(hostId, r.stdout, opts, privileged) };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HardwareFacts, Host, Project } from '../../contract/index.js';
+import type { HardwareFacts, Host, Project } from '../../../contract/index.js';
 import { COLLECT_SCRIPT, factsFromOutput, splitSections } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
 import { isLabNode, smbiosIdentity } from './lab-node.js';

@@ -1,19 +1,31 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lab, trustLabHostKeys, type LabStatus } from '../../../scripts/test-support/lab.js';
-import { NETWORK_CHECK_STEP, NETWORK_HOSTS_STEP, networkPlanSchema, type NetworkPlanInput, type Project } from '../../contract/index.js';
-import { createLogger } from '../log/logger.js';
-import { readJournal } from '../project/journal.js';
-import { openProject, saveProject } from '../project/project-store.js';
-import { Runbook } from '../runbook/engine.js';
-import { stepRegistry } from '../runbook/registry.js';
-import { JournalState } from '../runbook/replay.js';
-import { MemorySecretStore } from '../secrets/secret-store.js';
-import { KnownHosts } from '../ssh/known-hosts.js';
-import { SshPool } from '../ssh/pool.js';
-import { addressingScripts, applyWithRollback, readCurrentState, targetOf } from './addressing.js';
+import { lab, trustLabHostKeys, type LabStatus } from '../../../../scripts/test-support/lab.js';
+import {
+  NETWORK_ADDRESSING_STEP,
+  NETWORK_CHECK_STEP,
+  NETWORK_HOSTS_STEP,
+  NETWORK_INTERFACES_STEP,
+  networkPlanSchema,
+  type AddressingOutcome,
+  type HostInterfaces,
+  type NetworkPlanInput,
+  type Project,
+} from '../../../contract/index.js';
+import { createDispatcher } from '../../api/dispatcher.js';
+import { createHandlers } from '../../api/handlers.js';
+import { createLogger } from '../../log/logger.js';
+import { readJournal } from '../../project/journal.js';
+import { openProject, saveProject } from '../../project/project-store.js';
+import { Runbook } from '../../runbook/engine.js';
+import { stepRegistry } from '../registry.js';
+import { JournalState } from '../../runbook/replay.js';
+import { MemorySecretStore } from '../../secrets/secret-store.js';
+import { KnownHosts } from '../../ssh/known-hosts.js';
+import { SshPool } from '../../ssh/pool.js';
+import { targetOf } from './addressing.js';
 import { networkCheckStep } from './check-step.js';
 import { networkHostsStep } from './hosts-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
@@ -23,6 +35,7 @@ let status: LabStatus;
 let knownHosts: KnownHosts;
 let pool: SshPool;
 let runbook: Runbook;
+let dataDir: string;
 const secrets = new MemorySecretStore();
 const silent = createLogger(() => {});
 const NODES = [1, 2, 3, 4];
@@ -78,7 +91,7 @@ async function restoreNames() {
 
 beforeAll(async () => {
   status = await lab.status();
-  const dataDir = await mkdtemp(join(tmpdir(), 'rs-net-data-'));
+  dataDir = await mkdtemp(join(tmpdir(), 'rs-net-data-'));
   await trustLabHostKeys(dataDir, NODES);
   knownHosts = new KnownHosts(dataDir);
   pool = new SshPool({ knownHosts, secrets });
@@ -91,6 +104,31 @@ afterAll(async () => {
   await restoreNames().catch(() => {});
   // Whatever a failed test left: node4 back on its own address.
   await lab.exec(4, 'sh', '-c', `ip -4 addr flush dev eth0 scope global; ip addr add ${status.nodes[3]!.address}/24 dev eth0; ip route replace default via ${status.nodes[0]!.address.replace(/\.\d+$/, '.1')}`).catch(() => {});
+});
+
+describe('reading interfaces in the lab', () => {
+  it('runs through the step runner: journaled, each host locked and released, a transcript per host', async () => {
+    const dir = await newProject();
+    const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir, secrets, emit: () => {}, log: silent }), silent);
+    const r = await dispatch('network.interfaces', { dir });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const hosts = (r as { value: { hosts: HostInterfaces[] } }).value.hosts;
+    expect(hosts.map((h) => [h.hostId, h.ok])).toEqual(NODES.map((i) => [`n${i}`, true]));
+    expect(hosts[1]!.interfaces.find((i) => i.name === 'eth0')?.addresses.map((a) => a.address)).toContain(status.nodes[1]!.address);
+    expect(hosts[1]!.hostname).toBe('node2');
+
+    const events = await readJournal(dir);
+    if (!events.ok) throw new Error(events.error.message);
+    const run = JournalState.from(events.value).lastRun(NETWORK_INTERFACES_STEP);
+    expect(run?.finished).toBe('completed');
+    for (const i of NODES) {
+      const mine = events.value.filter((e) => 'hostId' in e && e.hostId === `n${i}` && 'runId' in e && e.runId === run!.runId);
+      expect(mine.filter((e) => e.type === 'lock').map((e) => (e as { outcome: string }).outcome)).toEqual(['acquired', 'released']);
+      const done = mine.find((e) => e.type === 'action-finished') as { status: string; transcript: string } | undefined;
+      expect(done?.status).toBe('done');
+      expect(await readFile(join(dir, done!.transcript), 'utf8')).toContain('ip -j -d addr show');
+    }
+  });
 });
 
 describe('network check in the lab', () => {
@@ -165,17 +203,37 @@ describe('hostnames and /etc/hosts in the lab', () => {
 
 describe('addressing with a rollback timer in the lab', () => {
   const node4 = () => projectFor().hosts[3]!;
+  const eth0 = (address: string, gateway: string) => ({ hostId: 'n4', interfaces: [{ name: 'eth0', address, prefix: 24, gateway }] });
 
-  async function apply(address: string, gateway: string, rollbackAfterS: number) {
-    const host = node4();
-    const state = await readCurrentState(pool.host(targetOf(host)), false);
-    const scripts = addressingScripts({ hostId: host.id, hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address, prefix: 24, gateway }] }, state.interfaces, state.defaults, host.address);
-    return applyWithRollback({ pool, knownHosts, secrets, log: silent }, host, scripts, rollbackAfterS);
+  /** Preview and apply n4's saved plan as the UI does, through the handlers (and so the runner). */
+  async function apply(dir: string, rollbackAfterS: number): Promise<AddressingOutcome> {
+    const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir, secrets, emit: () => {}, log: silent }), silent);
+    const preview = await dispatch('network.addressingPreview', { dir, hostId: 'n4' });
+    if (!preview.ok) throw new Error(preview.error.message);
+    const changes = (preview.value as { changes: string[] }).changes;
+    const r = await dispatch('network.applyAddressing', { dir, hostId: 'n4', changes, rollbackAfterS });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value as AddressingOutcome;
+  }
+
+  /** The last addressing run in the journal: n4's lock events and its clean-up. */
+  async function lastAddressingRun(dir: string) {
+    const events = await readJournal(dir);
+    if (!events.ok) throw new Error(events.error.message);
+    const run = JournalState.from(events.value).lastRun(NETWORK_ADDRESSING_STEP)!;
+    const mine = events.value.filter((e) => 'runId' in e && e.runId === run.runId && 'hostId' in e && e.hostId === 'n4');
+    return {
+      run,
+      locks: mine.filter((e) => e.type === 'lock').map((e) => (e as { outcome: string }).outcome),
+      actions: mine.filter((e) => e.type === 'action-finished').map((e) => [(e as { actionId: string }).actionId, (e as { status: string }).status]),
+      cleanUp: mine.find((e) => e.type === 'clean-up') as { status: string; result: string; address?: string } | undefined,
+    };
   }
 
   it('a plan that cuts the connection is undone by the node itself, which is reachable again on its old address', async () => {
     const old = node4().address;
-    const outcome = await apply('10.99.0.14', '10.99.0.1', 8);
+    const dir = await newProject({ hosts: [eth0('10.99.0.14', '10.99.0.1')] });
+    const outcome = await apply(dir, 8);
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.address).toBe(old);
     const addrs = JSON.parse(await lab.exec(4, 'ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0')) as { addr_info: { local: string }[] }[];
@@ -183,22 +241,38 @@ describe('addressing with a rollback timer in the lab', () => {
     expect(await lab.exec(4, 'ip', 'route', 'show', 'default')).toContain(`via ${old.replace(/\.\d+$/, '.1')}`);
     const r = await pool.host(targetOf(node4())).run({ argv: ['hostname'] }, { timeoutMs: 10_000 });
     expect(r.status).toBe('ok');
+    // Through the runner: journaled, under n4's lock (released again), the clean-up hook's outcome recorded.
+    const j = await lastAddressingRun(dir);
+    expect(j.actions).toEqual([['prepare', 'done'], ['start', 'done']]);
+    expect(j.cleanUp).toMatchObject({ status: 'failed', result: 'rolled-back', address: old });
+    expect(j.locks).toEqual(['acquired', 'released']);
+    expect(j.run.finished).toBe('failed');
+    const opened = await openProject(dir);
+    expect(opened.ok && opened.value.project.hosts[3]!.address).toBe(old);
   });
 
   it('a reachable new address is confirmed over a new connection, and moving back works the same way', async () => {
     const old = node4().address;
     const moved = old.replace(/\.\d+$/, '.24');
     const gw = old.replace(/\.\d+$/, '.1');
-    const there = await apply(moved, gw, 20);
+    const dir = await newProject({ hosts: [eth0(moved, gw)] });
+    const there = await apply(dir, 20);
     expect(there).toMatchObject({ status: 'applied', address: moved });
     expect(await lab.exec(4, 'cat', '/run/rackside/net/state')).toBe('applied\n');
     expect(await lab.exec(4, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${moved}/24`);
+    const j = await lastAddressingRun(dir);
+    expect(j.cleanUp).toMatchObject({ status: 'done', result: 'applied', address: moved });
+    // Released on the new address: the old one no longer answers.
+    expect(j.locks).toEqual(['acquired', 'released']);
+    expect(j.run.finished).toBe('completed');
+    const opened = await openProject(dir);
+    if (!opened.ok) throw new Error(opened.error.message);
+    expect(opened.value.project.hosts[3]!.address).toBe(moved);
 
-    // Back, from the new address to the old one (the host entry now says .24).
-    const host = { ...node4(), address: moved };
-    const state = await readCurrentState(pool.host(targetOf(host)), false);
-    const scripts = addressingScripts({ hostId: host.id, hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: old, prefix: 24, gateway: gw }] }, state.interfaces, state.defaults, host.address);
-    const back = await applyWithRollback({ pool, knownHosts, secrets, log: silent }, host, scripts, 20);
+    // Back, from the new address to the old one (project.yaml now says .24).
+    const saved = await saveProject(dir, { ...opened.value.project, network: networkPlanSchema.parse({ hosts: [eth0(old, gw)] }) });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const back = await apply(dir, 20);
     expect(back).toMatchObject({ status: 'applied', address: old });
     expect(await lab.exec(4, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${old}/24`);
   });

@@ -1,4 +1,4 @@
-import { networkPlanSchema, plannedAddress, type NetworkPlan, type Project } from '../../contract/index.js';
+import { networkPlanSchema, plannedAddress, type NetworkPlan, type Project } from '../../../contract/index.js';
 
 export const planOf = (project: Project): NetworkPlan => project.network ?? networkPlanSchema.parse({});
 

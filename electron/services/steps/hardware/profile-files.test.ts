@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hardwareRequests } from '../../contract/channels/hardware.js';
-import type { HardwareFacts, Host, Project } from '../../contract/index.js';
-import { createHardwareHandlers } from '../api/hardware-handlers.js';
+import { hardwareRequests } from '../../../contract/channels/hardware.js';
+import type { HardwareFacts, Host, Project } from '../../../contract/index.js';
+import { createHardwareHandlers } from '../../api/hardware-handlers.js';
 import { factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
 import { defaultBuiltinProfilesDir, loadProfiles, parseBytes, parseProfileFile, parseSpeedMbps, ProfileLibrary } from './profile-files.js';

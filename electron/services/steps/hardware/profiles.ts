@@ -1,4 +1,4 @@
-import type { HardwareProfileInfo, RoleThresholds } from '../../contract/index.js';
+import type { HardwareProfileInfo, RoleThresholds } from '../../../contract/index.js';
 
 /**
  * A hardware profile as loaded from its YAML file (resources/profiles, or a company's folder):

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { HARDWARE_PROFILE_ID, type HardwareProfileInfo, type ProfileLoadError } from '../../contract/index.js';
+import { HARDWARE_PROFILE_ID, type HardwareProfileInfo, type ProfileLoadError } from '../../../contract/index.js';
 
 /** A profile file is a page of settings; anything far larger is not one. */
 const MAX_FILE_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { DiskFacts, HardwareFacts, NicFacts } from '../../contract/hardware.js';
+import type { DiskFacts, HardwareFacts, NicFacts } from '../../../contract/hardware.js';
 
 /**
  * Parsers for the tools the Hardware step runs. Each takes the tool's real output (tested against

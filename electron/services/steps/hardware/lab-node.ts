@@ -1,4 +1,4 @@
-import type { HardwareFacts } from '../../contract/index.js';
+import type { HardwareFacts } from '../../../contract/index.js';
 
 /**
  * Whether a host is a node of the training lab (scripts/lab), from the SMBIOS identity the lab

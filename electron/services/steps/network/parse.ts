@@ -1,4 +1,4 @@
-import type { InterfaceInfo } from '../../contract/index.js';
+import type { InterfaceInfo } from '../../../contract/index.js';
 
 /**
  * Parsers for what the network actions print. Inputs are iputils `ping -q` summaries and

@@ -1,7 +1,7 @@
-import type { InterfaceInfo, MatrixCell, MatrixView, Project } from '../../contract/index.js';
-import { networkPlanSchema } from '../../contract/index.js';
+import type { InterfaceInfo, MatrixCell, MatrixView, Project } from '../../../contract/index.js';
+import { networkPlanSchema } from '../../../contract/index.js';
 import { expectedNames } from './names.js';
-import type { StepResults } from '../runbook/step-module.js';
+import type { StepResults } from '../../runbook/step-module.js';
 import {
   neighAnswered,
   parseDefaultRoutes,

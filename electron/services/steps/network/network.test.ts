@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { networkPlanSchema, validateNetworkPlan, type NetworkPlanInput, type Project } from '../../contract/index.js';
-import { quoteArg } from '../ssh/quote.js';
-import type { ActionResult, StepResults } from '../runbook/step-module.js';
+import { networkPlanSchema, validateNetworkPlan, type NetworkPlanInput, type Project } from '../../../contract/index.js';
+import { quoteArg } from '../../ssh/quote.js';
+import type { ActionResult, StepResults } from '../../runbook/step-module.js';
 import { addressingScripts } from './addressing.js';
-import { evaluateNetwork, networkCheckStep } from './check-step.js';
+import { evaluateNetwork } from './check-evaluate.js';
+import { networkCheckStep } from './check-step.js';
 import { hostsBlock, networkHostsStep } from './hosts-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseNeigh, parsePing } from './parse.js';

@@ -1,6 +1,6 @@
-import type { HardwareFacts, Project } from '../../contract/index.js';
-import type { JournalEvent } from '../project/journal.js';
-import type { Finding, StepModule, StepProfile, StepResults } from '../runbook/step-module.js';
+import type { HardwareFacts, Project } from '../../../contract/index.js';
+import type { JournalEvent } from '../../project/journal.js';
+import type { Finding, StepModule, StepProfile, StepResults } from '../../runbook/step-module.js';
 import { COLLECT_SCRIPT, factsFromOutput } from './collect.js';
 import { evaluateHardware } from './evaluate.js';
 import { isLabNode, smbiosIdentity } from './lab-node.js';

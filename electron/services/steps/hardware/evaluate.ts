@@ -1,5 +1,5 @@
-import type { FindingCompare, HardwareFacts, Host } from '../../contract/index.js';
-import type { Finding } from '../runbook/step-module.js';
+import type { FindingCompare, HardwareFacts, Host } from '../../../contract/index.js';
+import type { Finding } from '../../runbook/step-module.js';
 import type { HardwareProfile } from './profiles.js';
 
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
