@@ -22,7 +22,7 @@ const ALGORITHMS_FOR_KEY_TYPE: Record<string, string[]> = { 'ssh-rsa': ['rsa-sha
 export const READY_TIMEOUT_MS = 10_000;
 /**
  * Keepalive: a probe every 5 s, the link declared dead after 4 unanswered ones. A dropped link is
- * thus noticed within ~20-25 s, inside the 30 s DESIGN.md allows, without tripping on a busy host.
+ * thus noticed within ~20-25 s, inside the 30 s docs/architecture.md ("Budgets") allows, without tripping on a busy host.
  */
 export const KEEPALIVE_INTERVAL_MS = 5_000;
 export const KEEPALIVE_COUNT_MAX = 4;

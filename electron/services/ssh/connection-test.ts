@@ -5,7 +5,7 @@ import { connect, SshConnectError } from './connect.js';
 import { targetOf, type ReachSettings } from './target.js';
 import type { KnownHosts } from './known-hosts.js';
 
-/** Parallel connects at once; above this, hosts queue (DESIGN.md: global connect limit). */
+/** Parallel connects at once; above this, hosts queue (docs/architecture.md, "Budgets": one global connect limit). */
 export const CONNECT_CONCURRENCY = 32;
 
 // Constant text, no user input: prints hostname, kernel release and the OS name on three lines.

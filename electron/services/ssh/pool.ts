@@ -10,7 +10,7 @@ import type { Host } from '../../contract/index.js';
  * Limits, each below the server-side default it must stay under:
  * - channels per host 6 < sshd MaxSessions 10 (leaves room for an interactive shell or two);
  * - 32 simultaneous connects < sshd MaxStartups 10:30:100 only per host; across hosts this bounds
- *   the laptop's own handshake CPU (DESIGN.md: global connect limit, default 32).
+ *   the laptop's own handshake CPU (docs/architecture.md, "Budgets": one global connect limit, default 32).
  */
 export const DEFAULT_CHANNELS_PER_HOST = 6;
 export const DEFAULT_CONNECT_LIMIT = 32;
