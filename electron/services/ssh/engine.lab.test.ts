@@ -16,6 +16,7 @@ let status: LabStatus;
 let dataDir: string;
 let secrets: MemorySecretStore;
 let pool: SshPool;
+let knownHosts: KnownHosts;
 const logLines: string[] = [];
 const CANARY = 'canary-Sudo-Wr0ng-9c1d';
 
@@ -35,7 +36,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'rs-engine-'));
   await trustLabHostKeys(dataDir, [1, 2, 3, 4]);
   secrets = new MemorySecretStore();
-  pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets, keepaliveIntervalMs: 3_000, keepaliveCountMax: 3 });
+  knownHosts = new KnownHosts(dataDir);
+  pool = new SshPool({ knownHosts, secrets, keepaliveIntervalMs: 3_000, keepaliveCountMax: 3 });
 });
 
 afterAll(async () => {
@@ -233,8 +235,12 @@ describe('host keys', () => {
     expect(r).toMatchObject({ status: 'connect-failed', connectStatus: 'hostkey-changed' });
     const newLog = (await sshdLog(4)).slice(logBefore);
     expect(newLog).not.toMatch(/password/i);
-    // Put the new key in place for the tests that follow.
-    await trustLabHostKeys(dataDir, [1, 2, 3, 4]);
+    // The host stays marked (runs refused) until the technician replaces the key, as the
+    // tests that follow need node4 again: replace it the way the app's control does.
+    const mark = knownHosts.changes.get(t.address, t.port);
+    expect(mark?.fingerprint).toMatch(/^SHA256:/);
+    expect(await pool.host({ ...node(4, key()), id: 'hk-still-marked' }).run({ argv: ['true'] })).toMatchObject({ connectStatus: 'hostkey-changed' });
+    expect(await knownHosts.replaceChanged(t.address, t.port, mark!.fingerprint)).toBe('replaced');
   });
 });
 
