@@ -72,7 +72,8 @@ function fixture(name: string, text: string): void {
 const serial = (disk: number) => `RSV${String(INSTANCE).padStart(2, '0')}1${disk}`;
 const members = [1, 2, 3, 4].map((k) => `/dev/disk/by-id/virtio-${serial(k)}`);
 
-// Opt-in until the lead wires it into `npm test`: ~N min (see scripts/lab/README.md).
+// Opt-in until it is wired into `npm test`: it adds ~5.5 min here, more on a first run that builds
+// the image (see scripts/lab/README.md).
 describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('lab vm (instance 96)', () => {
   beforeAll(async () => {
     await lab('vm', 'up', '--vms', '1');
