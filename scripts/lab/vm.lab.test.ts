@@ -27,7 +27,7 @@ const GUEST_TIMEOUT = 10 * 60_000;
 interface VmStatus {
   up: boolean;
   accel: string;
-  vms: { name: string; port: number; running: boolean; sshd: boolean; disks: { disk: number; serial: string; present: boolean }[] }[];
+  vms: { name: string; port: number; running: boolean; sshd: boolean; disks: { disk: number; serial: string; present: boolean | null }[] }[];
   inventory: string;
   sshConfig: string;
   keyPath: string;
@@ -102,6 +102,10 @@ describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('lab vm (instance 96)'
     ]);
     // its own kernel, not the host's: it loads the RAID 10 module (the namespace nodes cannot)
     expect(await onVm('hostname; modprobe raid10 && head -n 1 /proc/mdstat')).toBe('vm1\nPersonalities : [raid10] \n');
+    // restrict=on: nothing but the forwarded repository, not even this machine's sshd
+    expect(await onVm("timeout 5 bash -c 'exec 3<>/dev/tcp/10.0.2.2/22' 2>/dev/null && echo open || echo blocked")).toBe(
+      'blocked\n',
+    );
     // `up` again on a running VM lab changes nothing
     expect((await lab('vm', 'up', '--vms', '1')).stderr).toContain('already up: 1 VMs');
   }, GUEST_TIMEOUT);

@@ -390,7 +390,9 @@ vm_cmd_status() {
         "$sep" "$i" "$(vm_port "$i")" "$running" "$sshd" "$(json_str "$(vm_dir "$i")/console.log")"
       dsep=''
       for k in $(seq 1 "$disks"); do
-        present=false; grep -qx "disk$k" <<< "$devices" && present=true
+        # unknown (null) while qemu is not running, rather than "pulled"
+        present=null
+        if [ "$running" = true ]; then present=false; grep -qx "disk$k" <<< "$devices" && present=true; fi
         printf '%s{"disk":%s,"serial":"%s","present":%s}' "$dsep" "$k" "$(vm_serial "$i" "$k")" "$present"
         dsep=,
       done
@@ -418,7 +420,9 @@ vm_cmd_status() {
     fi
     present=''
     for k in $(seq 1 "$disks"); do
-      if grep -qx "disk$k" <<< "$devices"; then present+="$(vm_serial "$i" "$k") "; else present+="($(vm_serial "$i" "$k") pulled) "; fi
+      if [ "$running" != running ]; then present+="$(vm_serial "$i" "$k")? "
+      elif grep -qx "disk$k" <<< "$devices"; then present+="$(vm_serial "$i" "$k") "
+      else present+="($(vm_serial "$i" "$k") pulled) "; fi
     done
     printf '%-6s %-17s %-9s %-5s %s\n' "vm$i" "127.0.0.1:$(vm_port "$i")" "$running" "$sshd" "$present"
   done
