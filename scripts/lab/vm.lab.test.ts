@@ -7,7 +7,7 @@ import { parseInventoryFile } from '../../electron/services/inventory/import.js'
 
 /**
  * The VM lab: a real Debian VM under qemu with its own kernel, on an instance of its own
- * (RACKSIDE_LAB_INSTANCE=96) beside the tests' namespace lab. Real MD RAID over virtio disks with
+ * (RACKSIDE_LAB_INSTANCE=95) beside the tests' namespace lab. Real MD RAID over virtio disks with
  * serial numbers, a disk hot-unplugged through qemu's monitor and plugged back.
  *
  * RACKSIDE_CAPTURE_FIXTURES=1 also writes the guest's real outputs into
@@ -15,7 +15,7 @@ import { parseInventoryFile } from '../../electron/services/inventory/import.js'
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, 'lab');
-const INSTANCE = 96;
+const INSTANCE = 95;
 const env = { ...process.env, RACKSIDE_LAB_INSTANCE: String(INSTANCE) };
 const FIXTURES = join(import.meta.dirname, '../../electron/services/storage/fixtures');
 const capture = process.env.RACKSIDE_CAPTURE_FIXTURES === '1';
@@ -43,7 +43,10 @@ async function status(): Promise<VmStatus> {
 
 let sshConfig = '';
 
-/** A command on vm1 over the lab's ssh_config (the lab key, the VM's host key already known). */
+/**
+ * A command on vm1 over the VM lab's own ssh_config (the lab key, the VM's host key already known):
+ * a namespace `lab up` on the same instance rewrites the lab's main ssh_config.
+ */
 async function onVm(command: string): Promise<string> {
   const r = await run('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', 'vm1', command], {
     maxBuffer: 16 * 1024 * 1024,
@@ -72,9 +75,9 @@ function fixture(name: string, text: string): void {
 const serial = (disk: number) => `RSV${String(INSTANCE).padStart(2, '0')}1${disk}`;
 const members = [1, 2, 3, 4].map((k) => `/dev/disk/by-id/virtio-${serial(k)}`);
 
-// Opt-in until it is wired into `npm test`: it adds ~5.5 min here, more on a first run that builds
+// Opt-in until it is wired into `npm test`: it adds 5.5-7.5 min here, ~5-8 min more on a first run that builds
 // the image (see scripts/lab/README.md).
-describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('lab vm (instance 96)', () => {
+describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('lab vm (instance 95)', () => {
   beforeAll(async () => {
     await lab('vm', 'up', '--vms', '1');
     sshConfig = (await status()).sshConfig;

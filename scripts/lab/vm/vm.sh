@@ -100,7 +100,7 @@ vm_image_ensure() {
     rm -rf "$VM_CACHE"/image.tmp.*
     tmp=$(mktemp -d "$VM_CACHE/image.tmp.XXXXXX")
     t0=$(now)
-    log "building the VM image ($LAB_SUITE with a kernel, about 7 minutes, once) into $dir"
+    log "building the VM image ($LAB_SUITE with a kernel, 5-8 minutes, once) into $dir"
     if ! LAB_PASSWORD=$LAB_PASSWORD bash "$VM_LIB/image.sh" "$tmp" "$LAB_SUITE" "$mirror" \
            > "$VM_CACHE/image-build.log" 2>&1 7>&- 8>&- 9>&-; then
       tail -n 20 "$VM_CACHE/image-build.log" >&2
@@ -401,7 +401,7 @@ vm_cmd_status() {
     done
     printf '],"inventory":%s,"inventoryCsv":%s,"sshConfig":%s,"keyPath":%s,"user":"root","password":%s,"stateDir":%s,"imageDir":%s,"repoPort":%s}\n' \
       "$(json_str "$VM_STATE/inventory.yaml")" "$(json_str "$VM_STATE/inventory.csv")" \
-      "$(json_str "$LAB_STATE/ssh_config")" "$(json_str "$LAB_KEY")" "$(json_str "$LAB_PASSWORD")" \
+      "$(json_str "$VM_STATE/ssh_config")" "$(json_str "$LAB_KEY")" "$(json_str "$LAB_PASSWORD")" \
       "$(json_str "$VM_STATE")" "$(json_str "$(vm_image_dir)")" "$(vm_repo_port)"
     return 0
   fi
