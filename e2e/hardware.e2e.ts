@@ -104,7 +104,8 @@ describe('Hardware checks', () => {
     expect((await hardware.runner.findings()).filter((f) => f.code === 'memory.size' && !f.waived)).toHaveLength(4);
     const journal = (await readFile(join(projectDir, 'journal.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(journal.filter((e) => e.type === 'waiver-withdrawn')).toEqual([
-      { type: 'waiver-withdrawn', stepId: 'hardware', key: `memory.size@${node1}`, reason: 'Customer now wants the full 256 GiB', technician: 'E2E Lead', at: expect.any(String) },
+      // n and prev: the line's place in the journal's hash chain.
+      { type: 'waiver-withdrawn', stepId: 'hardware', key: `memory.size@${node1}`, reason: 'Customer now wants the full 256 GiB', technician: 'E2E Lead', at: expect.any(String), n: expect.any(Number), prev: expect.stringMatching(/^[0-9a-f]{64}$/) },
     ]);
     // The run journaled the profile it applied.
     const started = journal.filter((e) => e.type === 'run-started' && e.stepId === 'hardware');

@@ -11,7 +11,13 @@ describe('npm start without the Electron runtime', () => {
   it('says why, then serves the same app from the browser host on loopback with a token', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rs-start-'));
     // Exactly what `npm start` runs; on these machines the Electron runtime is not installed.
-    const child = spawn(process.execPath, ['scripts/start.mjs', '--port', '0', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // RACKSIDE_SERVE_TEST_BUILD: npm start would otherwise replace the e2e tests' build (which
+    // carries their hooks) with an ordinary one under the e2e tests that run after this one.
+    const child = spawn(process.execPath, ['scripts/start.mjs', '--port', '0', '--data-dir', dataDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RACKSIDE_SERVE_TEST_BUILD: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -25,8 +25,10 @@ function newestMtime(dir) {
 const outputs = ['dist/renderer/index.html', 'dist/electron/host/cli.js', 'dist/electron/preload/index.cjs'].map((p) => join(root, p));
 const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 const sources = Math.max(newestMtime(join(root, 'electron')), newestMtime(join(root, 'renderer')));
-// A test build (npm run build:test, which npm test makes) carries e2e hooks: never serve it.
-const testBuild = existsSync(join(root, 'dist', 'renderer', 'test-build.txt'));
+// A test build (npm run build:test, which npm test makes) carries e2e hooks: never serve it to a
+// technician. RACKSIDE_SERVE_TEST_BUILD=1 is for the e2e test of `npm start` itself, which runs
+// between other e2e tests that need the test build in place.
+const testBuild = existsSync(join(root, 'dist', 'renderer', 'test-build.txt')) && process.env.RACKSIDE_SERVE_TEST_BUILD !== '1';
 if (built < sources || testBuild) {
   console.log('Building Rackside…');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
