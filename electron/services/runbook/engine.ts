@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
+  because,
   err,
   ok,
   type EventChannel,
@@ -172,8 +173,9 @@ export class Runbook {
       return why ? [`${h.name || h.id}: ${why}`] : [];
     });
     if (changed.length === 0) return undefined;
-    return err('validation-failed', changed.join(' '),
-      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.');
+    const names = hosts.filter((h) => this.keyChanged(h)).map((h) => h.name || h.id).join(', ');
+    return because(err('validation-failed', changed.join(' '),
+      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.'), 'run-host-key-changed', { hosts: names });
   }
 
   private module(stepId: string): Result<StepModule> {
@@ -253,8 +255,8 @@ export class Runbook {
       const want = plan.changes.map((c) => c.change).sort();
       const got = [...(opts.confirmation?.changes ?? [])].sort();
       if (opts.confirmation?.planHash !== plan.planHash || JSON.stringify(want) !== JSON.stringify(got)) {
-        return err('validation-failed', `This step changes the servers (${plan.changes.length} change(s)); it runs only after you confirm exactly these changes`,
-          'Review the list of changes and confirm them.');
+        return because(err('validation-failed', `This step changes the servers (${plan.changes.length} change(s)); it runs only after you confirm exactly these changes`,
+          'Review the list of changes and confirm them.'), 'run-confirm-changes', { count: plan.changes.length });
       }
     }
     const c = await this.ctxResult(dir);
@@ -263,17 +265,17 @@ export class Runbook {
 
     const running = this.runsIn(ctx.dir).find((r) => r.stepId === stepId);
     if (running && !(opts.resume && opts.onlyHosts)) {
-      return err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.');
+      return because(err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.'), 'run-already-running', { step: stepId });
     }
 
     let runId: string;
     let hosts = built.value.hosts;
     if (opts.resume) {
       const last = ctx.state.lastRun(stepId);
-      if (!last) return err('not-found', `Step ${stepId} has no run to resume`, 'Start the step instead.');
+      if (!last) return because(err('not-found', `Step ${stepId} has no run to resume`, 'Start the step instead.'), 'run-nothing-to-resume-from', { step: stepId });
       if (last.plan.planHash !== plan.planHash) {
-        return err('validation-failed', 'The plan changed since the last run (project or inventory edited), so it cannot be resumed',
-          'Start a new run; actions already done are recognised by their probes and not repeated.');
+        return because(err('validation-failed', 'The plan changed since the last run (project or inventory edited), so it cannot be resumed',
+          'Start a new run; actions already done are recognised by their probes and not repeated.'), 'run-plan-changed');
       }
       runId = last.runId;
       const liveHere = this.live.hosts.get(runId);
@@ -283,7 +285,7 @@ export class Runbook {
         const rec = last.hosts.find((x) => x.hostId === h.id);
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
-      if (hosts.length === 0) return err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.');
+      if (hosts.length === 0) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
       const refused = this.refuseChangedKeys(hosts);
       if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import type { ConnectionStatus } from '../../contract/index.js';
+import type { ConnectionStatus, ReasonCode } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { KnownHosts, Verdict } from './known-hosts.js';
 
@@ -48,6 +48,15 @@ export class SshConnectError extends Error {
     readonly throttled = false,
   ) {
     super(message);
+  }
+
+  /** The message as a reason the renderer words in the technician's language (`reasons.<reason>`). */
+  reason?: ReasonCode;
+  params?: Record<string, string | number>;
+  because(reason: ReasonCode, params: Record<string, string | number> = {}): this {
+    this.reason = reason;
+    this.params = params;
+    return this;
   }
 }
 
@@ -211,38 +220,38 @@ function keyProblem(target: SshTarget, message: string): string {
 
 function classify(e: Error & { level?: string; code?: string }, verdict: Verdict | undefined, handshaken: boolean): SshConnectError {
   if (verdict?.kind === 'unknown') {
-    return new SshConnectError('hostkey-unknown', 'First contact: confirm the host key fingerprint', verdict);
+    return new SshConnectError('hostkey-unknown', 'First contact: confirm the host key fingerprint', verdict).because('conn-hostkey-unknown');
   }
   if (verdict?.kind === 'changed') {
     return new SshConnectError(
       'hostkey-changed',
       `HOST KEY CHANGED (now ${verdict.fingerprint}, known ${verdict.knownFingerprints.join(', ')}): possible man-in-the-middle; nothing was sent`,
       verdict,
-    );
+    ).because('conn-hostkey-changed', { fingerprint: verdict.fingerprint, known: verdict.knownFingerprints.join(', ') });
   }
   switch (e.code) {
     case 'ECONNREFUSED':
-      return new SshConnectError('refused', 'Connection refused: is sshd running and listening on this port?', verdict);
+      return new SshConnectError('refused', 'Connection refused: is sshd running and listening on this port?', verdict).because('conn-refused');
     case 'ETIMEDOUT':
-      return new SshConnectError('timeout', 'Timed out connecting: check cabling, address and firewall', verdict);
+      return new SshConnectError('timeout', 'Timed out connecting: check cabling, address and firewall', verdict).because('conn-timeout');
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
-      return new SshConnectError('unreachable', 'Host unreachable: check the address, link and routing', verdict);
+      return new SshConnectError('unreachable', 'Host unreachable: check the address, link and routing', verdict).because('conn-unreachable');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new SshConnectError('name-not-resolved', 'Host name not resolved: check the name or use an IP address', verdict);
+      return new SshConnectError('name-not-resolved', 'Host name not resolved: check the name or use an IP address', verdict).because('conn-name-not-resolved');
     case 'ECONNRESET':
-      return new SshConnectError('error', 'Connection reset by the server (sshd throttling connections?)', verdict, !handshaken);
+      return new SshConnectError('error', 'Connection reset by the server (sshd throttling connections?)', verdict, !handshaken).because('conn-reset');
   }
   if (e.level === 'client-timeout') {
-    return new SshConnectError('timeout', 'Timed out waiting for the SSH handshake: check the link and that sshd answers', verdict);
+    return new SshConnectError('timeout', 'Timed out waiting for the SSH handshake: check the link and that sshd answers', verdict).because('conn-handshake-timeout');
   }
   if (e.level === 'client-authentication') {
-    return new SshConnectError('auth-failed', 'Authentication failed: check the user name, password or key', verdict);
+    return new SshConnectError('auth-failed', 'Authentication failed: check the user name, password or key', verdict).because('conn-auth-failed');
   }
   if (/before handshake|Connection lost/i.test(e.message) && !handshaken) {
-    return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true);
+    return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true).because('conn-dropped');
   }
   return new SshConnectError('error', e.message, verdict);
 }
