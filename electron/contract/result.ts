@@ -44,6 +44,8 @@ export const REASON_CODES = [
   'conn-reset', 'conn-handshake-timeout', 'conn-auth-failed', 'conn-dropped', 'conn-command-timeout', 'conn-command-failed',
   // Runs (runbook/engine.ts).
   'run-host-key-changed', 'run-confirm-changes', 'run-already-running', 'run-nothing-to-resume-from', 'run-plan-changed', 'run-nothing-to-resume',
+  // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).
+  'run-host-key-stopped', 'run-lock-lost', 'run-orphan-running', 'run-precheck-failed', 'run-connect-failed', 'run-lock-failed', 'run-action-failed',
   // The project file (project/project-store.ts).
   'project-broken', 'project-changed-on-disk',
   // Importing an inventory (inventory/import.ts).

@@ -167,6 +167,12 @@ export class Runbook {
     return c ? hostKeyChangedMessage(c) : undefined;
   }
 
+  /** The same cause as a code + params for the journal's host-stopped event (worded on screen from reasons.*). */
+  private keyChangedCode(host: Host): { code: 'run-host-key-stopped'; params: Record<string, string | number> } | undefined {
+    const c = this.deps.hostKeys?.get(host.address, host.port);
+    return c ? { code: 'run-host-key-stopped', params: { address: c.address, port: c.port, known: c.knownFingerprints.join(', '), fingerprint: c.fingerprint } } : undefined;
+  }
+
   private refuseChangedKeys(hosts: readonly Host[]): Result<never> | undefined {
     const changed = hosts.flatMap((h) => {
       const why = this.keyChanged(h);
@@ -497,7 +503,10 @@ export class Runbook {
         const reason = this.keyChanged(host) ?? (orphan.status === 'timeout'
           ? `A command an earlier runner started is still running on the host (${orphan.stdout.trim()}); wait for it, then retry`
           : `Could not check the host before running: ${orphan.message}`);
-        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+        const coded = this.keyChangedCode(host) ?? (orphan.status === 'timeout'
+          ? { code: 'run-orphan-running' as const, params: { detail: orphan.stdout.trim() } }
+          : { code: 'run-precheck-failed' as const, params: { detail: orphan.message } });
+        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
         return;
       }
       for (const action of actions) {
@@ -508,12 +517,12 @@ export class Runbook {
         if (!ok) break;
       }
       if (lost) {
-        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock', code: 'run-lock-lost' });
       }
       const changed = this.keyChanged(host);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
       if (changed && !rec?.actions.every((a) => isComplete(a.status)) && !rec?.stopReason) {
-        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed });
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed, ...this.keyChangedCode(host) });
       }
     } finally {
       this.hostTasks.delete(task);
@@ -583,7 +592,8 @@ export class Runbook {
     // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
     const reason = this.keyChanged(host)
       ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
-    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+    const coded = this.keyChangedCode(host) ?? { code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const, params: { detail: why } };
+    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
     return false;
   }
 
@@ -689,7 +699,7 @@ export class Runbook {
     this.emitHost(ctx, runId, host.id);
     if (status === 'done' || status === 'already-done') return true;
     if (status === 'failed') {
-      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}` });
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, detail: result.message } });
     }
     return false;
   }

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { FindingView, HostRun, LockHolder, RacksideApi, Result } from '../../../electron/contract/index.js';
 import { useApi } from '../api/backend-context.js';
-import { ErrorDetails } from '../components/error-details.js';
+import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
@@ -362,7 +362,9 @@ function HostProgress({
                       : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
                   </div>
                 ) : h.message ? (
-                  <div className="small muted">{h.message}</div>
+                  <div className="small muted" data-testid="run-host-message" data-reason={h.reason ?? ''}>
+                    {localizedError(t, { code: 'internal', message: h.message, reason: h.reason, params: h.params }).message}
+                  </div>
                 ) : null}
               </td>
               <td>
