@@ -75,7 +75,7 @@ export class ReportText {
    * A finding's message or remediation from its code and params; the finding's own English text
    * when the locale has no such code or a placeholder has no param (never a raw `{{name}}`).
    */
-  finding(code: string, part: 'message' | 'remediation', params: Record<string, string | number> | undefined, english: string): string {
+  finding(code: string, part: 'message' | 'remediation' | 'reason', params: Record<string, string | number> | undefined, english: string): string {
     const s = lookup(this.primary, `findings.${findingTextKey(code, params)}.${part}`);
     if (s === undefined) return english;
     const out = fill(s, params ?? {}, (v) => v);

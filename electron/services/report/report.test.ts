@@ -449,6 +449,8 @@ describe('report language and resources', () => {
     expect((await look('zh-CN')).text.finding('cpu.cores', 'message', { host: 'node1', measured: 2, threshold: 32, profile: 'production', role: 'master' }, 'English')).toBe(
       'node1：CPU 核心数 2，production 配置档要求 master 至少 32 个',
     );
+    // A fact not collected: the hardware table's reason in the report's language, from the same file.
+    expect((await look('zh-CN')).text.finding('unknown.bmc', 'reason', { tool: 'ipmitool', pkg: 'ipmitool', field: 'bmc', reason: 'tool-missing' }, 'ipmitool is not installed')).toBe('未安装 ipmitool');
   });
 
   /** A not-ready model whose every text has a translation: a translated network finding with its params. */

@@ -64,7 +64,8 @@ describe('finding texts (resources/findings)', () => {
     for (const codes of Object.values(FINDING_CODES)) {
       for (const code of codes) {
         const keys = code === 'unknown.*' ? UNKNOWN_REASON_CODES.map((r) => `unknown.${r}`) : [code];
-        for (const key of keys) for (const lang of LANGS) for (const part of ['message', 'remediation']) {
+        // A fact not collected also has its bare reason, for the report's hardware table.
+        for (const key of keys) for (const lang of LANGS) for (const part of ['message', 'remediation', ...(code === 'unknown.*' ? ['reason'] : [])]) {
           if (typeof lookup(texts[lang], `${key}.${part}`) !== 'string') missing.push(`${lang}: ${key}.${part}`);
         }
       }
