@@ -141,6 +141,26 @@ describe('the whole wizard in Simplified Chinese', () => {
     }
     await report.open();
     found.push(...(await english('report', names)));
+    // The report itself, previewed in Chinese: its words, findings and not-collected reasons.
+    await report.chooseLanguage('zh-CN');
+    await report.preview();
+    // Commands (the audit trail), serials and addresses are not words to translate.
+    const preview = await report.previewFrame().locator('body').evaluate((body) => {
+      const out: string[] = [];
+      const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (n.parentElement?.closest('pre, code, .cmd, .mono')) continue;
+        const text = (n.textContent ?? '').replace(/\s+/g, ' ').trim();
+        if (text) out.push(text);
+      }
+      return out;
+    });
+    for (const t of preview) {
+      let rest = t;
+      for (const n of names) rest = rest.split(n).join(' ');
+      for (const a of ALLOWED) rest = rest.replace(a, ' ');
+      for (const m of rest.matchAll(ENGLISH_RUN)) found.push(`report preview: "${m[0]}" in "${t.slice(0, 160)}"`);
+    }
     await screenshot(page, 'zh-cn-report');
   });
 

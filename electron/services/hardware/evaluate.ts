@@ -59,7 +59,7 @@ export function evaluateHardware(hosts: Host[], facts: HardwareFacts[], profile:
       const sizes = new Map<number, number>();
       for (const d of spare) sizes.set(Math.round(d.sizeBytes / 1e9), (sizes.get(Math.round(d.sizeBytes / 1e9)) ?? 0) + 1);
       const equal = Math.max(0, ...sizes.values());
-      if (equal < t.raidDisks) add('blocking', 'disk.raid', `no ${t.raidDisks} spare disks of equal size for RAID (${spare.length} spare, at most ${equal} of one size)`, `Add ${t.raidDisks} or more equal disks that are not in use`, String(spare.length), `≥ ${t.raidDisks} equal spare disks`, atLeast(equal, t.raidDisks), { threshold: t.raidDisks, spare: spare.length, equal });
+      if (equal < t.raidDisks) add('blocking', 'disk.raid', `no ${t.raidDisks} spare disks of equal size for RAID (${spare.length} spare, at most ${equal} of one size)`, `Add ${t.raidDisks} or more equal disks that are not in use`, String(spare.length), `≥ ${t.raidDisks}`, atLeast(equal, t.raidDisks), { threshold: t.raidDisks, spare: spare.length, equal });
     }
     // One finding per failed disk, all under one key per host: a waiver is held to how many failed.
     const smartFailed = disks.filter((d) => d.smart && !d.smart.passed);
