@@ -42,6 +42,7 @@ export const REASON_CODES = [
   // Connecting over SSH (ssh/connect.ts, ssh/connection-test.ts).
   'conn-hostkey-unknown', 'conn-hostkey-changed', 'conn-refused', 'conn-timeout', 'conn-unreachable', 'conn-name-not-resolved',
   'conn-reset', 'conn-handshake-timeout', 'conn-auth-failed', 'conn-dropped', 'conn-command-timeout', 'conn-command-failed',
+  'conn-no-password', 'conn-no-agent', 'conn-key-unreadable',
   // Runs (runbook/engine.ts).
   'run-host-key-changed', 'run-confirm-changes', 'run-already-running', 'run-nothing-to-resume-from', 'run-plan-changed', 'run-nothing-to-resume',
   // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).

@@ -1,8 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REASON_CODES, type AppError } from '../contract/index.js';
+import { REASON_CODES, type AppError, type Host } from '../contract/index.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { parseInventoryFile } from './inventory/import.js';
+import { MemorySecretStore } from './secrets/secret-store.js';
+import { testConnections } from './ssh/connection-test.js';
+import { KnownHosts } from './ssh/known-hosts.js';
 
 /**
  * Backend errors a technician meets carry a `reason` + params the renderer words from
@@ -52,6 +57,22 @@ describe('error reasons in both languages', () => {
     }
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((r) => !(REASON_CODES as readonly string[]).includes(r))).toEqual([]);
+  });
+
+  it('a connection test that cannot log in for want of a password or a readable key says why with a reason (no network needed: nothing is sent)', async () => {
+    const base = { port: 22, user: 'root', role: 'worker' as const, name: '' };
+    // 192.0.2.0/24 is TEST-NET-1: never reached, the credentials are checked first.
+    const hosts: Host[] = [
+      { ...base, id: 'a', address: '192.0.2.1', auth: { method: 'password' } },
+      { ...base, id: 'b', address: '192.0.2.2', auth: { method: 'key', keyPath: '/nonexistent/id_ed25519' } },
+    ];
+    const results = await testConnections(hosts, { knownHosts: new KnownHosts(await mkdtemp(join(tmpdir(), 'rs-reasons-'))), secrets: new MemorySecretStore() });
+    expect(results.map((r) => [r.status, r.reason])).toEqual([['secret-missing', 'conn-no-password'], ['key-unreadable', 'conn-key-unreadable']]);
+    for (const r of results) {
+      const zh = worded({ code: 'internal', message: r.message, reason: r.reason, params: r.params }, 'zh-CN');
+      expect(zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh).not.toMatch(/\{\{/);
+    }
   });
 
   it('inventory import errors carry a reason whose Chinese text is filled from their params', () => {

@@ -185,13 +185,13 @@ async function credentials(target: SshTarget, secrets: SecretStore): Promise<Par
   switch (target.auth.method) {
     case 'password': {
       const password = secrets.get(target.id, 'password');
-      if (password === undefined) throw new SshConnectError('secret-missing', 'No password entered for this host');
+      if (password === undefined) throw new SshConnectError('secret-missing', 'No password entered for this host').because('conn-no-password');
       return { password };
     }
     case 'agent': {
       const agent = target.auth.socket ?? process.env.SSH_AUTH_SOCK;
       if (!agent) {
-        throw new SshConnectError('secret-missing', 'No ssh-agent found (SSH_AUTH_SOCK is not set): start one or choose a key file');
+        throw new SshConnectError('secret-missing', 'No ssh-agent found (SSH_AUTH_SOCK is not set): start one or choose a key file').because('conn-no-agent');
       }
       return { agent };
     }
@@ -203,7 +203,7 @@ async function credentials(target: SshTarget, secrets: SecretStore): Promise<Par
         throw new SshConnectError(
           'key-unreadable',
           `Cannot read key file ${target.auth.keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
+        ).because('conn-key-unreadable', { path: target.auth.keyPath, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       }
       const passphrase = secrets.get(target.id, 'passphrase');
       return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
