@@ -4,12 +4,28 @@ import { z } from 'zod';
  * What the Hardware step learns about a host. Every value is either measured or absent with a
  * reason: a missing tool or permission never turns into an invented number.
  */
+/** Why a hardware fact could not be collected (hardware/collect.ts); `other` for facts recorded before these codes. */
+export const UNKNOWN_REASON_CODES = ['tool-missing', 'no-cpu-topology', 'dmidecode-needs-root', 'no-smbios', 'dmidecode-failed', 'no-interfaces', 'smart-unreadable', 'smart-needs-root', 'no-bmc', 'other'] as const;
+
 export const unknownSchema = z.object({
   /** Which fact could not be collected, e.g. "smart", "dmidecode", "bmc". */
   field: z.string(),
+  /** Why, as a code the UI and report render from `findings.unknown.<code>` with `params`; `reason`/`remediation` are the English fallback. */
+  code: z.enum(UNKNOWN_REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   reason: z.string(),
   remediation: z.string(),
 });
+
+/**
+ * The locale entry a finding's texts come from: `findings.<this>.message` / `.remediation`.
+ * Mostly the code itself; a finding with several wordings under one code (one waiver key) names
+ * its wording in `params.variant`, and `unknown.<field>` findings share texts by their reason.
+ */
+export function findingTextKey(code: string, params?: Record<string, string | number> | null): string {
+  if (code.startsWith('unknown.') && typeof params?.reason === 'string') return `unknown.${params.reason}`;
+  return typeof params?.variant === 'string' ? `${code}.${params.variant}` : code;
+}
 
 export const diskSchema = z.object({
   name: z.string(),

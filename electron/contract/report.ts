@@ -99,7 +99,13 @@ export const reportHostSchema = z.object({
       ),
       nics: z.array(z.object({ name: text, mac: nullableText, speedMbps: z.number().nullable(), driver: nullableText })),
       /** Facts that could not be collected, and why. */
-      unknowns: z.array(z.object({ field: text, reason: text })),
+      unknowns: z.array(z.object({
+        field: text,
+        reason: text,
+        /** The reason as a code + params (findings.unknown.<code>.reason in resources/findings); `reason` is its English. */
+        code: text.optional(),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      })),
     })
     .nullable(),
 });

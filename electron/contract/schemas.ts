@@ -3,6 +3,7 @@ import { networkPlanSchema } from './network-plan.js';
 
 export * from './network-plan.js';
 import { hardwareProfileIdSchema } from './hardware.js';
+import { REASON_CODES } from './result.js';
 
 /**
  * Data shapes shared by every runtime. Pure zod + TypeScript: this folder must stay importable
@@ -154,6 +155,9 @@ export const connectionResultSchema = z.object({
   port: z.number(),
   status: hostKeyStatusSchema,
   message: z.string(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`; `message` is the English fallback. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   /** OpenSSH-style "SHA256:…" fingerprint of the key the server presented. */
   fingerprint: z.string().optional(),
   keyType: z.string().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_CODES } from '../result.js';
 
 /**
  * The step runner (docs/architecture.md, "The step runner"): dry-run plans, runs with per-host
@@ -169,6 +170,9 @@ export const hostRunSchema = z.object({
   /** Action running now, or where the host stopped. */
   currentActionId: z.string().optional(),
   message: z.string().optional(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   lockHolder: lockHolderSchema.optional(),
   actions: z.array(actionRunSchema),
 });

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
-import { err, fileTooLarge, MAX_IMPORT_FILE_BYTES, ok, type Result } from '../../contract/index.js';
+import { err, fileTooLarge, MAX_IMPORT_FILE_BYTES, ok, type ReasonCode, type Result } from '../../contract/index.js';
 
 /**
  * An inventory file read from this machine's disk, for files too big to send from the page. The
@@ -11,7 +11,7 @@ import { err, fileTooLarge, MAX_IMPORT_FILE_BYTES, ok, type Result } from '../..
 export async function readInventoryFile(path: string, limit = MAX_IMPORT_FILE_BYTES): Promise<Result<{ fileName: string; text: string }>> {
   const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
   const fileName = basename(full);
-  const refuse = (reason: string, message: string, hint: string, params: Record<string, string> = {}) => ({
+  const refuse = (reason: ReasonCode, message: string, hint: string, params: Record<string, string> = {}) => ({
     ok: false as const,
     error: { ...err('not-found', message, hint).error, reason, params: { file: path, ...params } },
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
-import { err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
+import { because, err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
 import type { SecretKind } from '../secrets/secret-store.js';
 
 export interface ParsedInventory {
@@ -28,12 +28,12 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
   const isYaml = lower.endsWith('.yaml') || lower.endsWith('.yml');
   const isCsv = lower.endsWith('.csv');
   if (!isYaml && !isCsv) {
-    return err('parse-failed', `Cannot import "${fileName}": unknown file type`, 'Use a .csv or .yaml file.');
+    return because(err('parse-failed', `Cannot import "${fileName}": unknown file type`, 'Use a .csv or .yaml file.'), 'import-unknown-type', { file: fileName });
   }
   const raw = isYaml ? readYamlRows(text) : readCsvRows(text);
   if (!raw.ok) return raw;
   if (raw.value.length === 0) {
-    return err('validation-failed', `"${fileName}" lists no hosts`, 'Add at least one host row.');
+    return because(err('validation-failed', `"${fileName}" lists no hosts`, 'Add at least one host row.'), 'import-no-hosts', { file: fileName });
   }
 
   const issues: FieldIssue[] = [];
@@ -53,12 +53,12 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
   }
   if (issues.length > 0) {
     issues.sort((a, b) => a.row - b.row);
-    return err(
+    return because(err(
       'validation-failed',
       `"${fileName}" has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was imported`,
       'Fix the rows listed below and import the file again.',
       issues,
-    );
+    ), 'import-invalid-rows', { file: fileName, count: issues.length });
   }
   return ok({ hosts: checked.hosts, passwords, secrets });
 }
@@ -147,17 +147,17 @@ function readYamlRows(text: string): Result<RawRow[]> {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = lineOf(e.pos[0]);
-    return err('parse-failed', `YAML syntax error${line ? ` at line ${line}` : ''}: ${e.message.split('\n')[0]}`,
+    return because(err('parse-failed', `YAML syntax error${line ? ` at line ${line}` : ''}: ${e.message.split('\n')[0]}`,
       'Fix the YAML syntax (indentation, colons, quotes) and import again.',
-      [{ row: 0, field: 'file', message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]);
+      [{ row: 0, field: 'file', message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]), 'import-yaml-syntax', { line: line || '?', detail: e.message.split('\n')[0] ?? '' });
   }
   const tagWarning = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
   if (tagWarning) {
     const line = lineOf(tagWarning.pos[0]);
     const tag = tagWarning.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
-    return err('parse-failed', `Line ${line}: the YAML tag "${tag}" is not allowed; an inventory holds plain values only`,
+    return because(err('parse-failed', `Line ${line}: the YAML tag "${tag}" is not allowed; an inventory holds plain values only`,
       'Remove the tag (the part starting with "!") and import again.',
-      [{ row: 0, field: 'file', line, code: 'yaml-tag', params: { tag }, message: `the YAML tag "${tag}" is not allowed` }]);
+      [{ row: 0, field: 'file', line, code: 'yaml-tag', params: { tag }, message: `the YAML tag "${tag}" is not allowed` }]), 'import-yaml-tag', { line, tag });
   }
   let aliases = 0;
   let firstAlias: number | undefined;
@@ -169,18 +169,18 @@ function readYamlRows(text: string): Result<RawRow[]> {
   });
   if (aliases > MAX_YAML_ALIASES) {
     const line = lineOf(firstAlias);
-    return err('parse-failed', `The file uses ${aliases} YAML aliases (*name); at most ${MAX_YAML_ALIASES} are allowed, so it was not expanded`,
+    return because(err('parse-failed', `The file uses ${aliases} YAML aliases (*name); at most ${MAX_YAML_ALIASES} are allowed, so it was not expanded`,
       'Write each host out in full instead of repeating parts with anchors (&) and aliases (*).',
-      [{ row: 0, field: 'file', line, code: 'yaml-aliases', params: { count: aliases, max: MAX_YAML_ALIASES }, message: `${aliases} YAML aliases; at most ${MAX_YAML_ALIASES} are allowed` }]);
+      [{ row: 0, field: 'file', line, code: 'yaml-aliases', params: { count: aliases, max: MAX_YAML_ALIASES }, message: `${aliases} YAML aliases; at most ${MAX_YAML_ALIASES} are allowed` }]), 'import-yaml-aliases', { count: aliases, max: MAX_YAML_ALIASES });
   }
   let list: YamlNode | null | undefined = doc.contents as YamlNode | null;
   if (isMap(list)) list = list.get('hosts', true) as YamlNode | undefined;
   if (isAlias(list)) {
-    return err('parse-failed', `Line ${lineOf(list.range?.[0])}: the hosts list is a YAML alias (*name); write it out in full`, undefined,
-      [{ row: 0, field: 'hosts', line: lineOf(list.range?.[0]), code: 'yaml-alias', params: { field: 'hosts' }, message: 'a YAML alias (*name) is not allowed here' }]);
+    return because(err('parse-failed', `Line ${lineOf(list.range?.[0])}: the hosts list is a YAML alias (*name); write it out in full`, undefined,
+      [{ row: 0, field: 'hosts', line: lineOf(list.range?.[0]), code: 'yaml-alias', params: { field: 'hosts' }, message: 'a YAML alias (*name) is not allowed here' }]), 'import-yaml-alias', { line: lineOf(list.range?.[0]) });
   }
   if (!isSeq(list)) {
-    return err('parse-failed', 'The YAML file has no list of hosts', 'Put the hosts under a top-level "hosts:" list.');
+    return because(err('parse-failed', 'The YAML file has no list of hosts', 'Put the hosts under a top-level "hosts:" list.'), 'import-yaml-no-hosts');
   }
   const rows: RawRow[] = [];
   const issues: FieldIssue[] = [];
@@ -189,8 +189,8 @@ function readYamlRows(text: string): Result<RawRow[]> {
     const row = rows.length + 1;
     const line = lineOf(node.range?.[0]);
     if (!isMap(node)) {
-      return err('parse-failed', `Line ${line}: each host must be a mapping of fields (address: …, port: …)`, undefined,
-        [{ row, field: 'row', message: 'not a mapping', line, code: 'yaml-not-mapping' }]);
+      return because(err('parse-failed', `Line ${line}: each host must be a mapping of fields (address: …, port: …)`, undefined,
+        [{ row, field: 'row', message: 'not a mapping', line, code: 'yaml-not-mapping' }]), 'import-yaml-not-mapping', { line });
     }
     const fields: Record<string, unknown> = {};
     for (const pair of node.items) {
@@ -206,8 +206,8 @@ function readYamlRows(text: string): Result<RawRow[]> {
   }
   if (issues.length > 0) {
     const f = issues[0]!;
-    return err('validation-failed', `Line ${f.line}: field "${f.field}": ${f.message}; nothing was imported`,
-      'Give each field one plain value (quote text that looks like a number) and import again.', issues);
+    return because(err('validation-failed', `Line ${f.line}: field "${f.field}": ${f.message}; nothing was imported`,
+      'Give each field one plain value (quote text that looks like a number) and import again.', issues), 'import-yaml-field', { line: f.line ?? '?', field: f.field, detail: f.message });
   }
   return ok(rows);
 }
@@ -298,8 +298,8 @@ function readCsvRows(text: string): Result<RawRow[]> {
   if (!header) return ok([]);
   const names = header.cells.map((h) => h.trim());
   if (!names.some((n) => ['address', 'host'].includes(n.toLowerCase()))) {
-    return err('parse-failed', 'The CSV file has no "address" column in its first line',
-      'Start the file with a header line such as: name,address,port,user,role,auth,keyPath');
+    return because(err('parse-failed', 'The CSV file has no "address" column in its first line',
+      'Start the file with a header line such as: name,address,port,user,role,auth,keyPath'), 'import-csv-no-address');
   }
   return ok(
     table.map(({ cells, line }) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { err, ok, planSchema, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type ReportJournalHead, type Result } from '../../contract/index.js';
+import { err, ok, planSchema, REASON_CODES, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type ReportJournalHead, type Result } from '../../contract/index.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
@@ -99,7 +99,11 @@ export const journalEventSchema = z.discriminatedUnion('type', [
     reason: z.string(),
     technician: z.string(),
   }),
-  z.object({ type: z.literal('host-stopped'), at: z.string(), runId: z.string(), hostId: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal('host-stopped'), at: z.string(), runId: z.string(), hostId: z.string(), reason: z.string(),
+    // The reason as a code + params the screen words in the technician's language; `reason` stays the English text.
+    code: z.enum(REASON_CODES).optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  }),
   /** A step's clean-up hook after the host's actions (StepModule.cleanUp). */
   z.object({
     type: z.literal('clean-up'),

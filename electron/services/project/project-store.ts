@@ -2,6 +2,7 @@ import { link, mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import {
+  because,
   err,
   ok,
   PROJECT_VERSION,
@@ -66,10 +67,10 @@ async function readOnDisk(folder: string): Promise<OnDisk> {
 }
 
 function brokenRefusal(path: string): Result<never> {
-  return err('conflict', `${path} could not be opened, so it is not written over`,
+  return because(err('conflict', `${path} could not be opened, so it is not written over`,
     'Keep it and fix it by hand, then open it again; or choose "replace it" (the old file is kept as project.yaml.broken-<time>).',
     // The field tells the window this is the broken-file refusal, so it can offer keep / replace.
-    [{ row: 0, field: 'file', message: 'it could not be opened; nothing was written' }]);
+    [{ row: 0, field: 'file', message: 'it could not be opened; nothing was written' }]), 'project-broken', { path });
 }
 
 async function write(path: string, project: Project, revision: number): Promise<Result<{ path: string; revision: number }>> {
@@ -126,9 +127,9 @@ export async function saveProject(dir: string, project: Project, options: SaveOp
     }
     const current = disk.kind === 'ok' ? disk.revision : 0;
     if (disk.kind === 'ok' && options.revision !== undefined && options.revision !== current) {
-      return err('conflict', `${path} changed on disk since you opened it: revision ${current}, yours ${options.revision}; reopen it`,
+      return because(err('conflict', `${path} changed on disk since you opened it: revision ${current}, yours ${options.revision}; reopen it`,
         'Nothing was written. Open the project again to load the newer file, then redo your change.',
-        [{ row: 0, field: 'revision', message: `revision ${current} on disk, yours ${options.revision}` }]);
+        [{ row: 0, field: 'revision', message: `revision ${current} on disk, yours ${options.revision}` }]), 'project-changed-on-disk', { path, current, yours: options.revision });
     }
     // The inventory step saves only what it edits; sections it does not know of (thresholds set by
     // hand or by another step) are carried over from the file rather than silently dropped.

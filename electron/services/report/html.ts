@@ -143,7 +143,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
         ...hw.disks.map((d) => `<tr><td>${dash(x.name)}</td><td>${h(d.rotational ? 'hardware.diskRotational' : 'hardware.disk', { name: d.name, type: d.type })}</td><td>${dash(d.model)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td>${h('hardware.smart', { status: t.text(`hardware.smartStatus.${d.smart}`) })}</td></tr>`),
         ...hw.dimms.map((d) => `<tr><td>${dash(x.name)}</td><td>${h('hardware.dimm', { locator: d.locator })}</td><td>${dash(d.partNumber)}</td><td class="mono">${dash(d.serial)}</td><td>${size(d.sizeBytes)}</td><td></td></tr>`),
         ...hw.nics.map((n) => `<tr><td>${dash(x.name)}</td><td>${h('hardware.nic', { name: n.name })}</td><td>${dash(n.driver)}</td><td class="mono">${dash(n.mac)}</td><td>${n.speedMbps ? `${n.speedMbps} Mb/s` : '—'}</td><td></td></tr>`),
-        ...hw.unknowns.map((u) => `<tr><td>${dash(x.name)}</td><td>${esc(u.field)}</td><td colspan="4" class="muted">${h('hardware.notCollectedReason', { reason: u.reason })}</td></tr>`),
+        ...hw.unknowns.map((u) => `<tr><td>${dash(x.name)}</td><td>${esc(u.field)}</td><td colspan="4" class="muted">${h('hardware.notCollectedReason', { reason: u.code ? t.finding(`unknown.${u.field}`, 'reason', { ...u.params, field: u.field, reason: u.code }, u.reason) : u.reason })}</td></tr>`),
       ];
     })
     .join('')}

@@ -200,7 +200,7 @@ function hardwareOf(f: HardwareFacts | undefined): ReportHost['hardware'] {
       smart: d.smart === null ? 'unknown' : d.smart.passed ? 'passed' : 'failed',
     })),
     nics: f.nics.map((n) => ({ name: n.name, mac: n.mac, speedMbps: n.speedMbps, driver: n.driver })),
-    unknowns: f.unknowns.map((u) => ({ field: u.field, reason: u.reason })),
+    unknowns: f.unknowns.map((u) => ({ field: u.field, reason: u.reason, ...(u.code ? { code: u.code, params: u.params ?? {} } : {}) })),
   };
 }
 

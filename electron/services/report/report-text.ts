@@ -1,4 +1,4 @@
-import type { ReportLanguage } from '../../contract/index.js';
+import { findingTextKey, type ReportLanguage } from '../../contract/index.js';
 
 /** A locale file of resources/report/locales: nested keys, `{{name}}` placeholders. */
 export interface LocaleTree {
@@ -75,8 +75,8 @@ export class ReportText {
    * A finding's message or remediation from its code and params; the finding's own English text
    * when the locale has no such code or a placeholder has no param (never a raw `{{name}}`).
    */
-  finding(code: string, part: 'message' | 'remediation', params: Record<string, string | number> | undefined, english: string): string {
-    const s = lookup(this.primary, `findings.${code}.${part}`);
+  finding(code: string, part: 'message' | 'remediation' | 'reason', params: Record<string, string | number> | undefined, english: string): string {
+    const s = lookup(this.primary, `findings.${findingTextKey(code, params)}.${part}`);
     if (s === undefined) return english;
     const out = fill(s, params ?? {}, (v) => v);
     return /\{\{/.test(out) ? english : out;

@@ -96,8 +96,19 @@ async function locale(language: ReportLanguage, overrideDir: string | undefined)
   } catch (e) {
     return bad(appPath, (e as Error).message);
   }
-  const app = parseLocale(appPath, appText);
-  if (typeof app === 'string') return bad(appPath, app);
+  const parsed = parseLocale(appPath, appText);
+  if (typeof parsed === 'string') return bad(appPath, parsed);
+  // Finding texts live in resources/findings (shared with the app's screens), under `findings`.
+  const findingsPath = join(appResourcesDir(), 'findings', `${language}.json`);
+  let findingsText: string;
+  try {
+    findingsText = await readFile(findingsPath, 'utf8');
+  } catch (e) {
+    return bad(findingsPath, (e as Error).message);
+  }
+  const findings = parseLocale(findingsPath, findingsText);
+  if (typeof findings === 'string') return bad(findingsPath, findings);
+  const app: LocaleTree = { ...parsed, findings };
   const overPath = overrideDir ? join(resolve(overrideDir), 'report', rel) : null;
   if (!overPath || !existsSync(overPath)) return ok(app);
   const over = parseLocale(overPath, await readFile(overPath, 'utf8'));

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
+  because,
   err,
   ok,
   type EventChannel,
@@ -164,14 +165,21 @@ export class Runbook {
     return c ? hostKeyChangedMessage(c) : undefined;
   }
 
+  /** The same cause as a code + params for the journal's host-stopped event (worded on screen from reasons.*). */
+  private keyChangedCode(host: Host): { code: 'run-host-key-stopped'; params: Record<string, string | number> } | undefined {
+    const c = this.deps.hostKeys?.get(host.address, host.port);
+    return c ? { code: 'run-host-key-stopped', params: { address: c.address, port: c.port, known: c.knownFingerprints.join(', '), fingerprint: c.fingerprint } } : undefined;
+  }
+
   private refuseChangedKeys(hosts: readonly Host[]): Result<never> | undefined {
     const changed = hosts.flatMap((h) => {
       const why = this.keyChanged(h);
       return why ? [`${h.name || h.id}: ${why}`] : [];
     });
     if (changed.length === 0) return undefined;
-    return err('validation-failed', changed.join(' '),
-      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.');
+    const names = hosts.filter((h) => this.keyChanged(h)).map((h) => h.name || h.id).join(', ');
+    return because(err('validation-failed', changed.join(' '),
+      'Compare the fingerprints with the server\'s own (at its console); if the change is expected (reinstalled server), replace the key in the inventory step, otherwise check the network.'), 'run-host-key-changed', { hosts: names });
   }
 
   private module(stepId: string): Result<StepModule> {
@@ -251,8 +259,8 @@ export class Runbook {
       const want = plan.changes.map((c) => c.change).sort();
       const got = [...(opts.confirmation?.changes ?? [])].sort();
       if (opts.confirmation?.planHash !== plan.planHash || JSON.stringify(want) !== JSON.stringify(got)) {
-        return err('validation-failed', `This step changes the servers (${plan.changes.length} change(s)); it runs only after you confirm exactly these changes`,
-          'Review the list of changes and confirm them.');
+        return because(err('validation-failed', `This step changes the servers (${plan.changes.length} change(s)); it runs only after you confirm exactly these changes`,
+          'Review the list of changes and confirm them.'), 'run-confirm-changes', { count: plan.changes.length });
       }
     }
     const c = await this.ctxResult(dir);
@@ -261,17 +269,17 @@ export class Runbook {
 
     const running = this.runsIn(ctx.dir).find((r) => r.stepId === stepId);
     if (running && !(opts.resume && opts.onlyHosts)) {
-      return err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.');
+      return because(err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.'), 'run-already-running', { step: stepId });
     }
 
     let runId: string;
     let hosts = built.value.hosts;
     if (opts.resume) {
       const last = ctx.state.lastRun(stepId);
-      if (!last) return err('not-found', `Step ${stepId} has no run to resume`, 'Start the step instead.');
+      if (!last) return because(err('not-found', `Step ${stepId} has no run to resume`, 'Start the step instead.'), 'run-nothing-to-resume-from', { step: stepId });
       if (last.plan.planHash !== plan.planHash) {
-        return err('validation-failed', 'The plan changed since the last run (project or inventory edited), so it cannot be resumed',
-          'Start a new run; actions already done are recognised by their probes and not repeated.');
+        return because(err('validation-failed', 'The plan changed since the last run (project or inventory edited), so it cannot be resumed',
+          'Start a new run; actions already done are recognised by their probes and not repeated.'), 'run-plan-changed');
       }
       runId = last.runId;
       const liveHere = this.live.hosts.get(runId);
@@ -281,7 +289,7 @@ export class Runbook {
         const rec = last.hosts.find((x) => x.hostId === h.id);
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
-      if (hosts.length === 0) return err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.');
+      if (hosts.length === 0) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
       const refused = this.refuseChangedKeys(hosts);
       if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
@@ -495,7 +503,10 @@ export class Runbook {
         const reason = this.keyChanged(host) ?? (orphan.status === 'timeout'
           ? `A command an earlier runner started is still running on the host (${orphan.stdout.trim()}); wait for it, then retry`
           : `Could not check the host before running: ${orphan.message}`);
-        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+        const coded = this.keyChangedCode(host) ?? (orphan.status === 'timeout'
+          ? { code: 'run-orphan-running' as const, params: { detail: orphan.stdout.trim() } }
+          : { code: 'run-precheck-failed' as const, params: { detail: orphan.message } });
+        if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
         return;
       }
       for (const action of actions) {
@@ -511,12 +522,12 @@ export class Runbook {
         releaseOn = this.deps.pool.host(targetOf({ ...host, ...(outcome.address ? { address: outcome.address } : {}) }));
       }
       if (lost) {
-        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock' });
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: 'Another runner took over this host\'s lock', code: 'run-lock-lost' });
       }
       const changed = this.keyChanged(host);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
       if (changed && !rec?.actions.every((a) => isComplete(a.status)) && !rec?.stopReason) {
-        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed });
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed, ...this.keyChangedCode(host) });
       }
     } finally {
       this.hostTasks.delete(task);
@@ -604,7 +615,8 @@ export class Runbook {
     // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
     const reason = this.keyChanged(host)
       ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
-    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason });
+    const coded = this.keyChangedCode(host) ?? { code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const, params: { detail: why } };
+    await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
     return false;
   }
 
@@ -710,7 +722,7 @@ export class Runbook {
     this.emitHost(ctx, runId, host.id);
     if (status === 'done' || status === 'already-done') return true;
     if (status === 'failed') {
-      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}` });
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, detail: result.message } });
     }
     return false;
   }

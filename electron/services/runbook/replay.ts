@@ -5,6 +5,7 @@ import type {
   HostRun,
   LockHolder,
   PlanView,
+  ReasonCode,
   RunView,
   StepState,
   Waiver,
@@ -36,6 +37,7 @@ interface HostRecord {
   name: string;
   address: string;
   stopReason?: string;
+  stopCode?: { reason: ReasonCode; params: Record<string, string | number> };
   lockHolder?: LockHolder;
   actions: ActionRecord[];
   /** The step's clean-up hook's outcome, when it has one and it ran. */
@@ -109,6 +111,7 @@ export class JournalState {
         for (const h of run.hosts) {
           if (!e.hostIds.includes(h.hostId)) continue;
           delete h.stopReason;
+          delete h.stopCode;
           delete h.lockHolder;
           delete h.cleanUp;
         }
@@ -153,7 +156,11 @@ export class JournalState {
       }
       case 'host-stopped': {
         const host = this.host(e.runId, e.hostId);
-        if (host) host.stopReason = e.reason;
+        if (host) {
+          host.stopReason = e.reason;
+          if (e.code) host.stopCode = { reason: e.code, params: e.params ?? {} };
+          else delete host.stopCode;
+        }
         return;
       }
       case 'clean-up': {
@@ -311,6 +318,7 @@ function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished'])
     status,
     ...(current ? { currentActionId: current.actionId } : {}),
     ...(h.stopReason ? { message: h.stopReason } : {}),
+    ...(h.stopReason && h.stopCode ? h.stopCode : {}),
     ...(h.lockHolder ? { lockHolder: h.lockHolder } : {}),
     actions,
   };

@@ -6,7 +6,9 @@ import type { RemoteCommand } from '../ssh/quote.js';
  * data + two pure functions, so planning and evaluation are unit-testable without a host:
  *
  * - `plan(project, ctx)` says what to run where: an ordered list of actions per host;
- * - `evaluate(results, project)` turns what came back into findings.
+ * - `evaluate(results, project)` turns what came back into findings: each with a `code` declared in
+ *   `steps/finding-codes.ts` and `params` that fill its texts in `resources/findings/{en,zh-CN}.json`
+ *   (`finding-texts.test.ts` fails otherwise); `message`/`remediation` are the English fallback.
  *
  * Register a module in `steps/registry.ts` (`DEFAULT_STEPS`); its `id` is what the UI passes to
  * `runbook.plan` / `runbook.start`, its `title` an i18n key.

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import type { ConnectionStatus } from '../../contract/index.js';
+import type { ConnectionStatus, ReasonCode } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { KnownHosts, Verdict } from './known-hosts.js';
 
@@ -52,6 +52,15 @@ export class SshConnectError extends Error {
     readonly keyHost?: { address: string; port: number },
   ) {
     super(message);
+  }
+
+  /** The message as a reason the renderer words in the technician's language (`reasons.<reason>`). */
+  reason?: ReasonCode;
+  params?: Record<string, string | number>;
+  because(reason: ReasonCode, params: Record<string, string | number> = {}): this {
+    this.reason = reason;
+    this.params = params;
+    return this;
   }
 }
 
@@ -192,13 +201,13 @@ async function credentials(target: SshTarget, secrets: SecretStore): Promise<Par
   switch (target.auth.method) {
     case 'password': {
       const password = secrets.get(target.id, 'password');
-      if (password === undefined) throw new SshConnectError('secret-missing', 'No password entered for this host');
+      if (password === undefined) throw new SshConnectError('secret-missing', 'No password entered for this host').because('conn-no-password');
       return { password };
     }
     case 'agent': {
       const agent = target.auth.socket ?? process.env.SSH_AUTH_SOCK;
       if (!agent) {
-        throw new SshConnectError('secret-missing', 'No ssh-agent found (SSH_AUTH_SOCK is not set): start one or choose a key file');
+        throw new SshConnectError('secret-missing', 'No ssh-agent found (SSH_AUTH_SOCK is not set): start one or choose a key file').because('conn-no-agent');
       }
       return { agent };
     }
@@ -210,7 +219,7 @@ async function credentials(target: SshTarget, secrets: SecretStore): Promise<Par
         throw new SshConnectError(
           'key-unreadable',
           `Cannot read key file ${target.auth.keyPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
+        ).because('conn-key-unreadable', { path: target.auth.keyPath, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       }
       const passphrase = secrets.get(target.id, 'passphrase');
       return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
@@ -227,38 +236,38 @@ function keyProblem(target: SshTarget, message: string): string {
 
 function classify(e: Error & { level?: string; code?: string }, verdict: Verdict | undefined, handshaken: boolean): SshConnectError {
   if (verdict?.kind === 'unknown') {
-    return new SshConnectError('hostkey-unknown', 'First contact: confirm the host key fingerprint', verdict);
+    return new SshConnectError('hostkey-unknown', 'First contact: confirm the host key fingerprint', verdict).because('conn-hostkey-unknown');
   }
   if (verdict?.kind === 'changed') {
     return new SshConnectError(
       'hostkey-changed',
       `HOST KEY CHANGED (now ${verdict.fingerprint}, known ${verdict.knownFingerprints.join(', ')}): possible man-in-the-middle; nothing was sent`,
       verdict,
-    );
+    ).because('conn-hostkey-changed', { fingerprint: verdict.fingerprint, known: verdict.knownFingerprints.join(', ') });
   }
   switch (e.code) {
     case 'ECONNREFUSED':
-      return new SshConnectError('refused', 'Connection refused: is sshd running and listening on this port?', verdict);
+      return new SshConnectError('refused', 'Connection refused: is sshd running and listening on this port?', verdict).because('conn-refused');
     case 'ETIMEDOUT':
-      return new SshConnectError('timeout', 'Timed out connecting: check cabling, address and firewall', verdict);
+      return new SshConnectError('timeout', 'Timed out connecting: check cabling, address and firewall', verdict).because('conn-timeout');
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
-      return new SshConnectError('unreachable', 'Host unreachable: check the address, link and routing', verdict);
+      return new SshConnectError('unreachable', 'Host unreachable: check the address, link and routing', verdict).because('conn-unreachable');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new SshConnectError('name-not-resolved', 'Host name not resolved: check the name or use an IP address', verdict);
+      return new SshConnectError('name-not-resolved', 'Host name not resolved: check the name or use an IP address', verdict).because('conn-name-not-resolved');
     case 'ECONNRESET':
-      return new SshConnectError('error', 'Connection reset by the server (sshd throttling connections?)', verdict, !handshaken);
+      return new SshConnectError('error', 'Connection reset by the server (sshd throttling connections?)', verdict, !handshaken).because('conn-reset');
   }
   if (e.level === 'client-timeout') {
-    return new SshConnectError('timeout', 'Timed out waiting for the SSH handshake: check the link and that sshd answers', verdict);
+    return new SshConnectError('timeout', 'Timed out waiting for the SSH handshake: check the link and that sshd answers', verdict).because('conn-handshake-timeout');
   }
   if (e.level === 'client-authentication') {
-    return new SshConnectError('auth-failed', 'Authentication failed: check the user name, password or key', verdict);
+    return new SshConnectError('auth-failed', 'Authentication failed: check the user name, password or key', verdict).because('conn-auth-failed');
   }
   if (/before handshake|Connection lost/i.test(e.message) && !handshaken) {
-    return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true);
+    return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true).because('conn-dropped');
   }
   return new SshConnectError('error', e.message, verdict);
 }

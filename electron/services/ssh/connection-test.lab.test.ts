@@ -66,6 +66,8 @@ describe('connection test against the lab', () => {
       expect(Date.now() - t0).toBeLessThan(10_000);
       expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'refused', 'ok']);
       expect(results[2]!.message).toMatch(/Connection refused/);
+      // The screen words it from reasons.conn-refused in the technician's language.
+      expect(results[2]!.reason).toBe('conn-refused');
     } finally {
       await lab.run('sshd', 'start', '3');
     }
@@ -82,6 +84,8 @@ describe('connection test against the lab', () => {
     });
     expect(results.map((r) => r.status)).toEqual(['ok', 'auth-failed', 'ok', 'ok']);
     expect(results[1]!.message).toMatch(/Authentication failed/);
+    // The screen words it from reasons.conn-auth-failed in the technician's language.
+    expect(results[1]!.reason).toBe('conn-auth-failed');
     expect(JSON.stringify(results)).not.toContain(CANARY);
     expect(logLines.join('\n')).not.toContain(CANARY);
     for (const f of await readdir(dataDir)) expect(await readFile(join(dataDir, f), 'utf8')).not.toContain(CANARY);
@@ -92,5 +96,7 @@ describe('connection test against the lab', () => {
     const results = await testConnections(hosts.slice(3), { knownHosts, secrets });
     expect(results[0]!.status).toBe('hostkey-changed');
     expect(results[0]!.message).toMatch(/HOST KEY CHANGED/);
+    // The screen words it from reasons.conn-hostkey-changed in the technician's language.
+    expect(results[0]!.reason).toBe('conn-hostkey-changed');
   });
 });

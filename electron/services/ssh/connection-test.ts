@@ -65,6 +65,7 @@ async function testOne(host: Host, opts: ConnectionTestOptions): Promise<Connect
       ...base,
       status: ce.status,
       message: ce.message,
+      ...(ce.reason ? { reason: ce.reason, params: ce.params ?? {} } : {}),
       ...(ce.verdict ? { fingerprint: ce.verdict.fingerprint, keyType: ce.verdict.keyType } : {}),
       ...(ce.keyHost ? { keyAddress: ce.keyHost.address, keyPort: ce.keyHost.port } : {}),
       durationMs: Date.now() - started,
@@ -74,11 +75,11 @@ async function testOne(host: Host, opts: ConnectionTestOptions): Promise<Connect
 
 function execText(client: Client, command: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SshConnectError('timeout', 'The server did not answer a command in time')), timeoutMs);
+    const timer = setTimeout(() => reject(new SshConnectError('timeout', 'The server did not answer a command in time').because('conn-command-timeout')), timeoutMs);
     client.exec(command, (e, stream) => {
       if (e) {
         clearTimeout(timer);
-        reject(new SshConnectError('error', `Could not run a command: ${e.message}`));
+        reject(new SshConnectError('error', `Could not run a command: ${e.message}`).because('conn-command-failed', { detail: e.message }));
         return;
       }
       let out = '';

@@ -91,7 +91,8 @@ export class HostConnection {
     if (changed) {
       this.close();
       const { fingerprint, keyType, knownFingerprints } = changed;
-      throw new SshConnectError('hostkey-changed', hostKeyChangedMessage(changed), { kind: 'changed', fingerprint, keyType, knownFingerprints });
+      throw new SshConnectError('hostkey-changed', hostKeyChangedMessage(changed), { kind: 'changed', fingerprint, keyType, knownFingerprints })
+        .because('conn-hostkey-changed', { fingerprint, known: knownFingerprints.join(', ') });
     }
     if (this.client) return this.client;
     this.connecting ??= this.open().finally(() => (this.connecting = null));

@@ -109,6 +109,8 @@ describe('a host key that changes while the app works on the host', () => {
     expect(ended?.status).toBe('failed');
     expect(ended?.hosts[0]?.message).toMatch(/^Host key changed on .*: known .*, now .*/);
     expect(ended?.hosts[0]?.message).toContain(newFp);
+    // The screen words the stop from reasons.run-host-key-stopped with both fingerprints, in either language.
+    expect(ended?.hosts[0]).toMatchObject({ reason: 'run-host-key-stopped', params: { fingerprint: newFp } });
     const stopped = (await readJournal(dir));
     expect(stopped.ok && stopped.value.some((e) => e.type === 'host-stopped' && /Host key changed/.test(e.reason))).toBe(true);
 
@@ -121,6 +123,7 @@ describe('a host key that changes while the app works on the host', () => {
     const refusedRun = await rb.start(dir, 'short');
     expect(refusedRun.ok).toBe(false);
     expect(!refusedRun.ok && refusedRun.error.message).toMatch(new RegExp(`Host key changed.*${oldFp.replace(/[+/]/g, '\\$&')}.*${newFp.replace(/[+/]/g, '\\$&')}`));
+    expect(!refusedRun.ok && refusedRun.error.reason).toBe('run-host-key-changed');
     const refusedShell = await tm.openShell(host, { cols: 80, rows: 24 });
     expect(!refusedShell.ok && refusedShell.error.message).toContain('Host key changed');
 

@@ -1,6 +1,6 @@
 import { createInstance } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { fileTooLarge, requestTooLarge, type AppError } from '../../../electron/contract/index.js';
+import { fileTooLarge, requestTooLarge, type AppError, type ReasonCode } from '../../../electron/contract/index.js';
 import { BACKEND_RESTARTED, LOST_CONNECTION } from '../api/ws-transport.js';
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
@@ -37,6 +37,6 @@ describe('localizedError', () => {
   it('keeps the English of an error without a reason, or with one the locale files do not know', async () => {
     const tZh = await t('zh-CN');
     expect(localizedError(tZh, { code: 'internal', message: 'boom', hint: 'report it' })).toEqual({ message: 'boom', hint: 'report it' });
-    expect(localizedError(tZh, { code: 'internal', message: 'boom', reason: 'no-such-reason' })).toEqual({ message: 'boom', hint: undefined });
+    expect(localizedError(tZh, { code: 'internal', message: 'boom', reason: 'no-such-reason' as ReasonCode })).toEqual({ message: 'boom', hint: undefined });
   });
 });

@@ -3,6 +3,9 @@ import { initReactI18next } from 'react-i18next';
 import { isLanguage, type Language } from '../store/index.js';
 import en from './en.json';
 import zhCN from './zh-CN.json';
+// Finding texts are shared with the report exporter: one file per language, under `findings`.
+import findingsEn from '../../../resources/findings/en.json';
+import findingsZhCN from '../../../resources/findings/zh-CN.json';
 
 export const LANGUAGE_STORAGE_KEY = 'rackside.lang';
 
@@ -29,7 +32,7 @@ export function applyLanguage(language: Language): void {
 
 export function setupI18n(language: Language): typeof i18n {
   void i18n.use(initReactI18next).init({
-    resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+    resources: { en: { translation: { ...en, findings: findingsEn } }, 'zh-CN': { translation: { ...zhCN, findings: findingsZhCN } } },
     lng: language,
     fallbackLng: 'en',
     // Resources are bundled, so initialise synchronously: the first paint is already translated.

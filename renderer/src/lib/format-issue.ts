@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { FieldIssue, NetworkIssue } from '../../../electron/contract/index.js';
+import { findingTextKey, type FieldIssue, type NetworkIssue } from '../../../electron/contract/index.js';
 
 /** "Row 3, address: …" in the current language. Issue messages come from the contract in English. */
 export function formatIssue(t: TFunction, issue: FieldIssue): string {
@@ -51,4 +51,15 @@ export function formatNetworkIssue(t: TFunction, issue: NetworkIssue): string {
     ...issue.params,
     field: networkFieldLabel(t, typeof issue.params?.field === 'string' ? issue.params.field : issue.field),
   });
+}
+
+/**
+ * A finding's message or remediation in the current language, from resources/findings via its
+ * code (and variant/reason) and params; its English text when the locale cannot fill every
+ * placeholder, so the screen never shows a raw `{{name}}`.
+ */
+export function formatFinding(t: TFunction, f: { code: string; params?: Record<string, string | number> | undefined; message: string; remediation: string }, part: 'message' | 'remediation'): string {
+  const english = part === 'message' ? f.message : f.remediation;
+  const s = t(`findings.${findingTextKey(f.code, f.params)}.${part}`, { ...f.params, defaultValue: english });
+  return /\{\{/.test(s) ? english : s;
 }

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { FindingView, HostRun, LockHolder, RacksideApi, Result } from '../../../electron/contract/index.js';
 import { useApi } from '../api/backend-context.js';
-import { ErrorDetails } from '../components/error-details.js';
+import { ErrorDetails, localizedError } from '../components/error-details.js';
+import { formatFinding } from '../lib/format-issue.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
@@ -360,7 +362,9 @@ function HostProgress({
                       : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
                   </div>
                 ) : h.message ? (
-                  <div className="small muted">{h.message}</div>
+                  <div className="small muted" data-testid="run-host-message" data-reason={h.reason ?? ''}>
+                    {localizedError(t, { code: 'internal', message: h.message, reason: h.reason, params: h.params }).message}
+                  </div>
                 ) : null}
               </td>
               <td>
@@ -418,7 +422,7 @@ function Findings({ findings, onWaive, onWithdraw }: { findings: FindingView[]; 
               {t(`runbook.severity.${f.severity}`)}
             </span>{' '}
             <span data-testid="finding-message">{findingText(t, f)}</span>
-            <div className="muted small">{t(`findings.${f.code}.remediation`, { defaultValue: f.remediation, ...f.params })}</div>
+            <div className="muted small">{formatFinding(t, f, 'remediation')}</div>
             {f.waiver ? (
               <div className="small rb-waiver" data-testid="finding-waiver">
                 {t('runbook.waivedBy', { name: f.waiver.technician, reason: f.waiver.reason, at: f.waiver.at })}{' '}
@@ -455,8 +459,8 @@ function Findings({ findings, onWaive, onWithdraw }: { findings: FindingView[]; 
 /** A measured value or threshold as the finding showed it; a dash when there was none. */
 const shown = (v: string | number | undefined) => (v === undefined ? '—' : String(v));
 
-function findingText(t: (k: string, o?: Record<string, unknown>) => string, f: FindingView): string {
-  return t(`findings.${f.code}.message`, { defaultValue: f.message, ...f.params });
+function findingText(t: TFunction, f: FindingView): string {
+  return formatFinding(t, f, 'message');
 }
 
 function countActions(hosts: HostRun[]) {

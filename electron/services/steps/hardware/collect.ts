@@ -91,12 +91,12 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
     return sec && sec.exitCode === 0 ? sec.text : null;
   };
   const missing = (field: string, tool: string, pkg: string) =>
-    unknowns.push({ field, reason: `${tool} is not installed`, remediation: `Install ${pkg} on the host (apt-get install ${pkg})` });
+    unknowns.push({ field, code: 'tool-missing', params: { tool, pkg }, reason: `${tool} is not installed`, remediation: `Install ${pkg} on the host (apt-get install ${pkg})` });
 
   let cpu: HardwareFacts['cpu'] = null;
   const lscpu = ok('lscpu');
   if (lscpu) cpu = parseLscpu(lscpu);
-  if (!cpu) unknowns.push({ field: 'cpu', reason: 'lscpu gave no CPU topology', remediation: 'Install util-linux (lscpu) on the host' });
+  if (!cpu) unknowns.push({ field: 'cpu', code: 'no-cpu-topology', reason: 'lscpu gave no CPU topology', remediation: 'Install util-linux (lscpu) on the host' });
 
   let disks: HardwareFacts['disks'] = [];
   const lsblk = ok('lsblk');
@@ -107,8 +107,15 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
   const dmiProblem = dmiSec ? dmidecodeProblem(dmiSec.text, dmiSec.exitCode) : 'dmidecode did not run';
   const dmi = dmiSec && !dmiProblem ? parseDmidecode(dmiSec.text) : [];
   if (dmiProblem) {
+    const needsRoot = /root/.test(dmiProblem) || !asRoot;
     unknowns.push({
       field: 'dmidecode',
+      // The locale text follows the remediation the technician needs, not the exact tool message.
+      ...(needsRoot
+        ? { code: 'dmidecode-needs-root' }
+        : /installed/.test(dmiProblem)
+          ? { code: 'tool-missing', params: { tool: 'dmidecode', pkg: 'dmidecode' } }
+          : /SMBIOS/.test(dmiProblem) ? { code: 'no-smbios' } : { code: 'dmidecode-failed', params: { exitCode: dmiSec?.exitCode ?? '-' } }),
       reason: dmiProblem,
       remediation: /root/.test(dmiProblem) || !asRoot
         ? 'Run the step as root or give the user sudo (the sudo password in the inventory)'
@@ -119,7 +126,7 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
   const edacSec = s.get('edac');
 
   const nics = ok('iplink') && ok('ipaddr') ? nicsFromIp(ok('iplink')!, ok('ipaddr')!) : [];
-  if (!nics.length) unknowns.push({ field: 'nics', reason: 'ip -j gave no interfaces', remediation: 'Install iproute2 on the host' });
+  if (!nics.length) unknowns.push({ field: 'nics', code: 'no-interfaces', reason: 'ip -j gave no interfaces', remediation: 'Install iproute2 on the host' });
   let ethtoolMissing = false;
   for (const nic of nics) {
     const e = s.get(`ethtool:${nic.name}`);
@@ -140,7 +147,7 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
       const sec = s.get(`smart:${d.name}`);
       if (sec) d.smart = parseSmartctl(sec.text);
       if (sec && !d.smart) {
-        unknowns.push({ field: `smart.${d.name}`, reason: `smartctl could not read ${d.path}`, remediation: asRoot ? 'Check the disk controller passes SMART through' : 'Run the step with sudo' });
+        unknowns.push({ field: `smart.${d.name}`, code: asRoot ? 'smart-unreadable' : 'smart-needs-root', params: { disk: d.path }, reason: `smartctl could not read ${d.path}`, remediation: asRoot ? 'Check the disk controller passes SMART through' : 'Run the step with sudo' });
       }
     }
   }
@@ -149,7 +156,7 @@ export function factsFromOutput(hostId: string, out: string, opts: CollectOption
   let bmc: HardwareFacts['bmc'] = null;
   if (ipmi?.exitCode === 127) missing('bmc', 'ipmitool', 'ipmitool');
   else if (ipmi?.exitCode === 0) bmc = parseIpmiSdr(ipmi.text);
-  else unknowns.push({ field: 'bmc', reason: 'no BMC answered ipmitool (no /dev/ipmi0?)', remediation: 'Load the ipmi_si and ipmi_devintf modules, or check the BMC from its own network port' });
+  else unknowns.push({ field: 'bmc', code: 'no-bmc', reason: 'no BMC answered ipmitool (no /dev/ipmi0?)', remediation: 'Load the ipmi_si and ipmi_devintf modules, or check the BMC from its own network port' });
 
   return {
     hostId,

@@ -83,7 +83,7 @@ describe('parsers on output captured from the lab', () => {
     expect(f.nics.map((n) => [n.name, n.driver, n.speedMbps])).toEqual([['eth0', 'veth', 10000]]);
     // The lab has no ipmitool: an "unknown" with a fix, never an invented value.
     expect(f.bmc).toBeNull();
-    expect(f.unknowns).toEqual([{ field: 'bmc', reason: 'ipmitool is not installed', remediation: expect.stringMatching(/apt-get install ipmitool/) }]);
+    expect(f.unknowns).toEqual([{ field: 'bmc', code: 'tool-missing', params: { tool: 'ipmitool', pkg: 'ipmitool' }, reason: 'ipmitool is not installed', remediation: expect.stringMatching(/apt-get install ipmitool/) }]);
   });
 
   it('plans one read-only collection per host: a fixed script, no arguments, sudo only when not root', () => {

@@ -190,7 +190,7 @@ describe('the Hardware step with loaded profiles', () => {
     f.disks = [0, 1, 2].map((i) => ({ ...f.disks[0]!, name: `sd${i}`, path: `/dev/sd${i}`, sizeBytes: 960 * GB, mounted: false }));
     f.bmc = { psuCount: 1, psuFailed: 0, sensorsNotOk: [] };
     const found = evaluateHardware(hosts, [f], prod);
-    expect(found.find((x) => x.code === 'disk.raid')).toMatchObject({ severity: 'blocking', threshold: '≥ 4 equal spare disks', compare: { measured: 3, threshold: 4 } });
+    expect(found.find((x) => x.code === 'disk.raid')).toMatchObject({ severity: 'blocking', threshold: '≥ 4', compare: { measured: 3, threshold: 4 } });
     expect(found.find((x) => x.code === 'bmc.psu')).toMatchObject({ severity: 'blocking', measured: '1', threshold: '≥ 2' });
     // Four equal disks and two healthy power supplies pass those two checks; no BMC: nothing to hold the host to.
     f.disks.push({ ...f.disks[0]!, name: 'sd3', path: '/dev/sd3' });

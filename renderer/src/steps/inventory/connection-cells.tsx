@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/backend-context.js';
 import { useAppStore } from '../../store/index.js';
+import { localizedError } from '../../components/error-details.js';
 import { HostKeyChangedMark, HostKeyReplace, useHostKeyChangeOf } from '../../components/host-key-changed.js';
 import { testConnections, trustAndRetest, validInventory } from './actions.js';
 
@@ -21,7 +22,7 @@ export function StatusCell({ hostId }: { hostId: string }) {
           <span className={`badge badge-${severityOf(result.status)}`}>{t(`conn.status.${result.status}`)}</span>
           <span className="status-help">{t(`conn.help.${result.status}`)}</span>
           {result.message && result.status !== 'ok' && result.status !== 'hostkey-unknown' ? (
-            <span className="status-detail">{result.message}</span>
+            <span className="status-detail">{localizedError(t, { code: 'internal', message: result.message, reason: result.reason, params: result.params }).message}</span>
           ) : null}
         </>
       ) : (

@@ -17,7 +17,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
-import { formatNetworkIssue } from '../../lib/format-issue.js';
+import { formatFinding, formatNetworkIssue } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -432,7 +432,7 @@ function HostFindings({ findings, hosts }: { findings: FindingView[]; hosts: { h
               {list.map((f) => (
                 <li key={f.key} className={`sev-${f.severity}`} data-testid="host-finding" data-code={f.code} data-severity={f.severity}>
                   <span className={`badge ${f.severity === 'blocking' ? 'badge-danger' : f.severity === 'warning' ? 'badge-warn' : 'badge-muted'}`}>{t(`runbook.severity.${f.severity}`, { defaultValue: f.severity })}</span>{' '}
-                  {t(`findings.${f.code}.message`, { defaultValue: f.message, ...f.params })}
+                  {formatFinding(t, f, 'message')}
                 </li>
               ))}
             </ul>

@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REASON_CODES, type AppError, type Host } from '../contract/index.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { parseInventoryFile } from './inventory/import.js';
+import { MemorySecretStore } from './secrets/secret-store.js';
+import { testConnections } from './ssh/connection-test.js';
+import { KnownHosts } from './ssh/known-hosts.js';
+
+/**
+ * Backend errors a technician meets carry a `reason` + params the renderer words from
+ * `reasons.<reason>` in renderer/src/i18n/{en,zh-CN}.json. This checks both languages have every
+ * reason the code can use, and that the errors of the inventory import carry one.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+type Tree = { [k: string]: string | Tree };
+const locale = (lang: string) => (JSON.parse(readFileSync(join(ROOT, 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as { reasons: Tree }).reasons;
+const LOCALES = { en: locale('en'), 'zh-CN': locale('zh-CN') };
+const placeholders = (s: string) => [...s.matchAll(/\{\{\s*([\w.-]+)\s*\}\}/g)].map((m) => m[1]!).sort();
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [join(dir, e.name)] : []);
+
+/** The English and Chinese words of an error, as the screen would show them (params filled). */
+function worded(e: AppError, lang: 'en' | 'zh-CN'): string {
+  const entry = LOCALES[lang][e.reason!] as Tree | undefined;
+  const s = typeof entry?.message === 'string' ? entry.message : '';
+  return s.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (m, k: string) => String(e.params?.[k] ?? m));
+}
+
+describe('error reasons in both languages', () => {
+  it('every reason code has a message in English and Chinese, the same hint keys, and no placeholder Chinese has that English lacks', () => {
+    const problems: string[] = [];
+    for (const r of REASON_CODES) {
+      const en = LOCALES.en[r] as Tree | undefined;
+      const zh = LOCALES['zh-CN'][r] as Tree | undefined;
+      if (typeof en?.message !== 'string') problems.push(`en: reasons.${r}.message`);
+      if (typeof zh?.message !== 'string') problems.push(`zh-CN: reasons.${r}.message`);
+      if (en && zh && (typeof en.hint === 'string') !== (typeof zh.hint === 'string')) problems.push(`reasons.${r}.hint in one language only`);
+      for (const part of ['message', 'hint'] as const) {
+        if (typeof en?.[part] === 'string' && typeof zh?.[part] === 'string') {
+          const extra = placeholders(zh[part]).filter((p) => !placeholders(en[part] as string).includes(p));
+          if (extra.length) problems.push(`zh-CN: reasons.${r}.${part} uses ${extra.join(', ')}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every reason the backend and the renderer name in their sources is one of the typed codes', () => {
+    const used = new Set<string>();
+    for (const file of [...sources(join(ROOT, 'electron')), ...sources(join(ROOT, 'renderer', 'src'))]) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/because\((?:[^;]*?\)),\s*'([a-z0-9-]+)'|\.because\('([a-z0-9-]+)'|\breason: '([a-z0-9-]+)'/g)) used.add(m[1] ?? m[2] ?? m[3]!);
+    }
+    expect(used.size).toBeGreaterThan(20);
+    expect([...used].filter((r) => !(REASON_CODES as readonly string[]).includes(r))).toEqual([]);
+  });
+
+  it('a connection test that cannot log in for want of a password or a readable key says why with a reason (no network needed: nothing is sent)', async () => {
+    const base = { port: 22, user: 'root', role: 'worker' as const, name: '' };
+    // 192.0.2.0/24 is TEST-NET-1: never reached, the credentials are checked first.
+    const hosts: Host[] = [
+      { ...base, id: 'a', address: '192.0.2.1', auth: { method: 'password' } },
+      { ...base, id: 'b', address: '192.0.2.2', auth: { method: 'key', keyPath: '/nonexistent/id_ed25519' } },
+    ];
+    const results = await testConnections(hosts, { knownHosts: new KnownHosts(await mkdtemp(join(tmpdir(), 'rs-reasons-'))), secrets: new MemorySecretStore() });
+    expect(results.map((r) => [r.status, r.reason])).toEqual([['secret-missing', 'conn-no-password'], ['key-unreadable', 'conn-key-unreadable']]);
+    for (const r of results) {
+      const zh = worded({ code: 'internal', message: r.message, reason: r.reason, params: r.params }, 'zh-CN');
+      expect(zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh).not.toMatch(/\{\{/);
+    }
+  });
+
+  it('inventory import errors carry a reason whose Chinese text is filled from their params', () => {
+    const cases = [
+      parseInventoryFile('hosts.txt', 'x'),
+      parseInventoryFile('hosts.csv', 'name,port\nn1,22\n'),
+      parseInventoryFile('hosts.yaml', 'hosts: [\n'),
+      parseInventoryFile('hosts.yaml', 'hosts:\n  - !!python/object x\n'),
+      parseInventoryFile('hosts.yaml', 'nothing: here\n'),
+      parseInventoryFile('hosts.yaml', 'hosts:\n  - just-a-string\n'),
+      parseInventoryFile('hosts.csv', 'address,port\n198.18.0.1,notaport\n'),
+    ];
+    for (const r of cases) {
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.error.reason, r.error.message).toBeDefined();
+      const zh = worded(r.error, 'zh-CN');
+      expect(zh, r.error.message).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh, r.error.message).not.toMatch(/\{\{/);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Every finding code each step module's `evaluate` can emit, by step id. Declared here rather
+ * than on the modules so the list is one place the locale test (finding-texts.test.ts) reads:
+ * a code a module emits but does not declare, or a declared code without English and Chinese
+ * texts in resources/findings, fails that test. A code ending in `.*` is a family
+ * (`unknown.<field>`), whose texts are keyed by reason instead (see `findingTextKey`).
+ */
+export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
+  preflight: [
+    'preflight.access-failed', 'preflight.no-sudo', 'preflight.sudo-password', 'preflight.system', 'preflight.os-unsupported',
+    'preflight.root-space-low', 'preflight.workdir-failed', 'preflight.kernel-mismatch',
+  ],
+  hardware: [
+    'profile.unknown', 'profile.lab-confirmed', 'profile.lab-not-lab-node',
+    'cpu.cores', 'cpu.threads', 'memory.size', 'memory.ecc', 'memory.edac', 'disk.size', 'disk.raid', 'disk.smart', 'nic.speed', 'bmc.psu',
+    'consistency.model', 'consistency.cpu', 'consistency.memory', 'consistency.bios', 'consistency.nic', 'unknown.*',
+  ],
+  'network-hosts': ['network.hosts-failed', 'network.hostname-mismatch', 'network.names-mismatch', 'network.names-ok'],
+  'network-check': [
+    'network.check-failed', 'network.unreachable', 'network.loss', 'network.latency', 'network.mtu', 'network.port-filtered',
+    'network.port-closed', 'network.no-default-route', 'network.gateway-unreachable', 'network.interfaces', 'network.duplicate-address',
+    'network.ntp-unknown', 'network.ntp-unsynced', 'network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse',
+    'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
+  ],
+};
+
+export function isDeclaredFindingCode(stepId: string, code: string): boolean {
+  return (FINDING_CODES[stepId] ?? []).some((c) => (c.endsWith('.*') ? code.startsWith(c.slice(0, -1)) : c === code));
+}
