@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateHosts } from '../../../electron/contract/index.js';
-import { draftFromHost, draftToHostInput, newHostDraft } from './host-draft.js';
+import i18next from 'i18next';
+import en from '../i18n/en.json';
+import zhCN from '../i18n/zh-CN.json';
+import { formatIssue } from './format-issue.js';
+import { draftFromHost, draftToHostInput, newHostDraft, newJumpDraft } from './host-draft.js';
 import { groupIssues } from './issues.js';
 
 describe('host drafts', () => {
@@ -26,5 +30,33 @@ describe('host drafts', () => {
     expect(grouped.rows.get(4)?.get('port')?.[0]?.message).toBe('port must be a number');
     expect(grouped.rows.get(5)?.get('auth')?.[0]?.field).toBe('auth.keyPath');
     expect(grouped.rows.has(1)).toBe(false);
+  });
+
+  it('round-trips a host with its own jump host, and drops it when removed', () => {
+    const host = {
+      id: 'a', name: 'n4', address: '198.18.0.5', port: 22, user: 'root', role: 'master' as const, auth: { method: 'agent' as const },
+      jump: { address: '198.18.0.2', port: 2222, user: 'lab', auth: { method: 'key' as const, keyPath: '/k/id' } },
+    };
+    const draft = draftFromHost(host);
+    expect(draft.jump?.port).toBe('2222');
+    expect(draftToHostInput(draft)).toEqual(host);
+    const { jump: _removed, ...direct } = host;
+    expect(draftToHostInput({ ...draft, jump: undefined })).toEqual(direct);
+  });
+
+  it('names a half-typed jump host\'s fields in its errors, in English and Chinese', async () => {
+    const rows = [{ ...newHostDraft('a', 'master'), address: '198.18.0.5', jump: { ...newJumpDraft(), address: ' ', port: 'ssh', authMethod: 'key' as const } }];
+    const { issues } = validateHosts(rows.map(draftToHostInput));
+    expect(issues.map((i) => i.field).sort()).toEqual(['jump.address', 'jump.auth.keyPath', 'jump.port']);
+    const i18n = i18next.createInstance();
+    await i18n.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'en', fallbackLng: 'en', interpolation: { escapeValue: false }, showSupportNotice: false });
+    const text = (lng: string) => issues.map((i) => formatIssue(i18n.getFixedT(lng), i)).sort();
+    const enText = text('en').join('\n');
+    expect(enText).toContain('jump host address');
+    expect(enText).toContain('jump host port');
+    expect(enText).toContain('jump host key file path');
+    const zhText = text('zh-CN').join('\n');
+    for (const f of ['跳板机地址', '跳板机端口', '跳板机密钥文件路径']) expect(zhText).toContain(f);
+    expect(enText + zhText).not.toMatch(/\{\{|jump\.|jump_/);
   });
 });

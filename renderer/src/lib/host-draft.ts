@@ -13,8 +13,17 @@ export interface HostDraft {
   role: Role;
   authMethod: 'password' | 'key' | 'agent';
   keyPath: string;
-  /** The host's own jump host, kept as project.yaml or the import file gave it. */
-  jump?: JumpHost;
+  /** The host's own jump host (overrides the project's bastion); absent: none. */
+  jump?: JumpDraft;
+}
+
+/** A host's own jump host as typed: like the host, its port stays text until validated. */
+export interface JumpDraft {
+  address: string;
+  port: string;
+  user: string;
+  authMethod: 'password' | 'key' | 'agent';
+  keyPath: string;
 }
 
 /** Fields whose change makes an earlier connection test meaningless for that row. */
@@ -30,25 +39,43 @@ export function draftFromHost(h: Host): HostDraft {
     role: h.role,
     authMethod: h.auth.method,
     keyPath: h.auth.method === 'key' ? h.auth.keyPath : '',
-    ...(h.jump ? { jump: h.jump } : {}),
+    ...(h.jump ? { jump: jumpDraftFrom(h.jump) } : {}),
   };
+}
+
+function jumpDraftFrom(j: JumpHost): JumpDraft {
+  return { address: j.address, port: String(j.port), user: j.user, authMethod: j.auth.method, keyPath: j.auth.method === 'key' ? j.auth.keyPath : '' };
+}
+
+/** What "Add jump host" starts from. */
+export function newJumpDraft(): JumpDraft {
+  return { address: '', port: '22', user: 'root', authMethod: 'password', keyPath: '' };
 }
 
 /** The object handed to `validateHosts` / the backend. A non-numeric port stays text so the
  * contract reports "port must be a number" instead of us guessing. */
 export function draftToHostInput(d: HostDraft): Record<string, unknown> {
-  const portText = d.port.trim();
-  const port = /^-?\d+(\.\d+)?$/.test(portText) ? Number(portText) : portText;
   return {
     id: d.id,
     name: d.name.trim(),
     address: d.address.trim(),
-    port,
+    port: portInput(d.port),
     user: d.user.trim(),
     role: d.role,
-    auth: d.authMethod === 'key' ? { method: 'key', keyPath: d.keyPath.trim() } : { method: d.authMethod },
-    ...(d.jump ? { jump: d.jump } : {}),
+    auth: authInput(d),
+    ...(d.jump
+      ? { jump: { address: d.jump.address.trim(), port: portInput(d.jump.port), user: d.jump.user.trim(), auth: authInput(d.jump) } }
+      : {}),
   };
+}
+
+function portInput(text: string): number | string {
+  const portText = text.trim();
+  return /^-?\d+(\.\d+)?$/.test(portText) ? Number(portText) : portText;
+}
+
+function authInput(d: { authMethod: HostDraft['authMethod']; keyPath: string }): Record<string, unknown> {
+  return d.authMethod === 'key' ? { method: 'key', keyPath: d.keyPath.trim() } : { method: d.authMethod };
 }
 
 export function newHostDraft(id: string, role: Role): HostDraft {

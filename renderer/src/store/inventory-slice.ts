@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { AppError, ConnectionResult } from '../../../electron/contract/index.js';
+import { jumpSecretId, type AppError, type ConnectionResult } from '../../../electron/contract/index.js';
 import { CONNECTION_FIELDS, type HostDraft } from '../lib/host-draft.js';
 import type { AppStore } from './index.js';
 
@@ -72,7 +72,7 @@ export const createInventorySlice: StateCreator<AppStore, [], [], InventorySlice
       hosts: s.hosts.filter((h) => h.id !== id),
       results: without(s.results, id),
       testing: without(s.testing, id),
-      secretFlags: without(s.secretFlags, id),
+      secretFlags: without(without(s.secretFlags, id), jumpSecretId(id)),
       dirty: true,
     })),
 

@@ -1,8 +1,8 @@
 import { useId, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FieldIssue } from '../../../../electron/contract/index.js';
+import { jumpSecretId, type FieldIssue } from '../../../../electron/contract/index.js';
 import { formatIssue } from '../../lib/format-issue.js';
-import type { HostDraft } from '../../lib/host-draft.js';
+import { newJumpDraft, type HostDraft, type JumpDraft } from '../../lib/host-draft.js';
 import type { IssueColumn } from '../../lib/issues.js';
 import { useAppStore } from '../../store/index.js';
 import { FingerprintCell, HostnameCell, OsCell, StatusCell } from './connection-cells.js';
@@ -116,11 +116,7 @@ export function HostRow({ host, row, issues }: Props) {
           ) : host.authMethod === 'password' ? (
             <SecretInput hostId={host.id} kind="password" row={row} />
           ) : null}
-          {host.jump ? (
-            <span className="muted mono" data-testid="host-jump">
-              {t('inventory.viaJump', { jump: `${host.jump.user}@${host.jump.address}:${host.jump.port}` })}
-            </span>
-          ) : null}
+          <JumpEditor host={host} row={row} />
           {/* Not root: steps run privileged commands through sudo, which may want a password. */}
           {host.user.trim() !== 'root' ? <SecretInput hostId={host.id} kind="sudo" row={row} /> : null}
           <FieldErrors id={errorId('auth')} issues={errorsOf('auth')} />
@@ -164,6 +160,90 @@ export function HostRow({ host, row, issues }: Props) {
         </button>
       </td>
     </tr>
+  );
+}
+
+/**
+ * The host's own jump host (overrides the project's bastion). Its errors show with the login
+ * cell's (`jump.*` fields); its password or passphrase goes to the secret store under
+ * `jumpSecretId(host.id)`, like the bastion's under its own id.
+ */
+function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
+  const { t } = useTranslation();
+  const updateHost = useAppStore((s) => s.updateHost);
+  const jump = host.jump;
+  const label = (key: string) => t('inventory.cellLabel', { row, field: t(`inventory.${key}`) });
+  if (!jump) {
+    return (
+      <button type="button" className="link-button" data-testid="jump-add" aria-label={label('jumpAdd')} onClick={() => updateHost(host.id, { jump: newJumpDraft() })}>
+        {t('inventory.jumpAdd')}
+      </button>
+    );
+  }
+  const set = (patch: Partial<JumpDraft>) => updateHost(host.id, { jump: { ...jump, ...patch } });
+  return (
+    <fieldset className="jump-editor" data-testid="jump-editor">
+      <legend>{t('inventory.jump')}</legend>
+      <input
+        className="w-address mono"
+        data-testid="jump-address"
+        aria-label={label('jumpAddress')}
+        placeholder={t('inventory.jumpAddress')}
+        spellCheck={false}
+        value={jump.address}
+        onChange={(e) => set({ address: e.target.value })}
+      />
+      <input
+        className="w-port mono"
+        data-testid="jump-port"
+        aria-label={label('jumpPort')}
+        inputMode="numeric"
+        value={jump.port}
+        onChange={(e) => set({ port: e.target.value })}
+      />
+      <input
+        className="w-user mono"
+        data-testid="jump-user"
+        aria-label={label('jumpUser')}
+        spellCheck={false}
+        autoComplete="off"
+        value={jump.user}
+        onChange={(e) => set({ user: e.target.value })}
+      />
+      <select
+        data-testid="jump-auth"
+        aria-label={label('jumpAuth')}
+        value={jump.authMethod}
+        onChange={(e) => set({ authMethod: e.target.value === 'key' || e.target.value === 'agent' ? e.target.value : 'password' })}
+      >
+        <option value="password">{t('inventory.authMethod.password')}</option>
+        <option value="key">{t('inventory.authMethod.key')}</option>
+        <option value="agent">{t('inventory.authMethod.agent')}</option>
+      </select>
+      {jump.authMethod === 'key' ? (
+        <input
+          className="w-keypath mono"
+          data-testid="jump-keypath"
+          aria-label={label('jumpKeyPath')}
+          placeholder={t('inventory.keyPathPlaceholder')}
+          spellCheck={false}
+          value={jump.keyPath}
+          onChange={(e) => set({ keyPath: e.target.value })}
+        />
+      ) : null}
+      {jump.authMethod !== 'agent' ? (
+        <SecretInput
+          hostId={jumpSecretId(host.id)}
+          kind={jump.authMethod === 'key' ? 'passphrase' : 'password'}
+          row={row}
+          label={t('inventory.cellLabel', { row, field: t('inventory.jump') })}
+          testId="jump"
+        />
+      ) : null}
+      <button type="button" className="danger-outline" data-testid="jump-remove" aria-label={label('jumpRemove')} onClick={() => updateHost(host.id, { jump: undefined })}>
+        {t('inventory.jumpRemove')}
+      </button>
+    </fieldset>
   );
 }
 
