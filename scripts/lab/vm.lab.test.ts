@@ -11,13 +11,13 @@ import { parseInventoryFile } from '../../electron/services/inventory/import.js'
  * serial numbers, a disk hot-unplugged through qemu's monitor and plugged back.
  *
  * RACKSIDE_CAPTURE_FIXTURES=1 also writes the guest's real outputs into
- * electron/services/storage/fixtures/ (see the README there) for the storage step's parsers.
+ * electron/services/steps/storage/fixtures/ (see the README there) for the storage step's parsers.
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, 'lab');
 const INSTANCE = 95;
 const env = { ...process.env, RACKSIDE_LAB_INSTANCE: String(INSTANCE) };
-const FIXTURES = join(import.meta.dirname, '../../electron/services/storage/fixtures');
+const FIXTURES = join(import.meta.dirname, '../../electron/services/steps/storage/fixtures');
 const capture = process.env.RACKSIDE_CAPTURE_FIXTURES === '1';
 // A boot under TCG on a loaded 2-core machine: ~30-60 s, more while others run tests; the first
 // run on a machine also builds the image (~7 min).
