@@ -121,19 +121,25 @@ require_root() {
   [ "$(id -u)" = 0 ] || die "the lab needs root (try: sudo npm run lab -- $*)"
 }
 
-# Commands the lab needs, with the Debian package that provides each.
-require_commands() {
+# Each CMD:PACKAGE given must be on the PATH; otherwise die naming what is missing and the
+# apt-get line that installs it (shared by the namespace lab and the VM lab).
+need_commands() {
   local missing=() pkgs=() entry cmd pkg
-  for entry in ip:iproute2 bridge:iproute2 debootstrap:debootstrap unshare:util-linux nsenter:util-linux \
-               setpriv:util-linux flock:util-linux losetup:mount mount:mount python3:python3 \
-               dpkg-scanpackages:dpkg-dev apt-get:apt ssh-keygen:openssh-client openssl:openssl \
-               timeout:coreutils truncate:coreutils; do
+  for entry in "$@"; do
     cmd=${entry%%:*}; pkg=${entry#*:}
     command -v "$cmd" > /dev/null 2>&1 && continue
     missing+=("$cmd"); [[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] ||
     die "missing command(s): ${missing[*]} -- install with: apt-get install ${pkgs[*]}"
+}
+
+# Commands the lab needs, with the Debian package that provides each.
+require_commands() {
+  need_commands ip:iproute2 bridge:iproute2 debootstrap:debootstrap unshare:util-linux nsenter:util-linux \
+               setpriv:util-linux flock:util-linux losetup:mount mount:mount python3:python3 \
+               dpkg-scanpackages:dpkg-dev apt-get:apt ssh-keygen:openssh-client openssl:openssl \
+               timeout:coreutils truncate:coreutils
 }
 
 # Serialise lab commands that change state (up/down/sshd/...).

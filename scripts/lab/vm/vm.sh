@@ -62,17 +62,10 @@ vm_accel() {
 }
 
 vm_require_commands() {
-  local missing=() pkgs=() entry cmd pkg
-  for entry in qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils socat:socat mkfs.ext4:e2fsprogs \
+  need_commands qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils socat:socat mkfs.ext4:e2fsprogs \
                debootstrap:debootstrap python3:python3 dpkg-scanpackages:dpkg-dev apt-get:apt \
                ssh-keygen:openssh-client ssh-keyscan:openssh-client openssl:openssl flock:util-linux \
-               sha256sum:coreutils truncate:coreutils; do
-    cmd=${entry%%:*}; pkg=${entry#*:}
-    command -v "$cmd" > /dev/null 2>&1 && continue
-    missing+=("$cmd"); [[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] ||
-    die "missing command(s): ${missing[*]} -- install with: apt-get install ${pkgs[*]}"
+               sha256sum:coreutils truncate:coreutils
 }
 
 # The VM lab of an instance has its own lock: a boot takes minutes and must not block `lab up`.
