@@ -4,7 +4,8 @@ import type { AppError, PlanView } from '../../../electron/contract/index.js';
 import { ErrorDetails } from '../components/error-details.js';
 
 /** A modal dialog: focus goes to its first field, Escape cancels. */
-function Modal({ testId, title, children, onCancel }: { testId: string; title: string; children: ReactNode; onCancel: () => void }) {
+/** The runner's modal frame (overlay, dialog role, title, Escape cancels); steps' own confirmations use it too. */
+export function Modal({ testId, title, children, onCancel }: { testId: string; title: string; children: ReactNode; onCancel: () => void }) {
   const titleId = useId();
   return (
     <div className="rb-overlay" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>

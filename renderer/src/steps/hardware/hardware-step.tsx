@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HardwareFacts, HardwareProfileId } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
+import { Modal } from '../../runbook/dialogs.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { saveProject } from '../inventory/actions.js';
@@ -140,31 +141,28 @@ function LabProfileDialog({ hosts, onConfirm, onCancel }: { hosts: { hostId: str
   const { t } = useTranslation();
   const [ticked, setTicked] = useState(false);
   return (
-    <div className="rb-overlay" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
-      <div className="rb-dialog" role="dialog" aria-modal="true" aria-labelledby="lab-confirm-title" data-testid="lab-profile-dialog">
-        <h3 id="lab-confirm-title">{t('hardware.labConfirm.title')}</h3>
-        <p>{t('hardware.labConfirm.intro')}</p>
-        <ul data-testid="lab-profile-hosts">
-          {hosts.map((h) => (
-            <li key={h.hostId} data-testid="lab-profile-host" data-host-id={h.hostId}>
-              <strong>{h.label}</strong> · {h.system ? t('hardware.labConfirm.smbios', { system: h.system }) : t('hardware.labConfirm.unknown')}
-            </li>
-          ))}
-        </ul>
-        <label className="rb-check">
-          <input type="checkbox" data-testid="lab-profile-tick" checked={ticked} autoFocus onChange={(e) => setTicked(e.target.checked)} />
-          {t('hardware.labConfirm.tick')}
-        </label>
-        <div className="toolbar">
-          <button type="button" className="danger" data-testid="lab-profile-confirm" disabled={!ticked} onClick={onConfirm}>
-            {t('hardware.labConfirm.confirm')}
-          </button>
-          <button type="button" data-testid="lab-profile-cancel" onClick={onCancel}>
-            {t('runbook.cancelDialog')}
-          </button>
-        </div>
+    <Modal testId="lab-profile-dialog" title={t('hardware.labConfirm.title')} onCancel={onCancel}>
+      <p>{t('hardware.labConfirm.intro')}</p>
+      <ul data-testid="lab-profile-hosts">
+        {hosts.map((h) => (
+          <li key={h.hostId} data-testid="lab-profile-host" data-host-id={h.hostId}>
+            <strong>{h.label}</strong> · {h.system ? t('hardware.labConfirm.smbios', { system: h.system }) : t('hardware.labConfirm.unknown')}
+          </li>
+        ))}
+      </ul>
+      <label className="rb-check">
+        <input type="checkbox" data-testid="lab-profile-tick" checked={ticked} autoFocus onChange={(e) => setTicked(e.target.checked)} />
+        {t('hardware.labConfirm.tick')}
+      </label>
+      <div className="toolbar">
+        <button type="button" className="danger" data-testid="lab-profile-confirm" disabled={!ticked} onClick={onConfirm}>
+          {t('hardware.labConfirm.confirm')}
+        </button>
+        <button type="button" data-testid="lab-profile-cancel" onClick={onCancel}>
+          {t('runbook.cancelDialog')}
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 
