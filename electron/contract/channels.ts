@@ -5,6 +5,7 @@ import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
 import { networkEvents, networkRequests } from './channels/network.js';
 import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
+import { storageEvents, storageRequests } from './channels/storage.js';
 import { terminalEvents, terminalRequests } from './channels/terminal.js';
 
 /**
@@ -19,6 +20,7 @@ export const requests = {
   ...networkRequests,
   ...reportRequests,
   ...runbookRequests,
+  ...storageRequests,
   ...terminalRequests,
 } as const;
 
@@ -28,12 +30,14 @@ export const events = {
   ...networkEvents,
   ...reportEvents,
   ...runbookEvents,
+  ...storageEvents,
   ...terminalEvents,
 } as const;
 
 export * from './channels/runbook.js';
 export { hostKeyChangeSchema, type HostKeyChange } from './channels/core.js';
 export * from './channels/network.js';
+export * from './channels/storage.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { networkPlanSchema } from './network-plan.js';
 
 export * from './network-plan.js';
+import { storagePlanSchema } from './storage-plan.js';
+export * from './storage-plan.js';
 import { hardwareProfileIdSchema } from './hardware.js';
 import { REASON_CODES } from './result.js';
 
@@ -127,6 +129,8 @@ export const projectSchema = z.object({
     .optional(),
   /** The network plan (step 3): hostnames, addressing, bonds, VLANs, VIP. Optional: older files have none. */
   network: networkPlanSchema.optional(),
+  /** The storage plan (step 4): the array layout and each host's disks by serial. Optional: older files have none. */
+  storage: storagePlanSchema.optional(),
   /** One jump host for every host without its own. Optional: older files have none. */
   bastion: jumpHostSchema.optional(),
   /** Unknown host keys on first contact (absent: "confirm"). */

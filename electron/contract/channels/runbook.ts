@@ -113,7 +113,19 @@ export const planSchema = z.object({
   planHash: z.string(),
   hosts: z.array(hostPlanSchema),
   /** Every destructive change, host by host: what the confirmation lists. */
-  changes: z.array(z.object({ hostId: z.string(), actionId: z.string(), change: z.string() })),
+  changes: z.array(
+    z.object({
+      hostId: z.string(),
+      actionId: z.string(),
+      /** English, and what the confirmation sends back. */
+      change: z.string(),
+      /** The change as a code + params the renderer words from `changes.<code>` (absent: show `change`). */
+      code: z.string().optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      /** Ticked one by one in the confirmation (a disk to wipe), not only with the list. */
+      tickEach: z.boolean().optional(),
+    }),
+  ),
 });
 export type PlanView = z.infer<typeof planSchema>;
 

@@ -11,6 +11,7 @@ import { createHardwareHandlers } from './hardware-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
 import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
+import { createStorageHandlers } from './storage-handlers.js';
 import { createTerminalHandlers } from './terminal-handlers.js';
 
 export interface HandlerContext {
@@ -73,6 +74,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createNetworkHandlers(ctx, shared),
     ...createReportHandlers(ctx),
     ...createRunbookHandlers(runbook),
+    ...createStorageHandlers(ctx, shared),
     ...createTerminalHandlers(ctx, shared),
   };
 }

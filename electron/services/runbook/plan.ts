@@ -71,8 +71,16 @@ export function buildPlan(module: StepModule, project: Project, input?: unknown)
       ...(a.changes ? { changes: [...a.changes] } : {}),
     })),
   }));
-  const changes = viewHosts.flatMap((h) =>
-    h.actions.filter((a) => a.destructive).flatMap((a) => (a.changes ?? []).map((change) => ({ hostId: h.hostId, actionId: a.id, change }))),
+  const changes = hosts.flatMap((h) =>
+    actions
+      .get(h.id)!
+      .filter((a) => a.destructive)
+      .flatMap((a) =>
+        (a.changes ?? []).map((change, i) => {
+          const text = a.changeTexts?.[i];
+          return { hostId: h.id, actionId: a.id, change, ...(text ? { code: text.code, params: { ...text.params }, ...(text.tickEach ? { tickEach: true } : {}) } : {}) };
+        }),
+      ),
   );
   const hashed = JSON.stringify({
     stepId: module.id,

@@ -80,6 +80,12 @@ export interface Action {
   /** What a destructive action changes, one line each, shown in the confirmation. */
   changes?: string[];
   /**
+   * `changes` as codes + params the renderer words in the technician's language
+   * (`changes.<code>`), index by index; `tickEach`: the confirmation asks a tick per change (each
+   * disk a storage action wipes), not one for the whole list.
+   */
+  changeTexts?: { code: string; params: Record<string, string | number>; tickEach?: boolean }[];
+  /**
    * "Already done?": exit 0 means the action's effect is in place and the command is not run. An
    * action with side effects must have one; an action without one is re-run on resume, so it
    * must be read-only or harmless to repeat.
