@@ -344,9 +344,10 @@ export class Runbook {
   }
 
   /**
-   * Runs the plan phase by phase. In the first phase with work left only \`first\` hosts run (a
-   * resume: the unfinished ones; a retry: the one host); later phases run all their hosts. A phase
-   * with a host that did not end well is the last one: the run stops there, to be resumed.
+   * Runs the plan phase by phase. In the first phase with work left only `first` hosts run (a
+   * resume: the unfinished ones; a retry: the one host) and those the run never reached there;
+   * later phases run all their hosts. A phase with a host that did not end well is the last one:
+   * the run stops there, to be resumed.
    */
   private async drive(ctx: ProjectCtx, run: ActiveRun, first: Set<string>, takeOver: Set<string>): Promise<void> {
     const { built } = run;
@@ -362,7 +363,14 @@ export class Runbook {
     for (const [index, phase] of built.phases.entries()) {
       const openHosts = phase.hosts.filter((h) => open(phase, h));
       if (openHosts.length === 0) continue;
-      const now = firstPhase ? openHosts.filter((h) => first.has(h)) : openHosts;
+      // A host of a phased run that the run never reached (later in a serial phase) goes on too:
+      // retrying the host that stopped the phase continues the phase, not just that host.
+      const unreached = (hostId: string) => {
+        const rec = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === hostId);
+        return built.phases.length > 1 && rec !== undefined && !rec.stopReason && !rec.lockHolder
+          && actionsIn(built, phase.id, hostId).every((a) => rec.actions.find((x) => x.actionId === a.id)?.status === 'pending');
+      };
+      const now = firstPhase ? openHosts.filter((h) => first.has(h) || unreached(h)) : openHosts;
       firstPhase = false;
       if (run.abort.signal.aborted || now.length === 0) break;
       if (!(await this.recoverOutputs(ctx, run, phase, now, takeOver))) break;
@@ -403,7 +411,7 @@ export class Runbook {
   /**
    * Before a phase: every output its actions use must be known. One a resumed run lost (a secret
    * of a memory-only store) is read again from its producer: the producing action's probe must say
-   * done, then its \`read\` gives the value; it is never made anew. False: the run cannot go on.
+   * done, then its `read` gives the value; it is never made anew. False: the run cannot go on.
    */
   private async recoverOutputs(ctx: ProjectCtx, run: ActiveRun, phase: Phase, hostIds: string[], takeOver: Set<string>): Promise<boolean> {
     const { built } = run;
@@ -575,7 +583,7 @@ export class Runbook {
   /**
    * A host's actions of one phase, under the host's lock: a host in several phases takes its lock
    * for each of them and releases it in between (another runner may work there only while this
-   * run does not). \`reread\`: done actions whose output was lost, probed and read again.
+   * run does not). `reread`: done actions whose output was lost, probed and read again.
    */
   private async runHost(
     ctx: ProjectCtx, run: ActiveRun, host: Host, actions: Action[], takeOverConfirmed: boolean,

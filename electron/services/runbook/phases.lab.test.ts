@@ -156,6 +156,47 @@ describe('a step with phases and outputs', () => {
     }
   });
 
+  it('a failed host stops the run after its phase (the rest of a serial phase and later phases not started); retry goes on from there', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      const run = await rb.whenDone(started.value.runId);
+      expect(run?.status).toBe('failed');
+      // node1 did its part (generate) but has the final phase left, like node3: both wait.
+      expect(run?.hosts.map((h) => h.status)).toEqual(['waiting', 'failed', 'waiting']);
+      expect(run?.hosts[0]!.actions.map((a) => a.status)).toEqual(['done', 'done', 'pending']);
+      let events = await journal(dir);
+      expect(events.some(is('action-started', 'n3'))).toBe(false);
+      expect(events.some(is('action-started', undefined, 'final'))).toBe(false);
+      expect(events.filter((e) => e.type === 'phase-started').map((e) => (e as { phaseId: string }).phaseId)).toEqual(['generate', 'spread']);
+      const state = await rb.state(dir);
+      expect(state.ok && state.value.steps.find((s) => s.stepId === TEST_ONLY_PHASED)?.resumable).toBe(true);
+
+      await lab.exec(2, 'touch', `${workDir}/ok`);
+      const retried = await rb.retry(dir, TEST_ONLY_PHASED, 'n2');
+      if (!retried.ok) throw new Error(retried.error.message);
+      expect(retried.value.runId).toBe(started.value.runId);
+      const done = await rb.whenDone(retried.value.runId);
+      expect(done?.status).toBe('completed');
+      expect(done?.hosts.map((h) => h.status)).toEqual(['done', 'done', 'done']);
+      events = await journal(dir);
+      expect(events.filter((e) => e.type === 'phase-started').map((e) => (e as { phaseId: string }).phaseId)).toEqual(['generate', 'spread', 'spread', 'final']);
+      // The values were still known to this process: nothing on node1 ran again before the final phase.
+      expect(events.filter(is('action-started', 'n1', 'gen-secret'))).toHaveLength(1);
+      const canary = (await lab.exec(1, 'cat', `${workDir}/secret`)).trim();
+      for (const i of [2, 3]) expect((await lab.exec(i, 'cat', `${workDir}/got-secret`)).trim(), `node${i}`).toBe(canary);
+      for (const f of await everyFile(dir)) expect(f.text.includes(canary), f.path).toBe(false);
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
   it('SIGKILL mid-phase, then resume in a new process (secret store empty): finishes without re-running the generating action', async () => {
     const dir = await newProject();
     const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
