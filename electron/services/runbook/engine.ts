@@ -896,9 +896,10 @@ export class Runbook {
       if (r.status === 'ok' && wantsOutput) produced = r.raw.trim();
     }
     if (wantsOutput && result.status === 'ok') {
-      if (!produced) {
+      // A secret under 3 characters would not be redacted (secretForms): refuse it rather than leak it.
+      if (!produced || (secret && produced.length < 3)) {
         withhold();
-        result = { ...result, status: 'failed', message: `${result.message}; but it printed no value for its output ${action.output!.name}` };
+        result = { ...result, status: 'failed', message: `${result.message}; but it printed no usable value for its output ${action.output!.name}` };
       } else {
         await this.keepOutput(ctx, run, host, action, produced);
         release(action.capture === true && via === 'command');

@@ -197,6 +197,40 @@ describe('a step with phases and outputs', () => {
     }
   });
 
+  it('cancel in the middle of a phase stops the run there (later phases not started); resume finishes it', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 5)]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      for (const end = Date.now() + 30_000; !(await journal(dir)).some(is('action-started', 'n2', 'write'));) {
+        if (Date.now() > end) throw new Error('phase 2 never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(rb.cancel(started.value.runId).ok).toBe(true);
+      const run = await rb.whenDone(started.value.runId);
+      expect(run?.status).toBe('cancelled');
+      const events = await journal(dir);
+      expect(events.find(is('action-finished', 'n2', 'write'))).toMatchObject({ status: 'cancelled' });
+      expect(events.some(is('action-started', 'n3'))).toBe(false);
+      expect(events.some(is('action-started', undefined, 'final'))).toBe(false);
+      // Every lock taken was given back.
+      for (const i of NODES) expect((await lab.exec(i, 'sh', '-c', `test -e ${LOCK_DIR} && echo held || echo free`)).trim()).toBe('free');
+
+      const resumed = await rb.start(dir, TEST_ONLY_PHASED, { resume: true });
+      if (!resumed.ok) throw new Error(resumed.error.message);
+      expect((await rb.whenDone(resumed.value.runId))?.status).toBe('completed');
+      expect((await lab.exec(1, 'cat', `${workDir}/gen-secret.count`)).trim()).toBe('1');
+      expect((await lab.exec(3, 'cat', `${workDir}/got-secret`)).trim()).toBe((await lab.exec(1, 'cat', `${workDir}/secret`)).trim());
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
   it('SIGKILL mid-phase, then resume in a new process (secret store empty): finishes without re-running the generating action', async () => {
     const dir = await newProject();
     const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
