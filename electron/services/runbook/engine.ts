@@ -288,13 +288,16 @@ export class Runbook {
       }
       runId = last.runId;
       const liveHere = this.live.hosts.get(runId);
-      hosts = hosts.filter((h) => {
-        if (opts.onlyHosts && !opts.onlyHosts.includes(h.id)) return false;
+      const unfinished = hosts.filter((h) => {
         if (liveHere?.has(h.id)) return false;
         const rec = last.hosts.find((x) => x.hostId === h.id);
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
-      if (hosts.length === 0) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
+      hosts = unfinished.filter((h) => !opts.onlyHosts || opts.onlyHosts.includes(h.id));
+      // A phased run whose retried or skipped host is done may still have hosts its phases never
+      // reached: the run goes on with those (drive), so it is not "nothing to resume".
+      const reachable = built.value.phases.length > 1 && unfinished.some((h) => !last.hosts.find((x) => x.hostId === h.id)?.stopReason);
+      if (hosts.length === 0 && !reachable) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
       const refused = this.refuseChangedKeys(hosts);
       if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });

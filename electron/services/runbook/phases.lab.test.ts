@@ -197,6 +197,29 @@ describe('a step with phases and outputs', () => {
     }
   });
 
+  it('skipping the failed host\'s action (with a reason) goes on with the rest of the phase and the later phases', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      expect((await rb.whenDone(started.value.runId))?.status).toBe('failed');
+      const skipped = await rb.skip(dir, TEST_ONLY_PHASED, 'n2', 'write', 'node2 gets the values by hand', 'Vitest');
+      if (!skipped.ok) throw new Error(skipped.error.message);
+      const done = await rb.whenDone(skipped.value.runId);
+      expect(done?.status).toBe('completed');
+      expect(done?.hosts.find((h) => h.hostId === 'n2')?.actions.map((a) => a.status)).toEqual(['skipped', 'done']);
+      expect((await lab.exec(3, 'cat', `${workDir}/got-secret`)).trim()).toBe((await lab.exec(1, 'cat', `${workDir}/secret`)).trim());
+      for (const i of NODES) expect((await lab.exec(i, 'cat', `${workDir}/final`)).trim(), `node${i}`).toMatch(/^public-/);
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
   it('cancel in the middle of a phase stops the run there (later phases not started); resume finishes it', async () => {
     const dir = await newProject();
     const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
