@@ -420,7 +420,10 @@ export class Runbook {
     const { built } = run;
     const missing = new Map<string, Action[]>();
     for (const hostId of hostIds) {
+      const rec = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === hostId);
       for (const a of actionsIn(built, phase.id, hostId)) {
+        const st = rec?.actions.find((x) => x.actionId === a.id)?.status;
+        if (st !== undefined && isComplete(st)) continue;
         for (const ref of [a.command, ...(a.probe ? [a.probe] : []), ...(a.output?.read ? [a.output.read] : [])].flatMap(commandRefs)) {
           for (const p of refHosts(ref, built.producers)) {
             if (run.outputs.has(outputKey(ref.output, p))) continue;
@@ -765,7 +768,8 @@ export class Runbook {
   /**
    * One attempt at one action: journal, probe, command, transcript, output. Returns whether the
    * host may go on. `reread`: the action is done but its output was lost; only "already done"
-   * (probe, then `read`) is accepted, never running the command again.
+   * (probe, then `read`) is accepted, never running the command again (an action without a probe
+   * is harmless to repeat by Action.probe's rule, and is run again).
    */
   private async runAction(
     ctx: ProjectCtx,
@@ -780,7 +784,6 @@ export class Runbook {
   ): Promise<boolean> {
     const { runId } = run;
     const rel = transcriptPath(host.id, runId, action.id, attempt);
-    const transcript = await Transcript.create(ctx.dir, rel, () => this.deps.secrets.values(), () => this.secretLabels());
     // As the dry run shows it: refs as placeholders (values go over the wire only).
     const shown = (cmd: StepCommand) => placeholderCommand(cmd, run.built.producers);
     const line = displayLine(lockedCommand({ id: action.id, command: shown(action.command) }), action.sudo);
@@ -793,10 +796,10 @@ export class Runbook {
         ...(action.output?.read ? { read: resolveCommand(action.output.read, value) } : {}),
       };
     } catch (e) {
-      await transcript.close();
       await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${(e as Error).message}`, code: 'run-action-failed', params: { action: action.id, detail: (e as Error).message } });
       return false;
     }
+    const transcript = await Transcript.create(ctx.dir, rel, () => this.deps.secrets.values(), () => this.secretLabels());
     transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}${reread ? ' (re-reading its lost output)' : ''}`);
     // The line that says this action is about to run is on disk before anything runs.
     await this.append(ctx, {

@@ -197,6 +197,41 @@ describe('a step with phases and outputs', () => {
     }
   });
 
+  it('a lost secret the host no longer has stops the resumed run: it is never made anew', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const make = () => {
+      const secrets = new MemorySecretStore();
+      const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+      return { pool, rb: new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} }) };
+    };
+    const a = make();
+    const started = await a.rb.start(dir, TEST_ONLY_PHASED);
+    if (!started.ok) throw new Error(started.error.message);
+    expect((await a.rb.whenDone(started.value.runId))?.status).toBe('failed');
+    await a.rb.close();
+    a.pool.closeAll();
+
+    // A restarted app (memory-only store: the secret is gone), and the host lost it too.
+    await lab.exec(1, 'rm', '-f', `${workDir}/secret`);
+    await lab.exec(2, 'touch', `${workDir}/ok`);
+    const b = make();
+    try {
+      const retried = await b.rb.retry(dir, TEST_ONLY_PHASED, 'n2');
+      if (!retried.ok) throw new Error(retried.error.message);
+      const run = await b.rb.whenDone(retried.value.runId);
+      expect(run?.status).toBe('failed');
+      expect(run?.hosts[0]!.message).toMatch(/output canary was lost and the host no longer has it/);
+      expect((await lab.exec(1, 'cat', `${workDir}/gen-secret.count`)).trim()).toBe('1');
+      expect((await lab.exec(1, 'sh', '-c', `test -e ${workDir}/secret && echo made || echo absent`)).trim()).toBe('absent');
+      const events = await journal(dir);
+      expect(events.filter(is('action-started', 'n2', 'write'))).toHaveLength(1);
+    } finally {
+      await b.rb.close();
+      b.pool.closeAll();
+    }
+  });
+
   it('skipping the failed host\'s action (with a reason) goes on with the rest of the phase and the later phases', async () => {
     const dir = await newProject();
     const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
