@@ -902,8 +902,9 @@ export class Runbook {
       if (r.status === 'ok' && wantsOutput) produced = r.raw.trim();
     }
     if (wantsOutput && result.status === 'ok') {
-      // A secret under 3 characters would not be redacted (secretForms): refuse it rather than leak it.
-      if (!produced || (secret && produced.length < 3)) {
+      // A secret under 3 characters would not be redacted (secretForms): refuse it rather than leak
+      // it. An output is a parameter, not a file: over CAPTURE_LIMIT is refused too.
+      if (!produced || (secret && produced.length < 3) || produced.length > CAPTURE_LIMIT) {
         withhold();
         result = { ...result, status: 'failed', message: `${result.message}; but it printed no usable value for its output ${action.output!.name}` };
       } else {
