@@ -10,7 +10,7 @@ import { ELECTRON_FUSES, type ElectronFuseName } from './electron/main/fuses.js'
 /**
  * ELECTRON_FUSES is keyed by @electron/fuses' FuseV1Options names (RunAsNode); electron-builder's
  * `electronFuses` by the same names in camelCase (runAsNode), and it silently ignores a key it does
- * not know — scripts/build/packaging.test.ts checks every fuse arrives in electron-builder's own
+ * not know — electron/main/security-checklist.test.ts checks every fuse arrives in electron-builder's own
  * fuse wire.
  */
 export function electronBuilderFuses(fuses: Record<ElectronFuseName, boolean> = ELECTRON_FUSES): NonNullable<Configuration['electronFuses']> {
@@ -60,7 +60,10 @@ export function appFiles(withSourceMaps: boolean): string[] {
     '!**/node_modules/*/binding.gyp',
     '!**/node_modules/**/build/Release/obj.target/**',
     '!**/node_modules/**/build/Release/.deps/**',
-    '!**/node_modules/**/*.{pdb,o,a,obj,lib,mk,gypi}',
+    '!**/node_modules/**/*.{pdb,o,a,obj,lib,mk,gypi,stamp}',
+    // What a rebuild of a native module leaves beside its .node (electron-builder rebuilds in place).
+    '!**/node_modules/**/build/{Makefile,*.Makefile,config.gypi}',
+    '!**/node_modules/**/build/Release/{node-addon-api,.forge-meta}{,/**}',
     // pdf.js: the services load only the legacy (Node) build, without font or CMap data
     // (report/pdf-text.ts passes no URLs for them).
     '!**/node_modules/pdfjs-dist/{build,web,types,image_decoders,cmaps,standard_fonts}/**',
@@ -91,7 +94,9 @@ const config: Configuration = {
   extraResources: EXTRA_RESOURCES.map((r) => ({ ...r, filter: [...r.filter] })),
   asar: true,
   asarUnpack: [...ASAR_UNPACK],
-  electronFuses: electronBuilderFuses(),
+  // Flipping fuses breaks the ad-hoc signature an arm64 macOS binary must carry to start at all;
+  // re-signed ad hoc here, and properly afterwards when a signing identity is configured.
+  electronFuses: { ...electronBuilderFuses(), resetAdHocDarwinSignature: true },
   // Native modules are rebuilt against Electron's headers (node-pty, ssh2's optional crypto binding).
   npmRebuild: true,
   artifactName: '${productName}-${version}-${os}-${arch}.${ext}',

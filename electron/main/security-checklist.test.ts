@@ -73,6 +73,11 @@ describe('Electron security checklist, against the real configuration objects', 
     expect(granted).toBe(false);
   });
 
+  it('6. webSecurity stays on; 8. no insecure content; 9. no experimental features; 10. no Blink features enabled', () => {
+    expect(prefs).toMatchObject({ webSecurity: true, allowRunningInsecureContent: false, experimentalFeatures: false });
+    expect(prefs).not.toHaveProperty('enableBlinkFeatures');
+  });
+
   it('7. a Content-Security-Policy with scripts from the app only, added to every response', () => {
     const session = new FakeSession();
     installContentSecurityPolicy(session.asSession());
@@ -81,11 +86,6 @@ describe('Electron security checklist, against the real configuration objects', 
     expect(headers?.['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
-  });
-
-  it('6. webSecurity stays on; 8. no insecure content; 9. no experimental features; 10. no Blink features enabled', () => {
-    expect(prefs).toMatchObject({ webSecurity: true, allowRunningInsecureContent: false, experimentalFeatures: false });
-    expect(prefs).not.toHaveProperty('enableBlinkFeatures');
   });
 
   it('11. no <webview>: the tag is off and attaching one is refused', () => {
@@ -125,8 +125,10 @@ describe('Electron security checklist, against the real configuration objects', 
     expect(typeof generate).toBe('function');
     const wire = await generate.call(null, config.electronFuses);
     const expected = Object.fromEntries(Object.entries(ELECTRON_FUSES).map(([name, on]) => [FuseV1Options[name as ElectronFuseName], on]));
-    const { version, resetAdHocDarwinSignature: _reset, ...fuses } = wire;
+    const { version, resetAdHocDarwinSignature, ...fuses } = wire;
     expect(version).toBe(FuseVersion.V1);
+    // Without it an unsigned arm64 macOS build would not start once its fuses are flipped.
+    expect(resetAdHocDarwinSignature).toBe(true);
     expect(fuses).toStrictEqual(expected);
     expect(fuses[FuseV1Options.RunAsNode]).toBe(false);
     expect(fuses[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(false);
