@@ -97,7 +97,9 @@ const config: Configuration = {
   // Flipping fuses breaks the ad-hoc signature an arm64 macOS binary must carry to start at all;
   // re-signed ad hoc here, and properly afterwards when a signing identity is configured.
   electronFuses: { ...electronBuilderFuses(), resetAdHocDarwinSignature: true },
-  // Native modules are rebuilt against Electron's headers (node-pty, ssh2's optional crypto binding).
+  // Native modules with a binding.gyp of their own (node-pty, cpu-features) are rebuilt against
+  // Electron's headers. ssh2's optional crypto binding is not: ssh2 falls back to Node's crypto
+  // when it does not load.
   npmRebuild: true,
   artifactName: '${productName}-${version}-${os}-${arch}.${ext}',
   linux: {

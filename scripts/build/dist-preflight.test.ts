@@ -40,7 +40,6 @@ const offline = (home: string) => ({
   ELECTRON_BUILDER_CACHE: join(home, 'cache', 'electron-builder'),
   ELECTRON_MIRROR: `http://127.0.0.1:${closedPort}/`,
   ELECTRON_BUILDER_BINARIES_MIRROR: `http://127.0.0.1:${closedPort}/`,
-  ELECTRON_REBUILD_DIST_URL: `http://127.0.0.1:${closedPort}/`,
   PATH: '',
 });
 
@@ -57,7 +56,7 @@ describe('npm run dist preflight', () => {
 
   it('offline with empty caches: names the Electron runtime, every helper and the headers, with how to provide each', async () => {
     const home = join(tmp, 'empty');
-    const gone = await missing(needs(root, ['linux'], offline(home), 'x64'));
+    const gone = await missing(needs(root, ['linux'], offline(home), 'x64', `http://127.0.0.1:${closedPort}/`));
     const files = gone.map((n) => n.file);
     expect(files).toEqual([
       `electron-v${version}-linux-x64.zip`,
@@ -75,7 +74,7 @@ describe('npm run dist preflight', () => {
   });
 
   it('the Windows installer on Linux also needs Wine, which no mirror provides', async () => {
-    const gone = await missing(needs(root, ['win'], { ...offline(join(tmp, 'empty')), ELECTRON_BUILDER_BINARIES_MIRROR: mirrorUrl, ELECTRON_MIRROR: mirrorUrl, ELECTRON_REBUILD_DIST_URL: mirrorUrl }, 'x64'));
+    const gone = await missing(needs(root, ['win'], { ...offline(join(tmp, 'empty')), ELECTRON_BUILDER_BINARIES_MIRROR: mirrorUrl, ELECTRON_MIRROR: mirrorUrl }, 'x64', mirrorUrl));
     expect(gone.map((n) => n.file)).toEqual(process.platform === 'linux' ? ['wine'] : []);
   });
 
@@ -90,14 +89,14 @@ describe('npm run dist preflight', () => {
     }
     await mkdir(join(home, '.electron-gyp', version, 'include', 'node'), { recursive: true });
     await writeFile(join(home, '.electron-gyp', version, 'include', 'node', 'node.h'), '');
-    expect(await missing(needs(root, ['linux'], env, 'x64'))).toEqual([]);
+    expect(await missing(needs(root, ['linux'], env, 'x64', `http://127.0.0.1:${closedPort}/`))).toEqual([]);
   });
 
   it('a reachable mirror is enough: nothing is missing', async () => {
-    const env = { ...offline(join(tmp, 'empty')), ELECTRON_MIRROR: mirrorUrl, ELECTRON_BUILDER_BINARIES_MIRROR: mirrorUrl, ELECTRON_REBUILD_DIST_URL: mirrorUrl };
+    const env = { ...offline(join(tmp, 'empty')), ELECTRON_MIRROR: mirrorUrl, ELECTRON_BUILDER_BINARIES_MIRROR: mirrorUrl };
     expect(await reachable(`${mirrorUrl}anything`)).toBe(true);
     expect(await reachable(`http://127.0.0.1:${closedPort}/anything`)).toBe(false);
-    expect(await missing(needs(root, ['linux'], env, 'x64'))).toEqual([]);
+    expect(await missing(needs(root, ['linux'], env, 'x64', mirrorUrl))).toEqual([]);
   });
 
   it('npm run dist refuses at once, before any build, and leaves no package behind', async () => {

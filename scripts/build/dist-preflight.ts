@@ -92,7 +92,7 @@ export function electronVersion(root: string): string {
 }
 
 /** Everything the targets need downloaded, each with where it already is, if anywhere. */
-export function needs(root: string, targets: Target[], env: Env = process.env, arch: string = process.arch): Need[] {
+export function needs(root: string, targets: Target[], env: Env = process.env, arch: string = process.arch, headersUrl: string = ELECTRON_HEADERS): Need[] {
   const version = electronVersion(root);
   const out: Need[] = [];
   const ebCache = builderCacheDir(env);
@@ -140,14 +140,16 @@ export function needs(root: string, targets: Target[], env: Env = process.env, a
       provide: 'install it (Debian: sudo apt-get install wine), or build the Windows installer on Windows',
     });
   }
-  // node-pty and ssh2's native parts are rebuilt against Electron's headers (npmRebuild).
+  // The native modules (node-pty, cpu-features) are rebuilt against Electron's headers
+  // (npmRebuild): @electron/rebuild fetches them from its fixed headerURL into ~/.electron-gyp, and
+  // electron-builder offers no mirror setting for it.
   const gyp = join(env.HOME || homedir(), '.electron-gyp', version);
   out.push({
     what: `the Electron ${version} headers (native module rebuild)`,
     file: `node-v${version}-headers.tar.gz`,
-    url: `${env.ELECTRON_REBUILD_DIST_URL || ELECTRON_HEADERS}v${version}/node-v${version}-headers.tar.gz`,
+    url: `${headersUrl}v${version}/node-v${version}-headers.tar.gz`,
     foundAt: existsSync(join(gyp, 'include', 'node', 'node.h')) ? gyp : null,
-    provide: `unpack them into ${gyp}/ (node-gyp's layout), or set ELECTRON_REBUILD_DIST_URL=<url of a mirror>`,
+    provide: `unpack them into ${gyp}/ as node-gyp does (include/node/…, and an installVersion file), e.g. by copying that folder from a machine that ran npm run dist`,
   });
   return out;
 }
