@@ -1,17 +1,11 @@
 /**
  * Electron fuses for the packaged app (docs/architecture.md, Security: "fuses set in the build"). Fuses are
  * bits in the Electron binary, flipped at package time before code signing, so the OS signature
- * check keeps them from being flipped back. Nothing at runtime reads this object: the packaging
- * step applies it with @electron/fuses, mapping each key to the FuseV1Options member of the same
- * name:
- *
- *   import { flipFuses, FuseVersion, FuseV1Options } from '@electron/fuses';
- *   await flipFuses(electronBinary, {
- *     version: FuseVersion.V1,
- *     strictlyRequireAllFuses: false,
- *     resetAdHocDarwinSignature: platform === 'darwin' && arch === 'arm64',
- *     ...Object.fromEntries(Object.entries(ELECTRON_FUSES).map(([k, v]) => [FuseV1Options[k], v])),
- *   });
+ * check keeps them from being flipped back. Nothing at runtime reads this object: electron-builder
+ * applies it when it packages (electron-builder.config.ts passes it as `electronFuses`, each key
+ * in camelCase; electron-builder hands it to @electron/fuses as the FuseV1Options member of the same
+ * name). electron/main/security-checklist.test.ts checks every value reaches electron-builder's
+ * fuse wire.
  *
  * Consequences to keep in mind: with RunAsNode off, child_process.fork() from the main process
  * does not work (use utilityProcess); with OnlyLoadAppFromAsar on, the app must be packaged as
