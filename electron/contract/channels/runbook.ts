@@ -94,6 +94,10 @@ export const plannedActionSchema = z.object({
   destructive: z.boolean(),
   /** What a destructive action changes, shown in the confirmation. */
   changes: z.array(z.string()).optional(),
+  /** The phase the action runs in (the plan's `phases`); absent when the step has none. */
+  phase: z.string().optional(),
+  /** The value the action produces for later actions (shown in commands as `<output:NAME@host>`). */
+  output: z.object({ name: z.string(), secret: z.boolean().optional() }).optional(),
 });
 export type PlannedAction = z.infer<typeof plannedActionSchema>;
 
@@ -112,6 +116,8 @@ export const planSchema = z.object({
   /** SHA-256 of the plan; a destructive run's confirmation must name it. */
   planHash: z.string(),
   hosts: z.array(hostPlanSchema),
+  /** The order across hosts, when the step has phases (absent: every host at once). */
+  phases: z.array(z.object({ id: z.string(), title: z.string(), hosts: z.array(z.string()), mode: z.enum(['parallel', 'serial']) })).optional(),
   /** Every destructive change, host by host: what the confirmation lists. */
   changes: z.array(
     z.object({

@@ -116,6 +116,23 @@ export const journalEventSchema = z.discriminatedUnion('type', [
     address: z.string().optional(),
     durationMs: z.number(),
   }),
+  /** A phase of a step with phases begins (StepModule.phases): its hosts that run now. */
+  z.object({ type: z.literal('phase-started'), at: z.string(), runId: z.string(), phaseId: z.string(), hostIds: z.array(z.string()) }),
+  /**
+   * An action's output (StepModule Action.output): by the command, or re-read (`read`) when the
+   * probe said done. A secret's value is never here, only its SHA-256 (the value is in the secret store).
+   */
+  z.object({
+    type: z.literal('output'),
+    at: z.string(),
+    runId: z.string(),
+    hostId: z.string(),
+    actionId: z.string(),
+    name: z.string(),
+    secret: z.boolean(),
+    value: z.string().optional(),
+    sha256: z.string(),
+  }),
   z.object({ type: z.literal('findings'), at: z.string(), runId: z.string(), stepId: z.string(), findings: z.array(findingRecord) }),
   z.object({ type: z.literal('waiver'), ...waiverSchema.shape }),
   z.object({ type: z.literal('waiver-withdrawn'), ...waiverWithdrawalSchema.shape }),

@@ -9,7 +9,8 @@ import { HostConnection } from '../ssh/host-connection.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { Semaphore } from '../ssh/semaphore.js';
 import { targetOf } from '../ssh/target.js';
-import { buildPlan, lockedCommand, planText } from './plan.js';
+import { buildPlan, lockedCommand, noRefs, planText } from './plan.js';
+import { resolveCommand } from './step-module.js';
 import { preflightStep } from '../steps/preflight/step.js';
 
 const project: Project = {
@@ -66,7 +67,7 @@ describe('dry run = the bytes sent', () => {
           expect(text).toContain(`   $ ${sent.at(-1)}\n`);
           compared++;
           if (a.probe) {
-            await conn.run(a.probe, { sudo: a.sudo });
+            await conn.run(resolveCommand(a.probe, noRefs), { sudo: a.sudo });
             expect(h.actions[i]!.probe).toBe(sent.at(-1));
           }
         }

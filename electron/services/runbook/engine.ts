@@ -38,9 +38,9 @@ import {
   type LockOwner,
 } from './lock.js';
 import { OutputBatcher } from './output-batcher.js';
-import { buildPlan, displayLine, lockedCommand, planText, type BuiltPlan } from './plan.js';
+import { buildPlan, displayLine, lockedCommand, noRefs, planText, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, type Live } from './replay.js';
-import { CAPTURE_LIMIT, findingKey, type Action, type CleanUpOutcome, type StepModule } from './step-module.js';
+import { CAPTURE_LIMIT, findingKey, resolveCommand, type Action, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -678,8 +678,9 @@ export class Runbook {
     let via: 'probe' | 'command' = 'command';
     let result: ExecResult | undefined;
     if (action.probe) {
-      transcript.note(`## already done? $ ${displayLine(action.probe, action.sudo)}`);
-      const p = await exec(action.probe, Math.min(action.timeoutMs, 60_000), false);
+      const probe = resolveCommand(action.probe, noRefs);
+      transcript.note(`## already done? $ ${displayLine(probe, action.sudo)}`);
+      const p = await exec(probe, Math.min(action.timeoutMs, 60_000), false);
       transcript.note(`## probe: ${p.message}`);
       if (p.status === 'ok') {
         via = 'probe';

@@ -18,6 +18,13 @@ export interface StepModule {
   /** i18n key, e.g. `runbook.steps.preflight.title`. */
   title: string;
   plan(project: Project, ctx: PlanContext): Map<string, Action[]>;
+  /**
+   * The order across hosts: phases run one after the other, each on the hosts it names (chosen by
+   * the module, e.g. by role), in parallel or one host at a time; the next phase starts when every
+   * host of the phase ended well. Absent: one phase, every planned host, parallel. With phases,
+   * every action names its `phase`, and a host's actions of one phase run when that phase runs.
+   */
+  phases?(project: Project, ctx: PlanContext): Phase[];
   evaluate(results: StepResults, project: Project): Finding[];
   /** The thresholds a run applies (e.g. the hardware profile): journaled with the run and shown in the report. */
   profile?(project: Project): StepProfile;
@@ -66,13 +73,71 @@ export interface PlanContext {
   input?: unknown;
 }
 
+/** A value produced by one action (its trimmed stdout) and used as a parameter of later actions. */
+export interface OutputRef {
+  output: string;
+  /** The producing host's id; absent: the one host that produces it. */
+  host?: string;
+  /** Every producing host's value, one argument each, in inventory order. */
+  all?: boolean;
+}
+
+export type ActionArg = string | OutputRef;
+
+/**
+ * A RemoteCommand whose argv/args may name outputs; the engine resolves them just before the
+ * action runs, the dry run shows them as `<output:NAME@host>`. A RemoteCommand is a StepCommand.
+ * The script text itself never holds a ref: values only ever arrive as quoted arguments.
+ */
+export type StepCommand = { argv: readonly ActionArg[] } | { script: string; args?: readonly ActionArg[] };
+
+export interface Phase {
+  /** Stable, [a-z0-9-]; actions name it. */
+  id: string;
+  /** i18n key. */
+  title: string;
+  /** Host ids, chosen by the module (by role); run in this order when serial. */
+  hosts: readonly string[];
+  mode: 'parallel' | 'serial';
+}
+
+export interface ActionOutput {
+  /** [a-z0-9-]; unique per host within the plan. */
+  name: string;
+  /** Kept in the secret store, never in the journal (only its SHA-256), redacted everywhere. */
+  secret?: boolean;
+  /**
+   * Re-reads the value when the probe says "already done" (so a resumed or repeated run gets the
+   * value the host has without making a new one). Required with a probe.
+   */
+  read?: StepCommand;
+}
+
+export const isOutputRef = (a: ActionArg): a is OutputRef => typeof a !== 'string';
+
+/** The refs a command names, in argument order. */
+export function commandRefs(cmd: StepCommand): OutputRef[] {
+  const args = 'argv' in cmd ? cmd.argv : (cmd.args ?? []);
+  return args.filter(isOutputRef);
+}
+
+/** The command with each ref replaced by the arguments `value` gives for it (one, or one per producer for `all`). */
+export function resolveCommand(cmd: StepCommand, value: (ref: OutputRef) => readonly string[]): RemoteCommand {
+  const map = (args: readonly ActionArg[]) => args.flatMap((a) => (isOutputRef(a) ? [...value(a)] : [a]));
+  return 'argv' in cmd ? { argv: map(cmd.argv) } : { script: cmd.script, ...(cmd.args ? { args: map(cmd.args) } : {}) };
+}
+
 export interface Action {
   /** Unique within the host's list; stable across runs (the journal refers to it). */
   id: string;
   /** i18n key. */
   title: string;
   /** An argv, or a fixed script with positional parameters: never user text pasted into a shell string. */
-  command: RemoteCommand;
+  command: StepCommand;
+  /** The phase the action belongs to (Phase.id); required when the module has phases. */
+  phase?: string;
+  /** The action's trimmed stdout is a value later actions use (OutputRef). */
+  output?: ActionOutput;
   sudo: boolean;
   timeoutMs: number;
   /** Destructive actions run only with a confirmation naming this plan and its `changes`. */
@@ -90,7 +155,7 @@ export interface Action {
    * action with side effects must have one; an action without one is re-run on resume, so it
    * must be read-only or harmless to repeat.
    */
-  probe?: RemoteCommand;
+  probe?: StepCommand;
   /** Keep stdout (up to CAPTURE_LIMIT bytes, secrets redacted) in the journal for `evaluate`. */
   capture?: boolean;
 }

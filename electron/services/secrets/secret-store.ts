@@ -2,7 +2,12 @@
  * Where passwords and key passphrases live. Never in the project folder: the Electron app backs
  * this with safeStorage (electron/main), the browser host keeps it in memory only.
  */
-export type SecretKind = 'password' | 'passphrase' | 'sudo';
+export type SecretKind = 'password' | 'passphrase' | 'sudo' | OutputSecretKind;
+/** A step's secret output (runbook outputs), per producing host: `output:<stepId>:<name>`. */
+export type OutputSecretKind = `output:${string}:${string}`;
+export const outputSecretKind = (stepId: string, name: string): OutputSecretKind => `output:${stepId}:${name}`;
+/** What a secret output is replaced with where it would be written: it names the output, never the value. */
+export const secretPlaceholder = (name: string) => `\u2039secret:${name}\u203a`;
 
 export interface SecretStore {
   get(hostId: string, kind: SecretKind): string | undefined;
@@ -10,6 +15,8 @@ export interface SecretStore {
   delete(hostId: string, kind: SecretKind): void;
   /** Every stored value, so logs and transcripts can be scrubbed of them. */
   values(): string[];
+  /** Value → the named placeholder it is redacted to (secret outputs); others become `[redacted]`. */
+  labels?(): ReadonlyMap<string, string>;
 }
 
 export class MemorySecretStore implements SecretStore {
@@ -28,6 +35,14 @@ export class MemorySecretStore implements SecretStore {
   values() {
     return [...this.map.values()];
   }
+  labels() {
+    const out = new Map<string, string>();
+    for (const [k, v] of this.map) {
+      const kind = k.slice(0, k.indexOf('\u0000'));
+      if (kind.startsWith('output:')) out.set(v, secretPlaceholder(kind.split(':').slice(2).join(':')));
+    }
+    return out;
+  }
 }
 
 /**
@@ -45,10 +60,17 @@ export function secretForms(secrets: readonly string[]): string[] {
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
-/** Replace every known secret in `text` with a marker. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+/** Replace every known secret in `text` with a marker (its label when it has one: a named placeholder). */
+export function redactSecrets(text: string, secrets: readonly string[], labels?: ReadonlyMap<string, string>): string {
   let out = text;
-  for (const f of secretForms(secrets)) out = out.split(f).join('[redacted]');
+  if (!labels?.size) {
+    for (const f of secretForms(secrets)) out = out.split(f).join('[redacted]');
+    return out;
+  }
+  const marks: [string, string][] = [];
+  for (const s of secrets) for (const f of secretForms([s])) marks.push([f, labels.get(s) ?? '[redacted]']);
+  marks.sort((a, b) => b[0].length - a[0].length);
+  for (const [f, mark] of marks) out = out.split(f).join(mark);
   return out;
 }
 
@@ -82,13 +104,13 @@ export function redactByteForms(data: Buffer, forms: readonly Buffer[]): Buffer 
 }
 
 /** Every string in a JSON-like value with known secrets redacted (object keys included). */
-export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+export function redactDeep<T>(value: T, secrets: readonly string[], labels?: ReadonlyMap<string, string>): T {
   if (secrets.length === 0) return value;
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactSecrets(v, secrets);
+    if (typeof v === 'string') return redactSecrets(v, secrets, labels);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecrets(k, secrets), walk(x)]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecrets(k, secrets, labels), walk(x)]));
     }
     return v;
   };
