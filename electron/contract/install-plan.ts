@@ -180,3 +180,6 @@ export function validateInstallPlan(input: InstallPlanInput, hosts: readonly Hos
   if (t < 15 || t > 600) add({ field: 'firewall.rollbackAfterS', code: 'rollback-range', message: `The firewall rollback timer ${t} s is not 15-600 s`, params: { value: t, min: 15, max: 600 } });
   return issues;
 }
+
+/** The master install's step id (wizard step 5). */
+export const MASTER_INSTALL_STEP = 'master-install';
