@@ -37,9 +37,10 @@ export function firewallRules(input: FirewallInput): string {
     '    ct state established,related accept',
     '    ct state invalid drop',
     '    iif "lo" accept',
-    '    meta l4proto { icmp, ipv6-icmp } accept',
+    // Protocol numbers, not names: a minimal Debian has no /etc/protocols (netbase) to resolve them.
+    '    meta l4proto { 1, 58 } accept comment "icmp, ipv6-icmp"',
   ];
-  if (input.vrrpPeers.length > 0) lines.push(`    ip saddr ${set([...input.vrrpPeers])} ip protocol vrrp accept`);
+  if (input.vrrpPeers.length > 0) lines.push(`    ip saddr ${set([...input.vrrpPeers])} ip protocol 112 accept comment "vrrp"`);
   if (tcp.length > 0) lines.push(`    tcp dport ${set(tcp)} accept`);
   if (udp.length > 0) lines.push(`    udp dport ${set(udp)} accept`);
   lines.push('  }', '}');

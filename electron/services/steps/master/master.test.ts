@@ -118,7 +118,7 @@ describe('master install: firewall rules', () => {
   it('open SSH (22 and the inventory port) before anything that could drop it, then the role\'s ports', () => {
     const rules = firewallRules({ sshPort: 2222, ports: [{ port: 9100, protocol: 'tcp' }, { port: 123, protocol: 'udp' }], vrrpPeers: ['10.0.0.2'] });
     expect(rules).toContain('tcp dport { 22, 2222 } accept');
-    expect(rules).toContain('ip saddr 10.0.0.2 ip protocol vrrp accept');
+    expect(rules).toContain('ip saddr 10.0.0.2 ip protocol 112 accept comment "vrrp"');
     expect(rules).toContain('udp dport 123 accept');
     expect(keepsSsh(rules, 2222)).toBe(true);
     expect(keepsSsh(rules, 22)).toBe(true);
