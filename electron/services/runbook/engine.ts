@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -20,7 +20,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { Journal, readJournal, type NewJournalEvent } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
-import { redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
+import { outputSecretKind, redactDeep, redactSecrets, type SecretStore } from '../secrets/secret-store.js';
 import type { SshTarget } from '../ssh/connect.js';
 import { targetOf } from '../ssh/target.js';
 import { hostKeyChangedMessage, type HostKeyState } from '../ssh/host-key-state.js';
@@ -38,9 +38,9 @@ import {
   type LockOwner,
 } from './lock.js';
 import { OutputBatcher } from './output-batcher.js';
-import { buildPlan, displayLine, lockedCommand, noRefs, planText, type BuiltPlan } from './plan.js';
-import { isComplete, JournalState, LOCK_STALE_S, type Live } from './replay.js';
-import { CAPTURE_LIMIT, findingKey, resolveCommand, type Action, type CleanUpOutcome, type StepModule } from './step-module.js';
+import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, planText, refHosts, type BuiltPlan } from './plan.js';
+import { isComplete, JournalState, LOCK_STALE_S, outputKey, type Live } from './replay.js';
+import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, type Action, type OutputRef, type Phase, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -96,6 +96,10 @@ interface ActiveRun {
   built: BuiltPlan;
   input?: unknown;
   abort: AbortController;
+  /** Output values known to this run: `${name}\0${hostId}` → value (secrets too, in memory only). */
+  outputs: Map<string, string>;
+  /** Phase drivers going on (a retry of one host adds one): the run ends when the last ends. */
+  drivers: number;
   /** Resolves when the last host task ends. */
   done: Promise<RunView | undefined>;
   finish: (v: RunView | undefined) => void;
@@ -143,7 +147,7 @@ export class Runbook {
   readonly owner: LockOwner;
   private readonly projects = new Map<string, Promise<ProjectCtx>>();
   private readonly active = new Map<string, ActiveRun>();
-  private readonly live: Live = { hosts: new Map() };
+  private readonly live: Live = { hosts: new Map(), runs: new Set() };
   private readonly output: OutputBatcher;
   /** Each running host task, so a host key change on its endpoint can stop it. */
   private readonly hostTasks = new Set<{ address: string; port: number; abort: AbortController }>();
@@ -268,7 +272,8 @@ export class Runbook {
     const ctx = c.value;
 
     const running = this.runsIn(ctx.dir).find((r) => r.stepId === stepId);
-    if (running && !(opts.resume && opts.onlyHosts)) {
+    // A step with phases retries a host only once the run has stopped: its phases go on from there.
+    if (running && (!(opts.resume && opts.onlyHosts) || built.value.phases.length > 1)) {
       return because(err('validation-failed', `Step ${stepId} is already running in this project`, 'Wait for it to finish or cancel it.'), 'run-already-running', { step: stepId });
     }
 
@@ -305,23 +310,132 @@ export class Runbook {
     if (!run) {
       let finish!: (v: RunView | undefined) => void;
       const done = new Promise<RunView | undefined>((r) => (finish = r));
-      run = { runId, stepId, dir: ctx.dir, module: m.value, built: built.value, ...(opts.input !== undefined ? { input: opts.input } : {}), abort: new AbortController(), done, finish };
+      run = {
+        runId, stepId, dir: ctx.dir, module: m.value, built: built.value, ...(opts.input !== undefined ? { input: opts.input } : {}),
+        abort: new AbortController(), outputs: opts.resume ? this.restoreOutputs(ctx, runId, stepId) : new Map(), drivers: 0, done, finish,
+      };
       this.active.set(runId, run);
     }
-    const liveHosts = this.live.hosts.get(runId) ?? new Set<string>();
-    this.live.hosts.set(runId, liveHosts);
-    for (const h of hosts) liveHosts.add(h.id);
+    this.live.hosts.set(runId, this.live.hosts.get(runId) ?? new Set<string>());
+    this.live.runs!.add(runId);
     this.emitRun(ctx, runId);
-    for (const h of hosts) {
-      void this.runHost(ctx, run, h, new Set(opts.takeOver ?? []))
-        .catch((e: Error) => this.deps.log.error('host task failed', { runId, hostId: h.id, error: e.stack ?? e.message }))
-        .finally(() => {
-          liveHosts.delete(h.id);
-          this.emitHost(ctx, runId, h.id);
-          if (liveHosts.size === 0) void this.finishRun(ctx, run);
-        });
-    }
+    const active = run;
+    active.drivers++;
+    void this.drive(ctx, active, new Set(hosts.map((h) => h.id)), new Set(opts.takeOver ?? []))
+      .catch((e: Error) => this.deps.log.error('run task failed', { runId, error: e.stack ?? e.message }))
+      .finally(() => {
+        active.drivers--;
+        if (active.drivers === 0) void this.finishRun(ctx, active);
+      });
     return ok({ runId });
+  }
+
+  /**
+   * The outputs a resumed run already has: a value from the journal, a secret from the secret
+   * store (when its SHA-256 is the one journaled). Missing ones are re-read before a phase needs them.
+   */
+  private restoreOutputs(ctx: ProjectCtx, runId: string, stepId: string): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [key, o] of ctx.state.runs.get(runId)?.outputs ?? []) {
+      const value = o.secret ? this.deps.secrets.get(o.hostId, outputSecretKind(stepId, o.name)) : o.value;
+      if (value !== undefined && sha256(value) === o.sha256) out.set(key, value);
+    }
+    return out;
+  }
+
+  /**
+   * Runs the plan phase by phase. In the first phase with work left only \`first\` hosts run (a
+   * resume: the unfinished ones; a retry: the one host); later phases run all their hosts. A phase
+   * with a host that did not end well is the last one: the run stops there, to be resumed.
+   */
+  private async drive(ctx: ProjectCtx, run: ActiveRun, first: Set<string>, takeOver: Set<string>): Promise<void> {
+    const { built } = run;
+    const open = (phase: Phase, hostId: string) => {
+      const rec = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === hostId);
+      return actionsIn(built, phase.id, hostId).some((a) => {
+        const st = rec?.actions.find((x) => x.actionId === a.id)?.status;
+        return st === undefined || !isComplete(st);
+      });
+    };
+    const hostOf = new Map(built.hosts.map((h) => [h.id, h]));
+    let firstPhase = true;
+    for (const [index, phase] of built.phases.entries()) {
+      const openHosts = phase.hosts.filter((h) => open(phase, h));
+      if (openHosts.length === 0) continue;
+      const now = firstPhase ? openHosts.filter((h) => first.has(h)) : openHosts;
+      firstPhase = false;
+      if (run.abort.signal.aborted || now.length === 0) break;
+      if (!(await this.recoverOutputs(ctx, run, phase, now, takeOver))) break;
+      if (built.phases.length > 1) await this.append(ctx, { type: 'phase-started', runId: run.runId, phaseId: phase.id, hostIds: now });
+      // The host's clean-up follows its last phase (or the phase it stopped in: the run stops there).
+      const lastPhaseOf = (hostId: string) => built.phases.findLastIndex((p) => p.hosts.includes(hostId));
+      const part = (hostId: string) =>
+        this.hostPart(ctx, run, hostOf.get(hostId)!, actionsIn(built, phase.id, hostId), takeOver, (ended) => ended === 'failed' || lastPhaseOf(hostId) === index);
+      if (phase.mode === 'parallel') await Promise.all(now.map(part));
+      else {
+        for (const h of now) {
+          await part(h);
+          // One at a time means a failure stops the rest of the phase (a rolling change goes no further).
+          if (open(phase, h) || run.abort.signal.aborted) break;
+        }
+      }
+      if (phase.hosts.some((h) => open(phase, h))) break;
+    }
+  }
+
+  /** One host's actions of a phase, shown live while it runs. */
+  private async hostPart(
+    ctx: ProjectCtx, run: ActiveRun, host: Host, actions: Action[], takeOver: Set<string>,
+    cleanUpAfter: (ended: 'done' | 'failed') => boolean, reread = false,
+  ): Promise<void> {
+    const liveHosts = this.live.hosts.get(run.runId)!;
+    liveHosts.add(host.id);
+    try {
+      await this.runHost(ctx, run, host, actions, takeOver.has(host.id), cleanUpAfter, reread);
+    } catch (e) {
+      this.deps.log.error('host task failed', { runId: run.runId, hostId: host.id, error: (e as Error).stack ?? (e as Error).message });
+    } finally {
+      liveHosts.delete(host.id);
+      this.emitHost(ctx, run.runId, host.id);
+    }
+  }
+
+  /**
+   * Before a phase: every output its actions use must be known. One a resumed run lost (a secret
+   * of a memory-only store) is read again from its producer: the producing action's probe must say
+   * done, then its \`read\` gives the value; it is never made anew. False: the run cannot go on.
+   */
+  private async recoverOutputs(ctx: ProjectCtx, run: ActiveRun, phase: Phase, hostIds: string[], takeOver: Set<string>): Promise<boolean> {
+    const { built } = run;
+    const missing = new Map<string, Action[]>();
+    for (const hostId of hostIds) {
+      for (const a of actionsIn(built, phase.id, hostId)) {
+        for (const ref of [a.command, ...(a.probe ? [a.probe] : []), ...(a.output?.read ? [a.output.read] : [])].flatMap(commandRefs)) {
+          for (const p of refHosts(ref, built.producers)) {
+            if (run.outputs.has(outputKey(ref.output, p))) continue;
+            const producer = built.actions.get(p)?.find((x) => x.output?.name === ref.output);
+            if (!producer) continue;
+            const list = missing.get(p) ?? [];
+            if (!list.includes(producer)) list.push(producer);
+            missing.set(p, list);
+          }
+        }
+      }
+    }
+    if (missing.size === 0) return true;
+    const hostOf = new Map(built.hosts.map((h) => [h.id, h]));
+    await Promise.all([...missing].map(([p, list]) => this.hostPart(ctx, run, hostOf.get(p)!, list, takeOver, () => false, true)));
+    return [...missing].every(([p, list]) => list.every((a) => run.outputs.has(outputKey(a.output!.name, p))));
+  }
+
+  /** A ref's argument(s) from the run's outputs; a value not known (yet) throws. */
+  private refValue(run: ActiveRun) {
+    return (ref: OutputRef): string[] =>
+      refHosts(ref, run.built.producers).map((h) => {
+        const v = run.outputs.get(outputKey(ref.output, h));
+        if (v === undefined) throw new Error(`output ${ref.output} of host ${h} is not known`);
+        return v;
+      });
   }
 
   /** The run's end (for tests and callers that wait). */
@@ -417,7 +531,7 @@ export class Runbook {
 
   /** Every journal line passes here: whatever the technician typed, no known secret is written. */
   private async append(ctx: ProjectCtx, e: NewJournalEvent) {
-    const full = await ctx.journal.append(redactDeep(e, this.deps.secrets.values()));
+    const full = await ctx.journal.append(redactDeep(e, this.deps.secrets.values(), this.secretLabels()));
     ctx.state.apply(full);
     return full;
   }
@@ -452,19 +566,28 @@ export class Runbook {
     this.output.flush();
     this.active.delete(run.runId);
     this.live.hosts.delete(run.runId);
+    this.live.runs!.delete(run.runId);
     const view = ctx.state.runView(run.runId, this.live);
     this.emitRun(ctx, run.runId);
     run.finish?.(view);
   }
 
-  private async runHost(ctx: ProjectCtx, run: ActiveRun, host: Host, takeOver: Set<string>): Promise<void> {
+  /**
+   * A host's actions of one phase, under the host's lock: a host in several phases takes its lock
+   * for each of them and releases it in between (another runner may work there only while this
+   * run does not). \`reread\`: done actions whose output was lost, probed and read again.
+   */
+  private async runHost(
+    ctx: ProjectCtx, run: ActiveRun, host: Host, actions: Action[], takeOverConfirmed: boolean,
+    cleanUpAfter: (ended: 'done' | 'failed') => boolean, reread = false,
+  ): Promise<void> {
     const { runId } = run;
     const conn = this.deps.pool.host(targetOf(host, run.built.reach));
     const sudo = host.user !== 'root';
     const signal = run.abort.signal;
     this.emitHost(ctx, runId, host.id);
 
-    const locked = await this.lock(ctx, run, conn, host, takeOver.has(host.id));
+    const locked = await this.lock(ctx, run, conn, host, takeOverConfirmed);
     if (!locked) return;
     let sink: HostOutputSink | undefined;
     try {
@@ -493,7 +616,6 @@ export class Runbook {
       });
     }, this.deps.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
     try {
-      const actions = run.built.actions.get(host.id) ?? [];
       const longest = Math.max(...actions.map((a) => a.timeoutMs), 10_000);
       const orphan = await conn.run(waitOrphanCommand(), { sudo, timeoutMs: longest, signal: hostAbort.signal });
       if (orphan.stdout.includes('orphan=')) {
@@ -511,12 +633,13 @@ export class Runbook {
       }
       for (const action of actions) {
         const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id)?.actions.find((a) => a.actionId === action.id);
-        if (!rec || isComplete(rec.status)) continue;
+        if (!rec || (isComplete(rec.status) && !reread)) continue;
         if (hostAbort.signal.aborted) break;
-        const ok = await this.runAction(ctx, run, conn, host, action, rec.attempts + 1, hostAbort.signal, sink);
+        const ok = await this.runAction(ctx, run, conn, host, action, rec.attempts + 1, hostAbort.signal, sink, reread);
         if (!ok) break;
       }
-      if (run.module.cleanUp) {
+      const partDone = this.partDone(ctx, runId, host.id, actions);
+      if (run.module.cleanUp && cleanUpAfter(partDone ? 'done' : 'failed')) {
         const outcome = await this.cleanUp(ctx, run, host, hostAbort.signal, sink);
         // The hook may have closed the connection (or moved the host): the pool reconnects.
         releaseOn = this.deps.pool.host(targetOf({ ...host, ...(outcome.address ? { address: outcome.address } : {}) }));
@@ -526,7 +649,7 @@ export class Runbook {
       }
       const changed = this.keyChanged(host);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
-      if (changed && !rec?.actions.every((a) => isComplete(a.status)) && !rec?.stopReason) {
+      if (changed && !partDone && !rec?.stopReason) {
         await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed, ...this.keyChangedCode(host) });
       }
     } finally {
@@ -534,14 +657,22 @@ export class Runbook {
       clearInterval(heartbeat);
       signal.removeEventListener('abort', onAbort);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
-      const allDone = rec?.actions.every((a) => isComplete(a.status)) ?? false;
-      const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
+      const allDone = this.partDone(ctx, runId, host.id, actions);
+      const ending = allDone ? (rec?.actions.every((a) => isComplete(a.status)) ? 'all actions done' : 'phase done') : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
       await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
       if (!lost) {
         const r = await releaseOn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
       }
     }
+  }
+
+  private partDone(ctx: ProjectCtx, runId: string, hostId: string, actions: Action[]): boolean {
+    const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === hostId);
+    return actions.every((a) => {
+      const st = rec?.actions.find((x) => x.actionId === a.id)?.status;
+      return st !== undefined && isComplete(st);
+    });
   }
 
   /** The step's clean-up hook for one host, journaled; a throw is a failed outcome, never an escape. */
@@ -555,7 +686,7 @@ export class Runbook {
       this.deps.log.error('clean-up failed', { runId: run.runId, hostId: host.id, error: (e as Error).stack ?? String(e) });
       outcome = { status: 'failed', result: 'error', message: `Clean-up failed: ${(e as Error).message}` };
     }
-    const message = redactSecrets(outcome.message, this.deps.secrets.values());
+    const message = this.redact(outcome.message);
     await this.append(ctx, { type: 'clean-up', runId: run.runId, hostId: host.id, ...outcome, message, durationMs: Date.now() - started });
     sink?.note(`clean-up: ${outcome.result} (${message})`);
     this.emitHost(ctx, run.runId, host.id);
@@ -620,7 +751,11 @@ export class Runbook {
     return false;
   }
 
-  /** One attempt at one action: journal, probe, command, transcript. Returns whether the host may go on. */
+  /**
+   * One attempt at one action: journal, probe, command, transcript, output. Returns whether the
+   * host may go on. `reread`: the action is done but its output was lost; only "already done"
+   * (probe, then `read`) is accepted, never running the command again.
+   */
   private async runAction(
     ctx: ProjectCtx,
     run: ActiveRun,
@@ -630,13 +765,28 @@ export class Runbook {
     attempt: number,
     signal: AbortSignal,
     sink?: HostOutputSink,
+    reread = false,
   ): Promise<boolean> {
     const { runId } = run;
     const rel = transcriptPath(host.id, runId, action.id, attempt);
-    const secrets = () => this.deps.secrets.values();
-    const transcript = await Transcript.create(ctx.dir, rel, secrets);
-    const line = displayLine(lockedCommand(action), action.sudo);
-    transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}`);
+    const transcript = await Transcript.create(ctx.dir, rel, () => this.deps.secrets.values(), () => this.secretLabels());
+    // As the dry run shows it: refs as placeholders (values go over the wire only).
+    const shown = (cmd: StepCommand) => placeholderCommand(cmd, run.built.producers);
+    const line = displayLine(lockedCommand({ id: action.id, command: shown(action.command) }), action.sudo);
+    const value = this.refValue(run);
+    let resolved: { command: RemoteCommand; probe?: RemoteCommand; read?: RemoteCommand };
+    try {
+      resolved = {
+        command: lockedCommand(action, value),
+        ...(action.probe ? { probe: resolveCommand(action.probe, value) } : {}),
+        ...(action.output?.read ? { read: resolveCommand(action.output.read, value) } : {}),
+      };
+    } catch (e) {
+      await transcript.close();
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${(e as Error).message}`, code: 'run-action-failed', params: { action: action.id, detail: (e as Error).message } });
+      return false;
+    }
+    transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}${reread ? ' (re-reading its lost output)' : ''}`);
     // The line that says this action is about to run is on disk before anything runs.
     await this.append(ctx, {
       type: 'action-started',
@@ -661,41 +811,93 @@ export class Runbook {
       this.output.push({ runId, hostId: host.id, actionId: action.id, stream, data: text });
       if (text) sink?.[stream](text);
     };
-    const exec = async (cmd: RemoteCommand, timeoutMs: number, capture: boolean): Promise<ExecResult> => {
+    // A secret output's stdout and stderr (a generator may echo what it made) are held back until
+    // its value is known and registered with the redactors: only then are they written, the value
+    // as its placeholder, to the transcript and the live pane. If no value came, they are dropped.
+    const secret = action.output?.secret === true;
+    let held: { stream: 'stdout' | 'stderr'; d: Buffer }[] = [];
+    const exec = async (cmd: RemoteCommand, timeoutMs: number, capture: boolean, hold = false): Promise<ExecResult & { raw: string }> => {
+      const raw: Buffer[] = [];
       const r = await conn.exec(cmd, {
         sudo: action.sudo,
         timeoutMs,
         signal,
-        onStdout: (d) => out('stdout', transcript.output('stdout', d), capture),
-        onStderr: (d) => out('stderr', transcript.output('stderr', d), capture),
+        onStdout: (d) => {
+          raw.push(d);
+          if (hold) held.push({ stream: 'stdout', d });
+          else out('stdout', transcript.output('stdout', d), capture);
+        },
+        onStderr: (d) => {
+          if (hold) held.push({ stream: 'stderr', d });
+          else out('stderr', transcript.output('stderr', d), capture);
+        },
       });
       const rest = transcript.drain();
       out('stdout', rest.stdout, capture);
       out('stderr', rest.stderr, capture);
-      return r;
+      return { ...r, raw: Buffer.concat(raw).toString('utf8') };
+    };
+    const release = (capture: boolean) => {
+      for (const { stream, d } of held) out(stream, transcript.output(stream, d), capture);
+      const rest = transcript.drain();
+      out('stdout', rest.stdout, capture);
+      out('stderr', rest.stderr, capture);
+      held = [];
+    };
+    const withhold = () => {
+      if (held.length) transcript.note('## (output of a secret value withheld: it was not kept)');
+      held = [];
     };
 
     let via: 'probe' | 'command' = 'command';
     let result: ExecResult | undefined;
-    if (action.probe) {
-      const probe = resolveCommand(action.probe, noRefs);
-      transcript.note(`## already done? $ ${displayLine(probe, action.sudo)}`);
-      const p = await exec(probe, Math.min(action.timeoutMs, 60_000), false);
+    let produced: string | undefined;
+    const wantsOutput = action.output !== undefined;
+    if (resolved.probe) {
+      transcript.note(`## already done? $ ${displayLine(shown(action.probe!), action.sudo)}`);
+      const p = await exec(resolved.probe, Math.min(action.timeoutMs, 60_000), false);
       transcript.note(`## probe: ${p.message}`);
       if (p.status === 'ok') {
         via = 'probe';
         result = p;
-      } else if (p.status !== 'failed') {
+      } else if (p.status !== 'failed' || reread) {
         // Not an answer ("no, not done") but a broken link, a cancel, a sudo problem: stop here.
-        result = p;
+        // Re-reading a lost output, "not done" is an answer we cannot go on from: the value
+        // other hosts may already use is gone, and a new one would not be it.
+        result = reread && p.status === 'failed'
+          ? { ...p, message: `its output ${action.output?.name} was lost and the host no longer has it (probe: ${p.message}); not made anew` }
+          : p;
+      }
+      if (via === 'probe' && wantsOutput && resolved.read) {
+        transcript.note(`## read the value: $ ${displayLine(shown(action.output!.read!), action.sudo)}`);
+        const r = await exec(resolved.read, Math.min(action.timeoutMs, 60_000), false, secret);
+        transcript.note(`## read: ${r.message}`);
+        if (r.status === 'ok') produced = r.raw.trim();
+        else {
+          withhold();
+          result = r;
+          via = 'command';
+        }
       }
     }
+    // Re-reading an action without a probe runs it again: such an action is harmless to repeat (Action.probe).
     if (!result) {
       transcript.note(`## $ ${line}`);
-      result = await exec(lockedCommand(action), action.timeoutMs, action.capture === true);
+      const r = await exec(resolved.command, action.timeoutMs, action.capture === true, secret);
+      result = r;
+      if (r.status === 'ok' && wantsOutput) produced = r.raw.trim();
     }
-    transcript.note(`## ${via === 'probe' ? 'already done (probe exit 0): not run' : result.message} (${result.durationMs} ms)`);
-    const sha256 = await transcript.close();
+    if (wantsOutput && result.status === 'ok') {
+      if (!produced) {
+        withhold();
+        result = { ...result, status: 'failed', message: `${result.message}; but it printed no value for its output ${action.output!.name}` };
+      } else {
+        await this.keepOutput(ctx, run, host, action, produced);
+        release(action.capture === true && via === 'command');
+      }
+    } else withhold();
+    transcript.note(`## ${via === 'probe' && result.status === 'ok' ? 'already done (probe exit 0): not run' : result.message} (${result.durationMs} ms)`);
+    const sha = await transcript.close();
     const status =
       result.status === 'ok' ? (via === 'probe' ? 'already-done' : 'done')
         : result.status === 'cancelled' ? 'cancelled'
@@ -713,13 +915,13 @@ export class Runbook {
       exitCode: result.exitCode,
       signal: result.signal,
       durationMs: result.durationMs,
-      message: redactSecrets(result.message, this.deps.secrets.values()),
+      message: this.redact(result.message),
       transcript: rel,
-      sha256,
+      sha256: sha,
       ...(action.capture && via === 'command' ? { stdout: text.slice(0, CAPTURE_LIMIT) } : {}),
     });
     this.output.flush();
-    sink?.note(`${action.id}: ${status} (${result.message}, ${result.durationMs} ms)`);
+    sink?.note(`${action.id}: ${status} (${this.redact(result.message)}, ${result.durationMs} ms)`);
     this.emitHost(ctx, runId, host.id);
     if (status === 'done' || status === 'already-done') return true;
     if (status === 'failed') {
@@ -727,4 +929,34 @@ export class Runbook {
     }
     return false;
   }
+
+  /**
+   * An output's value: known to the run at once; a secret goes to the secret store first (so every
+   * redactor knows it before anything that holds it is written), the journal gets its SHA-256 only.
+   */
+  private async keepOutput(ctx: ProjectCtx, run: ActiveRun, host: Host, action: Action, value: string) {
+    const o = action.output!;
+    if (o.secret) this.deps.secrets.set(host.id, outputSecretKind(run.stepId, o.name), value);
+    run.outputs.set(outputKey(o.name, host.id), value);
+    await this.append(ctx, {
+      type: 'output',
+      runId: run.runId,
+      hostId: host.id,
+      actionId: action.id,
+      name: o.name,
+      secret: o.secret === true,
+      ...(o.secret ? {} : { value }),
+      sha256: sha256(value),
+    });
+  }
+
+  private secretLabels(): ReadonlyMap<string, string> {
+    return this.deps.secrets.labels?.() ?? new Map();
+  }
+
+  private redact(text: string): string {
+    return redactSecrets(text, this.deps.secrets.values(), this.secretLabels());
+  }
 }
+
+const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('hex');

@@ -55,12 +55,27 @@ export interface RunRecord {
   findings: FindingView[];
   /** The thresholds the run applied, when its step has a profile. */
   profile?: StepProfile;
+  /** `${name}\0${hostId}` → the latest output event (a secret's value is not in it). */
+  outputs: Map<string, OutputRecord>;
 }
+
+export interface OutputRecord {
+  hostId: string;
+  actionId: string;
+  name: string;
+  secret: boolean;
+  value?: string;
+  sha256: string;
+}
+
+export const outputKey = (name: string, hostId: string) => `${name}\0${hostId}`;
 
 /** What is running in this process right now: replay cannot know it from the journal. */
 export interface Live {
   /** runId → hosts whose executor is active. */
   hosts: Map<string, Set<string>>;
+  /** Runs going on in this process, even between phases when no host is active. */
+  runs?: Set<string>;
 }
 
 const COMPLETE: ReadonlySet<ActionStatus> = new Set(['done', 'already-done', 'skipped']);
@@ -99,6 +114,7 @@ export class JournalState {
           })),
           findings: [],
           ...(e.profile ? { profile: e.profile } : {}),
+          outputs: new Map(),
         });
         this.lastRunOfStep.set(e.stepId, e.runId);
         return;
@@ -201,6 +217,20 @@ export class JournalState {
         run.finishedAt = e.at;
         return;
       }
+      case 'output': {
+        const run = this.runs.get(e.runId);
+        if (!run) return;
+        run.outputs.set(outputKey(e.name, e.hostId), {
+          hostId: e.hostId,
+          actionId: e.actionId,
+          name: e.name,
+          secret: e.secret,
+          ...(e.value !== undefined ? { value: e.value } : {}),
+          sha256: e.sha256,
+        });
+        return;
+      }
+      case 'phase-started':
       case 'torn':
         return;
     }
@@ -252,8 +282,8 @@ export class JournalState {
     const run = this.runs.get(runId);
     if (!run) return undefined;
     const liveHosts = live.hosts.get(runId);
-    const active = liveHosts !== undefined && liveHosts.size > 0;
-    const hosts = run.hosts.map((h) => hostView(h, liveHosts?.has(h.hostId) ?? false, run.finished));
+    const active = (liveHosts !== undefined && liveHosts.size > 0) || (live.runs?.has(runId) ?? false);
+    const hosts = run.hosts.map((h) => hostView(h, liveHosts?.has(h.hostId) ?? false, run.finished, active));
     const waivers = this.waivers.get(run.stepId);
     return {
       runId: run.runId,
@@ -294,7 +324,7 @@ export class JournalState {
   }
 }
 
-function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished']): HostRun {
+function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished'], runActive = false): HostRun {
   const actions: ActionRun[] = h.actions.map((a) => {
     // Started and never finished, and nobody is running it now: the runner died under it.
     const status: ActionStatus = a.status === 'running' && !live ? 'interrupted' : a.status;
@@ -307,6 +337,8 @@ function hostView(h: HostRecord, live: boolean, finished: RunRecord['finished'])
   else if (actions.every((a) => isComplete(a.status))) status = h.cleanUp?.status === 'failed' ? 'failed' : 'done';
   else if (h.lockHolder) status = 'lock-held';
   else if (actions.some((a) => a.status === 'interrupted')) status = 'interrupted';
+  // Its phase has not come yet (the run goes on with other hosts).
+  else if (runActive && !h.stopReason && actions.every((a) => a.status === 'pending' || isComplete(a.status))) status = 'waiting';
   else if (actions.some((a) => a.status === 'failed')) status = 'failed';
   else if (actions.some((a) => a.status === 'cancelled') || finished === 'cancelled') status = 'cancelled';
   else if (finished) status = h.stopReason ? 'failed' : 'waiting';

@@ -24,12 +24,14 @@ export class Transcript {
   private constructor(
     private readonly fh: FileHandle,
     private readonly secrets: () => string[],
+    private readonly labels?: () => ReadonlyMap<string, string>,
   ) {}
 
-  static async create(projectDir: string, rel: string, secrets: () => string[]): Promise<Transcript> {
+  /** `labels`: a secret's named placeholder (secret outputs), instead of `[redacted]`. */
+  static async create(projectDir: string, rel: string, secrets: () => string[], labels?: () => ReadonlyMap<string, string>): Promise<Transcript> {
     const path = join(projectDir, rel);
     await mkdir(dirname(path), { recursive: true });
-    return new Transcript(await open(path, 'w', 0o600), secrets);
+    return new Transcript(await open(path, 'w', 0o600), secrets, labels);
   }
 
   /** Write text that is ours (headers), redacted like everything else. */
@@ -71,7 +73,7 @@ export class Transcript {
   }
 
   private write(text: string): string {
-    const clean = redactSecrets(text, this.secrets());
+    const clean = redactSecrets(text, this.secrets(), this.labels?.());
     const buf = Buffer.from(clean, 'utf8');
     this.hash.update(buf);
     this.chain = this.chain.then(() => this.fh.write(buf));

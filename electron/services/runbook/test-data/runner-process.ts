@@ -1,6 +1,6 @@
 /**
  * A step runner in a process of its own, so the integration test can SIGKILL it mid-step:
- *   node --import tsx runner-process.ts <projectDir> <dataDir> <workDir> start|resume
+ *   node --import tsx runner-process.ts <projectDir> <dataDir> <workDir> start|resume [stepId]
  * Prints one JSON line with the run's end state, then exits.
  */
 import { createLogger } from '../../log/logger.js';
@@ -9,19 +9,19 @@ import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { Runbook } from '../engine.js';
 import { stepRegistry } from '../../steps/registry.js';
-import { threeActionStep } from './test-steps.js';
+import { testOnlyPhasedStep, threeActionStep } from './test-steps.js';
 
-const [projectDir, dataDir, workDir, mode] = process.argv.slice(2);
+const [projectDir, dataDir, workDir, mode, stepId = 'three'] = process.argv.slice(2);
 const secrets = new MemorySecretStore();
 const pool = new SshPool({ knownHosts: new KnownHosts(dataDir!), secrets });
 const runbook = new Runbook({
   pool,
   secrets,
-  steps: stepRegistry([threeActionStep(workDir!)]),
+  steps: stepRegistry([threeActionStep(workDir!), testOnlyPhasedStep(workDir!)]),
   emit: () => {},
   log: createLogger((l) => process.stderr.write(l + '\n')),
 });
-const started = await runbook.start(projectDir!, 'three', { resume: mode === 'resume' });
+const started = await runbook.start(projectDir!, stepId, { resume: mode === 'resume' });
 if (!started.ok) {
   process.stdout.write(JSON.stringify({ error: started.error }) + '\n');
   process.exit(1);

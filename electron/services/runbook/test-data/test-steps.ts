@@ -1,4 +1,4 @@
-import type { StepModule } from '../step-module.js';
+import type { Action, StepModule } from '../step-module.js';
 
 /**
  * Test steps for the lab integration tests. `three`: per host, (1) count how often it ran and
@@ -73,5 +73,70 @@ export function cleanUpStep(seen: { hostId: string; input: unknown; status?: str
       if ((ctx.input as { throwOn?: string }).throwOn === host.id) throw new Error('the hook broke');
       return { status: 'done', result: 'tidied', message: `tidied ${host.id}` };
     },
+  };
+}
+
+/**
+ * TEST ONLY — `test-only-phased`: a step with phases and outputs, for the runner's own tests.
+ * 1. `generate` (the first host): makes a secret (`CANARY-<random>`, on the host, so no test or
+ *    plan ever holds it) and a public value; each has a probe, and `read` to get it back.
+ * 2. `spread` (the other hosts, one at a time): writes both values to files, and echoes the secret
+ *    (which the transcripts must show as its placeholder), after sleeping `sleepS` (time to kill it).
+ * 3. `final` (every host, parallel): records every host's public value (`all`).
+ * Counters on the hosts prove how often each command really ran.
+ */
+export const TEST_ONLY_PHASED = 'test-only-phased';
+export function testOnlyPhasedStep(workDir: string, sleepS = 3): StepModule {
+  const count = (name: string) => `n=$(cat "$1/${name}.count" 2>/dev/null || echo 0) && echo $((n + 1)) > "$1/${name}.count"`;
+  return {
+    id: TEST_ONLY_PHASED,
+    title: 'test.phased',
+    phases: (project) => [
+      { id: 'generate', title: 'test.generate', hosts: [project.hosts[0]!.id], mode: 'parallel' },
+      { id: 'spread', title: 'test.spread', hosts: project.hosts.slice(1).map((h) => h.id), mode: 'serial' },
+      { id: 'final', title: 'test.final', hosts: project.hosts.map((h) => h.id), mode: 'parallel' },
+    ],
+    plan: (project) => {
+      const [first, ...rest] = project.hosts;
+      const plan = new Map<string, Action[]>();
+      const final: Action = {
+        id: 'final', title: 'test.final', phase: 'final', sudo: false, timeoutMs: 20_000, destructive: false,
+        command: { script: `mkdir -p "$1" && ${count('final')} && d="$1"; shift; printf '%s\\n' "$@" > "$d/final"`, args: [workDir, { output: 'public', all: true }] },
+        probe: { script: 'test -f "$1/final"', args: [workDir] },
+      };
+      plan.set(first!.id, [
+        {
+          id: 'gen-secret', title: 'test.gen-secret', phase: 'generate', sudo: false, timeoutMs: 20_000, destructive: false,
+          command: {
+            script: `umask 077 && mkdir -p "$1" && ${count('gen-secret')} && v="CANARY-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \\n')" && printf '%s' "$v" > "$1/secret" && printf 'made %s\\n' "$v" >&2 && printf '%s\\n' "$v"`,
+            args: [workDir],
+          },
+          probe: { script: 'test -s "$1/secret"', args: [workDir] },
+          output: { name: 'canary', secret: true, read: { script: 'cat "$1/secret"', args: [workDir] } },
+        },
+        {
+          id: 'gen-public', title: 'test.gen-public', phase: 'generate', sudo: false, timeoutMs: 20_000, destructive: false,
+          command: { script: `mkdir -p "$1" && ${count('gen-public')} && printf 'public-%s\\n' "$(hostname)" | tee "$1/public"`, args: [workDir] },
+          probe: { script: 'test -s "$1/public"', args: [workDir] },
+          output: { name: 'public', read: { script: 'cat "$1/public"', args: [workDir] } },
+        },
+        final,
+      ]);
+      for (const h of rest) {
+        plan.set(h.id, [
+          {
+            id: 'write', title: 'test.write', phase: 'spread', sudo: false, timeoutMs: 30_000, destructive: false,
+            command: {
+              script: `mkdir -p "$1" && sleep "$4" && ${count('write')} && printf '%s\\n' "$2" > "$1/got-secret" && printf '%s\\n' "$3" > "$1/got-public" && echo "wrote $2 and $3"`,
+              args: [workDir, { output: 'canary' }, { output: 'public', host: first!.id }, String(sleepS)],
+            },
+            probe: { script: 'test -s "$1/got-public"', args: [workDir] },
+          },
+          final,
+        ]);
+      }
+      return plan;
+    },
+    evaluate: () => [],
   };
 }
