@@ -36,8 +36,8 @@ describe('master install: plan', () => {
     ]);
     const ids = (h: string) => r.value.actions.get(h)!.map((a) => a.id);
     expect(ids('h1')).toEqual([
-      'package-source', 'packages', 'sysctl', 'node-exporter', 'admin-key', 'host-key',
-      'key-mesh', 'chrony-pool', 'chrony', 'prometheus', 'vrrp-secret', 'keepalived', 'haproxy', 'firewall', 'firewall-confirm',
+      'package-source', 'packages', 'sysctl', 'node-exporter', 'admin-key', 'host-key', 'vrrp-secret',
+      'key-mesh', 'chrony-pool', 'chrony', 'prometheus', 'keepalived', 'haproxy', 'firewall', 'firewall-confirm',
     ]);
     expect(ids('h2')).toEqual([
       'package-source', 'packages', 'sysctl', 'node-exporter', 'admin-key', 'host-key',

@@ -16,9 +16,10 @@ import {
  * The master install's base platform (wizard step 5, issue 18). Four phases:
  *
  * 1. `prepare`, every host in parallel: package source, packages, sysctl, node-exporter, the
- *    node's own admin key (its public half an output) and its host key line (an output);
- * 2. `first-master`: the key mesh, chrony (serving), Prometheus, the VRRP secret (a secret output,
- *    made and kept there), keepalived + haproxy when a VIP candidate, the firewall;
+ *    node's own admin key (its public half an output) and its host key line (an output); on the
+ *    first master also the VRRP secret (a secret output, made and kept there);
+ * 2. `first-master`: the key mesh, chrony (serving), Prometheus, keepalived + haproxy when a VIP
+ *    candidate, the firewall;
  * 3. `masters`, the other masters one at a time; 4. `workers` in parallel: the same minus
  *    Prometheus and the secret; workers follow the masters' time.
  *
@@ -219,6 +220,13 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
       command: { script: HOST_KEY_LINE, args: [knownNames(host, ctx.project)] }, probe: { script: HOST_KEY_CHECK },
       output: { name: 'host-key', read: { script: HOST_KEY_LINE, args: [knownNames(host, ctx.project)] } } },
   ];
+  if (host.id === ctx.firstMaster.id && ctx.vipCandidates.length > 0) {
+    // Made in the prepare phase, so every candidate's keepalived (first master included) uses a
+    // value from an earlier phase.
+    a.push({ id: 'vrrp-secret', title: t('vrrpSecret'), phase: P, sudo, timeoutMs: SHORT_MS, destructive: false,
+      command: { script: VRRP_SECRET_MAKE, args: [VRRP_SECRET_FILE] }, probe: { script: VRRP_SECRET_CHECK, args: [VRRP_SECRET_FILE] },
+      output: { name: 'vrrp-secret', secret: true, read: { script: VRRP_SECRET_READ, args: [VRRP_SECRET_FILE] } } });
+  }
   const mesh = (mode: string) => ({ script: KEY_MESH, args: [mode, { output: 'admin-key', all: true }, '--', { output: 'host-key', all: true }] });
   a.push({ id: 'key-mesh', title: t('keyMesh'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false, command: mesh('apply'), probe: mesh('check') });
   a.push({ id: 'chrony-pool', title: t('chronyPool'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false,
@@ -226,11 +234,6 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
   a.push(managedFile('chrony', t('chrony'), R, sudo, CHRONY_FILE, chronyFor(host, ctx), '644', 'chrony', ''));
   if (host.id === ctx.firstMaster.id) {
     a.push(managedFile('prometheus', t('prometheus'), R, sudo, PROMETHEUS_FILE, prometheusFor(ctx), '644', 'prometheus', ''));
-    if (ctx.vipCandidates.length > 0) {
-      a.push({ id: 'vrrp-secret', title: t('vrrpSecret'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false,
-        command: { script: VRRP_SECRET_MAKE, args: [VRRP_SECRET_FILE] }, probe: { script: VRRP_SECRET_CHECK, args: [VRRP_SECRET_FILE] },
-        output: { name: 'vrrp-secret', secret: true, read: { script: VRRP_SECRET_READ, args: [VRRP_SECRET_FILE] } } });
-    }
   }
   const k = ctx.vipCandidates.findIndex((c) => c.id === host.id);
   if (k >= 0) {
