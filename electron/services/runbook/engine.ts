@@ -288,13 +288,16 @@ export class Runbook {
       }
       runId = last.runId;
       const liveHere = this.live.hosts.get(runId);
-      hosts = hosts.filter((h) => {
-        if (opts.onlyHosts && !opts.onlyHosts.includes(h.id)) return false;
+      const unfinished = hosts.filter((h) => {
         if (liveHere?.has(h.id)) return false;
         const rec = last.hosts.find((x) => x.hostId === h.id);
         return rec !== undefined && rec.actions.some((a) => !isComplete(a.status));
       });
-      if (hosts.length === 0) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
+      hosts = unfinished.filter((h) => !opts.onlyHosts || opts.onlyHosts.includes(h.id));
+      // A phased run whose retried or skipped host is done may still have hosts its phases never
+      // reached: the run goes on with those (drive), so it is not "nothing to resume".
+      const reachable = built.value.phases.length > 1 && unfinished.some((h) => !last.hosts.find((x) => x.hostId === h.id)?.stopReason);
+      if (hosts.length === 0 && !reachable) return because(err('validation-failed', 'Nothing to resume: every action of this run is done', 'Start a new run to check again.'), 'run-nothing-to-resume');
       const refused = this.refuseChangedKeys(hosts);
       if (refused) return refused;
       await this.append(ctx, { type: 'run-resumed', runId, stepId, hostIds: hosts.map((h) => h.id), ...this.owner });
@@ -344,9 +347,10 @@ export class Runbook {
   }
 
   /**
-   * Runs the plan phase by phase. In the first phase with work left only \`first\` hosts run (a
-   * resume: the unfinished ones; a retry: the one host); later phases run all their hosts. A phase
-   * with a host that did not end well is the last one: the run stops there, to be resumed.
+   * Runs the plan phase by phase. In the first phase with work left only `first` hosts run (a
+   * resume: the unfinished ones; a retry: the one host) and those the run never reached there;
+   * later phases run all their hosts. A phase with a host that did not end well is the last one:
+   * the run stops there, to be resumed.
    */
   private async drive(ctx: ProjectCtx, run: ActiveRun, first: Set<string>, takeOver: Set<string>): Promise<void> {
     const { built } = run;
@@ -362,7 +366,14 @@ export class Runbook {
     for (const [index, phase] of built.phases.entries()) {
       const openHosts = phase.hosts.filter((h) => open(phase, h));
       if (openHosts.length === 0) continue;
-      const now = firstPhase ? openHosts.filter((h) => first.has(h)) : openHosts;
+      // A host of a phased run that the run never reached (later in a serial phase) goes on too:
+      // retrying the host that stopped the phase continues the phase, not just that host.
+      const unreached = (hostId: string) => {
+        const rec = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === hostId);
+        return built.phases.length > 1 && rec !== undefined && !rec.stopReason && !rec.lockHolder
+          && actionsIn(built, phase.id, hostId).every((a) => rec.actions.find((x) => x.actionId === a.id)?.status === 'pending');
+      };
+      const now = firstPhase ? openHosts.filter((h) => first.has(h) || unreached(h)) : openHosts;
       firstPhase = false;
       if (run.abort.signal.aborted || now.length === 0) break;
       if (!(await this.recoverOutputs(ctx, run, phase, now, takeOver))) break;
@@ -403,13 +414,16 @@ export class Runbook {
   /**
    * Before a phase: every output its actions use must be known. One a resumed run lost (a secret
    * of a memory-only store) is read again from its producer: the producing action's probe must say
-   * done, then its \`read\` gives the value; it is never made anew. False: the run cannot go on.
+   * done, then its `read` gives the value; it is never made anew. False: the run cannot go on.
    */
   private async recoverOutputs(ctx: ProjectCtx, run: ActiveRun, phase: Phase, hostIds: string[], takeOver: Set<string>): Promise<boolean> {
     const { built } = run;
     const missing = new Map<string, Action[]>();
     for (const hostId of hostIds) {
+      const rec = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === hostId);
       for (const a of actionsIn(built, phase.id, hostId)) {
+        const st = rec?.actions.find((x) => x.actionId === a.id)?.status;
+        if (st !== undefined && isComplete(st)) continue;
         for (const ref of [a.command, ...(a.probe ? [a.probe] : []), ...(a.output?.read ? [a.output.read] : [])].flatMap(commandRefs)) {
           for (const p of refHosts(ref, built.producers)) {
             if (run.outputs.has(outputKey(ref.output, p))) continue;
@@ -575,7 +589,7 @@ export class Runbook {
   /**
    * A host's actions of one phase, under the host's lock: a host in several phases takes its lock
    * for each of them and releases it in between (another runner may work there only while this
-   * run does not). \`reread\`: done actions whose output was lost, probed and read again.
+   * run does not). `reread`: done actions whose output was lost, probed and read again.
    */
   private async runHost(
     ctx: ProjectCtx, run: ActiveRun, host: Host, actions: Action[], takeOverConfirmed: boolean,
@@ -754,7 +768,8 @@ export class Runbook {
   /**
    * One attempt at one action: journal, probe, command, transcript, output. Returns whether the
    * host may go on. `reread`: the action is done but its output was lost; only "already done"
-   * (probe, then `read`) is accepted, never running the command again.
+   * (probe, then `read`) is accepted, never running the command again (an action without a probe
+   * is harmless to repeat by Action.probe's rule, and is run again).
    */
   private async runAction(
     ctx: ProjectCtx,
@@ -769,7 +784,6 @@ export class Runbook {
   ): Promise<boolean> {
     const { runId } = run;
     const rel = transcriptPath(host.id, runId, action.id, attempt);
-    const transcript = await Transcript.create(ctx.dir, rel, () => this.deps.secrets.values(), () => this.secretLabels());
     // As the dry run shows it: refs as placeholders (values go over the wire only).
     const shown = (cmd: StepCommand) => placeholderCommand(cmd, run.built.producers);
     const line = displayLine(lockedCommand({ id: action.id, command: shown(action.command) }), action.sudo);
@@ -782,10 +796,10 @@ export class Runbook {
         ...(action.output?.read ? { read: resolveCommand(action.output.read, value) } : {}),
       };
     } catch (e) {
-      await transcript.close();
       await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${(e as Error).message}`, code: 'run-action-failed', params: { action: action.id, detail: (e as Error).message } });
       return false;
     }
+    const transcript = await Transcript.create(ctx.dir, rel, () => this.deps.secrets.values(), () => this.secretLabels());
     transcript.note(`# rackside run ${runId} step ${run.stepId} host ${host.name || host.id} (${host.address}) action ${action.id} attempt ${attempt}${reread ? ' (re-reading its lost output)' : ''}`);
     // The line that says this action is about to run is on disk before anything runs.
     await this.append(ctx, {
@@ -888,9 +902,11 @@ export class Runbook {
       if (r.status === 'ok' && wantsOutput) produced = r.raw.trim();
     }
     if (wantsOutput && result.status === 'ok') {
-      if (!produced) {
+      // A secret under 3 characters would not be redacted (secretForms): refuse it rather than leak
+      // it. An output is a parameter, not a file: over CAPTURE_LIMIT is refused too.
+      if (!produced || (secret && produced.length < 3) || produced.length > CAPTURE_LIMIT) {
         withhold();
-        result = { ...result, status: 'failed', message: `${result.message}; but it printed no value for its output ${action.output!.name}` };
+        result = { ...result, status: 'failed', message: `${result.message}; but it printed no usable value for its output ${action.output!.name}` };
       } else {
         await this.keepOutput(ctx, run, host, action, produced);
         release(action.capture === true && via === 'command');

@@ -156,6 +156,139 @@ describe('a step with phases and outputs', () => {
     }
   });
 
+  it('a failed host stops the run after its phase (the rest of a serial phase and later phases not started); retry goes on from there', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      const run = await rb.whenDone(started.value.runId);
+      expect(run?.status).toBe('failed');
+      // node1 did its part (generate) but has the final phase left, like node3: both wait.
+      expect(run?.hosts.map((h) => h.status)).toEqual(['waiting', 'failed', 'waiting']);
+      expect(run?.hosts[0]!.actions.map((a) => a.status)).toEqual(['done', 'done', 'pending']);
+      let events = await journal(dir);
+      expect(events.some(is('action-started', 'n3'))).toBe(false);
+      expect(events.some(is('action-started', undefined, 'final'))).toBe(false);
+      expect(events.filter((e) => e.type === 'phase-started').map((e) => (e as { phaseId: string }).phaseId)).toEqual(['generate', 'spread']);
+      const state = await rb.state(dir);
+      expect(state.ok && state.value.steps.find((s) => s.stepId === TEST_ONLY_PHASED)?.resumable).toBe(true);
+
+      await lab.exec(2, 'touch', `${workDir}/ok`);
+      const retried = await rb.retry(dir, TEST_ONLY_PHASED, 'n2');
+      if (!retried.ok) throw new Error(retried.error.message);
+      expect(retried.value.runId).toBe(started.value.runId);
+      const done = await rb.whenDone(retried.value.runId);
+      expect(done?.status).toBe('completed');
+      expect(done?.hosts.map((h) => h.status)).toEqual(['done', 'done', 'done']);
+      events = await journal(dir);
+      expect(events.filter((e) => e.type === 'phase-started').map((e) => (e as { phaseId: string }).phaseId)).toEqual(['generate', 'spread', 'spread', 'final']);
+      // The values were still known to this process: nothing on node1 ran again before the final phase.
+      expect(events.filter(is('action-started', 'n1', 'gen-secret'))).toHaveLength(1);
+      const canary = (await lab.exec(1, 'cat', `${workDir}/secret`)).trim();
+      for (const i of [2, 3]) expect((await lab.exec(i, 'cat', `${workDir}/got-secret`)).trim(), `node${i}`).toBe(canary);
+      for (const f of await everyFile(dir)) expect(f.text.includes(canary), f.path).toBe(false);
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
+  it('a lost secret the host no longer has stops the resumed run: it is never made anew', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const make = () => {
+      const secrets = new MemorySecretStore();
+      const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+      return { pool, rb: new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} }) };
+    };
+    const a = make();
+    const started = await a.rb.start(dir, TEST_ONLY_PHASED);
+    if (!started.ok) throw new Error(started.error.message);
+    expect((await a.rb.whenDone(started.value.runId))?.status).toBe('failed');
+    await a.rb.close();
+    a.pool.closeAll();
+
+    // A restarted app (memory-only store: the secret is gone), and the host lost it too.
+    await lab.exec(1, 'rm', '-f', `${workDir}/secret`);
+    await lab.exec(2, 'touch', `${workDir}/ok`);
+    const b = make();
+    try {
+      const retried = await b.rb.retry(dir, TEST_ONLY_PHASED, 'n2');
+      if (!retried.ok) throw new Error(retried.error.message);
+      const run = await b.rb.whenDone(retried.value.runId);
+      expect(run?.status).toBe('failed');
+      expect(run?.hosts[0]!.message).toMatch(/output canary was lost and the host no longer has it/);
+      expect((await lab.exec(1, 'cat', `${workDir}/gen-secret.count`)).trim()).toBe('1');
+      expect((await lab.exec(1, 'sh', '-c', `test -e ${workDir}/secret && echo made || echo absent`)).trim()).toBe('absent');
+      const events = await journal(dir);
+      expect(events.filter(is('action-started', 'n2', 'write'))).toHaveLength(1);
+    } finally {
+      await b.rb.close();
+      b.pool.closeAll();
+    }
+  });
+
+  it('skipping the failed host\'s action (with a reason) goes on with the rest of the phase and the later phases', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 0, 'n2')]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      expect((await rb.whenDone(started.value.runId))?.status).toBe('failed');
+      const skipped = await rb.skip(dir, TEST_ONLY_PHASED, 'n2', 'write', 'node2 gets the values by hand', 'Vitest');
+      if (!skipped.ok) throw new Error(skipped.error.message);
+      const done = await rb.whenDone(skipped.value.runId);
+      expect(done?.status).toBe('completed');
+      expect(done?.hosts.find((h) => h.hostId === 'n2')?.actions.map((a) => a.status)).toEqual(['skipped', 'done']);
+      expect((await lab.exec(3, 'cat', `${workDir}/got-secret`)).trim()).toBe((await lab.exec(1, 'cat', `${workDir}/secret`)).trim());
+      for (const i of NODES) expect((await lab.exec(i, 'cat', `${workDir}/final`)).trim(), `node${i}`).toMatch(/^public-/);
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
+  it('cancel in the middle of a phase stops the run there (later phases not started); resume finishes it', async () => {
+    const dir = await newProject();
+    const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;
+    const secrets = new MemorySecretStore();
+    const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([testOnlyPhasedStep(workDir, 5)]), log: createLogger(() => {}), emit: () => {} });
+    try {
+      const started = await rb.start(dir, TEST_ONLY_PHASED);
+      if (!started.ok) throw new Error(started.error.message);
+      for (const end = Date.now() + 30_000; !(await journal(dir)).some(is('action-started', 'n2', 'write'));) {
+        if (Date.now() > end) throw new Error('phase 2 never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(rb.cancel(started.value.runId).ok).toBe(true);
+      const run = await rb.whenDone(started.value.runId);
+      expect(run?.status).toBe('cancelled');
+      const events = await journal(dir);
+      expect(events.find(is('action-finished', 'n2', 'write'))).toMatchObject({ status: 'cancelled' });
+      expect(events.some(is('action-started', 'n3'))).toBe(false);
+      expect(events.some(is('action-started', undefined, 'final'))).toBe(false);
+      // Every lock taken was given back.
+      for (const i of NODES) expect((await lab.exec(i, 'sh', '-c', `test -e ${LOCK_DIR} && echo held || echo free`)).trim()).toBe('free');
+
+      const resumed = await rb.start(dir, TEST_ONLY_PHASED, { resume: true });
+      if (!resumed.ok) throw new Error(resumed.error.message);
+      expect((await rb.whenDone(resumed.value.runId))?.status).toBe('completed');
+      expect((await lab.exec(1, 'cat', `${workDir}/gen-secret.count`)).trim()).toBe('1');
+      expect((await lab.exec(3, 'cat', `${workDir}/got-secret`)).trim()).toBe((await lab.exec(1, 'cat', `${workDir}/secret`)).trim());
+    } finally {
+      await rb.close();
+      pool.closeAll();
+    }
+  });
+
   it('SIGKILL mid-phase, then resume in a new process (secret store empty): finishes without re-running the generating action', async () => {
     const dir = await newProject();
     const workDir = `/var/tmp/rs-phased-${randomBytes(4).toString('hex')}`;

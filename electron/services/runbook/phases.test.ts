@@ -165,6 +165,10 @@ describe('phases and outputs: secrets and replay', () => {
       { type: 'output', at, runId: 'r1', hostId: 'n1', actionId: 'gen-secret', name: 'canary', secret: true, sha256: 'aa' },
       { type: 'output', at, runId: 'r1', hostId: 'n1', actionId: 'gen-public', name: 'public', secret: false, value: 'public-node1', sha256: 'bb' },
     ]);
+    // evaluate sees a public output's value, never a secret's.
+    const results = state.results('r1').get('n1')!;
+    expect(results.get('gen-public')!.output).toBe('public-node1');
+    expect('output' in results.get('gen-secret')!).toBe(false);
     const outs = [...state.runs.get('r1')!.outputs.values()];
     expect(outs.map((o) => [o.name, o.value])).toEqual([['canary', undefined], ['public', 'public-node1']]);
     const view = state.runView('r1', { hosts: new Map([['r1', new Set(['n1'])]]), runs: new Set(['r1']) })!;

@@ -50,7 +50,10 @@ export const noRefs = (ref: OutputRef): never => {
   throw new Error(`Unresolved output ref ${ref.output}`);
 };
 
-/** Byte for byte what the host's sshd is sent for a command (HostConnection.exec), as the dry run shows it. */
+/**
+ * Byte for byte what the host's sshd is sent for a command (HostConnection.exec), as the dry run
+ * shows it; an output ref appears as its placeholder (`<output:NAME@host>`) where the value is sent.
+ */
 export function displayLine(cmd: RemoteCommand, sudo: boolean): string {
   return wireLine(cmd, sudo);
 }

@@ -260,18 +260,24 @@ export class JournalState {
   /** Per host and action, the latest outcome: what `evaluate` sees. */
   results(runId: string): StepResults {
     const out: StepResults = new Map();
-    for (const h of this.runs.get(runId)?.hosts ?? []) {
+    const run = this.runs.get(runId);
+    const outputs = [...(run?.outputs.values() ?? [])];
+    for (const h of run?.hosts ?? []) {
       out.set(
         h.hostId,
         new Map(
-          h.actions.map((a) => [
-            a.actionId,
-            {
-              status: a.status === 'running' ? 'interrupted' : a.status,
-              exitCode: a.exitCode ?? null,
-              stdout: a.stdout ?? '',
-            },
-          ]),
+          h.actions.map((a) => {
+            const value = outputs.find((o) => o.hostId === h.hostId && o.actionId === a.actionId)?.value;
+            return [
+              a.actionId,
+              {
+                status: a.status === 'running' ? 'interrupted' : a.status,
+                exitCode: a.exitCode ?? null,
+                stdout: a.stdout ?? '',
+                ...(value !== undefined ? { output: value } : {}),
+              },
+            ];
+          }),
         ),
       );
     }

@@ -165,6 +165,8 @@ export interface ActionResult {
   exitCode: number | null;
   /** Captured stdout of the run that completed the action (only with `capture`). */
   stdout: string;
+  /** The action's output value (Action.output), when it has one and it is not secret. */
+  output?: string;
 }
 
 /** hostId → actionId → result of its latest attempt. */

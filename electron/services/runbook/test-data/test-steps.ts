@@ -83,10 +83,11 @@ export function cleanUpStep(seen: { hostId: string; input: unknown; status?: str
  * 2. `spread` (the other hosts, one at a time): writes both values to files, and echoes the secret
  *    (which the transcripts must show as its placeholder), after sleeping `sleepS` (time to kill it).
  * 3. `final` (every host, parallel): records every host's public value (`all`).
- * Counters on the hosts prove how often each command really ran.
+ * Counters on the hosts prove how often each command really ran. `gateOn`: that host's write fails
+ * until `<workDir>/ok` exists on it (a failed host in a serial phase, for stop / retry).
  */
 export const TEST_ONLY_PHASED = 'test-only-phased';
-export function testOnlyPhasedStep(workDir: string, sleepS = 3): StepModule {
+export function testOnlyPhasedStep(workDir: string, sleepS = 3, gateOn?: string): StepModule {
   const count = (name: string) => `n=$(cat "$1/${name}.count" 2>/dev/null || echo 0) && echo $((n + 1)) > "$1/${name}.count"`;
   return {
     id: TEST_ONLY_PHASED,
@@ -127,7 +128,7 @@ export function testOnlyPhasedStep(workDir: string, sleepS = 3): StepModule {
           {
             id: 'write', title: 'test.write', phase: 'spread', sudo: false, timeoutMs: 30_000, destructive: false,
             command: {
-              script: `mkdir -p "$1" && sleep "$4" && ${count('write')} && printf '%s\\n' "$2" > "$1/got-secret" && printf '%s\\n' "$3" > "$1/got-public" && echo "wrote $2 and $3"`,
+              script: `mkdir -p "$1" && sleep "$4" && ${h.id === gateOn ? '{ test -f "$1/ok" || { echo "no $1/ok" >&2; exit 7; }; } && ' : ''}${count('write')} && printf '%s\\n' "$2" > "$1/got-secret" && printf '%s\\n' "$3" > "$1/got-public" && echo "wrote $2 and $3"`,
               args: [workDir, { output: 'canary' }, { output: 'public', host: first!.id }, String(sleepS)],
             },
             probe: { script: 'test -s "$1/got-public"', args: [workDir] },
