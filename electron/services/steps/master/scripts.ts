@@ -233,3 +233,12 @@ export const FIREWALL_CHECK = `set -eu
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 printf '%s' "$1" > "$tmp"
 cmp -s "$tmp" /etc/nftables.conf && systemctl is-enabled --quiet nftables && nft list table inet "$2" > /dev/null 2>&1`;
+
+/**
+ * Read-only, for the report's as-built platform: $@ the host's packages. Sections: every package's
+ * installed version, the time sources chrony uses now (`^*` selected, `^+`/`^-` others).
+ */
+export const AS_BUILT = `printf '== packages\\n'
+dpkg-query -W -f='\${Package} \${Version}\\n' "$@" 2>/dev/null || true
+printf '== chrony\\n'
+chronyc -n sources 2>/dev/null | awk '/^\\^/ { print $1, $2 }' || true`;
