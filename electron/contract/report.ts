@@ -255,6 +255,24 @@ export const reportModelSchema = z.object({
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
   /** The hardware profile each Hardware run applied; absent when the step has not run. */
   hardwareProfile: reportHardwareProfileSchema.optional(),
+  /** The base platform as built by the last master-install run; absent when it has not run. */
+  platform: z
+    .object({
+      runId: text,
+      profile: text,
+      vip: text.nullable(),
+      vipCandidates: z.array(text),
+      routerId: z.number(),
+      prometheus: z.object({ hostId: text, targets: z.array(text) }),
+      hosts: z.array(z.object({
+        hostId: text,
+        role: text,
+        packages: z.array(z.object({ name: text, version: text })),
+        timeSources: z.array(z.object({ address: text, selected: z.boolean() })),
+        ports: z.array(z.object({ port: z.number(), protocol: text })),
+      })),
+    })
+    .optional(),
   /** The exported JSON's labels in the chosen language; absent in the preview's model. */
   labels: reportLabelsSchema.optional(),
 });

@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>`;
+</section>${r.platform ? platformHtml(t, r.platform, hostName) : ''}`;
 
   const chain = r.journal.chainedFrom === null ? t.text('audit.chainNone') : r.journal.chainedFrom > 1 ? t.text('audit.chainFrom', { line: r.journal.chainedFrom }) : '';
   const audit = `<section class="page" id="audit">
@@ -294,6 +294,28 @@ function counts(t: ReportText, s: ReportStep): string {
   const waived = s.findings.filter((f) => f.waiver).length;
   const c = t.text('counts', { blocking: n('blocking'), warning: n('warning'), info: n('info') });
   return esc(waived ? t.text('countsWaived', { counts: c, waived }) : c);
+}
+
+/** The master install's as-built platform: VIP and candidates, monitoring, then per host its time sources, firewall ports and package versions. */
+function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, hostName: (id: string) => string): string {
+  const h = (k: string, params?: TextParams) => t.html(k, params);
+  const row = (k: string, v: string) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`;
+  return `
+<section class="page" id="platform" data-testid="platform">
+  <h2>${h('headings.platform')}</h2>
+  <table class="kv"><tbody>
+    ${row('platform.profile', esc(p.profile))}
+    ${row('platform.vip', p.vip ? `${esc(p.vip)} (VRRP ${p.routerId})` : h('platform.noVip'))}
+    ${row('platform.candidates', esc(p.vipCandidates.map(hostName).join(', ') || '—'))}
+    ${row('platform.monitoring', `${esc(hostName(p.prometheus.hostId))}: ${esc(p.prometheus.targets.join(', '))}`)}
+  </tbody></table>
+  <table><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('platform.timeSources')}</th><th>${h('platform.ports')}</th><th>${h('platform.packages')}</th></tr></thead><tbody>
+  ${p.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>
+    <td class="mono">${x.timeSources.map((s) => `${esc(s.address)}${s.selected ? ' *' : ''}`).join('<br>') || '—'}</td>
+    <td class="mono">${esc(['22/tcp', ...x.ports.map((q) => `${q.port}/${q.protocol}`)].filter((v, i, a) => a.indexOf(v) === i).join(', '))}</td>
+    <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${esc(k.version)}`).join('<br>') || '—'}</td></tr>`).join('')}
+  </tbody></table>
+</section>`;
 }
 
 function planHtml(t: ReportText, plan: NetworkPlan, hostName: (id: string) => string): string {

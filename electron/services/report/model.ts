@@ -23,6 +23,7 @@ import {
   VERDICT_PHASES,
 } from '../../contract/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
+import { asBuiltOf } from '../steps/master/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
@@ -37,6 +38,7 @@ const TITLES_EN: Record<string, string> = {
   'network-check': 'Network checks (node-to-node matrix)',
   'network-interfaces': 'Network interfaces read',
   'network-addressing': 'Addressing with a rollback timer',
+  'master-install': 'Base platform (master install)',
 };
 export const titleEn = (stepId: string) =>
   TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -113,6 +115,9 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     matrix = { runId: netRun.runId, ...(netRun.finishedAt ? { finishedAt: netRun.finishedAt } : {}), ...buildMatrix(facts, project) };
   }
 
+  const installRun = state.lastRun('master-install');
+  const built = installRun ? asBuiltOf(state.results(installRun.runId), project) : null;
+
   const auditTrail = await auditOf(events, state, input.dir);
   const verdict = verdictOf(project, steps, input.steps.map((s) => s.id));
 
@@ -127,6 +132,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     steps,
     waivers,
     network: { plan: project.network ?? null, matrix },
+    ...(installRun && built ? { platform: { runId: installRun.runId, ...built } } : {}),
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {
