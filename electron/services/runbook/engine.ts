@@ -429,6 +429,10 @@ export class Runbook {
             if (run.outputs.has(outputKey(ref.output, p))) continue;
             const producer = built.actions.get(p)?.find((x) => x.output?.name === ref.output);
             if (!producer) continue;
+            // Made earlier in this very phase on this host, and not yet: the phase makes it (a
+            // fresh run), so it is not lost.
+            const producerStatus = ctx.state.runs.get(run.runId)?.hosts.find((h) => h.hostId === p)?.actions.find((x) => x.actionId === producer.id)?.status;
+            if (actionsIn(built, phase.id, p).includes(producer) && !(producerStatus !== undefined && isComplete(producerStatus))) continue;
             const list = missing.get(p) ?? [];
             if (!list.includes(producer)) list.push(producer);
             missing.set(p, list);

@@ -106,6 +106,8 @@ describe('a step with phases and outputs', () => {
       expect(canary).toMatch(/^CANARY-[0-9a-f]{16}$/);
       const pub = (await lab.exec(1, 'cat', `${workDir}/public`)).trim();
       expect(pub).toMatch(/^public-/);
+      // An output used later in the phase and on the host that made it (a fresh run: not "lost").
+      expect((await lab.exec(1, 'cat', `${workDir}/self-public`)).trim()).toBe(pub);
       for (const i of [2, 3]) {
         expect((await lab.exec(i, 'cat', `${workDir}/got-secret`)).trim(), `node${i}`).toBe(canary);
         expect((await lab.exec(i, 'cat', `${workDir}/got-public`)).trim(), `node${i}`).toBe(pub);
@@ -169,7 +171,7 @@ describe('a step with phases and outputs', () => {
       expect(run?.status).toBe('failed');
       // node1 did its part (generate) but has the final phase left, like node3: both wait.
       expect(run?.hosts.map((h) => h.status)).toEqual(['waiting', 'failed', 'waiting']);
-      expect(run?.hosts[0]!.actions.map((a) => a.status)).toEqual(['done', 'done', 'pending']);
+      expect(run?.hosts[0]!.actions.map((a) => a.status)).toEqual(['done', 'done', 'done', 'pending']);
       let events = await journal(dir);
       expect(events.some(is('action-started', 'n3'))).toBe(false);
       expect(events.some(is('action-started', undefined, 'final'))).toBe(false);

@@ -121,6 +121,12 @@ export function testOnlyPhasedStep(workDir: string, sleepS = 3, gateOn?: string)
           probe: { script: 'test -s "$1/public"', args: [workDir] },
           output: { name: 'public', read: { script: 'cat "$1/public"', args: [workDir] } },
         },
+        {
+          // Uses an output made by an earlier action of the same host in the same phase.
+          id: 'use-public', title: 'test.use-public', phase: 'generate', sudo: false, timeoutMs: 20_000, destructive: false,
+          command: { script: 'printf \'%s\\n\' "$2" > "$1/self-public"', args: [workDir, { output: 'public' }] },
+          probe: { script: 'test -s "$1/self-public"', args: [workDir] },
+        },
         final,
       ]);
       for (const h of rest) {
