@@ -21,7 +21,7 @@ export const EXIT = {
 } as const;
 
 /** Shared helpers: serial of a kernel disk, disk by serial, its by-id path. */
-const HELPERS = `M=${MARK}
+export const HELPERS = `M=${MARK}
 serial_of() { lsblk -dn -o SERIAL "/dev/$1" 2>/dev/null | sed 's/^[[:space:]]*//;s/[[:space:]]*$//'; }
 byid_of() {
   best=''
@@ -40,7 +40,25 @@ disks_with_serial() {
     [ -n "$s" ] && [ "$s" = "$1" ] && printf '%s\\n' "$d"
   done
 }
-md_ok() { [ -e /proc/mdstat ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n md_mod >/dev/null 2>&1; }; }`;
+md_ok() { [ -e /proc/mdstat ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n md_mod >/dev/null 2>&1; }; }
+signatures_of() { wipefs -n --noheadings -O TYPE "$1" 2>/dev/null | tr '\n' ' ' | sed 's/[[:space:]]*$//'; }`;
+
+/**
+ * The guard's re-check of one disk, on the host, just before wiping: $1 kernel name, $2 the size
+ * in bytes it had when chosen. Prints one word per problem (nothing: unchanged and usable).
+ */
+export const DISK_PROBLEMS = `disk_problems() {
+  d=$1
+  now=$(( $(cat "/sys/block/$d/size") * 512 ))
+  [ "$now" = "$2" ] || echo "size=$now"
+  [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || echo mounted
+  for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { echo partitions; break; }; done
+  [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || echo holder
+  [ -z "$(signatures_of "/dev/$d")" ] || echo signature
+  if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then echo md-member; fi
+  if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then echo lvm-pv; fi
+  [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || echo read-only
+}`;
 
 /**
  * storage-disks (read-only, sudo: wipefs and smartctl read the devices): everything eligibility
@@ -80,9 +98,13 @@ done
 echo "kernel=$(uname -r)"
 if md_ok; then echo md=yes; else echo md=no; echo "$M no-md"; exit ${EXIT.noMd}; fi`;
 
-/** packages: $@ the Debian packages to install. */
+/**
+ * packages: $@ the Debian packages to install. A freshly installed server (and the VM lab's
+ * image) may have no package lists yet: update them once when the install cannot find a package.
+ */
 export const PACKAGES_SCRIPT = `export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"`;
+install() { apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" < /dev/null; }
+install "$@" || { apt-get update -q < /dev/null && install "$@"; }`;
 
 /** packages probe: every one of $@ installed. */
 export const PACKAGES_PROBE = `for p in "$@"; do
@@ -97,6 +119,7 @@ done`;
  */
 export const CREATE_ARRAY_SCRIPT = `set -u
 ${HELPERS}
+${DISK_PROBLEMS}
 name=$1; level=$2; shift 2
 modprobe md_mod >/dev/null 2>&1 || true
 [ -e /proc/mdstat ] || { echo "$M no-md"; exit ${EXIT.noMd}; }
@@ -112,15 +135,7 @@ while [ $# -ge 2 ]; do
   if [ "$count" -eq 0 ]; then changed "$serial" missing; continue; fi
   if [ "$count" -gt 1 ]; then changed "$serial" duplicate-serial; continue; fi
   d=$found
-  now=$(( $(cat "/sys/block/$d/size") * 512 ))
-  [ "$now" = "$size" ] || changed "$serial" "size=$now"
-  [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || changed "$serial" mounted
-  for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { changed "$serial" partitions; break; }; done
-  [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || changed "$serial" holder
-  [ -z "$(wipefs -n --noheadings -o TYPE "/dev/$d" 2>/dev/null)" ] || changed "$serial" signature
-  if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then changed "$serial" md-member; fi
-  if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then changed "$serial" lvm-pv; fi
-  [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || changed "$serial" read-only
+  for what in $(disk_problems "$d" "$size"); do changed "$serial" "$what"; done
   byid_of "$d" >> "$tmp/devs"
   printf '%s\\n' "$d" >> "$tmp/names"
 done
@@ -172,10 +187,10 @@ export const LV_PROBE = `lvs "$1/$2" >/dev/null 2>&1`;
 
 /** mkfs-<i>: $1 device, $2 filesystem. Refuses a device that carries any signature. */
 export const MKFS_SCRIPT = `set -u
-M=${MARK}
+${HELPERS}
 dev=$1; fs=$2
 [ -b "$dev" ] || { echo "$M missing $dev"; exit 1; }
-sig=$(wipefs -n --noheadings -o TYPE "$dev" 2>/dev/null | tr '\\n' ' ')
+sig=$(signatures_of "$dev")
 if [ -n "$sig" ]; then echo "$M signature $dev $sig"; exit ${EXIT.signature}; fi
 case $fs in
   ext4) mkfs.ext4 -q "$dev" < /dev/null ;;
@@ -231,7 +246,8 @@ export const PERSIST_PROBE = `${MDADM_CONF}
 line=$(mdadm --detail --scan "/dev/md/$1" 2>/dev/null) && [ -n "$line" ] || exit 1
 grep -qxF -- "$line" "$conf" || exit 1
 img=/boot/initrd.img-$(uname -r)
-[ ! -e "$img" ] || [ "$img" -nt "$conf" ]`;
+# No initramfs to update, or updates switched off (update_initramfs=no, as in the VM lab's image).
+[ ! -e "$img" ] || [ "$img" -nt "$conf" ] || grep -qs '^update_initramfs=no' /etc/initramfs-tools/update-initramfs.conf`;
 
 /**
  * status (read-only): $1 array name, then the planned mount points. Sections for

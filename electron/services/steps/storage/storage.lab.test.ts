@@ -13,6 +13,7 @@ import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { stepRegistry } from '../registry.js';
+import { DISK_PROBLEMS, HELPERS } from './scripts.js';
 import { storageStep } from './step.js';
 
 /**
@@ -63,7 +64,7 @@ async function readDisks(dir: string): Promise<HostDisks[]> {
 
 /** What is on node1's loop disks and config files: the step must leave all of it as it was. */
 const node1State = () =>
-  lab.exec(1, 'sh', '-c', 'for d in "$@"; do printf "%s: " "$d"; wipefs -n --noheadings -o TYPE "/dev/$d" | tr "\\n" " "; echo; done; cat /etc/fstab; ls /etc/mdadm 2>&1; cat /proc/mdstat 2>&1; true', 'sh', ...loops);
+  lab.exec(1, 'sh', '-c', 'for d in "$@"; do printf "%s: " "$d"; wipefs -n --noheadings -O TYPE "/dev/$d" | tr "\\n" " "; echo; done; cat /etc/fstab; ls /etc/mdadm 2>&1; cat /proc/mdstat 2>&1; true', 'sh', ...loops);
 
 beforeAll(async () => {
   status = await lab.status();
@@ -95,6 +96,23 @@ describe('storage disks in the namespace lab', () => {
     const again = (await readDisks(dir))[0]!.disks;
     expect(again.find((d) => d.name === loops[0])).toMatchObject({ eligible: false, reasons: ['signature', 'no-serial'], reasonParams: { signature: 'ext4' } });
     for (const d of again.filter((x) => x.name !== loops[0])) expect(d.reasons, d.name).toEqual(['no-serial']);
+  });
+});
+
+describe('the guard\'s re-check of a disk, on real loop disks', () => {
+  it('prints nothing for a blank disk of the chosen size; size, mounted and signature when they changed', async () => {
+    if (!loops.length) loops = (await readDisks(await newProject()))[0]!.disks.map((d) => d.name);
+    const [, b, c] = loops as [string, string, string];
+    const check = (disk: string, size: number) =>
+      lab.exec(1, 'sh', '-c', `${HELPERS}\n${DISK_PROBLEMS}\ndisk_problems "$1" "$2" | tr '\\n' ' '`, 'sh', disk, String(size));
+    try {
+      expect(await check(c, 256 * 2 ** 20)).toBe('');
+      expect(await check(c, 512 * 2 ** 20)).toBe(`size=${256 * 2 ** 20} `);
+      await lab.exec(1, 'sh', '-c', 'mkfs.ext4 -q -F "/dev/$1" && mkdir -p /mnt/rs-guard && mount "/dev/$1" /mnt/rs-guard', 'sh', b);
+      expect(await check(b, 256 * 2 ** 20)).toBe('mounted signature ');
+    } finally {
+      await lab.exec(1, 'sh', '-c', 'umount /mnt/rs-guard; wipefs -a -q "/dev/$1"; true', 'sh', b);
+    }
   });
 });
 
