@@ -159,14 +159,25 @@ mdadm --create "/dev/md/$name" --run --metadata=1.2 --bitmap=internal --level="$
 command -v udevadm >/dev/null 2>&1 && udevadm settle 2>/dev/null
 [ -e "/dev/md/$name" ]`;
 
-/** create-array probe: $1 name, then the planned serials. /dev/md/<name> exists with exactly these members. */
+/**
+ * create-array probe: $1 name, then the planned serials. /dev/md/<name> exists and every member
+ * is a planned disk: all of them, or fewer when one was pulled since (the status action then
+ * says the array is degraded, naming it). Never a second mdadm --create over a planned array;
+ * an array of that name with a disk not in the plan is someone else's (create-array refuses).
+ */
 export const ARRAY_PROBE = `${HELPERS}
 name=$1; shift
 [ -e "/dev/md/$name" ] || exit 1
 k=$(readlink -f "/dev/md/$name"); k=\${k##*/}
-now=$(for s in "/sys/block/$k/slaves/"*; do [ -e "$s" ] && serial_of "\${s##*/}"; done | sort)
-want=$(printf '%s\\n' "$@" | sort)
-[ "$now" = "$want" ]`;
+found=0
+for s in "/sys/block/$k/slaves/"*; do
+  [ -e "$s" ] || continue
+  ser=$(serial_of "\${s##*/}"); planned=no
+  for w in "$@"; do [ -n "$ser" ] && [ "$ser" = "$w" ] && planned=yes; done
+  [ "$planned" = yes ] || exit 1
+  found=$((found + 1))
+done
+[ "$found" -gt 0 ]`;
 
 /** lvm-vg: $1 VG, $2 array name. */
 export const VG_SCRIPT = `set -eu
