@@ -85,5 +85,9 @@ describe('validateStoragePlan', () => {
       disks: [d('A'), d('B', { eligible: false, reasons: ['signature'] }), d('C', { sizeBytes: 99 * GiB })],
     }];
     expect(codes(plan(), read)).toEqual(['hosts.0.disks.1:disk-not-eligible', 'hosts.0.disks.2:disk-size-changed', 'hosts.0.disks.3:disk-not-found']);
+    // Once applied, the plan's own disks are its array's members: re-saving it is not refused for that.
+    const applied = plan({ hosts: [{ hostId: 'h1', disks: disks(['B', 'X', 'Y', 'Z']) }] });
+    expect(validateStoragePlan(plan(), hosts, read, applied).map((i) => `${i.field}:${i.code}`)).toEqual(['hosts.0.disks.2:disk-size-changed', 'hosts.0.disks.3:disk-not-found']);
+    expect(validateStoragePlan(plan(), hosts, read, plan({ hosts: [{ hostId: 'h2', disks: disks(['B']) }] })).map((i) => i.code)).toContain('disk-not-eligible');
   });
 });
