@@ -115,18 +115,18 @@ describe('Commissioning report', () => {
     await report.open();
     await report.fillSignOff({ customerRepresentative: `Wang Fang ${CANARY}`, date: '2025-03-01' });
     const verdict = await report.preview();
-    // Three nodes keep a blocking RAM finding, and storage, master, workers and verification have
-    // nothing to run yet: "Not commissioned", naming them.
+    // Three nodes keep a blocking RAM finding, the storage step has not run, and master, workers
+    // and verification have nothing to run yet: "Not commissioned", naming them.
     expect(verdict).toBe('not-ready');
     expect(await report.verdictText()).toBe('Not commissioned');
     const reasons = await report.reasons();
     expect(reasons.filter((r) => r.step === '').map((r) => [r.code, r.phase])).toEqual([
-      ['not-run', 'storage'],
       ['not-run', 'master'],
       ['not-run', 'workers'],
       ['not-run', 'verify'],
     ]);
-    expect(reasons.map((r) => r.text)).toEqual(expect.arrayContaining(['Storage / RAID has not run.', 'Verification has not run.']));
+    expect(reasons).toContainEqual(expect.objectContaining({ code: 'not-run', phase: 'storage', step: 'storage' }));
+    expect(reasons.map((r) => r.text)).toEqual(expect.arrayContaining(['Storage / RAID: RAID, LVM, filesystems and mounts (storage) has not run.', 'Verification has not run.']));
     expect(reasons).toContainEqual(expect.objectContaining({ code: 'blocking', phase: 'hardware', step: 'hardware' }));
     const box = report.previewFrame().locator('.verdict-box');
     expect(await box.locator('.verdict-value').innerText()).toContain('Not commissioned');
