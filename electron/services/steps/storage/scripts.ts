@@ -80,9 +80,17 @@ done
 echo "kernel=$(uname -r)"
 if md_ok; then echo md=yes; else echo md=no; echo "$M no-md"; exit ${EXIT.noMd}; fi`;
 
-/** packages: $@ the Debian packages to install. */
+/**
+ * packages: $@ the Debian packages to install. A server fresh from debootstrap or a minimal
+ * install may have no package lists yet ("Unable to locate package mdadm"): when the install
+ * fails, read the lists from the configured sources (the offline bundle's, on site) and try again.
+ */
 export const PACKAGES_SCRIPT = `export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"`;
+install() { apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
+install "$@" && exit 0
+echo 'apt-get install failed; reading the package lists (apt-get update) and trying again'
+apt-get update -q || true
+install "$@"`;
 
 /** packages probe: every one of $@ installed. */
 export const PACKAGES_PROBE = `for p in "$@"; do
