@@ -158,14 +158,20 @@ mdadm --create "/dev/md/$name" --run --metadata=1.2 --bitmap=internal --level="$
 command -v udevadm >/dev/null 2>&1 && udevadm settle 2>/dev/null
 [ -e "/dev/md/$name" ]`;
 
-/** create-array probe: $1 name, then the planned serials. /dev/md/<name> exists with exactly these members. */
+/**
+ * create-array probe: $1 name, then the planned serials. /dev/md/<name> exists and every member it
+ * has now is a planned disk: the planned array, whole or degraded. A pulled or failed disk leaves
+ * the array degraded (the status action says so, blocking, naming the serial), not an array still
+ * to create: with "exactly these members" a re-run on a degraded array ran create-array again,
+ * which refused with "exists and is not the planned array" instead of the degraded finding.
+ */
 export const ARRAY_PROBE = `${HELPERS}
 name=$1; shift
 [ -e "/dev/md/$name" ] || exit 1
 k=$(readlink -f "/dev/md/$name"); k=\${k##*/}
 now=$(for s in "/sys/block/$k/slaves/"*; do [ -e "$s" ] && serial_of "\${s##*/}"; done | sort)
-want=$(printf '%s\\n' "$@" | sort)
-[ "$now" = "$want" ]`;
+[ -n "$now" ] || exit 1
+printf '%s\\n' "$now" | while IFS= read -r s; do printf '%s\\n' "$@" | grep -qxF -- "$s" || exit 1; done`;
 
 /** lvm-vg: $1 VG, $2 array name. */
 export const VG_SCRIPT = `set -eu
