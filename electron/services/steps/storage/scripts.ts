@@ -41,7 +41,9 @@ disks_with_serial() {
   done
 }
 md_ok() { [ -e /proc/mdstat ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n md_mod >/dev/null 2>&1; }; }
-signatures_of() { wipefs -n --noheadings -O TYPE "$1" 2>/dev/null | tr '\n' ' ' | sed 's/[[:space:]]*$//'; }`;
+# -O (--output) names the columns (-o is --offset: with it wipefs fails and prints nothing). Fails
+# when wipefs does: a disk that cannot be read is not a blank one.
+signatures_of() { s=$(wipefs -n --noheadings -O TYPE "$1" 2>/dev/null) || return 1; printf '%s' "$s" | tr '\n' ' ' | sed 's/[[:space:]]*$//'; }`;
 
 /**
  * The guard's re-check of one disk, on the host, just before wiping: $1 kernel name, $2 the size
@@ -54,7 +56,7 @@ export const DISK_PROBLEMS = `disk_problems() {
   [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || echo mounted
   for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { echo partitions; break; }; done
   [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || echo holder
-  [ -z "$(signatures_of "/dev/$d")" ] || echo signature
+  if sig=$(signatures_of "/dev/$d"); then [ -z "$sig" ] || echo signature; else echo signature-unreadable; fi
   if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then echo md-member; fi
   if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then echo lvm-pv; fi
   [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || echo read-only
@@ -201,7 +203,7 @@ export const MKFS_SCRIPT = `set -u
 ${HELPERS}
 dev=$1; fs=$2
 [ -b "$dev" ] || { echo "$M missing $dev"; exit 1; }
-sig=$(signatures_of "$dev")
+sig=$(signatures_of "$dev") || { echo "$M signature $dev unreadable"; exit ${EXIT.signature}; }
 if [ -n "$sig" ]; then echo "$M signature $dev $sig"; exit ${EXIT.signature}; fi
 case $fs in
   ext4) mkfs.ext4 -q "$dev" < /dev/null ;;
