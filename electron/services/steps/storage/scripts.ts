@@ -16,8 +16,6 @@ export const EXIT = {
   signature: 42,
   /** `/dev/md/<name>` exists but is not the planned array. Nothing was written. */
   otherArray: 43,
-  /** A tool the step needs is missing after the packages action. */
-  tool: 44,
 } as const;
 
 /** Shared helpers: serial of a kernel disk, disk by serial, its by-id path. */
