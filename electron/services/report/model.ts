@@ -25,10 +25,12 @@ import {
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
 import { asBuiltOf } from '../steps/master/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
+import { arrayStatusFromCapture } from '../steps/storage/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { redactDeep } from '../secrets/secret-store.js';
+import { storageOf } from './storage.js';
 
 /** English titles of the known steps; a step not listed shows its id, made readable. */
 const TITLES_EN: Record<string, string> = {
@@ -39,6 +41,8 @@ const TITLES_EN: Record<string, string> = {
   'network-interfaces': 'Network interfaces read',
   'network-addressing': 'Addressing with a rollback timer',
   'master-install': 'Base platform (master install)',
+  storage: 'RAID, LVM, filesystems and mounts',
+  'storage-disks': 'Disks read for the storage plan',
 };
 export const titleEn = (stepId: string) =>
   TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -133,6 +137,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     waivers,
     network: { plan: project.network ?? null, matrix },
     ...(installRun && built ? { platform: { runId: installRun.runId, ...built } } : {}),
+    storage: storageOf(project, state, arrayStatusFromCapture),
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {

@@ -23,9 +23,10 @@ function project(over: Partial<Project> = {}, roles: ('master' | 'worker')[] = [
 }
 
 describe('master install: plan', () => {
-  it('is a wizard step after the network check', () => {
+  it('is a wizard step after storage (the network check before it)', () => {
     const ids = DEFAULT_STEPS.map((s) => s.id);
-    expect(ids.indexOf('master-install')).toBe(ids.indexOf('network-check') + 1);
+    expect(ids.indexOf('master-install')).toBe(ids.indexOf('storage') + 1);
+    expect(ids.indexOf('storage')).toBe(ids.indexOf('network-check') + 1);
   });
 
   it('runs prepare on every host in parallel, then the first master, the other masters one at a time, the workers in parallel', () => {
