@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../scripts/test-support/lab.js';
 import { StoragePage } from './pages/storage-page.js';
 import { WizardPage, eventually } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
@@ -14,9 +13,13 @@ import { startBrowserHost, type RunningHost } from './support/host.js';
 // End to end: the Storage step against the VM lab (a real Debian kernel with MD, one VM with four
 // 256 MiB virtio data disks whose serials are RSV<instance><vm><disk>): read the disks, plan RAID 10
 // with LVM and ext4, save, confirm the wipe by ticking every disk by serial, run, follow the array.
-// Needs `lab vm up --vms 1 --disks 4` on this instance (RACKSIDE_LAB_INSTANCE).
+// Needs `lab vm up --vms 1 --disks 4` on instance RACKSIDE_LAB_VM_INSTANCE (default: RACKSIDE_LAB_INSTANCE,
+// whose namespace lab the e2e project's global setup requires).
 const run = promisify(execFile);
-const INSTANCE = Number(process.env.RACKSIDE_LAB_INSTANCE ?? '0');
+const INSTANCE = Number(process.env.RACKSIDE_LAB_VM_INSTANCE ?? process.env.RACKSIDE_LAB_INSTANCE ?? '0');
+const LAB = join(import.meta.dirname, '..', 'scripts', 'lab', 'lab');
+const vmLab = async (...args: string[]) =>
+  (await run('bash', [LAB, 'vm', ...args], { env: { ...process.env, RACKSIDE_LAB_INSTANCE: String(INSTANCE) }, maxBuffer: 4 * 1024 * 1024 })).stdout;
 const SERIALS = [1, 2, 3, 4].map((k) => `RSV${String(INSTANCE).padStart(2, '0')}1${k}`);
 // Under TCG on a shared 2-core machine: apt installs mdadm + lvm2 (~1 + ~3 min), update-initramfs, the build.
 const RUN_TIMEOUT = 25 * 60_000;
@@ -50,7 +53,7 @@ async function restoreVm() {
 }
 
 beforeAll(async () => {
-  vm = JSON.parse(await lab.run('vm', 'status', '--json')) as VmStatus;
+  vm = JSON.parse(await vmLab('status', '--json')) as VmStatus;
   if (!vm.up || !vm.vms[0]?.sshd) throw new Error(`the VM lab is not up on instance ${INSTANCE}: run RACKSIDE_LAB_INSTANCE=${INSTANCE} bash scripts/lab/lab vm up --vms 1 --disks 4`);
   expect(vm.vms[0].disks.map((d) => d.serial)).toEqual(SERIALS);
   await restoreVm();
