@@ -188,3 +188,128 @@ export const hostStorageStatusSchema = z.object({
   arrays: z.array(arrayStatusSchema),
 });
 export type HostStorageStatus = z.infer<typeof hostStorageStatusSchema>;
+
+// --- validation (renderer live, backend before saving) -------------------------------------------
+
+/** Mount points a data array must not take over. */
+export const RESERVED_MOUNT_POINTS = ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/proc', '/root', '/run', '/sbin', '/sys', '/tmp', '/usr', '/var'] as const;
+
+const UNIT_BYTES: Record<string, number> = { M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** Usable bytes of an array of `count` members of `memberBytes` each (metadata overhead not counted). */
+export function arrayCapacityBytes(level: RaidLevel, count: number, memberBytes: number): number {
+  if (count < RAID_MIN_DISKS[level]) return 0;
+  const data = level === 'raid1' ? 1 : level === 'raid5' ? count - 1 : level === 'raid6' ? count - 2 : count / 2;
+  return Math.floor(data * memberBytes);
+}
+
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Every problem of a plan, as coded issues (`storage.issue.<code>` in the locale files), against
+ * the project's hosts and, when given, the disks as last read (storage.disks). Pure: the renderer
+ * runs it as the technician edits, storage.savePlan before saving. Array capacity is the RAID
+ * level's share of the smallest member; md and LVM metadata take a little more.
+ */
+export function validateStoragePlan(
+  plan: StoragePlan,
+  hosts: readonly { id: string; name?: string }[],
+  disksLastRead?: readonly HostDisks[],
+): StorageIssue[] {
+  const out: StorageIssue[] = [];
+  const add = (field: string, code: string, message: string, params?: Record<string, string | number>, hostId?: string) =>
+    out.push({ field, code, message, ...(params ? { params } : {}), ...(hostId ? { hostId } : {}) });
+  const { layout } = plan;
+  if (plan.mode === 'none') return out;
+
+  if (!STORAGE_NAME.test(layout.arrayName)) add('layout.arrayName', 'bad-name', `Array name "${layout.arrayName}": letters, digits and _ . + - only, up to 32`, { name: layout.arrayName });
+  if (layout.lvm && !STORAGE_NAME.test(layout.lvm.vg)) add('layout.lvm.vg', 'bad-name', `Volume group name "${layout.lvm.vg}": letters, digits and _ . + - only, up to 32`, { name: layout.lvm.vg });
+  if (!layout.lvm && layout.volumes.length !== 1) {
+    add('layout.volumes', 'one-volume-without-lvm', `Without LVM the array holds exactly one filesystem; ${layout.volumes.length} volumes are planned`, { count: layout.volumes.length });
+  }
+  const mountSeen = new Map<string, number>();
+  const lvSeen = new Map<string, number>();
+  let fixedBytes = 0;
+  let percent = 0;
+  layout.volumes.forEach((v, i) => {
+    const at = `layout.volumes.${i}`;
+    if (layout.lvm) {
+      if (!STORAGE_NAME.test(v.name)) add(`${at}.name`, 'bad-name', `Volume name "${v.name}": letters, digits and _ . + - only, up to 32`, { name: v.name });
+      else if (lvSeen.has(v.name)) add(`${at}.name`, 'duplicate-volume-name', `Volume name "${v.name}" is used twice`, { name: v.name });
+      lvSeen.set(v.name, i);
+      const m = LV_SIZE.exec(v.size);
+      if (!m) add(`${at}.size`, 'bad-size', `Size "${v.size}": a number with M, G or T, or a percentage of FREE or VG (100%FREE)`, { size: v.size });
+      else if (m[2]) fixedBytes += Number(v.size.slice(0, -1)) * UNIT_BYTES[m[2]]!;
+      else percent += Number(m[3]);
+    }
+    const mp = v.mountPoint;
+    const norm = mp.replace(/\/+$/, '') || '/';
+    if (!MOUNT_POINT.test(mp) || mp.split('/').some((s) => s === '..' || s === '.')) {
+      add(`${at}.mountPoint`, 'bad-mount-point', `Mount point "${mp}": an absolute path of letters, digits and . _ - /`, { mountPoint: mp });
+    } else if ((RESERVED_MOUNT_POINTS as readonly string[]).includes(norm)) {
+      add(`${at}.mountPoint`, 'reserved-mount-point', `Mount point ${norm} belongs to the system`, { mountPoint: norm });
+    } else if (mountSeen.has(norm)) {
+      add(`${at}.mountPoint`, 'duplicate-mount-point', `Mount point ${norm} is planned twice`, { mountPoint: norm });
+    }
+    mountSeen.set(norm, i);
+    if (!MOUNT_OPTIONS.test(v.mountOptions)) add(`${at}.mountOptions`, 'bad-options', `Mount options "${v.mountOptions}": comma-separated words or word=value`, { options: v.mountOptions });
+  });
+  if (layout.lvm && percent > 100) add('layout.volumes', 'percent-over', `The volumes' percentages add up to ${percent} %`, { percent });
+
+  const known = new Map(hosts.map((h) => [h.id, h]));
+  const hostSeen = new Set<string>();
+  const serialAt = new Map<string, string>();
+  let withDisks = 0;
+  plan.hosts.forEach((hp, hi) => {
+    const at = `hosts.${hi}`;
+    const host = known.get(hp.hostId);
+    if (!host) {
+      add(`${at}.hostId`, 'unknown-host', `Host ${hp.hostId} is not in the inventory`, { hostId: hp.hostId }, hp.hostId);
+      return;
+    }
+    const label = host.name || hp.hostId;
+    if (hostSeen.has(hp.hostId)) add(`${at}.hostId`, 'duplicate-host', `${label} is planned twice`, { host: label }, hp.hostId);
+    hostSeen.add(hp.hostId);
+    if (hp.disks.length === 0) return;
+    withDisks++;
+    const min = RAID_MIN_DISKS[layout.level];
+    if (hp.disks.length < min) {
+      add(`${at}.disks`, 'too-few-disks', `${label}: ${layout.level} needs at least ${min} disks; ${hp.disks.length} chosen`, { host: label, level: layout.level, min, count: hp.disks.length }, hp.hostId);
+    }
+    if (layout.level === 'raid10' && hp.disks.length % 2 !== 0) {
+      add(`${at}.disks`, 'odd-raid10', `${label}: RAID 10 here takes an even number of disks; ${hp.disks.length} chosen`, { host: label, count: hp.disks.length }, hp.hostId);
+    }
+    const read = disksLastRead?.find((h) => h.hostId === hp.hostId && h.ok);
+    hp.disks.forEach((d, di) => {
+      const dat = `${at}.disks.${di}`;
+      const prior = serialAt.get(d.serial);
+      if (prior !== undefined) add(dat, 'serial-twice', `Disk ${d.serial} is planned twice (${prior} and ${label})`, { serial: d.serial, host: label, other: prior }, hp.hostId);
+      else serialAt.set(d.serial, label);
+      if (read) {
+        const now = read.disks.find((x) => x.serial === d.serial);
+        if (!now) add(dat, 'disk-not-found', `${label}: no disk with serial ${d.serial} was read`, { host: label, serial: d.serial }, hp.hostId);
+        else if (!now.eligible) add(dat, 'disk-not-eligible', `${label}: disk ${d.serial} may not be used (${now.reasons.join(', ')})`, { host: label, serial: d.serial, reasons: now.reasons.join(', ') }, hp.hostId);
+        else if (now.sizeBytes !== d.sizeBytes) add(dat, 'disk-size-changed', `${label}: disk ${d.serial} is ${now.sizeBytes} bytes now, ${d.sizeBytes} when chosen`, { host: label, serial: d.serial, sizeBytes: now.sizeBytes, plannedBytes: d.sizeBytes }, hp.hostId);
+      }
+    });
+    const sizes = hp.disks.map((d) => d.sizeBytes);
+    const med = medianOf(sizes);
+    hp.disks.forEach((d, di) => {
+      if (med > 0 && Math.abs(d.sizeBytes - med) / med > 0.01) {
+        add(`${at}.disks.${di}`, 'size-mismatch', `${label}: disk ${d.serial} differs from the others' size by more than 1 %`, { host: label, serial: d.serial, sizeBytes: d.sizeBytes, medianBytes: med }, hp.hostId);
+      }
+    });
+    if (layout.lvm && hp.disks.length >= min) {
+      const capacity = arrayCapacityBytes(layout.level, hp.disks.length, Math.min(...sizes));
+      if (fixedBytes > capacity) {
+        add(`${at}.disks`, 'exceeds-capacity', `${label}: the volumes need ${fixedBytes} bytes; the array holds about ${capacity}`, { host: label, neededBytes: fixedBytes, capacityBytes: capacity }, hp.hostId);
+      }
+    }
+  });
+  if (withDisks === 0) add('hosts', 'no-disks', 'No host has disks chosen for the array');
+  return out;
+}

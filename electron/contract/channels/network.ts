@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { networkPlanSchema } from '../network-plan.js';
+import { STORAGE_DISKS_STEP } from './storage.js';
 
 /**
  * Wizard step 3, network. The plan lives in project.yaml (`network`); applying hostnames and
@@ -20,7 +21,7 @@ export const NETWORK_ADDRESSING_STEP = 'network-addressing';
  * but the verdict does not wait for them (a rolled-back addressing the plan no longer wants must
  * not block the report forever; the network check judges the network as it is).
  */
-export const ON_DEMAND_STEP_IDS: readonly string[] = [NETWORK_INTERFACES_STEP, NETWORK_ADDRESSING_STEP];
+export const ON_DEMAND_STEP_IDS: readonly string[] = [NETWORK_INTERFACES_STEP, NETWORK_ADDRESSING_STEP, STORAGE_DISKS_STEP];
 
 export const interfaceInfoSchema = z.object({
   name: z.string(),

@@ -22,6 +22,11 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.ntp-unknown', 'network.ntp-unsynced', 'network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse',
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
+  storage: [
+    'storage.not-planned', 'storage.kernel-no-md', 'storage.disk-changed', 'storage.array-name-taken', 'storage.mkfs-refused',
+    'storage.action-failed', 'storage.array-missing', 'storage.array-degraded', 'storage.member-failed', 'storage.array-resyncing',
+    'storage.array-clean', 'storage.mounted', 'storage.not-mounted', 'storage.fstab-mismatch', 'storage.mdadm-conf-missing',
+  ],
 };
 
 export function isDeclaredFindingCode(stepId: string, code: string): boolean {

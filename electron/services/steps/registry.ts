@@ -4,6 +4,7 @@ import { networkCheckStep } from './network/check-step.js';
 import { networkHostsStep } from './network/hosts-step.js';
 import { networkInterfacesStep } from './network/interfaces-step.js';
 import { preflightStep } from './preflight/step.js';
+import { storageDisksStep, storageStep } from './storage/index.js';
 
 /**
  * Every step module the runner knows, by id. To add a step: write a StepModule (see
@@ -12,7 +13,7 @@ import { preflightStep } from './preflight/step.js';
  *
  * DEFAULT_STEPS are the wizard's steps, in wizard order: the report's verdict waits for each.
  */
-export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep];
+export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, storageStep];
 
 /**
  * Steps a handler runs on demand (reading interfaces), through the runner like the others
@@ -20,7 +21,7 @@ export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep
  * (network/addressing.ts, networkAddressingStep) is on demand too; it needs services for its
  * clean-up, so api/ builds it and adds it to the registry it hands the runner.
  */
-export const ON_DEMAND_STEPS: readonly StepModule[] = [networkInterfacesStep];
+export const ON_DEMAND_STEPS: readonly StepModule[] = [networkInterfacesStep, storageDisksStep];
 
 export function stepRegistry(modules: readonly StepModule[] = [...DEFAULT_STEPS, ...ON_DEMAND_STEPS]): ReadonlyMap<string, StepModule> {
   const map = new Map<string, StepModule>();
