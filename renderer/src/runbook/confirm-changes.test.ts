@@ -34,6 +34,8 @@ describe('the destructive-changes confirmation', () => {
     expect(changeParams(wipe('S1').params)).toEqual({ host: 'vm1', serial: 'S1', size: '256 MiB', model: 'QEMU', array: 'data', level: 'raid10' });
     expect(changeParams({ sizeBytes: 2 * 1024 ** 4, count: 3 })).toEqual({ sizeBytes: '2 TiB', count: 3 });
     expect(changeParams(undefined)).toEqual({});
+    // A virtual disk has no model: a dash, not a gap in the sentence.
+    expect(changeParams({ model: '' })).toEqual({ model: '—' });
   });
 
   it('formats bytes in binary units', () => {

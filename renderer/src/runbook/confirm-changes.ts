@@ -5,7 +5,8 @@ type Change = PlanView['changes'][number];
 
 /** A change's params ready for `changes.<code>`: sizes in bytes (`size`, `…Bytes`) become "256 MiB", "1.8 TiB". */
 export function changeParams(params: Change['params']): Record<string, string | number> {
-  return withHumanSizes(params);
+  // An empty value (a virtual disk has no model) reads as a dash, not as a gap in the sentence.
+  return Object.fromEntries(Object.entries(withHumanSizes(params)).map(([k, v]) => [k, v === '' ? '—' : v]));
 }
 
 /** Indexes of the changes the technician ticks one by one (each disk a storage action wipes). */

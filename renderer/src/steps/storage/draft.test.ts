@@ -28,6 +28,7 @@ const read: HostDisks[] = [
   },
 ];
 const hosts = [{ id: 'h1' }, { id: 'h2' }];
+const refs = [{ id: 'h1', name: 'vm1' }, { id: 'h2', name: 'vm2' }];
 
 describe('storage plan draft', () => {
   it('ticks every eligible disk of a host nobody chose for, never the system disk or a disk in use', () => {
@@ -59,13 +60,20 @@ describe('storage plan draft', () => {
   it('mode none plans no host and has no issue', () => {
     const d = { ...applyDisksRead(draftFromPlan(undefined, hosts), read), mode: 'none' as const };
     expect(planFromDraft(d).hosts).toEqual([]);
-    expect(liveIssues(planFromDraft(d))).toEqual([]);
+    expect(liveIssues(planFromDraft(d), refs, read)).toEqual([]);
   });
 
-  it('flags too few disks for the level', () => {
+  it('validates live with the contract\'s validateStoragePlan: too few disks, and a disk no longer eligible', () => {
     const d = applyDisksRead(draftFromPlan(undefined, hosts), read);
-    expect(liveIssues(planFromDraft(d)).map((i) => [i.code, i.hostId])).toEqual([['too-few-disks', 'h1']]);
-    expect(liveIssues(planFromDraft({ ...d, level: 'raid5' }))).toEqual([]);
+    expect(liveIssues(planFromDraft(d), refs, read).map((i) => [i.code, i.hostId])).toEqual([['too-few-disks', 'h1'], ['odd-raid10', 'h1']]);
+    expect(liveIssues(planFromDraft({ ...d, level: 'raid5' }), refs, read)).toEqual([]);
+    const later = [{ ...read[0]!, disks: read[0]!.disks.map((x) => (x.serial === 'RSV9312' ? { ...x, eligible: false, reasons: ['mounted' as const] } : x)) }];
+    expect(liveIssues(planFromDraft({ ...d, level: 'raid5' }), refs, later).map((i) => i.code)).toEqual(['disk-not-eligible']);
+  });
+
+  it('reports what the form cannot hold as schema issues, not a crash', () => {
+    const d = draftFromPlan(undefined, hosts);
+    expect(liveIssues({ ...planFromDraft(d), deviceTimeoutS: 0 }, refs).map((i) => [i.code, i.field])).toEqual([['schema', 'deviceTimeoutS']]);
   });
 });
 

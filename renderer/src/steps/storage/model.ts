@@ -1,6 +1,8 @@
 import {
   RAID_MIN_DISKS,
   storagePlanSchema,
+  validateStoragePlan,
+  type HostDisks,
   type HostStorageStatus,
   type RaidLevel,
   type StorageIssue,
@@ -25,17 +27,12 @@ export function usableBytes(level: RaidLevel, sizes: readonly number[]): number 
 export const issueKey = (code: string) => code.replace(/^storage\.issue\./, '');
 
 /**
- * The plan's problems as the technician edits. Until the contract's `validateStoragePlan` lands
- * (the engine adds it), the schema's own checks and the level's fewest disks; the backend
- * validates again before saving either way.
+ * The plan's problems as the technician edits: the schema's own checks first (what the form cannot
+ * hold), then the contract's validateStoragePlan against the inventory and the disks last read,
+ * the same function storage.savePlan runs before saving.
  */
-export function liveIssues(plan: StoragePlanInput): StorageIssue[] {
+export function liveIssues(plan: StoragePlanInput, hosts: readonly { id: string; name?: string }[], disks?: readonly HostDisks[]): StorageIssue[] {
   const parsed = storagePlanSchema.safeParse(plan);
   if (!parsed.success) return parsed.error.issues.map((i) => ({ field: i.path.join('.'), code: 'schema', message: i.message, params: { field: i.path.join('.') } }));
-  const p = parsed.data;
-  if (p.mode === 'none') return [];
-  const min = RAID_MIN_DISKS[p.layout.level];
-  return p.hosts.flatMap((h, i) =>
-    h.disks.length < min ? [{ hostId: h.hostId, field: `hosts.${i}.disks`, code: 'too-few-disks', message: `${p.layout.level} needs at least ${min} disks, ${h.disks.length} chosen`, params: { level: p.layout.level, min, count: h.disks.length } }] : [],
-  );
+  return validateStoragePlan(parsed.data, hosts, disks);
 }

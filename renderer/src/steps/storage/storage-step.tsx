@@ -181,6 +181,10 @@ function formatStorageIssue(t: TFunction, issue: StorageIssue, hosts: readonly {
     field: issue.field,
     ...withHumanSizes(issue.params),
     host: issue.params?.host ?? hostLabel(hosts, issue.hostId),
+    // disk-not-eligible names the disk's reasons as codes: each in the technician's language.
+    ...(typeof issue.params?.reasons === 'string'
+      ? { reasons: issue.params.reasons.split(/,\s*/).map((r) => t(`storage.reason.${r}`, { defaultValue: r })).join(t('storage.listSeparator')) }
+      : {}),
   });
   // Never a raw {{placeholder}}: the English text is better than a half-filled sentence.
   return /\{\{/.test(text) ? issue.message : text;
@@ -211,7 +215,7 @@ function PlanPanel() {
   }, [refs, saved]);
 
   const plan = useMemo(() => (draft ? planFromDraft(draft) : null), [draft]);
-  const issues = useMemo(() => (plan ? liveIssues(plan) : []), [plan]);
+  const issues = useMemo(() => (plan ? liveIssues(plan, refs, read ?? undefined) : []), [plan, refs, read]);
   if (!draft || !plan) return null;
   const update = (patch: Partial<StorageDraft>) => useAppStore.getState().setStorageDraft({ ...draft, ...patch });
   const updateVolume = (i: number, patch: Partial<StorageVolume>) => update({ volumes: draft.volumes.map((v, k) => (k === i ? { ...v, ...patch } : v)) });
