@@ -111,7 +111,7 @@ describe('Storage (VM lab)', () => {
     // One disk unticked: RAID 10 needs four; shown while editing.
     await storage.disk(SERIALS[3]!).getByTestId('storage-disk-use').uncheck();
     await expect.poll(async () => (await storage.issues()).map((i) => i.code)).toContain('too-few-disks');
-    expect((await storage.issues())[0]!.text).toMatch(/raid10 needs at least 4 disks, 3 chosen/);
+    expect((await storage.issues()).find((i) => i.code === 'too-few-disks')!.text).toMatch(/vm1: raid10 needs at least 4 disks, 3 chosen/);
     await storage.disk(SERIALS[3]!).getByTestId('storage-disk-use').check();
     await expect.poll(() => storage.issues()).toEqual([]);
     const r = await storage.savePlan();
