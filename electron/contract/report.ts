@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { matrixSchema } from './channels/network.js';
 import { networkPlanSchema } from './network-plan.js';
+import { arrayStatusSchema, storagePlanSchema } from './storage-plan.js';
 
 /**
  * The commissioning report (wizard step 8) as data: one model, built from project.yaml and the
@@ -226,6 +227,28 @@ export const reportLabelsSchema = z.object({
 });
 export type ReportLabels = z.infer<typeof reportLabelsSchema>;
 
+/**
+ * The storage section: the plan as saved and, per planned host, its array as the last `storage`
+ * run's `status` action read it (members by serial, level, size, state, mount). `plan` null: no
+ * storage plan; `plan.mode` `none`: no local array planned (hosts is then empty).
+ */
+export const reportStorageSchema = z.object({
+  plan: storagePlanSchema.nullable(),
+  /** The last `storage` run the arrays were read from; null when it has not run. */
+  runId: text.nullable(),
+  finishedAt: text.nullable(),
+  hosts: z.array(
+    z.object({
+      hostId: text,
+      /** Serials the plan names for this host. */
+      plannedSerials: z.array(text),
+      /** null: not read (the step has not run on this host, or its `status` action did not complete). */
+      array: arrayStatusSchema.nullable(),
+    }),
+  ),
+});
+export type ReportStorage = z.infer<typeof reportStorageSchema>;
+
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -248,6 +271,8 @@ export const reportModelSchema = z.object({
     /** The last network-check run as a node-by-node matrix; null when it has not run. */
     matrix: matrixSchema.nullable(),
   }),
+  /** Local arrays (wizard step 4); absent in reports made before the storage step existed. */
+  storage: reportStorageSchema.optional(),
   auditTrail: z.array(reportAuditEntrySchema),
   journal: reportJournalHeadSchema,
   signOff: z.object({ technician: text, customerRepresentative: text, date: text }),

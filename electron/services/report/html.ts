@@ -1,4 +1,4 @@
-import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportLabels, type ReportModel, type ReportStep, type ReportVerdictItem } from '../../contract/index.js';
+import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportLabels, type ReportModel, type ReportStep, type ReportStorage, type ReportVerdictItem } from '../../contract/index.js';
 import { redactSecrets } from '../secrets/secret-store.js';
 import { titleEn } from './model.js';
 import type { ReportLook } from './resources.js';
@@ -211,6 +211,11 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
 </section>`;
 
+  const storage = `<section class="page" id="storage">
+  <h2>${h('headings.storage')}</h2>
+  ${storageHtml(t, r.storage, hostName)}
+</section>`;
+
   const chain = r.journal.chainedFrom === null ? t.text('audit.chainNone') : r.journal.chainedFrom > 1 ? t.text('audit.chainFrom', { line: r.journal.chainedFrom }) : '';
   const audit = `<section class="page" id="audit">
   <h2>${h('headings.audit')}</h2>
@@ -247,7 +252,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
 <meta name="generator" content="Rackside ${esc(r.generator.version)}">
 <title>${esc(title)}</title>
 <style>${look.css}${pageCss(t, r)}</style>`;
-  const parts: Record<string, string> = { head, header, verdict, inventory, checks, network, audit, signOff, lang: esc(look.language), title: esc(title) };
+  const parts: Record<string, string> = { head, header, verdict, inventory, checks, network, storage, audit, signOff, lang: esc(look.language), title: esc(title) };
   // One pass: text filled into a section (a site named "{{audit}}") is never expanded again.
   const html = look.template.replace(/\{\{\s*([^}\s]*)\s*\}\}/g, (m, k: string) => parts[k] ?? m);
   return redactSecrets(html, secrets);
@@ -340,6 +345,46 @@ function matrixHtml(t: ReportText, m: MatrixView): string {
     ${m.clocks.map((c) => `<tr><td>${esc(name(c.hostId))}</td><td>${c.offsetS === undefined ? '—' : `${c.offsetS.toFixed(3)} s`}</td><td>${esc(c.ntp)}</td></tr>`).join('')}</tbody></table>`
       : ''
   }`;
+}
+
+/**
+ * The storage section: no plan; no local array planned (mode none) — said, not left blank; or per
+ * planned host the array as the last storage run read it: device, level, members by serial (and
+ * any planned serial missing), size, state, mount, and whether fstab and mdadm.conf carry it.
+ */
+function storageHtml(t: ReportText, s: ReportStorage | undefined, hostName: (id: string) => string): string {
+  const plan = s?.plan ?? null;
+  if (!s || !plan) return `<p class="muted" data-testid="storage-no-plan">${t.html('storage.noPlan')}</p>`;
+  if (plan.mode === 'none') return `<p data-testid="storage-not-planned">${t.html('storage.notPlanned')}</p>`;
+  const l = plan.layout;
+  const summary = t.html('storage.plan', {
+    level: l.level,
+    device: `/dev/md/${l.arrayName}`,
+    lvm: l.lvm ? t.text('storage.planLvm', { vg: l.lvm.vg }) : '',
+    volumes: l.volumes.map((v) => t.text('storage.volume', { filesystem: v.filesystem, mountPoint: v.mountPoint })).join(', '),
+  });
+  if (s.hosts.length === 0) return `<p>${summary}</p><p class="muted">${t.html('storage.noHostsPlanned')}</p>`;
+  const run = s.runId
+    ? `<p class="muted">${t.html('storage.run', { runId: s.runId, finished: s.finishedAt ? t.text('storage.runFinished', { finished: whenText(s.finishedAt) }) : '' })}</p>`
+    : `<p class="muted not-run" data-testid="storage-not-run">${t.html('storage.notRun')}</p>`;
+  const c = (k: string) => t.html(`columns.${k}`);
+  const rows = s.hosts.map((x) => {
+    const a = x.array;
+    if (!a) {
+      return `<tr data-host-id="${esc(x.hostId)}"><td>${esc(hostName(x.hostId))}</td><td colspan="6" class="muted">${t.html('storage.notRead')}<br><span class="mono">${esc(x.plannedSerials.join(', '))}</span></td></tr>`;
+    }
+    const state = t.has(`storage.states.${a.state}`) ? t.html(`storage.states.${a.state}`) : esc(a.state);
+    const sync = a.sync ? `<br>${t.html('storage.sync', { action: a.sync.action, percent: a.sync.percent })}` : '';
+    const members = a.members.map((m) => `${esc(m.serial || m.device)} <span class="muted">(${esc(m.state)})</span>`).join('<br>');
+    const missing = a.missing.length ? `<br><b class="sev-blocking">${t.html('storage.missing', { serials: a.missing.join(', ') })}</b>` : '';
+    const persisted = `<br><span class="muted">${t.html(a.inFstab ? 'storage.inFstab' : 'storage.notInFstab')} · ${t.html(a.inMdadmConf ? 'storage.inMdadmConf' : 'storage.notInMdadmConf')}</span>`;
+    return `<tr data-host-id="${esc(x.hostId)}" data-state="${esc(a.state)}"><td>${esc(hostName(x.hostId))}</td><td class="mono">${esc(a.device)}<br><span class="muted">${esc(a.uuid)}</span></td>
+      <td>${esc(a.level)}</td><td class="mono">${members}${missing}</td><td>${a.sizeBytes > 0 ? size(a.sizeBytes) : '—'}</td><td class="st-${esc(a.state)}">${state}${sync}</td>
+      <td class="mono">${a.mountPoint ? esc(a.mountPoint) : t.html('storage.notMounted')}${persisted}</td></tr>`;
+  });
+  return `<p>${summary}</p>${run}
+  <table class="grid small" id="storage-arrays"><thead><tr>${['host', 'array', 'level', 'members', 'size', 'state', 'mount'].map((k) => `<th>${c(k)}</th>`).join('')}</tr></thead>
+  <tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** The hardware profile applied, any switch to a laxer one after blocking findings, and the lab profile's confirmation. */

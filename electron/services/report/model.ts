@@ -24,10 +24,12 @@ import {
 } from '../../contract/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
+import { arrayStatusFromCapture } from '../steps/storage/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { redactDeep } from '../secrets/secret-store.js';
+import { storageOf } from './storage.js';
 
 /** English titles of the known steps; a step not listed shows its id, made readable. */
 const TITLES_EN: Record<string, string> = {
@@ -129,6 +131,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     steps,
     waivers,
     network: { plan: project.network ?? null, matrix },
+    storage: storageOf(project, state, arrayStatusFromCapture),
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {

@@ -29,7 +29,7 @@ export interface ReportLook {
 }
 
 /** Placeholders of report.html: each section exactly once; the others may appear or not. */
-export const TEMPLATE_REQUIRED = ['head', 'header', 'verdict', 'inventory', 'checks', 'network', 'audit', 'signOff'] as const;
+export const TEMPLATE_REQUIRED = ['head', 'header', 'verdict', 'inventory', 'checks', 'network', 'storage', 'audit', 'signOff'] as const;
 export const TEMPLATE_OPTIONAL = ['lang', 'title'] as const;
 const TEMPLATE_PLACEHOLDER = /\{\{\s*([^}\s]*)\s*\}\}/g;
 /** The report loads nothing and runs nothing (its own CSP says so too): no script, link, URL or import. */

@@ -4,6 +4,8 @@
     qmp.py SOCKET devices                      ids of the user-created devices, one a line
     qmp.py SOCKET device-del ID [TIMEOUT_S]    unplug, wait until the guest has let go (DEVICE_DELETED)
     qmp.py SOCKET device-add JSON              plug a device: JSON is device_add's arguments
+    qmp.py SOCKET set-action EVENT=ACTION      what qemu does on a guest event, e.g. reboot=reset
+                                               (the VMs start with -no-reboot, i.e. reboot=shutdown)
 
 Exit status 0 on success; 1 with the monitor's error on stderr; 2 on a usage error.
 """
@@ -84,6 +86,9 @@ def main(argv: list[str]) -> int:
                 return 1
         elif action == 'device-add' and len(args) == 1:
             q.execute('device_add', json.loads(args[0]))
+        elif action == 'set-action' and len(args) == 1 and '=' in args[0]:
+            event, what = args[0].split('=', 1)
+            q.execute('set-action', {event: what})
         else:
             print(__doc__.strip(), file=sys.stderr)
             return 2

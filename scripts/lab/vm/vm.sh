@@ -454,6 +454,50 @@ vm_cmd_disk() {
   esac
 }
 
+# --- reboot ----------------------------------------------------------------------------------------
+
+# A command on VM I over the VM lab's own ssh_config (the lab key, the VM's host key known).
+vm_ssh() {
+  local i=$1
+  shift
+  ssh -F "$VM_STATE/ssh_config" -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 \
+    -o ServerAliveCountMax=3 "vm$i" "$@"
+}
+
+# Reboot the guest as a technician would (`systemctl reboot`: services stop, md arrays are stopped
+# cleanly, the kernel restarts) and wait until sshd answers from the new boot. The VMs run with
+# -no-reboot (a guest that panics and reboots stays down instead of looping), so qemu is told to
+# reset on this one reboot and put back to shutting down afterwards. The same qemu process goes on:
+# a pulled disk stays pulled, as it would in a real server's empty bay.
+vm_cmd_reboot() {
+  local i=${1:-} n sock old new t0 deadline
+  [ $# -eq 1 ] || die "usage: lab vm reboot N"
+  require_root vm reboot
+  n=$(vm_count)
+  [[ $i =~ ^[0-9]+$ ]] && [ "$i" -ge 1 ] && [ "$i" -le "$n" ] || die "VM '$i' does not exist (the VM lab has ${n} VMs)"
+  vm_running "$i" || die "vm$i is not running"
+  sock=$(vm_dir "$i")/qmp.sock
+  t0=$(now)
+  old=$(vm_ssh "$i" cat /proc/sys/kernel/random/boot_id) || die "vm$i: no ssh login before the reboot"
+  "$PYTHON" "$VM_LIB/qmp.py" "$sock" set-action reboot=reset || die "vm$i: qemu refused set-action reboot=reset"
+  # shellcheck disable=SC2064  # $sock is fixed now
+  trap "\"$PYTHON\" \"$VM_LIB/qmp.py\" \"$sock\" set-action reboot=shutdown >/dev/null 2>&1 || true" EXIT
+  # The connection may drop before ssh sees an exit status: only the new boot id counts.
+  vm_ssh "$i" 'systemctl reboot' > /dev/null 2>&1 || true
+  deadline=$((EPOCHSECONDS + VM_BOOT_TIMEOUT))
+  while :; do
+    vm_running "$i" || die "vm$i: qemu exited during the reboot (see $(vm_dir "$i")/console.log)"
+    new=$(vm_ssh "$i" cat /proc/sys/kernel/random/boot_id 2>/dev/null) || new=''
+    [ -n "$new" ] && [ "$new" != "$old" ] && break
+    [ "$EPOCHSECONDS" -lt "$deadline" ] ||
+      die "vm$i: not back on ssh within $VM_BOOT_TIMEOUT s of the reboot (console: $(vm_dir "$i")/console.log)"
+    sleep 2
+  done
+  "$PYTHON" "$VM_LIB/qmp.py" "$sock" set-action reboot=shutdown || warn "vm$i: could not restore -no-reboot"
+  trap - EXIT
+  log "vm$i rebooted, back on ssh in $(elapsed "$t0") s"
+}
+
 cmd_vm() {
   local sub=${1:-help}
   [ $# -gt 0 ] && shift
@@ -462,6 +506,7 @@ cmd_vm() {
     down) vm_cmd_down "$@" ;;
     status) vm_cmd_status "$@" ;;
     disk) vm_cmd_disk "$@" ;;
+    reboot) vm_cmd_reboot "$@" ;;
     prepare) require_root vm prepare; vm_require_commands; vm_lock; vm_image_ensure; log "VM image and repository ready in $VM_CACHE" ;;
     help | -h | --help) usage ;;
     *) usage >&2; die "unknown vm command '$sub'" ;;

@@ -80,9 +80,17 @@ done
 echo "kernel=$(uname -r)"
 if md_ok; then echo md=yes; else echo md=no; echo "$M no-md"; exit ${EXIT.noMd}; fi`;
 
-/** packages: $@ the Debian packages to install. */
+/**
+ * packages: $@ the Debian packages to install. A server fresh from debootstrap or a minimal
+ * install may have no package lists yet ("Unable to locate package mdadm"): when the install
+ * fails, read the lists from the configured sources (the offline bundle's, on site) and try again.
+ */
 export const PACKAGES_SCRIPT = `export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"`;
+install() { apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
+install "$@" && exit 0
+echo 'apt-get install failed; reading the package lists (apt-get update) and trying again'
+apt-get update -q || true
+install "$@"`;
 
 /** packages probe: every one of $@ installed. */
 export const PACKAGES_PROBE = `for p in "$@"; do
@@ -117,7 +125,13 @@ while [ $# -ge 2 ]; do
   [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || changed "$serial" mounted
   for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { changed "$serial" partitions; break; }; done
   [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || changed "$serial" holder
-  [ -z "$(wipefs -n --noheadings -o TYPE "/dev/$d" 2>/dev/null)" ] || changed "$serial" signature
+  # -O (--output) names the columns; -o is --offset, and with it wipefs fails and prints nothing.
+  # A wipefs that fails is a disk we cannot vouch for: refuse rather than read it as blank.
+  if sig=$(wipefs -n --noheadings -O TYPE "/dev/$d" 2>/dev/null); then
+    [ -z "$sig" ] || changed "$serial" signature
+  else
+    changed "$serial" signature-unreadable
+  fi
   if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then changed "$serial" md-member; fi
   if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then changed "$serial" lvm-pv; fi
   [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || changed "$serial" read-only
@@ -175,7 +189,8 @@ export const MKFS_SCRIPT = `set -u
 M=${MARK}
 dev=$1; fs=$2
 [ -b "$dev" ] || { echo "$M missing $dev"; exit 1; }
-sig=$(wipefs -n --noheadings -o TYPE "$dev" 2>/dev/null | tr '\\n' ' ')
+sig=$(wipefs -n --noheadings -O TYPE "$dev" 2>/dev/null) || { echo "$M signature $dev unreadable"; exit ${EXIT.signature}; }
+sig=$(printf '%s' "$sig" | tr '\\n' ' ')
 if [ -n "$sig" ]; then echo "$M signature $dev $sig"; exit ${EXIT.signature}; fi
 case $fs in
   ext4) mkfs.ext4 -q "$dev" < /dev/null ;;
