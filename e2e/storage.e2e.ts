@@ -98,6 +98,7 @@ describe('Storage (VM lab)', () => {
     // vda holds / : named in a note, never a row with a box to tick.
     expect(disks.some((d) => d.name === 'vda')).toBe(false);
     expect(await page.getByTestId('storage-system-disks').innerText()).toContain('vda');
+    await storage.showPanel('storage-disks');
     await screenshot(page, 'storage-disks-en');
     await wizard.setLanguage('zh-CN');
     await expect.poll(() => page.getByTestId('storage-disks').innerText()).toContain('可用');
@@ -120,6 +121,7 @@ describe('Storage (VM lab)', () => {
     for (const s of SERIALS) expect(yaml).toContain(s);
     expect(yaml).toMatch(/level: raid10/);
     expect(yaml).toMatch(/vg: vg_data/);
+    await storage.showPanel('storage-plan');
     await screenshot(page, 'storage-plan-en');
   });
 
@@ -172,6 +174,7 @@ describe('Storage (VM lab)', () => {
     const findings = await storage.runner.findings();
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.filter((f) => f.severity === 'blocking' && !f.waived)).toEqual([]);
+    await storage.showPanel('storage-status');
     await screenshot(page, 'storage-built-en');
     await wizard.setLanguage('zh-CN');
     await expect.poll(() => page.getByTestId('storage-status').innerText()).toContain('成员');

@@ -27,6 +27,13 @@ export class StoragePage {
     await this.page.getByTestId('storage-plan').waitFor();
   }
 
+  /** Fold the terminal dock away so screenshots show the step, and bring `testId`'s panel into view. */
+  async showPanel(testId: string) {
+    const toggle = this.page.getByTestId('dock-toggle');
+    if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+    await this.page.getByTestId(testId).scrollIntoViewIfNeeded();
+  }
+
   async readDisks(timeoutMs = 180_000): Promise<DiskRowView[]> {
     await this.page.getByTestId('storage-read-disks').click();
     const done = async () => (await this.page.getByTestId('storage-host').count()) + (await this.page.getByTestId('storage-error').count());

@@ -19,6 +19,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { applyDisksRead, draftFromPlan, newVolume, planFromDraft, toggleDisk, type StorageDraft } from './draft.js';
 import { isSyncing, issueKey, liveIssues, usableBytes } from './model.js';
+import { pollStorageStatus } from './status-poller.js';
 import './storage.css';
 
 /** How often the resync bar refreshes while an array syncs (the backend reads /proc/mdstat, no journal entry). */
@@ -390,28 +391,22 @@ function StatusPanel() {
 
   useEffect(() => {
     if (backendState !== 'open' || dir === '' || planned === 0) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      timer = undefined;
-      if (stopped || document.hidden) return;
-      const r = await api['storage.status']({ dir });
-      if (stopped) return;
-      if (!r.ok) return;
-      useAppStore.getState().setStorageStatus(r.value);
-      if (isSyncing(r.value.hosts)) timer = setTimeout(() => void tick(), POLL_MS);
+    const onVisibility = (fn: () => void) => {
+      document.addEventListener('visibilitychange', fn);
+      return () => document.removeEventListener('visibilitychange', fn);
     };
-    const onVisible = () => {
-      if (document.hidden || timer !== undefined) return;
-      void tick();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
+    return pollStorageStatus({
+      read: async () => {
+        const r = await api['storage.status']({ dir });
+        return r.ok ? r.value : null;
+      },
+      show: (v) => useAppStore.getState().setStorageStatus(v),
+      hidden: () => document.hidden,
+      onVisibility,
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      intervalMs: POLL_MS,
+    });
   }, [api, dir, backendState, planned, runKey]);
 
   if (!status || planned === 0) return null;
