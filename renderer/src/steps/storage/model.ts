@@ -1,5 +1,5 @@
 import {
-  RAID_MIN_DISKS,
+  arrayCapacityBytes,
   storagePlanSchema,
   validateStoragePlan,
   type HostDisks,
@@ -14,13 +14,9 @@ export function isSyncing(hosts: readonly HostStorageStatus[]): boolean {
   return hosts.some((h) => h.arrays.some((a) => a.sync !== undefined || a.state === 'resyncing' || a.state === 'recovering'));
 }
 
-/** What the array will hold, from its smallest member: RAID 1 one disk, 5 all but one, 6 all but two, 10 half. */
+/** What the array will hold, from its smallest member (the contract's arithmetic, as savePlan checks it). */
 export function usableBytes(level: RaidLevel, sizes: readonly number[]): number {
-  if (sizes.length < RAID_MIN_DISKS[level]) return 0;
-  const min = Math.min(...sizes);
-  const n = sizes.length;
-  const data = level === 'raid1' ? 1 : level === 'raid5' ? n - 1 : level === 'raid6' ? n - 2 : Math.floor(n / 2);
-  return data * min;
+  return sizes.length === 0 ? 0 : arrayCapacityBytes(level, sizes.length, Math.min(...sizes));
 }
 
 /** A code as the engine sends it (`too-few-disks` or `storage.issue.too-few-disks`) → the locale key's last part. */
