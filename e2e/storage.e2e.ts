@@ -41,19 +41,30 @@ let vm: VmStatus;
 
 const onVm = async (command: string) => (await run('ssh', ['-F', vm.sshConfig, '-o', 'BatchMode=yes', 'vm1', command], { maxBuffer: 8 * 1024 * 1024, timeout: 120_000 })).stdout;
 
-/** Back to four blank disks: what a rerun (and the next engineer) expects of the lab VM. */
+/**
+ * Back to four blank disks: what a rerun (and the next engineer) expects of the lab VM. The
+ * filesystem and LVM labels inside the array go first: wiping only the members' md superblocks
+ * leaves them in place, and a new array with the same layout shows them again (so the start of
+ * each member is zeroed too).
+ */
 async function restoreVm() {
   const devs = SERIALS.map((s) => `/dev/disk/by-id/virtio-${s}`).join(' ');
   await onVm(
-    'umount /data 2>/dev/null; sed -i "\\# /data #d" /etc/fstab; vgchange -an vg_data 2>/dev/null; ' +
-      'mdadm --stop /dev/md/data 2>/dev/null; for d in /dev/md/*; do [ -e "$d" ] && mdadm --stop "$d"; done 2>/dev/null; ' +
+    'umount /data 2>/dev/null; sed -i "\\# /data #d" /etc/fstab; ' +
+      'for lv in /dev/vg_data/*; do [ -e "$lv" ] && wipefs -a -q "$lv"; done 2>/dev/null; ' +
+      'vgchange -an vg_data 2>/dev/null; vgremove -ff -y vg_data 2>/dev/null; ' +
+      'for d in /dev/md/*; do [ -e "$d" ] || continue; pvremove -ff -y "$d"; wipefs -a -q "$d"; mdadm --stop "$d"; done 2>/dev/null; ' +
       `mdadm --zero-superblock ${devs} 2>/dev/null; wipefs -a -q ${devs} 2>/dev/null; ` +
+      // A run interrupted before the lines above leaves labels inside the members' data area.
+      `for d in ${devs}; do dd if=/dev/zero of="$d" bs=1M count=16 oflag=direct status=none; done; ` +
       '[ -f /etc/mdadm/mdadm.conf ] && sed -i "/^ARRAY /d" /etc/mdadm/mdadm.conf; true',
   ).catch(() => {});
 }
 
 beforeAll(async () => {
-  vm = JSON.parse(await vmLab('status', '--json')) as VmStatus;
+  // Its sshd probe can miss one beat while the guest is busy under TCG: asked again for a minute.
+  const readStatus = async () => JSON.parse(await vmLab('status', '--json')) as VmStatus;
+  vm = await eventually(readStatus, (s) => !s.up || s.vms[0]?.sshd === true, 60_000).catch(readStatus);
   if (!vm.up || !vm.vms[0]?.sshd) throw new Error(`the VM lab is not up on instance ${INSTANCE}: run RACKSIDE_LAB_INSTANCE=${INSTANCE} bash scripts/lab/lab vm up --vms 1 --disks 4`);
   expect(vm.vms[0].disks.map((d) => d.serial)).toEqual(SERIALS);
   await restoreVm();
@@ -155,6 +166,8 @@ describe('Storage (VM lab)', () => {
     const hosts = await storage.runner.hosts();
     expect(end, JSON.stringify(hosts)).toBe('completed');
     expect(hosts[0]!.actions.every((a) => a.status === 'done' || a.status === 'already-done'), JSON.stringify(hosts[0]!.actions)).toBe(true);
+    // The disks were blank: everything from the array on was really built, not found in place.
+    for (const id of ['create-array', 'lvm-vg', 'lvm-lv-0', 'mkfs-0']) expect(hosts[0]!.actions.find((a) => a.id === id)?.status, id).toBe('done');
     // On the VM itself: an MD RAID 10 of exactly the four serials, LVM, ext4 mounted on /data, in fstab.
     const detail = await onVm('mdadm --detail --export /dev/md/data');
     expect(detail).toContain('MD_LEVEL=raid10');
