@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppError, PlanView } from '../../../electron/contract/index.js';
 import { ErrorDetails } from '../components/error-details.js';
+import { canConfirm, changeParams, tickEachIndexes } from './confirm-changes.js';
 
 /** A modal dialog: focus goes to its first field, Escape cancels. */
 /** The runner's modal frame (overlay, dialog role, title, Escape cancels); steps' own confirmations use it too. */
@@ -79,18 +80,44 @@ export function ReasonDialog({
   );
 }
 
-/** Lists exactly what a destructive plan changes, host by host; Run sends this list back as the confirmation. */
+/**
+ * Lists exactly what a destructive plan changes, host by host; Run sends this list back as the
+ * confirmation. A change with a code is worded in the technician's language from `changes.<code>`;
+ * a change marked `tickEach` (a disk to wipe) needs its own tick besides the list's.
+ */
 export function ConfirmChangesDialog({ plan, onConfirm, onCancel }: { plan: PlanView; onConfirm: () => void; onCancel: () => void }) {
   const { t } = useTranslation();
   const [ticked, setTicked] = useState(false);
+  const [each, setEach] = useState<ReadonlySet<number>>(new Set());
   const name = (id: string) => plan.hosts.find((h) => h.hostId === id)?.name || plan.hosts.find((h) => h.hostId === id)?.address || id;
+  const toggle = (i: number, on: boolean) =>
+    setEach((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(i);
+      else next.delete(i);
+      return next;
+    });
+  const text = (c: PlanView['changes'][number]) => (c.code ? t(`changes.${c.code}`, { ...changeParams(c.params), defaultValue: c.change }) : c.change);
+  const perChange = tickEachIndexes(plan.changes).length;
   return (
     <Modal testId="confirm-dialog" title={t('runbook.confirm.title')} onCancel={onCancel}>
       <p>{t('runbook.confirm.intro', { count: plan.changes.length })}</p>
+      {perChange > 0 ? <p className="rb-tick-each-note">{t('runbook.confirm.tickEachNote', { count: perChange })}</p> : null}
       <ul className="rb-changes" data-testid="confirm-changes">
         {plan.changes.map((c, i) => (
-          <li key={i} data-testid="confirm-change">
-            <strong>{name(c.hostId)}</strong> · {c.actionId}: {c.change}
+          <li key={i} data-testid="confirm-change" data-code={c.code ?? ''} data-serial={typeof c.params?.serial === 'string' ? c.params.serial : ''}>
+            {c.tickEach ? (
+              <label className="rb-check rb-change-tick">
+                <input type="checkbox" data-testid="confirm-change-tick" checked={each.has(i)} onChange={(e) => toggle(i, e.target.checked)} />
+                <span>
+                  <strong>{name(c.hostId)}</strong> · {text(c)}
+                </span>
+              </label>
+            ) : (
+              <>
+                <strong>{name(c.hostId)}</strong> · {c.code ? text(c) : `${c.actionId}: ${c.change}`}
+              </>
+            )}
           </li>
         ))}
       </ul>
@@ -99,7 +126,7 @@ export function ConfirmChangesDialog({ plan, onConfirm, onCancel }: { plan: Plan
         {t('runbook.confirm.tick')}
       </label>
       <div className="toolbar">
-        <button type="button" className="danger" data-testid="confirm-run" disabled={!ticked} onClick={onConfirm}>
+        <button type="button" className="danger" data-testid="confirm-run" disabled={!canConfirm(plan.changes, ticked, each)} onClick={onConfirm}>
           {t('runbook.confirm.run')}
         </button>
         <button type="button" data-testid="confirm-cancel" onClick={onCancel}>

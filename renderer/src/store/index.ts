@@ -6,13 +6,14 @@ import { createTerminalSlice, type TerminalSlice } from '../terminal/terminal-sl
 import { createRunbookSlice, type RunbookSlice } from '../runbook/runbook-slice.js';
 import { createNetworkSlice, type NetworkSlice } from '../steps/network/network-slice.js';
 import { createHostKeySlice, type HostKeySlice } from './host-key-slice.js';
+import { createStorageSlice, type StorageSlice } from '../steps/storage/storage-slice.js';
 
 /**
  * The renderer's one store, made of typed slices. Components select single values. No secrets
  * (passwords are sent to the backend as typed) and no terminal bytes (they go straight to xterm)
  * ever live here.
  */
-export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice & HostKeySlice;
+export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice & HostKeySlice & StorageSlice;
 
 export const createAppStore = () =>
   create<AppStore>()((...a) => ({
@@ -23,6 +24,7 @@ export const createAppStore = () =>
     ...createRunbookSlice(...a),
     ...createNetworkSlice(...a),
     ...createHostKeySlice(...a),
+    ...createStorageSlice(...a),
   }));
 
 export const useAppStore = createAppStore();
