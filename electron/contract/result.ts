@@ -52,6 +52,9 @@ export const REASON_CODES = [
   // Importing an inventory (inventory/import.ts).
   'import-unknown-type', 'import-no-hosts', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',
+  // The network step's handlers (api/network-handlers.ts).
+  'net-host-not-in-project', 'net-no-addressing', 'net-plan-invalid', 'net-plan-not-saved', 'net-interfaces-unreadable', 'net-changes-differ',
+  'net-address-not-saved',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { REASON_CODES, type AppError, type Host } from '../contract/index.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createDispatcher } from './api/dispatcher.js';
+import { createHandlers } from './api/handlers.js';
+import { createLogger } from './log/logger.js';
+import { networkPlanSchema, type Project } from '../contract/index.js';
 import { parseInventoryFile } from './inventory/import.js';
 import { MemorySecretStore } from './secrets/secret-store.js';
 import { testConnections } from './ssh/connection-test.js';
@@ -93,5 +97,51 @@ describe('error reasons in both languages', () => {
       expect(zh, r.error.message).toMatch(/[\u4e00-\u9fff]/);
       expect(zh, r.error.message).not.toMatch(/\{\{/);
     }
+  });
+
+  /**
+   * What the handlers answer the renderer when a request cannot be done: each error a technician
+   * can meet carries a reason whose Chinese message (and hint, when there is one) is filled from
+   * its params, and its rows carry codes the renderer words (network.issue.<code>), so no English
+   * sentence of the backend reaches a Chinese screen.
+   */
+  describe('handler errors the renderer shows', () => {
+    const setUp = async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rs-reasons-h-'));
+      const handlers = createHandlers({ transport: 'browser', version: 't', dataDir: join(dir, 'data'), secrets: new MemorySecretStore(), emit: () => {}, log: createLogger(() => {}) });
+      const dispatch = createDispatcher(handlers) as (channel: string, req: unknown) => Promise<{ ok: boolean; error?: AppError }>;
+      const host = (id: string, address: string, role: 'master' | 'worker') => ({ id, name: id, address, port: 22, user: 'root', role, auth: { method: 'password' as const } });
+      const project: Project = { version: 1, site: 'Lab', customer: '', technician: '', hosts: [host('n1', '198.18.0.11', 'master'), host('n2', '198.18.0.12', 'worker')] };
+      const saved = await dispatch('project.save', { dir, project, revision: 0 });
+      expect(saved.ok, JSON.stringify(saved.error)).toBe(true);
+      return { dir, dispatch };
+    };
+    const refusal = async (r: Promise<{ ok: boolean; error?: AppError }>) => {
+      const got = await r;
+      expect(got.ok).toBe(false);
+      return got.error!;
+    };
+    const expectChinese = (e: AppError) => {
+      expect(e.reason, e.message).toBeDefined();
+      const zh = worded(e, 'zh-CN');
+      expect(zh, e.message).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh, e.message).not.toMatch(/\{\{/);
+      if (e.hint !== undefined) expect(typeof (LOCALES['zh-CN'][e.reason!] as Tree).hint, `hint of ${e.reason}`).toBe('string');
+    };
+
+    it('network: a plan with a bad address is refused with coded rows; addressing for an unknown or unplanned host', async () => {
+      const { dir, dispatch } = await setUp();
+      const plan = networkPlanSchema.parse({ hosts: [{ hostId: 'n1', hostname: 'n1', interfaces: [{ name: 'eth0', address: '10.0.0.999', prefix: 24 }] }] });
+      const bad = await refusal(dispatch('network.savePlan', { dir, plan }));
+      expectChinese(bad);
+      expect(bad.issues?.length).toBeGreaterThan(0);
+      const network = (JSON.parse(readFileSync(join(ROOT, 'renderer', 'src', 'i18n', 'zh-CN.json'), 'utf8')) as { network: { issue: Record<string, string> } }).network.issue;
+      for (const i of bad.issues ?? []) {
+        expect(i.code, i.message).toMatch(/^network\./);
+        expect(network[i.code!.slice('network.'.length)], i.code).toBeDefined();
+      }
+      expectChinese(await refusal(dispatch('network.addressingPreview', { dir, hostId: 'nope' })));
+      expectChinese(await refusal(dispatch('network.addressingPreview', { dir, hostId: 'n2' })));
+    });
   });
 });

@@ -80,5 +80,14 @@ describe('validation messages render in both languages', () => {
       const port = issues.find((i) => i.field === 'requiredPorts.0')!;
       expect(formatNetworkIssue(t, port)).toBe(lng === 'en' ? 'Required TCP ports, entry 1: must be a number' : `${t('network.plan.ports')}，第 1 项：必须是数字`);
     });
+
+    it(`a network plan issue returned by network.savePlan as a row (code network.<code>) reads as the editor's list does (${lng})`, async () => {
+      const t = await translator(lng);
+      const [issue] = validateNetworkPlan({ hosts: [{ hostId: 'h1', hostname: 'n1', interfaces: [{ name: 'eth0', address: '10.0.0.999', prefix: 24 }] }] }, hosts);
+      // The shape api/network-handlers.ts sends the renderer.
+      const row: FieldIssue = { row: 1, field: issue!.field, message: issue!.message, code: `network.${issue!.code}`, ...(issue!.params ? { params: issue!.params } : {}) };
+      expect(formatIssue(t, row)).toBe(formatNetworkIssue(t, issue!));
+      if (lng === 'zh-CN') expect(formatIssue(t, row)).not.toContain('is not a valid');
+    });
   }
 });

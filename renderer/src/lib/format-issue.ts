@@ -3,6 +3,10 @@ import { findingTextKey, type FieldIssue, type NetworkIssue } from '../../../ele
 
 /** "Row 3, address: …" in the current language. Issue messages come from the contract in English. */
 export function formatIssue(t: TFunction, issue: FieldIssue): string {
+  // A network plan issue from the backend names its host and interface itself, like the editor's list.
+  if (issue.code?.startsWith('network.')) {
+    return formatNetworkIssue(t, { field: issue.field, code: issue.code.slice('network.'.length), message: issue.message, ...(issue.params ? { params: issue.params } : {}) });
+  }
   const field = t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
   const message = issue.code ? t(`issueText.${issue.code}`, { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
   const text =
