@@ -70,6 +70,8 @@ export const matrixCellSchema = z.object({
   ports: z.record(z.string(), z.enum(['open', 'refused', 'filtered'])).default({}),
   /** Why the cell is not ok, short English; the UI shows its numbers. */
   notes: z.array(z.string()).default([]),
+  /** `notes` as codes + params, index by index, that the renderer words from `network.matrix.note.<code>`. */
+  noteTexts: z.array(z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).default({}) })).optional(),
 });
 export type MatrixCell = z.infer<typeof matrixCellSchema>;
 
@@ -78,7 +80,8 @@ export const matrixSchema = z.object({
   finishedAt: z.string().optional(),
   hosts: z.array(z.object({ hostId: z.string(), name: z.string(), address: z.string() })),
   cells: z.array(matrixCellSchema),
-  clocks: z.array(z.object({ hostId: z.string(), offsetS: z.number().optional(), ntp: z.string() })),
+  /** `ntp`: English, e.g. "chrony synced"; `source` and `synced` are the same for the renderer to word ("unknown": no source). */
+  clocks: z.array(z.object({ hostId: z.string(), offsetS: z.number().optional(), ntp: z.string(), source: z.string().optional(), synced: z.boolean().optional() })),
 });
 export type MatrixView = z.infer<typeof matrixSchema>;
 

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { findingTextKey, type FieldIssue, type NetworkIssue } from '../../../electron/contract/index.js';
+import { findingTextKey, type FieldIssue, type MatrixCell, type NetworkIssue } from '../../../electron/contract/index.js';
 
 /** "Row 3, address: …" in the current language. Issue messages come from the contract in English. */
 export function formatIssue(t: TFunction, issue: FieldIssue): string {
@@ -66,4 +66,17 @@ export function formatFinding(t: TFunction, f: { code: string; params?: Record<s
   const english = part === 'message' ? f.message : f.remediation;
   const s = t(`findings.${findingTextKey(f.code, f.params)}.${part}`, { ...f.params, defaultValue: english });
   return /\{\{/.test(s) ? english : s;
+}
+
+/** Why a matrix cell is not ok, one line per note, in the current language (its English when it has no codes). */
+export function matrixCellNotes(t: TFunction, c: Pick<MatrixCell, 'notes' | 'noteTexts'>): string[] {
+  return c.notes.map((note, i) => {
+    const text = c.noteTexts?.[i];
+    return text ? t(`network.matrix.note.${text.code}`, { ...text.params, defaultValue: note }) : note;
+  });
+}
+
+/** A port's state in a matrix cell ("22: open"), the state in the current language. */
+export function matrixPorts(t: TFunction, ports: MatrixCell['ports']): string {
+  return Object.entries(ports).map(([p, s]) => `${p}:${t(`network.matrix.port.${s}`, { defaultValue: s })}`).join(' ');
 }

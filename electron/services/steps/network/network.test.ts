@@ -176,6 +176,27 @@ describe('node-to-node check', () => {
     expect(f.find((x) => x.code === 'network.latency' && x.hostId === 'n1')?.message).toBe('node1: high round-trip time to node3 (101.07 ms)');
   });
 
+  it('a cell\'s notes come as codes + params that both locale files word (the English as the backend says it), and the clock as source + synced', () => {
+    const p = project();
+    const m = buildMatrix(readHostFacts(results({ slowTo: 2 }), p), p);
+    const unmeasured = buildMatrix(new Map(), p).cells[0]!;
+    const locale = (lang: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as
+      { network: { matrix: { note: Record<string, string> } } }).network.matrix.note;
+    const fill = (s: string | undefined, params: Record<string, string | number>) => (s ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (x, k: string) => String(params[k] ?? x));
+    const cells = [...m.cells, unmeasured].filter((c) => c.notes.length > 0);
+    expect(cells.length).toBeGreaterThan(6);
+    for (const c of cells) {
+      expect(c.noteTexts?.length).toBe(c.notes.length);
+      c.noteTexts!.forEach((n, i) => {
+        expect(fill(locale('en')[n.code], n.params)).toBe(c.notes[i]);
+        const zh = fill(locale('zh-CN')[n.code], n.params);
+        expect(zh, n.code).toMatch(/[\u4e00-\u9fff]/);
+        expect(zh, n.code).not.toMatch(/\{\{/);
+      });
+    }
+    expect(m.clocks[0]).toMatchObject({ source: 'chrony', synced: true });
+  });
+
   it('finds a second MAC answering for a node\'s address, a taken VIP and a skewed clock', () => {
     const p = project({ vip: '198.18.4.100' });
     // node1's neighbour table (lab fixture) has other MACs than the ones the nodes report for themselves.

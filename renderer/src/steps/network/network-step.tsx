@@ -17,7 +17,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
-import { formatFinding, formatNetworkIssue } from '../../lib/format-issue.js';
+import { formatFinding, formatNetworkIssue, matrixCellNotes, matrixPorts } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -376,7 +376,10 @@ function MatrixPanel() {
               {matrix.clocks.map((c) => (
                 <td key={c.hostId} data-testid="matrix-clock" data-host-id={c.hostId} data-offset={c.offsetS ?? ''}>
                   {c.offsetS === undefined ? '—' : `${c.offsetS >= 0 ? '+' : ''}${c.offsetS.toFixed(2)} s`}
-                  <div className="muted small">{c.ntp}</div>
+                  <div className="muted small">
+                    {c.source === undefined || c.source === 'unknown' ? t('network.matrix.ntpUnknown') : c.source === 'none' ? t('network.matrix.ntpNone')
+                      : c.synced === undefined ? c.source : t(c.synced ? 'network.matrix.ntpSynced' : 'network.matrix.ntpUnsynced', { source: c.source })}
+                  </div>
                 </td>
               ))}
             </tr>
@@ -391,7 +394,7 @@ function MatrixPanel() {
 function Cell({ c, fromAddress, toAddress }: { c: MatrixCell | undefined; fromAddress: string; toAddress: string }) {
   const { t } = useTranslation();
   if (!c) return <td className="net-cell net-unknown">?</td>;
-  const ports = Object.entries(c.ports).map(([p, s]) => `${p}:${s}`).join(' ');
+  const ports = matrixPorts(t, c.ports);
   return (
     <td
       className={`net-cell net-${c.status}`}
@@ -404,7 +407,7 @@ function Cell({ c, fromAddress, toAddress }: { c: MatrixCell | undefined; fromAd
       data-loss={c.lossPct ?? ''}
       data-rtt={c.rttAvgMs ?? ''}
       data-mtu-ok={c.mtuOk === undefined ? '' : String(c.mtuOk)}
-      title={[...c.notes, ports].filter(Boolean).join('\n')}
+      title={[...matrixCellNotes(t, c), ports].filter(Boolean).join('\n')}
     >
       <div className="net-rtt">{fmt(c.rttAvgMs)} ms</div>
       <div className="net-loss">{t('network.matrix.loss', { loss: c.lossPct ?? '—' })}</div>
