@@ -117,7 +117,14 @@ export const networkRequests = {
   /** What applying one host's addressing would run, and the changes to confirm. */
   'network.addressingPreview': {
     request: z.object({ dir: dirSchema, hostId: z.string().min(1).max(200) }),
-    response: z.object({ changes: z.array(z.string()), apply: z.string(), rollback: z.string(), newAddress: z.string() }),
+    response: z.object({
+      changes: z.array(z.string()),
+      /** `changes` as codes + params, index by index, that the renderer words from `changes.<code>`. */
+      changeTexts: z.array(z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) })).optional(),
+      apply: z.string(),
+      rollback: z.string(),
+      newAddress: z.string(),
+    }),
   },
   /**
    * Apply one host's addressing with a rollback timer: the host restores its old configuration

@@ -116,7 +116,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       const p = await prepare(dir, hostId);
       if (!p.ok) return p;
       const { scripts } = p.value;
-      return ok({ changes: scripts.changes, apply: scripts.apply, rollback: scripts.rollback, newAddress: scripts.newAddress });
+      return ok({ changes: scripts.changes, changeTexts: scripts.changeTexts, apply: scripts.apply, rollback: scripts.rollback, newAddress: scripts.newAddress });
     },
 
     'network.applyAddressing': async ({ dir, hostId, changes, rollbackAfterS }) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
-import { formatIssue, formatNetworkIssue } from './format-issue.js';
+import { formatChange, formatIssue, formatNetworkIssue } from './format-issue.js';
 
 async function translator(lng: 'en' | 'zh-CN'): Promise<TFunction> {
   const i18n = i18next.createInstance();
@@ -79,6 +79,14 @@ describe('validation messages render in both languages', () => {
       }
       const port = issues.find((i) => i.field === 'requiredPorts.0')!;
       expect(formatNetworkIssue(t, port)).toBe(lng === 'en' ? 'Required TCP ports, entry 1: must be a number' : `${t('network.plan.ports')}，第 1 项：必须是数字`);
+    });
+
+    it(`a change is worded from changes.<code>; without a code, or with params missing, it stays its English line (${lng})`, async () => {
+      const t = await translator(lng);
+      const change = 'eth0: MTU 1500 → 9000';
+      expect(formatChange(t, { change, code: 'net-mtu', params: { iface: 'eth0', from: 1500, to: 9000 } })).toBe(lng === 'en' ? change : 'eth0：MTU 由 1500 改为 9000');
+      expect(formatChange(t, { change })).toBe(change);
+      expect(formatChange(t, { change, code: 'net-mtu', params: {} })).toBe(change);
     });
 
     it(`a network plan issue returned by network.savePlan as a row (code network.<code>) reads as the editor's list does (${lng})`, async () => {

@@ -80,3 +80,10 @@ export function matrixCellNotes(t: TFunction, c: Pick<MatrixCell, 'notes' | 'not
 export function matrixPorts(t: TFunction, ports: MatrixCell['ports']): string {
   return Object.entries(ports).map(([p, s]) => `${p}:${t(`network.matrix.port.${s}`, { defaultValue: s })}`).join(' ');
 }
+
+/** A change a destructive action makes, in the current language from `changes.<code>`; its English line without a code. */
+export function formatChange(t: TFunction, c: { change: string; code?: string | undefined; params?: Record<string, string | number> | undefined }): string {
+  if (!c.code) return c.change;
+  const s = t(`changes.${c.code}`, { ...c.params, defaultValue: c.change });
+  return /\{\{/.test(s) ? c.change : s;
+}

@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppError, PlanView } from '../../../electron/contract/index.js';
 import { ErrorDetails } from '../components/error-details.js';
+import { formatChange } from '../lib/format-issue.js';
 
 /** A modal dialog: focus goes to its first field, Escape cancels. */
 /** The runner's modal frame (overlay, dialog role, title, Escape cancels); steps' own confirmations use it too. */
@@ -90,7 +91,7 @@ export function ConfirmChangesDialog({ plan, onConfirm, onCancel }: { plan: Plan
       <ul className="rb-changes" data-testid="confirm-changes">
         {plan.changes.map((c, i) => (
           <li key={i} data-testid="confirm-change">
-            <strong>{name(c.hostId)}</strong> · {c.actionId}: {c.change}
+            <strong>{name(c.hostId)}</strong> · {c.actionId}: {formatChange(t, c)}
           </li>
         ))}
       </ul>

@@ -238,4 +238,35 @@ describe('addressing scripts', () => {
     expect(s.newAddress).toBe('10.100.0.11');
     expect(s.changes).toContain('create bond bond0 (802.3ad) of eno1, eno2');
   });
+
+  it('every change line comes with a code + params that both locale files word (changes.<code>), the English as the line reads', () => {
+    const locale = (lang: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as
+      { changes: Record<string, string> }).changes;
+    const fill = (s: string | undefined, params: Record<string, string | number>) => (s ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (x, k: string) => String(params[k] ?? x));
+    const bare = current.map((i) => ({ ...i, addresses: i.name === 'lo' ? i.addresses : [] }));
+    const all = [
+      addressingScripts({ hostId: 'n1', hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: '10.99.0.14', prefix: 24, gateway: '10.99.0.1', mtu: 9000 }] }, current, defaults, '198.18.4.11'),
+      addressingScripts({ hostId: 'n1', hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: '10.99.0.14', prefix: 24, gateway: '10.99.0.1' }] }, bare, [], '198.18.4.11'),
+      addressingScripts({
+        hostId: 'n1', hostname: '',
+        interfaces: [
+          { name: 'bond0', kind: 'bond', bondMode: '802.3ad', members: ['eno1', 'eno2'], address: '10.20.0.11', prefix: 24, gateway: '' },
+          { name: 'bond0.100', kind: 'vlan', parent: 'bond0', vlanId: 100, members: [], address: '10.100.0.11', prefix: 24, gateway: '10.100.0.1' },
+        ],
+      }, current, defaults, '198.18.4.11'),
+    ];
+    const codes = new Set<string>();
+    for (const s of all) {
+      expect(s.changeTexts).toHaveLength(s.changes.length);
+      s.changeTexts.forEach((c, i) => {
+        codes.add(c.code);
+        expect(fill(locale('en')[c.code], c.params)).toBe(s.changes[i]);
+        const zh = fill(locale('zh-CN')[c.code], c.params);
+        expect(zh, c.code).toMatch(/[\u4e00-\u9fff]/);
+        expect(zh, c.code).not.toMatch(/\{\{/);
+      });
+    }
+    expect([...codes].sort()).toEqual(['net-address', 'net-address-new', 'net-create-bond', 'net-create-vlan', 'net-default-route', 'net-default-route-new', 'net-mtu']);
+    expect(locale('zh-CN')['net-reapply']).toMatch(/\{\{host\}\}/);
+  });
 });

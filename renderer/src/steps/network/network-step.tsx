@@ -17,7 +17,7 @@ import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
-import { formatFinding, formatNetworkIssue, matrixCellNotes, matrixPorts } from '../../lib/format-issue.js';
+import { formatChange, formatFinding, formatNetworkIssue, matrixCellNotes, matrixPorts } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -274,7 +274,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
   const dir = useAppStore((s) => s.projectDir.trim());
   const dirty = useAppStore((s) => s.dirty);
   const outcome = useAppStore((s) => s.addressing[hostId]);
-  const [preview, setPreview] = useState<{ changes: string[]; apply: string; rollback: string; newAddress: string } | null>(null);
+  const [preview, setPreview] = useState<{ changes: string[]; changeTexts?: { code: string; params: Record<string, string | number> }[]; apply: string; rollback: string; newAddress: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const open = async () => {
     useAppStore.getState().setNetworkError(null);
@@ -308,7 +308,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
             <h3>{t('network.addressing.confirmTitle', { address: preview.newAddress })}</h3>
             <p>{t('network.addressing.explain')}</p>
             <ul>
-              {preview.changes.map((c) => <li key={c} data-testid="addressing-change">{c}</li>)}
+              {preview.changes.map((c, i) => <li key={c} data-testid="addressing-change">{formatChange(t, { change: c, ...preview.changeTexts?.[i] })}</li>)}
             </ul>
             <details>
               <summary>{t('network.addressing.scripts')}</summary>
