@@ -28,6 +28,10 @@ export interface AppError {
    * fallback.
    */
   reason?: ReasonCode;
+  /**
+   * `detail` is English; `cause`, when set, names the reasons the renderer words `detail` from
+   * instead, outermost first ("conn-jump-failed>conn-refused"; see `causedBy`).
+   */
   params?: Record<string, string | number>;
 }
 
@@ -43,6 +47,11 @@ export const REASON_CODES = [
   'conn-hostkey-unknown', 'conn-hostkey-changed', 'conn-refused', 'conn-timeout', 'conn-unreachable', 'conn-name-not-resolved',
   'conn-reset', 'conn-handshake-timeout', 'conn-auth-failed', 'conn-dropped', 'conn-command-timeout', 'conn-command-failed',
   'conn-no-password', 'conn-no-agent', 'conn-key-unreadable',
+  // Jump hosts and key files (ssh/connect.ts); `cause` words their `detail`.
+  'conn-jump-failed', 'conn-jump-no-route', 'conn-key-wrong-passphrase', 'conn-key-needs-passphrase', 'conn-key-unusable', 'conn-key-format', 'conn-failed',
+  // Terminals (terminal/terminal-manager.ts, api/terminal-handlers.ts) and how a pane ended.
+  'term-shell-failed', 'term-shell-hostkey-changed', 'term-shell-hostkey-unknown', 'term-shell-no-secret', 'term-local-failed', 'term-session-gone',
+  'term-exited', 'term-connection-closed', 'term-finished', 'term-no-transcript', 'term-step-done', 'term-step-cancelled', 'term-step-stopped',
   // Runs (runbook/engine.ts).
   'run-host-key-changed', 'run-confirm-changes', 'run-already-running', 'run-nothing-to-resume-from', 'run-plan-changed', 'run-nothing-to-resume',
   // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).
@@ -79,6 +88,21 @@ export const because = <R extends { ok: false; error: AppError }>(r: R, reason: 
   ...r,
   error: { ...r.error, reason, params },
 });
+
+/**
+ * Params for an error that wraps another one: the inner error's reason (and its own causes) as
+ * `cause` with its params, so the renderer words the whole chain; its English `message` as
+ * `detail` when it has no reason.
+ */
+export const causedBy = (inner: { reason?: ReasonCode | undefined; params?: Record<string, string | number> | undefined; message: string }): Record<string, string | number> => {
+  if (!inner.reason) return { detail: inner.message };
+  const deeper = inner.params?.cause;
+  return { ...inner.params, cause: typeof deeper === 'string' && deeper ? `${inner.reason}>${deeper}` : inner.reason };
+};
+
+/** The reasons a `cause` param names, outermost first (unknown ones left out). */
+export const causeChain = (cause: unknown): ReasonCode[] =>
+  typeof cause === 'string' ? cause.split('>').filter((c): c is ReasonCode => (REASON_CODES as readonly string[]).includes(c)) : [];
 
 export const err = (
   code: ErrorCode,

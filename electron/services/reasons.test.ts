@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REASON_CODES, type AppError, type Host } from '../contract/index.js';
+import { causeChain, REASON_CODES, type AppError, type Host } from '../contract/index.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createDispatcher } from './api/dispatcher.js';
@@ -28,10 +28,13 @@ const sources = (dir: string): string[] =>
     e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [join(dir, e.name)] : []);
 
 /** The English and Chinese words of an error, as the screen would show them (params filled). */
-function worded(e: AppError, lang: 'en' | 'zh-CN'): string {
+function worded(e: AppError, lang: 'en' | 'zh-CN', part: 'message' | 'hint' = 'message'): string {
   const entry = LOCALES[lang][e.reason!] as Tree | undefined;
-  const s = typeof entry?.message === 'string' ? entry.message : '';
-  return s.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (m, k: string) => String(e.params?.[k] ?? m));
+  const s = typeof entry?.[part] === 'string' ? entry[part] : '';
+  // As the renderer's localizedError: the `cause` chain words `detail`, innermost first.
+  const [outer, ...deeper] = causeChain(e.params?.cause);
+  const params = outer ? { ...e.params, detail: worded({ ...e, reason: outer, params: { ...e.params, cause: deeper.join('>') } }, lang) } : e.params;
+  return s.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (m, k: string) => String(params?.[k] ?? m));
 }
 
 describe('error reasons in both languages', () => {
@@ -126,7 +129,10 @@ describe('error reasons in both languages', () => {
       const zh = worded(e, 'zh-CN');
       expect(zh, e.message).toMatch(/[\u4e00-\u9fff]/);
       expect(zh, e.message).not.toMatch(/\{\{/);
-      if (e.hint !== undefined) expect(typeof (LOCALES['zh-CN'][e.reason!] as Tree).hint, `hint of ${e.reason}`).toBe('string');
+      // No English sentence left in it (three words in a row), names and addresses aside.
+      expect(zh, e.message).not.toMatch(/[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}/);
+      if (e.hint !== undefined) expect(worded(e, 'zh-CN', 'hint'), `hint of ${e.reason}`).toMatch(/[\u4e00-\u9fff]/);
+      return zh;
     };
 
     it('network: a plan with a bad address is refused with coded rows; addressing for an unknown or unplanned host', async () => {
@@ -142,6 +148,27 @@ describe('error reasons in both languages', () => {
       }
       expectChinese(await refusal(dispatch('network.addressingPreview', { dir, hostId: 'nope' })));
       expectChinese(await refusal(dispatch('network.addressingPreview', { dir, hostId: 'n2' })));
+    });
+  
+    it('terminals: a shell to a closed port, without a password, behind a dead jump host, with an unusable key; a closed session', async () => {
+      const { dispatch } = await setUp();
+      // 127.0.0.1:1 refuses at once: no lab needed, and nothing is sent.
+      const host = { id: 't1', name: 't1', address: '127.0.0.1', port: 1, user: 'root', role: 'worker', auth: { method: 'password' } };
+      const open = (h: object, extra: object = {}) => dispatch('terminal.open', { target: { kind: 'ssh', host: h, ...extra }, cols: 80, rows: 24 });
+      expect((await refusal(open(host))).reason).toBe('term-shell-no-secret');
+      await dispatch('secrets.set', { hostId: 't1', kind: 'password', value: 'x' });
+      const refused = await refusal(open(host));
+      expect(refused.params?.cause).toBe('conn-refused');
+      expect(expectChinese(refused)).toContain('连接被拒绝');
+      const jumped = await refusal(open({ ...host, port: 22, jump: { address: '127.0.0.1', port: 1, user: 'root', auth: { method: 'password' } } }));
+      expect(jumped.params?.cause, jumped.message).toMatch(/^conn-/);
+      expectChinese(jumped);
+      const keyFile = join(await mkdtemp(join(tmpdir(), 'rs-key-')), 'id');
+      writeFileSync(keyFile, 'not a key\n');
+      const badKey = await refusal(open({ ...host, id: 't2', auth: { method: 'key', keyPath: keyFile } }));
+      expect(badKey.params?.cause).toBe('conn-key-format');
+      expectChinese(badKey);
+      expectChinese(await refusal(dispatch('terminal.resize', { sessionId: 'gone', cols: 80, rows: 24 })));
     });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_CODES } from '../result.js';
 import { hostKeyPolicySchema, hostSchema, jumpHostSchema } from '../schemas.js';
 
 /**
@@ -41,6 +42,9 @@ export const terminalSessionSchema = z.object({
   transcriptStopped: z.string().optional(),
   exitCode: z.number().nullable().optional(),
   message: z.string().optional(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 export type TerminalSession = z.infer<typeof terminalSessionSchema>;
 

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
   because,
+  causedBy,
   err,
   ok,
   type EventChannel,
@@ -536,7 +537,11 @@ export class Runbook {
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
       const allDone = rec?.actions.every((a) => isComplete(a.status)) ?? false;
       const ending = allDone ? 'all actions done' : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
-      await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
+      // The pane header words the ending from reasons.*; the host's stop reason words its detail.
+      const coded = allDone ? { reason: 'term-step-done' as const, params: { step: run.stepId } }
+        : hostAbort.signal.aborted ? { reason: 'term-step-cancelled' as const, params: { step: run.stepId } }
+        : { reason: 'term-step-stopped' as const, params: { step: run.stepId, ...causedBy({ ...rec?.stopCode, message: ending }) } };
+      await sink?.end({ message: `${run.stepId}: ${ending}`, ...coded }).catch(() => {});
       if (!lost) {
         const r = await releaseOn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });

@@ -9,7 +9,7 @@ import { closeSession, openShell } from '../terminal/terminal-actions.js';
 import { GRID_PAGE_SIZE, broadcastTargets } from '../terminal/terminal-slice.js';
 import '../terminal/terminal.css';
 import { paneControls, XtermPane } from '../terminal/xterm-pane.js';
-import { ErrorDetails } from './error-details.js';
+import { ErrorDetails, localizedError } from './error-details.js';
 import { HostKeyMarkOf } from './host-key-changed.js';
 
 /**
@@ -287,7 +287,8 @@ function Pane({ sessionId }: { sessionId: string }) {
   const hostId = useAppStore((s) => s.sessions[sessionId]?.hostId ?? '');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
-  const message = useAppStore((s) => s.sessions[sessionId]?.message ?? '');
+  const session = useAppStore((s) => s.sessions[sessionId]);
+  const message = session?.message ? localizedError(t, { code: 'internal', message: session.message, reason: session.reason, params: session.params }).message : '';
   const transcript = useAppStore((s) => s.sessions[sessionId]?.transcript?.log ?? '');
   const transcriptStopped = useAppStore((s) => s.sessions[sessionId]?.transcriptStopped ?? '');
   const interactive = useAppStore((s) => s.sessions[sessionId]?.interactive ?? false);

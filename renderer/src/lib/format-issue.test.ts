@@ -4,6 +4,7 @@ import { validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue,
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
 import { formatChange, formatIssue, formatNetworkIssue } from './format-issue.js';
+import { localizedError } from '../components/error-details.js';
 
 async function translator(lng: 'en' | 'zh-CN'): Promise<TFunction> {
   const i18n = i18next.createInstance();
@@ -79,6 +80,19 @@ describe('validation messages render in both languages', () => {
       }
       const port = issues.find((i) => i.field === 'requiredPorts.0')!;
       expect(formatNetworkIssue(t, port)).toBe(lng === 'en' ? 'Required TCP ports, entry 1: must be a number' : `${t('network.plan.ports')}，第 1 项：必须是数字`);
+    });
+
+    it(`an error wrapping others words the whole cause chain into its detail (${lng})`, async () => {
+      const t = await translator(lng);
+      const e = { code: 'io-failed' as const, message: 't1: Jump host 10.0.0.1: Connection refused: …', hint: 'Check the host.', reason: 'term-shell-failed' as const,
+        params: { host: 't1', jump: '10.0.0.1', cause: 'conn-jump-failed>conn-refused' } };
+      const { message, hint } = localizedError(t, e);
+      expect(message).toBe(lng === 'en'
+        ? 't1: Jump host 10.0.0.1: Connection refused: is sshd running and listening on this port?'
+        : 't1：跳板机 10.0.0.1：连接被拒绝：sshd 是否在运行并监听此端口？');
+      expect(hint).toBe(t('reasons.term-shell-failed.hint'));
+      // No chain: the English detail as sent.
+      expect(localizedError(t, { ...e, params: { host: 't1', detail: 'odd' } }).message).toBe(lng === 'en' ? 't1: odd' : 't1：odd');
     });
 
     it(`a change is worded from changes.<code>; without a code, or with params missing, it stays its English line (${lng})`, async () => {
