@@ -61,6 +61,8 @@ export const REASON_CODES = [
   // Importing an inventory (inventory/import.ts).
   'import-unknown-type', 'import-no-hosts', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',
+  // Step 1's handlers (api/core-handlers.ts): pickers the browser host lacks, host keys to trust or replace.
+  'pick-file-unsupported', 'pick-folder-unsupported', 'hostkey-not-offered', 'hostkey-not-changed', 'hostkey-differs', 'hostkey-differs-now',
   // The network step's handlers (api/network-handlers.ts).
   'net-host-not-in-project', 'net-no-addressing', 'net-plan-invalid', 'net-plan-not-saved', 'net-interfaces-unreadable', 'net-changes-differ',
   'net-address-not-saved',

@@ -170,5 +170,13 @@ describe('error reasons in both languages', () => {
       expectChinese(badKey);
       expectChinese(await refusal(dispatch('terminal.resize', { sessionId: 'gone', cols: 80, rows: 24 })));
     });
+  
+    it('step 1: pickers the browser host lacks, a fingerprint never offered, a key not marked changed', async () => {
+      const { dispatch } = await setUp();
+      expectChinese(await refusal(dispatch('inventory.pickFile', {})));
+      expectChinese(await refusal(dispatch('project.pickFolder', { purpose: 'open' })));
+      expectChinese(await refusal(dispatch('hostkeys.trust', { address: '127.0.0.1', port: 1, fingerprint: 'SHA256:' + 'A'.repeat(43) })));
+      expectChinese(await refusal(dispatch('hostkeys.replace', { address: '127.0.0.1', port: 1, fingerprint: 'SHA256:' + 'A'.repeat(43) })));
+    });
   });
 });
