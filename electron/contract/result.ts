@@ -63,6 +63,9 @@ export const REASON_CODES = [
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',
   // Step 1's handlers (api/core-handlers.ts): pickers the browser host lacks, host keys to trust or replace.
   'pick-file-unsupported', 'pick-folder-unsupported', 'hostkey-not-offered', 'hostkey-not-changed', 'hostkey-differs', 'hostkey-differs-now',
+  // The report: export, PDF, bundle, its resource files, verify (report/export.ts, pdf.ts, resources.ts, verify.ts).
+  'report-no-chromium', 'report-print-failed', 'report-pdf-failed', 'report-pdf-secret', 'report-write-failed', 'bundle-secret', 'bundle-secret-file', 'bundle-write-failed',
+  'report-resource-invalid', 'verify-not-found', 'verify-no-report', 'verify-not-manifest', 'verify-journal-unreadable',
   // The network step's handlers (api/network-handlers.ts).
   'net-host-not-in-project', 'net-no-addressing', 'net-plan-invalid', 'net-plan-not-saved', 'net-interfaces-unreadable', 'net-changes-differ',
   'net-address-not-saved',

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { createDispatcher } from './api/dispatcher.js';
 import { createHandlers } from './api/handlers.js';
 import { createLogger } from './log/logger.js';
+import { exportReport } from './report/export.js';
+import { chromiumPrinter } from './report/pdf.js';
 import { networkPlanSchema, type Project } from '../contract/index.js';
 import { parseInventoryFile } from './inventory/import.js';
 import { MemorySecretStore } from './secrets/secret-store.js';
@@ -177,6 +179,21 @@ describe('error reasons in both languages', () => {
       expectChinese(await refusal(dispatch('project.pickFolder', { purpose: 'open' })));
       expectChinese(await refusal(dispatch('hostkeys.trust', { address: '127.0.0.1', port: 1, fingerprint: 'SHA256:' + 'A'.repeat(43) })));
       expectChinese(await refusal(dispatch('hostkeys.replace', { address: '127.0.0.1', port: 1, fingerprint: 'SHA256:' + 'A'.repeat(43) })));
+    });
+  
+    it('report: verify against a folder without a report, a path that does not exist, a file that is not a manifest; a PDF without Chromium', async () => {
+      const { dir, dispatch } = await setUp();
+      expectChinese(await refusal(dispatch('report.verify', { dir })));
+      expectChinese(await refusal(dispatch('report.verify', { dir, report: join(dir, 'nowhere') })));
+      expectChinese(await refusal(dispatch('report.verify', { dir, report: dir })));
+      const fake = join(dir, 'commissioning-x.manifest.json');
+      writeFileSync(fake, '{"not":"a manifest"}\n');
+      expectChinese(await refusal(dispatch('report.verify', { dir, report: fake })));
+      const noChromium = await exportReport(dir, { technician: 'T', customerRepresentative: 'C', date: '' }, ['pdf'], {
+        appVersion: 't', secrets: () => [], printToPdf: chromiumPrinter(join(dir, 'no-chromium')),
+      });
+      expect(noChromium.ok).toBe(false);
+      if (!noChromium.ok) expectChinese(noChromium.error);
     });
   });
 });
