@@ -195,5 +195,14 @@ describe('error reasons in both languages', () => {
       expect(noChromium.ok).toBe(false);
       if (!noChromium.ok) expectChinese(noChromium.error);
     });
+  
+    it('runner: cancel a run that is not running, skip an action, waive a finding or withdraw a waiver that are not there', async () => {
+      const { dir, dispatch } = await setUp();
+      const who = { reason: 'checked on site', technician: 'Li Wei' };
+      expectChinese(await refusal(dispatch('runbook.cancel', { runId: 'nope' })));
+      expectChinese(await refusal(dispatch('runbook.skip', { dir, stepId: 'hardware', hostId: 'n1', actionId: 'cpu', ...who })));
+      expectChinese(await refusal(dispatch('runbook.waive', { dir, stepId: 'hardware', key: 'n1.cpu', ...who })));
+      expectChinese(await refusal(dispatch('runbook.withdrawWaiver', { dir, stepId: 'hardware', key: 'n1.cpu', ...who })));
+    });
   });
 });

@@ -185,7 +185,7 @@ export class Runbook {
 
   private module(stepId: string): Result<StepModule> {
     const m = this.deps.steps.get(stepId);
-    return m ? ok(m) : err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.');
+    return m ? ok(m) : because(err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.'), 'run-unknown-step', { step: stepId });
   }
 
   async plan(dir: string, stepId: string, input?: unknown): Promise<Result<{ plan: PlanView; text: string }>> {
@@ -220,7 +220,8 @@ export class Runbook {
     } catch (e) {
       const r = (e as { result?: Result<never> }).result;
       if (r) return r;
-      return err('io-failed', `Cannot open the journal in ${dir}: ${(e as Error).message}`, 'Check that the folder is writable.');
+      return because(err('io-failed', `Cannot open the journal in ${dir}: ${(e as Error).message}`, 'Check that the folder is writable.'),
+        'run-journal-unopenable', { dir, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
     }
   }
 
@@ -332,7 +333,7 @@ export class Runbook {
 
   cancel(runId: string): Result<Record<string, never>> {
     const run = this.active.get(runId);
-    if (!run) return err('not-found', 'That run is not running', 'It may have finished already.');
+    if (!run) return because(err('not-found', 'That run is not running', 'It may have finished already.'), 'run-not-running');
     run.abort.abort();
     return ok({});
   }
@@ -347,9 +348,9 @@ export class Runbook {
     if (!c.ok) return c;
     const last = c.value.state.lastRun(stepId);
     const action = last?.hosts.find((h) => h.hostId === hostId)?.actions.find((a) => a.actionId === actionId);
-    if (!last || !action) return err('not-found', `No action ${actionId} on that host in the last run of ${stepId}`);
-    if (this.live.hosts.get(last.runId)?.has(hostId)) return err('validation-failed', 'That host is still running', 'Cancel it first.');
-    if (isComplete(action.status)) return err('validation-failed', `Action ${actionId} is already ${action.status}`);
+    if (!last || !action) return because(err('not-found', `No action ${actionId} on that host in the last run of ${stepId}`), 'skip-no-action', { action: actionId, step: stepId });
+    if (this.live.hosts.get(last.runId)?.has(hostId)) return because(err('validation-failed', 'That host is still running', 'Cancel it first.'), 'skip-host-running');
+    if (isComplete(action.status)) return because(err('validation-failed', `Action ${actionId} is already ${action.status}`), 'skip-action-complete', { action: actionId, status: action.status });
     await this.append(c.value, { type: 'action-skipped', runId: last.runId, hostId, actionId, reason, technician });
     const rest = await this.start(dir, stepId, { resume: true, onlyHosts: [hostId] });
     // Skipping the last open action leaves nothing to resume: the run is then simply done.
@@ -365,10 +366,10 @@ export class Runbook {
     if (!c.ok) return c;
     const last = c.value.state.lastRun(stepId);
     const finding = last?.findings.find((f) => f.key === key);
-    if (!finding) return err('not-found', `No finding ${key} in the last run of ${stepId}`, 'Run the step again to refresh its findings.');
-    if (finding.severity !== 'blocking') return err('validation-failed', 'Only blocking findings are waived');
+    if (!finding) return because(err('not-found', `No finding ${key} in the last run of ${stepId}`, 'Run the step again to refresh its findings.'), 'waive-no-finding', { key, step: stepId });
+    if (finding.severity !== 'blocking') return because(err('validation-failed', 'Only blocking findings are waived'), 'waive-not-blocking');
     if (reason.trim().length < 3 || technician.trim() === '') {
-      return err('validation-failed', 'A waiver needs a reason and the technician\'s name');
+      return because(err('validation-failed', 'A waiver needs a reason and the technician\'s name'), 'waive-needs-reason');
     }
     const waiver: Waiver = {
       stepId,
@@ -394,10 +395,10 @@ export class Runbook {
     const c = await this.ctxResult(dir);
     if (!c.ok) return c;
     if (!c.value.state.waiversOf(stepId).some((w) => w.key === key)) {
-      return err('not-found', `No waiver for ${key} in step ${stepId}`, 'It may have been withdrawn already; refresh the step.');
+      return because(err('not-found', `No waiver for ${key} in step ${stepId}`, 'It may have been withdrawn already; refresh the step.'), 'unwaive-no-waiver', { key, step: stepId });
     }
     if (reason.trim().length < 3 || technician.trim() === '') {
-      return err('validation-failed', 'Withdrawing a waiver needs a reason and the technician\'s name');
+      return because(err('validation-failed', 'Withdrawing a waiver needs a reason and the technician\'s name'), 'unwaive-needs-reason');
     }
     const withdrawal: WaiverWithdrawal = { stepId, key, reason: reason.trim(), technician: technician.trim(), at: new Date().toISOString() };
     await this.append(c.value, { type: 'waiver-withdrawn', ...withdrawal });
