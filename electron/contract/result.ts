@@ -60,7 +60,8 @@ export const REASON_CODES = [
   // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).
   'run-host-key-stopped', 'run-lock-lost', 'run-orphan-running', 'run-precheck-failed', 'run-connect-failed', 'run-lock-failed', 'run-action-failed',
   // The project file (project/project-store.ts).
-  'project-broken', 'project-changed-on-disk',
+  'project-broken', 'project-changed-on-disk', 'project-write-failed', 'project-no-folder', 'project-inventory-invalid', 'project-copy-failed',
+  'project-not-found', 'project-unreadable', 'project-yaml-syntax', 'project-too-new', 'project-field-invalid',
   // Importing an inventory (inventory/import.ts).
   'import-unknown-type', 'import-no-hosts', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',

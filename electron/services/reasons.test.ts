@@ -204,5 +204,19 @@ describe('error reasons in both languages', () => {
       expectChinese(await refusal(dispatch('runbook.waive', { dir, stepId: 'hardware', key: 'n1.cpu', ...who })));
       expectChinese(await refusal(dispatch('runbook.withdrawWaiver', { dir, stepId: 'hardware', key: 'n1.cpu', ...who })));
     });
+  
+    it('project: open a folder without project.yaml, a file of a newer version, one with YAML broken or a bad field; save without a folder or a master', async () => {
+      const { dir, dispatch } = await setUp();
+      const empty = await mkdtemp(join(tmpdir(), 'rs-reasons-p-'));
+      expectChinese(await refusal(dispatch('project.open', { dir: empty })));
+      const file = join(empty, 'project.yaml');
+      for (const text of ['version: 9\nhosts: []\n', 'hosts: [\n', 'version: 1\nhosts:\n  - id: a\n    address: 10.0.0.1\n    port: "x"\n', 'version: 1\nrevision: -1\nhosts: []\n']) {
+        writeFileSync(file, text);
+        expectChinese(await refusal(dispatch('project.open', { dir: empty })));
+      }
+      const worker = { id: 'w', name: 'w', address: '10.0.0.1', port: 22, user: 'root', role: 'worker', auth: { method: 'password' } };
+      expectChinese(await refusal(dispatch('project.save', { dir, project: { version: 1, site: '', customer: '', technician: '', hosts: [worker] }, revision: 1 })));
+      expectChinese(await refusal(dispatch('project.save', { dir: ' ', project: { version: 1, site: '', customer: '', technician: '', hosts: [] }, revision: 0 })));
+    });
   });
 });
