@@ -70,6 +70,18 @@ describe('validation messages render in both languages', () => {
       expect(typed).toContain(lng === 'en' ? 'text (in quotes)' : '文本');
     });
 
+    it(`every inventory rule's issue carries a code, worded with no English phrase left in Chinese (${lng})`, async () => {
+      const t = await translator(lng);
+      const { issues } = validateHosts([...badRows, { id: 'g', address: '10.0.0.2', port: 22, user: 'root', role: 'worker', auth: { method: 'password' }, jump: { address: 'bad host', user: 'root', auth: { method: 'password' } } }]);
+      expect(issues.filter((i) => !i.code).map((i) => i.message)).toEqual([]);
+      for (const issue of issues) {
+        const text = formatIssue(t, issue);
+        expect(text, JSON.stringify(issue)).not.toMatch(/\{\{|\}\}/);
+        if (lng === 'zh-CN') expect(text.replace(/"[^"]*"|“[^”]*”/g, ''), JSON.stringify(issue)).not.toMatch(/[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}/);
+      }
+      expect(new Set(issues.map((i) => i.code)).size).toBeGreaterThan(8);
+    });
+
     it(`every network plan issue names its field, with no raw placeholder (${lng})`, async () => {
       const t = await translator(lng);
       const issues: NetworkIssue[] = badPlans.flatMap((p) => validateNetworkPlan(p, hosts));
