@@ -49,6 +49,9 @@ export const REASON_CODES = [
   'conn-no-password', 'conn-no-agent', 'conn-key-unreadable',
   // Jump hosts and key files (ssh/connect.ts); `cause` words their `detail`.
   'conn-jump-failed', 'conn-jump-no-route', 'conn-key-wrong-passphrase', 'conn-key-needs-passphrase', 'conn-key-unusable', 'conn-key-format', 'conn-failed',
+  // How a remote command ended (ssh/host-connection.ts), worded as a cause of run-action-failed and the like.
+  'exec-cancelled', 'exec-cancelled-before', 'exec-interrupted', 'exec-start-failed', 'exec-timeout', 'exec-sudo-wrong', 'exec-sudo-required',
+  'exec-no-exit-status', 'exec-exit', 'exec-signal',
   // Terminals (terminal/terminal-manager.ts, api/terminal-handlers.ts) and how a pane ended.
   'term-shell-failed', 'term-shell-hostkey-changed', 'term-shell-hostkey-unknown', 'term-shell-no-secret', 'term-local-failed', 'term-session-gone',
   'term-exited', 'term-connection-closed', 'term-finished', 'term-no-transcript', 'term-step-done', 'term-step-cancelled', 'term-step-stopped',

@@ -113,8 +113,9 @@ describe('error reasons in both languages', () => {
   describe('handler errors the renderer shows', () => {
     const setUp = async () => {
       const dir = await mkdtemp(join(tmpdir(), 'rs-reasons-h-'));
-      const handlers = createHandlers({ transport: 'browser', version: 't', dataDir: join(dir, 'data'), secrets: new MemorySecretStore(), emit: () => {}, log: createLogger(() => {}) });
-      const dispatch = createDispatcher(handlers) as (channel: string, req: unknown) => Promise<{ ok: boolean; error?: AppError }>;
+      const log = createLogger(() => {});
+      const handlers = createHandlers({ transport: 'browser', version: 't', dataDir: join(dir, 'data'), secrets: new MemorySecretStore(), emit: () => {}, log });
+      const dispatch = createDispatcher(handlers, log) as (channel: string, req: unknown) => Promise<{ ok: boolean; error?: AppError }>;
       const host = (id: string, address: string, role: 'master' | 'worker') => ({ id, name: id, address, port: 22, user: 'root', role, auth: { method: 'password' as const } });
       const project: Project = { version: 1, site: 'Lab', customer: '', technician: '', hosts: [host('n1', '198.18.0.11', 'master'), host('n2', '198.18.0.12', 'worker')] };
       const saved = await dispatch('project.save', { dir, project, revision: 0 });

@@ -621,7 +621,10 @@ export class Runbook {
     // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
     const reason = this.keyChanged(host)
       ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
-    const coded = this.keyChangedCode(host) ?? { code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const, params: { detail: why } };
+    const coded = this.keyChangedCode(host) ?? {
+      code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const,
+      params: r.status === 'ok' ? { detail: why } : causedBy(r),
+    };
     await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
     return false;
   }
@@ -728,7 +731,7 @@ export class Runbook {
     this.emitHost(ctx, runId, host.id);
     if (status === 'done' || status === 'already-done') return true;
     if (status === 'failed') {
-      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, detail: result.message } });
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, ...causedBy(result) } });
     }
     return false;
   }
