@@ -103,6 +103,7 @@ describe('backend errors in Simplified Chinese', () => {
     await page.getByTestId('report-verify').click();
     const text = await expectChinese(page.getByTestId('report-error'), 'report.verify refusal');
     expect(text).toContain('不存在');
+    expect(text).toContain('校验失败');
     await screenshot(page, 'zh-cn-error-report-verify');
   });
 });

@@ -75,7 +75,9 @@ export const REASON_CODES = [
   'report-resource-invalid', 'verify-not-found', 'verify-no-report', 'verify-not-manifest', 'verify-journal-unreadable',
   // The network step's handlers (api/network-handlers.ts).
   'net-host-not-in-project', 'net-no-addressing', 'net-plan-invalid', 'net-plan-not-saved', 'net-interfaces-unreadable', 'net-changes-differ',
-  'net-address-not-saved',
+  'net-address-not-saved', 'net-interfaces-unread', 'net-ip-output-unreadable',
+  // How an addressing apply ended (the outcome's message).
+  'addr-applied', 'addr-rolled-back', 'addr-lost', 'addr-not-started', 'addr-not-run',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

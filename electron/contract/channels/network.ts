@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_CODES } from '../result.js';
 import { networkPlanSchema } from '../network-plan.js';
 
 /**
@@ -47,6 +48,9 @@ export const hostInterfacesSchema = z.object({
   address: z.string(),
   ok: z.boolean(),
   message: z.string().optional(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   interfaces: z.array(interfaceInfoSchema),
   defaultGateway: z.string().optional(),
   hostname: z.string().optional(),
@@ -93,6 +97,9 @@ export const addressingOutcomeSchema = z.object({
   status: z.enum(['applied', 'rolled-back', 'failed']),
   address: z.string(),
   message: z.string(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   durationMs: z.number(),
 });
 export type AddressingOutcome = z.infer<typeof addressingOutcomeSchema>;

@@ -1,6 +1,7 @@
 import type { networkRequests } from '../../contract/channels/network.js';
 import {
   because,
+  causedBy,
   err,
   NETWORK_ADDRESSING_STEP,
   NETWORK_CHECK_STEP,
@@ -72,9 +73,10 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     if (!read.ok) return read;
     const state = currentState(read.value.state.results(read.value.runId).get(hostId)?.get('interfaces'));
     if (!state) {
-      const why = read.value.view?.hosts.find((h) => h.hostId === hostId)?.message ?? 'the interfaces could not be read';
+      const stopped = read.value.view?.hosts.find((h) => h.hostId === hostId);
+      const why = stopped?.message ?? 'the interfaces could not be read';
       return because(err('io-failed', `${host.name || host.address}: could not read the current configuration: ${why}`, 'Test the connection in step 1, then try again.'),
-        'net-interfaces-unreadable', { host: host.name || host.address, detail: why });
+        'net-interfaces-unreadable', { host: host.name || host.address, ...causedBy({ reason: stopped?.reason, params: stopped?.params, message: why }) });
     }
     return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
   }
@@ -145,6 +147,12 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
         status: cleanUp?.result === 'applied' ? 'applied' : cleanUp?.result === 'rolled-back' ? 'rolled-back' : 'failed',
         address: cleanUp?.address ?? host.address,
         message: cleanUp?.message ?? rec?.stopReason ?? 'The apply did not run',
+        ...(cleanUp?.result === 'applied' ? { reason: 'addr-applied' as const, params: { address: cleanUp.address ?? scripts.newAddress } }
+          : cleanUp?.result === 'rolled-back' ? { reason: 'addr-rolled-back' as const, params: { address: host.address, newAddress: scripts.newAddress } }
+          : cleanUp?.address ? { reason: 'addr-lost' as const, params: { address: host.address, newAddress: scripts.newAddress } }
+          : cleanUp ? { reason: 'addr-not-started' as const }
+          : rec?.stopCode ? { reason: rec.stopCode.reason, params: rec.stopCode.params }
+          : { reason: 'addr-not-run' as const }),
         durationMs: Date.now() - began,
       };
       ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });

@@ -8,6 +8,7 @@ import { addressingScripts } from './addressing.js';
 import { evaluateNetwork } from './check-evaluate.js';
 import { networkCheckStep } from './check-step.js';
 import { hostsBlock, networkHostsStep } from './hosts-step.js';
+import { hostInterfaces } from './interfaces-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseNeigh, parsePing } from './parse.js';
 
@@ -268,5 +269,18 @@ describe('addressing scripts', () => {
     }
     expect([...codes].sort()).toEqual(['net-address', 'net-address-new', 'net-create-bond', 'net-create-vlan', 'net-default-route', 'net-default-route-new', 'net-mtu']);
     expect(locale('zh-CN')['net-reapply']).toMatch(/\{\{host\}\}/);
+  });
+});
+
+describe('interfaces read', () => {
+  it('a host whose read failed says why with a reason: the host\'s stop reason, else a generic one; unparsable output says so', () => {
+    const p = project();
+    const stopped = { hostId: 'n1', name: 'node1', address: HOSTS[0]!.address, status: 'failed' as const, message: 'Could not connect to the host: Connection refused', reason: 'run-connect-failed' as const, params: { cause: 'conn-refused' }, actions: [] };
+    const run = { runId: 'r', stepId: 'network-interfaces', title: '', status: 'failed' as const, startedAt: '', hosts: [stopped], findings: [] };
+    const results = new Map([['n3', new Map<string, ActionResult>([['interfaces', { status: 'done', exitCode: 0, stdout: '=== addr\nnot json\n' }]])]]);
+    const got = hostInterfaces(p, run as unknown as Parameters<typeof hostInterfaces>[1], results);
+    expect(got[0]).toMatchObject({ ok: false, reason: 'run-connect-failed', params: { cause: 'conn-refused' } });
+    expect(got[1]).toMatchObject({ ok: false, reason: 'net-interfaces-unread' });
+    expect(got[2]).toMatchObject({ ok: false, reason: 'net-ip-output-unreadable' });
   });
 });

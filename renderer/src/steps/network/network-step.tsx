@@ -12,7 +12,7 @@ import {
   type RacksideApi,
 } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
-import { ErrorDetails } from '../../components/error-details.js';
+import { ErrorDetails, localizedError } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
@@ -77,7 +77,7 @@ function InterfacesPanel() {
                   ? [
                       <tr key={h.hostId} data-testid="iface-row" data-host-id={h.hostId}>
                         <td>{h.name || h.address}</td>
-                        <td colSpan={6} className="net-bad">{h.message}</td>
+                        <td colSpan={6} className="net-bad">{localizedError(t, { code: 'internal', message: h.message ?? '', reason: h.reason, params: h.params }).message}</td>
                       </tr>,
                     ]
                   : h.interfaces
@@ -298,7 +298,8 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
         {busy ? t('network.addressing.applying') : t('network.addressing.apply')}
       </button>
       {outcome ? (
-        <span className={`badge ${outcome.status === 'applied' ? 'badge-ok' : outcome.status === 'rolled-back' ? 'badge-warn' : 'badge-danger'}`} data-testid="addressing-outcome" data-status={outcome.status} title={outcome.message}>
+        <span className={`badge ${outcome.status === 'applied' ? 'badge-ok' : outcome.status === 'rolled-back' ? 'badge-warn' : 'badge-danger'}`} data-testid="addressing-outcome" data-status={outcome.status}
+          title={localizedError(t, { code: 'internal', message: outcome.message, reason: outcome.reason, params: outcome.params }).message}>
           {t(`network.addressing.${outcome.status}`)}
         </span>
       ) : null}
