@@ -54,6 +54,7 @@ export const REASON_CODES = [
   'exec-no-exit-status', 'exec-exit', 'exec-signal',
   // Terminals (terminal/terminal-manager.ts, api/terminal-handlers.ts) and how a pane ended.
   'term-shell-failed', 'term-shell-hostkey-changed', 'term-shell-hostkey-unknown', 'term-shell-no-secret', 'term-local-failed', 'term-session-gone',
+  'transcript-write-failed', 'transcript-limit', 'transcript-disk-low',
   'term-exited', 'term-connection-closed', 'term-finished', 'term-no-transcript', 'term-step-done', 'term-step-cancelled', 'term-step-stopped',
   // Runs (runbook/engine.ts).
   'run-host-key-changed', 'run-confirm-changes', 'run-already-running', 'run-nothing-to-resume-from', 'run-plan-changed', 'run-nothing-to-resume',

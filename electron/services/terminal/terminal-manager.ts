@@ -395,10 +395,10 @@ export class TerminalManager {
         secrets: () => this.deps.secrets.values(),
         header: `# Rackside transcript: ${what} (${kind}), started ${new Date().toISOString()}\r\n`,
         ...(this.deps.transcriptMaxBytes ? { maxLogBytes: this.deps.transcriptMaxBytes } : {}),
-        onStopped: (reason) => {
+        onStopped: (reason, coded) => {
           this.deps.log.warn('transcript stopped', { sessionId, reason });
           const live = this.sessions.get(sessionId);
-          if (live) this.setState(live, live.info.state, { transcriptStopped: reason });
+          if (live) this.setState(live, live.info.state, { transcriptStopped: reason, transcriptStoppedCode: coded });
         },
       });
     } catch (e) {
@@ -416,6 +416,7 @@ export class TerminalManager {
         transcript: transcript ? { log: transcript.logPath, txt: transcript.txtPath } : null,
         // Stopped already at open (the disk is nearly full): onStopped came before this session existed.
         ...(transcript?.stoppedBecause ? { transcriptStopped: transcript.stoppedBecause } : {}),
+        ...(transcript?.stoppedCode ? { transcriptStoppedCode: transcript.stoppedCode } : {}),
         ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written', reason: 'term-no-transcript' as const }),
       },
       ring: new RingBuffer(RING_BYTES),
