@@ -40,6 +40,10 @@ export interface AppError {
  * and `.hint` in both renderer locale files (a unit test checks it).
  */
 export const REASON_CODES = [
+  // The dispatcher (api/dispatcher.ts): a request the contract does not know or accept, a handler that threw.
+  'request-unknown-channel', 'request-invalid', 'request-failed',
+  // The journal (project/journal.ts): unreadable, or a line edited or damaged.
+  'journal-unreadable', 'journal-damaged',
   // Size limits (limits.ts) and the browser host's transport (renderer/src/api/ws-transport.ts).
   'request-too-large', 'file-too-large', 'file-too-large-disk', 'file-unreadable', 'file-path-relative', 'file-not-regular',
   'backend-lost', 'backend-unreachable', 'backend-restarted',

@@ -219,5 +219,15 @@ describe('error reasons in both languages', () => {
       expectChinese(await refusal(dispatch('project.save', { dir, project: { version: 1, site: '', customer: '', technician: '', hosts: [worker] }, revision: 1 })));
       expectChinese(await refusal(dispatch('project.save', { dir: ' ', project: { version: 1, site: '', customer: '', technician: '', hosts: [] }, revision: 0 })));
     });
+  
+    it('dispatcher and journal: an unknown channel, a request the contract refuses, a journal line edited by hand', async () => {
+      const { dir, dispatch } = await setUp();
+      expectChinese(await refusal(dispatch('no.such.channel', {})));
+      expect((await refusal(dispatch('terminal.resize', { sessionId: 'x', cols: -1, rows: 24 }))).reason).toBe('request-invalid');
+      writeFileSync(join(dir, 'journal.ndjson'), 'not json\n\n');
+      const damaged = await refusal(dispatch('runbook.state', { dir }));
+      expectChinese(damaged);
+      expect(damaged.issues?.map((i) => i.code)).toEqual(['journal-not-json']);
+    });
   });
 });
