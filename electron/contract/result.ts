@@ -63,7 +63,7 @@ export const REASON_CODES = [
   // Runs (runbook/engine.ts).
   'run-host-key-changed', 'run-confirm-changes', 'run-already-running', 'run-nothing-to-resume-from', 'run-plan-changed', 'run-nothing-to-resume',
   // Refusals of the runner's other requests (runbook/engine.ts): cancel, skip, waive, withdraw a waiver.
-  'run-unknown-step', 'run-journal-unopenable', 'run-not-running', 'skip-no-action', 'skip-host-running', 'skip-action-complete',
+  'run-unknown-step', 'run-plan-failed', 'run-step-bug', 'run-journal-unopenable', 'run-not-running', 'skip-no-action', 'skip-host-running', 'skip-action-complete',
   'waive-no-finding', 'waive-not-blocking', 'waive-needs-reason', 'unwaive-no-waiver', 'unwaive-needs-reason',
   // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).
   'run-host-key-stopped', 'run-lock-lost', 'run-orphan-running', 'run-precheck-failed', 'run-connect-failed', 'run-lock-failed', 'run-action-failed',
