@@ -479,9 +479,10 @@ describe('report language and resources', () => {
 
   it('in Chinese: a degraded matrix words its cells\' status, notes, ports and the clocks\' sync in Chinese', async () => {
     const zh = await look('zh-CN');
+    const nt = (code: string, params: Record<string, string | number>) => ({ code, params });
     const cell = { from: 'h1', to: 'h2', status: 'blocking' as const, lossPct: 30, rttAvgMs: 101.07, mtuPayload: 8972, mtuOk: false, ports: { '2224': 'filtered' as const, '22': 'refused' as const },
       notes: ['loss 30 %', 'rtt 101.07 ms', 'MTU 9000 does not pass', 'port 2224 filtered', 'port 22 closed'],
-      noteTexts: [{ code: 'loss', params: { pct: 30 } }, { code: 'rtt', params: { ms: 101.07 } }, { code: 'mtu', params: { mtu: 9000 } }, { code: 'port-filtered', params: { port: '2224' } }, { code: 'port-closed', params: { port: '22' } }] };
+      noteTexts: [nt('loss', { pct: 30 }), nt('rtt', { ms: 101.07 }), nt('mtu', { mtu: 9000 }), nt('port-filtered', { port: '2224' }), nt('port-closed', { port: '22' })] };
     const matrix = {
       runId: 'r1', hosts: [{ hostId: 'h1', name: 'node1', address: '10.0.0.1' }, { hostId: 'h2', name: 'node2', address: '10.0.0.2' }],
       cells: [cell, { from: 'h2', to: 'h1', status: 'unknown' as const, ports: {}, notes: ['not measured'], noteTexts: [{ code: 'not-measured', params: {} }] }],
