@@ -52,7 +52,7 @@ export const REASON_CODES = [
   'conn-reset', 'conn-handshake-timeout', 'conn-auth-failed', 'conn-dropped', 'conn-command-timeout', 'conn-command-failed',
   'conn-no-password', 'conn-no-agent', 'conn-key-unreadable',
   // Jump hosts and key files (ssh/connect.ts); `cause` words their `detail`.
-  'conn-jump-failed', 'conn-jump-no-route', 'conn-key-wrong-passphrase', 'conn-key-needs-passphrase', 'conn-key-unusable', 'conn-key-format', 'conn-failed',
+  'conn-hostkey-marked', 'conn-jump-failed', 'conn-jump-no-route', 'conn-key-wrong-passphrase', 'conn-key-needs-passphrase', 'conn-key-unusable', 'conn-key-format', 'conn-failed',
   // How a remote command ended (ssh/host-connection.ts), worded as a cause of run-action-failed and the like.
   'exec-cancelled', 'exec-cancelled-before', 'exec-interrupted', 'exec-start-failed', 'exec-timeout', 'exec-sudo-wrong', 'exec-sudo-required',
   'exec-no-exit-status', 'exec-exit', 'exec-signal',

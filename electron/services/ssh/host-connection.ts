@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ConnectionStatus, ReasonCode } from '../../contract/index.js';
 import { connect, SshConnectError, type ConnectOptions, type SshTarget } from './connect.js';
-import { hostKeyChangedMessage } from './host-key-state.js';
+import { hostKeyChangedCoded, hostKeyChangedMessage } from './host-key-state.js';
 import { commandLine, PID_MARK, SUDO_OK, SUDO_PROMPT, wireLine, type RemoteCommand } from './quote.js';
 import { Semaphore } from './semaphore.js';
 import { hopsOf } from './target.js';
@@ -95,7 +95,7 @@ export class HostConnection {
       this.close();
       const { fingerprint, keyType, knownFingerprints } = changed;
       throw new SshConnectError('hostkey-changed', hostKeyChangedMessage(changed), { kind: 'changed', fingerprint, keyType, knownFingerprints })
-        .because('conn-hostkey-changed', { fingerprint, known: knownFingerprints.join(', ') });
+        .because(hostKeyChangedCoded(changed).reason, hostKeyChangedCoded(changed).params);
     }
     if (this.client) return this.client;
     this.connecting ??= this.open().finally(() => (this.connecting = null));

@@ -8,7 +8,7 @@ import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError } from '../ssh/connect.js';
 import { targetOf, type ReachSettings } from '../ssh/target.js';
-import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
+import { hostKeyChangedCoded, hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
@@ -183,7 +183,7 @@ export class TerminalManager {
         const e = s.endpoint;
         if (!e || s.info.state === 'exited' || e.address.toLowerCase() !== c.address.toLowerCase() || e.port !== c.port) continue;
         s.kill?.();
-        void this.finish(s, null, hostKeyChangedMessage(c));
+        void this.finish(s, null, hostKeyChangedMessage(c), hostKeyChangedCoded(c));
       }
     });
   }
