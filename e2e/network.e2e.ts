@@ -68,7 +68,8 @@ describe('Network', () => {
     const r = await net.savePlan();
     expect(r.saved).toBe(false);
     expect(r.text).toMatch(/nothing was saved or applied/);
-    expect(r.text).toContain(`address ${addr[0]} is already planned for node1`);
+    // The refusal's rows are worded from network.issue.<code>, as the editor's own list above.
+    expect(r.text).toContain(`address ${addr[0]} is already used by node1`);
     expect(await readFile(join(projectDir, 'project.yaml'), 'utf8')).toBe(before);
     // node2 still has its own address, and no apply script ever reached it.
     expect(await lab.exec(2, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${addr[1]}/24`);

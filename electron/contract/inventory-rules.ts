@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { FieldIssue } from './result.js';
-import { hostSchema, type Host } from './schemas.js';
+import { addressProblemCoded, HOST_MESSAGE_CODES, hostSchema, type Host } from './schemas.js';
 
 /**
  * Cross-row inventory rules. Shared so the renderer can show inline errors as the technician
@@ -15,7 +15,7 @@ export function validateHosts(rows: unknown[]): { hosts: Host[]; issues: FieldIs
       hosts.push(parsed.data);
     } else {
       for (const issue of parsed.error.issues) {
-        issues.push({ row: i + 1, field: fieldOf(issue), message: issue.message });
+        issues.push({ row: i + 1, field: fieldOf(issue), message: issue.message, ...codeOf(issue, row) });
       }
     }
   });
@@ -31,6 +31,8 @@ export function validateHosts(rows: unknown[]): { hosts: Host[]; issues: FieldIs
         row: i + 1,
         field: 'address',
         message: `duplicate address ${r.address.trim()} (also in row ${first})`,
+        code: 'address-duplicate',
+        params: { address: r.address.trim(), first },
       });
     } else {
       seen.set(key, i + 1);
@@ -38,10 +40,26 @@ export function validateHosts(rows: unknown[]): { hosts: Host[]; issues: FieldIs
   });
 
   if (rows.length > 0 && !rows.some((r) => (r as Partial<Host> | null)?.role === 'master')) {
-    issues.push({ row: 0, field: 'role', message: 'no host has the role "master"; mark one host as master' });
+    issues.push({ row: 0, field: 'role', message: 'no host has the role "master"; mark one host as master', code: 'no-master' });
   }
   issues.sort((a, b) => a.row - b.row);
   return { hosts, issues };
+}
+
+/** A code + params for a schema issue (`issueText.<code>`); none for one the renderer cannot word (it shows `message`). */
+function codeOf(issue: z.core.$ZodIssue, row: unknown): Pick<FieldIssue, 'code' | 'params'> {
+  if (issue.path[issue.path.length - 1] === 'address') {
+    const value = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), row);
+    const coded = addressProblemCoded(typeof value === 'string' ? value : '');
+    if (coded) return { code: coded.code, params: coded.params };
+  }
+  const known = HOST_MESSAGE_CODES[issue.message];
+  if (known) return { code: known };
+  if (issue.code === 'invalid_value' || issue.code === 'invalid_union') return { code: 'invalid-choice' };
+  if (issue.code === 'too_big') return { code: 'too-long', params: { max: String(issue.maximum) } };
+  if (issue.code === 'too_small') return { code: 'empty' };
+  if (issue.code === 'invalid_type') return { code: 'missing-or-invalid' };
+  return {};
 }
 
 function fieldOf(issue: z.core.$ZodIssue): string {

@@ -25,19 +25,34 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A
 
 /** Why an address is not usable, or null when it is a valid IPv4/IPv6 address or host name. */
 export function addressProblem(address: string): string | null {
+  return addressProblemCoded(address)?.message ?? null;
+}
+
+/** `addressProblem` with a code + params the renderer words (`issueText.<code>`). */
+export function addressProblemCoded(address: string): { code: string; params: Record<string, string>; message: string } | null {
   const a = address.trim();
-  if (a === '') return 'address is empty';
+  if (a === '') return { code: 'address-empty', params: {}, message: 'address is empty' };
   if (/^[\d.]+$/.test(a)) {
     // Looks like dotted IPv4: hold it to IPv4 rules rather than letting it pass as a host name.
-    return IPV4.test(a) ? null : `"${a}" is not a valid IPv4 address (four numbers 0-255 separated by dots)`;
+    return IPV4.test(a) ? null : { code: 'address-ipv4', params: { value: a }, message: `"${a}" is not a valid IPv4 address (four numbers 0-255 separated by dots)` };
   }
   if (a.includes(':')) {
-    return z.ipv6().safeParse(a).success ? null : `"${a}" is not a valid IPv6 address`;
+    return z.ipv6().safeParse(a).success ? null : { code: 'address-ipv6', params: { value: a }, message: `"${a}" is not a valid IPv6 address` };
   }
   return HOSTNAME.test(a)
     ? null
-    : `"${a}" is not a valid host name (letters, digits, hyphens and dots; no spaces or underscores)`;
+    : { code: 'address-hostname', params: { value: a }, message: `"${a}" is not a valid host name (letters, digits, hyphens and dots; no spaces or underscores)` };
 }
+
+/** The inventory's own messages below, as codes the renderer words (`issueText.<code>`). */
+export const HOST_MESSAGE_CODES: Record<string, string> = {
+  'key file path is empty': 'keypath-empty',
+  'port must be a number': 'port-number',
+  'port must be a whole number': 'port-integer',
+  'port must be between 1 and 65535': 'port-range',
+  'user is empty': 'user-empty',
+  'user may contain only letters, digits, ".", "_" and "-"': 'user-chars',
+};
 
 /**
  * How to log in. Secrets never live here: the password / key passphrase are in the secret store

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_CODES } from '../result.js';
 import { networkPlanSchema } from '../network-plan.js';
 import { STORAGE_DISKS_STEP } from './storage.js';
 
@@ -48,6 +49,9 @@ export const hostInterfacesSchema = z.object({
   address: z.string(),
   ok: z.boolean(),
   message: z.string().optional(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   interfaces: z.array(interfaceInfoSchema),
   defaultGateway: z.string().optional(),
   hostname: z.string().optional(),
@@ -71,6 +75,8 @@ export const matrixCellSchema = z.object({
   ports: z.record(z.string(), z.enum(['open', 'refused', 'filtered'])).default({}),
   /** Why the cell is not ok, short English; the UI shows its numbers. */
   notes: z.array(z.string()).default([]),
+  /** `notes` as codes + params, index by index, that the renderer words from `network.matrix.note.<code>`. */
+  noteTexts: z.array(z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).default({}) })).optional(),
 });
 export type MatrixCell = z.infer<typeof matrixCellSchema>;
 
@@ -79,7 +85,8 @@ export const matrixSchema = z.object({
   finishedAt: z.string().optional(),
   hosts: z.array(z.object({ hostId: z.string(), name: z.string(), address: z.string() })),
   cells: z.array(matrixCellSchema),
-  clocks: z.array(z.object({ hostId: z.string(), offsetS: z.number().optional(), ntp: z.string() })),
+  /** `ntp`: English, e.g. "chrony synced"; `source` and `synced` are the same for the renderer to word ("unknown": no source). */
+  clocks: z.array(z.object({ hostId: z.string(), offsetS: z.number().optional(), ntp: z.string(), source: z.string().optional(), synced: z.boolean().optional() })),
 });
 export type MatrixView = z.infer<typeof matrixSchema>;
 
@@ -91,6 +98,9 @@ export const addressingOutcomeSchema = z.object({
   status: z.enum(['applied', 'rolled-back', 'failed']),
   address: z.string(),
   message: z.string(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   durationMs: z.number(),
 });
 export type AddressingOutcome = z.infer<typeof addressingOutcomeSchema>;
@@ -115,7 +125,14 @@ export const networkRequests = {
   /** What applying one host's addressing would run, and the changes to confirm. */
   'network.addressingPreview': {
     request: z.object({ dir: dirSchema, hostId: z.string().min(1).max(200) }),
-    response: z.object({ changes: z.array(z.string()), apply: z.string(), rollback: z.string(), newAddress: z.string() }),
+    response: z.object({
+      changes: z.array(z.string()),
+      /** `changes` as codes + params, index by index, that the renderer words from `changes.<code>`. */
+      changeTexts: z.array(z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) })).optional(),
+      apply: z.string(),
+      rollback: z.string(),
+      newAddress: z.string(),
+    }),
   },
   /**
    * Apply one host's addressing with a rollback timer: the host restores its old configuration

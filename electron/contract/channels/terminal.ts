@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_CODES } from '../result.js';
 import { hostKeyPolicySchema, hostSchema, jumpHostSchema } from '../schemas.js';
 
 /**
@@ -39,8 +40,13 @@ export const terminalSessionSchema = z.object({
   transcript: z.object({ log: z.string(), txt: z.string() }).nullable(),
   /** Set once the transcript stopped recording early (its size limit, a failed write): why, in a sentence. */
   transcriptStopped: z.string().optional(),
+  /** `transcriptStopped` as a reason + params the renderer words from `reasons.<reason>`. */
+  transcriptStoppedCode: z.object({ reason: z.enum(REASON_CODES), params: z.record(z.string(), z.union([z.string(), z.number()])) }).optional(),
   exitCode: z.number().nullable().optional(),
   message: z.string().optional(),
+  /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
+  reason: z.enum(REASON_CODES).optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 export type TerminalSession = z.infer<typeof terminalSessionSchema>;
 

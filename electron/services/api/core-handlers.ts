@@ -1,5 +1,5 @@
 import type { coreRequests } from '../../contract/channels/core.js';
-import { err, ok, type ConnectionResult } from '../../contract/index.js';
+import { because, err, ok, type ConnectionResult } from '../../contract/index.js';
 import { parseInventoryFile } from '../inventory/import.js';
 import { readInventoryFile } from '../inventory/import-file.js';
 import { openProject, saveProject } from '../project/project-store.js';
@@ -40,7 +40,7 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
 
     'inventory.pickFile': async () => {
       if (!ctx.pickFile) {
-        return err('unsupported', 'The browser host cannot show a file picker', "Type the file's path instead.");
+        return because(err('unsupported', 'The browser host cannot show a file picker', "Type the file's path instead."), 'pick-file-unsupported');
       }
       return ok({ path: await ctx.pickFile() });
     },
@@ -74,11 +74,11 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
     'hostkeys.trust': async ({ address, port, fingerprint }) => {
       const trusted = await knownHosts.trustPending(address, port, fingerprint);
       if (!trusted) {
-        return err(
+        return because(err(
           'not-found',
           `No key with fingerprint ${fingerprint} was offered by ${address}:${port} in this session`,
           'Run "Test connections" again and confirm the fingerprint it shows.',
-        );
+        ), 'hostkey-not-offered', { fingerprint, host: `${address}:${port}` });
       }
       ctx.log.info('host key trusted', { address, port, fingerprint });
       return ok({ fingerprint });
@@ -90,14 +90,15 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       const before = knownHosts.changes.get(address, port);
       const r = await knownHosts.replaceChanged(address, port, fingerprint);
       if (r === 'not-changed') {
-        return err('not-found', `The key of ${address}:${port} is not marked as changed`, 'Nothing to replace; test the connection to check it.');
+        return because(err('not-found', `The key of ${address}:${port} is not marked as changed`, 'Nothing to replace; test the connection to check it.'),
+          'hostkey-not-changed', { host: `${address}:${port}` });
       }
       if (r === 'fingerprint-differs') {
-        return err(
+        return because(err(
           'validation-failed',
           `${address}:${port} did not present a key with fingerprint ${fingerprint}${before ? ` (it presents ${before.fingerprint})` : ''}`,
           'Test the connection again and compare the fingerprint it shows now.',
-        );
+        ), before ? 'hostkey-differs-now' : 'hostkey-differs', { host: `${address}:${port}`, fingerprint, ...(before ? { now: before.fingerprint } : {}) });
       }
       return ok({ fingerprint });
     },
@@ -108,7 +109,7 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
 
     'project.pickFolder': async ({ purpose }) => {
       if (!ctx.pickFolder) {
-        return err('unsupported', 'The browser host cannot show a folder picker', 'Type the project folder path instead.');
+        return because(err('unsupported', 'The browser host cannot show a folder picker', 'Type the project folder path instead.'), 'pick-folder-unsupported');
       }
       return ok({ dir: await ctx.pickFolder(purpose) });
     },

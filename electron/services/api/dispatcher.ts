@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  because,
   err,
   isRequestChannel,
   requests,
@@ -30,7 +31,8 @@ export type { Emit } from '../../contract/index.js';
 export function createDispatcher(handlers: Handlers, log: Logger) {
   return async function dispatch(channel: unknown, payload: unknown): Promise<Result<unknown>> {
     if (!isRequestChannel(channel)) {
-      return err('unknown-channel', `Unknown request channel ${JSON.stringify(String(channel)).slice(0, 120)}`);
+      const name = JSON.stringify(String(channel)).slice(0, 120);
+      return because(err('unknown-channel', `Unknown request channel ${name}`), 'request-unknown-channel', { channel: name });
     }
     const parsed = requests[channel].request.safeParse(payload ?? {});
     if (!parsed.success) {
@@ -38,15 +40,15 @@ export function createDispatcher(handlers: Handlers, log: Logger) {
         .slice(0, 5)
         .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
         .join('; ');
-      return err('invalid-request', `Invalid ${channel} request: ${detail}`, 'This is a bug in the app; please report it.');
+      return because(err('invalid-request', `Invalid ${channel} request: ${detail}`, 'This is a bug in the app; please report it.'), 'request-invalid', { channel, detail });
     }
     try {
       const handler = handlers[channel] as (p: unknown) => Promise<Result<unknown>>;
       return await handler(parsed.data);
     } catch (e) {
       log.error('handler failed', { channel, error: e instanceof Error ? e.stack ?? e.message : String(e) });
-      return err('internal', `Unexpected failure in ${channel}: ${e instanceof Error ? e.message : String(e)}`,
-        'See the application log for details.');
+      const detail = e instanceof Error ? e.message : String(e);
+      return because(err('internal', `Unexpected failure in ${channel}: ${detail}`, 'See the application log for details.'), 'request-failed', { channel, detail });
     }
   };
 }

@@ -1,5 +1,7 @@
 import type { networkRequests } from '../../contract/channels/network.js';
 import {
+  because,
+  causedBy,
   err,
   NETWORK_ADDRESSING_STEP,
   NETWORK_CHECK_STEP,
@@ -34,6 +36,9 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       row: i.hostId ? project.hosts.findIndex((h) => h.id === i.hostId) + 1 : 0,
       field: i.field,
       message: i.message,
+      // Worded by the renderer from network.issue.<code>, like the plan editor's own list.
+      code: `network.${i.code}`,
+      ...(i.params ? { params: i.params } : {}),
     }));
 
   /** Run an on-demand step to its end; its record in the journal. */
@@ -57,18 +62,21 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
     const project = opened.value.project;
     const host = project.hosts.find((h) => h.id === hostId);
     const hp = project.network?.hosts.find((h) => h.hostId === hostId);
-    if (!host) return err('not-found', `Host ${hostId} is not in the project`);
+    if (!host) return because(err('not-found', `Host ${hostId} is not in the project`), 'net-host-not-in-project', { host: hostId });
     if (!project.network || !hp || hp.interfaces.length === 0) {
-      return err('validation-failed', `${host.name || host.address} has no addressing in the saved plan`, 'Plan at least one interface with an address and save the plan.');
+      return because(err('validation-failed', `${host.name || host.address} has no addressing in the saved plan`, 'Plan at least one interface with an address and save the plan.'),
+        'net-no-addressing', { host: host.name || host.address });
     }
     const issues = issuesOf(project, project.network);
-    if (issues.length) return err('validation-failed', 'The network plan has problems; nothing was applied', 'Fix the listed fields and save the plan again.', issues);
+    if (issues.length) return because(err('validation-failed', 'The network plan has problems; nothing was applied', 'Fix the listed fields and save the plan again.', issues), 'net-plan-invalid');
     const read = await runToEnd(dir, NETWORK_INTERFACES_STEP, { input: { hostIds: [hostId] } });
     if (!read.ok) return read;
     const state = currentState(read.value.state.results(read.value.runId).get(hostId)?.get('interfaces'));
     if (!state) {
-      const why = read.value.view?.hosts.find((h) => h.hostId === hostId)?.message ?? 'the interfaces could not be read';
-      return err('io-failed', `${host.name || host.address}: could not read the current configuration: ${why}`, 'Test the connection in step 1, then try again.');
+      const stopped = read.value.view?.hosts.find((h) => h.hostId === hostId);
+      const why = stopped?.message ?? 'the interfaces could not be read';
+      return because(err('io-failed', `${host.name || host.address}: could not read the current configuration: ${why}`, 'Test the connection in step 1, then try again.'),
+        'net-interfaces-unreadable', { host: host.name || host.address, ...causedBy({ reason: stopped?.reason, params: stopped?.params, message: why }) });
     }
     return ok({ project, scripts: addressingScripts(hp, state.interfaces, state.defaults, host.address) });
   }
@@ -86,7 +94,8 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       const saved = await updateProject(dir, (project) => {
         const issues = issuesOf(project, plan);
         if (issues.length) {
-          return err('validation-failed', `The network plan has ${issues.length} problem(s); nothing was saved or applied`, 'Fix the listed fields, then save again.', issues);
+          return because(err('validation-failed', `The network plan has ${issues.length} problem(s); nothing was saved or applied`, 'Fix the listed fields, then save again.', issues),
+            'net-plan-not-saved', { count: issues.length });
         }
         return { ...project, network: plan };
       });
@@ -109,7 +118,7 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       const p = await prepare(dir, hostId);
       if (!p.ok) return p;
       const { scripts } = p.value;
-      return ok({ changes: scripts.changes, apply: scripts.apply, rollback: scripts.rollback, newAddress: scripts.newAddress });
+      return ok({ changes: scripts.changes, changeTexts: scripts.changeTexts, apply: scripts.apply, rollback: scripts.rollback, newAddress: scripts.newAddress });
     },
 
     'network.applyAddressing': async ({ dir, hostId, changes, rollbackAfterS }) => {
@@ -117,8 +126,8 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
       if (!p.ok) return p;
       const { project, scripts } = p.value;
       if (JSON.stringify([...changes].sort()) !== JSON.stringify([...scripts.changes].sort())) {
-        return err('validation-failed', 'The changes confirmed are not the changes this would make now (the host or the plan changed)',
-          'Review the preview again and confirm what it shows.');
+        return because(err('validation-failed', 'The changes confirmed are not the changes this would make now (the host or the plan changed)',
+          'Review the preview again and confirm what it shows.'), 'net-changes-differ');
       }
       const host = project.hosts.find((h) => h.id === hostId)!;
       const reach = { ...(project.bastion ? { bastion: project.bastion } : {}), ...(project.hostKeyPolicy ? { hostKeyPolicy: project.hostKeyPolicy } : {}) };
@@ -138,13 +147,22 @@ export function createNetworkHandlers(ctx: HandlerContext, shared: SharedService
         status: cleanUp?.result === 'applied' ? 'applied' : cleanUp?.result === 'rolled-back' ? 'rolled-back' : 'failed',
         address: cleanUp?.address ?? host.address,
         message: cleanUp?.message ?? rec?.stopReason ?? 'The apply did not run',
+        ...(cleanUp?.result === 'applied' ? { reason: 'addr-applied' as const, params: { address: cleanUp.address ?? scripts.newAddress } }
+          : cleanUp?.result === 'rolled-back' ? { reason: 'addr-rolled-back' as const, params: { address: host.address, newAddress: scripts.newAddress } }
+          : cleanUp?.address ? { reason: 'addr-lost' as const, params: { address: host.address, newAddress: scripts.newAddress } }
+          : cleanUp ? { reason: 'addr-not-started' as const }
+          : rec?.stopCode ? { reason: rec.stopCode.reason, params: rec.stopCode.params }
+          : { reason: 'addr-not-run' as const }),
         durationMs: Date.now() - began,
       };
       ctx.log.info('network addressing', { hostId, status: outcome.status, address: outcome.address, durationMs: outcome.durationMs });
       if (outcome.status === 'applied' && outcome.address !== host.address) {
         // From now on the host is reached on its new address.
         const saved = await updateProject(dir, (p) => ({ ...p, hosts: p.hosts.map((h) => (h.id === hostId ? { ...h, address: outcome.address } : h)) }));
-        if (!saved.ok) return err('io-failed', `Applied, but project.yaml could not be updated with the new address ${outcome.address}`, saved.error.hint);
+        if (!saved.ok) {
+          return because(err('io-failed', `Applied, but project.yaml could not be updated with the new address ${outcome.address}`, saved.error.hint),
+            'net-address-not-saved', { address: outcome.address });
+        }
       }
       return ok(outcome);
     },

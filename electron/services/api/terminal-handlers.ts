@@ -1,10 +1,10 @@
 import type { terminalRequests } from '../../contract/channels/terminal.js';
-import { err, ok } from '../../contract/index.js';
+import { because, err, ok } from '../../contract/index.js';
 import type { HandlersFor } from './dispatcher.js';
 import type { HandlerContext, SharedServices } from './handlers.js';
 
 const gone = (sessionId: string) =>
-  err('not-found', `Terminal session ${sessionId} does not exist (it was closed)`, 'Open a new shell.');
+  because(err('not-found', `Terminal session ${sessionId} does not exist (it was closed)`, 'Open a new shell.'), 'term-session-gone', { session: sessionId });
 
 /** The live terminal: shells, step streams, flow-control acks (issue 6). */
 export function createTerminalHandlers(_ctx: HandlerContext, { terminals }: SharedServices): HandlersFor<keyof typeof terminalRequests> {

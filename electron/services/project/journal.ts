@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { err, ok, planSchema, REASON_CODES, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type ReportJournalHead, type Result } from '../../contract/index.js';
+import { because, err, ok, planSchema, REASON_CODES, runbookFindingSchema, waiverSchema, waiverWithdrawalSchema, type ReportJournalHead, type Result } from '../../contract/index.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
@@ -223,7 +223,8 @@ export async function readJournal(dir: string): Promise<Result<JournalEvent[]>> 
     text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok([]);
-    return err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.');
+    return because(err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.'),
+      'journal-unreadable', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
   }
   return parseJournalText(text, path);
 }
@@ -236,7 +237,8 @@ export async function readJournalWithHead(dir: string): Promise<Result<{ events:
     data = await readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok({ events: [], head: journalHead(Buffer.alloc(0)) });
-    return err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.');
+    return because(err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.'),
+      'journal-unreadable', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
   }
   const events = parseJournalText(data.toString('utf8'), path);
   return events.ok ? ok({ events: events.value, head: journalHead(data) }) : events;
@@ -272,18 +274,18 @@ export function parseJournalText(text: string, path: string): Result<JournalEven
       data = JSON.parse(line);
     } catch {
       if (torn) continue;
-      return err('parse-failed', `${path} line ${i + 1}: not a JSON line`,
+      return because(err('parse-failed', `${path} line ${i + 1}: not a JSON line`,
         'The journal was edited or damaged; restore it from a backup. It was not changed.',
-        [{ row: 0, field: 'journal', message: 'not a JSON line', line: i + 1 }]);
+        [{ row: 0, field: 'journal', message: 'not a JSON line', line: i + 1, code: 'journal-not-json' }]), 'journal-damaged', { path, line: i + 1 });
     }
     const parsed = journalEventSchema.safeParse(data);
     if (!parsed.success) {
       if (torn) continue;
       const issue = parsed.error.issues[0]!;
       const field = issue.path.join('.') || 'type';
-      return err('validation-failed', `${path} line ${i + 1}: field "${field}": ${issue.message}`,
+      return because(err('validation-failed', `${path} line ${i + 1}: field "${field}": ${issue.message}`,
         'The journal was edited or damaged; restore it from a backup. It was not changed.',
-        [{ row: 0, field, message: issue.message, line: i + 1 }]);
+        [{ row: 0, field, message: issue.message, line: i + 1, code: 'journal-field-invalid' }]), 'journal-damaged', { path, line: i + 1 });
     }
     if (parsed.data.type !== 'torn') events.push(parsed.data);
   }

@@ -79,8 +79,8 @@ async function write(path: string, project: Project, revision: number): Promise<
     await mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, HEADER + stringify({ version, revision, ...rest }, { lineWidth: 0 }));
   } catch (e) {
-    return err('io-failed', `Could not write ${path}: ${(e as Error).message}`,
-      'Check that the folder exists, is writable and the disk is not full.');
+    return because(err('io-failed', `Could not write ${path}: ${(e as Error).message}`,
+      'Check that the folder exists, is writable and the disk is not full.'), 'project-write-failed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
   }
   brokenFolders.delete(dirname(path));
   return ok({ path, revision });
@@ -105,11 +105,11 @@ async function keepBrokenCopy(path: string): Promise<void> {
 }
 
 export async function saveProject(dir: string, project: Project, options: SaveOptions = {}): Promise<Result<{ path: string; revision: number }>> {
-  if (!dir.trim()) return err('invalid-request', 'No project folder given', 'Choose or type a folder for the project.');
+  if (!dir.trim()) return because(err('invalid-request', 'No project folder given', 'Choose or type a folder for the project.'), 'project-no-folder');
   const checked = validateHosts(project.hosts);
   if (checked.issues.length > 0) {
-    return err('validation-failed', 'The inventory has problems; the project was not saved',
-      'Fix the rows listed below, then save again.', checked.issues);
+    return because(err('validation-failed', 'The inventory has problems; the project was not saved',
+      'Fix the rows listed below, then save again.', checked.issues), 'project-inventory-invalid');
   }
   const folder = resolve(dir);
   const path = join(folder, PROJECT_FILE);
@@ -121,7 +121,8 @@ export async function saveProject(dir: string, project: Project, options: SaveOp
       try {
         await keepBrokenCopy(path);
       } catch (e) {
-        return err('io-failed', `Could not keep a copy of ${path}: ${(e as Error).message}`, 'Nothing was written. Check the folder permissions.');
+        return because(err('io-failed', `Could not keep a copy of ${path}: ${(e as Error).message}`, 'Nothing was written. Check the folder permissions.'),
+          'project-copy-failed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
       }
       return write(path, project, 1);
     }
@@ -179,9 +180,9 @@ export async function openProject(dir: string, options: OpenOptions = {}): Promi
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      return err('not-found', `There is no ${PROJECT_FILE} in ${folder}`, 'Pick the folder you saved the project in.');
+      return because(err('not-found', `There is no ${PROJECT_FILE} in ${folder}`, 'Pick the folder you saved the project in.'), 'project-not-found', { file: PROJECT_FILE, folder });
     }
-    return err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.');
+    return because(err('io-failed', `Could not read ${path}: ${(e as Error).message}`, 'Check the file permissions.'), 'project-unreadable', { path, detail: code ?? (e as Error).message });
   }
   const parsed = parseProjectText(text, path);
   if (!parsed.ok) brokenFolders.add(folder);
@@ -197,24 +198,24 @@ export function parseProjectText(text: string, path: string): Result<{ path: str
     const e = doc.errors[0]!;
     const line = lc.linePos(e.pos[0]).line;
     const first = e.message.split('\n')[0] ?? 'syntax error';
-    return err('parse-failed', `${path}${line ? ` line ${line}` : ''}: YAML syntax error: ${first}`,
+    return because(err('parse-failed', `${path}${line ? ` line ${line}` : ''}: YAML syntax error: ${first}`,
       'Fix the file by hand (it was not changed) or restore it from a backup.',
-      [{ row: 0, field: 'file', message: first, ...(line ? { line } : {}) }]);
+      [{ row: 0, field: 'file', message: first, ...(line ? { line } : {}) }]), 'project-yaml-syntax', { path, line: line ?? '?' });
   }
   const data = doc.toJSON() as unknown;
   const version = (data as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > PROJECT_VERSION) {
-    return err('unsupported', `${path} is project version ${version}; this Rackside reads up to ${PROJECT_VERSION}`,
-      'Open it with a newer Rackside.');
+    return because(err('unsupported', `${path} is project version ${version}; this Rackside reads up to ${PROJECT_VERSION}`,
+      'Open it with a newer Rackside.'), 'project-too-new', { path, version, max: PROJECT_VERSION });
   }
   // Files written before revisions existed have none: they are revision 0.
   const revision = (data as { revision?: unknown } | null)?.revision ?? 0;
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
     const node = doc.get('revision', true);
     const line = isNode(node) && node.range ? lc.linePos(node.range[0]).line : undefined;
-    return err('validation-failed', `${path}${line ? ` line ${line}` : ''}: field "revision": must be a whole number, 0 or more`,
+    return because(err('validation-failed', `${path}${line ? ` line ${line}` : ''}: field "revision": must be a whole number, 0 or more`,
       'Fix the file by hand (it was not changed) or restore it from a backup.',
-      [{ row: 0, field: 'revision', message: 'must be a whole number, 0 or more', ...(line ? { line } : {}) }]);
+      [{ row: 0, field: 'revision', message: 'must be a whole number, 0 or more', ...(line ? { line } : {}) }]), 'project-field-invalid', { path, field: 'revision' });
   }
   const parsed = projectSchema.safeParse(data);
   if (!parsed.success) {
@@ -225,9 +226,9 @@ export function parseProjectText(text: string, path: string): Result<{ path: str
       return { row: hostIndex, field: i.path.join('.') || '(file)', message: i.message, ...(line ? { line } : {}) };
     });
     const f = issues[0]!;
-    return err('validation-failed',
+    return because(err('validation-failed',
       `${path}${f.line ? ` line ${f.line}` : ''}: field "${f.field}": ${f.message}`,
-      'Fix the file by hand (it was not changed) or restore it from a backup.', issues);
+      'Fix the file by hand (it was not changed) or restore it from a backup.', issues), 'project-field-invalid', { path, field: f.field });
   }
   return ok({ path, project: parsed.data, revision });
 }

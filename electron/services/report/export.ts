@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import {
+  because,
   err,
   ok,
   REPORT_MANIFEST_ID,
@@ -92,11 +93,12 @@ async function render(model: ReportModel, formats: readonly ReportFormat[], deps
     try {
       pdf = await deps.printToPdf(html);
     } catch (e) {
-      return err('io-failed', (e as Error).message, e instanceof PrintError ? e.hint : 'Export the HTML and print it from a browser.');
+      const failed = err('io-failed', (e as Error).message, e instanceof PrintError ? e.hint : 'Export the HTML and print it from a browser.');
+      return e instanceof PrintError && e.reason ? because(failed, e.reason.code, e.reason.params) : because(failed, 'report-pdf-failed', { detail: (e as Error).message });
     }
     // A PDF cannot be edited by string replacement without breaking it: refuse rather than leak.
     const leak = await pdfLeak(pdf, secrets);
-    if (leak) return err('internal', `The PDF ${leak}; it was not written`, 'This is a bug in the app; please report it. Export HTML instead.');
+    if (leak) return because(err('internal', `The PDF ${leak}; it was not written`, 'This is a bug in the app; please report it. Export HTML instead.'), 'report-pdf-secret');
     out.set('pdf', pdf);
   }
   return ok(out);
@@ -146,7 +148,8 @@ export async function exportReport(
     await writeFileAtomic(manifestPath, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
     return ok({ files, manifest: manifestPath });
   } catch (e) {
-    return err('io-failed', `Could not write the report into ${folder}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.');
+    return because(err('io-failed', `Could not write the report into ${folder}: ${(e as Error).message}`, 'Check that the project folder is writable and the disk is not full.'),
+      'report-write-failed', { folder, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
   }
 }
 
@@ -169,7 +172,7 @@ export async function exportBundle(dir: string, signOff: ReportSignOff, deps: Re
   // is read back as text first, as the export does.
   for (const rel of rels.filter((r) => r.endsWith('.pdf'))) {
     const leak = await pdfLeak(await readFile(join(root, rel)), secrets);
-    if (leak) return err('internal', `${rel} ${leak}; no bundle was written`, 'This is a bug in the app; please report it.');
+    if (leak) return because(err('internal', `${rel} ${leak}; no bundle was written`, 'This is a bug in the app; please report it.'), 'bundle-secret-file', { file: rel });
   }
   const path = join(root, REPORTS_DIR, `${top}.tar.gz`);
   const sources: BundleSource[] = [];
@@ -198,8 +201,11 @@ export async function exportBundle(dir: string, signOff: ReportSignOff, deps: Re
       }),
     });
   } catch (e) {
-    if (e instanceof SecretInBundleError) return err('internal', 'The bundle would contain a secret; it was not written', 'This is a bug in the app; please report it.');
-    return err('io-failed', `Could not write the bundle ${path}: ${(e as Error).message}`, 'Check that the project folder is readable, writable and the disk is not full.');
+    if (e instanceof SecretInBundleError) {
+      return because(err('internal', 'The bundle would contain a secret; it was not written', 'This is a bug in the app; please report it.'), 'bundle-secret');
+    }
+    return because(err('io-failed', `Could not write the bundle ${path}: ${(e as Error).message}`, 'Check that the project folder is readable, writable and the disk is not full.'),
+      'bundle-write-failed', { path, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
   }
   const st = await stat(path);
   const digest = createHash('sha256');

@@ -344,6 +344,14 @@ function planHtml(t: ReportText, plan: NetworkPlan, hostName: (id: string) => st
   <tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** A node's time sync in the report's language (its English `ntp` when the source is not known apart). */
+function ntpText(t: ReportText, c: MatrixView['clocks'][number]): string {
+  if (c.source === undefined || c.source === 'unknown') return t.text('network.ntpUnknown');
+  if (c.source === 'none') return t.text('network.ntpNone');
+  if (c.synced === undefined) return c.source;
+  return t.text(c.synced ? 'network.ntpSynced' : 'network.ntpUnsynced', { source: c.source });
+}
+
 function matrixHtml(t: ReportText, m: MatrixView): string {
   const cell = (from: string, to: string) => {
     if (from === to) return '<td class="self">—</td>';
@@ -353,9 +361,11 @@ function matrixHtml(t: ReportText, m: MatrixView): string {
       c.rttAvgMs !== undefined ? `${c.rttAvgMs.toFixed(2)} ms` : '',
       c.lossPct !== undefined ? t.text('network.loss', { pct: c.lossPct }) : '',
       c.mtuOk === undefined ? '' : c.mtuOk ? t.text('network.mtuOk') : t.text('network.mtuBlocked', { payload: c.mtuPayload ?? '' }),
-      ...Object.entries(c.ports).map(([p, s]) => `${p} ${s}`),
+      ...Object.entries(c.ports).map(([p, s]) => `${p} ${t.text(`network.port.${s}`)}`),
     ].filter(Boolean);
-    return `<td class="cell cell-${c.status}"><b>${esc(c.status)}</b><br>${bits.map(esc).join('<br>')}${c.notes.length ? `<br><span class="muted">${esc(c.notes.join('; '))}</span>` : ''}</td>`;
+    // Notes in the report's language from their codes; a matrix journaled before codes existed keeps its English.
+    const notes = c.notes.map((n, i) => (c.noteTexts?.[i] ? t.text(`network.note.${c.noteTexts[i]!.code}`, c.noteTexts[i]!.params) : n));
+    return `<td class="cell cell-${c.status}"><b>${t.html(`network.cellStatus.${c.status}`)}</b><br>${bits.map(esc).join('<br>')}${notes.length ? `<br><span class="muted">${esc(notes.join('; '))}</span>` : ''}</td>`;
   };
   const name = (id: string) => m.hosts.find((x) => x.hostId === id)?.name || id;
   return `<p class="muted">${m.finishedAt ? t.html('network.matrixRunFinished', { runId: m.runId, finished: raw(when(m.finishedAt)) }) : t.html('network.matrixRun', { runId: m.runId })}</p>
@@ -364,7 +374,7 @@ function matrixHtml(t: ReportText, m: MatrixView): string {
   ${
     m.clocks.length
       ? `<h3>${t.html('headings.clocks')}</h3><table class="grid small"><thead><tr><th>${t.html('columns.host')}</th><th>${t.html('columns.offset')}</th><th>${t.html('columns.ntp')}</th></tr></thead><tbody>
-    ${m.clocks.map((c) => `<tr><td>${esc(name(c.hostId))}</td><td>${c.offsetS === undefined ? '—' : `${c.offsetS.toFixed(3)} s`}</td><td>${esc(c.ntp)}</td></tr>`).join('')}</tbody></table>`
+    ${m.clocks.map((c) => `<tr><td>${esc(name(c.hostId))}</td><td>${c.offsetS === undefined ? '—' : `${c.offsetS.toFixed(3)} s`}</td><td>${esc(ntpText(t, c))}</td></tr>`).join('')}</tbody></table>`
       : ''
   }`;
 }

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ReasonCode } from '../../contract/index.js';
 
 /** HTML in, PDF bytes out. Electron uses webContents.printToPDF; the browser host uses Chromium. */
 export type PdfPrinter = (html: string) => Promise<Buffer>;
@@ -25,7 +26,8 @@ export const chromiumPath = () => process.env.CHROMIUM_PATH ?? '/usr/bin/chromiu
 export function chromiumPrinter(executable = chromiumPath()): PdfPrinter {
   return async (html) => {
     if (!existsSync(executable)) {
-      throw new PrintError(`Chromium was not found at ${executable}`, 'Install Debian\'s "chromium" package, or set CHROMIUM_PATH to a Chromium binary.');
+      throw new PrintError(`Chromium was not found at ${executable}`, 'Install Debian\'s "chromium" package, or set CHROMIUM_PATH to a Chromium binary.',
+        { code: 'report-no-chromium', params: { path: executable } });
     }
     const tmp = await mkdtemp(join(tmpdir(), 'rackside-print-'));
     try {
@@ -49,7 +51,9 @@ export function chromiumPrinter(executable = chromiumPath()): PdfPrinter {
       ];
       const { code, output } = await run(executable, args, PRINT_TIMEOUT_MS);
       if (code !== 0 || !existsSync(out)) {
-        throw new PrintError(`Chromium could not print the report (exit ${code}): ${output.trim().split('\n').slice(-3).join(' ')}`, 'See the application log; try the HTML export and print it from a browser.');
+        const detail = output.trim().split('\n').slice(-3).join(' ');
+        throw new PrintError(`Chromium could not print the report (exit ${code}): ${detail}`, 'See the application log; try the HTML export and print it from a browser.',
+          { code: 'report-print-failed', params: { code: String(code), detail } });
       }
       return await readFile(out);
     } finally {
@@ -62,6 +66,8 @@ export class PrintError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    /** The message as a reason + params the renderer words (`reasons.<reason>`). */
+    readonly reason?: { code: ReasonCode; params: Record<string, string | number> },
   ) {
     super(message);
   }

@@ -477,6 +477,23 @@ describe('report language and resources', () => {
     };
   };
 
+  it('in Chinese: a degraded matrix words its cells\' status, notes, ports and the clocks\' sync in Chinese', async () => {
+    const zh = await look('zh-CN');
+    const nt = (code: string, params: Record<string, string | number>) => ({ code, params });
+    const cell = { from: 'h1', to: 'h2', status: 'blocking' as const, lossPct: 30, rttAvgMs: 101.07, mtuPayload: 8972, mtuOk: false, ports: { '2224': 'filtered' as const, '22': 'refused' as const },
+      notes: ['loss 30 %', 'rtt 101.07 ms', 'MTU 9000 does not pass', 'port 2224 filtered', 'port 22 closed'],
+      noteTexts: [nt('loss', { pct: 30 }), nt('rtt', { ms: 101.07 }), nt('mtu', { mtu: 9000 }), nt('port-filtered', { port: '2224' }), nt('port-closed', { port: '22' })] };
+    const matrix = {
+      runId: 'r1', hosts: [{ hostId: 'h1', name: 'node1', address: '10.0.0.1' }, { hostId: 'h2', name: 'node2', address: '10.0.0.2' }],
+      cells: [cell, { from: 'h2', to: 'h1', status: 'unknown' as const, ports: {}, notes: ['not measured'], noteTexts: [{ code: 'not-measured', params: {} }] }],
+      clocks: [{ hostId: 'h1', offsetS: 0, ntp: 'chrony not synced', source: 'chrony', synced: false }, { hostId: 'h2', ntp: 'unknown' }],
+    };
+    const html = renderHtml({ ...translatedModel(), network: { plan: null, matrix } }, zh);
+    const text = html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/&[^;]+;/g, ' ');
+    for (const s of ['阻断', 'MTU 9000 无法通过', '端口 2224 被过滤', '2224 过滤', '未测量', 'chrony 未同步', '时间同步未知']) expect(text).toContain(s);
+    expect(text.replaceAll('npm run verify', '').match(/[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}/g)).toBeNull();
+  });
+
   it('in Chinese: the headings, verdict, step names, findings and sign-off sentence are Chinese, and no English sentence of the template is left', async () => {
     const [zh, en] = [await look('zh-CN'), await look('en')];
     const html = renderHtml(translatedModel(), zh);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { err, ok, type ReportLanguage, type Result } from '../../contract/index.js';
+import { because, err, ok, type ReportLanguage, type Result } from '../../contract/index.js';
 import { ReportText, type LocaleTree } from './report-text.js';
 
 /** A folder with a report/ folder of its own, whose files replace the app's (resources/report/README.md). */
@@ -116,7 +116,8 @@ async function locale(language: ReportLanguage, overrideDir: string | undefined)
 }
 
 const bad = (path: string, problem: string) =>
-  err('validation-failed', `The report cannot be built with ${path}: ${problem}`, 'Correct the file (resources/report/README.md says what it must hold), or remove it to use the app\'s own.');
+  because(err('validation-failed', `The report cannot be built with ${path}: ${problem}`, 'Correct the file (resources/report/README.md says what it must hold), or remove it to use the app\'s own.'),
+    'report-resource-invalid', { path, detail: problem });
 
 /**
  * The template, style and words of a report in `language`, read at each export so an edited file

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
+  because,
   err,
   ok,
   reportJournalHeadSchema,
@@ -79,7 +80,7 @@ export function checkJournal(data: Buffer, head: ReportJournalHead): { lines: nu
 export async function verifyReport(report: string | undefined, dir: string): Promise<Result<ReportVerification>> {
   const target = resolve(report ?? join(dir, REPORTS_DIR));
   const st = await stat(target).catch(() => null);
-  if (!st) return err('not-found', `${target} does not exist`, 'Give the reports folder, or a report file exported by Rackside.');
+  if (!st) return because(err('not-found', `${target} does not exist`, 'Give the reports folder, or a report file exported by Rackside.'), 'verify-not-found', { path: target });
   let manifestPath: string | null = null;
   let jsonPath: string | null = null;
   if (st.isDirectory()) {
@@ -88,7 +89,7 @@ export async function verifyReport(report: string | undefined, dir: string): Pro
     const j = names.filter((n) => /^commissioning-.*\.json$/.test(n) && !n.endsWith(MANIFEST_SUFFIX)).pop();
     manifestPath = m ? join(target, m) : null;
     jsonPath = j ? join(target, j) : null;
-    if (!m && !j) return err('not-found', `No exported report in ${target}`, 'Export the report first, or give the folder it was exported to.');
+    if (!m && !j) return because(err('not-found', `No exported report in ${target}`, 'Export the report first, or give the folder it was exported to.'), 'verify-no-report', { path: target });
   } else {
     const stem = basename(target).replace(/\.manifest\.json$|\.(json|html|pdf)$/, '');
     const sibling = join(dirname(target), `${stem}${MANIFEST_SUFFIX}`);
@@ -102,7 +103,10 @@ export async function verifyReport(report: string | undefined, dir: string): Pro
   let head: ReportJournalHead | null = null;
   if (manifestPath) {
     const m = reportManifestSchema.safeParse(await readJson(manifestPath));
-    if (!m.success) return err('parse-failed', `${manifestPath} is not a Rackside report manifest`, 'Give the manifest Rackside wrote with the report, or the reports folder.');
+    if (!m.success) {
+      return because(err('parse-failed', `${manifestPath} is not a Rackside report manifest`, 'Give the manifest Rackside wrote with the report, or the reports folder.'),
+        'verify-not-manifest', { path: manifestPath });
+    }
     head = m.data.journal;
     for (const f of m.data.files) {
       const bytes = await readFile(join(dirname(manifestPath), f.name)).catch(() => null);
@@ -117,7 +121,7 @@ export async function verifyReport(report: string | undefined, dir: string): Pro
   }
 
   const journal = await readFile(join(resolve(dir), JOURNAL_FILE)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? Buffer.alloc(0) : null));
-  if (journal === null) return err('io-failed', `Could not read the journal in ${dir}`, 'Check the folder permissions.');
+  if (journal === null) return because(err('io-failed', `Could not read the journal in ${dir}`, 'Check the folder permissions.'), 'verify-journal-unreadable', { dir });
   let chain: { lines: number; chainedFrom: number | null; problem: VerifyProblem | null };
   if (head) chain = checkJournal(journal, head);
   else {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
   because,
+  causedBy,
   err,
   ok,
   type EventChannel,
@@ -188,7 +189,7 @@ export class Runbook {
 
   private module(stepId: string): Result<StepModule> {
     const m = this.deps.steps.get(stepId);
-    return m ? ok(m) : err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.');
+    return m ? ok(m) : because(err('not-found', `There is no step "${stepId}"`, 'This is a bug in the app; please report it.'), 'run-unknown-step', { step: stepId });
   }
 
   async plan(dir: string, stepId: string, input?: unknown): Promise<Result<{ plan: PlanView; text: string }>> {
@@ -223,7 +224,8 @@ export class Runbook {
     } catch (e) {
       const r = (e as { result?: Result<never> }).result;
       if (r) return r;
-      return err('io-failed', `Cannot open the journal in ${dir}: ${(e as Error).message}`, 'Check that the folder is writable.');
+      return because(err('io-failed', `Cannot open the journal in ${dir}: ${(e as Error).message}`, 'Check that the folder is writable.'),
+        'run-journal-unopenable', { dir, detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
     }
   }
 
@@ -463,7 +465,7 @@ export class Runbook {
 
   cancel(runId: string): Result<Record<string, never>> {
     const run = this.active.get(runId);
-    if (!run) return err('not-found', 'That run is not running', 'It may have finished already.');
+    if (!run) return because(err('not-found', 'That run is not running', 'It may have finished already.'), 'run-not-running');
     run.abort.abort();
     return ok({});
   }
@@ -478,9 +480,9 @@ export class Runbook {
     if (!c.ok) return c;
     const last = c.value.state.lastRun(stepId);
     const action = last?.hosts.find((h) => h.hostId === hostId)?.actions.find((a) => a.actionId === actionId);
-    if (!last || !action) return err('not-found', `No action ${actionId} on that host in the last run of ${stepId}`);
-    if (this.live.hosts.get(last.runId)?.has(hostId)) return err('validation-failed', 'That host is still running', 'Cancel it first.');
-    if (isComplete(action.status)) return err('validation-failed', `Action ${actionId} is already ${action.status}`);
+    if (!last || !action) return because(err('not-found', `No action ${actionId} on that host in the last run of ${stepId}`), 'skip-no-action', { action: actionId, step: stepId });
+    if (this.live.hosts.get(last.runId)?.has(hostId)) return because(err('validation-failed', 'That host is still running', 'Cancel it first.'), 'skip-host-running');
+    if (isComplete(action.status)) return because(err('validation-failed', `Action ${actionId} is already ${action.status}`), 'skip-action-complete', { action: actionId, status: action.status });
     await this.append(c.value, { type: 'action-skipped', runId: last.runId, hostId, actionId, reason, technician });
     const rest = await this.start(dir, stepId, { resume: true, onlyHosts: [hostId] });
     // Skipping the last open action leaves nothing to resume: the run is then simply done.
@@ -496,10 +498,10 @@ export class Runbook {
     if (!c.ok) return c;
     const last = c.value.state.lastRun(stepId);
     const finding = last?.findings.find((f) => f.key === key);
-    if (!finding) return err('not-found', `No finding ${key} in the last run of ${stepId}`, 'Run the step again to refresh its findings.');
-    if (finding.severity !== 'blocking') return err('validation-failed', 'Only blocking findings are waived');
+    if (!finding) return because(err('not-found', `No finding ${key} in the last run of ${stepId}`, 'Run the step again to refresh its findings.'), 'waive-no-finding', { key, step: stepId });
+    if (finding.severity !== 'blocking') return because(err('validation-failed', 'Only blocking findings are waived'), 'waive-not-blocking');
     if (reason.trim().length < 3 || technician.trim() === '') {
-      return err('validation-failed', 'A waiver needs a reason and the technician\'s name');
+      return because(err('validation-failed', 'A waiver needs a reason and the technician\'s name'), 'waive-needs-reason');
     }
     const waiver: Waiver = {
       stepId,
@@ -525,10 +527,10 @@ export class Runbook {
     const c = await this.ctxResult(dir);
     if (!c.ok) return c;
     if (!c.value.state.waiversOf(stepId).some((w) => w.key === key)) {
-      return err('not-found', `No waiver for ${key} in step ${stepId}`, 'It may have been withdrawn already; refresh the step.');
+      return because(err('not-found', `No waiver for ${key} in step ${stepId}`, 'It may have been withdrawn already; refresh the step.'), 'unwaive-no-waiver', { key, step: stepId });
     }
     if (reason.trim().length < 3 || technician.trim() === '') {
-      return err('validation-failed', 'Withdrawing a waiver needs a reason and the technician\'s name');
+      return because(err('validation-failed', 'Withdrawing a waiver needs a reason and the technician\'s name'), 'unwaive-needs-reason');
     }
     const withdrawal: WaiverWithdrawal = { stepId, key, reason: reason.trim(), technician: technician.trim(), at: new Date().toISOString() };
     await this.append(c.value, { type: 'waiver-withdrawn', ...withdrawal });
@@ -676,8 +678,14 @@ export class Runbook {
       signal.removeEventListener('abort', onAbort);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
       const allDone = this.partDone(ctx, runId, host.id, actions);
-      const ending = allDone ? (rec?.actions.every((a) => isComplete(a.status)) ? 'all actions done' : 'phase done') : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
-      await sink?.end({ message: `${run.stepId}: ${ending}` }).catch(() => {});
+      const everyAction = allDone && (rec?.actions.every((a) => isComplete(a.status)) ?? false);
+      const ending = allDone ? (everyAction ? 'all actions done' : 'phase done') : hostAbort.signal.aborted ? 'cancelled' : (rec?.stopReason ?? 'stopped');
+      // The pane header words the ending from reasons.*; the host's stop reason words its detail.
+      const coded = everyAction ? { reason: 'term-step-done' as const, params: { step: run.stepId } }
+        : allDone ? { reason: 'term-phase-done' as const, params: { step: run.stepId } }
+        : hostAbort.signal.aborted ? { reason: 'term-step-cancelled' as const, params: { step: run.stepId } }
+        : { reason: 'term-step-stopped' as const, params: { step: run.stepId, ...causedBy({ ...rec?.stopCode, message: ending }) } };
+      await sink?.end({ message: `${run.stepId}: ${ending}`, ...coded }).catch(() => {});
       if (!lost) {
         const r = await releaseOn.run(releaseCommand(me), { sudo, timeoutMs: 15_000 });
         if (r.status === 'ok') await this.append(ctx, { type: 'lock', runId, hostId: host.id, outcome: 'released' });
@@ -764,7 +772,10 @@ export class Runbook {
     // Name the real cause: a host that cannot be reached (or whose key changed) is not a lock problem.
     const reason = this.keyChanged(host)
       ?? (r.status === 'connect-failed' ? `Could not connect to the host: ${why}` : `Could not take the host's run lock: ${why}`);
-    const coded = this.keyChangedCode(host) ?? { code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const, params: { detail: why } };
+    const coded = this.keyChangedCode(host) ?? {
+      code: r.status === 'connect-failed' ? 'run-connect-failed' as const : 'run-lock-failed' as const,
+      params: r.status === 'ok' ? { detail: why } : causedBy(r),
+    };
     await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
     return false;
   }
@@ -945,7 +956,7 @@ export class Runbook {
     this.emitHost(ctx, runId, host.id);
     if (status === 'done' || status === 'already-done') return true;
     if (status === 'failed') {
-      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, detail: result.message } });
+      await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${result.message}`, code: 'run-action-failed', params: { action: action.id, ...causedBy(result) } });
     }
     return false;
   }

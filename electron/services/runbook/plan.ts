@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
+import { because, err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
 import { wireLine, type RemoteCommand } from '../ssh/quote.js';
 import type { ReachSettings } from '../ssh/target.js';
 import { wrapForLock } from './lock.js';
@@ -167,26 +167,30 @@ function checkPhases(
  * destructive actions say what they change) and hashed. The hash covers everything that decides
  * what runs where, so a confirmation or a resume bound to it cannot apply to a different plan.
  */
+/** A step module that broke its own contract: the English says how, the screen that it is a bug. */
+const stepBug = (step: string, message: string) => because(err('internal', message, 'This is a bug in the step; please report it.'), 'run-step-bug', { step, detail: message });
+
 export function buildPlan(module: StepModule, project: Project, input?: unknown): Result<BuiltPlan> {
   let planned: Map<string, Action[]>;
   try {
     planned = module.plan(project, { hosts: project.hosts, ...(input !== undefined ? { input } : {}) });
   } catch (e) {
-    return err('internal', `Step ${module.id} could not plan: ${(e as Error).message}`, 'This is a bug in the step; please report it.');
+    return because(err('internal', `Step ${module.id} could not plan: ${(e as Error).message}`, 'This is a bug in the step; please report it.'),
+      'run-plan-failed', { step: module.id, detail: (e as Error).message });
   }
   const byId = new Map(project.hosts.map((h) => [h.id, h]));
   const hosts: Host[] = [];
   const actions = new Map<string, Action[]>();
   for (const [hostId, list] of planned) {
     const host = byId.get(hostId);
-    if (!host) return err('internal', `Step ${module.id} planned actions for unknown host ${hostId}`);
+    if (!host) return stepBug(module.id, `Step ${module.id} planned actions for unknown host ${hostId}`);
     const seen = new Set<string>();
     for (const a of list) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(a.id)) return err('internal', `Step ${module.id}: bad action id "${a.id}"`);
-      if (seen.has(a.id)) return err('internal', `Step ${module.id}: action id "${a.id}" twice on host ${hostId}`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(a.id)) return stepBug(module.id, `Step ${module.id}: bad action id "${a.id}"`);
+      if (seen.has(a.id)) return stepBug(module.id, `Step ${module.id}: action id "${a.id}" twice on host ${hostId}`);
       seen.add(a.id);
       if (a.destructive && !a.changes?.length) {
-        return err('internal', `Step ${module.id}: destructive action "${a.id}" does not say what it changes`);
+        return stepBug(module.id, `Step ${module.id}: destructive action "${a.id}" does not say what it changes`);
       }
     }
     if (list.length === 0) continue;

@@ -184,7 +184,11 @@ export class JournalState {
         if (!host) return;
         host.cleanUp = { status: e.status, result: e.result, message: e.message, ...(e.address ? { address: e.address } : {}) };
         // A failed clean-up (e.g. addressing rolled back) fails the host's part of the run.
-        if (e.status === 'failed') host.stopReason = e.message;
+        if (e.status === 'failed') {
+          host.stopReason = e.message;
+          // An earlier stop's code would word a message this is not.
+          delete host.stopCode;
+        }
         return;
       }
       case 'findings': {

@@ -71,6 +71,10 @@ describe('planning', () => {
     expect(!r2.ok && r2.error.message).toMatch(/twice/);
     const r3 = buildPlan(bad(new Map([['nope', [{ ...act, destructive: false }]]])), project);
     expect(!r3.ok && r3.error.message).toMatch(/unknown host/);
+    // On screen: a bug in the step, worded from reasons.run-step-bug (the English names what broke).
+    for (const r of [r1, r2, r3]) expect(!r.ok && r.error).toMatchObject({ reason: 'run-step-bug', params: { step: 'bad' } });
+    const thrown = buildPlan({ ...bad(new Map()), plan: () => { throw new Error('boom'); } }, project);
+    expect(!thrown.ok && thrown.error).toMatchObject({ reason: 'run-plan-failed', params: { step: 'bad', detail: 'boom' } });
   });
 });
 

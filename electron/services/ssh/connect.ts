@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
-import type { ConnectionStatus, ReasonCode } from '../../contract/index.js';
+import { causedBy, type ConnectionStatus, type ReasonCode } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { KnownHosts, Verdict } from './known-hosts.js';
 
@@ -94,7 +94,8 @@ export async function connect(target: SshTarget, opts: ConnectOptions): Promise<
     } catch (e) {
       const je = e as SshConnectError;
       throw new SshConnectError(je.status, `Jump host ${target.jump.address}: ${je.message}`, je.verdict, je.throttled,
-        je.keyHost ?? { address: target.jump.address, port: target.jump.port });
+        je.keyHost ?? { address: target.jump.address, port: target.jump.port })
+        .because('conn-jump-failed', { jump: target.jump.address, ...causedBy(je) });
     }
     via = [...jump.via, jump.client];
     try {
@@ -105,7 +106,9 @@ export async function connect(target: SshTarget, opts: ConnectOptions): Promise<
       for (const c of via) c.end();
       const reason = (e as Error).message;
       const status: ConnectionStatus = /refused/i.test(reason) ? 'refused' : /resolve|name/i.test(reason) ? 'name-not-resolved' : 'unreachable';
-      throw new SshConnectError(status, `Jump host ${target.jump.address} could not reach ${target.address}:${target.port}: ${reason}`);
+      const cause: ReasonCode = status === 'refused' ? 'conn-refused' : status === 'name-not-resolved' ? 'conn-name-not-resolved' : 'conn-unreachable';
+      throw new SshConnectError(status, `Jump host ${target.jump.address} could not reach ${target.address}:${target.port}: ${reason}`)
+        .because('conn-jump-no-route', { jump: target.jump.address, target: `${target.address}:${target.port}`, detail: reason, cause });
     }
   }
   try {
@@ -181,7 +184,7 @@ async function connectDirect(target: SshTarget, opts: ConnectOptions, sock?: Dup
       client.connect(config);
     } catch (e) {
       // ssh2 throws synchronously for unusable keys (e.g. encrypted without passphrase).
-      finish(new SshConnectError('key-unreadable', keyProblem(target, (e as Error).message)));
+      finish(keyProblem(target, (e as Error).message));
     }
   });
 }
@@ -227,11 +230,14 @@ async function credentials(target: SshTarget, secrets: SecretStore): Promise<Par
   }
 }
 
-function keyProblem(target: SshTarget, message: string): string {
-  if (/bad passphrase|Bad passphrase|decrypt/i.test(message)) return 'Wrong passphrase for the private key';
-  if (/no passphrase given|passphrase/i.test(message)) return 'The private key is encrypted: enter its passphrase';
+function keyProblem(target: SshTarget, message: string): SshConnectError {
+  if (/bad passphrase|Bad passphrase|decrypt/i.test(message)) return new SshConnectError('key-unreadable', 'Wrong passphrase for the private key').because('conn-key-wrong-passphrase');
+  if (/no passphrase given|passphrase/i.test(message)) return new SshConnectError('key-unreadable', 'The private key is encrypted: enter its passphrase').because('conn-key-needs-passphrase');
   const path = target.auth.method === 'key' ? target.auth.keyPath : '';
-  return `Cannot use private key ${path}: ${message}`;
+  if (/Cannot parse privateKey|Unsupported key format/i.test(message)) {
+    return new SshConnectError('key-unreadable', `Cannot use private key ${path}: ${message}`).because('conn-key-format', { path });
+  }
+  return new SshConnectError('key-unreadable', `Cannot use private key ${path}: ${message}`).because('conn-key-unusable', { path, detail: message });
 }
 
 function classify(e: Error & { level?: string; code?: string }, verdict: Verdict | undefined, handshaken: boolean): SshConnectError {
@@ -269,5 +275,5 @@ function classify(e: Error & { level?: string; code?: string }, verdict: Verdict
   if (/before handshake|Connection lost/i.test(e.message) && !handshaken) {
     return new SshConnectError('error', 'The server dropped the connection before the handshake (sshd MaxStartups throttling?)', verdict, true).because('conn-dropped');
   }
-  return new SshConnectError('error', e.message, verdict);
+  return new SshConnectError('error', e.message, verdict).because('conn-failed', { detail: e.message });
 }

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import type { ConnectionStatus } from '../../contract/index.js';
+import type { ConnectionStatus, ReasonCode } from '../../contract/index.js';
 import { connect, SshConnectError, type ConnectOptions, type SshTarget } from './connect.js';
-import { hostKeyChangedMessage } from './host-key-state.js';
+import { hostKeyChangedCoded, hostKeyChangedMessage } from './host-key-state.js';
 import { commandLine, PID_MARK, SUDO_OK, SUDO_PROMPT, wireLine, type RemoteCommand } from './quote.js';
 import { Semaphore } from './semaphore.js';
 import { hopsOf } from './target.js';
@@ -28,6 +28,9 @@ export interface ExecResult {
   message: string;
   /** Set when status is connect-failed. */
   connectStatus?: ConnectionStatus;
+  /** `message` as a reason + params the renderer words (`reasons.<reason>`). */
+  reason?: ReasonCode;
+  params?: Record<string, string | number>;
 }
 
 export interface ExecOptions {
@@ -92,7 +95,7 @@ export class HostConnection {
       this.close();
       const { fingerprint, keyType, knownFingerprints } = changed;
       throw new SshConnectError('hostkey-changed', hostKeyChangedMessage(changed), { kind: 'changed', fingerprint, keyType, knownFingerprints })
-        .because('conn-hostkey-changed', { fingerprint, known: knownFingerprints.join(', ') });
+        .because(hostKeyChangedCoded(changed).reason, hostKeyChangedCoded(changed).params);
     }
     if (this.client) return this.client;
     this.connecting ??= this.open().finally(() => (this.connecting = null));
@@ -134,16 +137,16 @@ export class HostConnection {
   /** Run a command; never throws. Output streams through the callbacks as it arrives. */
   async exec(cmd: RemoteCommand, opts: ExecOptions = {}): Promise<ExecResult> {
     const started = Date.now();
-    const done = (status: ExecStatus, message: string, exitCode: number | null = null, signal: string | null = null, extra = {}) =>
+    const done = (status: ExecStatus, message: string, exitCode: number | null = null, signal: string | null = null, extra: Partial<Pick<ExecResult, 'connectStatus' | 'reason' | 'params'>> = {}) =>
       ({ status, exitCode, signal, durationMs: Date.now() - started, message, ...extra }) satisfies ExecResult;
 
-    if (opts.signal?.aborted) return done('cancelled', 'Cancelled before it started');
+    if (opts.signal?.aborted) return done('cancelled', 'Cancelled before it started', null, null, { reason: 'exec-cancelled-before' });
     let client: Client;
     try {
       client = await this.ensure();
     } catch (e) {
       const ce = e as SshConnectError;
-      return done('connect-failed', ce.message, null, null, { connectStatus: ce.status ?? 'error' });
+      return done('connect-failed', ce.message, null, null, { connectStatus: ce.status ?? 'error', ...(ce.reason ? { reason: ce.reason, params: ce.params ?? {} } : {}) });
     }
     const password = opts.sudo ? this.deps.sudoPassword(this.target.id) : undefined;
     const line = wireLine(cmd, opts.sudo === true);
@@ -154,7 +157,7 @@ export class HostConnection {
           let finished = false;
           let timer: NodeJS.Timeout | undefined;
           let stream: ClientChannel | undefined;
-          let ending: { status: ExecStatus; message: string } | null = null;
+          let ending: { status: ExecStatus; message: string; coded: { reason: ReasonCode; params?: Record<string, string | number> } } | null = null;
           let pgid: number | null = null;
           let graceTimer: NodeJS.Timeout | undefined;
           const finish = (r: ExecResult) => {
@@ -167,7 +170,7 @@ export class HostConnection {
             resolve(r);
           };
           const onDrop = (why: string) =>
-            finish(done('interrupted', `Interrupted: ${why}. The command may or may not have completed on the host.`));
+            finish(done('interrupted', `Interrupted: ${why}. The command may or may not have completed on the host.`, null, null, { reason: 'exec-interrupted' }));
           this.live.add(onDrop);
 
           // sshd refuses SSH "signal" requests on root logins (no post-auth privilege separation),
@@ -191,23 +194,23 @@ export class HostConnection {
             graceTimer ??= setTimeout(() => {
               killGroup('KILL');
               stream?.close();
-              if (ending) finish(done(ending.status, ending.message));
+              if (ending) finish(done(ending.status, ending.message, null, null, ending.coded));
             }, CANCEL_GRACE_MS).unref();
           };
-          const stop = (status: ExecStatus, message: string) => {
+          const stop = (status: ExecStatus, message: string, coded: { reason: ReasonCode; params?: Record<string, string | number> }) => {
             if (ending || finished) return;
-            ending = { status, message };
+            ending = { status, message, coded };
             deliverStop();
           };
-          const onAbort = () => stop('cancelled', 'Cancelled by the technician');
+          const onAbort = () => stop('cancelled', 'Cancelled by the technician', { reason: 'exec-cancelled' });
           opts.signal?.addEventListener('abort', onAbort);
           // Aborted while we waited for the connection or a channel slot: never start it.
-          if (opts.signal?.aborted) return finish(done('cancelled', 'Cancelled before it started'));
-          if (opts.timeoutMs) timer = setTimeout(() => stop('timeout', `Timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+          if (opts.signal?.aborted) return finish(done('cancelled', 'Cancelled before it started', null, null, { reason: 'exec-cancelled-before' }));
+          if (opts.timeoutMs) timer = setTimeout(() => stop('timeout', `Timed out after ${opts.timeoutMs} ms`, { reason: 'exec-timeout', params: { ms: opts.timeoutMs ?? 0 } }), opts.timeoutMs);
 
           openExec(client, line, (e, ch) => {
             if (e) {
-              finish(done(this.client ? 'failed' : 'interrupted', `Could not start the command: ${e.message}`));
+              finish(done(this.client ? 'failed' : 'interrupted', `Could not start the command: ${e.message}`, null, null, { reason: 'exec-start-failed', params: { detail: e.message } }));
               return;
             }
             stream = ch;
@@ -241,16 +244,17 @@ export class HostConnection {
               signal = sig ?? null;
             });
             ch.on('close', () => {
-              if (ending) return finish(done(ending.status, ending.message, exitCode, signal));
-              if (preamble.sudo === 'wrong') return finish(done('sudo-password-wrong', 'sudo rejected the password: check the sudo password for this host', exitCode, signal));
-              if (preamble.sudo === 'required') return finish(done('sudo-password-required', 'sudo needs a password for this user: enter the sudo password for this host', exitCode, signal));
+              if (ending) return finish(done(ending.status, ending.message, exitCode, signal, ending.coded));
+              if (preamble.sudo === 'wrong') return finish(done('sudo-password-wrong', 'sudo rejected the password: check the sudo password for this host', exitCode, signal, { reason: 'exec-sudo-wrong' }));
+              if (preamble.sudo === 'required') return finish(done('sudo-password-required', 'sudo needs a password for this user: enter the sudo password for this host', exitCode, signal, { reason: 'exec-sudo-required' }));
               if (exitCode === null && signal === null) {
                 // No exit status: the session died under the command (sshd killed, link gone).
                 if (this.client !== client) return onDrop('the connection closed');
-                return finish(done('interrupted', 'Interrupted: the server ended the session without an exit status'));
+                return finish(done('interrupted', 'Interrupted: the server ended the session without an exit status', null, null, { reason: 'exec-no-exit-status' }));
               }
-              if (exitCode === 0) return finish(done('ok', 'Exit code 0', 0, null));
-              finish(done('failed', signal ? `Killed by signal ${signal}` : `Exit code ${exitCode}`, exitCode, signal));
+              if (exitCode === 0) return finish(done('ok', 'Exit code 0', 0, null, { reason: 'exec-exit', params: { code: 0 } }));
+              finish(done('failed', signal ? `Killed by signal ${signal}` : `Exit code ${exitCode}`, exitCode, signal,
+                signal ? { reason: 'exec-signal', params: { signal } } : { reason: 'exec-exit', params: { code: exitCode ?? '?' } }));
             });
           });
         }),

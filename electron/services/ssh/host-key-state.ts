@@ -58,6 +58,11 @@ export class HostKeyState {
   }
 }
 
+/** `hostKeyChangedMessage` as a reason + params the renderer words (`reasons.conn-hostkey-marked`). */
+export function hostKeyChangedCoded(c: HostKeyChange): { reason: 'conn-hostkey-marked'; params: Record<string, string> } {
+  return { reason: 'conn-hostkey-marked', params: { host: `${c.address}:${c.port}`, known: c.knownFingerprints.join(', '), fingerprint: c.fingerprint } };
+}
+
 /** The technician-facing cause, with both fingerprints and what to do (services' messages are English; the renderer localises from the event). */
 export function hostKeyChangedMessage(c: HostKeyChange): string {
   return `Host key changed on ${c.address}:${c.port}: known ${c.knownFingerprints.join(', ')}, now ${c.fingerprint}. `

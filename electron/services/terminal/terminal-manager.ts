@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import type { TerminalKind, TerminalSession } from '../../contract/channels/terminal.js';
-import { err, joinWithHeadroom, ok, type Emit, type Host, type Result } from '../../contract/index.js';
+import { because, causedBy, err, joinWithHeadroom, ok, type Emit, type Host, type ReasonCode, type Result } from '../../contract/index.js';
 import type { Logger } from '../log/logger.js';
 import { spawnLocalPty, type LocalPtyOptions } from '../pty/local-pty.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { SshConnectError } from '../ssh/connect.js';
 import { targetOf, type ReachSettings } from '../ssh/target.js';
-import { hostKeyChangedMessage } from '../ssh/host-key-state.js';
+import { hostKeyChangedCoded, hostKeyChangedMessage } from '../ssh/host-key-state.js';
 import type { SshPool } from '../ssh/pool.js';
 import { FlowController } from './flow-control.js';
 import { charStart, RingBuffer } from './ring-buffer.js';
@@ -156,7 +156,7 @@ export interface StepStream {
   /** A dim status line, e.g. "exit code 0 in 1.2 s". */
   note(text: string): void;
   /** The step is over on this host. The pane stays (read-only) until closed. */
-  end(result?: { exitCode?: number | null; message?: string }): Promise<void>;
+  end(result?: { exitCode?: number | null; message?: string; reason?: ReasonCode; params?: Record<string, string | number> }): Promise<void>;
 }
 
 
@@ -183,7 +183,7 @@ export class TerminalManager {
         const e = s.endpoint;
         if (!e || s.info.state === 'exited' || e.address.toLowerCase() !== c.address.toLowerCase() || e.port !== c.port) continue;
         s.kill?.();
-        void this.finish(s, null, hostKeyChangedMessage(c));
+        void this.finish(s, null, hostKeyChangedMessage(c), hostKeyChangedCoded(c));
       }
     });
   }
@@ -217,17 +217,19 @@ export class TerminalManager {
       ch = await this.deps.pool.host(targetOf(host, reach)).shell(size);
     } catch (e) {
       const message = e instanceof SshConnectError ? e.message : `Could not open a shell: ${(e as Error).message}`;
-      await this.finish(s, null, message);
+      // The connection's own reason words `detail` on screen (see localizedError).
+      const params = { host: label, ...(e instanceof SshConnectError ? causedBy(e) : { detail: message }) };
+      await this.finish(s, null, message, { reason: 'term-shell-failed', params });
       this.forget(s.info.sessionId);
-      const hint =
+      const [reason, hint]: [ReasonCode, string] =
         e instanceof SshConnectError && e.status === 'hostkey-changed'
-          ? 'Compare the fingerprints with the server\'s own; if the change is expected, replace the key in the inventory step.'
+          ? ['term-shell-hostkey-changed', 'Compare the fingerprints with the server\'s own; if the change is expected, replace the key in the inventory step.']
           : e instanceof SshConnectError && e.status === 'hostkey-unknown'
-          ? 'Test the connection in the inventory step and confirm the host key first.'
+          ? ['term-shell-hostkey-unknown', 'Test the connection in the inventory step and confirm the host key first.']
           : e instanceof SshConnectError && e.status === 'secret-missing'
-            ? 'Enter the password for this host in the inventory step.'
-            : 'Check the host in the inventory step (Test connections).';
-      return err('io-failed', `${label}: ${message}`, hint);
+            ? ['term-shell-no-secret', 'Enter the password for this host in the inventory step.']
+            : ['term-shell-failed', 'Check the host in the inventory step (Test connections).'];
+      return because(err('io-failed', `${label}: ${message}`, hint), reason, params);
     }
     // While output is skipped after an interrupt the channel keeps flowing (see dropBacklog).
     s.pauseProducer = () => {
@@ -249,7 +251,8 @@ export class TerminalManager {
     ch.on('data', onData);
     ch.stderr.on('data', onData);
     ch.on('exit', (code: number | null) => (exitCode = code));
-    ch.on('close', () => void this.finish(s, exitCode, exitCode === null ? 'The connection closed' : `Exited with code ${exitCode}`));
+    ch.on('close', () => void this.finish(s, exitCode, exitCode === null ? 'The connection closed' : `Exited with code ${exitCode}`,
+      exitCode === null ? { reason: 'term-connection-closed' } : { reason: 'term-exited', params: { code: exitCode } }));
     return ok(this.setState(s, 'open'));
   }
 
@@ -261,7 +264,8 @@ export class TerminalManager {
     } catch (e) {
       await this.finish(s, null, (e as Error).message);
       this.forget(s.info.sessionId);
-      return err('io-failed', `Could not start a local shell: ${(e as Error).message}`, 'Check that your login shell ($SHELL) exists.');
+      return because(err('io-failed', `Could not start a local shell: ${(e as Error).message}`, 'Check that your login shell ($SHELL) exists.'),
+        'term-local-failed', { detail: (e as Error).message });
     }
     s.flow = new FlowController({ pause: () => pty.pause(), resume: () => pty.resume() });
     s.write = (d) => pty.write(d);
@@ -269,7 +273,7 @@ export class TerminalManager {
     s.kill = () => pty.kill();
     // Buffers (encoding: null, see spawnLocalPty); strings on Windows.
     pty.onData((d: Buffer | string) => this.output(s, bytes(d)));
-    pty.onExit(({ exitCode }) => void this.finish(s, exitCode, `Exited with code ${exitCode}`));
+    pty.onExit(({ exitCode }) => void this.finish(s, exitCode, `Exited with code ${exitCode}`, { reason: 'term-exited', params: { code: exitCode } }));
     return ok(this.setState(s, 'open'));
   }
 
@@ -309,7 +313,7 @@ export class TerminalManager {
       note: (t) => this.output(s, bytes(NOTICE(t))),
       end: async (r) => {
         if (r?.message) this.output(s, bytes(NOTICE(r.message)));
-        await this.finish(s, r?.exitCode ?? null, r?.message ?? 'Finished');
+        await this.finish(s, r?.exitCode ?? null, r?.message ?? 'Finished', r?.reason ? { reason: r.reason, params: r.params ?? {} } : { reason: 'term-finished' });
       },
     };
   }
@@ -391,10 +395,10 @@ export class TerminalManager {
         secrets: () => this.deps.secrets.values(),
         header: `# Rackside transcript: ${what} (${kind}), started ${new Date().toISOString()}\r\n`,
         ...(this.deps.transcriptMaxBytes ? { maxLogBytes: this.deps.transcriptMaxBytes } : {}),
-        onStopped: (reason) => {
+        onStopped: (reason, coded) => {
           this.deps.log.warn('transcript stopped', { sessionId, reason });
           const live = this.sessions.get(sessionId);
-          if (live) this.setState(live, live.info.state, { transcriptStopped: reason });
+          if (live) this.setState(live, live.info.state, { transcriptStopped: reason, transcriptStoppedCode: coded });
         },
       });
     } catch (e) {
@@ -412,7 +416,8 @@ export class TerminalManager {
         transcript: transcript ? { log: transcript.logPath, txt: transcript.txtPath } : null,
         // Stopped already at open (the disk is nearly full): onStopped came before this session existed.
         ...(transcript?.stoppedBecause ? { transcriptStopped: transcript.stoppedBecause } : {}),
-        ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written' }),
+        ...(transcript?.stoppedCode ? { transcriptStoppedCode: transcript.stoppedCode } : {}),
+        ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written', reason: 'term-no-transcript' as const }),
       },
       ring: new RingBuffer(RING_BYTES),
       seq: 0,
@@ -532,10 +537,13 @@ export class TerminalManager {
     s.discardQueued?.();
   }
 
-  private async finish(s: Session, exitCode: number | null, message: string): Promise<void> {
+  private async finish(s: Session, exitCode: number | null, message: string, coded?: { reason: ReasonCode; params?: Record<string, string | number> }): Promise<void> {
     if (s.info.state === 'exited') return;
     this.flush(s, true);
-    this.setState(s, 'exited', { exitCode, message });
+    // An earlier reason (no transcript) must not word this message.
+    const { reason: _r, params: _p, ...info } = s.info;
+    s.info = info;
+    this.setState(s, 'exited', { exitCode, message, ...(coded ? { reason: coded.reason, ...(coded.params ? { params: coded.params } : {}) } : {}) });
     const closing = s.transcript?.close(`\r\n# ${message}, ${new Date().toISOString()}\r\n`).catch((e: Error) =>
       this.deps.log.error('transcript could not be closed', { sessionId: s.info.sessionId, error: e.message }),
     );

@@ -181,6 +181,8 @@ describe('SessionTranscript on bytes', () => {
     t.write('more output\r\n');
     await t.close('# closed\r\n');
     expect(reasons).toEqual(['the 1 kB limit per session was reached: later output is not recorded (the terminal still shows it)']);
+    // The same as a reason the pane words in the UI's language (its English text is this sentence).
+    expect(t.stoppedCode).toEqual({ reason: 'transcript-limit', params: { limit: '1 kB' } });
     const log = await readFile(t.logPath, 'utf8');
     expect(log.startsWith(line.repeat(10) + '\r\n# Rackside: transcript stopped at ')).toBe(true);
     expect(log.endsWith(`: ${reasons[0]}\r\n`)).toBe(true);
@@ -221,6 +223,7 @@ describe('SessionTranscript on bytes', () => {
     const t = await SessionTranscript.open({ baseDir: base, host: 'node1', kind: 'shell', secrets: () => [], header: '# header\r\n', diskReserveBytes: 2 ** 52, onStopped: (r) => reasons.push(r) });
     expect(t.recording).toBe(false);
     expect(t.stoppedBecause).toBe(reasons[0]);
+    expect(t.stoppedCode).toMatchObject({ reason: 'transcript-disk-low', params: { reserve: '4194304 GiB' } });
     expect(reasons[0]).toMatch(/^only [\d.]+ (GB|MB|kB) left free on the disk \(recording keeps 4194304 GiB free\)/);
     t.write('typed-after-the-stop\r\n');
     await t.close();

@@ -3,6 +3,10 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { redactByteForms, secretByteForms } from '../secrets/secret-store.js';
+import type { ReasonCode } from '../../contract/index.js';
+
+/** A message as a reason + params the renderer words (`reasons.<reason>`). */
+type Coded = { reason: ReasonCode; params: Record<string, string | number> };
 
 /**
  * Every terminal session is recorded twice under `<base>/logs/<host>/<timestamp>-<kind>`: `.log`
@@ -406,6 +410,7 @@ export class SessionTranscript {
   private lastWrite = 0;
   /** Why recording stopped (size limit, failed write); null while it records. */
   private stopReason: string | null = null;
+  private stopCode: Coded | null = null;
   private log!: ChunkedFile;
   private txt!: ChunkedFile;
   /** `<stem>.txt.partial`: present while the `.txt` may trail the `.log` (null if it could not be made). */
@@ -419,7 +424,7 @@ export class SessionTranscript {
     private readonly secrets: () => readonly string[],
     private readonly txtMaxLag: number,
     private readonly maxLogBytes: number,
-    private readonly onStopped: (reason: string) => void,
+    private readonly onStopped: (reason: string, coded: Coded) => void,
     private readonly disk: { reserve: number; every: number },
   ) {}
 
@@ -431,6 +436,11 @@ export class SessionTranscript {
   /** Why recording stopped early, or null. */
   get stoppedBecause(): string | null {
     return this.stopReason;
+  }
+
+  /** `stoppedBecause` as a reason + params the renderer words (`reasons.<reason>`). */
+  get stoppedCode(): Coded | null {
+    return this.stopCode;
   }
 
   get logPath(): string {
@@ -458,7 +468,7 @@ export class SessionTranscript {
     diskReserveBytes?: number;
     diskCheckEveryBytes?: number;
     /** Told once when recording stops early, with a sentence saying why (no secrets: sizes and an OS error). */
-    onStopped?: (reason: string) => void;
+    onStopped?: (reason: string, coded: Coded) => void;
   }): Promise<SessionTranscript> {
     const dir = join(opts.baseDir, 'logs', safeLabel(opts.host));
     await mkdir(dir, { recursive: true });
@@ -478,7 +488,8 @@ export class SessionTranscript {
       every: opts.diskCheckEveryBytes ?? DISK_CHECK_BYTES,
     });
     t.dir = dir;
-    const failed = (file: string) => (e: Error) => t.stop(`writing ${file} failed (${(e as NodeJS.ErrnoException).code ?? e.message}): later output is not recorded`);
+    const failed = (file: string) => (e: Error) => t.stop(`writing ${file} failed (${(e as NodeJS.ErrnoException).code ?? e.message}): later output is not recorded`,
+      { reason: 'transcript-write-failed', params: { file, detail: (e as NodeJS.ErrnoException).code ?? e.message } });
     t.log = new ChunkedFile(`${stem}.log`, logFd, opts.asyncWrites, failed(`${stem}.log`));
     t.txt = new ChunkedFile(`${stem}.txt`, txtFd, opts.asyncWrites, failed(`${stem}.txt`));
     try {
@@ -553,9 +564,10 @@ export class SessionTranscript {
    * Stops recording: what was written stays (and its `.txt` copy is completed as usual), and the
    * `.log` says so at its end unless writing is what failed.
    */
-  private stop(reason: string): void {
+  private stop(reason: string, coded: Coded): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
+    this.stopCode = coded;
     this.held = Buffer.alloc(0);
     if (!this.log.isFailed) {
       const line = Buffer.from(`\r\n# Rackside: transcript stopped at ${new Date().toISOString()}: ${reason}\r\n`, 'utf8');
@@ -563,21 +575,23 @@ export class SessionTranscript {
       this.logged += line.length;
       this.log.flush();
     }
-    this.onStopped(reason);
+    this.onStopped(reason, coded);
   }
 
   private writeNow(bytes: Buffer, forms = secretByteForms(this.secrets())): void {
     if (this.stopReason !== null) return;
     // The limit falls between two writes, never inside one: no character or escape sequence is cut.
     if (this.logged + bytes.length > this.maxLogBytes) {
-      return this.stop(`the ${formatBytes(this.maxLogBytes)} limit per session was reached: later output is not recorded (the terminal still shows it)`);
+      return this.stop(`the ${formatBytes(this.maxLogBytes)} limit per session was reached: later output is not recorded (the terminal still shows it)`,
+        { reason: 'transcript-limit', params: { limit: formatBytes(this.maxLogBytes) } });
     }
     if (this.logged >= this.nextDiskCheck || performance.now() >= this.nextDiskCheckAt) {
       this.nextDiskCheck = this.logged + this.disk.every;
       this.nextDiskCheckAt = performance.now() + DISK_CHECK_MS;
       const free = freeBytes(this.dir);
       if (free !== null && free < this.disk.reserve) {
-        return this.stop(`only ${formatBytes(free, true)} left free on the disk (recording keeps ${formatBytes(this.disk.reserve)} free): later output is not recorded (the terminal still shows it)`);
+        return this.stop(`only ${formatBytes(free, true)} left free on the disk (recording keeps ${formatBytes(this.disk.reserve)} free): later output is not recorded (the terminal still shows it)`,
+          { reason: 'transcript-disk-low', params: { free: formatBytes(free, true), reserve: formatBytes(this.disk.reserve) } });
       }
     }
     const clean = redactByteForms(bytes, forms);

@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { validateHosts, type Host } from '../../../electron/contract/index.js';
+import type { TerminalSession } from '../../../electron/contract/channels/terminal.js';
 import { useApi, useBackend } from '../api/backend-context.js';
 import { draftToHostInput } from '../lib/host-draft.js';
 import { useAppStore } from '../store/index.js';
@@ -9,7 +11,7 @@ import { closeSession, openShell } from '../terminal/terminal-actions.js';
 import { GRID_PAGE_SIZE, broadcastTargets } from '../terminal/terminal-slice.js';
 import '../terminal/terminal.css';
 import { paneControls, XtermPane } from '../terminal/xterm-pane.js';
-import { ErrorDetails } from './error-details.js';
+import { ErrorDetails, localizedError } from './error-details.js';
 import { HostKeyMarkOf } from './host-key-changed.js';
 
 /**
@@ -222,7 +224,7 @@ function SessionTab({ sessionId }: { sessionId: string }) {
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   // Shown on the tab too: a hidden pane's header is not on screen.
-  const transcriptStopped = useAppStore((s) => s.sessions[sessionId]?.transcriptStopped ?? '');
+  const transcriptStopped = useAppStore((s) => stoppedText(t, s.sessions[sessionId]));
   const active = useAppStore((s) => s.activeSessionId === sessionId);
   const inBroadcast = useAppStore((s) => s.broadcast && broadcastTargets(s).includes(sessionId));
   const setActive = useAppStore((s) => s.setActiveSession);
@@ -287,9 +289,10 @@ function Pane({ sessionId }: { sessionId: string }) {
   const hostId = useAppStore((s) => s.sessions[sessionId]?.hostId ?? '');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
-  const message = useAppStore((s) => s.sessions[sessionId]?.message ?? '');
+  const session = useAppStore((s) => s.sessions[sessionId]);
+  const message = session?.message ? localizedError(t, { code: 'internal', message: session.message, reason: session.reason, params: session.params }).message : '';
   const transcript = useAppStore((s) => s.sessions[sessionId]?.transcript?.log ?? '');
-  const transcriptStopped = useAppStore((s) => s.sessions[sessionId]?.transcriptStopped ?? '');
+  const transcriptStopped = useAppStore((s) => stoppedText(t, s.sessions[sessionId]));
   const interactive = useAppStore((s) => s.sessions[sessionId]?.interactive ?? false);
   const broadcast = useAppStore((s) => s.broadcast);
   const excluded = useAppStore((s) => s.broadcastExcluded[sessionId] === true);
@@ -350,4 +353,11 @@ function Pane({ sessionId }: { sessionId: string }) {
       <XtermPane sessionId={sessionId} interactive={interactive && state !== 'exited'} />
     </div>
   );
+}
+
+/** Why a session's transcript stopped, in the current language ('' while it records). */
+function stoppedText(t: TFunction, s: TerminalSession | undefined): string {
+  if (!s?.transcriptStopped) return '';
+  const coded = s.transcriptStoppedCode;
+  return coded ? localizedError(t, { code: 'internal', message: s.transcriptStopped, reason: coded.reason, params: coded.params }).message : s.transcriptStopped;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
-import { formatIssue, formatNetworkIssue } from './format-issue.js';
+import { formatChange, formatIssue, formatNetworkIssue } from './format-issue.js';
+import { localizedError } from '../components/error-details.js';
 
 async function translator(lng: 'en' | 'zh-CN'): Promise<TFunction> {
   const i18n = i18next.createInstance();
@@ -69,6 +70,18 @@ describe('validation messages render in both languages', () => {
       expect(typed).toContain(lng === 'en' ? 'text (in quotes)' : '文本');
     });
 
+    it(`every inventory rule's issue carries a code, worded with no English phrase left in Chinese (${lng})`, async () => {
+      const t = await translator(lng);
+      const { issues } = validateHosts([...badRows, { id: 'g', address: '10.0.0.2', port: 22, user: 'root', role: 'worker', auth: { method: 'password' }, jump: { address: 'bad host', user: 'root', auth: { method: 'password' } } }]);
+      expect(issues.filter((i) => !i.code).map((i) => i.message)).toEqual([]);
+      for (const issue of issues) {
+        const text = formatIssue(t, issue);
+        expect(text, JSON.stringify(issue)).not.toMatch(/\{\{|\}\}/);
+        if (lng === 'zh-CN') expect(text.replace(/"[^"]*"|“[^”]*”/g, ''), JSON.stringify(issue)).not.toMatch(/[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}/);
+      }
+      expect(new Set(issues.map((i) => i.code)).size).toBeGreaterThan(8);
+    });
+
     it(`every network plan issue names its field, with no raw placeholder (${lng})`, async () => {
       const t = await translator(lng);
       const issues: NetworkIssue[] = badPlans.flatMap((p) => validateNetworkPlan(p, hosts));
@@ -79,6 +92,36 @@ describe('validation messages render in both languages', () => {
       }
       const port = issues.find((i) => i.field === 'requiredPorts.0')!;
       expect(formatNetworkIssue(t, port)).toBe(lng === 'en' ? 'Required TCP ports, entry 1: must be a number' : `${t('network.plan.ports')}，第 1 项：必须是数字`);
+    });
+
+    it(`an error wrapping others words the whole cause chain into its detail (${lng})`, async () => {
+      const t = await translator(lng);
+      const e = { code: 'io-failed' as const, message: 't1: Jump host 10.0.0.1: Connection refused: …', hint: 'Check the host.', reason: 'term-shell-failed' as const,
+        params: { host: 't1', jump: '10.0.0.1', cause: 'conn-jump-failed>conn-refused' } };
+      const { message, hint } = localizedError(t, e);
+      expect(message).toBe(lng === 'en'
+        ? 't1: Jump host 10.0.0.1: Connection refused: is sshd running and listening on this port?'
+        : 't1：跳板机 10.0.0.1：连接被拒绝：sshd 是否在运行并监听此端口？');
+      expect(hint).toBe(t('reasons.term-shell-failed.hint'));
+      // No chain: the English detail as sent.
+      expect(localizedError(t, { ...e, params: { host: 't1', detail: 'odd' } }).message).toBe(lng === 'en' ? 't1: odd' : 't1：odd');
+    });
+
+    it(`a change is worded from changes.<code>; without a code, or with params missing, it stays its English line (${lng})`, async () => {
+      const t = await translator(lng);
+      const change = 'eth0: MTU 1500 → 9000';
+      expect(formatChange(t, { change, code: 'net-mtu', params: { iface: 'eth0', from: 1500, to: 9000 } })).toBe(lng === 'en' ? change : 'eth0：MTU 由 1500 改为 9000');
+      expect(formatChange(t, { change })).toBe(change);
+      expect(formatChange(t, { change, code: 'net-mtu', params: {} })).toBe(change);
+    });
+
+    it(`a network plan issue returned by network.savePlan as a row (code network.<code>) reads as the editor's list does (${lng})`, async () => {
+      const t = await translator(lng);
+      const [issue] = validateNetworkPlan({ hosts: [{ hostId: 'h1', hostname: 'n1', interfaces: [{ name: 'eth0', address: '10.0.0.999', prefix: 24 }] }] }, hosts);
+      // The shape api/network-handlers.ts sends the renderer.
+      const row: FieldIssue = { row: 1, field: issue!.field, message: issue!.message, code: `network.${issue!.code}`, ...(issue!.params ? { params: issue!.params } : {}) };
+      expect(formatIssue(t, row)).toBe(formatNetworkIssue(t, issue!));
+      if (lng === 'zh-CN') expect(formatIssue(t, row)).not.toContain('is not a valid');
     });
   }
 });

@@ -1,8 +1,12 @@
 import type { TFunction } from 'i18next';
-import { findingTextKey, type FieldIssue, type NetworkIssue } from '../../../electron/contract/index.js';
+import { findingTextKey, type FieldIssue, type MatrixCell, type NetworkIssue } from '../../../electron/contract/index.js';
 
 /** "Row 3, address: …" in the current language. Issue messages come from the contract in English. */
 export function formatIssue(t: TFunction, issue: FieldIssue): string {
+  // A network plan issue from the backend names its host and interface itself, like the editor's list.
+  if (issue.code?.startsWith('network.')) {
+    return formatNetworkIssue(t, { field: issue.field, code: issue.code.slice('network.'.length), message: issue.message, ...(issue.params ? { params: issue.params } : {}) });
+  }
   const field = t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
   const message = issue.code ? t(`issueText.${issue.code}`, { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
   const text =
@@ -62,4 +66,24 @@ export function formatFinding(t: TFunction, f: { code: string; params?: Record<s
   const english = part === 'message' ? f.message : f.remediation;
   const s = t(`findings.${findingTextKey(f.code, f.params)}.${part}`, { ...f.params, defaultValue: english });
   return /\{\{/.test(s) ? english : s;
+}
+
+/** Why a matrix cell is not ok, one line per note, in the current language (its English when it has no codes). */
+export function matrixCellNotes(t: TFunction, c: Pick<MatrixCell, 'notes' | 'noteTexts'>): string[] {
+  return c.notes.map((note, i) => {
+    const text = c.noteTexts?.[i];
+    return text ? t(`network.matrix.note.${text.code}`, { ...text.params, defaultValue: note }) : note;
+  });
+}
+
+/** A port's state in a matrix cell ("22: open"), the state in the current language. */
+export function matrixPorts(t: TFunction, ports: MatrixCell['ports']): string {
+  return Object.entries(ports).map(([p, s]) => `${p}:${t(`network.matrix.port.${s}`, { defaultValue: s })}`).join(' ');
+}
+
+/** A change a destructive action makes, in the current language from `changes.<code>`; its English line without a code. */
+export function formatChange(t: TFunction, c: { change: string; code?: string | undefined; params?: Record<string, string | number> | undefined }): string {
+  if (!c.code) return c.change;
+  const s = t(`changes.${c.code}`, { ...c.params, defaultValue: c.change });
+  return /\{\{/.test(s) ? c.change : s;
 }

@@ -36,7 +36,9 @@ export function hostInterfaces(project: Project, run: RunView | undefined, resul
     if (!r || r.status !== 'done') {
       const hr = run?.hosts.find((x) => x.hostId === h.id);
       const why = hr?.actions.find((a) => a.actionId === 'interfaces')?.message ?? hr?.message ?? 'the interfaces could not be read';
-      return { ...base, ok: false, message: why, interfaces: [] };
+      // Why the host stopped (connection, lock, the read's exit code) is worded on screen from its reason.
+      const coded = hr?.reason ? { reason: hr.reason, params: hr.params ?? {} } : { reason: 'net-interfaces-unread' as const };
+      return { ...base, ok: false, message: why, ...coded, interfaces: [] };
     }
     try {
       const out: HostInterfaces = { ...base, ok: true, interfaces: [] };
@@ -50,7 +52,7 @@ export function hostInterfaces(project: Project, run: RunView | undefined, resul
       }
       return out;
     } catch (e) {
-      return { ...base, ok: false, message: `Unreadable ip output: ${(e as Error).message}`, interfaces: [] };
+      return { ...base, ok: false, message: `Unreadable ip output: ${(e as Error).message}`, reason: 'net-ip-output-unreadable', params: { detail: (e as Error).message }, interfaces: [] };
     }
   });
 }

@@ -158,7 +158,10 @@ export function buildMatrix(facts: Map<string, HostFacts>, project: Project): Om
       if (i === k) return;
       const p = f?.peers.get(k);
       if (!p || !p.ping) {
-        cells.push({ from: from.id, to: to.id, status: 'unknown', ports: p?.ports ?? {}, notes: [f?.matrix ? 'no ping result' : 'not measured'] });
+        cells.push({
+          from: from.id, to: to.id, status: 'unknown', ports: p?.ports ?? {},
+          notes: [f?.matrix ? 'no ping result' : 'not measured'], noteTexts: [{ code: f?.matrix ? 'no-ping' : 'not-measured', params: {} }],
+        });
         return;
       }
       const c: MatrixCell = {
@@ -174,23 +177,25 @@ export function buildMatrix(facts: Map<string, HostFacts>, project: Project): Om
         ...(p.mtuPing ? { mtuOk: p.mtuPing.received > 0 } : {}),
         ports: p.ports,
         notes: [],
+        noteTexts: [],
       };
-      const worse = (s: 'warning' | 'blocking', note: string) => {
+      const worse = (s: 'warning' | 'blocking', note: string, code: string, params: Record<string, string | number> = {}) => {
         if (s === 'blocking' || c.status === 'ok') c.status = s;
         c.notes.push(note);
+        c.noteTexts!.push({ code, params });
       };
-      if (p.ping.received === 0) worse('blocking', 'unreachable');
+      if (p.ping.received === 0) worse('blocking', 'unreachable', 'unreachable');
       else {
-        if (p.ping.lossPct >= t.lossBlockPct) worse('blocking', `loss ${p.ping.lossPct} %`);
-        else if (p.ping.lossPct > t.lossWarnPct) worse('warning', `loss ${p.ping.lossPct} %`);
+        if (p.ping.lossPct >= t.lossBlockPct) worse('blocking', `loss ${p.ping.lossPct} %`, 'loss', { pct: p.ping.lossPct });
+        else if (p.ping.lossPct > t.lossWarnPct) worse('warning', `loss ${p.ping.lossPct} %`, 'loss', { pct: p.ping.lossPct });
         const avg = p.ping.rttAvgMs ?? 0;
-        if (avg >= t.rttBlockMs) worse('blocking', `rtt ${avg} ms`);
-        else if (avg >= t.rttWarnMs) worse('warning', `rtt ${avg} ms`);
-        if (c.mtuOk === false) worse('blocking', `MTU ${p.mtu} does not pass`);
+        if (avg >= t.rttBlockMs) worse('blocking', `rtt ${avg} ms`, 'rtt', { ms: avg });
+        else if (avg >= t.rttWarnMs) worse('warning', `rtt ${avg} ms`, 'rtt', { ms: avg });
+        if (c.mtuOk === false) worse('blocking', `MTU ${p.mtu} does not pass`, 'mtu', { mtu: p.mtu ?? '?' });
       }
       for (const [port, s] of Object.entries(p.ports)) {
-        if (s === 'filtered') worse('blocking', `port ${port} filtered`);
-        else if (s === 'refused') worse('warning', `port ${port} closed`);
+        if (s === 'filtered') worse('blocking', `port ${port} filtered`, 'port-filtered', { port });
+        else if (s === 'refused') worse('warning', `port ${port} closed`, 'port-closed', { port });
       }
       cells.push(c);
     });
@@ -200,7 +205,10 @@ export function buildMatrix(facts: Map<string, HostFacts>, project: Project): Om
   const clocks = project.hosts.map((h) => {
     const f = facts.get(h.id);
     const ntp = f ? (f.ntp.synced === undefined ? f.ntp.source : `${f.ntp.source}${f.ntp.synced ? ' synced' : ' not synced'}`) : 'unknown';
-    return { hostId: h.id, ...(f?.epoch !== undefined && median !== undefined ? { offsetS: Math.round((f.epoch - median) * 1000) / 1000 } : {}), ntp };
+    return {
+      hostId: h.id, ...(f?.epoch !== undefined && median !== undefined ? { offsetS: Math.round((f.epoch - median) * 1000) / 1000 } : {}), ntp,
+      ...(f ? { source: f.ntp.source, ...(f.ntp.synced === undefined ? {} : { synced: f.ntp.synced }) } : {}),
+    };
   });
   return { hosts, cells, clocks };
 }

@@ -210,7 +210,9 @@ describe('addressing with a rollback timer in the lab', () => {
     const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir, secrets, emit: () => {}, log: silent }), silent);
     const preview = await dispatch('network.addressingPreview', { dir, hostId: 'n4' });
     if (!preview.ok) throw new Error(preview.error.message);
-    const changes = (preview.value as { changes: string[] }).changes;
+    const { changes, changeTexts } = preview.value as { changes: string[]; changeTexts?: { code: string }[] };
+    // Each change also as a code the confirmation words in the technician's language.
+    expect(changeTexts?.map((c) => c.code.startsWith('net-'))).toEqual(changes.map(() => true));
     const r = await dispatch('network.applyAddressing', { dir, hostId: 'n4', changes, rollbackAfterS });
     if (!r.ok) throw new Error(r.error.message);
     return r.value as AddressingOutcome;
@@ -236,6 +238,7 @@ describe('addressing with a rollback timer in the lab', () => {
     const outcome = await apply(dir, 8);
     expect(outcome.status).toBe('rolled-back');
     expect(outcome.address).toBe(old);
+    expect(outcome).toMatchObject({ reason: 'addr-rolled-back', params: { address: old, newAddress: '10.99.0.14' } });
     const addrs = JSON.parse(await lab.exec(4, 'ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0')) as { addr_info: { local: string }[] }[];
     expect(addrs[0]!.addr_info.map((a) => a.local)).toEqual([old]);
     expect(await lab.exec(4, 'ip', 'route', 'show', 'default')).toContain(`via ${old.replace(/\.\d+$/, '.1')}`);
@@ -257,7 +260,7 @@ describe('addressing with a rollback timer in the lab', () => {
     const gw = old.replace(/\.\d+$/, '.1');
     const dir = await newProject({ hosts: [eth0(moved, gw)] });
     const there = await apply(dir, 20);
-    expect(there).toMatchObject({ status: 'applied', address: moved });
+    expect(there).toMatchObject({ status: 'applied', address: moved, reason: 'addr-applied', params: { address: moved } });
     expect(await lab.exec(4, 'cat', '/run/rackside/net/state')).toBe('applied\n');
     expect(await lab.exec(4, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).toContain(`${moved}/24`);
     const j = await lastAddressingRun(dir);

@@ -8,6 +8,7 @@ import { addressingScripts } from './addressing.js';
 import { evaluateNetwork } from './check-evaluate.js';
 import { networkCheckStep } from './check-step.js';
 import { hostsBlock, networkHostsStep } from './hosts-step.js';
+import { hostInterfaces } from './interfaces-step.js';
 import { buildMatrix, readHostFacts } from './matrix.js';
 import { parseDefaultRoutes, parseIpAddr, parseNeigh, parsePing } from './parse.js';
 
@@ -176,6 +177,27 @@ describe('node-to-node check', () => {
     expect(f.find((x) => x.code === 'network.latency' && x.hostId === 'n1')?.message).toBe('node1: high round-trip time to node3 (101.07 ms)');
   });
 
+  it('a cell\'s notes come as codes + params that both locale files word (the English as the backend says it), and the clock as source + synced', () => {
+    const p = project();
+    const m = buildMatrix(readHostFacts(results({ slowTo: 2 }), p), p);
+    const unmeasured = buildMatrix(new Map(), p).cells[0]!;
+    const locale = (lang: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as
+      { network: { matrix: { note: Record<string, string> } } }).network.matrix.note;
+    const fill = (s: string | undefined, params: Record<string, string | number>) => (s ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (x, k: string) => String(params[k] ?? x));
+    const cells = [...m.cells, unmeasured].filter((c) => c.notes.length > 0);
+    expect(cells.length).toBeGreaterThan(6);
+    for (const c of cells) {
+      expect(c.noteTexts?.length).toBe(c.notes.length);
+      c.noteTexts!.forEach((n, i) => {
+        expect(fill(locale('en')[n.code], n.params)).toBe(c.notes[i]);
+        const zh = fill(locale('zh-CN')[n.code], n.params);
+        expect(zh, n.code).toMatch(/[\u4e00-\u9fff]/);
+        expect(zh, n.code).not.toMatch(/\{\{/);
+      });
+    }
+    expect(m.clocks[0]).toMatchObject({ source: 'chrony', synced: true });
+  });
+
   it('finds a second MAC answering for a node\'s address, a taken VIP and a skewed clock', () => {
     const p = project({ vip: '198.18.4.100' });
     // node1's neighbour table (lab fixture) has other MACs than the ones the nodes report for themselves.
@@ -216,5 +238,49 @@ describe('addressing scripts', () => {
     expect(s.rollback).toContain('ip link del bond0.100 2>/dev/null');
     expect(s.newAddress).toBe('10.100.0.11');
     expect(s.changes).toContain('create bond bond0 (802.3ad) of eno1, eno2');
+  });
+
+  it('every change line comes with a code + params that both locale files word (changes.<code>), the English as the line reads', () => {
+    const locale = (lang: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'renderer', 'src', 'i18n', `${lang}.json`), 'utf8')) as
+      { changes: Record<string, string> }).changes;
+    const fill = (s: string | undefined, params: Record<string, string | number>) => (s ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (x, k: string) => String(params[k] ?? x));
+    const bare = current.map((i) => ({ ...i, addresses: i.name === 'lo' ? i.addresses : [] }));
+    const all = [
+      addressingScripts({ hostId: 'n1', hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: '10.99.0.14', prefix: 24, gateway: '10.99.0.1', mtu: 9000 }] }, current, defaults, '198.18.4.11'),
+      addressingScripts({ hostId: 'n1', hostname: '', interfaces: [{ name: 'eth0', kind: 'ethernet', members: [], address: '10.99.0.14', prefix: 24, gateway: '10.99.0.1' }] }, bare, [], '198.18.4.11'),
+      addressingScripts({
+        hostId: 'n1', hostname: '',
+        interfaces: [
+          { name: 'bond0', kind: 'bond', bondMode: '802.3ad', members: ['eno1', 'eno2'], address: '10.20.0.11', prefix: 24, gateway: '' },
+          { name: 'bond0.100', kind: 'vlan', parent: 'bond0', vlanId: 100, members: [], address: '10.100.0.11', prefix: 24, gateway: '10.100.0.1' },
+        ],
+      }, current, defaults, '198.18.4.11'),
+    ];
+    const codes = new Set<string>();
+    for (const s of all) {
+      expect(s.changeTexts).toHaveLength(s.changes.length);
+      s.changeTexts.forEach((c, i) => {
+        codes.add(c.code);
+        expect(fill(locale('en')[c.code], c.params)).toBe(s.changes[i]);
+        const zh = fill(locale('zh-CN')[c.code], c.params);
+        expect(zh, c.code).toMatch(/[\u4e00-\u9fff]/);
+        expect(zh, c.code).not.toMatch(/\{\{/);
+      });
+    }
+    expect([...codes].sort()).toEqual(['net-address', 'net-address-new', 'net-create-bond', 'net-create-vlan', 'net-default-route', 'net-default-route-new', 'net-mtu']);
+    expect(locale('zh-CN')['net-reapply']).toMatch(/\{\{host\}\}/);
+  });
+});
+
+describe('interfaces read', () => {
+  it('a host whose read failed says why with a reason: the host\'s stop reason, else a generic one; unparsable output says so', () => {
+    const p = project();
+    const stopped = { hostId: 'n1', name: 'node1', address: HOSTS[0]!.address, status: 'failed' as const, message: 'Could not connect to the host: Connection refused', reason: 'run-connect-failed' as const, params: { cause: 'conn-refused' }, actions: [] };
+    const run = { runId: 'r', stepId: 'network-interfaces', title: '', status: 'failed' as const, startedAt: '', hosts: [stopped], findings: [] };
+    const results = new Map([['n3', new Map<string, ActionResult>([['interfaces', { status: 'done', exitCode: 0, stdout: '=== addr\nnot json\n' }]])]]);
+    const got = hostInterfaces(p, run as unknown as Parameters<typeof hostInterfaces>[1], results);
+    expect(got[0]).toMatchObject({ ok: false, reason: 'run-connect-failed', params: { cause: 'conn-refused' } });
+    expect(got[1]).toMatchObject({ ok: false, reason: 'net-interfaces-unread' });
+    expect(got[2]).toMatchObject({ ok: false, reason: 'net-ip-output-unreadable' });
   });
 });

@@ -1,6 +1,7 @@
 import { useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/backend-context.js';
+import { localizedError } from '../../components/error-details.js';
 import { useAppStore } from '../../store/index.js';
 
 /**
@@ -36,7 +37,7 @@ export function SecretInput({
 
   const send = async (value: string) => {
     const r = await api['secrets.set']({ hostId, kind, value });
-    setFailure(r.ok ? null : r.error.message);
+    setFailure(r.ok ? null : localizedError(t, r.error).message);
   };
 
   const label = t(`inventory.secretLabel.${kind}`);

@@ -12,12 +12,12 @@ import {
   type RacksideApi,
 } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
-import { ErrorDetails } from '../../components/error-details.js';
+import { ErrorDetails, localizedError } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
-import { formatFinding, formatNetworkIssue } from '../../lib/format-issue.js';
+import { formatChange, formatFinding, formatNetworkIssue, matrixCellNotes, matrixPorts } from '../../lib/format-issue.js';
 
 /** Wizard step 3: interfaces, the plan, hostnames and /etc/hosts, addressing, the matrix. */
 export function NetworkStep() {
@@ -77,7 +77,7 @@ function InterfacesPanel() {
                   ? [
                       <tr key={h.hostId} data-testid="iface-row" data-host-id={h.hostId}>
                         <td>{h.name || h.address}</td>
-                        <td colSpan={6} className="net-bad">{h.message}</td>
+                        <td colSpan={6} className="net-bad">{localizedError(t, { code: 'internal', message: h.message ?? '', reason: h.reason, params: h.params }).message}</td>
                       </tr>,
                     ]
                   : h.interfaces
@@ -274,7 +274,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
   const dir = useAppStore((s) => s.projectDir.trim());
   const dirty = useAppStore((s) => s.dirty);
   const outcome = useAppStore((s) => s.addressing[hostId]);
-  const [preview, setPreview] = useState<{ changes: string[]; apply: string; rollback: string; newAddress: string } | null>(null);
+  const [preview, setPreview] = useState<{ changes: string[]; changeTexts?: { code: string; params: Record<string, string | number> }[]; apply: string; rollback: string; newAddress: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const open = async () => {
     useAppStore.getState().setNetworkError(null);
@@ -298,7 +298,8 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
         {busy ? t('network.addressing.applying') : t('network.addressing.apply')}
       </button>
       {outcome ? (
-        <span className={`badge ${outcome.status === 'applied' ? 'badge-ok' : outcome.status === 'rolled-back' ? 'badge-warn' : 'badge-danger'}`} data-testid="addressing-outcome" data-status={outcome.status} title={outcome.message}>
+        <span className={`badge ${outcome.status === 'applied' ? 'badge-ok' : outcome.status === 'rolled-back' ? 'badge-warn' : 'badge-danger'}`} data-testid="addressing-outcome" data-status={outcome.status}
+          title={localizedError(t, { code: 'internal', message: outcome.message, reason: outcome.reason, params: outcome.params }).message}>
           {t(`network.addressing.${outcome.status}`)}
         </span>
       ) : null}
@@ -308,7 +309,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
             <h3>{t('network.addressing.confirmTitle', { address: preview.newAddress })}</h3>
             <p>{t('network.addressing.explain')}</p>
             <ul>
-              {preview.changes.map((c) => <li key={c} data-testid="addressing-change">{c}</li>)}
+              {preview.changes.map((c, i) => <li key={c} data-testid="addressing-change">{formatChange(t, { change: c, ...preview.changeTexts?.[i] })}</li>)}
             </ul>
             <details>
               <summary>{t('network.addressing.scripts')}</summary>
@@ -376,7 +377,10 @@ function MatrixPanel() {
               {matrix.clocks.map((c) => (
                 <td key={c.hostId} data-testid="matrix-clock" data-host-id={c.hostId} data-offset={c.offsetS ?? ''}>
                   {c.offsetS === undefined ? '—' : `${c.offsetS >= 0 ? '+' : ''}${c.offsetS.toFixed(2)} s`}
-                  <div className="muted small">{c.ntp}</div>
+                  <div className="muted small">
+                    {c.source === undefined || c.source === 'unknown' ? t('network.matrix.ntpUnknown') : c.source === 'none' ? t('network.matrix.ntpNone')
+                      : c.synced === undefined ? c.source : t(c.synced ? 'network.matrix.ntpSynced' : 'network.matrix.ntpUnsynced', { source: c.source })}
+                  </div>
                 </td>
               ))}
             </tr>
@@ -391,7 +395,7 @@ function MatrixPanel() {
 function Cell({ c, fromAddress, toAddress }: { c: MatrixCell | undefined; fromAddress: string; toAddress: string }) {
   const { t } = useTranslation();
   if (!c) return <td className="net-cell net-unknown">?</td>;
-  const ports = Object.entries(c.ports).map(([p, s]) => `${p}:${s}`).join(' ');
+  const ports = matrixPorts(t, c.ports);
   return (
     <td
       className={`net-cell net-${c.status}`}
@@ -404,7 +408,7 @@ function Cell({ c, fromAddress, toAddress }: { c: MatrixCell | undefined; fromAd
       data-loss={c.lossPct ?? ''}
       data-rtt={c.rttAvgMs ?? ''}
       data-mtu-ok={c.mtuOk === undefined ? '' : String(c.mtuOk)}
-      title={[...c.notes, ports].filter(Boolean).join('\n')}
+      title={[...matrixCellNotes(t, c), ports].filter(Boolean).join('\n')}
     >
       <div className="net-rtt">{fmt(c.rttAvgMs)} ms</div>
       <div className="net-loss">{t('network.matrix.loss', { loss: c.lossPct ?? '—' })}</div>

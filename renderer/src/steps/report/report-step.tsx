@@ -36,6 +36,8 @@ export function ReportStep() {
   const { technician, customerRepresentative, date } = draft;
   const edit = (patch: Partial<SignOffDraft>) => useSignOffStore.getState().update(dir, { ...draft, ...patch });
   const [busy, setBusy] = useState<string | null>(null);
+  // What the error below is about: a failed verify is not an export that failed.
+  const [lastAction, setLastAction] = useState<string | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [preview, setPreview] = useState<{ report: ReportModel; html: string } | null>(null);
   const [files, setFiles] = useState<ExportedFile[]>([]);
@@ -51,6 +53,7 @@ export function ReportStep() {
 
   const act = async (what: string, work: () => Promise<void>) => {
     setBusy(what);
+    setLastAction(what);
     setError(null);
     try {
       await work();
@@ -161,7 +164,7 @@ export function ReportStep() {
         </div>
         {error ? (
           <div data-testid="report-error">
-            <ErrorDetails title={t('report.failed')} error={error} />
+            <ErrorDetails title={t(lastAction === 'verify' ? 'report.verify.failed' : 'report.failed')} error={error} />
           </div>
         ) : null}
         {verification ? <VerificationView v={verification} /> : null}
