@@ -4,6 +4,8 @@ import { networkPlanSchema } from './network-plan.js';
 export * from './network-plan.js';
 import { storagePlanSchema } from './storage-plan.js';
 export * from './storage-plan.js';
+import { installPlanSchema } from './install-plan.js';
+export * from './install-plan.js';
 import { hardwareProfileIdSchema } from './hardware.js';
 import { REASON_CODES } from './result.js';
 
@@ -131,6 +133,8 @@ export const projectSchema = z.object({
   network: networkPlanSchema.optional(),
   /** The storage plan (step 4): the array layout and each host's disks by serial. Optional: older files have none. */
   storage: storagePlanSchema.optional(),
+  /** The install plan (step 5): package source, time servers, VIP candidates, sysctl, firewall ports. Optional: older files have none. */
+  install: installPlanSchema.optional(),
   /** One jump host for every host without its own. Optional: older files have none. */
   bastion: jumpHostSchema.optional(),
   /** Unknown host keys on first contact (absent: "confirm"). */

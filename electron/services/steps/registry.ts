@@ -3,6 +3,7 @@ import { hardwareStep } from './hardware/step.js';
 import { networkCheckStep } from './network/check-step.js';
 import { networkHostsStep } from './network/hosts-step.js';
 import { networkInterfacesStep } from './network/interfaces-step.js';
+import { masterInstallStep } from './master/step.js';
 import { preflightStep } from './preflight/step.js';
 
 /**
@@ -12,7 +13,7 @@ import { preflightStep } from './preflight/step.js';
  *
  * DEFAULT_STEPS are the wizard's steps, in wizard order: the report's verdict waits for each.
  */
-export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep];
+export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, masterInstallStep];
 
 /**
  * Steps a handler runs on demand (reading interfaces), through the runner like the others

@@ -1,0 +1,65 @@
+import type { Host, InstallPlan, PortRule, Project } from '../../../contract/index.js';
+import type { Action, Phase } from '../../runbook/step-module.js';
+
+/**
+ * A cluster profile: what a kind of cluster adds to the master install's base platform (issue 18).
+ * A profile is a module in this folder listed in CLUSTER_PROFILES; the step (step.ts) merges its
+ * packages, ports, sysctl settings, service and actions into the plan and appends its phases after
+ * the base ones, so adding a profile touches no engine or step code. Pacemaker and Slurm come in
+ * issue 19; Kubernetes (kubeadm) and Proxmox VE (pvecm) fit the same shape (packages, ports, an
+ * init on the first master whose join token is an output, joins in later phases) but need packages
+ * our registries lack, so they are not built.
+ */
+export interface ClusterProfile {
+  /** `install.profile` in project.yaml. */
+  id: string;
+  /** i18n key. */
+  title: string;
+  /** Packages per role, on top of the base platform's. */
+  packages: { master: readonly string[]; worker: readonly string[] };
+  /** Inbound ports per role the firewall opens, on top of the base platform's. */
+  ports: { master: readonly PortRule[]; worker: readonly PortRule[] };
+  /** sysctl settings on every host (the plan's `install.sysctl` overrides them key by key). */
+  sysctl: Readonly<Record<string, string>>;
+  /**
+   * The service haproxy fronts on the VIP candidates: `frontendPort` on the VIP forwards to `port`
+   * on the hosts `servedBy` picks. Absent: no haproxy.
+   */
+  service?: { name: string; port: number; frontendPort: number; servedBy(ctx: ProfileContext): readonly Host[] };
+  /** Phases the profile adds after the base ones (e.g. a controller first, then the nodes). */
+  phases?(ctx: ProfileContext): Phase[];
+  /** The profile's actions for one host, each naming a base phase or one of its own. */
+  actions?(host: Host, ctx: ProfileContext): Action[];
+}
+
+/** What a profile plans with: the project, the validated install plan and the hosts by role. */
+export interface ProfileContext {
+  project: Project;
+  plan: InstallPlan;
+  hosts: readonly Host[];
+  firstMaster: Host;
+  masters: readonly Host[];
+  workers: readonly Host[];
+  /** Hosts that may hold the VIP (empty when the network plan has no VIP). */
+  vipCandidates: readonly Host[];
+  vip: string;
+}
+
+/**
+ * The base platform only: its service is Prometheus (on the first master), which haproxy fronts
+ * on the VIP, so a technician reaches the monitoring wherever the VIP is.
+ */
+export const baseProfile: ClusterProfile = {
+  id: 'base',
+  title: 'install.profiles.base',
+  packages: { master: [], worker: [] },
+  ports: { master: [], worker: [] },
+  sysctl: {},
+  service: { name: 'prometheus', port: 9090, frontendPort: 9091, servedBy: (ctx) => [ctx.firstMaster] },
+};
+
+/** Every profile this build knows, by id. */
+export const CLUSTER_PROFILES: readonly ClusterProfile[] = [baseProfile];
+
+export const profileIds = (): string[] => CLUSTER_PROFILES.map((p) => p.id);
+export const profileById = (id: string): ClusterProfile | undefined => CLUSTER_PROFILES.find((p) => p.id === id);
