@@ -63,6 +63,12 @@ if [ "$mode" = check ]; then [ "$n" -eq "$#" ]; exit; fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 echo "installed: $*"`;
 
+/**
+ * Read-only, for the report's as-built platform: one `package<TAB>version` line per package named
+ * (installed ones only; a missing one prints nothing and is seen missing by its absence).
+ */
+export const AS_BUILT = `dpkg-query -W -f='\${db:Status-Abbrev}\\t\${Package}\\t\${Version}\\n' "$@" 2>/dev/null | awk -F '\\t' '$1 ~ /^ii/ { print $2 "\\t" $3 }' || true`;
+
 /** $1 check|apply, then units that must be enabled and running (installed by the package step). */
 export const SERVICES = `set -eu
 mode=$1; shift
