@@ -226,6 +226,37 @@ export const reportLabelsSchema = z.object({
 });
 export type ReportLabels = z.infer<typeof reportLabelsSchema>;
 
+/**
+ * The as-built base platform (wizard step 5, the master install's last run): what each host has,
+ * for the customer. Package versions are what the run read back on each host (its `as-built`
+ * action); the VIP, time sources, monitoring targets and firewall ports are what that install
+ * configured from the project's plan.
+ */
+export const reportPlatformSchema = z.object({
+  runId: text,
+  finishedAt: nullableText,
+  /** '' when the network plan has no VIP. */
+  vip: text,
+  /** Host ids that may hold the VIP, in priority order. */
+  vipCandidates: z.array(text),
+  /** The host Prometheus runs on, and every node-exporter it scrapes (`address:port`). */
+  monitoring: z.object({ prometheusHost: nullableText, targets: z.array(text) }),
+  hosts: z.array(
+    z.object({
+      hostId: text,
+      role: z.enum(['master', 'worker']),
+      /** chrony's sources on this host (upstream servers on masters, the masters on workers). */
+      timeSources: z.array(text),
+      /** Inbound ports the firewall opens besides SSH; empty with `firewall` false. */
+      ports: z.array(z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) })),
+      firewall: z.boolean(),
+      /** Installed packages and versions as read on the host; null when it was not read (the host did not get that far). */
+      packages: z.array(z.object({ name: text, version: text })).nullable(),
+    }),
+  ),
+});
+export type ReportPlatform = z.infer<typeof reportPlatformSchema>;
+
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -255,6 +286,8 @@ export const reportModelSchema = z.object({
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
   /** The hardware profile each Hardware run applied; absent when the step has not run. */
   hardwareProfile: reportHardwareProfileSchema.optional(),
+  /** The as-built base platform from the last master install; absent when it has not run. */
+  platform: reportPlatformSchema.optional(),
   /** The exported JSON's labels in the chosen language; absent in the preview's model. */
   labels: reportLabelsSchema.optional(),
 });

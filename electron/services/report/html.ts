@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>`;
+</section>${platformHtml(t, r, hostName, role)}`;
 
   const chain = r.journal.chainedFrom === null ? t.text('audit.chainNone') : r.journal.chainedFrom > 1 ? t.text('audit.chainFrom', { line: r.journal.chainedFrom }) : '';
   const audit = `<section class="page" id="audit">
@@ -343,6 +343,34 @@ function matrixHtml(t: ReportText, m: MatrixView): string {
 }
 
 /** The hardware profile applied, any switch to a laxer one after blocking findings, and the lab profile's confirmation. */
+/** The as-built base platform (the last master install), its own page; nothing before it ran. */
+function platformHtml(t: ReportText, r: ReportModel, hostName: (id: string | null) => string, role: (x: string) => string): string {
+  const p = r.platform;
+  if (!p) return '';
+  const hosts = (ids: readonly string[]) => esc(ids.map((x) => hostName(x)).join(', '));
+  const rows = p.hosts
+    .map((x) => {
+      const ports = !x.firewall ? `<span class="muted">${t.html('platform.firewallOff')}</span>` : esc(x.ports.map((q) => `${q.port}/${q.protocol}`).join(', ') || '—');
+      const pkgs = x.packages === null
+        ? `<span class="muted">${t.html('platform.notRead')}</span>`
+        : x.packages.map((k) => `<span class="mono">${esc(k.name)} ${esc(k.version)}</span>`).join('<br>');
+      return `<tr data-host-id="${esc(x.hostId)}"><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td><td class="mono">${esc(x.timeSources.join(', ') || '—')}</td><td class="mono">${ports}</td><td class="packages">${pkgs}</td></tr>`;
+    })
+    .join('');
+  return `<section class="page" id="platform">
+  <h2>${t.html('platform.heading')}</h2>
+  <p class="muted">${p.finishedAt ? t.html('platform.runFinished', { runId: p.runId, finished: raw(when(p.finishedAt)) }) : t.html('platform.run', { runId: p.runId })}</p>
+  <table class="grid small" id="platform-summary"><tbody>
+    <tr><th>${t.html('platform.vip')}</th><td class="mono" id="platform-vip">${p.vip ? esc(p.vip) : t.html('platform.noVip')}</td></tr>
+    <tr><th>${t.html('platform.candidates')}</th><td id="platform-candidates">${p.vipCandidates.length ? hosts(p.vipCandidates) : '—'}</td></tr>
+    <tr><th>${t.html('platform.prometheus')}</th><td>${p.monitoring.prometheusHost ? hosts([p.monitoring.prometheusHost]) : '—'}</td></tr>
+    <tr><th>${t.html('platform.targets')}</th><td class="mono" id="platform-targets">${esc(p.monitoring.targets.join(', ') || '—')}</td></tr>
+  </tbody></table>
+  <table class="grid small" id="platform-hosts"><thead><tr><th>${t.html('platform.host')}</th><th>${t.html('platform.role')}</th><th>${t.html('platform.timeSources')}</th><th>${t.html('platform.ports')}</th><th>${t.html('platform.packages')}</th></tr></thead>
+  <tbody>${rows}</tbody></table>
+</section>`;
+}
+
 function hardwareProfileHtml(t: ReportText, r: ReportModel, hostName: (id: string | null) => string): string {
   const p = r.hardwareProfile;
   if (!p) return '';

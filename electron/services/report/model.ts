@@ -17,11 +17,14 @@ import {
   type ReportHost,
   type ReportModel,
   type ReportPhase,
+  type ReportPlatform,
   type ReportSignOff,
   type ReportStep,
   type ReportVerdictItem,
   VERDICT_PHASES,
+  MASTER_INSTALL_STEP,
 } from '../../contract/index.js';
+import { chronyFor, installContext, portsFor, prometheusFor } from '../steps/master/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
@@ -140,6 +143,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
       })),
     ),
     ...hardwareProfileOf(events, state, facts),
+    ...platformOf(state, project),
   };
   // Parsing drops anything the schema does not document (a consumer sees exactly the schema).
   return redactDeep(reportModelSchema.parse(model), input.secrets);
@@ -169,6 +173,53 @@ function hardwareProfileOf(events: readonly JournalEvent[], state: JournalState,
       laxerSwitches,
       labConfirmation: last.profile.confirmation ?? null,
       notLabNodes: last.profile.id === 'lab' ? last.hosts.map((h) => h.hostId).filter((id) => !isLabNode(facts.find((f) => f.hostId === id))) : [],
+    },
+  };
+}
+
+/**
+ * The as-built platform of the last master install: package versions as its `as-built` action read
+ * them on each host (`package<TAB>version` lines), and what the install configured from the plan.
+ */
+export function platformOf(state: JournalState, project: Project): { platform?: ReportPlatform } {
+  const run = state.lastRun(MASTER_INSTALL_STEP);
+  if (!run) return {};
+  const results = state.results(run.runId);
+  let ctx: ReturnType<typeof installContext> | null;
+  try {
+    ctx = installContext(project);
+  } catch {
+    // The plan saved since is not valid: the versions read still stand, the configuration is unknown.
+    ctx = null;
+  }
+  const packagesOf = (hostId: string): ReportPlatform['hosts'][number]['packages'] => {
+    const r = results.get(hostId)?.get('as-built');
+    if (!r || (r.status !== 'done' && r.status !== 'already-done')) return null;
+    return r.stdout
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .filter((f) => f.length === 2 && f[0]!.trim() !== '')
+      .map(([name, version]) => ({ name: name!.trim(), version: version!.trim() }));
+  };
+  const servers = (conf: string) => [...conf.matchAll(/^server (\S+)/gm)].map((m) => m[1]!);
+  return {
+    platform: {
+      runId: run.runId,
+      finishedAt: run.finishedAt ?? null,
+      vip: ctx?.vip ?? '',
+      vipCandidates: ctx ? ctx.vipCandidates.map((h) => h.id) : [],
+      monitoring: {
+        prometheusHost: ctx ? ctx.firstMaster.id : null,
+        targets: ctx ? [...prometheusFor(ctx).matchAll(/'([^'\s]+:\d+)'/g)].map((m) => m[1]!).filter((x) => !x.startsWith('localhost:')) : [],
+      },
+      hosts: project.hosts.map((h) => ({
+        hostId: h.id,
+        role: h.role,
+        timeSources: ctx ? servers(chronyFor(h, ctx)) : [],
+        firewall: ctx?.plan.firewall.enabled ?? false,
+        ports: ctx?.plan.firewall.enabled ? portsFor(h, ctx) : [],
+        packages: packagesOf(h.id),
+      })),
     },
   };
 }

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectSchema, reportModelSchema } from '../../contract/index.js';
+import { journalEventSchema } from '../project/journal.js';
+import { renderHtml } from './html.js';
+import { buildReport } from './model.js';
+import { loadReportLook } from './resources.js';
+
+// The as-built base platform: a real master install's journal on the 4-node systemd lab (two
+// masters, two workers, VIP .100), cut to its as-built actions with their captured stdout as the
+// nodes printed it (fixtures/master-install-*: taken from e2e/master-install.e2e.ts's project).
+const fx = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+const project = projectSchema.parse(JSON.parse(fx('master-install-project.json')));
+const events = fx('master-install-as-built.ndjson').trim().split('\n').map((l) => journalEventSchema.parse(JSON.parse(l)));
+const steps = [{ id: 'master-install', title: 'runbook.steps.master-install.title' }];
+const build = () => buildReport({ project, events, steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
+const [m1, m2, w1, w2] = project.hosts;
+
+async function look(language: 'en' | 'zh-CN') {
+  const r = await loadReportLook(language);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('report: the as-built platform', () => {
+  it('has every host\'s installed package versions as read, the VIP and candidates, time sources, monitoring targets and firewall ports per role', async () => {
+    const p = (await build()).platform!;
+    expect(reportModelSchema.shape.platform.parse(p)).toEqual(p);
+    expect(p.vip).toBe(project.network!.vip);
+    expect(p.vipCandidates).toEqual([m1!.id, m2!.id]);
+    expect(p.monitoring.prometheusHost).toBe(m1!.id);
+    expect(p.monitoring.targets).toEqual(project.hosts.map((h) => `${h.address}:9100`));
+    const host = (id: string) => p.hosts.find((h) => h.hostId === id)!;
+    const names = (id: string) => host(id).packages!.map((k) => k.name).sort();
+    expect(names(m1!.id)).toEqual(['chrony', 'haproxy', 'keepalived', 'nftables', 'prometheus', 'prometheus-node-exporter']);
+    expect(names(m2!.id)).toEqual(['chrony', 'haproxy', 'keepalived', 'nftables', 'prometheus-node-exporter']);
+    expect(names(w1!.id)).toEqual(['chrony', 'nftables', 'prometheus-node-exporter']);
+    for (const h of p.hosts) for (const k of h.packages!) expect(k.version, `${h.hostId} ${k.name}`).toMatch(/^\d[\w.:+~-]*$/);
+    // Time: the second master follows the first; workers follow both masters.
+    expect(host(m2!.id).timeSources).toEqual([m1!.address]);
+    expect(host(w2!.id).timeSources).toEqual([m1!.address, m2!.address]);
+    // Firewall: the first master has Prometheus and NTP; a worker only node-exporter.
+    expect(host(m1!.id).ports).toEqual(expect.arrayContaining([{ port: 9090, protocol: 'tcp' }, { port: 123, protocol: 'udp' }, { port: 9100, protocol: 'tcp' }]));
+    expect(host(w1!.id).ports).toEqual([{ port: 9100, protocol: 'tcp' }]);
+  });
+
+  it('a host whose as-built action did not run has no versions (null), not an empty list', async () => {
+    const cut = events.filter((e) => !(e.type === 'action-finished' && e.hostId === w2!.id));
+    const r = await buildReport({ project, events: cut, steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
+    expect(r.platform!.hosts.find((h) => h.hostId === w2!.id)!.packages).toBeNull();
+  });
+
+  it('no platform section before the master install ran', async () => {
+    const r = await buildReport({ project, events: [], steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
+    expect(r.platform).toBeUndefined();
+    expect(renderHtml(r, await look('en'))).not.toContain('id="platform"');
+  });
+
+  it('renders in both languages with the versions read', async () => {
+    const r = await build();
+    const version = r.platform!.hosts[0]!.packages!.find((k) => k.name === 'keepalived')!.version;
+    const en = renderHtml(r, await look('en'));
+    expect(en).toContain('Base platform — as built');
+    expect(en).toContain(`keepalived ${version}`);
+    expect(en).toContain(project.network!.vip);
+    expect(en).toContain('Monitoring targets (node-exporter)');
+    const zh = renderHtml(r, await look('zh-CN'));
+    expect(zh).toContain('基础平台——竣工状态');
+    expect(zh).toContain(`keepalived ${version}`);
+    expect(zh).toContain('时间源（chrony）');
+    expect(zh).not.toMatch(/\{\{\s*\w+\s*\}\}/);
+  });
+});
