@@ -1,3 +1,4 @@
-export { masterInstallStep, installContext, packagesFor, portsFor, chronyFor, prometheusFor, PHASES, InstallPlanInvalid } from './step.js';
+export { masterInstallStep, installContext, packagesFor, portsFor, chronyFor, PHASES, InstallPlanInvalid } from './step.js';
 export { CLUSTER_PROFILES, profileById, profileIds, baseProfile, type ClusterProfile, type ProfileContext } from './profile.js';
 export { firewallRules, keepsSsh } from './firewall.js';
+export { asBuiltOf, parseAsBuilt, type AsBuilt } from './as-built.js';

@@ -11,12 +11,14 @@ import { createLogger } from '../../log/logger.js';
 import { readJournal, type JournalEvent } from '../../project/journal.js';
 import { saveProject } from '../../project/project-store.js';
 import { Runbook } from '../../runbook/engine.js';
+import { JournalState } from '../../runbook/replay.js';
 import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { commandLine } from '../../ssh/quote.js';
 import { stepRegistry } from '../registry.js';
 import { FIREWALL_APPLY, FIREWALL_CONFIRM, FW_DIR, VRRP_SECRET_FILE } from './scripts.js';
+import { asBuiltOf } from './as-built.js';
 import { masterInstallStep } from './step.js';
 
 /**
@@ -43,6 +45,7 @@ let st: Status;
 let dataDir: string;
 let dir: string;
 let vip: string;
+let project: Project;
 const secrets = new MemorySecretStore();
 let pool: SshPool;
 let rb: Runbook;
@@ -136,7 +139,7 @@ beforeAll(async () => {
   await writeFile(join(dataDir, 'known_hosts'), lines.join('\n') + '\n', { mode: 0o600 });
 
   dir = join(await mkdtemp(join(tmpdir(), 'rs-master-lab-')), 'project');
-  const project: Project = projectSchema.parse({
+  project = projectSchema.parse({
     version: 1, site: 'Lab', customer: 'Master install tests', technician: 'Vitest',
     hosts: NODES.map((i) => ({
       id: `n${i}`, name: `node${i}`, address: addr(i), port: 22, user: 'root', role: i <= 2 ? 'master' : 'worker',
@@ -167,6 +170,10 @@ describe('master install on the lab (systemd mode, 4 nodes)', () => {
     const failed = events.filter((e) => e.type === 'action-finished' && e.status !== 'done' && e.status !== 'already-done');
     expect(first.status, JSON.stringify(failed)).toBe('completed');
     expect(events.filter((e) => e.type === 'phase-started').map((e) => (e as { phaseId: string }).phaseId)).toEqual(['prepare', 'first-master', 'masters', 'workers']);
+    // As built, for the report: every host's packages with versions.
+    const built = asBuiltOf(JournalState.from(events).results(first.runId), project);
+    for (const h of built!.hosts) expect(h.packages.map((p) => p.name), h.hostId).toContain('chrony');
+    expect(built!.hosts.find((h) => h.hostId === 'n1')!.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['prometheus', 'keepalived', 'haproxy']));
 
     // Key mesh: root on every node logs in to every other by name, the host key checked strictly.
     for (const i of NODES) {
@@ -240,7 +247,7 @@ describe('master install on the lab (systemd mode, 4 nodes)', () => {
     expect(second.status).toBe('completed');
     const finished = (await journal()).filter((e) => e.type === 'action-finished' && e.runId === second.runId) as Extract<JournalEvent, { type: 'action-finished' }>[];
     expect(finished.length).toBeGreaterThan(40);
-    // as-built only reads package versions and runs every time (no probe).
+    // `as-built` only reads (no probe): it runs every time and changes nothing.
     expect(finished.filter((e) => e.status !== 'already-done' && !(e.actionId === 'as-built' && e.status === 'done')).map((e) => `${e.hostId}/${e.actionId}:${e.status}`)).toEqual([]);
     expect(await footprint()).toEqual(before);
   }, INSTALL_TIMEOUT);
@@ -299,7 +306,7 @@ describe('master install on the lab (systemd mode, 4 nodes)', () => {
     const secretOutputs = all.filter((e) => e.type === 'output' && e.name === 'vrrp-secret') as Extract<JournalEvent, { type: 'output' }>[];
     expect(secretOutputs.length).toBeGreaterThanOrEqual(1);
     expect(new Set(secretOutputs.map((o) => o.sha256)).size).toBe(1);
-    expect(all.filter((e) => e.type === 'action-finished' && e.status === 'done').map((e) => (e as { actionId: string }).actionId)).toEqual([]);
+    expect(all.filter((e) => e.type === 'action-finished' && e.status === 'done' && e.actionId !== 'as-built').map((e) => (e as { actionId: string }).actionId)).toEqual([]);
     // The resumed run did not repeat the prepare phase on hosts that had finished it.
     const prepared = all.filter((e) => e.type === 'action-started' && e.actionId === 'packages');
     expect(prepared).toHaveLength(4);

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectSchema, type Project } from '../../../contract/index.js';
 import { buildPlan, planText } from '../../runbook/plan.js';
 import { DEFAULT_STEPS } from '../registry.js';
 import { firewallRules, keepsSsh } from './firewall.js';
 import { CLUSTER_PROFILES, type ClusterProfile } from './profile.js';
+import { asBuiltOf, parseAsBuilt } from './as-built.js';
 import { chronyFor, installContext, masterInstallStep, packagesFor, portsFor, sourcesList } from './step.js';
 
 const host = (i: number, role: 'master' | 'worker') => ({
@@ -57,9 +60,9 @@ describe('master install: plan', () => {
     if (!r.ok) throw new Error(r.error.message);
     for (const [, list] of r.value.actions) {
       for (const a of list) {
-        // as-built only reads (the report's package versions), so it runs every time.
-        if (a.id === 'as-built') expect(a.capture && !a.destructive).toBe(true);
-        else expect(a.probe, a.id).toBeDefined();
+        // The one read-only action: it records what the host runs on every run.
+        if (a.id === 'as-built') continue;
+        expect(a.probe, a.id).toBeDefined();
         if (a.output) expect(a.output.read, a.id).toBeDefined();
       }
     }
@@ -155,5 +158,28 @@ describe('master install: profiles', () => {
     } finally {
       (CLUSTER_PROFILES as ClusterProfile[]).pop();
     }
+  });
+});
+
+describe('master install: as built', () => {
+  // Real output of the as-built action on a lab worker (fixtures/as-built-worker.txt).
+  const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'as-built-worker.txt'), 'utf8');
+
+  it('reads package versions and chrony\'s sources, the selected one marked', () => {
+    const r = parseAsBuilt(fixture);
+    expect(r.packages.map((p) => p.name)).toEqual(['chrony', 'nftables', 'prometheus-node-exporter']);
+    expect(r.packages.every((p) => /\d/.test(p.version))).toBe(true);
+    expect(r.timeSources.filter((t) => t.selected)).toHaveLength(1);
+  });
+
+  it('puts the VIP, its candidates, the monitoring targets and each host\'s ports beside what the hosts reported', () => {
+    const p = project();
+    const done = { status: 'done' as const, exitCode: 0, stdout: fixture };
+    const a = asBuiltOf(new Map([['h3', new Map([['as-built', done]])]]), p)!;
+    expect(a).toMatchObject({ profile: 'base', vip: '10.9.0.100', vipCandidates: ['h1', 'h2'], routerId: 51, prometheus: { hostId: 'h1' } });
+    expect(a.prometheus.targets).toHaveLength(4);
+    expect(a.hosts.find((h) => h.hostId === 'h3')!.packages).toHaveLength(3);
+    expect(a.hosts.find((h) => h.hostId === 'h1')!.packages).toEqual([]);
+    expect(a.hosts.find((h) => h.hostId === 'h3')!.ports.map((x) => x.port)).toEqual([9100]);
   });
 });

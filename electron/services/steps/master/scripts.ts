@@ -63,12 +63,6 @@ if [ "$mode" = check ]; then [ "$n" -eq "$#" ]; exit; fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 echo "installed: $*"`;
 
-/**
- * Read-only, for the report's as-built platform: one `package<TAB>version` line per package named
- * (installed ones only; a missing one prints nothing and is seen missing by its absence).
- */
-export const AS_BUILT = `dpkg-query -W -f='\${db:Status-Abbrev}\\t\${Package}\\t\${Version}\\n' "$@" 2>/dev/null | awk -F '\\t' '$1 ~ /^ii/ { print $2 "\\t" $3 }' || true`;
-
 /** $1 check|apply, then units that must be enabled and running (installed by the package step). */
 export const SERVICES = `set -eu
 mode=$1; shift
@@ -239,3 +233,12 @@ export const FIREWALL_CHECK = `set -eu
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 printf '%s' "$1" > "$tmp"
 cmp -s "$tmp" /etc/nftables.conf && systemctl is-enabled --quiet nftables && nft list table inet "$2" > /dev/null 2>&1`;
+
+/**
+ * Read-only, for the report's as-built platform: $@ the host's packages. Sections: every package's
+ * installed version, the time sources chrony uses now (`^*` selected, `^+`/`^-` others).
+ */
+export const AS_BUILT = `printf '== packages\\n'
+dpkg-query -W -f='\${Package} \${Version}\\n' "$@" 2>/dev/null || true
+printf '== chrony\\n'
+chronyc -n sources 2>/dev/null | awk '/^\\^/ { print $1, $2 }' || true`;

@@ -7,8 +7,8 @@ import { expectedNames, planOf } from '../network/names.js';
 import { firewallRules, FW_TABLE, keepsSsh } from './firewall.js';
 import { profileById, profileIds, type ClusterProfile, type ProfileContext } from './profile.js';
 import {
-  ADMIN_KEY, ADMIN_KEY_CHECK, AS_BUILT, ADMIN_KEY_MAKE, ADMIN_KEY_READ, CHRONY_NO_POOL, FIREWALL_APPLY, FIREWALL_CHECK, FIREWALL_CONFIRM,
-  FW_DIR, HOST_KEY_CHECK, HOST_KEY_LINE, KEEPALIVED, KEY_MESH, MANAGED_FILE, PACKAGES, SERVICES, VRRP_SECRET_CHECK,
+  ADMIN_KEY, ADMIN_KEY_CHECK, ADMIN_KEY_MAKE, ADMIN_KEY_READ, CHRONY_NO_POOL, FIREWALL_APPLY, FIREWALL_CHECK, FIREWALL_CONFIRM,
+  AS_BUILT, FW_DIR, HOST_KEY_CHECK, HOST_KEY_LINE, KEEPALIVED, KEY_MESH, MANAGED_FILE, PACKAGES, SERVICES, VRRP_SECRET_CHECK,
   VRRP_SECRET_FILE, VRRP_SECRET_MAKE, VRRP_SECRET_READ,
 } from './scripts.js';
 
@@ -256,8 +256,8 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
     a.push({ id: 'firewall-confirm', title: t('firewallConfirm'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false,
       command: { script: FIREWALL_CONFIRM, args: [FW_DIR] }, probe: check });
   }
-  // Read-only and run every time (no probe): the report's as-built platform is the versions now.
-  a.push({ id: 'as-built', title: t('asBuilt'), phase: R, sudo: false, timeoutMs: SHORT_MS, destructive: false, capture: true,
+  // Read-only, so no probe: every run records what the host runs now (report: as-built platform).
+  a.push({ id: 'as-built', title: t('asBuilt'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false, capture: true,
     command: { script: AS_BUILT, args: pkgs } });
   return a;
 }
