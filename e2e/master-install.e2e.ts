@@ -95,6 +95,7 @@ describe('Master install (step 5)', () => {
     expect(text).toContain('<output:admin-key');
     const phasesShown = await page.getByTestId('plan-action-phase').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-phase')))]);
     expect(phasesShown).toEqual(['prepare', 'first-master', 'masters', 'workers']);
+    await page.getByTestId('plan-action-phase').first().scrollIntoViewIfNeeded();
     await screenshot(page, 'master-dry-run-en');
 
     await master.recordPhases();
@@ -121,9 +122,13 @@ describe('Master install (step 5)', () => {
     const findings = await runner.findings();
     expect(findings.filter((f) => f.code === 'install.done')).toHaveLength(4);
     expect(findings.filter((f) => f.severity === 'blocking')).toEqual([]);
+    // The phases on screen, not the terminal dock the run opened.
+    if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
+    await page.getByTestId('run-phases').scrollIntoViewIfNeeded();
     await screenshot(page, 'master-install-done-en');
     await wizard.setLanguage('zh-CN');
     await expect.poll(() => page.getByTestId('run-phases').innerText()).toContain('已完成');
+    await page.getByTestId('run-phases').scrollIntoViewIfNeeded();
     await screenshot(page, 'master-install-done-zh-cn');
     await wizard.setLanguage('en');
 

@@ -228,8 +228,8 @@ export type ReportLabels = z.infer<typeof reportLabelsSchema>;
 
 /**
  * The as-built base platform (wizard step 5, the master install's last run): what each host has,
- * for the customer. Package versions are what the run read back on each host (its `as-built`
- * action); the VIP, time sources, monitoring targets and firewall ports are what that install
+ * for the customer. Package versions and time sources are what the run read back on each host
+ * (its `as-built` action); the VIP, monitoring targets and firewall ports are what that install
  * configured from the project's plan.
  */
 export const reportPlatformSchema = z.object({
@@ -241,16 +241,17 @@ export const reportPlatformSchema = z.object({
   vipCandidates: z.array(text),
   /** The host Prometheus runs on, and every node-exporter it scrapes (`address:port`). */
   monitoring: z.object({ prometheusHost: nullableText, targets: z.array(text) }),
+  /** The plan applies the firewall; false: no rules were installed (ports below are what it would open). */
+  firewall: z.boolean(),
   hosts: z.array(
     z.object({
       hostId: text,
       role: z.enum(['master', 'worker']),
-      /** chrony's sources on this host (upstream servers on masters, the masters on workers). */
-      timeSources: z.array(text),
-      /** Inbound ports the firewall opens besides SSH; empty with `firewall` false. */
+      /** chrony's sources as read on the host; `selected`: the one it follows. Null when not read. */
+      timeSources: z.array(z.object({ address: text, selected: z.boolean() })).nullable(),
+      /** Inbound ports the firewall opens besides SSH. */
       ports: z.array(z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) })),
-      firewall: z.boolean(),
-      /** Installed packages and versions as read on the host; null when it was not read (the host did not get that far). */
+      /** Installed packages and versions as read on the host; null when not read (the host did not get that far). */
       packages: z.array(z.object({ name: text, version: text })).nullable(),
     }),
   ),

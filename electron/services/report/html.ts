@@ -350,11 +350,14 @@ function platformHtml(t: ReportText, r: ReportModel, hostName: (id: string | nul
   const hosts = (ids: readonly string[]) => esc(ids.map((x) => hostName(x)).join(', '));
   const rows = p.hosts
     .map((x) => {
-      const ports = !x.firewall ? `<span class="muted">${t.html('platform.firewallOff')}</span>` : esc(x.ports.map((q) => `${q.port}/${q.protocol}`).join(', ') || '—');
+      const ports = !p.firewall ? `<span class="muted">${t.html('platform.firewallOff')}</span>` : esc(x.ports.map((q) => `${q.port}/${q.protocol}`).join(', ') || '—');
+      const time = x.timeSources === null
+        ? `<span class="muted">${t.html('platform.notRead')}</span>`
+        : x.timeSources.map((s) => (s.selected ? `<b>${esc(s.address)}</b> ${t.html('platform.selected')}` : esc(s.address))).join(', ') || '—';
       const pkgs = x.packages === null
         ? `<span class="muted">${t.html('platform.notRead')}</span>`
         : x.packages.map((k) => `<span class="mono">${esc(k.name)} ${esc(k.version)}</span>`).join('<br>');
-      return `<tr data-host-id="${esc(x.hostId)}"><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td><td class="mono">${esc(x.timeSources.join(', ') || '—')}</td><td class="mono">${ports}</td><td class="packages">${pkgs}</td></tr>`;
+      return `<tr data-host-id="${esc(x.hostId)}"><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td><td class="mono">${time}</td><td class="mono">${ports}</td><td class="packages">${pkgs}</td></tr>`;
     })
     .join('');
   return `<section class="page" id="platform">

@@ -24,7 +24,7 @@ import {
   VERDICT_PHASES,
   MASTER_INSTALL_STEP,
 } from '../../contract/index.js';
-import { chronyFor, installContext, portsFor, prometheusFor } from '../steps/master/index.js';
+import { asBuiltOf } from '../steps/master/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
@@ -178,47 +178,32 @@ function hardwareProfileOf(events: readonly JournalEvent[], state: JournalState,
 }
 
 /**
- * The as-built platform of the last master install: package versions as its `as-built` action read
- * them on each host (`package<TAB>version` lines), and what the install configured from the plan.
+ * The as-built platform of the last master install (steps/master asBuiltOf): package versions and
+ * chrony's sources as its `as-built` action read them on each host, and what the install put where
+ * from the plan. Absent when it has not run, or when the plan saved since is not valid.
  */
 export function platformOf(state: JournalState, project: Project): { platform?: ReportPlatform } {
   const run = state.lastRun(MASTER_INSTALL_STEP);
   if (!run) return {};
   const results = state.results(run.runId);
-  let ctx: ReturnType<typeof installContext> | null;
-  try {
-    ctx = installContext(project);
-  } catch {
-    // The plan saved since is not valid: the versions read still stand, the configuration is unknown.
-    ctx = null;
-  }
-  const packagesOf = (hostId: string): ReportPlatform['hosts'][number]['packages'] => {
-    const r = results.get(hostId)?.get('as-built');
-    if (!r || (r.status !== 'done' && r.status !== 'already-done')) return null;
-    return r.stdout
-      .split('\n')
-      .map((l) => l.split('\t'))
-      .filter((f) => f.length === 2 && f[0]!.trim() !== '')
-      .map(([name, version]) => ({ name: name!.trim(), version: version!.trim() }));
-  };
-  const servers = (conf: string) => [...conf.matchAll(/^server (\S+)/gm)].map((m) => m[1]!);
+  const built = asBuiltOf(results, project);
+  if (!built) return {};
+  // asBuiltOf gives an empty list for a host it did not read; the report says "not read" instead.
+  const read = (hostId: string) => results.get(hostId)?.get('as-built')?.status === 'done';
   return {
     platform: {
       runId: run.runId,
       finishedAt: run.finishedAt ?? null,
-      vip: ctx?.vip ?? '',
-      vipCandidates: ctx ? ctx.vipCandidates.map((h) => h.id) : [],
-      monitoring: {
-        prometheusHost: ctx ? ctx.firstMaster.id : null,
-        targets: ctx ? [...prometheusFor(ctx).matchAll(/'([^'\s]+:\d+)'/g)].map((m) => m[1]!).filter((x) => !x.startsWith('localhost:')) : [],
-      },
-      hosts: project.hosts.map((h) => ({
-        hostId: h.id,
-        role: h.role,
-        timeSources: ctx ? servers(chronyFor(h, ctx)) : [],
-        firewall: ctx?.plan.firewall.enabled ?? false,
-        ports: ctx?.plan.firewall.enabled ? portsFor(h, ctx) : [],
-        packages: packagesOf(h.id),
+      vip: built.vip ?? '',
+      vipCandidates: built.vipCandidates,
+      monitoring: { prometheusHost: built.prometheus.hostId, targets: built.prometheus.targets },
+      firewall: project.install?.firewall?.enabled ?? true,
+      hosts: built.hosts.map((h) => ({
+        hostId: h.hostId,
+        role: h.role === 'master' ? 'master' : 'worker',
+        timeSources: read(h.hostId) ? h.timeSources : null,
+        ports: h.ports,
+        packages: read(h.hostId) ? h.packages : null,
       })),
     },
   };

@@ -9,7 +9,8 @@ import { loadReportLook } from './resources.js';
 
 // The as-built base platform: a real master install's journal on the 4-node systemd lab (two
 // masters, two workers, VIP .100), cut to its as-built actions with their captured stdout as the
-// nodes printed it (fixtures/master-install-*: taken from e2e/master-install.e2e.ts's project).
+// nodes printed it (fixtures/master-install-*: cut from e2e/master-install.e2e.ts's project folder
+// after a run on lab instance 89).
 const fx = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const project = projectSchema.parse(JSON.parse(fx('master-install-project.json')));
 const events = fx('master-install-as-built.ndjson').trim().split('\n').map((l) => journalEventSchema.parse(JSON.parse(l)));
@@ -37,18 +38,22 @@ describe('report: the as-built platform', () => {
     expect(names(m2!.id)).toEqual(['chrony', 'haproxy', 'keepalived', 'nftables', 'prometheus-node-exporter']);
     expect(names(w1!.id)).toEqual(['chrony', 'nftables', 'prometheus-node-exporter']);
     for (const h of p.hosts) for (const k of h.packages!) expect(k.version, `${h.hostId} ${k.name}`).toMatch(/^\d[\w.:+~-]*$/);
-    // Time: the second master follows the first; workers follow both masters.
-    expect(host(m2!.id).timeSources).toEqual([m1!.address]);
-    expect(host(w2!.id).timeSources).toEqual([m1!.address, m2!.address]);
+    // Time, as chrony reported it on each node when the run read it: the first master serves its
+    // own clock (no upstream in this plan), the second follows it, the workers have both masters
+    // (read seconds after chrony restarted there, so none selected yet: the report says so).
+    expect(host(m1!.id).timeSources).toEqual([]);
+    expect(host(m2!.id).timeSources).toEqual([{ address: m1!.address, selected: true }]);
+    expect(host(w2!.id).timeSources!.map((x) => x.address).sort()).toEqual([m1!.address, m2!.address]);
     // Firewall: the first master has Prometheus and NTP; a worker only node-exporter.
     expect(host(m1!.id).ports).toEqual(expect.arrayContaining([{ port: 9090, protocol: 'tcp' }, { port: 123, protocol: 'udp' }, { port: 9100, protocol: 'tcp' }]));
     expect(host(w1!.id).ports).toEqual([{ port: 9100, protocol: 'tcp' }]);
   });
 
-  it('a host whose as-built action did not run has no versions (null), not an empty list', async () => {
+  it('a host whose as-built action did not run has no versions or time sources (null: not read), not empty lists', async () => {
     const cut = events.filter((e) => !(e.type === 'action-finished' && e.hostId === w2!.id));
     const r = await buildReport({ project, events: cut, steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
-    expect(r.platform!.hosts.find((h) => h.hostId === w2!.id)!.packages).toBeNull();
+    const w = r.platform!.hosts.find((h) => h.hostId === w2!.id)!;
+    expect([w.packages, w.timeSources]).toEqual([null, null]);
   });
 
   it('no platform section before the master install ran', async () => {
@@ -69,6 +74,7 @@ describe('report: the as-built platform', () => {
     expect(zh).toContain('基础平台——竣工状态');
     expect(zh).toContain(`keepalived ${version}`);
     expect(zh).toContain('时间源（chrony）');
+    expect(zh).toContain('（当前跟随）');
     expect(zh).not.toMatch(/\{\{\s*\w+\s*\}\}/);
   });
 });
