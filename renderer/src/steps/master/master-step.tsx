@@ -117,7 +117,7 @@ function InstallPlanPanel() {
                 checked={draft.candidates.includes(h.id)}
                 onChange={(e) => update({ candidates: e.target.checked ? [...draft.candidates, h.id] : draft.candidates.filter((c) => c !== h.id) })}
               />{' '}
-              {h.name || h.address} <span className="muted small">{h.role}</span>
+              {h.name || h.address} <span className="muted small">{t(`inventory.role.${h.role}`)}</span>
             </label>
           ))}
           {draft.candidates.length === 0 ? (
