@@ -226,38 +226,6 @@ export const reportLabelsSchema = z.object({
 });
 export type ReportLabels = z.infer<typeof reportLabelsSchema>;
 
-/**
- * The as-built base platform (wizard step 5, the master install's last run): what each host has,
- * for the customer. Package versions and time sources are what the run read back on each host
- * (its `as-built` action); the VIP, monitoring targets and firewall ports are what that install
- * configured from the project's plan.
- */
-export const reportPlatformSchema = z.object({
-  runId: text,
-  finishedAt: nullableText,
-  /** '' when the network plan has no VIP. */
-  vip: text,
-  /** Host ids that may hold the VIP, in priority order. */
-  vipCandidates: z.array(text),
-  /** The host Prometheus runs on, and every node-exporter it scrapes (`address:port`). */
-  monitoring: z.object({ prometheusHost: nullableText, targets: z.array(text) }),
-  /** The plan applies the firewall; false: no rules were installed (ports below are what it would open). */
-  firewall: z.boolean(),
-  hosts: z.array(
-    z.object({
-      hostId: text,
-      role: z.enum(['master', 'worker']),
-      /** chrony's sources as read on the host; `selected`: the one it follows. Null when not read. */
-      timeSources: z.array(z.object({ address: text, selected: z.boolean() })).nullable(),
-      /** Inbound ports the firewall opens besides SSH. */
-      ports: z.array(z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) })),
-      /** Installed packages and versions as read on the host; null when not read (the host did not get that far). */
-      packages: z.array(z.object({ name: text, version: text })).nullable(),
-    }),
-  ),
-});
-export type ReportPlatform = z.infer<typeof reportPlatformSchema>;
-
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -287,8 +255,24 @@ export const reportModelSchema = z.object({
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
   /** The hardware profile each Hardware run applied; absent when the step has not run. */
   hardwareProfile: reportHardwareProfileSchema.optional(),
-  /** The as-built base platform from the last master install; absent when it has not run. */
-  platform: reportPlatformSchema.optional(),
+  /** The base platform as built by the last master-install run; absent when it has not run. */
+  platform: z
+    .object({
+      runId: text,
+      profile: text,
+      vip: text.nullable(),
+      vipCandidates: z.array(text),
+      routerId: z.number(),
+      prometheus: z.object({ hostId: text, targets: z.array(text) }),
+      hosts: z.array(z.object({
+        hostId: text,
+        role: text,
+        packages: z.array(z.object({ name: text, version: text })),
+        timeSources: z.array(z.object({ address: text, selected: z.boolean() })),
+        ports: z.array(z.object({ port: z.number(), protocol: text })),
+      })),
+    })
+    .optional(),
   /** The exported JSON's labels in the chosen language; absent in the preview's model. */
   labels: reportLabelsSchema.optional(),
 });

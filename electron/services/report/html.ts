@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>${platformHtml(t, r, hostName, role)}`;
+</section>${r.platform ? platformHtml(t, r.platform, hostName) : ''}`;
 
   const chain = r.journal.chainedFrom === null ? t.text('audit.chainNone') : r.journal.chainedFrom > 1 ? t.text('audit.chainFrom', { line: r.journal.chainedFrom }) : '';
   const audit = `<section class="page" id="audit">
@@ -296,6 +296,28 @@ function counts(t: ReportText, s: ReportStep): string {
   return esc(waived ? t.text('countsWaived', { counts: c, waived }) : c);
 }
 
+/** The master install's as-built platform: VIP and candidates, monitoring, then per host its time sources, firewall ports and package versions. */
+function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, hostName: (id: string) => string): string {
+  const h = (k: string, params?: TextParams) => t.html(k, params);
+  const row = (k: string, v: string) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`;
+  return `
+<section class="page" id="platform" data-testid="platform">
+  <h2>${h('headings.platform')}</h2>
+  <table class="kv"><tbody>
+    ${row('platform.profile', esc(p.profile))}
+    ${row('platform.vip', p.vip ? `${esc(p.vip)} (VRRP ${p.routerId})` : h('platform.noVip'))}
+    ${row('platform.candidates', esc(p.vipCandidates.map(hostName).join(', ') || '—'))}
+    ${row('platform.monitoring', `${esc(hostName(p.prometheus.hostId))}: ${esc(p.prometheus.targets.join(', '))}`)}
+  </tbody></table>
+  <table><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('platform.timeSources')}</th><th>${h('platform.ports')}</th><th>${h('platform.packages')}</th></tr></thead><tbody>
+  ${p.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>
+    <td class="mono">${x.timeSources.map((s) => `${esc(s.address)}${s.selected ? ' *' : ''}`).join('<br>') || '—'}</td>
+    <td class="mono">${esc(['22/tcp', ...x.ports.map((q) => `${q.port}/${q.protocol}`)].filter((v, i, a) => a.indexOf(v) === i).join(', '))}</td>
+    <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${esc(k.version)}`).join('<br>') || '—'}</td></tr>`).join('')}
+  </tbody></table>
+</section>`;
+}
+
 function planHtml(t: ReportText, plan: NetworkPlan, hostName: (id: string) => string): string {
   const rows = plan.hosts.flatMap((x) =>
     x.interfaces.length === 0
@@ -343,37 +365,6 @@ function matrixHtml(t: ReportText, m: MatrixView): string {
 }
 
 /** The hardware profile applied, any switch to a laxer one after blocking findings, and the lab profile's confirmation. */
-/** The as-built base platform (the last master install), its own page; nothing before it ran. */
-function platformHtml(t: ReportText, r: ReportModel, hostName: (id: string | null) => string, role: (x: string) => string): string {
-  const p = r.platform;
-  if (!p) return '';
-  const hosts = (ids: readonly string[]) => esc(ids.map((x) => hostName(x)).join(', '));
-  const rows = p.hosts
-    .map((x) => {
-      const ports = !p.firewall ? `<span class="muted">${t.html('platform.firewallOff')}</span>` : esc(x.ports.map((q) => `${q.port}/${q.protocol}`).join(', ') || '—');
-      const time = x.timeSources === null
-        ? `<span class="muted">${t.html('platform.notRead')}</span>`
-        : x.timeSources.map((s) => (s.selected ? `<b>${esc(s.address)}</b> ${t.html('platform.selected')}` : esc(s.address))).join(', ') || '—';
-      const pkgs = x.packages === null
-        ? `<span class="muted">${t.html('platform.notRead')}</span>`
-        : x.packages.map((k) => `<span class="mono">${esc(k.name)} ${esc(k.version)}</span>`).join('<br>');
-      return `<tr data-host-id="${esc(x.hostId)}"><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td><td class="mono">${time}</td><td class="mono">${ports}</td><td class="packages">${pkgs}</td></tr>`;
-    })
-    .join('');
-  return `<section class="page" id="platform">
-  <h2>${t.html('platform.heading')}</h2>
-  <p class="muted">${p.finishedAt ? t.html('platform.runFinished', { runId: p.runId, finished: raw(when(p.finishedAt)) }) : t.html('platform.run', { runId: p.runId })}</p>
-  <table class="grid small" id="platform-summary"><tbody>
-    <tr><th>${t.html('platform.vip')}</th><td class="mono" id="platform-vip">${p.vip ? esc(p.vip) : t.html('platform.noVip')}</td></tr>
-    <tr><th>${t.html('platform.candidates')}</th><td id="platform-candidates">${p.vipCandidates.length ? hosts(p.vipCandidates) : '—'}</td></tr>
-    <tr><th>${t.html('platform.prometheus')}</th><td>${p.monitoring.prometheusHost ? hosts([p.monitoring.prometheusHost]) : '—'}</td></tr>
-    <tr><th>${t.html('platform.targets')}</th><td class="mono" id="platform-targets">${esc(p.monitoring.targets.join(', ') || '—')}</td></tr>
-  </tbody></table>
-  <table class="grid small" id="platform-hosts"><thead><tr><th>${t.html('platform.host')}</th><th>${t.html('platform.role')}</th><th>${t.html('platform.timeSources')}</th><th>${t.html('platform.ports')}</th><th>${t.html('platform.packages')}</th></tr></thead>
-  <tbody>${rows}</tbody></table>
-</section>`;
-}
-
 function hardwareProfileHtml(t: ReportText, r: ReportModel, hostName: (id: string | null) => string): string {
   const p = r.hardwareProfile;
   if (!p) return '';

@@ -17,15 +17,13 @@ import {
   type ReportHost,
   type ReportModel,
   type ReportPhase,
-  type ReportPlatform,
   type ReportSignOff,
   type ReportStep,
   type ReportVerdictItem,
   VERDICT_PHASES,
-  MASTER_INSTALL_STEP,
 } from '../../contract/index.js';
-import { asBuiltOf } from '../steps/master/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
+import { asBuiltOf } from '../steps/master/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
 import { JournalState } from '../runbook/replay.js';
@@ -40,6 +38,7 @@ const TITLES_EN: Record<string, string> = {
   'network-check': 'Network checks (node-to-node matrix)',
   'network-interfaces': 'Network interfaces read',
   'network-addressing': 'Addressing with a rollback timer',
+  'master-install': 'Base platform (master install)',
 };
 export const titleEn = (stepId: string) =>
   TITLES_EN[stepId] ?? stepId.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -116,6 +115,9 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     matrix = { runId: netRun.runId, ...(netRun.finishedAt ? { finishedAt: netRun.finishedAt } : {}), ...buildMatrix(facts, project) };
   }
 
+  const installRun = state.lastRun('master-install');
+  const built = installRun ? asBuiltOf(state.results(installRun.runId), project) : null;
+
   const auditTrail = await auditOf(events, state, input.dir);
   const verdict = verdictOf(project, steps, input.steps.map((s) => s.id));
 
@@ -130,6 +132,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     steps,
     waivers,
     network: { plan: project.network ?? null, matrix },
+    ...(installRun && built ? { platform: { runId: installRun.runId, ...built } } : {}),
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {
@@ -143,7 +146,6 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
       })),
     ),
     ...hardwareProfileOf(events, state, facts),
-    ...platformOf(state, project),
   };
   // Parsing drops anything the schema does not document (a consumer sees exactly the schema).
   return redactDeep(reportModelSchema.parse(model), input.secrets);
@@ -173,38 +175,6 @@ function hardwareProfileOf(events: readonly JournalEvent[], state: JournalState,
       laxerSwitches,
       labConfirmation: last.profile.confirmation ?? null,
       notLabNodes: last.profile.id === 'lab' ? last.hosts.map((h) => h.hostId).filter((id) => !isLabNode(facts.find((f) => f.hostId === id))) : [],
-    },
-  };
-}
-
-/**
- * The as-built platform of the last master install (steps/master asBuiltOf): package versions and
- * chrony's sources as its `as-built` action read them on each host, and what the install put where
- * from the plan. Absent when it has not run, or when the plan saved since is not valid.
- */
-export function platformOf(state: JournalState, project: Project): { platform?: ReportPlatform } {
-  const run = state.lastRun(MASTER_INSTALL_STEP);
-  if (!run) return {};
-  const results = state.results(run.runId);
-  const built = asBuiltOf(results, project);
-  if (!built) return {};
-  // asBuiltOf gives an empty list for a host it did not read; the report says "not read" instead.
-  const read = (hostId: string) => results.get(hostId)?.get('as-built')?.status === 'done';
-  return {
-    platform: {
-      runId: run.runId,
-      finishedAt: run.finishedAt ?? null,
-      vip: built.vip ?? '',
-      vipCandidates: built.vipCandidates,
-      monitoring: { prometheusHost: built.prometheus.hostId, targets: built.prometheus.targets },
-      firewall: project.install?.firewall?.enabled ?? true,
-      hosts: built.hosts.map((h) => ({
-        hostId: h.hostId,
-        role: h.role === 'master' ? 'master' : 'worker',
-        timeSources: read(h.hostId) ? h.timeSources : null,
-        ports: h.ports,
-        packages: read(h.hostId) ? h.packages : null,
-      })),
     },
   };
 }

@@ -1,80 +1,83 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectSchema, reportModelSchema } from '../../contract/index.js';
-import { journalEventSchema } from '../project/journal.js';
-import { renderHtml } from './html.js';
-import { buildReport } from './model.js';
-import { loadReportLook } from './resources.js';
+import { projectSchema, type PlanView } from '../../contract/index.js';
+import { Journal } from '../project/journal.js';
+import { saveProject } from '../project/project-store.js';
+import { Transcript, transcriptPath } from '../runbook/transcript.js';
+import { previewReport, type ReportDeps } from './export.js';
 
-// The as-built base platform: a real master install's journal on the 4-node systemd lab (two
-// masters, two workers, VIP .100), cut to its as-built actions with their captured stdout as the
-// nodes printed it (fixtures/master-install-*: cut from e2e/master-install.e2e.ts's project folder
-// after a run on lab instance 89).
-const fx = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
-const project = projectSchema.parse(JSON.parse(fx('master-install-project.json')));
-const events = fx('master-install-as-built.ndjson').trim().split('\n').map((l) => journalEventSchema.parse(JSON.parse(l)));
-const steps = [{ id: 'master-install', title: 'runbook.steps.master-install.title' }];
-const build = () => buildReport({ project, events, steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
-const [m1, m2, w1, w2] = project.hosts;
+// The report's as-built platform, from a journal as the master install leaves it (the as-built
+// action's captured output is the real output of a lab worker: steps/master/fixtures).
+const fixtureText = () => readFile(join(import.meta.dirname, '..', 'steps', 'master', 'fixtures', 'as-built-worker.txt'), 'utf8');
 
-async function look(language: 'en' | 'zh-CN') {
-  const r = await loadReportLook(language);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
+const project = projectSchema.parse({
+  version: 1, site: 'Lab', customer: 'C', technician: 'T',
+  hosts: [
+    { id: 'h1', name: 'node1', address: '198.18.0.11', port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: '/k' } },
+    { id: 'h2', name: 'node2', address: '198.18.0.12', port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: '/k' } },
+    { id: 'h3', name: 'node3', address: '198.18.0.13', port: 22, user: 'root', role: 'worker', auth: { method: 'key', keyPath: '/k' } },
+  ],
+  network: { vip: '198.18.0.100' },
+});
+
+const plan: PlanView = {
+  stepId: 'master-install', title: 'x', planHash: 'x'.repeat(64), changes: [],
+  hosts: [{ hostId: 'h3', name: 'node3', address: '198.18.0.13', user: 'root', actions: [{ id: 'as-built', title: 'x', command: 'x', sudo: false, timeoutMs: 1000, destructive: false }] }],
+};
+
+async function projectWithInstallRun(): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'rs-platform-')), 'p');
+  await mkdir(dir, { recursive: true });
+  expect((await saveProject(dir, project)).ok).toBe(true);
+  const j = await Journal.open(dir);
+  await j.append({ type: 'run-started', runId: 'r1', stepId: 'master-install', plan, owner: 'o', laptop: 'l', pid: 1 });
+  await j.append({ type: 'action-started', runId: 'r1', hostId: 'h3', actionId: 'as-built', attempt: 1, command: 'x', sudo: false, destructive: false });
+  const rel = transcriptPath('h3', 'r1', 'as-built', 1);
+  const t = await Transcript.create(dir, rel, () => []);
+  t.note('as built');
+  const sha256 = await t.close();
+  await j.append({ type: 'action-finished', runId: 'r1', hostId: 'h3', actionId: 'as-built', attempt: 1, status: 'done', via: 'command', exitCode: 0, signal: null, durationMs: 10, message: 'exit 0', transcript: rel, sha256, stdout: await fixtureText() });
+  await j.append({ type: 'run-finished', runId: 'r1', status: 'completed' });
+  await j.close();
+  return dir;
 }
 
-describe('report: the as-built platform', () => {
-  it('has every host\'s installed package versions as read, the VIP and candidates, time sources, monitoring targets and firewall ports per role', async () => {
-    const p = (await build()).platform!;
-    expect(reportModelSchema.shape.platform.parse(p)).toEqual(p);
-    expect(p.vip).toBe(project.network!.vip);
-    expect(p.vipCandidates).toEqual([m1!.id, m2!.id]);
-    expect(p.monitoring.prometheusHost).toBe(m1!.id);
-    expect(p.monitoring.targets).toEqual(project.hosts.map((h) => `${h.address}:9100`));
-    const host = (id: string) => p.hosts.find((h) => h.hostId === id)!;
-    const names = (id: string) => host(id).packages!.map((k) => k.name).sort();
-    expect(names(m1!.id)).toEqual(['chrony', 'haproxy', 'keepalived', 'nftables', 'prometheus', 'prometheus-node-exporter']);
-    expect(names(m2!.id)).toEqual(['chrony', 'haproxy', 'keepalived', 'nftables', 'prometheus-node-exporter']);
-    expect(names(w1!.id)).toEqual(['chrony', 'nftables', 'prometheus-node-exporter']);
-    for (const h of p.hosts) for (const k of h.packages!) expect(k.version, `${h.hostId} ${k.name}`).toMatch(/^\d[\w.:+~-]*$/);
-    // Time, as chrony reported it on each node when the run read it: the first master serves its
-    // own clock (no upstream in this plan), the second follows it, the workers have both masters
-    // (read seconds after chrony restarted there, so none selected yet: the report says so).
-    expect(host(m1!.id).timeSources).toEqual([]);
-    expect(host(m2!.id).timeSources).toEqual([{ address: m1!.address, selected: true }]);
-    expect(host(w2!.id).timeSources!.map((x) => x.address).sort()).toEqual([m1!.address, m2!.address]);
-    // Firewall: the first master has Prometheus and NTP; a worker only node-exporter.
-    expect(host(m1!.id).ports).toEqual(expect.arrayContaining([{ port: 9090, protocol: 'tcp' }, { port: 123, protocol: 'udp' }, { port: 9100, protocol: 'tcp' }]));
-    expect(host(w1!.id).ports).toEqual([{ port: 9100, protocol: 'tcp' }]);
+const deps: ReportDeps = {
+  appVersion: '0.1.0', secrets: () => [], printToPdf: async () => Buffer.from(''),
+  steps: [{ id: 'master-install', title: 'runbook.steps.master-install.title' }], now: () => new Date('2026-01-01T00:00:00Z'),
+};
+const signOff = { technician: '', customerRepresentative: '', date: '' };
+
+describe('report: the base platform as built', () => {
+  it('lists the VIP and its candidates, the monitoring targets, and per host its time sources, firewall ports and package versions', async () => {
+    const dir = await projectWithInstallRun();
+    const r = await previewReport(dir, signOff, deps, 'en');
+    if (!r.ok) throw new Error(r.error.message);
+    const p = r.value.report.platform!;
+    expect(p).toMatchObject({ runId: 'r1', profile: 'base', vip: '198.18.0.100', vipCandidates: ['h1', 'h2'], routerId: 51 });
+    expect(p.prometheus).toEqual({ hostId: 'h1', targets: ['198.18.0.11:9100', '198.18.0.12:9100', '198.18.0.13:9100'] });
+    const w = p.hosts.find((h) => h.hostId === 'h3')!;
+    expect(w.packages.map((x) => x.name)).toEqual(['chrony', 'nftables', 'prometheus-node-exporter']);
+    expect(w.timeSources.some((s) => s.selected)).toBe(true);
+    const html = r.value.html;
+    expect(html).toContain('id="platform"');
+    expect(html).toContain('Base platform — as built');
+    expect(html).toContain('198.18.0.100 (VRRP 51)');
+    expect(html).toContain(`chrony ${w.packages[0]!.version}`);
+    const zh = await previewReport(dir, signOff, deps, 'zh-CN');
+    expect(zh.ok && zh.value.html).toContain('基础平台——竣工状态');
   });
 
-  it('a host whose as-built action did not run has no versions or time sources (null: not read), not empty lists', async () => {
-    const cut = events.filter((e) => !(e.type === 'action-finished' && e.hostId === w2!.id));
-    const r = await buildReport({ project, events: cut, steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
-    const w = r.platform!.hosts.find((h) => h.hostId === w2!.id)!;
-    expect([w.packages, w.timeSources]).toEqual([null, null]);
-  });
-
-  it('no platform section before the master install ran', async () => {
-    const r = await buildReport({ project, events: [], steps, signOff: { technician: '', customerRepresentative: '', date: '' }, appVersion: '0', secrets: [] });
-    expect(r.platform).toBeUndefined();
-    expect(renderHtml(r, await look('en'))).not.toContain('id="platform"');
-  });
-
-  it('renders in both languages with the versions read', async () => {
-    const r = await build();
-    const version = r.platform!.hosts[0]!.packages!.find((k) => k.name === 'keepalived')!.version;
-    const en = renderHtml(r, await look('en'));
-    expect(en).toContain('Base platform — as built');
-    expect(en).toContain(`keepalived ${version}`);
-    expect(en).toContain(project.network!.vip);
-    expect(en).toContain('Monitoring targets (node-exporter)');
-    const zh = renderHtml(r, await look('zh-CN'));
-    expect(zh).toContain('基础平台——竣工状态');
-    expect(zh).toContain(`keepalived ${version}`);
-    expect(zh).toContain('时间源（chrony）');
-    expect(zh).toContain('（当前跟随）');
-    expect(zh).not.toMatch(/\{\{\s*\w+\s*\}\}/);
+  it('has no platform section before the install has run', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'rs-platform-')), 'p');
+    await mkdir(dir, { recursive: true });
+    expect((await saveProject(dir, project)).ok).toBe(true);
+    const r = await previewReport(dir, signOff, deps, 'en');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.report.platform).toBeUndefined();
+    expect(r.value.html).not.toContain('id="platform"');
   });
 });
