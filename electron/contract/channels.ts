@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Result } from './result.js';
 import { coreEvents, coreRequests } from './channels/core.js';
 import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
+import { installEvents, installRequests } from './channels/install.js';
 import { networkEvents, networkRequests } from './channels/network.js';
 import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
@@ -17,6 +18,7 @@ import { terminalEvents, terminalRequests } from './channels/terminal.js';
 export const requests = {
   ...coreRequests,
   ...hardwareRequests,
+  ...installRequests,
   ...networkRequests,
   ...reportRequests,
   ...runbookRequests,
@@ -27,6 +29,7 @@ export const requests = {
 export const events = {
   ...coreEvents,
   ...hardwareEvents,
+  ...installEvents,
   ...networkEvents,
   ...reportEvents,
   ...runbookEvents,
@@ -38,6 +41,7 @@ export * from './channels/runbook.js';
 export { hostKeyChangeSchema, type HostKeyChange } from './channels/core.js';
 export * from './channels/network.js';
 export * from './channels/storage.js';
+export * from './channels/install.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;

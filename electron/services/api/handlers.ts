@@ -8,6 +8,7 @@ import { TerminalManager } from '../terminal/terminal-manager.js';
 import { createCoreHandlers } from './core-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
+import { createInstallHandlers } from './install-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
 import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
@@ -72,6 +73,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createCoreHandlers(ctx, shared),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
+    ...createInstallHandlers(ctx, shared),
     ...createReportHandlers(ctx),
     ...createRunbookHandlers(runbook),
     ...createStorageHandlers(ctx, shared),

@@ -8,6 +8,7 @@ import { formatFinding } from '../lib/format-issue.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
+import { phaseProgress } from './phase-progress.js';
 import './runbook.css';
 
 type DialogState =
@@ -67,6 +68,15 @@ export function StepRunner({ stepId }: { stepId: string }) {
     if (backendState !== 'open' || dir === '' || dirty) return;
     void refreshState(api, dir);
   }, [api, dir, dirty, backendState]);
+
+  // A run shown after the page (re)opens: its dry run tells which action is in which phase.
+  const needPlan = !!run && !planEntry && ready;
+  useEffect(() => {
+    if (!needPlan) return;
+    void api['runbook.plan']({ dir, stepId }).then((r) => {
+      if (r.ok && !useAppStore.getState().runbookPlans[stepId]) useAppStore.getState().setRunbookPlan(stepId, r.value.plan, r.value.text);
+    });
+  }, [api, dir, stepId, needPlan]);
 
   const call = useCallback(
     async <T,>(work: () => Promise<Result<T>>): Promise<Result<T>> => {
@@ -194,6 +204,7 @@ export function StepRunner({ stepId }: { stepId: string }) {
       ) : null}
 
       {planEntry ? <PlanPreview stepId={stepId} /> : null}
+      {run ? <PhaseProgressView plan={planEntry?.plan} hosts={run.hosts} /> : null}
       {run ? (
         <HostProgress
           hosts={run.hosts}
@@ -292,6 +303,16 @@ function PlanPreview({ stepId }: { stepId: string }) {
             {h.actions.map((a) => (
               <li key={a.id} data-testid="plan-action" data-action-id={a.id}>
                 <span>{t(a.title, { defaultValue: a.id })}</span>
+                {a.phase ? (
+                  <span className="badge badge-muted" data-testid="plan-action-phase" data-phase={a.phase}>
+                    {t(entry.plan.phases?.find((p) => p.id === a.phase)?.title ?? a.phase, { defaultValue: a.phase })}
+                  </span>
+                ) : null}
+                {a.output ? (
+                  <span className="badge badge-muted" data-testid="plan-action-output" data-output={a.output.name}>
+                    {t(a.output.secret ? 'runbook.outputSecret' : 'runbook.outputPublic', { name: a.output.name })}
+                  </span>
+                ) : null}
                 {a.sudo ? <span className="badge badge-muted">sudo</span> : null}
                 {a.destructive ? <span className="badge badge-danger">{t('runbook.destructive')}</span> : null}
                 {a.probe ? (
@@ -307,6 +328,42 @@ function PlanPreview({ stepId }: { stepId: string }) {
           </ol>
         </details>
       ))}
+    </div>
+  );
+}
+
+function PhaseProgressView({ plan, hosts }: { plan: Parameters<typeof phaseProgress>[0]; hosts: HostRun[] }) {
+  const { t } = useTranslation();
+  const phases = phaseProgress(plan, hosts);
+  if (!phases) return null;
+  return (
+    <div className="rb-phases" data-testid="run-phases">
+      <h3>{t('runbook.phases.title')}</h3>
+      <ol>
+        {phases.map((p) => (
+          <li key={p.id} className={`rb-phase rb-phase-${p.state}`} data-testid="run-phase" data-phase={p.id} data-state={p.state} data-mode={p.mode}>
+            <div>
+              <strong>{t(p.title, { defaultValue: p.id })}</strong> <span className="badge badge-muted">{t(`runbook.phases.mode.${p.mode}`)}</span>{' '}
+              <span className={`badge ${p.state === 'done' ? 'badge-ok' : p.state === 'running' ? 'badge-busy' : p.state === 'stopped' ? 'badge-danger' : 'badge-muted'}`}>
+                {t(`runbook.phases.state.${p.state}`)}
+              </span>{' '}
+              <span className="muted small" data-testid="run-phase-counts">
+                {t('runbook.phases.counts', p.counts)}
+              </span>
+            </div>
+            <ul className="rb-phase-hosts">
+              {p.hosts.map((h) => (
+                <li key={h.hostId} data-testid="run-phase-host" data-host-id={h.hostId} data-state={h.state}>
+                  <span className={`badge ${h.state === 'done' ? 'badge-ok' : h.state === 'running' ? 'badge-busy' : h.state === 'stopped' ? 'badge-danger' : 'badge-muted'}`}>
+                    {t(`runbook.phases.state.${h.state}`)}
+                  </span>{' '}
+                  {h.name} <span className="muted small">{h.done}/{h.total}</span>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ol>
     </div>
   );
 }
