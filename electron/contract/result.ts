@@ -50,7 +50,7 @@ export const REASON_CODES = [
   // The project file (project/project-store.ts).
   'project-broken', 'project-changed-on-disk',
   // Importing an inventory (inventory/import.ts).
-  'import-unknown-type', 'import-no-hosts', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
+  'import-unknown-type', 'import-no-hosts', 'import-source-invalid', 'import-ansible-plugin', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
