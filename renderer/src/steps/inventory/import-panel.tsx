@@ -4,10 +4,12 @@ import { fileTooLarge, MAX_IMPORT_TEXT_BYTES, toMb, type AppError, type Host, ty
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { formatIssue } from '../../lib/format-issue.js';
-import { draftFromHost } from '../../lib/host-draft.js';
+import { draftFromHost, type HostDraft } from '../../lib/host-draft.js';
 import type { ImportPlan } from '../../lib/import-plan.js';
 import { useAppStore } from '../../store/index.js';
 import { ImportDialog, type PendingImport } from './import-dialog.js';
+
+const NO_HOSTS: HostDraft[] = [];
 
 export function ImportPanel() {
   const { t } = useTranslation();
@@ -17,7 +19,8 @@ export function ImportPanel() {
   const [reading, setReading] = useState<string | null>(null);
   const [path, setPath] = useState('');
   const [pending, setPending] = useState<PendingImport | null>(null);
-  const existing = useAppStore((s) => s.hosts);
+  // Only while the dialog is open: typing in a big inventory should not re-render this panel.
+  const existing = useAppStore((s) => (pending ? s.hosts : NO_HOSTS));
   const inputId = useId();
   const pathId = useId();
 
