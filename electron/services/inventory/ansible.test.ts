@@ -274,6 +274,7 @@ spec:
       user: root
       port: 22
       keyPath: ~/.ssh/id_rsa
+      hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl
   - role: controller+worker
     hostname: cw1
     ssh:
@@ -306,11 +307,30 @@ spec:
     expect(p.hosts[2]).toMatchObject({ address: '10.0.0.3', user: 'root', role: 'worker', auth: { method: 'agent' } });
     expect(p.source?.defaultRoles).toEqual({ controller: 'master', 'controller+worker': 'master', worker: 'worker' });
     expect(p.source?.groups[p.hosts[1]!.id]).toEqual(['controller+worker']);
-    expect(noteCodes(p)).toEqual(['10.0.0.4:k0sctl-winrm', 'host 5:k0sctl-localhost']);
+    expect(noteCodes(p)).toEqual(['10.0.0.1:k0sctl-hostkey', '10.0.0.4:k0sctl-winrm', 'host 5:k0sctl-localhost']);
   });
 
   it('refuses an unknown role by host and line', () => {
     const r = parseInventoryFile('k.yaml', 'apiVersion: k0sctl.k0sproject.io/v1beta1\nkind: Cluster\nspec:\n  hosts:\n  - role: boss\n    ssh:\n      address: 10.0.0.1\n');
     expect(r).toMatchObject({ ok: false, error: { issues: [{ code: 'k0sctl-role', line: 5, params: { role: 'boss' } }] } });
+  });
+});
+
+describe('notes and problems are worded in both languages', () => {
+  it('every code the Ansible and k0sctl readers use has issueText in English and Chinese, with the same placeholders or fewer', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const src = await readFile(join(import.meta.dirname, 'ansible.ts'), 'utf8') + await readFile(join(import.meta.dirname, 'import.ts'), 'utf8');
+    const codes = [...new Set([...src.matchAll(/'((?:ansible|k0sctl)-[a-z-]+)'/g)].map((m) => m[1]!))].filter((c) => c !== 'ansible-ini' && c !== 'ansible-yaml');
+    expect(codes.length).toBeGreaterThan(20);
+    const locale = async (lang: string) =>
+      (JSON.parse(await readFile(join(import.meta.dirname, '../../../renderer/src/i18n', `${lang}.json`), 'utf8')) as { issueText: Record<string, string> }).issueText;
+    const [en, zh] = [await locale('en'), await locale('zh-CN')];
+    const holes = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!);
+    for (const c of codes) {
+      expect(en[c], `en issueText.${c}`).toBeTypeOf('string');
+      expect(zh[c], `zh-CN issueText.${c}`).toBeTypeOf('string');
+      expect(holes(zh[c]!).filter((h) => !holes(en[c]!).includes(h)), c).toEqual([]);
+    }
   });
 });

@@ -335,7 +335,6 @@ export type SourceResult = { ok: true; value: SourceInventory } | { ok: false; i
 
 export function readAnsibleIni(text: string): SourceResult {
   const model = new Model();
-  const notes: FieldIssue[] = [];
   const errors: FieldIssue[] = [];
   model.group('all', 0);
   model.group('ungrouped', 0);
@@ -414,9 +413,7 @@ export function readAnsibleIni(text: string): SourceResult {
   // Every group hangs under `all`; only hosts in no other group are "ungrouped".
   linkToAll(model);
   if (errors.length > 0) return { ok: false, issues: errors };
-  const resolved = resolve(model, 'ansible-ini');
-  resolved.notes.unshift(...notes);
-  return { ok: true, value: resolved };
+  return { ok: true, value: resolve(model, 'ansible-ini') };
 }
 
 function linkToAll(model: Model) {
@@ -581,6 +578,8 @@ export function readK0sctl(doc: Document, lineOf: (pos: number | undefined) => n
         if (ssh[k] !== undefined) notes.push(note(label, line, 'k0sctl-openssh-option', `openSSH.${k} is not supported and was left out`, { option: `openSSH.${k}` }));
       }
     }
+    // A pinned key is not taken on trust from a file: the technician confirms what the server shows.
+    if (ssh.hostKey !== undefined) notes.push(note(label, line, 'k0sctl-hostkey', 'ssh.hostKey was not imported; confirm the fingerprint the connection test shows against it'));
     const fields: Record<string, unknown> = { address: str(ssh.address), user: str(ssh.user) ?? 'root' };
     if (str(h.hostname)) fields.name = str(h.hostname);
     if (ssh.port !== undefined) fields.port = str(ssh.port);
