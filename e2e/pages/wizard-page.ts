@@ -94,8 +94,48 @@ export class WizardPage {
     await this.page.getByTestId('test-connections').click();
   }
 
+  /** "Trust all shown fingerprints" asks once, listing every key; this confirms that list. */
   async trustAllShownFingerprints() {
     await this.page.getByTestId('trust-all').click();
+    await this.page.getByTestId('trust-all-confirm').click();
+  }
+
+  /** The fingerprints the trust-all dialog lists, before confirming (the dialog stays open). */
+  async trustAllList(): Promise<string[]> {
+    await this.page.getByTestId('trust-all').click();
+    await this.page.getByTestId('trust-all-dialog').waitFor();
+    return this.page.getByTestId('trust-all-item').allInnerTexts();
+  }
+
+  /** The import dialog shown for a non-empty inventory or an Ansible / k0sctl file. */
+  importDialog(): Locator {
+    return this.page.getByTestId('import-dialog');
+  }
+
+  /** Each host the dialog lists with the role its groups give it. */
+  async importDialogHosts(): Promise<{ address: string; role: string }[]> {
+    await this.importDialog().waitFor({ timeout: 30_000 });
+    const rows = await this.page.getByTestId('import-host').all();
+    return Promise.all(rows.map(async (r) => ({ address: (await r.getAttribute('data-address')) ?? '', role: (await r.getAttribute('data-role')) ?? '' })));
+  }
+
+  /** The change list of a merge/replace: each listed host's kind (added, changed, kept, removed, unchanged) and text. */
+  async importChanges(): Promise<{ kind: string; address: string; text: string }[]> {
+    const items = await this.page.getByTestId('import-change').all();
+    return Promise.all(items.map(async (i) => ({ kind: (await i.getAttribute('data-kind')) ?? '', address: (await i.getAttribute('data-address')) ?? '', text: (await i.innerText()).trim() })));
+  }
+
+  async setGroupRole(group: string, role: 'master' | 'worker') {
+    await this.page.locator(`[data-testid="import-group"][data-group="${group}"]`).getByTestId('import-group-role').selectOption(role);
+  }
+
+  async chooseImportMode(mode: 'merge' | 'replace') {
+    await this.page.getByTestId(`import-mode-${mode}`).check();
+  }
+
+  async confirmImport() {
+    await this.page.getByTestId('import-confirm').click();
+    await this.importDialog().waitFor({ state: 'detached' });
   }
 
   async fillProject(p: { site?: string; customer?: string; technician?: string; dir: string }) {

@@ -38,7 +38,7 @@ export const events = {
 } as const;
 
 export * from './channels/runbook.js';
-export { hostKeyChangeSchema, type HostKeyChange } from './channels/core.js';
+export { hostKeyChangeSchema, importSourceSchema, type HostKeyChange, type ImportSource } from './channels/core.js';
 export * from './channels/network.js';
 export * from './channels/storage.js';
 export * from './channels/install.js';

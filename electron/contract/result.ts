@@ -71,7 +71,7 @@ export const REASON_CODES = [
   'project-broken', 'project-changed-on-disk', 'project-write-failed', 'project-no-folder', 'project-inventory-invalid', 'project-copy-failed',
   'project-not-found', 'project-unreadable', 'project-yaml-syntax', 'project-too-new', 'project-field-invalid',
   // Importing an inventory (inventory/import.ts).
-  'import-unknown-type', 'import-no-hosts', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
+  'import-unknown-type', 'import-no-hosts', 'import-source-invalid', 'import-ansible-plugin', 'import-invalid-rows', 'import-yaml-syntax', 'import-yaml-tag', 'import-yaml-aliases',
   'import-yaml-alias', 'import-yaml-no-hosts', 'import-yaml-not-mapping', 'import-yaml-field', 'import-csv-no-address',
   // Step 1's handlers (api/core-handlers.ts): pickers the browser host lacks, host keys to trust or replace.
   'pick-file-unsupported', 'pick-folder-unsupported', 'hostkey-not-offered', 'hostkey-not-changed', 'hostkey-differs', 'hostkey-differs-now',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionResultSchema, hostKeyPolicySchema, hostSchema, jumpHostSchema, projectSchema } from '../schemas.js';
+import { connectionResultSchema, hostKeyPolicySchema, hostSchema, jumpHostSchema, projectSchema, roleSchema } from '../schemas.js';
 
 const fingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
 
@@ -15,6 +15,30 @@ export const hostKeyChangeSchema = z.object({
   detectedAt: z.string(),
 });
 export type HostKeyChange = z.infer<typeof hostKeyChangeSchema>;
+
+/** A note or problem about one host or line of an import file, worded by the renderer from `issueText.<code>`. */
+const importIssueSchema = z.object({
+  row: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+  line: z.number().int().optional(),
+  code: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+
+/**
+ * Where imported hosts came from when the file was an Ansible inventory or a k0sctl cluster file:
+ * each host's groups (parents included; k0sctl: its role), the role each group gives by default
+ * (the technician confirms or changes the map before the hosts are taken), and what was not
+ * imported, by host and line.
+ */
+export const importSourceSchema = z.object({
+  format: z.enum(['ansible-ini', 'ansible-yaml', 'k0sctl']),
+  groups: z.record(z.string(), z.array(z.string())),
+  defaultRoles: z.record(z.string(), roleSchema),
+  notes: z.array(importIssueSchema),
+});
+export type ImportSource = z.infer<typeof importSourceSchema>;
 
 /** Project, inventory, secrets and the SSH connection test (wizard step 1). */
 export const coreRequests = {
@@ -36,6 +60,7 @@ export const coreRequests = {
       hosts: z.array(hostSchema),
       /** Secrets that came with the file (password column) were moved to the secret store, by host id. */
       secretsStored: z.array(z.string()),
+      source: importSourceSchema.optional(),
     }),
   },
   /**
@@ -44,7 +69,7 @@ export const coreRequests = {
    */
   'inventory.importFile': {
     request: z.object({ path: z.string().min(1).max(4096) }),
-    response: z.object({ fileName: z.string(), hosts: z.array(hostSchema), secretsStored: z.array(z.string()) }),
+    response: z.object({ fileName: z.string(), hosts: z.array(hostSchema), secretsStored: z.array(z.string()), source: importSourceSchema.optional() }),
   },
   /** Native file picker for an inventory file; `unsupported` in the browser host. */
   'inventory.pickFile': {
@@ -57,6 +82,15 @@ export const coreRequests = {
       kind: z.enum(['password', 'passphrase', 'sudo']),
       value: z.string().max(4096),
     }),
+    response: z.object({}),
+  },
+  /**
+   * Merge import: a host matched by address:port keeps its id (so its row, test result and typed
+   * secrets stay); the secrets the file brought under the new id move to the kept one. Every kind,
+   * and the host's jump host secrets, move; nothing is returned.
+   */
+  'secrets.move': {
+    request: z.object({ moves: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).max(10_000) }),
     response: z.object({}),
   },
   'secrets.status': {

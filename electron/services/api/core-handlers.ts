@@ -1,5 +1,5 @@
 import type { coreRequests } from '../../contract/channels/core.js';
-import { because, err, ok, type ConnectionResult } from '../../contract/index.js';
+import { because, err, jumpSecretId, ok, type ConnectionResult } from '../../contract/index.js';
 import { parseInventoryFile } from '../inventory/import.js';
 import { readInventoryFile } from '../inventory/import-file.js';
 import { openProject, saveProject } from '../project/project-store.js';
@@ -22,7 +22,7 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
       ctx.secrets.set(hostId, kind, value);
       secretsStored.push(hostId);
     }
-    return ok({ hosts: parsed.value.hosts, secretsStored });
+    return ok({ hosts: parsed.value.hosts, secretsStored, ...(parsed.value.source ? { source: parsed.value.source } : {}) });
   };
 
   return {
@@ -47,6 +47,20 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
 
     'secrets.set': async ({ hostId, kind, value }) => {
       ctx.secrets.set(hostId, kind, value);
+      return ok({});
+    },
+
+    'secrets.move': async ({ moves }) => {
+      for (const { from, to } of moves) {
+        for (const [a, b] of [[from, to], [jumpSecretId(from), jumpSecretId(to)]] as const) {
+          for (const kind of ['password', 'passphrase', 'sudo'] as const) {
+            const value = ctx.secrets.get(a, kind);
+            if (value === undefined) continue;
+            ctx.secrets.set(b, kind, value);
+            ctx.secrets.delete(a, kind);
+          }
+        }
+      }
       return ok({});
     },
 

@@ -80,4 +80,24 @@ describe('inventory.importFile', () => {
     );
     expect(await dispatch('inventory.pickFile', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
   });
+
+  it('returns an Ansible file\'s groups, default roles and notes; secrets.move hands the file\'s secrets to the kept host id', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rs-inv-'));
+    const secrets = new MemorySecretStore();
+    const log = createLogger(() => {});
+    const dispatch = createDispatcher(
+      createHandlers({ transport: 'browser', version: 't', dataDir: join(dir, 'data'), secrets, emit: () => {}, log }),
+      log,
+    );
+    const text = '[masters]\nnode01 ansible_host=10.0.0.1 ansible_password=pw-1\n[workers]\nwin ansible_connection=winrm\n';
+    const r = await dispatch('inventory.parse', { fileName: 'hosts', text });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const value = r.value as { hosts: { id: string }[]; secretsStored: string[]; source: { format: string; groups: Record<string, string[]>; defaultRoles: Record<string, string>; notes: { code: string; field: string }[] } };
+    const id = value.hosts[0]!.id;
+    expect(value.source).toMatchObject({ format: 'ansible-ini', groups: { [id]: ['masters'] }, defaultRoles: { masters: 'master', workers: 'worker' }, notes: [{ code: 'ansible-connection', field: 'win' }] });
+    expect(secrets.get(id, 'password')).toBe('pw-1');
+    secrets.set(`${id}/jump`, 'password', 'jump-pw');
+    expect(await dispatch('secrets.move', { moves: [{ from: id, to: 'kept-id' }] })).toEqual({ ok: true, value: {} });
+    expect([secrets.get('kept-id', 'password'), secrets.get('kept-id/jump', 'password'), secrets.get(id, 'password')]).toEqual(['pw-1', 'jump-pw', undefined]);
+  });
 });

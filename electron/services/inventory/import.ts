@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
-import { because, err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result } from '../../contract/index.js';
+import { because, err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result, type Role } from '../../contract/index.js';
 import type { SecretKind } from '../secrets/secret-store.js';
+import { isK0sctl, looksLikeAnsibleYaml, readAnsibleIni, readAnsibleYaml, readK0sctl, type SourceFormat, type SourceResult, type SourceRow } from './ansible.js';
 
 export interface ParsedInventory {
   hosts: Host[];
@@ -9,6 +10,13 @@ export interface ParsedInventory {
   passwords: { hostId: string; password: string }[];
   /** The file's other secrets (sudo password, jump host password), for the secret store likewise. */
   secrets: { hostId: string; kind: SecretKind; value: string }[];
+  /** Ansible / k0sctl files: each host's groups, the role each group gives by default, and what was not imported. */
+  source?: {
+    format: SourceFormat;
+    groups: Record<string, string[]>;
+    defaultRoles: Record<string, Role>;
+    notes: FieldIssue[];
+  };
 }
 
 interface RawRow {
@@ -27,13 +35,28 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
   const lower = fileName.toLowerCase();
   const isYaml = lower.endsWith('.yaml') || lower.endsWith('.yml');
   const isCsv = lower.endsWith('.csv');
-  if (!isYaml && !isCsv) {
-    return because(err('parse-failed', `Cannot import "${fileName}": unknown file type`, 'Use a .csv or .yaml file.'), 'import-unknown-type', { file: fileName });
+  // Ansible's INI inventories are often called just "hosts" or "inventory", without an extension.
+  const base = lower.split(/[\\/]/).pop() ?? lower;
+  const isIni = lower.endsWith('.ini') || lower.endsWith('.cfg') || !base.includes('.');
+  if (!isYaml && !isCsv && !isIni) {
+    return because(err('parse-failed', `Cannot import "${fileName}": unknown file type`, 'Use a .csv or .yaml file, or an Ansible inventory (.ini, or a file without extension).'), 'import-unknown-type', { file: fileName });
   }
-  const raw = isYaml ? readYamlRows(text) : readCsvRows(text);
+  let raw: Result<RawRow[]>;
+  let source: SourceResult | undefined;
+  if (isIni) {
+    source = readAnsibleIni(text);
+    raw = sourceRows(source);
+  } else if (isYaml) {
+    const yaml = readYamlRows(text);
+    if (!yaml.ok) raw = yaml;
+    else if ('source' in yaml.value) {
+      source = yaml.value.source;
+      raw = sourceRows(source);
+    } else raw = ok(yaml.value.rows);
+  } else raw = readCsvRows(text);
   if (!raw.ok) return raw;
   if (raw.value.length === 0) {
-    return because(err('validation-failed', `"${fileName}" lists no hosts`, 'Add at least one host row.'), 'import-no-hosts', { file: fileName });
+    return because(err('validation-failed', `"${fileName}" lists no hosts`, 'Add at least one host row.', source?.ok ? source.value.notes : undefined), 'import-no-hosts', { file: fileName });
   }
 
   const issues: FieldIssue[] = [];
@@ -49,6 +72,8 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
   });
   const checked = validateHosts(rows);
   for (const issue of checked.issues) {
+    // Roles from groups are the technician's to confirm after reading the file: no master yet is not an error.
+    if (source && issue.row === 0 && issue.field === 'role') continue;
     issues.push(issue.row > 0 ? { ...issue, line: raw.value[issue.row - 1]?.line } : issue);
   }
   if (issues.length > 0) {
@@ -60,7 +85,24 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
       issues,
     ), 'import-invalid-rows', { file: fileName, count: issues.length });
   }
-  return ok({ hosts: checked.hosts, passwords, secrets });
+  if (!source?.ok) return ok({ hosts: checked.hosts, passwords, secrets });
+  const groups: Record<string, string[]> = {};
+  checked.hosts.forEach((h, i) => {
+    groups[h.id] = (raw.value[i] as SourceRow).groups;
+  });
+  return ok({
+    hosts: checked.hosts,
+    passwords,
+    secrets,
+    source: { format: source.value.format, groups, defaultRoles: source.value.defaultRoles, notes: source.value.notes },
+  });
+}
+
+function sourceRows(source: SourceResult): Result<RawRow[]> {
+  if (source.ok) return ok(source.value.rows);
+  const f = source.issues[0]!;
+  return because(err('parse-failed', `${f.line ? `Line ${f.line}: ` : ''}${f.message}; nothing was imported`,
+    'Fix the lines listed below and import the file again.', source.issues), 'import-source-invalid', { count: source.issues.length });
 }
 
 function normalize(f: Record<string, unknown>) {
@@ -139,7 +181,7 @@ const FIELD_TYPES: Record<string, 'text' | 'number'> = {
   method: 'text', sudopassword: 'text', jump: 'text', jumpauth: 'text', jumpkeypath: 'text', jumppassword: 'text',
 };
 
-function readYamlRows(text: string): Result<RawRow[]> {
+function readYamlRows(text: string): Result<{ rows: RawRow[] } | { source: SourceResult }> {
   const lc = new LineCounter();
   // Core schema, no custom tags: a file is data, never objects or code (`!custom`, `!!python/…`).
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, schema: 'core', customTags: [], uniqueKeys: true });
@@ -150,14 +192,6 @@ function readYamlRows(text: string): Result<RawRow[]> {
     return because(err('parse-failed', `YAML syntax error${line ? ` at line ${line}` : ''}: ${e.message.split('\n')[0]}`,
       'Fix the YAML syntax (indentation, colons, quotes) and import again.',
       [{ row: 0, field: 'file', message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]), 'import-yaml-syntax', { line: line || '?', detail: e.message.split('\n')[0] ?? '' });
-  }
-  const tagWarning = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
-  if (tagWarning) {
-    const line = lineOf(tagWarning.pos[0]);
-    const tag = tagWarning.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
-    return because(err('parse-failed', `Line ${line}: the YAML tag "${tag}" is not allowed; an inventory holds plain values only`,
-      'Remove the tag (the part starting with "!") and import again.',
-      [{ row: 0, field: 'file', line, code: 'yaml-tag', params: { tag }, message: `the YAML tag "${tag}" is not allowed` }]), 'import-yaml-tag', { line, tag });
   }
   let aliases = 0;
   let firstAlias: number | undefined;
@@ -173,6 +207,25 @@ function readYamlRows(text: string): Result<RawRow[]> {
       'Write each host out in full instead of repeating parts with anchors (&) and aliases (*).',
       [{ row: 0, field: 'file', line, code: 'yaml-aliases', params: { count: aliases, max: MAX_YAML_ALIASES }, message: `${aliases} YAML aliases; at most ${MAX_YAML_ALIASES} are allowed` }]), 'import-yaml-aliases', { count: aliases, max: MAX_YAML_ALIASES });
   }
+  // Ansible writes vault-encrypted values as `!vault |`: named per host as not imported, never decrypted.
+  const ansible = !isK0sctl(doc) && looksLikeAnsibleYaml(doc);
+  const tagWarning = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED' && !(ansible && /Unresolved tag:\s*!vault$/.test(w.message)));
+  if (tagWarning) {
+    const line = lineOf(tagWarning.pos[0]);
+    const tag = tagWarning.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
+    return because(err('parse-failed', `Line ${line}: the YAML tag "${tag}" is not allowed; an inventory holds plain values only`,
+      'Remove the tag (the part starting with "!") and import again.',
+      [{ row: 0, field: 'file', line, code: 'yaml-tag', params: { tag }, message: `the YAML tag "${tag}" is not allowed` }]), 'import-yaml-tag', { line, tag });
+  }
+  if (isMap(doc.contents) && doc.contents.has('plugin')) {
+    const line = lineOf((doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'plugin')?.key as YamlNode | undefined)?.range?.[0]);
+    const plugin = String(doc.contents.get('plugin'));
+    return because(err('unsupported', `Line ${line}: this is an inventory plugin configuration (plugin: ${plugin}); Rackside reads host lists, not plugins`,
+      'Export the hosts first (ansible-inventory -i <this file> --list -y > hosts.yaml) and import that file.',
+      [{ row: 0, field: 'plugin', line, code: 'ansible-plugin', params: { plugin }, message: `inventory plugins (plugin: ${plugin}) are not supported` }]), 'import-ansible-plugin', { plugin });
+  }
+  if (isK0sctl(doc)) return ok({ source: readK0sctl(doc, lineOf) });
+  if (ansible) return ok({ source: readAnsibleYaml(doc, lineOf) });
   let list: YamlNode | null | undefined = doc.contents as YamlNode | null;
   if (isMap(list)) list = list.get('hosts', true) as YamlNode | undefined;
   if (isAlias(list)) {
@@ -209,7 +262,7 @@ function readYamlRows(text: string): Result<RawRow[]> {
     return because(err('validation-failed', `Line ${f.line}: field "${f.field}": ${f.message}; nothing was imported`,
       'Give each field one plain value (quote text that looks like a number) and import again.', issues), 'import-yaml-field', { line: f.line ?? '?', field: f.field, detail: f.message });
   }
-  return ok(rows);
+  return ok({ rows });
 }
 
 type Checked = { ok: true; value: unknown } | { ok: false; issue: Omit<FieldIssue, 'row'> };

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { jumpSecretId, type AppError, type ConnectionResult } from '../../../electron/contract/index.js';
+import { jumpSecretId, type AppError, type ConnectionResult, type FieldIssue } from '../../../electron/contract/index.js';
 import { CONNECTION_FIELDS, type HostDraft } from '../lib/host-draft.js';
 import type { AppStore } from './index.js';
 
@@ -9,6 +9,10 @@ export interface ImportOutcome {
   error: AppError | null;
   imported: number;
   secretsStored: number;
+  /** Into a non-empty inventory: what the import changed. */
+  changes?: { added: number; changed: number; removed: number; unchanged: number };
+  /** Entries of an Ansible / k0sctl file that were not imported or not supported. */
+  notes?: FieldIssue[];
 }
 
 export interface InventoryError {
@@ -39,6 +43,8 @@ export interface InventorySlice {
   removeHost(id: string): void;
   /** Import: the file's hosts replace the inventory, old test results no longer apply. */
   replaceHosts(hosts: HostDraft[]): void;
+  /** Import after the technician's merge/replace choice: results stay for rows still reached the same way. */
+  applyImport(hosts: HostDraft[], keepResults: string[]): void;
   setResult(result: ConnectionResult): void;
   setTesting(ids: string[], on: boolean): void;
   setImportOutcome(outcome: ImportOutcome | null): void;
@@ -77,6 +83,13 @@ export const createInventorySlice: StateCreator<AppStore, [], [], InventorySlice
     })),
 
   replaceHosts: (hosts) => set({ hosts, results: {}, testing: {}, inventoryError: null, dirty: true }),
+
+  applyImport: (hosts, keepResults) =>
+    set((s) => {
+      const keep = new Set(keepResults);
+      const results = Object.fromEntries(Object.entries(s.results).filter(([id]) => keep.has(id)));
+      return { hosts, results, testing: {}, inventoryError: null, dirty: true };
+    }),
 
   setResult: (result) =>
     set((s) => {

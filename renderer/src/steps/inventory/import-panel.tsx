@@ -1,10 +1,15 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fileTooLarge, MAX_IMPORT_TEXT_BYTES, toMb, type AppError, type Host } from '../../../../electron/contract/index.js';
+import { fileTooLarge, MAX_IMPORT_TEXT_BYTES, toMb, type AppError, type Host, type ImportSource } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
-import { draftFromHost } from '../../lib/host-draft.js';
+import { formatIssue } from '../../lib/format-issue.js';
+import { draftFromHost, type HostDraft } from '../../lib/host-draft.js';
+import type { ImportPlan } from '../../lib/import-plan.js';
 import { useAppStore } from '../../store/index.js';
+import { ImportDialog, type PendingImport } from './import-dialog.js';
+
+const NO_HOSTS: HostDraft[] = [];
 
 export function ImportPanel() {
   const { t } = useTranslation();
@@ -13,18 +18,49 @@ export function ImportPanel() {
   const transport = useAppStore((s) => s.transport);
   const [reading, setReading] = useState<string | null>(null);
   const [path, setPath] = useState('');
+  const [pending, setPending] = useState<PendingImport | null>(null);
+  // Only while the dialog is open: typing in a big inventory should not re-render this panel.
+  const existing = useAppStore((s) => (pending ? s.hosts : NO_HOSTS));
   const inputId = useId();
   const pathId = useId();
 
-  /** A bad file never touches the inventory: the technician keeps what they had. */
-  const finish = (fileName: string, r: { ok: true; value: { hosts: Host[]; secretsStored: string[] } } | { ok: false; error: AppError }) => {
+  /**
+   * A bad file never touches the inventory: the technician keeps what they had. A file whose roles
+   * come from groups (Ansible, k0sctl), or any file into a non-empty inventory, waits for the
+   * technician's choices in the import dialog.
+   */
+  const finish = (
+    fileName: string,
+    r: { ok: true; value: { hosts: Host[]; secretsStored: string[]; source?: ImportSource | undefined } } | { ok: false; error: AppError },
+  ) => {
     const after = useAppStore.getState();
-    if (r.ok) {
-      after.replaceHosts(r.value.hosts.map(draftFromHost));
-      after.setImportOutcome({ fileName, error: null, imported: r.value.hosts.length, secretsStored: r.value.secretsStored.length });
-    } else {
-      after.setImportOutcome({ fileName, error: r.error, imported: 0, secretsStored: 0 });
+    if (!r.ok) return void after.setImportOutcome({ fileName, error: r.error, imported: 0, secretsStored: 0 });
+    if (after.hosts.length > 0 || r.value.source) {
+      setPending({ fileName, hosts: r.value.hosts, secretsStored: r.value.secretsStored, source: r.value.source });
+      return;
     }
+    after.replaceHosts(r.value.hosts.map(draftFromHost));
+    after.setImportOutcome({ fileName, error: null, imported: r.value.hosts.length, secretsStored: r.value.secretsStored.length });
+  };
+
+  const confirm = async (p: PendingImport, plan: ImportPlan, hostCount: number) => {
+    setPending(null);
+    // The file's secrets follow the rows that keep their ids; nothing else reads them meanwhile.
+    if (plan.secretMoves.length > 0) {
+      const moved = await api['secrets.move']({ moves: plan.secretMoves });
+      if (!moved.ok) return void useAppStore.getState().setImportOutcome({ fileName: p.fileName, error: moved.error, imported: 0, secretsStored: 0 });
+    }
+    const after = useAppStore.getState();
+    const hadHosts = after.hosts.length > 0;
+    after.applyImport(plan.hosts, plan.keepResults);
+    after.setImportOutcome({
+      fileName: p.fileName,
+      error: null,
+      imported: hostCount,
+      secretsStored: p.secretsStored.length,
+      ...(hadHosts ? { changes: { added: plan.added.length, changed: plan.changed.length, removed: plan.removed.length, unchanged: plan.unchanged.length } } : {}),
+      ...(p.source?.notes.length ? { notes: p.source.notes } : {}),
+    });
   };
 
   /** The backend reads the file from its own disk: no size travels through the socket. */
@@ -91,7 +127,6 @@ export function ImportPanel() {
           className="visually-hidden"
           type="file"
           data-testid="import-file"
-          accept=".csv,.yaml,.yml"
           disabled={reading !== null}
           onChange={(e) => {
             const file = e.target.files?.[0];
@@ -135,6 +170,17 @@ export function ImportPanel() {
           {t('import.reading', { file: reading })}
         </p>
       ) : null}
+      {pending ? (
+        <ImportDialog
+          pending={pending}
+          existing={existing}
+          onConfirm={(plan, count) => void confirm(pending, plan, count)}
+          onCancel={() => {
+            setPending(null);
+            useAppStore.getState().setImportOutcome(null);
+          }}
+        />
+      ) : null}
       {outcome && outcome.error ? (
         <div className="message message-error" role="alert" data-testid="import-result" data-kind="error">
           <ErrorDetails
@@ -150,7 +196,18 @@ export function ImportPanel() {
       {outcome && !outcome.error ? (
         <div className="message message-ok" role="status" data-testid="import-result" data-kind="ok">
           <p>{t('import.done', { count: outcome.imported, file: outcome.fileName })}</p>
+          {outcome.changes ? <p data-testid="import-changes-summary">{t('import.doneChanges', outcome.changes)}</p> : null}
           {outcome.secretsStored > 0 ? <p>{t('import.secrets', { count: outcome.secretsStored })}</p> : null}
+          {outcome.notes ? (
+            <>
+              <p>{t('import.notesDone', { count: outcome.notes.length })}</p>
+              <ul data-testid="import-notes-summary">
+                {outcome.notes.map((n, i) => (
+                  <li key={i}>{formatIssue(t, n)}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </div>
       ) : null}
     </div>

@@ -1,9 +1,10 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { validateHosts } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { draftToHostInput, newHostDraft, newHostId } from '../../lib/host-draft.js';
+import { Modal } from '../../runbook/dialogs.js';
 import { useAppStore } from '../../store/index.js';
 import { testConnections, trustAndRetest } from './actions.js';
 import { HostTable } from './host-table.js';
@@ -81,6 +82,7 @@ function TestControls({ validHostCount, issueCount }: { validHostCount: number; 
       .join('\n'),
   );
   const blocked = hostCount === 0 ? t('test.needsHosts') : issueCount > 0 ? t('test.blocked') : null;
+  const [confirmTrust, setConfirmTrust] = useState(false);
 
   return (
     <>
@@ -101,10 +103,20 @@ function TestControls({ validHostCount, issueCount }: { validHostCount: number; 
           type="button"
           data-testid="trust-all"
           disabled={anyTesting}
-          onClick={() => void trustAndRetest(api, unknownKeyIds.split('\n'))}
+          onClick={() => setConfirmTrust(true)}
         >
           {t('conn.trustAll')}
         </button>
+      ) : null}
+      {confirmTrust && unknownKeyIds ? (
+        <TrustAllDialog
+          hostIds={unknownKeyIds.split('\n')}
+          onConfirm={() => {
+            setConfirmTrust(false);
+            void trustAndRetest(api, unknownKeyIds.split('\n'));
+          }}
+          onCancel={() => setConfirmTrust(false)}
+        />
       ) : null}
       {blocked ? (
         <span className="muted small" data-testid="test-blocked">
@@ -112,6 +124,52 @@ function TestControls({ validHostCount, issueCount }: { validHostCount: number; 
         </span>
       ) : null}
     </>
+  );
+}
+
+/**
+ * One question for every key "Trust all" would trust, each listed with its fingerprint: a key is
+ * trusted once per address:port (rows behind one bastion share the bastion's key).
+ */
+function TrustAllDialog({ hostIds, onConfirm, onCancel }: { hostIds: string[]; onConfirm: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const hosts = useAppStore((s) => s.hosts);
+  const results = useAppStore((s) => s.results);
+  const keys = new Map<string, { address: string; port: number; fingerprint: string; jump: boolean; hosts: string[] }>();
+  for (const id of hostIds) {
+    const r = results[id];
+    if (!r?.fingerprint) continue;
+    const address = r.keyAddress ?? r.address;
+    const port = r.keyPort ?? r.port;
+    const k = `${address.toLowerCase()}:${port} ${r.fingerprint}`;
+    const h = hosts.find((x) => x.id === id);
+    const label = h?.name || r.address;
+    const entry = keys.get(k) ?? { address, port, fingerprint: r.fingerprint, jump: r.keyAddress !== undefined, hosts: [] };
+    entry.hosts.push(label);
+    keys.set(k, entry);
+  }
+  const list = [...keys.values()];
+  return (
+    <Modal testId="trust-all-dialog" title={t('conn.trustAllTitle')} onCancel={onCancel}>
+      <p className="muted small">{t('conn.trustAllIntro')}</p>
+      <ul className="import-list" data-testid="trust-all-list">
+        {list.map((k) => (
+          <li key={`${k.address}:${k.port} ${k.fingerprint}`} data-testid="trust-all-item" data-address={k.address}>
+            <strong>{k.jump ? t('conn.trustAllJump', { address: k.address, port: k.port, hosts: k.hosts.join(', ') }) : `${k.hosts.join(', ')} (${k.address}:${k.port})`}</strong>
+            <br />
+            <code>{k.fingerprint}</code>
+          </li>
+        ))}
+      </ul>
+      <div className="toolbar">
+        <button type="button" className="primary" data-testid="trust-all-confirm" onClick={onConfirm}>
+          {t('conn.trustAllConfirm', { count: list.length })}
+        </button>
+        <button type="button" data-testid="trust-all-cancel" onClick={onCancel}>
+          {t('conn.trustAllCancel')}
+        </button>
+      </div>
+    </Modal>
   );
 }
 
