@@ -115,18 +115,18 @@ describe('Commissioning report', () => {
     await report.open();
     await report.fillSignOff({ customerRepresentative: `Wang Fang ${CANARY}`, date: '2025-03-01' });
     const verdict = await report.preview();
-    // Three nodes keep a blocking RAM finding, and storage, master, workers and verification have
-    // nothing to run yet: "Not commissioned", naming them.
+    // Three nodes keep a blocking RAM finding, the storage step has not run, and master, workers
+    // and verification have nothing to run yet: "Not commissioned", naming them.
     expect(verdict).toBe('not-ready');
     expect(await report.verdictText()).toBe('Not commissioned');
     const reasons = await report.reasons();
     expect(reasons.filter((r) => r.step === '').map((r) => [r.code, r.phase])).toEqual([
-      ['not-run', 'storage'],
       ['not-run', 'master'],
       ['not-run', 'workers'],
       ['not-run', 'verify'],
     ]);
-    expect(reasons.map((r) => r.text)).toEqual(expect.arrayContaining(['Storage / RAID has not run.', 'Verification has not run.']));
+    expect(reasons).toContainEqual(expect.objectContaining({ code: 'not-run', phase: 'storage', step: 'storage' }));
+    expect(reasons.map((r) => r.text)).toEqual(expect.arrayContaining(['Storage / RAID: RAID and volumes has not run.', 'Verification has not run.']));
     expect(reasons).toContainEqual(expect.objectContaining({ code: 'blocking', phase: 'hardware', step: 'hardware' }));
     const box = report.previewFrame().locator('.verdict-box');
     expect(await box.locator('.verdict-value').innerText()).toContain('Not commissioned');
@@ -256,7 +256,7 @@ describe('Commissioning report', () => {
     expect(html).toContain('<div class="verdict-value">未完成调试</div>');
     expect(html).not.toContain('Not commissioned');
     const pdfText = (await run('pdftotext', ['-layout', path('pdf'), '-'])).stdout.replace(/\s+/g, '');
-    for (const s of ['调试报告', '结论', '未完成调试', '清单与硬件标识', '各步骤检查结果', '审计记录', '签字确认', '存储/RAID尚未执行。']) expect(pdfText).toContain(s);
+    for (const s of ['调试报告', '结论', '未完成调试', '清单与硬件标识', '各步骤检查结果', '审计记录', '签字确认', '存储/RAID：RAID、LVM、文件系统与挂载（storage）尚未执行。']) expect(pdfText).toContain(s);
     expect(pdfText).not.toContain('Notcommissioned');
     expect(pdfText).toContain(SITE.replace(/\s+/g, ''));
     const model = JSON.parse(await readFile(path('json'), 'utf8')) as ReportModel;

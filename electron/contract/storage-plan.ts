@@ -219,6 +219,12 @@ export function validateStoragePlan(
   plan: StoragePlan,
   hosts: readonly { id: string; name?: string }[],
   disksLastRead?: readonly HostDisks[],
+  /**
+   * The plan saved now, if any: its disks are not held to eligibility again, since once applied
+   * they are its array's members (md-member, holder, mounted). The step's guard re-checks every
+   * disk on the host before it wipes anything, whatever was saved.
+   */
+  saved?: StoragePlan,
 ): StorageIssue[] {
   const out: StorageIssue[] = [];
   const add = (field: string, code: string, message: string, params?: Record<string, string | number>, hostId?: string) =>
@@ -260,6 +266,8 @@ export function validateStoragePlan(
   });
   if (layout.lvm && percent > 100) add('layout.volumes', 'percent-over', `The volumes' percentages add up to ${percent} %`, { percent });
 
+  const alreadyPlanned = (hostId: string, serial: string) =>
+    saved?.mode === 'raid' && (saved.hosts.find((h) => h.hostId === hostId)?.disks.some((x) => x.serial === serial) ?? false);
   const known = new Map(hosts.map((h) => [h.id, h]));
   const hostSeen = new Set<string>();
   const serialAt = new Map<string, string>();
@@ -292,7 +300,7 @@ export function validateStoragePlan(
       if (read) {
         const now = read.disks.find((x) => x.serial === d.serial);
         if (!now) add(dat, 'disk-not-found', `${label}: no disk with serial ${d.serial} was read`, { host: label, serial: d.serial }, hp.hostId);
-        else if (!now.eligible) add(dat, 'disk-not-eligible', `${label}: disk ${d.serial} may not be used (${now.reasons.join(', ')})`, { host: label, serial: d.serial, reasons: now.reasons.join(', ') }, hp.hostId);
+        else if (!now.eligible && !alreadyPlanned(hp.hostId, d.serial)) add(dat, 'disk-not-eligible', `${label}: disk ${d.serial} may not be used (${now.reasons.join(', ')})`, { host: label, serial: d.serial, reasons: now.reasons.join(', ') }, hp.hostId);
         else if (now.sizeBytes !== d.sizeBytes) add(dat, 'disk-size-changed', `${label}: disk ${d.serial} is ${now.sizeBytes} bytes now, ${d.sizeBytes} when chosen`, { host: label, serial: d.serial, sizeBytes: now.sizeBytes, plannedBytes: d.sizeBytes }, hp.hostId);
       }
     });

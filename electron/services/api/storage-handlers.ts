@@ -67,7 +67,7 @@ export function createStorageHandlers(ctx: HandlerContext, shared: SharedService
       if (!opened.ok) return opened;
       const read = await disksLastRead(dir, opened.value.project);
       const saved = await updateProject(dir, (project) => {
-        const issues = validateStoragePlan(plan, project.hosts, read);
+        const issues = validateStoragePlan(plan, project.hosts, read, project.storage);
         if (issues.length) {
           return err('validation-failed', `The storage plan has ${issues.length} problem(s); nothing was saved`, 'Fix the listed fields, then save again.', toFieldIssues(project, issues));
         }

@@ -39,7 +39,7 @@ const TITLES_EN: Record<string, string> = {
   'network-check': 'Network checks (node-to-node matrix)',
   'network-interfaces': 'Network interfaces read',
   'network-addressing': 'Addressing with a rollback timer',
-  storage: 'Storage: RAID, LVM, filesystems and mounts',
+  storage: 'RAID, LVM, filesystems and mounts',
   'storage-disks': 'Disks read for the storage plan',
 };
 export const titleEn = (stepId: string) =>

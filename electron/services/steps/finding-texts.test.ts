@@ -11,6 +11,8 @@ import { FINDING_CODES, isDeclaredFindingCode } from './finding-codes.js';
 import { DEFAULT_STEPS } from './registry.js';
 import type { ActionResult, Finding, StepResults } from '../runbook/step-module.js';
 import { preflightStep } from './preflight/step.js';
+import { STORAGE_EXIT, storageStep } from './storage/index.js';
+import { storagePlanSchema } from '../../contract/index.js';
 
 /**
  * Every finding a step module can emit is worded in resources/findings in English and Simplified
@@ -142,5 +144,38 @@ describe('what the step modules emit is declared and fully worded in both langua
     const failed: ActionResult = { status: 'failed', exitCode: 1, stdout: '' };
     const findings = networkCheckStep.evaluate(new Map(hosts.slice(0, 2).map((h) => [h.id, new Map([['facts', failed]])])), project);
     expect(findings.flatMap((f) => problems('network-check', f))).toEqual([]);
+  });
+
+  it('storage: every code, from refusals to a degraded, resyncing array with a failed member', () => {
+    const sfx = (name: string) => readFileSync(join(ROOT, 'electron', 'services', 'steps', 'storage', 'fixtures', name), 'utf8');
+    const four = hosts.slice(0, 4);
+    const plan = storagePlanSchema.parse({
+      mode: 'raid', layout: { arrayName: 'data', level: 'raid10', volumes: [{ mountPoint: '/data' }] },
+      hosts: four.map((h) => ({ hostId: h.id, disks: ['RSV9511', 'RSV9512', 'RSV9513', 'RSV9514'].map((serial) => ({ serial, sizeBytes: 268435456 })) })),
+    });
+    const project = { version: 1, site: '', customer: '', technician: '', hosts: hosts.slice(0, 5), storage: plan } as Project;
+    const r = (status: ActionResult['status'], exitCode: number | null, stdout = ''): ActionResult => ({ status, exitCode, stdout });
+    // A member marked faulty and a recovery running, on the degraded fixture.
+    const detail = sfx('mdadm-detail-raid10-degraded.txt').replace('3     254       64        3      active sync set-B   /dev/vde', '3     254       64        3      faulty   /dev/vde');
+    const mdstat = sfx('mdstat-raid10-degraded.txt').replace('[U_UU]', '[U_UU]\n      [==>..................]  recovery = 12.5% (65024/520192) finish=0.3min speed=21674K/sec');
+    const status = ['=== md', 'yes', '=== mdstat', mdstat, '=== kname', 'md0', '=== detail', detail, '=== members', 'vdb RSV9511', 'vdd RSV9513', 'vde RSV9514',
+      '=== size', '532676608', '=== scan', 'ARRAY /dev/md/data', '=== mdadm.conf', '=== mount /data', '--- fstab'].join('\n');
+    const clean = ['=== md', 'yes', '=== mdstat', sfx('mdstat-raid10-clean.txt'), '=== kname', 'md0', '=== detail', sfx('mdadm-detail-raid10-clean.txt'),
+      '=== members', 'vdb RSV9511', 'vdc RSV9512', 'vdd RSV9513', 'vde RSV9514', '=== scan', 'ARRAY /dev/md/data UUID=faaf7cee:ec5411df:9c90fa44:4da78229',
+      '=== mdadm.conf', 'ARRAY /dev/md/data UUID=faaf7cee:ec5411df:9c90fa44:4da78229', '=== mount /data', '/dev/md0 ext4', '--- fstab', 'UUID=1 /data ext4 defaults 0 2'].join('\n');
+    const results = (m: Record<string, ActionResult>) => new Map([['h1', new Map(Object.entries(m))]]);
+    const findings = [
+      ...storageStep.evaluate(results({ check: r('failed', STORAGE_EXIT.noMd, 'kernel=6.1\nRACKSIDE-STORAGE no-md\n') }), project),
+      ...storageStep.evaluate(results({ 'create-array': r('failed', STORAGE_EXIT.changed, 'RACKSIDE-STORAGE changed RSV9512 mounted\n') }), project),
+      ...storageStep.evaluate(results({ 'create-array': r('failed', STORAGE_EXIT.otherArray, 'RACKSIDE-STORAGE other-array /dev/md/data\n') }), project),
+      ...storageStep.evaluate(results({ 'mkfs-0': r('failed', STORAGE_EXIT.signature, 'RACKSIDE-STORAGE signature /dev/md/data xfs\n') }), project),
+      ...storageStep.evaluate(results({ packages: r('failed', 100) }), project),
+      ...storageStep.evaluate(results({ status: r('done', 0, '=== md\nyes\n=== absent\n') }), project),
+      ...storageStep.evaluate(results({ status: r('done', 0, status) }), project),
+      ...storageStep.evaluate(results({ status: r('done', 0, clean) }), project),
+      ...storageStep.evaluate(new Map([['h5', new Map([['not-planned', r('done', 0)]])]]), project),
+    ];
+    expect(findings.flatMap((f) => problems('storage', f))).toEqual([]);
+    expect(new Set(findings.map((f) => f.code))).toEqual(new Set(FINDING_CODES.storage));
   });
 });

@@ -16,12 +16,10 @@ export const EXIT = {
   signature: 42,
   /** `/dev/md/<name>` exists but is not the planned array. Nothing was written. */
   otherArray: 43,
-  /** A tool the step needs is missing after the packages action. */
-  tool: 44,
 } as const;
 
 /** Shared helpers: serial of a kernel disk, disk by serial, its by-id path. */
-const HELPERS = `M=${MARK}
+export const HELPERS = `M=${MARK}
 serial_of() { lsblk -dn -o SERIAL "/dev/$1" 2>/dev/null | sed 's/^[[:space:]]*//;s/[[:space:]]*$//'; }
 byid_of() {
   best=''
@@ -40,7 +38,27 @@ disks_with_serial() {
     [ -n "$s" ] && [ "$s" = "$1" ] && printf '%s\\n' "$d"
   done
 }
-md_ok() { [ -e /proc/mdstat ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n md_mod >/dev/null 2>&1; }; }`;
+md_ok() { [ -e /proc/mdstat ] || { command -v modprobe >/dev/null 2>&1 && modprobe -n md_mod >/dev/null 2>&1; }; }
+# -O (--output) names the columns (-o is --offset: with it wipefs fails and prints nothing). Fails
+# when wipefs does: a disk that cannot be read is not a blank one.
+signatures_of() { s=$(wipefs -n --noheadings -O TYPE "$1" 2>/dev/null) || return 1; printf '%s' "$s" | tr '\n' ' ' | sed 's/[[:space:]]*$//'; }`;
+
+/**
+ * The guard's re-check of one disk, on the host, just before wiping: $1 kernel name, $2 the size
+ * in bytes it had when chosen. Prints one word per problem (nothing: unchanged and usable).
+ */
+export const DISK_PROBLEMS = `disk_problems() {
+  d=$1
+  now=$(( $(cat "/sys/block/$d/size") * 512 ))
+  [ "$now" = "$2" ] || echo "size=$now"
+  [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || echo mounted
+  for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { echo partitions; break; }; done
+  [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || echo holder
+  if sig=$(signatures_of "/dev/$d"); then [ -z "$sig" ] || echo signature; else echo signature-unreadable; fi
+  if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then echo md-member; fi
+  if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then echo lvm-pv; fi
+  [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || echo read-only
+}`;
 
 /**
  * storage-disks (read-only, sudo: wipefs and smartctl read the devices): everything eligibility
@@ -81,16 +99,12 @@ echo "kernel=$(uname -r)"
 if md_ok; then echo md=yes; else echo md=no; echo "$M no-md"; exit ${EXIT.noMd}; fi`;
 
 /**
- * packages: $@ the Debian packages to install. A server fresh from debootstrap or a minimal
- * install may have no package lists yet ("Unable to locate package mdadm"): when the install
- * fails, read the lists from the configured sources (the offline bundle's, on site) and try again.
+ * packages: $@ the Debian packages to install. A freshly installed server (and the VM lab's
+ * image) may have no package lists yet: update them once when the install cannot find a package.
  */
 export const PACKAGES_SCRIPT = `export DEBIAN_FRONTEND=noninteractive
-install() { apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
-install "$@" && exit 0
-echo 'apt-get install failed; reading the package lists (apt-get update) and trying again'
-apt-get update -q || true
-install "$@"`;
+install() { apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" < /dev/null; }
+install "$@" || { apt-get update -q < /dev/null && install "$@"; }`;
 
 /** packages probe: every one of $@ installed. */
 export const PACKAGES_PROBE = `for p in "$@"; do
@@ -105,6 +119,7 @@ done`;
  */
 export const CREATE_ARRAY_SCRIPT = `set -u
 ${HELPERS}
+${DISK_PROBLEMS}
 name=$1; level=$2; shift 2
 modprobe md_mod >/dev/null 2>&1 || true
 [ -e /proc/mdstat ] || { echo "$M no-md"; exit ${EXIT.noMd}; }
@@ -120,21 +135,7 @@ while [ $# -ge 2 ]; do
   if [ "$count" -eq 0 ]; then changed "$serial" missing; continue; fi
   if [ "$count" -gt 1 ]; then changed "$serial" duplicate-serial; continue; fi
   d=$found
-  now=$(( $(cat "/sys/block/$d/size") * 512 ))
-  [ "$now" = "$size" ] || changed "$serial" "size=$now"
-  [ -z "$(lsblk -nr -o MOUNTPOINT "/dev/$d" 2>/dev/null | grep .)" ] || changed "$serial" mounted
-  for p in "/sys/block/$d/$d"*; do [ -e "$p" ] && { changed "$serial" partitions; break; }; done
-  [ -z "$(ls "/sys/block/$d/holders" 2>/dev/null)" ] || changed "$serial" holder
-  # -O (--output) names the columns; -o is --offset, and with it wipefs fails and prints nothing.
-  # A wipefs that fails is a disk we cannot vouch for: refuse rather than read it as blank.
-  if sig=$(wipefs -n --noheadings -O TYPE "/dev/$d" 2>/dev/null); then
-    [ -z "$sig" ] || changed "$serial" signature
-  else
-    changed "$serial" signature-unreadable
-  fi
-  if command -v mdadm >/dev/null 2>&1 && mdadm --examine "/dev/$d" >/dev/null 2>&1; then changed "$serial" md-member; fi
-  if command -v pvs >/dev/null 2>&1 && pvs "/dev/$d" >/dev/null 2>&1; then changed "$serial" lvm-pv; fi
-  [ "$(cat "/sys/block/$d/ro" 2>/dev/null)" = 0 ] || changed "$serial" read-only
+  for what in $(disk_problems "$d" "$size"); do changed "$serial" "$what"; done
   byid_of "$d" >> "$tmp/devs"
   printf '%s\\n' "$d" >> "$tmp/names"
 done
@@ -159,19 +160,24 @@ command -v udevadm >/dev/null 2>&1 && udevadm settle 2>/dev/null
 [ -e "/dev/md/$name" ]`;
 
 /**
- * create-array probe: $1 name, then the planned serials. /dev/md/<name> exists and every member it
- * has now is a planned disk: the planned array, whole or degraded. A pulled or failed disk leaves
- * the array degraded (the status action says so, blocking, naming the serial), not an array still
- * to create: with "exactly these members" a re-run on a degraded array ran create-array again,
- * which refused with "exists and is not the planned array" instead of the degraded finding.
+ * create-array probe: $1 name, then the planned serials. /dev/md/<name> exists and every member
+ * is a planned disk: all of them, or fewer when one was pulled since (the status action then
+ * says the array is degraded, naming it). Never a second mdadm --create over a planned array;
+ * an array of that name with a disk not in the plan is someone else's (create-array refuses).
  */
 export const ARRAY_PROBE = `${HELPERS}
 name=$1; shift
 [ -e "/dev/md/$name" ] || exit 1
 k=$(readlink -f "/dev/md/$name"); k=\${k##*/}
-now=$(for s in "/sys/block/$k/slaves/"*; do [ -e "$s" ] && serial_of "\${s##*/}"; done | sort)
-[ -n "$now" ] || exit 1
-printf '%s\\n' "$now" | while IFS= read -r s; do printf '%s\\n' "$@" | grep -qxF -- "$s" || exit 1; done`;
+found=0
+for s in "/sys/block/$k/slaves/"*; do
+  [ -e "$s" ] || continue
+  ser=$(serial_of "\${s##*/}"); planned=no
+  for w in "$@"; do [ -n "$ser" ] && [ "$ser" = "$w" ] && planned=yes; done
+  [ "$planned" = yes ] || exit 1
+  found=$((found + 1))
+done
+[ "$found" -gt 0 ]`;
 
 /** lvm-vg: $1 VG, $2 array name. */
 export const VG_SCRIPT = `set -eu
@@ -192,11 +198,10 @@ export const LV_PROBE = `lvs "$1/$2" >/dev/null 2>&1`;
 
 /** mkfs-<i>: $1 device, $2 filesystem. Refuses a device that carries any signature. */
 export const MKFS_SCRIPT = `set -u
-M=${MARK}
+${HELPERS}
 dev=$1; fs=$2
 [ -b "$dev" ] || { echo "$M missing $dev"; exit 1; }
-sig=$(wipefs -n --noheadings -O TYPE "$dev" 2>/dev/null) || { echo "$M signature $dev unreadable"; exit ${EXIT.signature}; }
-sig=$(printf '%s' "$sig" | tr '\\n' ' ')
+sig=$(signatures_of "$dev") || { echo "$M signature $dev unreadable"; exit ${EXIT.signature}; }
 if [ -n "$sig" ]; then echo "$M signature $dev $sig"; exit ${EXIT.signature}; fi
 case $fs in
   ext4) mkfs.ext4 -q "$dev" < /dev/null ;;
@@ -252,7 +257,8 @@ export const PERSIST_PROBE = `${MDADM_CONF}
 line=$(mdadm --detail --scan "/dev/md/$1" 2>/dev/null) && [ -n "$line" ] || exit 1
 grep -qxF -- "$line" "$conf" || exit 1
 img=/boot/initrd.img-$(uname -r)
-[ ! -e "$img" ] || [ "$img" -nt "$conf" ]`;
+# No initramfs to update, or updates switched off (update_initramfs=no, as in the VM lab's image).
+[ ! -e "$img" ] || [ "$img" -nt "$conf" ] || grep -qs '^update_initramfs=no' /etc/initramfs-tools/update-initramfs.conf`;
 
 /**
  * status (read-only): $1 array name, then the planned mount points. Sections for

@@ -83,6 +83,15 @@ unused devices: <none>
     expect(a[3]!.members[0]).toMatchObject({ device: 'sdk', spare: true });
   });
 
+  it('mdstat and mdadm --detail while a recovery runs (captured from a VM, sync speed held low)', () => {
+    const [a] = parseMdstat(fx('mdstat-raid10-recovery.txt'));
+    expect(a).toMatchObject({ name: 'md127', level: 'raid10', workingDisks: 3, health: 'U_UU', sync: { action: 'recovery', percent: 0.7, speedKiBs: 486, finishMin: 8.7 } });
+    expect(a!.members.map((m) => `${m.device}[${m.slot}]`)).toEqual(['vdc[4]', 'vde[3]', 'vdd[2]', 'vdb[0]']);
+    const d = parseMdadmDetail(fx('mdadm-detail-raid10-recovery.txt'))!;
+    expect(d.state).toBe('clean, degraded, recovering');
+    expect(d.devices[1]).toEqual({ number: '4', raidDevice: '1', state: 'spare rebuilding', device: '/dev/vdc' });
+  });
+
   it('mdadm --detail --export: members and roles; the pulled one absent', () => {
     const clean = parseMdadmExport(fx('mdadm-detail-export-raid10-clean.txt'))!;
     expect(clean).toMatchObject({ level: 'raid10', devices: 4, metadata: '1.2', uuid: 'faaf7cee:ec5411df:9c90fa44:4da78229', name: 'vm1:0' });
@@ -347,6 +356,19 @@ describe('storage step: evaluate', () => {
     expect(deg.severity).toBe('blocking');
     expect(deg.params).toEqual({ host: 'node1', array: 'data', missing: 'RSV9512' });
     expect(f.map((x) => x.code)).not.toContain('storage.array-clean');
+  });
+
+  it('recovering (fixtures): a warning with the percent, nothing missing, not blocking', () => {
+    const capture = [
+      '=== md', 'yes', '=== mdstat', fx('mdstat-raid10-recovery.txt'), '=== kname', 'md127', '=== detail', fx('mdadm-detail-raid10-recovery.txt'),
+      '=== members', 'vdb RSV9511', 'vdc RSV9512', 'vdd RSV9513', 'vde RSV9514', '=== scan', 'ARRAY /dev/md/data UUID=x', '=== mdadm.conf', 'ARRAY /dev/md/data UUID=x',
+      '=== mount /data', '/dev/md127 ext4', '--- fstab', 'UUID=1 /data ext4 defaults,nofail 0 2',
+    ].join('\n');
+    const a = arrayStatusFromCapture(capture, vmProject.storage!.hosts[0]!, vmProject.storage!.layout)!;
+    expect(a).toMatchObject({ state: 'recovering', missing: [], sync: { action: 'recovery', percent: 0.7, speedKiBs: 486, finishMin: 8.7 } });
+    const f = storageStep.evaluate(resultsWith({ status: done(capture) }), vmProject);
+    expect(f.map((x) => [x.code, x.severity])).toEqual([['storage.array-resyncing', 'warning'], ['storage.mounted', 'info']]);
+    expect(f[0]!.params).toMatchObject({ action: 'recovery', percent: 0.7 });
   });
 
   it('arrayStatusFromCapture: the contract ArrayStatus', () => {
