@@ -169,6 +169,9 @@ async function tearDownArray(): Promise<void> {
     [
       `umount ${MOUNT} 2>/dev/null || true`,
       `sed -i '\\# ${MOUNT} #d' /etc/fstab`,
+      // Inside the array too: mdadm --create over the same disks puts the data area where it was,
+      // so an LVM label left there would bring the old VG, LV and filesystem back with it.
+      `wipefs -a -q /dev/vg_data/lv_data 2>/dev/null; vgremove -f -y vg_data >/dev/null 2>&1; wipefs -a -q /dev/md/${ARRAY} 2>/dev/null || true`,
       'vgchange -an vg_data >/dev/null 2>&1 || true',
       `mdadm --stop /dev/md/${ARRAY} >/dev/null 2>&1 || true`,
       `mdadm --zero-superblock ${SERIALS.map((_, k) => byId(k + 1)).join(' ')} 2>/dev/null || true`,

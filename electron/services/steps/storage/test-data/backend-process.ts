@@ -2,8 +2,8 @@
  * The backend in a process of its own, driven through its real handlers (the browser host's
  * dispatcher), so the VM-lab test can SIGKILL it in the middle of applying the storage plan:
  *   node --import tsx backend-process.ts <projectDir> <dataDir> start|resume
- * `start` plans step `storage` and starts it with the confirmation of exactly its changes (what
- * the technician ticks); `resume` continues the last run. Prints one JSON line with the run's end
+ * Both plan step `storage` and confirm exactly its changes (what the technician ticks); `start`
+ * starts a run, `resume` continues the last one. Prints one JSON line with the run's end
  * state (or the error), then exits.
  */
 import { STORAGE_STEP, type StepState } from '../../../../contract/index.js';
@@ -21,14 +21,12 @@ function fail(what: unknown): never {
   process.exit(1);
 }
 
-let request: Record<string, unknown> = { dir, stepId: STORAGE_STEP, resume: true };
-if (mode === 'start') {
-  const planned = await dispatch('runbook.plan', { dir, stepId: STORAGE_STEP });
-  if (!planned.ok) fail(planned.error);
-  const plan = (planned.value as { plan: { planHash: string; changes: { change: string }[] } }).plan;
-  request = { dir, stepId: STORAGE_STEP, confirmation: { planHash: plan.planHash, changes: plan.changes.map((c) => c.change) } };
-}
-const started = await dispatch('runbook.start', request);
+// A resume of a destructive plan is confirmed again, as the technician does on screen.
+const planned = await dispatch('runbook.plan', { dir, stepId: STORAGE_STEP });
+if (!planned.ok) fail(planned.error);
+const plan = (planned.value as { plan: { planHash: string; changes: { change: string }[] } }).plan;
+const confirmation = { planHash: plan.planHash, changes: plan.changes.map((c) => c.change) };
+const started = await dispatch('runbook.start', { dir, stepId: STORAGE_STEP, resume: mode === 'resume', confirmation });
 if (!started.ok) fail(started.error);
 const { runId } = started.value as { runId: string };
 process.stderr.write(`started ${runId}\n`);
