@@ -157,7 +157,12 @@ while IFS= read -r p; do set -- "$@" "$p"; done < "$tmp/devs"
 echo "=== create /dev/md/$name $level $n: $*"
 mdadm --create "/dev/md/$name" --run --metadata=1.2 --bitmap=internal --level="$level" --raid-devices="$n" --name="$name" "$@" < /dev/null || exit 1
 command -v udevadm >/dev/null 2>&1 && udevadm settle 2>/dev/null
-[ -e "/dev/md/$name" ]`;
+[ -e "/dev/md/$name" ] || exit 1
+# The members were wiped, but disks that held an array of the same layout before show its contents
+# again inside the new one (an LVM PV, a filesystem), which the next actions' probes would take for
+# their own work: the new array starts blank.
+echo "=== wipe what the new array shows of the disks' earlier use"
+wipefs -a "/dev/md/$name"`;
 
 /**
  * create-array probe: $1 name, then the planned serials. /dev/md/<name> exists and every member

@@ -256,6 +256,14 @@ describe('storage step: plan', () => {
     expect(h1.filter((a) => !a.probe).map((a) => a.id)).toEqual(['check', 'status']);
   });
 
+  it('a new array starts blank: create-array wipes the md device it just made, before LVM or mkfs look at it', () => {
+    const script = (byId.get('create-array')!.command as { script: string }).script;
+    const create = script.indexOf('mdadm --create');
+    const wipe = script.indexOf('wipefs -a "/dev/md/$name"');
+    expect(create).toBeGreaterThan(0);
+    expect(wipe).toBeGreaterThan(create);
+  });
+
   it('every argument arrives literally: a serial and a mount point with quotes and $(...) are parameters, never script text', () => {
     expect(argsAsReceived(byId.get('create-array')!.command)).toEqual([
       'data', 'raid10', hostile, String(960 * GiB), 'RSV9512', String(960 * GiB), 'RSV9513', String(960 * GiB), 'RSV9514', String(960 * GiB),
