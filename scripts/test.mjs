@@ -21,9 +21,9 @@ function sh(title, cmd, args, env = {}) {
   return r.status === 0;
 }
 
-function vitest(project, env = {}) {
-  const out = join(reports, `${project}.json`);
-  const ok = sh(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env);
+function vitest(project, env = {}, args = [], name = project) {
+  const out = join(reports, `${name}.json`);
+  const ok = sh(`${name} tests`, 'npx', ['vitest', 'run', '--project', project, ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env);
   if (existsSync(out)) {
     const r = JSON.parse(readFileSync(out, 'utf8'));
     totals.passed += r.numPassedTests;
@@ -63,6 +63,23 @@ function debianPackages() {
   return sh('apt-get install', 'apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], env);
 }
 
+const STORAGE_E2E = 'e2e/storage.e2e.ts';
+const MASTER_E2E = 'e2e/master-install.e2e.ts';
+const MASTER_LAB = '85';
+const VM_E2E_LAB = '93';
+const SYSTEMD_E2E_LAB = '89';
+
+function labOn(instance, args) {
+  return sh(`lab ${args.join(' ')} (instance ${instance})`, 'bash', ['scripts/lab/lab', ...args], { RACKSIDE_LAB_INSTANCE: instance });
+}
+
+/** `run` with a lab instance up; the lab is taken down afterwards whatever happened. */
+function withLab(instance, up, down, run) {
+  let ok = labOn(instance, up) && run();
+  if (!labOn(instance, down)) ok = false;
+  return ok;
+}
+
 const stages = [
   debianPackages,
   () => sh('typecheck', 'npm', ['run', '--silent', 'typecheck']),
@@ -87,7 +104,15 @@ const stages = [
   },
   // The VM lab's test (qemu; a real kernel for mdadm) runs too: RACKSIDE_LAB_VM_TESTS=0 leaves it out.
   () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: process.env.RACKSIDE_LAB_VM_TESTS ?? '1' }),
-  () => vitest('e2e'),
+  // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
+  () => labOn(MASTER_LAB, ['down']) || true,
+  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E]),
+  // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage)
+  // and a systemd-mode lab (master install). Each is brought up for its file and taken down after.
+  () => process.env.RACKSIDE_LAB_VM_TESTS === '0' || withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB }, [STORAGE_E2E], 'e2e-storage')),
+  () => withLab(SYSTEMD_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E], 'e2e-master')),
 ];
 
 for (const stage of stages) {
