@@ -51,11 +51,11 @@ describe('install.savePlan', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('validation-failed');
     expect(r.error.issues?.map((i) => [i.field, i.code]).sort()).toEqual([
-      ['firewall.rollbackAfterS', 'rollback-range'],
+      ['firewall.rollbackAfterS', 'install.issue.rollback-range'],
       // Its only candidate is not in the inventory, so the VIP has none.
-      ['vrrp.candidates', 'vip-no-candidate'],
-      ['vrrp.candidates.0', 'candidate-unknown'],
-      ['vrrp.routerId', 'router-id-range'],
+      ['vrrp.candidates', 'install.issue.vip-no-candidate'],
+      ['vrrp.candidates.0', 'install.issue.candidate-unknown'],
+      ['vrrp.routerId', 'install.issue.router-id-range'],
     ]);
     expect(await readFile(join(dir, 'project.yaml'), 'utf8')).toBe(before);
   });

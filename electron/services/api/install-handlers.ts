@@ -14,7 +14,7 @@ export function createInstallHandlers(_ctx: HandlerContext, _shared: SharedServi
         const errors = validateInstallPlan(plan, project.hosts, planOf(project).vip, profileIds()).filter((i) => i.severity === 'error');
         if (errors.length) {
           return err('validation-failed', `The install plan has ${errors.length} problem(s); nothing was saved`, 'Fix the listed fields, then save again.',
-            errors.map((i) => ({ row: 0, field: i.field, message: i.message, code: i.code, ...(i.params ? { params: i.params } : {}) })));
+            errors.map((i) => ({ row: 0, field: i.field, message: i.message, code: `install.issue.${i.code}`, ...(i.params ? { params: i.params } : {}) })));
         }
         return { ...project, install: plan };
       });

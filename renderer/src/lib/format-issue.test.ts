@@ -125,3 +125,19 @@ describe('validation messages render in both languages', () => {
     });
   }
 });
+
+describe('a refused save of a step plan is worded by the step own issue texts', () => {
+  for (const lng of ['en', 'zh-CN'] as const) {
+    it(`install.issue.* and storage.issue.* codes from the backend (${lng})`, async () => {
+      const t = await translator(lng);
+      const install = formatIssue(t, { row: 0, field: 'vrrp.routerId', code: 'install.issue.router-id-range', params: { value: 300 }, message: 'ENGLISH FALLBACK' });
+      const storage = formatIssue(t, { row: 0, field: 'hosts.0.disks', code: 'storage.issue.too-few-disks', params: { host: 'node1', level: 'raid10', min: 4, count: 3 }, message: 'ENGLISH FALLBACK' });
+      for (const text of [install, storage]) {
+        expect(text).not.toContain('ENGLISH FALLBACK');
+        expect(text).not.toContain('{{');
+      }
+      expect(install).toContain('300');
+      if (lng === 'zh-CN') expect(install).toMatch(/[\u4e00-\u9fff]/);
+    });
+  }
+});

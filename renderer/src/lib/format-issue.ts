@@ -8,7 +8,8 @@ export function formatIssue(t: TFunction, issue: FieldIssue): string {
     return formatNetworkIssue(t, { field: issue.field, code: issue.code.slice('network.'.length), message: issue.message, ...(issue.params ? { params: issue.params } : {}) });
   }
   const field = t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
-  const message = issue.code ? t(`issueText.${issue.code}`, { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
+  // A step's own plan issue (`storage.issue.…`, `install.issue.…`) is worded by its own key.
+  const message = issue.code ? t([`issueText.${issue.code}`, issue.code], { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
   const text =
     issue.row > 0
       ? t('issue.line', { row: issue.row, field, message })
