@@ -194,4 +194,31 @@ describe('Storage (VM lab)', () => {
     await screenshot(page, 'storage-built-zh-cn');
     await wizard.setLanguage('en');
   }, RUN_TIMEOUT + 60_000);
+
+  it('a resync shows as a bar with its percent while it runs, and the array is clean once it ends', async () => {
+    // Lab only: the kernel's resync is slowed so the bar can be seen on a 512 MiB array, then a
+    // repair pass is asked for (a real resync of the array, as after an unclean shutdown).
+    await onVm('echo 1000 > /proc/sys/dev/raid/speed_limit_min; echo 2000 > /proc/sys/dev/raid/speed_limit_max; ' +
+      'k=$(basename "$(readlink -f /dev/md/data)"); echo repair > "/sys/block/$k/md/sync_action"');
+    try {
+      // The page reads the arrays when it opens, then polls while one syncs.
+      await page.getByTestId('step-network').click();
+      await storage.open();
+      const syncing = await eventually(() => storage.arrays(), (a) => a[0]?.percent !== null && a[0]?.percent !== undefined, 60_000);
+      expect(Number(syncing[0]!.percent)).toBeGreaterThanOrEqual(0);
+      expect(Number(syncing[0]!.percent)).toBeLessThan(100);
+      expect(await page.getByTestId('storage-sync-note').count()).toBe(1);
+      await storage.showPanel('storage-status');
+      await screenshot(page, 'storage-resync-en');
+      await wizard.setLanguage('zh-CN');
+      await expect.poll(() => page.getByTestId('storage-sync').innerText()).toMatch(/[\u4e00-\u9fff]/);
+      await screenshot(page, 'storage-resync-zh-cn');
+      await wizard.setLanguage('en');
+    } finally {
+      await onVm('echo 200000 > /proc/sys/dev/raid/speed_limit_max');
+    }
+    // Still polling: the bar goes away by itself when the pass ends.
+    const done = await eventually(() => storage.arrays(), (a) => a[0]?.percent === null && a[0]?.state === 'clean', 180_000);
+    expect(done[0]!.members.sort()).toEqual(SERIALS);
+  }, 5 * 60_000);
 });

@@ -380,7 +380,7 @@ function PlanPanel() {
  * POLL_MS only while an array syncs and the window is visible, and never after the page closes.
  */
 function StatusPanel() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const api = useApi();
   const dir = useAppStore((s) => s.projectDir.trim());
   const backendState = useAppStore((s) => s.backendState);
@@ -427,7 +427,7 @@ function StatusPanel() {
           )}
         </div>
       ))}
-      <p className="muted small">{t('storage.status.at', { at: new Date(status.at).toLocaleTimeString() })}</p>
+      <p className="muted small">{t('storage.status.at', { at: new Date(status.at).toLocaleTimeString(i18n.language) })}</p>
     </section>
   );
 }
