@@ -100,7 +100,7 @@ describe('Master install (step 5)', () => {
 
     await master.recordPhases();
     const status = await runner.runToEnd(INSTALL_MS);
-    const phases = await master.phases();
+    const phases = await runner.phases();
     expect(status, JSON.stringify(phases)).toBe('completed');
     expect(phases.map((p) => [p.id, p.mode, p.state])).toEqual([
       ['prepare', 'parallel', 'done'],

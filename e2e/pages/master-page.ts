@@ -1,13 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { eventually } from './wizard-page.js';
 
-export interface PhaseView {
-  id: string;
-  state: string;
-  mode: string;
-  hosts: { hostId: string; state: string }[];
-}
-
 /** One phase row's state as seen in the page while the step ran (recorded by a MutationObserver). */
 export interface PhaseRecord {
   phase: string;
@@ -15,7 +8,7 @@ export interface PhaseRecord {
   state: string;
 }
 
-/** Wizard step 5: the install plan editor and the master-install runner's phases. */
+/** Wizard step 5: the install plan editor; the runner's phases are RunbookPage.phases(). */
 export class MasterPage {
   constructor(readonly page: Page) {}
 
@@ -45,20 +38,6 @@ export class MasterPage {
     await eventually(async () => (await saved.count()) + (await error.count()), (n) => n > 0);
     if (await saved.count()) return { saved: true, text: await saved.innerText() };
     return { saved: false, text: await error.innerText() };
-  }
-
-  async phases(): Promise<PhaseView[]> {
-    const rows = await this.page.getByTestId('run-phase').all();
-    return Promise.all(
-      rows.map(async (r) => ({
-        id: (await r.getAttribute('data-phase')) ?? '',
-        state: (await r.getAttribute('data-state')) ?? '',
-        mode: (await r.getAttribute('data-mode')) ?? '',
-        hosts: await Promise.all(
-          (await r.getByTestId('run-phase-host').all()).map(async (h) => ({ hostId: (await h.getAttribute('data-host-id')) ?? '', state: (await h.getAttribute('data-state')) ?? '' })),
-        ),
-      })),
-    );
   }
 
   /** Records every state a phase's host shows while the step runs (short states are not missed between polls). */

@@ -31,6 +31,14 @@ export interface ProgressRecord {
 }
 
 /** The generic step runner (renderer/src/runbook) as a technician uses it. */
+/** One phase of a phased step (runbook/phase-progress.ts) as the runner shows it. */
+export interface PhaseView {
+  id: string;
+  state: string;
+  mode: string;
+  hosts: { hostId: string; state: string }[];
+}
+
 export class RunbookPage {
   readonly root: Locator;
 
@@ -129,6 +137,21 @@ export class RunbookPage {
 
   async waitRunStatus(status: string, timeoutMs = 60_000) {
     return eventually(() => this.runStatus(), (s) => s === status, timeoutMs);
+  }
+
+  /** A phased step's phases as the runner shows them: mode, state, and each host's state. */
+  async phases(): Promise<PhaseView[]> {
+    const rows = await this.root.getByTestId('run-phase').all();
+    return Promise.all(
+      rows.map(async (r) => ({
+        id: (await r.getAttribute('data-phase')) ?? '',
+        state: (await r.getAttribute('data-state')) ?? '',
+        mode: (await r.getAttribute('data-mode')) ?? '',
+        hosts: await Promise.all(
+          (await r.getByTestId('run-phase-host').all()).map(async (h) => ({ hostId: (await h.getAttribute('data-host-id')) ?? '', state: (await h.getAttribute('data-state')) ?? '' })),
+        ),
+      })),
+    );
   }
 
   async hosts(): Promise<RunHostView[]> {
