@@ -31,7 +31,7 @@ beforeAll(async () => {
   if (st.mode !== 'systemd') throw new Error(`master-install.e2e needs a systemd-mode lab (lab up --mode systemd --nodes 4); this one is ${st.mode}`);
   host = await startBrowserHost();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   wizard = new WizardPage(page);
   master = new MasterPage(page);
   runner = new RunbookPage(page, 'master-install');

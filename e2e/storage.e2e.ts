@@ -70,7 +70,7 @@ beforeAll(async () => {
   await restoreVm();
   host = await startBrowserHost();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   wizard = new WizardPage(page);
   storage = new StoragePage(page);
   projectDir = join(await mkdtemp(join(tmpdir(), 'rs-e2e-storage-')), 'p');
