@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { pacemakerPlanSchema, validatePacemakerPlan } from './pacemaker-plan.js';
+import { slurmPlanSchema, validateSlurmPlan } from './slurm-plan.js';
 
 /**
  * The install plan (wizard step 5, the master install's base platform): where packages come from,
@@ -63,6 +65,10 @@ export const installPlanSchema = z.object({
       rollbackAfterS: z.number().int().default(60),
     })
     .default({ enabled: true, rollbackAfterS: 60 }),
+  /** The Pacemaker profile's settings (pacemaker-plan.ts); kept whatever the profile, used when it is `pacemaker`. */
+  pacemaker: pacemakerPlanSchema,
+  /** The Slurm profile's settings (slurm-plan.ts); used when the profile is `slurm`. */
+  slurm: slurmPlanSchema,
 });
 export type InstallPlan = z.infer<typeof installPlanSchema>;
 export type InstallPlanInput = z.input<typeof installPlanSchema>;
@@ -178,8 +184,22 @@ export function validateInstallPlan(input: InstallPlanInput, hosts: readonly Hos
   }
   const t = plan.firewall.rollbackAfterS;
   if (t < 15 || t > 600) add({ field: 'firewall.rollbackAfterS', code: 'rollback-range', message: `The firewall rollback timer ${t} s is not 15-600 s`, params: { value: t, min: 15, max: 600 } });
+  if (plan.profile === 'pacemaker') issues.push(...validatePacemakerPlan(plan.pacemaker, hosts, vip));
+  if (plan.profile === 'slurm') issues.push(...validateSlurmPlan(plan.slurm, hosts));
   return issues;
 }
 
 /** The master install's step id (wizard step 5). */
 export const MASTER_INSTALL_STEP = 'master-install';
+/** Wizard step 6: the profile's worker joins. */
+export const WORKER_JOIN_STEP = 'worker-join';
+/** On demand: remove one node's membership on the cluster's side (before it leaves the inventory). */
+export const CLUSTER_LEAVE_STEP = 'cluster-leave';
+
+/**
+ * A joining host's timeline (step 6), in order: its packages, its configuration, its service
+ * started, and the cluster seeing it as a member (checked from the master's side). Actions name
+ * their stage (`Action.stage`); a stage's time limit is its actions' timeouts.
+ */
+export const JOIN_STAGES = ['packages', 'configuration', 'service', 'seen'] as const;
+export type JoinStage = (typeof JOIN_STAGES)[number];

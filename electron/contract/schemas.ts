@@ -6,6 +6,8 @@ import { storagePlanSchema } from './storage-plan.js';
 export * from './storage-plan.js';
 import { installPlanSchema } from './install-plan.js';
 export * from './install-plan.js';
+export * from './pacemaker-plan.js';
+export * from './slurm-plan.js';
 import { hardwareProfileIdSchema } from './hardware.js';
 import { REASON_CODES } from './result.js';
 
@@ -92,6 +94,16 @@ export const jumpHostSchema = z.object({
 });
 export type JumpHost = z.infer<typeof jumpHostSchema>;
 
+/** A host's BMC reached over IPMI-over-LAN (lanplus). */
+export const bmcSchema = z.object({
+  address: addressSchema,
+  port: portSchema.default(623),
+  user: z.string().min(1, 'user is empty').max(64),
+});
+export type Bmc = z.infer<typeof bmcSchema>;
+/** Secret-store id of a host's BMC password. */
+export const bmcSecretId = (hostId: string) => `${hostId}/bmc`;
+
 /** Secret-store id of a host's own jump host, and of the project's bastion. */
 export const jumpSecretId = (hostId: string) => `${hostId}/jump`;
 export const BASTION_SECRET_ID = 'project/bastion';
@@ -114,6 +126,11 @@ export const hostSchema = z.object({
   auth: authSchema,
   /** Reach this host through this jump host (overrides the project's bastion). */
   jump: jumpHostSchema.optional(),
+  /**
+   * The host's BMC (IPMI over LAN), for fencing (`fence_ipmilan`) and power drills; its password
+   * is in the secret store under `bmcSecretId(hostId)`.
+   */
+  bmc: bmcSchema.optional(),
 });
 export type Host = z.infer<typeof hostSchema>;
 

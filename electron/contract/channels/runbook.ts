@@ -98,6 +98,10 @@ export const plannedActionSchema = z.object({
   phase: z.string().optional(),
   /** The value the action produces for later actions (shown in commands as `<output:NAME@host>`). */
   output: z.object({ name: z.string(), secret: z.boolean().optional() }).optional(),
+  /** The host the action is about when it runs on another's connection (worker joins: the joining node). */
+  about: z.string().optional(),
+  /** Its timeline stage (worker joins: `JOIN_STAGES`). */
+  stage: z.string().optional(),
 });
 export type PlannedAction = z.infer<typeof plannedActionSchema>;
 

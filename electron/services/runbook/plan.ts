@@ -189,6 +189,7 @@ export function buildPlan(module: StepModule, project: Project, input?: unknown)
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(a.id)) return stepBug(module.id, `Step ${module.id}: bad action id "${a.id}"`);
       if (seen.has(a.id)) return stepBug(module.id, `Step ${module.id}: action id "${a.id}" twice on host ${hostId}`);
       seen.add(a.id);
+      if (a.about !== undefined && !byId.has(a.about)) return stepBug(module.id, `Step ${module.id}: action "${a.id}" is about unknown host ${a.about}`);
       if (a.destructive && !a.changes?.length) {
         return stepBug(module.id, `Step ${module.id}: destructive action "${a.id}" does not say what it changes`);
       }
@@ -218,6 +219,8 @@ export function buildPlan(module: StepModule, project: Project, input?: unknown)
       destructive: a.destructive,
       ...(a.changes ? { changes: [...a.changes] } : {}),
       ...(a.phase !== undefined ? { phase: a.phase } : {}),
+      ...(a.about !== undefined ? { about: a.about } : {}),
+      ...(a.stage !== undefined ? { stage: a.stage } : {}),
       ...(a.output ? { output: { name: a.output.name, ...(a.output.secret ? { secret: true } : {}) } } : {}),
     })),
   }));

@@ -158,6 +158,17 @@ export interface Action {
   probe?: StepCommand;
   /** Keep stdout (up to CAPTURE_LIMIT bytes, secrets redacted) in the journal for `evaluate`. */
   capture?: boolean;
+  /**
+   * The host this action is about, when it runs on another host's connection: the worker joins
+   * run `pcs cluster node add W` and "seen by the cluster" on the first master, but the technician
+   * reads them in W's timeline. Absent: the host it runs on. Shown in the plan, hashed with it.
+   */
+  about?: string;
+  /**
+   * The timeline stage the action belongs to (worker joins: `JOIN_STAGES` — packages,
+   * configuration, service, seen). A stage's time limit is its actions' timeouts. Absent: none.
+   */
+  stage?: string;
 }
 
 export interface ActionResult {

@@ -1,5 +1,5 @@
 import type { Host, InstallPlan, PortRule, Project } from '../../../contract/index.js';
-import type { Action, Phase } from '../../runbook/step-module.js';
+import type { Action, Finding, Phase, StepResults } from '../../runbook/step-module.js';
 
 /**
  * A cluster profile: what a kind of cluster adds to the master install's base platform (issue 18).
@@ -30,6 +30,34 @@ export interface ClusterProfile {
   phases?(ctx: ProfileContext): Phase[];
   /** The profile's actions for one host, each naming a base phase or one of its own. */
   actions?(host: Host, ctx: ProfileContext): Action[];
+  /**
+   * The profile holds the network plan's VIP itself (Pacemaker's IPaddr2 resource): the base
+   * platform then installs no keepalived (nor haproxy) on the candidates.
+   */
+  ownsVip?(ctx: ProfileContext): boolean;
+  /**
+   * Wizard step 6 (steps/join): what makes the workers members of the cluster the master install
+   * made. Phases and actions like the master install's; every action names its `stage`
+   * (JOIN_STAGES) and, when it runs on another host's connection (the first master adding a node),
+   * the host it is `about`. Every action that changes something has a probe: a second run on a
+   * finished cluster is all "already done", and a node added to the inventory later joins without
+   * touching the finished ones' membership. Absent: nothing to join (the base platform).
+   */
+  join?: {
+    phases(ctx: ProfileContext): Phase[];
+    actions(host: Host, ctx: ProfileContext): Action[];
+  };
+  /**
+   * Removing a node (on demand, step `cluster-leave`): its membership removed on the cluster's
+   * side first (from the first master), then the node's services stopped. `leaving` is still in
+   * ctx.hosts.
+   */
+  leave?: {
+    phases(ctx: ProfileContext, leaving: Host): Phase[];
+    actions(host: Host, ctx: ProfileContext, leaving: Host): Action[];
+  };
+  /** The profile's findings on a master install or join run (e.g. fencing off: blocking unless waived). */
+  findings?(step: 'master-install' | 'worker-join', results: StepResults, ctx: ProfileContext): Finding[];
 }
 
 /** What a profile plans with: the project, the validated install plan and the hosts by role. */
