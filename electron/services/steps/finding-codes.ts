@@ -23,6 +23,8 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
   'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate'],
+  'worker-join': ['join.failed', 'join.member', 'join.nothing'],
+  'cluster-leave': ['leave.failed'],
   storage: [
     'storage.not-planned', 'storage.kernel-no-md', 'storage.disk-changed', 'storage.array-name-taken', 'storage.mkfs-refused',
     'storage.action-failed', 'storage.array-missing', 'storage.array-degraded', 'storage.member-failed', 'storage.array-resyncing',

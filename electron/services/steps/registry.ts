@@ -3,6 +3,7 @@ import { hardwareStep } from './hardware/step.js';
 import { networkCheckStep } from './network/check-step.js';
 import { networkHostsStep } from './network/hosts-step.js';
 import { networkInterfacesStep } from './network/interfaces-step.js';
+import { clusterLeaveStep, workerJoinStep } from './join/index.js';
 import { masterInstallStep } from './master/step.js';
 import { preflightStep } from './preflight/step.js';
 import { storageDisksStep, storageStep } from './storage/index.js';
@@ -14,7 +15,7 @@ import { storageDisksStep, storageStep } from './storage/index.js';
  *
  * DEFAULT_STEPS are the wizard's steps, in wizard order: the report's verdict waits for each.
  */
-export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, storageStep, masterInstallStep];
+export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, storageStep, masterInstallStep, workerJoinStep];
 
 /**
  * Steps a handler runs on demand (reading interfaces), through the runner like the others
@@ -22,7 +23,7 @@ export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep
  * (network/addressing.ts, networkAddressingStep) is on demand too; it needs services for its
  * clean-up, so api/ builds it and adds it to the registry it hands the runner.
  */
-export const ON_DEMAND_STEPS: readonly StepModule[] = [networkInterfacesStep, storageDisksStep];
+export const ON_DEMAND_STEPS: readonly StepModule[] = [networkInterfacesStep, storageDisksStep, clusterLeaveStep];
 
 export function stepRegistry(modules: readonly StepModule[] = [...DEFAULT_STEPS, ...ON_DEMAND_STEPS]): ReadonlyMap<string, StepModule> {
   const map = new Map<string, StepModule>();

@@ -1,0 +1,119 @@
+import { CLUSTER_LEAVE_STEP, JOIN_STAGES, WORKER_JOIN_STEP, type Host, type Project } from '../../../contract/index.js';
+import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
+import { installContext } from '../master/step.js';
+
+/**
+ * Wizard step 6, the worker joins (issue 19): the chosen profile's `join` (master/profile.ts) made
+ * into a step. The profile plans the phases and the actions; this module only attributes results
+ * to the joining host (`Action.about`, else the host an action runs on) and words the outcome per
+ * host and stage. With a profile that has nothing to join (the base platform) the plan is empty.
+ *
+ * `cluster-leave` (on demand, input `{ hostId }`) is the profile's `leave` for one node: the
+ * cluster's side first, then the node.
+ */
+
+type Ctx = ReturnType<typeof installContext>;
+
+const failed = new Set<ActionResult['status']>(['failed', 'interrupted', 'cancelled']);
+
+/** Every action of the join plan with the host it runs on and the host it is about. */
+export function joinActions(project: Project, ctx: Ctx = installContext(project)): { runsOn: Host; about: string; action: Action }[] {
+  const join = ctx.profile.join;
+  if (!join) return [];
+  return project.hosts.flatMap((h) => join.actions(h, ctx).map((action) => ({ runsOn: h, about: action.about ?? h.id, action })));
+}
+
+export const workerJoinStep: StepModule = {
+  id: WORKER_JOIN_STEP,
+  title: 'runbook.steps.worker-join.title',
+  phases(project) {
+    const ctx = installContext(project);
+    return ctx.profile.join?.phases(ctx) ?? [];
+  },
+  plan(project) {
+    const ctx = installContext(project);
+    const join = ctx.profile.join;
+    if (!join) return new Map();
+    return new Map(project.hosts.map((h) => [h.id, join.actions(h, ctx)]));
+  },
+  evaluate(results: StepResults, project: Project): Finding[] {
+    let ctx: Ctx;
+    try {
+      ctx = installContext(project);
+    } catch {
+      return [];
+    }
+    const out: Finding[] = [];
+    if (!ctx.profile.join) {
+      out.push({ severity: 'info', code: 'join.nothing', params: { profile: ctx.profile.id }, message: `Profile ${ctx.profile.id} has no worker joins`, remediation: '' });
+      return out;
+    }
+    const planned = joinActions(project, ctx);
+    const byAbout = new Map<string, { stage: string; id: string; r: ActionResult | undefined }[]>();
+    for (const p of planned) {
+      const list = byAbout.get(p.about) ?? [];
+      list.push({ stage: p.action.stage ?? '', id: p.action.id, r: results.get(p.runsOn.id)?.get(p.action.id) });
+      byAbout.set(p.about, list);
+    }
+    for (const h of project.hosts) {
+      const list = byAbout.get(h.id);
+      if (!list || list.every((x) => !x.r)) continue;
+      const label = h.name || h.address;
+      const bad = list.filter((x) => x.r && failed.has(x.r.status));
+      if (bad.length > 0) {
+        const stage = JOIN_STAGES.find((s) => bad.some((b) => b.stage === s)) ?? bad[0]!.stage;
+        out.push({ severity: 'blocking', hostId: h.id, code: 'join.failed', params: { host: label, stage, actions: bad.map((b) => b.id).join(', ') },
+          message: `${label}: did not join the cluster (stage ${stage}: ${bad.map((b) => b.id).join(', ')})`,
+          remediation: 'Open the failed action\'s output, fix the cause, then Retry this host: finished stages are not repeated.' });
+      } else if (list.every((x) => x.r && (x.r.status === 'done' || x.r.status === 'already-done'))) {
+        out.push({ severity: 'info', hostId: h.id, code: 'join.member', params: { host: label, profile: ctx.profile.id },
+          message: `${label}: member of the cluster`, remediation: '' });
+      }
+    }
+    out.push(...(ctx.profile.findings?.('worker-join', results, ctx) ?? []));
+    return out;
+  },
+};
+
+/** The leave step's input: the node whose membership is removed. */
+export interface LeaveInput {
+  hostId: string;
+}
+
+export const clusterLeaveStep: StepModule = {
+  id: CLUSTER_LEAVE_STEP,
+  title: 'runbook.steps.cluster-leave.title',
+  phases(project, pctx) {
+    const ctx = installContext(project);
+    const leaving = leavingHost(project, pctx.input);
+    return ctx.profile.leave?.phases(ctx, leaving) ?? [];
+  },
+  plan(project, pctx) {
+    const ctx = installContext(project);
+    const leaving = leavingHost(project, pctx.input);
+    const leave = ctx.profile.leave;
+    if (!leave) return new Map();
+    return new Map(project.hosts.map((h) => [h.id, leave.actions(h, ctx, leaving)]));
+  },
+  evaluate(results: StepResults, project: Project): Finding[] {
+    const out: Finding[] = [];
+    for (const h of project.hosts) {
+      const r = results.get(h.id);
+      if (!r) continue;
+      const bad = [...r].filter(([, x]) => failed.has(x.status)).map(([id]) => id);
+      if (bad.length > 0) {
+        out.push({ severity: 'blocking', hostId: h.id, code: 'leave.failed', params: { host: h.name || h.address, actions: bad.join(', ') },
+          message: `${h.name || h.address}: removing the node from the cluster did not finish (${bad.join(', ')})`,
+          remediation: 'Open the failed action\'s output, fix the cause, then Retry.' });
+      }
+    }
+    return out;
+  },
+};
+
+function leavingHost(project: Project, input: unknown): Host {
+  const id = (input as Partial<LeaveInput> | undefined)?.hostId;
+  const h = project.hosts.find((x) => x.id === id);
+  if (!h) throw new Error(`cluster-leave needs the id of a host of the inventory (got ${JSON.stringify(id)})`);
+  return h;
+}
