@@ -1,5 +1,5 @@
 import type { Host, InstallPlan, PortRule, Project } from '../../../contract/index.js';
-import type { Action, Finding, Phase, StepResults } from '../../runbook/step-module.js';
+import type { Action, Finding, Phase, StepCommand, StepResults } from '../../runbook/step-module.js';
 
 /**
  * A cluster profile: what a kind of cluster adds to the master install's base platform (issue 18).
@@ -55,6 +55,16 @@ export interface ClusterProfile {
   leave?: {
     phases(ctx: ProfileContext, leaving: Host): Phase[];
     actions(host: Host, ctx: ProfileContext, leaving: Host): Action[];
+  };
+  /**
+   * What the report's as-built cluster records (read-only, captured in the join step's last phase,
+   * join/step.ts): per host the units whose state and the packages whose versions are recorded;
+   * `members` runs on the first master and prints one member per line, `<node name> <state>`.
+   */
+  asBuilt?: {
+    units(host: Host, ctx: ProfileContext): string[];
+    packages(host: Host, ctx: ProfileContext): string[];
+    members: StepCommand;
   };
   /** The profile's findings on a master install or join run (e.g. fencing off: blocking unless waived). */
   findings?(step: 'master-install' | 'worker-join', results: StepResults, ctx: ProfileContext): Finding[];
