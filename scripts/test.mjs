@@ -2,8 +2,8 @@
 // `npm test`: typecheck, lint, unit tests, build, then the lab (real sshd in network namespaces),
 // integration tests and e2e tests in Debian's Chromium. Stops at the first failing stage and ends
 // with one summary line "tests: N passed, N failed".
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { installLine, missingPackages, PACKAGE_LIST, readPackageList } from './test-support/debian-packages.mjs';
 
@@ -21,19 +21,27 @@ function sh(title, cmd, args, env = {}) {
   return r.status === 0;
 }
 
+function count(name) {
+  const out = join(reports, `${name}.json`);
+  if (!existsSync(out)) return;
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += r.numPendingTests + r.numTodoTests;
+}
+
 function vitest(project, env = {}, args = [], name = project) {
   const out = join(reports, `${name}.json`);
   const ok = sh(`${name} tests`, 'npx', ['vitest', 'run', '--project', project, ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], env);
-  if (existsSync(out)) {
-    const r = JSON.parse(readFileSync(out, 'utf8'));
-    totals.passed += r.numPassedTests;
-    totals.failed += r.numFailedTests;
-    totals.skipped += r.numPendingTests + r.numTodoTests;
-  }
+  // A lane (below) counts nothing itself: the main process reads its reports when it ends.
+  if (!LANE) count(name);
   return ok;
 }
 
-function finish(ok) {
+async function finish(ok) {
+  if (vmLane) {
+    if (!(await vmLane.wait())) ok = false;
+  }
   if (labStartedHere && !process.env.RACKSIDE_KEEP_LAB) sh('lab down', 'bash', ['scripts/lab/lab', 'down']);
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
   process.exit(ok ? 0 : 1);
@@ -64,6 +72,12 @@ function debianPackages() {
 }
 
 const STORAGE_E2E = 'e2e/storage.e2e.ts';
+// The tests that need the VM lab (qemu, TCG here: CPU-bound and slow) run in a lane of their own,
+// beside the rest (which mostly waits on sshd and services): same tests, ~10 min less wall time.
+const VM_INTEGRATION = ['electron/services/steps/storage/storage.vm.lab.test.ts', 'scripts/lab/vm.lab.test.ts'];
+const VM_REPORTS = ['integration-vm', 'e2e-storage'];
+const LANE = process.argv.includes('--lane-vm');
+const vmTests = process.env.RACKSIDE_LAB_VM_TESTS !== '0';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
 const MASTER_LAB = '85';
 const VM_E2E_LAB = '93';
@@ -78,6 +92,40 @@ function withLab(instance, up, down, run) {
   let ok = labOn(instance, up) && run();
   if (!labOn(instance, down)) ok = false;
   return ok;
+}
+
+/**
+ * The VM lane: `node scripts/test.mjs --lane-vm`, started by the main process once the namespace lab
+ * is up (require-lab checks it), its output in test-results/lane-vm.log, printed when it ends.
+ */
+const laneStages = [
+  () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1' }, VM_INTEGRATION, 'integration-vm'),
+  () => withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB }, [STORAGE_E2E], 'e2e-storage')),
+];
+
+let vmLane = null;
+function startVmLane() {
+  if (!vmTests) return true;
+  for (const r of VM_REPORTS) rmSync(join(reports, `${r}.json`), { force: true });
+  const log = join(reports, 'lane-vm.log');
+  const fd = openSync(log, 'w');
+  const t0 = Date.now();
+  console.log(`\n▶ VM lane (storage VM test, VM lab test, storage e2e) started beside the other tests; output: ${log}`);
+  const child = spawn(process.execPath, [join(root, 'scripts/test.mjs'), '--lane-vm'], { cwd: root, stdio: ['ignore', fd, fd], env: process.env });
+  closeSync(fd);
+  const ended = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code === 0 ? true : `exit ${code ?? signal}`)));
+  vmLane = {
+    async wait() {
+      const r = await ended;
+      vmLane = null;
+      console.log(`\n──── VM lane output (${log}) ────\n${readFileSync(log, 'utf8')}──── end of VM lane ────`);
+      console.log(`◀ VM lane: ${r === true ? 'ok' : `FAILED (${r})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const name of VM_REPORTS) count(name);
+      return r === true;
+    },
+  };
+  return true;
 }
 
 const stages = [
@@ -102,20 +150,25 @@ const stages = [
     labStartedHere = !nodes.some((n) => n.running);
     return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', String(Math.max(4, nodes.length))]);
   },
-  // The VM lab's test (qemu; a real kernel for mdadm) runs too: RACKSIDE_LAB_VM_TESTS=0 leaves it out.
-  () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: process.env.RACKSIDE_LAB_VM_TESTS ?? '1' }),
+  // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0 leaves them out.
+  startVmLane,
+  () => vitest('integration', {}, VM_INTEGRATION.flatMap((f) => ['--exclude', f])),
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E]),
-  // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage)
-  // and a systemd-mode lab (master install). Each is brought up for its file and taken down after.
-  () => process.env.RACKSIDE_LAB_VM_TESTS === '0' || withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
-    vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB }, [STORAGE_E2E], 'e2e-storage')),
+  // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
+  // in the VM lane) and a systemd-mode lab (master install). Each is brought up for its file and
+  // taken down after.
   () => withLab(SYSTEMD_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
     vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E], 'e2e-master')),
 ];
 
-for (const stage of stages) {
-  if (!stage()) finish(false);
+if (LANE) {
+  let ok = true;
+  for (const stage of laneStages) if (!stage()) { ok = false; break; }
+  process.exit(ok ? 0 : 1);
 }
-finish(true);
+for (const stage of stages) {
+  if (!stage()) await finish(false);
+}
+await finish(true);
