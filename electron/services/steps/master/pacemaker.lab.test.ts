@@ -157,7 +157,7 @@ afterAll(async () => {
 });
 
 let afterInstall: string[] = [];
-let dryTexts: string[] = [];
+const dryTexts: string[] = [];
 
 describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
   it('bare nodes → master install (2 masters) → join killed mid-way and resumed: quorate with 4 votes, the VIP resource started and answering', async () => {
@@ -174,7 +174,7 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     const installed = await finishedIn(install.runId);
     expect(install.status, JSON.stringify(installed.filter((e) => e.status === 'failed'))).toBe('completed');
     const timing = (id: string) => installed.filter((e) => e.actionId === id).map((e) => `${e.hostId} ${e.durationMs ?? '?'} ms`).join(', ');
-    console.log(`[pacemaker] master install ${Math.round((Date.now() - t0) / 1000)} s; host auth ${timing('pcm-host-auth')}; cluster setup ${timing('pcm-cluster-setup')}; start ${timing('pcm-start')}; quorum ${timing('pcm-quorum')}; vip ${timing('pcm-vip')}`);
+    console.warn(`[pacemaker] master install ${Math.round((Date.now() - t0) / 1000)} s; host auth ${timing('pcm-host-auth')}; cluster setup ${timing('pcm-cluster-setup')}; start ${timing('pcm-start')}; quorum ${timing('pcm-quorum')}; vip ${timing('pcm-vip')}`);
     expect((await quorum()).votes).toBe(2);
     // Pacemaker holds the VIP: no keepalived on any master.
     for (const i of [1, 2]) expect((await exec(i, 'dpkg-query -W -f="${db:Status-Abbrev}" keepalived 2>/dev/null || echo none')).trim()).not.toMatch(/^ii/);
@@ -195,7 +195,7 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect(second.result().run?.status, second.out()).toBe('completed');
     const resumed = (await journal()).slice(killedAt).filter((e): e is Finished => e.type === 'action-finished');
     const joined = (await journal()).filter((e): e is Finished => e.type === 'action-finished' && e.actionId.startsWith('pcm-') && e.status === 'done');
-    console.log(`[pacemaker] join of 2 workers (with kill + resume) ${Math.round((Date.now() - t1) / 1000)} s; node add: ${joined.filter((e) => e.actionId.startsWith('pcm-add-')).map((e) => `${e.actionId} ${e.durationMs ?? '?'} ms`).join(', ')}`);
+    console.warn(`[pacemaker] join of 2 workers (with kill + resume) ${Math.round((Date.now() - t1) / 1000)} s; node add: ${joined.filter((e) => e.actionId.startsWith('pcm-add-')).map((e) => `${e.actionId} ${e.durationMs ?? '?'} ms`).join(', ')}`);
     // Nothing node3 finished was done again: its actions in the resumed run are all "already done".
     expect(resumed.filter((e) => (e.hostId === 'n3' || e.actionId.endsWith('-n3')) && e.status !== 'already-done').map((e) => e.actionId)).toEqual([]);
     // No new password: the secret was read back from node1, not made.
@@ -255,7 +255,7 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     const joinRun = await runStep(WORKER_JOIN_STEP);
     expect(joinRun.status).toBe('completed');
     const f = await finishedIn(joinRun.runId);
-    console.log(`[pacemaker] node5 join ${Math.round((Date.now() - t0) / 1000)} s (node add ${f.find((e) => e.actionId === 'pcm-add-n5')?.durationMs ?? '?'} ms)`);
+    console.warn(`[pacemaker] node5 join ${Math.round((Date.now() - t0) / 1000)} s (node add ${f.find((e) => e.actionId === 'pcm-add-n5')?.durationMs ?? '?'} ms)`);
     // Only node5 was worked on: the others' actions were all already done.
     expect(changed(f).filter((x) => !x.startsWith('n5/') && !x.includes('-n5:'))).toEqual([]);
     const q5 = await until('quorate with 5 votes', async () => {
