@@ -97,6 +97,11 @@ interface ActiveRun {
   built: BuiltPlan;
   input?: unknown;
   abort: AbortController;
+  /**
+   * The abort of each host task going on; stopRun aborts them with the run. No host listens on the
+   * run's signal: a listener per host made 100 hosts 100 listeners (MaxListenersExceededWarning).
+   */
+  hostAborts: Set<AbortController>;
   /** Output values known to this run: `${name}\0${hostId}` → value (secrets too, in memory only). */
   outputs: Map<string, string>;
   /** Phase drivers going on (a retry of one host adds one): the run ends when the last ends. */
@@ -104,6 +109,12 @@ interface ActiveRun {
   /** Resolves when the last host task ends. */
   done: Promise<RunView | undefined>;
   finish: (v: RunView | undefined) => void;
+}
+
+/** Cancel a run: its own signal (checked between phases and hosts) and each host task's. */
+function stopRun(run: ActiveRun): void {
+  run.abort.abort();
+  for (const c of run.hostAborts) c.abort();
 }
 
 /** This laptop as lock files name it: host name plus a piece of the machine id, since two laptops may share a name. */
@@ -317,7 +328,7 @@ export class Runbook {
       const done = new Promise<RunView | undefined>((r) => (finish = r));
       run = {
         runId, stepId, dir: ctx.dir, module: m.value, built: built.value, ...(opts.input !== undefined ? { input: opts.input } : {}),
-        abort: new AbortController(), outputs: opts.resume ? this.restoreOutputs(ctx, runId, stepId) : new Map(), drivers: 0, done, finish,
+        abort: new AbortController(), hostAborts: new Set(), outputs: opts.resume ? this.restoreOutputs(ctx, runId, stepId) : new Map(), drivers: 0, done, finish,
       };
       this.active.set(runId, run);
     }
@@ -466,7 +477,7 @@ export class Runbook {
   cancel(runId: string): Result<Record<string, never>> {
     const run = this.active.get(runId);
     if (!run) return because(err('not-found', 'That run is not running', 'It may have finished already.'), 'run-not-running');
-    run.abort.abort();
+    stopRun(run);
     return ok({});
   }
 
@@ -541,7 +552,7 @@ export class Runbook {
 
   /** Cancel everything, wait for the hosts to stop (locks released), close the journals. */
   async close(): Promise<void> {
-    for (const r of this.active.values()) r.abort.abort();
+    for (const r of this.active.values()) stopRun(r);
     await Promise.all([...this.active.values()].map((r) => r.done));
     for (const p of this.projects.values()) await p.then((c) => c.journal.close(), () => {});
     this.projects.clear();
@@ -604,10 +615,17 @@ export class Runbook {
     const { runId } = run;
     const conn = this.deps.pool.host(targetOf(host, run.built.reach));
     const sudo = host.user !== 'root';
-    const signal = run.abort.signal;
     this.emitHost(ctx, runId, host.id);
 
-    const locked = await this.lock(ctx, run, conn, host, takeOverConfirmed);
+    const hostAbort = new AbortController();
+    run.hostAborts.add(hostAbort);
+    if (run.abort.signal.aborted) hostAbort.abort();
+    let locked = false;
+    try {
+      locked = await this.lock(ctx, run, conn, host, takeOverConfirmed, hostAbort.signal);
+    } finally {
+      if (!locked) run.hostAborts.delete(hostAbort);
+    }
     if (!locked) return;
     let sink: HostOutputSink | undefined;
     try {
@@ -616,12 +634,9 @@ export class Runbook {
       this.deps.log.warn('no live output pane for host', { hostId: host.id, error: (e as Error).message });
     }
     let lost = false;
-    const hostAbort = new AbortController();
-    const onAbort = () => hostAbort.abort();
-    signal.addEventListener('abort', onAbort);
     const task = { address: host.address, port: host.port, abort: hostAbort };
     this.hostTasks.add(task);
-    // Marked between the lock and now: the listener above missed this task.
+    // Marked between the lock and now: the key-change watch (hostTasks) missed this task.
     if (this.keyChanged(host)) hostAbort.abort();
     const me = runOwner(this.owner, runId);
     // Where the lock is released: the host's address, or the one a clean-up moved it to.
@@ -675,7 +690,7 @@ export class Runbook {
     } finally {
       this.hostTasks.delete(task);
       clearInterval(heartbeat);
-      signal.removeEventListener('abort', onAbort);
+      run.hostAborts.delete(hostAbort);
       const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id);
       const allDone = this.partDone(ctx, runId, host.id, actions);
       const everyAction = allDone && (rec?.actions.every((a) => isComplete(a.status)) ?? false);
@@ -720,12 +735,12 @@ export class Runbook {
   }
 
   /** Take the host's lock, or journal why not. */
-  private async lock(ctx: ProjectCtx, run: ActiveRun, conn: HostConnection, host: Host, takeOverConfirmed: boolean): Promise<boolean> {
+  private async lock(ctx: ProjectCtx, run: ActiveRun, conn: HostConnection, host: Host, takeOverConfirmed: boolean, signal: AbortSignal): Promise<boolean> {
     const { runId } = run;
     const sudo = host.user !== 'root';
     const me = runOwner(this.owner, runId);
     const attempt = async (takeFrom: { owner: string; minAgeS: number } | null) =>
-      conn.run(acquireCommand(me, runId, run.stepId, takeFrom), { sudo, timeoutMs: 20_000, signal: run.abort.signal });
+      conn.run(acquireCommand(me, runId, run.stepId, takeFrom), { sudo, timeoutMs: 20_000, signal });
     let r = await attempt(null);
     let outcome = r.status === 'ok' ? parseAcquire(r.stdout) : null;
     if (outcome?.state === 'held') {
