@@ -47,6 +47,8 @@ export const terminalSessionSchema = z.object({
   /** `message` as a reason + params the renderer words from `reasons.<reason>`. */
   reason: z.enum(REASON_CODES).optional(),
   params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  /** Step streams: the run they belong to, so the dock shows one tab per run with its hosts inside. */
+  run: z.object({ runId: z.string(), stepId: z.string() }).optional(),
 });
 export type TerminalSession = z.infer<typeof terminalSessionSchema>;
 

@@ -42,7 +42,7 @@ export function createRunbook(ctx: HandlerContext, shared: { pool: SshPool; know
     log: ctx.log,
     // Each host's output also goes to a step pane in the terminal dock; the runner keeps its own
     // per-action transcripts, so the pane does not write another.
-    openHostStream: (host, title, projectDir) =>
-      shared.terminals.openStepStream({ hostId: host.id, hostLabel: host.name || host.address, title, projectDir, transcript: false }),
+    openHostStream: (host, title, projectDir, run) =>
+      shared.terminals.openStepStream({ hostId: host.id, hostLabel: host.name || host.address, title, projectDir, transcript: false, ...(run ? { run } : {}) }),
   });
 }

@@ -61,7 +61,7 @@ export interface RunbookDeps {
   /** The SSH engine: one connection per host (SshPool). */
   pool: { host(target: SshTarget): HostConnection };
   /** Opens a host's live output pane for a run; optional (tests, headless runners). */
-  openHostStream?: (host: Host, title: string, projectDir: string) => Promise<HostOutputSink>;
+  openHostStream?: (host: Host, title: string, projectDir: string, run?: { runId: string; stepId: string }) => Promise<HostOutputSink>;
   secrets: SecretStore;
   steps: ReadonlyMap<string, StepModule>;
   emit: (channel: EventChannel, payload: unknown) => void;
@@ -629,7 +629,7 @@ export class Runbook {
     if (!locked) return;
     let sink: HostOutputSink | undefined;
     try {
-      sink = await this.deps.openHostStream?.(host, run.stepId, ctx.dir);
+      sink = await this.deps.openHostStream?.(host, run.stepId, ctx.dir, { runId, stepId: run.stepId });
     } catch (e) {
       this.deps.log.warn('no live output pane for host', { hostId: host.id, error: (e as Error).message });
     }

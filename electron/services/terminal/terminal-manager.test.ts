@@ -199,4 +199,13 @@ describe('TerminalManager step streams', () => {
     expect(last).toMatchObject({ kind: 'step', state: 'exited', exitCode: 0, interactive: false, title: 'node1 · Hardware checks' });
     expect(tm.snapshot(s.sessionId)!.data).toContain('Read DMI tables');
   });
+
+  it('names the run it belongs to from its first event on, so the dock can group a run\'s hosts', async () => {
+    const { tm, events } = await setup();
+    const s = await tm.openStepStream({ hostId: 'h1', hostLabel: 'node1', title: 'preflight', run: { runId: 'run-1', stepId: 'preflight' } });
+    const mine = events.filter((e) => e.channel === 'terminal.session' && (e.payload as TerminalSession).sessionId === s.sessionId);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const e of mine) expect((e.payload as TerminalSession).run).toEqual({ runId: 'run-1', stepId: 'preflight' });
+    await s.end();
+  });
 });

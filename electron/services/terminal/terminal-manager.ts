@@ -289,8 +289,10 @@ export class TerminalManager {
     projectDir?: string;
     /** false when the runner keeps its own per-action transcripts, so output is not logged twice. */
     transcript?: boolean;
+    /** The run this host's output belongs to (the dock groups a run's hosts under one tab). */
+    run?: { runId: string; stepId: string };
   }): Promise<StepStream> {
-    const s = await this.create('step', opts.hostId, `${opts.hostLabel} · ${opts.title}`, false, opts.projectDir, opts.title, opts.transcript ?? true);
+    const s = await this.create('step', opts.hostId, `${opts.hostLabel} · ${opts.title}`, false, opts.projectDir, opts.title, opts.transcript ?? true, opts.run);
     s.flow = new FlowController({
       pause: () => (s.held = true),
       resume: () => {
@@ -383,6 +385,7 @@ export class TerminalManager {
     projectDir: string | undefined,
     what: string,
     withTranscript = true,
+    run?: { runId: string; stepId: string },
   ): Promise<Session> {
     const sessionId = `${kind}-${randomBytes(6).toString('hex')}`;
     let transcript: SessionTranscript | null = null;
@@ -418,6 +421,7 @@ export class TerminalManager {
         ...(transcript?.stoppedBecause ? { transcriptStopped: transcript.stoppedBecause } : {}),
         ...(transcript?.stoppedCode ? { transcriptStoppedCode: transcript.stoppedCode } : {}),
         ...(transcript || !withTranscript ? {} : { message: 'No transcript: the logs folder could not be written', reason: 'term-no-transcript' as const }),
+        ...(run ? { run } : {}),
       },
       ring: new RingBuffer(RING_BYTES),
       seq: 0,

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { validateHosts, type Host } from '../../../electron/contract/index.js';
@@ -8,7 +8,7 @@ import { draftToHostInput } from '../lib/host-draft.js';
 import { useAppStore } from '../store/index.js';
 import { terminalHubFor } from '../terminal/hub-context.js';
 import { closeSession, openShell } from '../terminal/terminal-actions.js';
-import { GRID_PAGE_SIZE, broadcastTargets } from '../terminal/terminal-slice.js';
+import { GRID_PAGE_SIZE, broadcastTargets, dockTabKey, dockTabs, finishedRunSessions, tabOf, type DockTab } from '../terminal/terminal-slice.js';
 import '../terminal/terminal.css';
 import { paneControls, XtermPane } from '../terminal/xterm-pane.js';
 import { ErrorDetails, localizedError } from './error-details.js';
@@ -26,6 +26,8 @@ export function TerminalDock() {
   const backendState = useAppStore((s) => s.backendState);
   const broadcast = useAppStore((s) => s.broadcast);
   const error = useAppStore((s) => s.terminalError);
+  const height = useAppStore((s) => s.dockHeight);
+  const sessionCount = useAppStore((s) => s.sessionOrder.length);
 
   // The hub follows sessions even while the dock is closed, so nothing is missed.
   useEffect(() => terminalHubFor(backend.api).start(), [backend]);
@@ -39,9 +41,15 @@ export function TerminalDock() {
       data-testid="terminal-dock"
       aria-label={t('dock.title')}
     >
+      {open ? <DockResizer /> : null}
       <div className="dock-header">
         <h2>{t('dock.title')}</h2>
-        {open ? <TerminalToolbar /> : null}
+        {!open && sessionCount > 0 ? (
+          <span className="muted small" data-testid="dock-session-count">
+            {t('dock.sessions', { count: sessionCount })}
+          </span>
+        ) : null}
+        <TerminalToolbar full={open} />
         <button
           type="button"
           className="link-button"
@@ -55,7 +63,7 @@ export function TerminalDock() {
       </div>
       {broadcast ? <BroadcastBanner /> : null}
       {open ? (
-        <div id="dock-body" className="dock-body term-body">
+        <div id="dock-body" className="dock-body term-body" data-testid="dock-body" style={height ? { height: `${height}px` } : undefined}>
           {error ? (
             <div className="banner banner-danger" role="alert" data-testid="terminal-error">
               <ErrorDetails error={error} />
@@ -92,20 +100,12 @@ function useValidHosts(): Host[] {
   return useMemo(() => validateHosts(drafts.map(draftToHostInput)).hosts, [drafts]);
 }
 
-function TerminalToolbar() {
+function TerminalToolbar({ full }: { full: boolean }) {
   const { t } = useTranslation();
   const api = useApi();
   const hosts = useValidHosts();
   const [hostId, setHostId] = useState('');
-  const [query, setQuery] = useState('');
   const [busy, setBusy] = useState(false);
-  const broadcast = useAppStore((s) => s.broadcast);
-  const setBroadcast = useAppStore((s) => s.setBroadcast);
-  const layout = useAppStore((s) => s.layout);
-  const setLayout = useAppStore((s) => s.setLayout);
-  const fontSize = useAppStore((s) => s.fontSize);
-  const setFontSize = useAppStore((s) => s.setFontSize);
-  const activeId = useAppStore((s) => s.activeSessionId);
   const selected = hosts.find((h) => h.id === hostId) ?? hosts[0];
 
   const run = async (fn: () => Promise<unknown>) => {
@@ -115,12 +115,6 @@ function TerminalToolbar() {
     } finally {
       setBusy(false);
     }
-  };
-  const find = (back: boolean) => {
-    const c = paneControls(activeId);
-    if (!c || !query) return;
-    if (back) c.findPrevious(query);
-    else c.findNext(query);
   };
 
   return (
@@ -158,6 +152,33 @@ function TerminalToolbar() {
       >
         {t('terminal.openAll')}
       </button>
+      {full ? <PaneTools /> : null}
+    </div>
+  );
+}
+
+/** The tools that act on the panes on screen (only while the dock is open). */
+function PaneTools() {
+  const { t } = useTranslation();
+  const api = useApi();
+  const [query, setQuery] = useState('');
+  const broadcast = useAppStore((s) => s.broadcast);
+  const setBroadcast = useAppStore((s) => s.setBroadcast);
+  const layout = useAppStore((s) => s.layout);
+  const setLayout = useAppStore((s) => s.setLayout);
+  const fontSize = useAppStore((s) => s.fontSize);
+  const setFontSize = useAppStore((s) => s.setFontSize);
+  const activeId = useAppStore((s) => s.activeSessionId);
+  const finishedKey = useAppStore((s) => finishedRunSessions(dockTabs(s)).join('\n'));
+  const finished = finishedKey ? finishedKey.split('\n') : [];
+  const find = (back: boolean) => {
+    const c = paneControls(activeId);
+    if (!c || !query) return;
+    if (back) c.findPrevious(query);
+    else c.findNext(query);
+  };
+  return (
+    <>
       <label className={`broadcast-toggle${broadcast ? ' on' : ''}`}>
         <input type="checkbox" data-testid="terminal-broadcast" checked={broadcast} onChange={(e) => setBroadcast(e.target.checked)} />
         {t('terminal.broadcast')}
@@ -200,24 +221,170 @@ function TerminalToolbar() {
       <button type="button" data-testid="terminal-paste" title={t('terminal.pasteHint')} onClick={() => void paneControls(activeId)?.paste()}>
         {t('terminal.paste')}
       </button>
-    </div>
+      <button
+        type="button"
+        data-testid="terminal-close-finished"
+        disabled={finished.length === 0}
+        title={t('dock.closeFinishedHint')}
+        onClick={() => void Promise.all(finished.map((id) => closeSession(api, id)))}
+      >
+        {t('dock.closeFinished')}
+      </button>
+    </>
   );
 }
 
+/** The dock's tabs: one per step run (its hosts inside) or shell; those that do not fit go into a menu. */
 function SessionTabs() {
   const { t } = useTranslation();
-  const order = useAppStore((s) => s.sessionOrder);
-  if (order.length === 0) return <p className="muted term-empty">{t('dock.placeholder')}</p>;
+  const tabs = useDockTabs();
+  const activeId = useAppStore((s) => s.activeSessionId);
+  const setActive = useAppStore((s) => s.setActiveSession);
+  const strip = useRef<HTMLDivElement>(null);
+  const [hidden, setHidden] = useState<string[]>([]);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const keys = tabs.map(dockTabKey).join('\n');
+  const language = useAppStore((s) => s.language);
+
+  // Tabs keep their place in one row; the ones past its right edge are listed in the menu instead.
+  useLayoutEffect(() => {
+    const el = strip.current;
+    if (!el) return;
+    const measure = () => {
+      const right = el.getBoundingClientRect().right;
+      const out: string[] = [];
+      for (const tab of el.querySelectorAll<HTMLElement>('[data-tab-key]')) {
+        if (tab.getBoundingClientRect().right > right + 0.5) out.push(tab.dataset.tabKey!);
+      }
+      setHidden((prev) => (prev.join('\n') === out.join('\n') ? prev : out));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [keys, language]);
+
+  if (tabs.length === 0) return <p className="muted term-empty">{t('dock.placeholder')}</p>;
+  const active = tabOf(tabs, activeId);
+  const overflow = tabs.filter((tab) => hidden.includes(dockTabKey(tab)));
+  const activeHidden = active !== undefined && hidden.includes(dockTabKey(active));
   return (
-    <div className="term-tabs" role="tablist" aria-label={t('terminal.sessions')}>
-      {order.map((id) => (
-        <SessionTab key={id} sessionId={id} />
-      ))}
+    <div className="term-tabbar">
+      <div className="term-tabs" role="tablist" aria-label={t('terminal.sessions')} ref={strip}>
+        {tabs.map((tab) =>
+          tab.kind === 'run' ? (
+            <RunTab key={dockTabKey(tab)} tab={tab} runs={tabs} hidden={hidden.includes(dockTabKey(tab))} />
+          ) : (
+            <SessionTab key={tab.sessionId} sessionId={tab.sessionId} hidden={hidden.includes(tab.sessionId)} />
+          ),
+        )}
+      </div>
+      {overflow.length > 0 ? (
+        <div className="term-more">
+          <button
+            type="button"
+            className={activeHidden ? 'active' : ''}
+            data-testid="terminal-tabs-more"
+            aria-haspopup="menu"
+            aria-expanded={menuOpen}
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            {t('dock.more', { count: overflow.length })} ▾
+          </button>
+          {menuOpen ? (
+            <ul className="term-more-menu" role="menu" data-testid="terminal-tabs-menu">
+              {overflow.map((tab) => (
+                <li key={dockTabKey(tab)} role="none">
+                  <button
+                    type="button"
+                    role="menuitem"
+                    data-testid="terminal-tabs-menu-item"
+                    data-tab-key={dockTabKey(tab)}
+                    onClick={() => {
+                      setActive(tab.kind === 'run' ? tab.sessionIds[0]! : tab.sessionId);
+                      setMenuOpen(false);
+                    }}
+                  >
+                    <TabLabel tab={tab} runs={tabs} />
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
     </div>
   );
 }
 
-function SessionTab({ sessionId }: { sessionId: string }) {
+function useDockTabs(): DockTab[] {
+  const sessions = useAppStore((s) => s.sessions);
+  const order = useAppStore((s) => s.sessionOrder);
+  return useMemo(() => dockTabs({ sessions, sessionOrder: order }), [sessions, order]);
+}
+
+/** "Preflight · 4 hosts", numbered when the same step ran more than once. */
+function TabLabel({ tab, runs }: { tab: DockTab; runs: DockTab[] }) {
+  const { t } = useTranslation();
+  const title = useAppStore((s) => (tab.kind === 'session' ? s.sessions[tab.sessionId]?.title ?? '' : ''));
+  const kind = useAppStore((s) => (tab.kind === 'session' ? s.sessions[tab.sessionId]?.kind ?? 'ssh' : 'step'));
+  if (tab.kind === 'session') {
+    return (
+      <>
+        <span className="term-kind">{t(`terminal.kind.${kind}`)}</span> {title}
+      </>
+    );
+  }
+  const same = runs.filter((r) => r.kind === 'run' && r.stepId === tab.stepId);
+  const n = same.indexOf(tab) + 1;
+  const step = t(`runbook.steps.${tab.stepId}.title`, { defaultValue: tab.stepId });
+  return (
+    <>
+      <span className="term-kind">{t('dock.run')}</span> {same.length > 1 ? t('dock.runNumbered', { step, n }) : step}
+      <span className="muted"> · {t('dock.hosts', { count: tab.sessionIds.length })}</span>
+    </>
+  );
+}
+
+function RunTab({ tab, runs, hidden }: { tab: Extract<DockTab, { kind: 'run' }>; runs: DockTab[]; hidden: boolean }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const active = useAppStore((s) => s.activeSessionId !== null && tab.sessionIds.includes(s.activeSessionId));
+  const setActive = useAppStore((s) => s.setActiveSession);
+  const step = t(`runbook.steps.${tab.stepId}.title`, { defaultValue: tab.stepId });
+  return (
+    <span
+      className={`term-tab term-run-tab${active ? ' active' : ''}`}
+      data-testid="terminal-run-tab"
+      data-tab-key={dockTabKey(tab)}
+      data-run-id={tab.runId}
+      data-step-id={tab.stepId}
+      data-state={tab.finished ? 'finished' : 'running'}
+      data-hosts={tab.sessionIds.length}
+      data-overflow={hidden ? 'yes' : 'no'}
+      aria-hidden={hidden || undefined}
+    >
+      <button type="button" role="tab" aria-selected={active} className="term-tab-title" tabIndex={hidden ? -1 : 0} onClick={() => setActive(tab.sessionIds[0]!)}>
+        <span className={`term-state ${tab.finished ? 'exited' : 'open'}`} aria-hidden="true" />
+        <TabLabel tab={tab} runs={runs} />
+      </button>
+      {tab.finished ? (
+        <button
+          type="button"
+          className="term-tab-close"
+          data-testid="terminal-run-tab-close"
+          tabIndex={hidden ? -1 : 0}
+          aria-label={t('terminal.close', { title: step })}
+          onClick={() => void Promise.all(tab.sessionIds.map((id) => closeSession(api, id)))}
+        >
+          ×
+        </button>
+      ) : null}
+    </span>
+  );
+}
+
+function SessionTab({ sessionId, hidden }: { sessionId: string; hidden: boolean }) {
   const { t } = useTranslation();
   const api = useApi();
   const title = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
@@ -229,8 +396,16 @@ function SessionTab({ sessionId }: { sessionId: string }) {
   const inBroadcast = useAppStore((s) => s.broadcast && broadcastTargets(s).includes(sessionId));
   const setActive = useAppStore((s) => s.setActiveSession);
   return (
-    <span className={`term-tab${active ? ' active' : ''}${inBroadcast ? ' in-broadcast' : ''}`} data-testid="terminal-tab" data-session-id={sessionId} data-state={state}>
-      <button type="button" role="tab" aria-selected={active} className="term-tab-title" onClick={() => setActive(sessionId)}>
+    <span
+      className={`term-tab${active ? ' active' : ''}${inBroadcast ? ' in-broadcast' : ''}`}
+      data-testid="terminal-tab"
+      data-tab-key={sessionId}
+      data-session-id={sessionId}
+      data-state={state}
+      data-overflow={hidden ? 'yes' : 'no'}
+      aria-hidden={hidden || undefined}
+    >
+      <button type="button" role="tab" aria-selected={active} className="term-tab-title" tabIndex={hidden ? -1 : 0} onClick={() => setActive(sessionId)}>
         <span className={`term-state ${state}`} aria-hidden="true" />
         <span className="term-kind">{t(`terminal.kind.${kind}`)}</span> {title}
         {transcriptStopped ? (
@@ -239,10 +414,44 @@ function SessionTab({ sessionId }: { sessionId: string }) {
           </span>
         ) : null}
       </button>
-      <button type="button" className="term-tab-close" data-testid="terminal-tab-close" aria-label={t('terminal.close', { title })} onClick={() => void closeSession(api, sessionId)}>
+      <button type="button" className="term-tab-close" data-testid="terminal-tab-close" tabIndex={hidden ? -1 : 0} aria-label={t('terminal.close', { title })} onClick={() => void closeSession(api, sessionId)}>
         ×
       </button>
     </span>
+  );
+}
+
+/** A run's hosts beside its pane: which host's output is shown, and how each one is doing. */
+function RunHosts({ tab }: { tab: Extract<DockTab, { kind: 'run' }> }) {
+  const { t } = useTranslation();
+  const sessions = useAppStore((s) => s.sessions);
+  const activeId = useAppStore((s) => s.activeSessionId);
+  const setActive = useAppStore((s) => s.setActiveSession);
+  return (
+    <ul className="term-run-hosts" aria-label={t('dock.runHosts')} data-testid="terminal-run-hosts">
+      {tab.sessionIds.map((id) => {
+        const s = sessions[id];
+        const label = (s?.title ?? '').split(' · ')[0] ?? '';
+        return (
+          <li key={id}>
+            <button
+              type="button"
+              className={id === activeId ? 'active' : ''}
+              aria-current={id === activeId || undefined}
+              data-testid="terminal-run-host"
+              data-session-id={id}
+              data-host-id={s?.hostId ?? ''}
+              data-state={s?.state ?? 'exited'}
+              title={label}
+              onClick={() => setActive(id)}
+            >
+              <span className={`term-state ${s?.state ?? 'exited'}`} aria-hidden="true" />
+              {label}
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
@@ -250,14 +459,23 @@ function PaneArea() {
   const { t } = useTranslation();
   const layout = useAppStore((s) => s.layout);
   const activeId = useAppStore((s) => s.activeSessionId);
-  const orderKey = useAppStore((s) => s.sessionOrder.join('\n'));
+  const tabs = useDockTabs();
   const page = useAppStore((s) => s.gridPage);
   const setPage = useAppStore((s) => s.setGridPage);
-  const order = orderKey ? orderKey.split('\n') : [];
-  if (order.length === 0) return null;
+  if (tabs.length === 0) return null;
+  const active = tabOf(tabs, activeId);
+  const run = active?.kind === 'run' ? active : null;
   if (layout === 'tabs') {
-    return <div className="term-panes tabs">{activeId ? <Pane sessionId={activeId} /> : null}</div>;
+    return (
+      <div className={`term-panes tabs${run ? ' with-hosts' : ''}`}>
+        {run ? <RunHosts tab={run} /> : null}
+        {activeId ? <Pane sessionId={activeId} /> : null}
+      </div>
+    );
   }
+  // The grid shows the active run's hosts, or every shell.
+  const order = run ? run.sessionIds : tabs.flatMap((tab) => (tab.kind === 'session' ? [tab.sessionId] : []));
+  if (order.length === 0) return null;
   const pages = Math.ceil(order.length / GRID_PAGE_SIZE);
   const current = Math.min(page, pages - 1);
   const visible = order.slice(current * GRID_PAGE_SIZE, (current + 1) * GRID_PAGE_SIZE);
@@ -280,6 +498,53 @@ function PaneArea() {
         ))}
       </div>
     </>
+  );
+}
+
+/** Smallest height of the dock's body; the largest leaves the page its share (terminal.css). */
+const MIN_DOCK_PX = 120;
+const RESIZE_STEP_PX = 24;
+const maxDockPx = () => Math.max(MIN_DOCK_PX, window.innerHeight - 420);
+
+/** The bar above the open dock: drag it (or use the arrow keys) to give the dock more or less height. */
+function DockResizer() {
+  const { t } = useTranslation();
+  const height = useAppStore((s) => s.dockHeight);
+  const setHeight = useAppStore((s) => s.setDockHeight);
+  const drag = useRef<{ y: number; h: number } | null>(null);
+  const current = () => document.getElementById('dock-body')?.getBoundingClientRect().height ?? height ?? MIN_DOCK_PX;
+  const set = (px: number) => setHeight(Math.round(Math.min(maxDockPx(), Math.max(MIN_DOCK_PX, px))));
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'ArrowUp') set(current() + RESIZE_STEP_PX);
+    else if (e.key === 'ArrowDown') set(current() - RESIZE_STEP_PX);
+    else if (e.key === 'Home') setHeight(null);
+    else return;
+    e.preventDefault();
+  };
+  return (
+    <div
+      className="dock-resizer"
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label={t('dock.resize')}
+      title={t('dock.resizeHint')}
+      aria-valuemin={MIN_DOCK_PX}
+      aria-valuemax={maxDockPx()}
+      aria-valuenow={Math.round(height ?? current())}
+      tabIndex={0}
+      data-testid="dock-resize"
+      onKeyDown={onKey}
+      onDoubleClick={() => setHeight(null)}
+      onPointerDown={(e: PointerEvent<HTMLDivElement>) => {
+        drag.current = { y: e.clientY, h: current() };
+        e.currentTarget.setPointerCapture(e.pointerId);
+      }}
+      onPointerMove={(e: PointerEvent<HTMLDivElement>) => {
+        if (drag.current) set(drag.current.h + (drag.current.y - e.clientY));
+      }}
+      onPointerUp={() => (drag.current = null)}
+      onPointerCancel={() => (drag.current = null)}
+    />
   );
 }
 
@@ -324,6 +589,7 @@ function Pane({ sessionId }: { sessionId: string }) {
           </span>
         ) : null}
         <span className="status-spacer" />
+        {kind === 'step' ? <TakeOverButton hostId={hostId} /> : null}
         {receiving ? (
           <span className="badge badge-danger" data-testid="pane-broadcast-badge">
             {t('terminal.broadcastBadge')}
@@ -352,6 +618,31 @@ function Pane({ sessionId }: { sessionId: string }) {
       </div>
       <XtermPane sessionId={sessionId} interactive={interactive && state !== 'exited'} />
     </div>
+  );
+}
+
+/** From a host's step output, an interactive shell on the same host in one click. */
+function TakeOverButton({ hostId }: { hostId: string }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const hosts = useValidHosts();
+  const [busy, setBusy] = useState(false);
+  const host = hosts.find((h) => h.id === hostId);
+  return (
+    <button
+      type="button"
+      className="term-takeover"
+      data-testid="terminal-takeover"
+      disabled={busy || !host}
+      title={host ? t('dock.takeOverHint', { host: host.name || host.address }) : t('dock.takeOverNoHost')}
+      onClick={() => {
+        if (!host) return;
+        setBusy(true);
+        void openShell(api, { kind: 'ssh', host }).finally(() => setBusy(false));
+      }}
+    >
+      {t('dock.takeOver')}
+    </button>
   );
 }
 

@@ -20,8 +20,10 @@ export function sendInput(api: RacksideApi, sessionId: string, data: string): vo
 }
 
 export async function openShell(api: RacksideApi, target: { kind: 'ssh'; host: Host } | { kind: 'local' }): Promise<string | null> {
-  const { projectDir, setTerminalError, upsertSession, setActiveSession, extras } = useAppStore.getState();
+  const { projectDir, setTerminalError, upsertSession, setActiveSession, extras, setDockOpen } = useAppStore.getState();
   setTerminalError(null);
+  // Asked for by the technician: the new pane (or why it failed) must be on screen.
+  setDockOpen(true);
   const reach = { ...(extras.bastion ? { bastion: extras.bastion } : {}), ...(extras.hostKeyPolicy ? { hostKeyPolicy: extras.hostKeyPolicy } : {}) };
   const r = await api['terminal.open']({
     target: target.kind === 'ssh' ? { ...target, ...reach } : target,

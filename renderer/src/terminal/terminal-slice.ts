@@ -58,6 +58,8 @@ export const createTerminalSlice: StateCreator<AppStore, [], [], TerminalSlice> 
         sessions: { ...s.sessions, [session.sessionId]: session },
         sessionOrder: known ? s.sessionOrder : [...s.sessionOrder, session.sessionId],
         activeSessionId: s.activeSessionId ?? session.sessionId,
+        // The dock stays closed until there is something to show, then opens once by itself.
+        ...(known || s.dockClosedByUser ? {} : { dockOpen: true }),
       };
     }),
 
@@ -97,4 +99,50 @@ export function broadcastTargets(s: Pick<TerminalSlice, 'sessions' | 'sessionOrd
     const t = s.sessions[id];
     return t !== undefined && t.interactive && t.state === 'open' && !s.broadcastExcluded[id];
   });
+}
+
+/** A tab of the dock: one step run with its hosts inside, or one shell. */
+export type DockTab =
+  | { kind: 'run'; runId: string; stepId: string; sessionIds: string[]; finished: boolean }
+  | { kind: 'session'; sessionId: string };
+
+/**
+ * The dock's tabs in the order they appeared: a step run's host streams share one tab (a run on
+ * 100 hosts is one tab, not 100), every shell has its own.
+ */
+export function dockTabs(s: Pick<TerminalSlice, 'sessions' | 'sessionOrder'>): DockTab[] {
+  const tabs: DockTab[] = [];
+  const runs = new Map<string, Extract<DockTab, { kind: 'run' }>>();
+  for (const id of s.sessionOrder) {
+    const session = s.sessions[id];
+    if (!session) continue;
+    const run = session.run;
+    if (!run) {
+      tabs.push({ kind: 'session', sessionId: id });
+      continue;
+    }
+    let tab = runs.get(run.runId);
+    if (!tab) {
+      tab = { kind: 'run', runId: run.runId, stepId: run.stepId, sessionIds: [], finished: true };
+      runs.set(run.runId, tab);
+      tabs.push(tab);
+    }
+    tab.sessionIds.push(id);
+    if (session.state !== 'exited') tab.finished = false;
+  }
+  return tabs;
+}
+
+/** Key of a tab, as the dock's overflow menu and tests name it. */
+export const dockTabKey = (tab: DockTab) => (tab.kind === 'run' ? `run:${tab.runId}` : tab.sessionId);
+
+/** The tab a session is shown under. */
+export function tabOf(tabs: DockTab[], sessionId: string | null): DockTab | undefined {
+  if (!sessionId) return undefined;
+  return tabs.find((t) => (t.kind === 'run' ? t.sessionIds.includes(sessionId) : t.sessionId === sessionId));
+}
+
+/** Sessions of every finished run: what "Close finished runs" closes. */
+export function finishedRunSessions(tabs: DockTab[]): string[] {
+  return tabs.flatMap((t) => (t.kind === 'run' && t.finished ? t.sessionIds : []));
 }
