@@ -59,17 +59,17 @@ export const SLURM_NODE_CHECK = `command -v slurmd > /dev/null`;
 
 /**
  * The controller's slurm.conf, built on the node from the nodes' \`slurmd -C\` lines, and slurmctld
- * running it. $1 check|apply, $2 merge|exact, $3 ClusterName, $4 the controller's address, $5 the
- * number of partition arguments, then each partition as \`name;YES|NO;maxtime;addr,addr|ALL\`,
+ * running it. $1 check|apply|render (print the file, change nothing), $2 merge|exact, $3 the
+ * file, $4 ClusterName, $5 the controller's address, $6 the number of partition arguments, then each partition as \`name;YES|NO;maxtime;addr,addr|ALL\`,
  * then \`--\`, then the node lines. \`merge\` (the master install) keeps the nodes the file has that
  * are not given (workers step 6 added); \`exact\` (join, leave): the given nodes only. Nodes are
  * sorted, so the inventory's order changes nothing. On a change slurmctld restarts (jobs survive:
  * their state is in StateSaveLocation) and \`scontrol reconfigure\` makes every slurmd, the
- * configless ones included, take the new file.
+ * configless ones included, take the new file; a marker kept from the write until the reconfigure
+ * makes a run interrupted in between not "done", so its resume finishes the job.
  */
 export const SLURM_CONF_APPLY = `set -eu
-mode=$1 how=$2 cluster=$3 ctl=$4 np=$5; shift 5
-f=${SLURM_CONF}
+mode=$1 how=$2 f=$3 cluster=$4 ctl=$5 np=$6; shift 6
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 : > "$d/parts"
 i=0; while [ "$i" -lt "$np" ]; do printf '%s\\n' "$1" >> "$d/parts"; shift; i=$((i + 1)); done
@@ -118,24 +118,28 @@ ctlname=$(name_of "$ctl")
     echo "PartitionName=$pname\${nodes:+ Nodes=$nodes} Default=$pdef MaxTime=$pmax State=UP"
   done < "$d/parts"
 } > "$d/new"
+if [ "$mode" = render ]; then cat "$d/new"; exit 0; fi
 same=0; cmp -s "$d/new" "$f" && same=1
+pending=$f.rackside-reconfigure
 if [ "$mode" = check ]; then
-  [ "$same" = 1 ] && systemctl is-enabled --quiet slurmctld && systemctl is-active --quiet slurmctld
+  [ "$same" = 1 ] && [ ! -e "$pending" ] && systemctl is-enabled --quiet slurmctld && systemctl is-active --quiet slurmctld
   exit
 fi
 if [ "$same" = 0 ]; then
   mkdir -p "$(dirname "$f")"
+  # Until every slurmd was told, a run that stops here (the runner killed) is not done.
+  touch "$pending"
   [ ! -e "$f" ] || [ -e "$f.rackside-orig" ] || cp -p "$f" "$f.rackside-orig"
   cat "$d/new" > "$f.rackside-new"; chmod 644 "$f.rackside-new"; mv -f "$f.rackside-new" "$f"
 fi
 systemctl enable --quiet slurmctld
-if [ "$same" = 0 ] || ! systemctl is-active --quiet slurmctld; then systemctl restart slurmctld; fi
+if [ -e "$pending" ] || ! systemctl is-active --quiet slurmctld; then systemctl restart slurmctld; fi
 n=0
 until scontrol ping > /dev/null 2>&1; do
   n=$((n + 1)); [ "$n" -lt 60 ] || { echo 'slurmctld does not answer scontrol ping' >&2; exit 3; }
   sleep 1
 done
-[ "$same" = 1 ] || scontrol reconfigure
+if [ -e "$pending" ]; then scontrol reconfigure; rm -f "$pending"; fi
 echo "$f: $([ "$same" = 1 ] && echo unchanged || echo written), $(grep -c '^NodeName=' "$f") nodes"`;
 
 /**

@@ -3,7 +3,7 @@ import type { Action, ActionArg, Phase, StepCommand } from '../../runbook/step-m
 import type { ClusterProfile, ProfileContext } from './profile.js';
 import { MANAGED_FILE, PACKAGES } from './scripts.js';
 import {
-  CGROUP_CONF, MUNGE_KEY, MUNGE_KEY_CHECK, MUNGE_KEY_INSTALL, MUNGE_KEY_MAKE, MUNGE_KEY_READ, MUNGE_MARKER, SLURM_CONF_APPLY,
+  CGROUP_CONF, MUNGE_KEY, MUNGE_KEY_CHECK, MUNGE_KEY_INSTALL, MUNGE_KEY_MAKE, MUNGE_KEY_READ, MUNGE_MARKER, SLURM_CONF, SLURM_CONF_APPLY,
   SLURM_MEMBERS, SLURM_NODE, SLURM_NODE_CHECK, SLURM_SEEN, SLURMCTLD_OFF, SLURMD, SLURMD_OFF,
 } from './slurm-scripts.js';
 
@@ -71,7 +71,7 @@ export function partitionArgs(ctx: ProfileContext): string[] {
 /** The controller's slurm.conf from every node line the run produced (`slurm-node` outputs). */
 function slurmConf(mode: 'check' | 'apply', how: 'merge' | 'exact', ctx: ProfileContext): StepCommand {
   const parts = partitionArgs(ctx);
-  const args: ActionArg[] = [mode, how, ctx.plan.slurm.clusterName, ctx.firstMaster.address, String(parts.length), ...parts, '--', { output: 'slurm-node', all: true }];
+  const args: ActionArg[] = [mode, how, SLURM_CONF, ctx.plan.slurm.clusterName, ctx.firstMaster.address, String(parts.length), ...parts, '--', { output: 'slurm-node', all: true }];
   return { script: SLURM_CONF_APPLY, args };
 }
 
