@@ -11,7 +11,7 @@ import { commandLine } from '../../ssh/quote.js';
 import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
 import { profileIds } from './profile.js';
 import { SLURM_CONF_APPLY, SLURM_NODE } from './slurm-scripts.js';
-import { partitionArgs } from './slurm.js';
+import { partitionArgs, slurmProfile } from './slurm.js';
 import { installContext, masterInstallStep, portsFor } from './step.js';
 
 const host = (i: number, role: 'master' | 'worker') => ({
@@ -152,6 +152,18 @@ describe('slurm profile: join and leave plans', () => {
     const first = buildPlan(clusterLeaveStep, p, { hostId: 'h1' });
     expect(first.ok).toBe(false);
     if (!first.ok) expect(first.error.message).toMatch(/controller/);
+  });
+});
+
+describe('slurm profile: as built', () => {
+  it('records slurmctld on the controller only, munge and slurmd everywhere, and sinfo\'s members', () => {
+    const ctx = installContext(project());
+    const ab = slurmProfile.asBuilt!;
+    expect(ab.units(ctx.hosts[0]!, ctx)).toEqual(['munge', 'slurmctld', 'slurmd']);
+    expect(ab.units(ctx.hosts[2]!, ctx)).toEqual(['munge', 'slurmd']);
+    expect(ab.packages(ctx.hosts[0]!, ctx)).toContain('slurmctld');
+    expect(ab.packages(ctx.hosts[1]!, ctx)).toEqual(['munge', 'slurmd', 'slurm-client']);
+    expect('script' in ab.members && ab.members.script).toContain("sinfo -h -N -o '%N %T'");
   });
 });
 
