@@ -68,6 +68,7 @@ const MASTER_E2E = 'e2e/master-install.e2e.ts';
 // Step 6's e2e needs the same systemd-mode lab: it runs in the master install's stage, on its lab.
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 const MASTER_LAB = '85';
+const SLURM_LAB = '87';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 
@@ -108,6 +109,8 @@ const stages = [
   () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: process.env.RACKSIDE_LAB_VM_TESTS ?? '1' }),
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
+  // slurm.lab.test.ts likewise (instance 87, five nodes).
+  () => labOn(SLURM_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage)
   // and a systemd-mode lab (master install). Each is brought up for its file and taken down after.
