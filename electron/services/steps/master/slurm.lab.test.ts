@@ -144,7 +144,7 @@ afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
   // The figures the issue asks for, read in the test's output.
-  console.log(`slurm lab figures (ms): ${JSON.stringify(figures)}`);
+  process.stdout.write(`slurm lab figures (ms): ${JSON.stringify(figures)}\n`);
 });
 
 describe('Slurm profile on the lab (systemd mode)', () => {

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { JOIN_STAGES, projectSchema, validateInstallPlan, type Project } from '../../../contract/index.js';
 import { validateSlurmPlan, type SlurmPlan } from '../../../contract/slurm-plan.js';
 import { buildPlan } from '../../runbook/plan.js';
-import { commandRefs, type Action } from '../../runbook/step-module.js';
+import { commandRefs, type Action, type StepCommand } from '../../runbook/step-module.js';
 import { commandLine } from '../../ssh/quote.js';
 import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
 import { profileIds } from './profile.js';
 import { SLURM_CONF_APPLY, SLURM_NODE } from './slurm-scripts.js';
-import { partitionArgs } from './slurm.js';
+import { partitionArgs, slurmProfile } from './slurm.js';
 import { installContext, masterInstallStep, portsFor } from './step.js';
 
 const host = (i: number, role: 'master' | 'worker') => ({
@@ -95,9 +95,10 @@ describe('slurm profile: master install plan', () => {
     // The master install keeps nodes the joins added (merge); the controller's slurmd reads its own file.
     const conf = r.value.actions.get('h1')!.find((a) => a.id === 'slurm-conf')!;
     expect('args' in conf.command && conf.command.args!.slice(0, 2)).toEqual(['apply', 'merge']);
-    const slurmd = (h: string) => r.value.actions.get(h)!.find((a) => a.id === 'slurmd')!;
-    expect('args' in slurmd('h1').command && slurmd('h1').command.args).toEqual(['apply', '']);
-    expect('args' in slurmd('h2').command && slurmd('h2').command.args).toEqual(['apply', '10.9.0.11']);
+    const slurmd = (h: string) => r.value.actions.get(h)!.find((a) => a.id === 'slurmd')!.command;
+    const args = (c: StepCommand) => ('args' in c ? c.args : undefined);
+    expect(args(slurmd('h1'))).toEqual(['apply', '']);
+    expect(args(slurmd('h2'))).toEqual(['apply', '10.9.0.11']);
   });
 
   it('opens slurmctld on masters, slurmd and the srun ports everywhere', () => {
@@ -151,6 +152,18 @@ describe('slurm profile: join and leave plans', () => {
     const first = buildPlan(clusterLeaveStep, p, { hostId: 'h1' });
     expect(first.ok).toBe(false);
     if (!first.ok) expect(first.error.message).toMatch(/controller/);
+  });
+});
+
+describe('slurm profile: as built', () => {
+  it('records slurmctld on the controller only, munge and slurmd everywhere, and sinfo\'s members', () => {
+    const ctx = installContext(project());
+    const ab = slurmProfile.asBuilt!;
+    expect(ab.units(ctx.hosts[0]!, ctx)).toEqual(['munge', 'slurmctld', 'slurmd']);
+    expect(ab.units(ctx.hosts[2]!, ctx)).toEqual(['munge', 'slurmd']);
+    expect(ab.packages(ctx.hosts[0]!, ctx)).toContain('slurmctld');
+    expect(ab.packages(ctx.hosts[1]!, ctx)).toEqual(['munge', 'slurmd', 'slurm-client']);
+    expect('script' in ab.members && ab.members.script).toContain("sinfo -h -N -o '%N %T'");
   });
 });
 
