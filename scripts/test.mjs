@@ -79,6 +79,8 @@ const VM_REPORTS = ['integration-vm', 'e2e-storage'];
 const LANE = process.argv.includes('--lane-vm');
 const vmTests = process.env.RACKSIDE_LAB_VM_TESTS !== '0';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
+// Step 6's e2e needs the same systemd-mode lab: it runs in the master install's stage, on its lab.
+const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 const MASTER_LAB = '85';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
@@ -161,12 +163,12 @@ const stages = [
   () => labOn(PACEMAKER_LAB, ['down']) || true,
   // slurm.lab.test.ts likewise (instance 87, five nodes).
   () => labOn(SLURM_LAB, ['down']) || true,
-  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E]),
+  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
-  // in the VM lane) and a systemd-mode lab (master install). Each is brought up for its file and
-  // taken down after.
+  // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
+  // Each is brought up for its files and taken down after.
   () => withLab(SYSTEMD_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
-    vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E], 'e2e-master')),
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E, JOIN_E2E], 'e2e-master')),
 ];
 
 if (LANE) {

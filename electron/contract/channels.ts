@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Result } from './result.js';
+import { clusterEvents, clusterRequests } from './channels/cluster.js';
 import { coreEvents, coreRequests } from './channels/core.js';
 import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
 import { installEvents, installRequests } from './channels/install.js';
@@ -16,6 +17,7 @@ import { terminalEvents, terminalRequests } from './channels/terminal.js';
  * Each domain declares its channels in channels/<domain>.ts; this table joins them.
  */
 export const requests = {
+  ...clusterRequests,
   ...coreRequests,
   ...hardwareRequests,
   ...installRequests,
@@ -27,6 +29,7 @@ export const requests = {
 } as const;
 
 export const events = {
+  ...clusterEvents,
   ...coreEvents,
   ...hardwareEvents,
   ...installEvents,
@@ -42,6 +45,7 @@ export { hostKeyChangeSchema, importSourceSchema, type HostKeyChange, type Impor
 export * from './channels/network.js';
 export * from './channels/storage.js';
 export * from './channels/install.js';
+export * from './channels/cluster.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;

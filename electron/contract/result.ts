@@ -83,6 +83,8 @@ export const REASON_CODES = [
   'net-address-not-saved', 'net-interfaces-unread', 'net-ip-output-unreadable',
   // How an addressing apply ended (the outcome's message).
   'addr-applied', 'addr-rolled-back', 'addr-lost', 'addr-not-started', 'addr-not-run',
+  // Removing a cluster node (api/cluster-handlers.ts).
+  'cluster-host-unknown', 'cluster-leave-failed',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -5,6 +5,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
 import { TerminalManager } from '../terminal/terminal-manager.js';
+import { createClusterHandlers } from './cluster-handlers.js';
 import { createCoreHandlers } from './core-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
@@ -70,6 +71,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     pool.closeAll();
   });
   return {
+    ...createClusterHandlers(shared),
     ...createCoreHandlers(ctx, shared),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),

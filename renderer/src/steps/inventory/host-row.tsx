@@ -1,11 +1,14 @@
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { jumpSecretId, type FieldIssue } from '../../../../electron/contract/index.js';
+import { jumpSecretId, type AppError, type FieldIssue } from '../../../../electron/contract/index.js';
+import { useApi } from '../../api/backend-context.js';
+import { ErrorDetails } from '../../components/error-details.js';
 import { formatIssue } from '../../lib/format-issue.js';
 import { newJumpDraft, type HostDraft, type JumpDraft } from '../../lib/host-draft.js';
 import type { IssueColumn } from '../../lib/issues.js';
 import { useAppStore } from '../../store/index.js';
 import { FingerprintCell, HostnameCell, OsCell, StatusCell } from './connection-cells.js';
+import { ClusterLeaveDialog } from './cluster-leave-dialog.js';
 import { SecretInput } from './secret-input.js';
 
 interface Props {
@@ -20,6 +23,23 @@ export function HostRow({ host, row, issues }: Props) {
   const removeHost = useAppStore((s) => s.removeHost);
   const testing = useAppStore((s) => s.testing[host.id] === true);
   const idBase = useId();
+  const api = useApi();
+  const [leaving, setLeaving] = useState<{ dir: string } | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [removeError, setRemoveError] = useState<AppError | null>(null);
+
+  // A member of the built cluster leaves it first (issue 19); any other host is removed at once.
+  const remove = async () => {
+    const dir = useAppStore.getState().projectDir.trim();
+    if (dir === '') return removeHost(host.id);
+    setChecking(true);
+    setRemoveError(null);
+    const r = await api['cluster.members']({ dir });
+    setChecking(false);
+    if (!r.ok) return setRemoveError(r.error);
+    if (r.value.members.some((m) => m.hostId === host.id)) setLeaving({ dir });
+    else removeHost(host.id);
+  };
 
   const label = (field: string) => t('inventory.cellLabel', { row, field: t(`inventory.col.${field}`) });
   const errorsOf = (col: IssueColumn) => issues?.get(col) ?? [];
@@ -153,11 +173,28 @@ export function HostRow({ host, row, issues }: Props) {
           className="danger-outline"
           data-testid="remove-host"
           aria-label={t('inventory.removeLabel', { row })}
-          disabled={testing}
-          onClick={() => removeHost(host.id)}
+          disabled={testing || checking}
+          onClick={() => void remove()}
         >
           {t('inventory.remove')}
         </button>
+        {removeError ? (
+          <div className="message message-error small" role="alert" data-testid="remove-host-error">
+            <ErrorDetails error={removeError} />
+          </div>
+        ) : null}
+        {leaving ? (
+          <ClusterLeaveDialog
+            dir={leaving.dir}
+            hostId={host.id}
+            host={host.name || host.address}
+            onCancel={() => setLeaving(null)}
+            onLeft={() => {
+              setLeaving(null);
+              removeHost(host.id);
+            }}
+          />
+        ) : null}
       </td>
     </tr>
   );
