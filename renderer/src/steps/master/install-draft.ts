@@ -1,4 +1,30 @@
-import { installPlanSchema, type InstallPlan, type InstallPlanInput, type PortRule } from '../../../../electron/contract/index.js';
+import {
+  installPlanSchema,
+  type PACEMAKER_QUORUM_POLICIES,
+  type PACEMAKER_VIP_OWNERS,
+  type InstallIssue,
+  type InstallPlan,
+  type InstallPlanInput,
+  type PortRule,
+} from '../../../../electron/contract/index.js';
+
+/** The profiles the chooser offers, in order; the backend still checks the id against the ones it has. */
+export const PROFILE_CHOICES = ['base', 'pacemaker', 'slurm'] as const;
+/** The contract's limits, repeated as the inputs' maxLength so a field cannot outgrow them. */
+export const CLUSTER_NAME_MAX = 64;
+export const PARTITION_NAME_MAX = 64;
+export const MAX_PARTITIONS = 16;
+/** A week: Slurm takes larger MaxTime values, but a typo of a few zeros should be caught. */
+export const MAX_TIME_MIN_LIMIT = 7 * 24 * 60;
+
+/** A Slurm partition as typed: max time stays text (empty: UNLIMITED). */
+export interface PartitionDraft {
+  name: string;
+  /** Host ids; empty: every node. */
+  hosts: string[];
+  default: boolean;
+  maxTimeMin: string;
+}
 
 /**
  * The install plan as the form edits it: text fields, parsed into the contract's plan on every
@@ -22,6 +48,11 @@ export interface InstallDraft {
   /** `9100, 123/udp` */
   masterPorts: string;
   workerPorts: string;
+  pcmClusterName: string;
+  pcmVipOwner: (typeof PACEMAKER_VIP_OWNERS)[number];
+  pcmQuorumPolicy: (typeof PACEMAKER_QUORUM_POLICIES)[number];
+  slurmClusterName: string;
+  partitions: PartitionDraft[];
 }
 
 const list = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
@@ -56,7 +87,44 @@ export function draftFromPlan(input: InstallPlanInput | undefined): InstallDraft
     sysctl: Object.entries(plan.sysctl).map(([k, v]) => `${k} = ${v}`).join('\n'),
     masterPorts: portsText(plan.ports.master),
     workerPorts: portsText(plan.ports.worker),
+    pcmClusterName: plan.pacemaker.clusterName,
+    pcmVipOwner: plan.pacemaker.vipOwner,
+    pcmQuorumPolicy: plan.pacemaker.quorumPolicy,
+    slurmClusterName: plan.slurm.clusterName,
+    partitions: plan.slurm.partitions.map((p) => ({ name: p.name, hosts: [...p.hosts], default: p.default, maxTimeMin: p.maxTimeMin === undefined ? '' : String(p.maxTimeMin) })),
   };
+}
+
+/** A new partition: not the default when there is one already, so exactly one stays the default. */
+export function newPartition(existing: readonly PartitionDraft[]): PartitionDraft {
+  let n = existing.length + 1;
+  while (existing.some((p) => p.name === `part${n}`)) n++;
+  return { name: `part${n}`, hosts: [], default: existing.length === 0, maxTimeMin: '' };
+}
+
+/** Makes partition k the only default. */
+export function setDefaultPartition(parts: readonly PartitionDraft[], k: number): PartitionDraft[] {
+  return parts.map((p, i) => ({ ...p, default: i === k }));
+}
+
+/**
+ * What the form itself refuses before the contract sees the plan: a max time that is not a whole
+ * number of minutes in 1..MAX_TIME_MIN_LIMIT. Coded `install.issue.<code>` like the contract's.
+ * Only for the profile the draft has chosen: the other profile's fields are kept but not judged.
+ */
+export function draftIssues(d: InstallDraft): InstallIssue[] {
+  if (d.profile !== 'slurm') return [];
+  const out: InstallIssue[] = [];
+  d.partitions.forEach((p, k) => {
+    const t = p.maxTimeMin.trim();
+    if (t === '') return;
+    const n = int(t);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TIME_MIN_LIMIT) {
+      out.push({ severity: 'error', field: `slurm.partitions.${k}.maxTimeMin`, code: 'form-max-time', params: { value: t, partition: p.name, max: MAX_TIME_MIN_LIMIT },
+        message: `Partition ${p.name}: max time "${t}" is not a whole number of minutes from 1 to ${MAX_TIME_MIN_LIMIT} (empty: unlimited)` });
+    }
+  });
+  return out;
 }
 
 /** The plan the draft says (not yet validated: feed it to validateInstallPlan). */
@@ -78,5 +146,17 @@ export function planFromDraft(d: InstallDraft): InstallPlanInput {
     sysctl,
     ports: { master: parsePorts(d.masterPorts), worker: parsePorts(d.workerPorts) },
     firewall: { enabled: d.firewallEnabled, rollbackAfterS: int(d.rollbackAfterS) },
+    // Both profiles' settings are kept whichever is chosen, so switching back and forth loses nothing.
+    pacemaker: { clusterName: d.pcmClusterName.trim(), vipOwner: d.pcmVipOwner, quorumPolicy: d.pcmQuorumPolicy },
+    slurm: {
+      clusterName: d.slurmClusterName.trim(),
+      partitions: d.partitions.map((p) => ({
+        name: p.name.trim(),
+        hosts: p.hosts,
+        default: p.default,
+        // Out of range or not a number: left out here and reported by draftIssues (the form refuses to save).
+        ...(p.maxTimeMin.trim() && Number.isInteger(int(p.maxTimeMin)) && int(p.maxTimeMin) >= 1 ? { maxTimeMin: int(p.maxTimeMin) } : {}),
+      })),
+    },
   };
 }

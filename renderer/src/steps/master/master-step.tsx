@@ -7,7 +7,8 @@ import { ErrorDetails } from '../../components/error-details.js';
 import type { AppError } from '../../../../electron/contract/index.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
-import { draftFromPlan, planFromDraft, type InstallDraft } from './install-draft.js';
+import { draftFromPlan, draftIssues, planFromDraft, PROFILE_CHOICES, type InstallDraft } from './install-draft.js';
+import { ProfileSettings } from './profile-settings.js';
 import '../network/network.css';
 
 /** Wizard step 5: the install plan, then the master install run (phases across hosts). */
@@ -45,7 +46,7 @@ function InstallPlanPanel() {
 
   const refs = useMemo(() => hosts.map((h) => ({ id: h.id, name: h.name, address: h.address, role: h.role })), [hosts]);
   // The backend checks the profile id against the profiles it has; the form edits the others.
-  const issues = useMemo(() => validateInstallPlan(planFromDraft(draft), refs, vip, [draft.profile]), [draft, refs, vip]);
+  const issues = useMemo(() => [...draftIssues(draft), ...validateInstallPlan(planFromDraft(draft), refs, vip, [draft.profile])], [draft, refs, vip]);
   const errors = issues.filter((i) => i.severity === 'error');
   const bad = (field: string) => issues.some((i) => i.severity === 'error' && (i.field === field || i.field.startsWith(`${field}.`)));
   const update = (patch: Partial<InstallDraft>) => {
@@ -86,8 +87,17 @@ function InstallPlanPanel() {
         <label className="net-field">
           <span>{t('install.page.profile')}</span>
           <select data-testid="install-profile" value={draft.profile} onChange={(e) => update({ profile: e.target.value })}>
-            <option value="base">{t('install.profiles.base')}</option>
+            {PROFILE_CHOICES.map((id) => (
+              <option key={id} value={id}>
+                {t(`install.profileForm.name.${id}`)}
+              </option>
+            ))}
+            {/* A profile saved by a newer build stays shown as it is, so the select does not silently change it. */}
+            {(PROFILE_CHOICES as readonly string[]).includes(draft.profile) ? null : <option value={draft.profile}>{draft.profile}</option>}
           </select>
+          <span className="muted small" data-testid="install-profile-about">
+            {(PROFILE_CHOICES as readonly string[]).includes(draft.profile) ? t(`install.profileForm.about.${draft.profile}`) : ''}
+          </span>
         </label>
         <label className="net-field">
           <span>{t('install.page.source')}</span>
@@ -104,6 +114,7 @@ function InstallPlanPanel() {
         ) : null}
         {input(t('install.page.timeServers'), 'timeServers', 'timeServers', 'install-time-servers', 'ntp.example.org')}
       </div>
+      <ProfileSettings draft={draft} update={update} bad={bad} />
       <fieldset className="net-cluster" data-testid="install-vip">
         <legend>{vip ? t('install.page.vip', { vip }) : t('install.page.noVip')}</legend>
         <div className="net-field">
