@@ -141,7 +141,7 @@ describe('Terminal dock', () => {
 
     await page.locator('[data-testid="terminal-run-host"][data-host-id="h2"]').click();
     const pane = page.locator('[data-testid="terminal-pane"][data-host-id="h2"]');
-    expect(await pane.getByTestId('terminal-pane-title').innerText()).toMatch(/^node2 · preflight/);
+    expect(await pane.getByTestId('terminal-pane-title').innerText()).toBe('node2 · Preflight');
     const id = (await pane.getAttribute('data-session-id'))!;
     expect((await term.runHosts()).find((h) => h.current)?.sessionId).toBe(id);
     await term.waitForLine(id, (l) => l.includes('id -u') || l.length > 0);
@@ -283,6 +283,9 @@ describe('Terminal dock', () => {
   });
 
   it('speaks Chinese: the run tab, its host list and the take-over button', async () => {
+    // Only the run and one shell, so the screenshots show the run's tab in the row.
+    for (const id of (await term.sessionIds()).filter((s) => s !== shell)) await page.evaluate((sid) => window.racksideTerminals!.close(sid), id);
+    await eventually(() => term.sessionIds(), (s) => s.length === 1);
     await wizard.setLanguage('zh-CN');
     await runner.runToEnd();
     const runs = await eventually(() => term.runTabs(), (r) => r.length === 1 && r[0]!.state === 'finished');
@@ -291,6 +294,7 @@ describe('Terminal dock', () => {
     expect(runs[0]!.label).toMatch(/4 台主机/);
     const pane = page.locator('[data-testid="terminal-pane"][data-kind="step"]').first();
     expect(await pane.getByTestId('terminal-takeover').innerText()).toBe('在此主机上打开终端');
+    expect(await pane.getByTestId('terminal-pane-title').innerText()).toMatch(/^node\d · 预检$/);
     expect(await page.getByTestId('terminal-close-finished').innerText()).toBe('关闭已结束的运行');
     await shots('run-zh');
     await wizard.setLanguage('en');

@@ -570,7 +570,10 @@ function DockResizer() {
 
 function Pane({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
-  const title = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
+  const rawTitle = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
+  const runStep = useAppStore((s) => s.sessions[sessionId]?.run?.stepId);
+  // A run's pane names its step in the UI's language ("node2 · 预检"), not by its id.
+  const title = runStep ? `${rawTitle.split(' · ')[0]} · ${t(`runbook.steps.${runStep}.title`, { defaultValue: runStep })}` : rawTitle;
   const hostId = useAppStore((s) => s.sessions[sessionId]?.hostId ?? '');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
