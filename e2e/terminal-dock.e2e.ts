@@ -137,6 +137,8 @@ describe('Terminal dock', () => {
     await term.selectTab(`run:${runs[0]!.runId}`);
     const hosts = await term.runHosts();
     expect(hosts.map((h) => h.hostId)).toEqual(hostIds);
+    // The run's tab opens on its first host.
+    expect(hosts[0]!.current).toBe(true);
     expect(hosts.every((h) => h.state === 'exited')).toBe(true);
 
     await page.locator('[data-testid="terminal-run-host"][data-host-id="h2"]').click();

@@ -445,10 +445,8 @@ function RunHosts({ tab }: { tab: Extract<DockTab, { kind: 'run' }> }) {
   const sessions = useAppStore((s) => s.sessions);
   const activeId = useAppStore((s) => s.activeSessionId);
   const setActive = useAppStore((s) => s.setActiveSession);
-  // Streams open in whatever order the hosts got their lock; the list reads node1, node2 … node10.
-  const hosts = tab.sessionIds
-    .map((id) => ({ id, s: sessions[id], label: (sessions[id]?.title ?? '').split(' · ')[0] ?? '' }))
-    .sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+  // In host-name order (dockTabs sorts a run's streams).
+  const hosts = tab.sessionIds.map((id) => ({ id, s: sessions[id], label: (sessions[id]?.title ?? '').split(' · ')[0] ?? '' }));
   return (
     <ul className="term-run-hosts" aria-label={t('dock.runHosts')} data-testid="terminal-run-hosts">
       {hosts.map(({ id, s, label }) => {
