@@ -32,6 +32,8 @@ beforeAll(async () => {
   await wizard.open(host.url);
   await wizard.importInventory((await lab.inventoryText()).path);
   await wizard.waitForRows((rows) => rows.length === 4);
+  // Closed until there is output (terminal-dock.e2e.ts covers that); these tests use its tools.
+  await term.openDock();
 });
 
 afterEach(async (ctx) => {

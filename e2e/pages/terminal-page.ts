@@ -49,10 +49,68 @@ export class TerminalPage {
     return tabs.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
   }
 
+  /** Opens the dock if it is closed (it is, until there is output). */
+  async openDock() {
+    const toggle = this.page.getByTestId('dock-toggle');
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  }
+
   /** Make the pane visible (tabs layout shows only the active one) and give it the keyboard. */
   async focus(sessionId: string) {
-    await this.page.locator(`[data-testid="terminal-tab"][data-session-id="${sessionId}"] [role="tab"]`).click();
+    await this.selectTab(sessionId);
     await this.pane(sessionId).locator('.xterm').click();
+  }
+
+  /** Selects a tab (a shell's session id, or `run:<runId>`), from the "more" menu when it does not fit in the row. */
+  async selectTab(key: string) {
+    const tab = this.page.locator(`[data-tab-key="${key}"]`).first();
+    if ((await tab.getAttribute('data-overflow')) === 'yes') {
+      if ((await this.page.getByTestId('terminal-tabs-menu').count()) === 0) await this.page.getByTestId('terminal-tabs-more').click();
+      await this.page.locator(`[data-testid="terminal-tabs-menu-item"][data-tab-key="${key}"]`).click();
+    } else {
+      await tab.locator('[role="tab"]').click();
+    }
+  }
+
+  /** The run tabs: one per step run, with how many hosts and whether all of them finished. */
+  async runTabs(): Promise<{ runId: string; stepId: string; hosts: number; state: string; label: string }[]> {
+    return this.page.getByTestId('terminal-run-tab').evaluateAll((els) =>
+      els.map((e) => ({
+        runId: e.getAttribute('data-run-id') ?? '',
+        stepId: e.getAttribute('data-step-id') ?? '',
+        hosts: Number(e.getAttribute('data-hosts')),
+        state: e.getAttribute('data-state') ?? '',
+        label: (e.querySelector('[role="tab"]')?.textContent ?? '').trim(),
+      })),
+    );
+  }
+
+  /** The host list beside the active run's pane. */
+  async runHosts(): Promise<{ sessionId: string; hostId: string; state: string; current: boolean }[]> {
+    return this.page.getByTestId('terminal-run-host').evaluateAll((els) =>
+      els.map((e) => ({
+        sessionId: e.getAttribute('data-session-id') ?? '',
+        hostId: e.getAttribute('data-host-id') ?? '',
+        state: e.getAttribute('data-state') ?? '',
+        current: e.getAttribute('aria-current') === 'true',
+      })),
+    );
+  }
+
+  /** What a pane has selected (a search match selects it). */
+  async selection(sessionId: string): Promise<string | null> {
+    return this.page.evaluate((id) => window.racksideTerminals?.selection(id) ?? null, sessionId);
+  }
+
+  /** The font size and theme background the pane's xterm draws with. */
+  async look(sessionId: string): Promise<{ fontSize: number; background: string } | null> {
+    return this.page.evaluate((id) => window.racksideTerminals?.look(id) ?? null, sessionId);
+  }
+
+  async search(text: string, opts: { back?: boolean } = {}) {
+    const box = this.page.getByTestId('terminal-search');
+    await box.fill(text);
+    await box.press(opts.back ? 'Shift+Enter' : 'Enter');
   }
 
   async type(sessionId: string, text: string) {
@@ -136,6 +194,8 @@ declare global {
       input(sessionId: string, data: string): void;
       close(sessionId: string): Promise<void>;
       terminalPool(): { created: number; parked: number };
+      selection(sessionId: string): string | null;
+      look(sessionId: string): { fontSize: number; background: string } | null;
     };
   }
 }

@@ -242,7 +242,22 @@ function SessionTabs() {
   const setActive = useAppStore((s) => s.setActiveSession);
   const strip = useRef<HTMLDivElement>(null);
   const [hidden, setHidden] = useState<string[]>([]);
-  const [menuOpen, setMenuOpen] = useState(false);
+  // Where the menu pops up: fixed above its button, over the page (the dock's body clips what overflows it).
+  const [menu, setMenu] = useState<{ right: number; bottom: number; maxHeight: number } | null>(null);
+  const menuOpen = menu !== null;
+  const more = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const close = (e: Event) => {
+      if (e instanceof globalThis.KeyboardEvent ? e.key === 'Escape' : !more.current?.contains(e.target as Node)) setMenu(null);
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [menuOpen]);
   const keys = tabs.map(dockTabKey).join('\n');
   const language = useAppStore((s) => s.language);
 
@@ -280,19 +295,22 @@ function SessionTabs() {
         )}
       </div>
       {overflow.length > 0 ? (
-        <div className="term-more">
+        <div className="term-more" ref={more}>
           <button
             type="button"
             className={activeHidden ? 'active' : ''}
             data-testid="terminal-tabs-more"
             aria-haspopup="menu"
             aria-expanded={menuOpen}
-            onClick={() => setMenuOpen(!menuOpen)}
+            onClick={(e) => {
+              const r = e.currentTarget.getBoundingClientRect();
+              setMenu(menuOpen ? null : { right: window.innerWidth - r.right, bottom: window.innerHeight - r.top + 2, maxHeight: Math.max(120, r.top - 8) });
+            }}
           >
             {t('dock.more', { count: overflow.length })} ▾
           </button>
           {menuOpen ? (
-            <ul className="term-more-menu" role="menu" data-testid="terminal-tabs-menu">
+            <ul className="term-more-menu" role="menu" data-testid="terminal-tabs-menu" style={menu}>
               {overflow.map((tab) => (
                 <li key={dockTabKey(tab)} role="none">
                   <button
@@ -302,7 +320,7 @@ function SessionTabs() {
                     data-tab-key={dockTabKey(tab)}
                     onClick={() => {
                       setActive(tab.kind === 'run' ? tab.sessionIds[0]! : tab.sessionId);
-                      setMenuOpen(false);
+                      setMenu(null);
                     }}
                   >
                     <TabLabel tab={tab} runs={tabs} />
@@ -427,11 +445,11 @@ function RunHosts({ tab }: { tab: Extract<DockTab, { kind: 'run' }> }) {
   const sessions = useAppStore((s) => s.sessions);
   const activeId = useAppStore((s) => s.activeSessionId);
   const setActive = useAppStore((s) => s.setActiveSession);
+  // In host-name order (dockTabs sorts a run's streams).
+  const hosts = tab.sessionIds.map((id) => ({ id, s: sessions[id], label: (sessions[id]?.title ?? '').split(' · ')[0] ?? '' }));
   return (
     <ul className="term-run-hosts" aria-label={t('dock.runHosts')} data-testid="terminal-run-hosts">
-      {tab.sessionIds.map((id) => {
-        const s = sessions[id];
-        const label = (s?.title ?? '').split(' · ')[0] ?? '';
+      {hosts.map(({ id, s, label }) => {
         return (
           <li key={id}>
             <button
@@ -550,7 +568,10 @@ function DockResizer() {
 
 function Pane({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation();
-  const title = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
+  const rawTitle = useAppStore((s) => s.sessions[sessionId]?.title ?? '');
+  const runStep = useAppStore((s) => s.sessions[sessionId]?.run?.stepId);
+  // A run's pane names its step in the UI's language ("node2 · 预检"), not by its id.
+  const title = runStep ? `${rawTitle.split(' · ')[0]} · ${t(`runbook.steps.${runStep}.title`, { defaultValue: runStep })}` : rawTitle;
   const hostId = useAppStore((s) => s.sessions[sessionId]?.hostId ?? '');
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');

@@ -33,6 +33,10 @@ export interface TerminalDebugHandle {
   setFontSize(px: number): void;
   /** xterm Terminals made so far, and how many wait (reset) for the next pane (xterm-pane.tsx). */
   terminalPool(): { created: number; parked: number };
+  /** What is selected in a pane (a search match selects it), for the search and copy e2e. */
+  selection(sessionId: string): string | null;
+  /** The font size and theme background a pane's xterm draws with now. */
+  look(sessionId: string): { fontSize: number; background: string } | null;
 }
 
 declare global {
@@ -80,5 +84,10 @@ export function installDebugHandle(api: RacksideApi, hub: TerminalHub): void {
     close: (sessionId) => closeSession(api, sessionId),
     setFontSize: (px) => useAppStore.getState().setFontSize(px),
     terminalPool: () => terminalPoolStats(),
+    selection: (sessionId) => terms.get(sessionId)?.term.getSelection() ?? null,
+    look(sessionId) {
+      const t = terms.get(sessionId)?.term;
+      return t ? { fontSize: t.options.fontSize ?? 0, background: t.options.theme?.background ?? '' } : null;
+    },
   };
 }

@@ -25,6 +25,12 @@ describe('terminal dock tabs', () => {
     ]);
   });
 
+  it('lists a run\'s hosts by name (node2 before node10), whatever order their streams opened in', () => {
+    const store = createAppStore();
+    for (const id of ['node10', 'node2', 'node1']) store.getState().upsertSession(session(id, 'open', 'r1'));
+    expect(dockTabs(store.getState())[0]).toMatchObject({ sessionIds: ['node1', 'node2', 'node10'] });
+  });
+
   it('counts a run finished only once every host\'s stream ended, and closes only finished runs together', () => {
     const store = createAppStore();
     for (const s of [session('a', 'exited', 'r1'), session('b', 'open', 'r1'), session('c', 'exited', 'r2'), session('sh', 'exited')]) store.getState().upsertSession(s);

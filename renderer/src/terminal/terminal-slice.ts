@@ -130,6 +130,9 @@ export function dockTabs(s: Pick<TerminalSlice, 'sessions' | 'sessionOrder'>): D
     tab.sessionIds.push(id);
     if (session.state !== 'exited') tab.finished = false;
   }
+  // Streams open in whatever order the hosts got their lock; a run lists node1, node2 … node10.
+  const host = (id: string) => (s.sessions[id]?.title ?? '').split(' · ')[0] ?? '';
+  for (const tab of runs.values()) tab.sessionIds.sort((a, b) => host(a).localeCompare(host(b), undefined, { numeric: true }));
   return tabs;
 }
 

@@ -570,7 +570,7 @@ async function main() {
     // geometry (GEOMETRY, set in the page by page-run.js); nothing else changes.
     await target.evaluate(`() => {
       const s = document.createElement('style');
-      s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:auto!important;flex:1} .dock.open{flex:1}';
+      s.textContent = '.app-main{display:none!important} .dock.open .term-body{height:auto!important;max-height:none!important;flex:1} .dock.open{flex:1}';
       document.head.appendChild(s);
     }`);
   };
