@@ -59,6 +59,7 @@ describe('the supported maximum of hosts per project', () => {
     await expect
       .poll(() => page.getByTestId('import-error').allInnerTexts())
       .toEqual([`主机：清单中有 ${MAX_HOSTS_PER_PROJECT + 1} 台，而一个项目最多 ${MAX_HOSTS_PER_PROJECT} 台；请把站点分成多个项目`]);
+    await page.getByTestId('import-errors').scrollIntoViewIfNeeded();
     await screenshot(page, 'host-limit-import-zh-CN');
     await wizard.setLanguage('en');
   });
