@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MAX_HOSTS_PER_PROJECT, tooManyHosts } from './limits.js';
 import type { FieldIssue } from './result.js';
 import { addressProblemCoded, HOST_MESSAGE_CODES, hostSchema, type Host } from './schemas.js';
 
@@ -7,6 +8,9 @@ import { addressProblemCoded, HOST_MESSAGE_CODES, hostSchema, type Host } from '
  * types, while the backend applies the very same rules before anything is saved.
  */
 export function validateHosts(rows: unknown[]): { hosts: Host[]; issues: FieldIssue[] } {
+  // Over the supported maximum that is the one thing to fix, and checking thousands of rows (on
+  // the renderer's main thread, at every keystroke) would only bury it.
+  if (rows.length > MAX_HOSTS_PER_PROJECT) return { hosts: [], issues: [tooManyHosts(rows.length)] };
   const issues: FieldIssue[] = [];
   const hosts: Host[] = [];
   rows.forEach((row, i) => {

@@ -1,4 +1,4 @@
-import type { AppError } from './result.js';
+import type { AppError, FieldIssue } from './result.js';
 
 /*
  * Size limits of what crosses the boundary, shared by both transports and the renderer so every
@@ -82,4 +82,25 @@ export function sizeOverLimit(text: string, limit = MAX_REQUEST_BYTES): number |
     } else size += 3;
   }
   return size > limit ? size : null;
+}
+
+/**
+ * Most hosts one project holds (typed, imported, merged or saved). Why 1000, measured
+ * (scripts/bench/scale, docs/architecture.md "Budgets"): from 32 to 100 lab hosts the runner's
+ * preflight + hardware time grows less than the host count, and its memory ~0.4 MiB a host (one
+ * SSH connection each), so 1000 hosts stay within a laptop's means; issue 21's UI budgets are set
+ * for 1000-host inventories, and the network plan already holds at most 1000 hosts
+ * (network-plan.ts). Above it nothing has been measured: a site that big is several projects.
+ */
+export const MAX_HOSTS_PER_PROJECT = 1000;
+
+/** The inventory-wide issue for an inventory over MAX_HOSTS_PER_PROJECT (`issueText.too-many-hosts`). */
+export function tooManyHosts(count: number, max = MAX_HOSTS_PER_PROJECT): FieldIssue {
+  return {
+    row: 0,
+    field: 'hosts',
+    code: 'too-many-hosts',
+    params: { count, max },
+    message: `${count} in the inventory, and a project holds at most ${max}; split the site into several projects`,
+  };
 }

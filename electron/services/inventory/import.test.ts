@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_HOSTS_PER_PROJECT } from '../../contract/index.js';
 import { parseCsv, parseInventoryFile } from './import.js';
 
 describe('parseInventoryFile', () => {
@@ -84,6 +85,19 @@ describe('parseInventoryFile', () => {
     const r = parseInventoryFile('x.yaml', 'hosts:\n  - address: 10.0.0.1\n   role: [master\n');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/line \d/);
+  });
+
+  it('imports a file of the supported maximum of hosts, and refuses one host more with that one issue', () => {
+    const csv = (n: number) => ['address,role', ...Array.from({ length: n }, (_, i) => `10.2.${i >> 8}.${i & 255},${i === 0 ? 'master' : 'worker'}`)].join('\n');
+    const atMax = parseInventoryFile('max.csv', csv(MAX_HOSTS_PER_PROJECT));
+    if (!atMax.ok) throw new Error(JSON.stringify(atMax.error));
+    expect(atMax.value.hosts).toHaveLength(MAX_HOSTS_PER_PROJECT);
+    const over = parseInventoryFile('over.csv', csv(MAX_HOSTS_PER_PROJECT + 1));
+    expect(over.ok).toBe(false);
+    if (over.ok) return;
+    expect(over.error.issues).toEqual([
+      expect.objectContaining({ row: 0, field: 'hosts', code: 'too-many-hosts', params: { count: MAX_HOSTS_PER_PROJECT + 1, max: MAX_HOSTS_PER_PROJECT } }),
+    ]);
   });
 
   it('rejects unknown file types with a hint', () => {

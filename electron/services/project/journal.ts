@@ -152,10 +152,14 @@ export type NewJournalEvent = JournalEvent extends infer E ? (E extends { at: st
 /**
  * The project's journal. Each append is one line, fsync'd before append() resolves: the runner
  * awaits it before starting the action the line announces, so after a crash the journal never
- * claims less than what ran. Appends are serialised; one handle per project folder.
+ * claims less than what ran. Appends are serialised; one handle per project folder. Lines
+ * appended while a write is in flight go out together with one fsync (group commit): with 100
+ * hosts a sync per line was ~1000 serial fsyncs per preflight (scripts/bench/scale).
  */
 export class Journal {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the next write, in order. */
+  private queue: { event: JournalEvent; resolve: (e: JournalEvent) => void; reject: (e: unknown) => void }[] = [];
 
   private constructor(
     readonly path: string,
@@ -187,16 +191,33 @@ export class Journal {
 
   append(event: NewJournalEvent): Promise<JournalEvent> {
     const full = { at: new Date().toISOString(), ...event } as JournalEvent;
-    const p = this.chain.then(async () => {
-      // Chained inside the queue: `last` is the line actually written before this one.
-      const { line, next } = chained(full, this.last);
-      await this.fh.appendFile(line + '\n');
-      await this.fh.datasync();
-      this.last = next;
-      return full;
+    return new Promise<JournalEvent>((resolve, reject) => {
+      this.queue.push({ event: full, resolve, reject });
+      // The first of a batch books the next write; later ones join it until it starts.
+      if (this.queue.length === 1) this.chain = this.chain.then(() => this.write());
     });
-    this.chain = p.catch(() => {});
-    return p;
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    // Chained inside the queue: `last` is the line actually written before these.
+    let last = this.last;
+    const lines: string[] = [];
+    for (const { event } of batch) {
+      const c = chained(event, last);
+      lines.push(c.line);
+      last = c.next;
+    }
+    try {
+      await this.fh.appendFile(lines.join('\n') + '\n');
+      await this.fh.datasync();
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    this.last = last;
+    for (const b of batch) b.resolve(b.event);
   }
 
   async close(): Promise<void> {

@@ -130,7 +130,7 @@ describe('abort listeners at scale', () => {
     expect(warnings.map((w) => w.message)).toEqual([]);
   }, 600_000);
 
-  it('cancelling a run still stops every host, through one listener on the run', async () => {
+  it('cancelling a run still stops every host mid-command, with no listener per host on the run', async () => {
     seen.clear();
     const { pool, rb, running } = runbook([holdStep]);
     const dir = await projectDir();

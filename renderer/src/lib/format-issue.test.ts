@@ -1,6 +1,6 @@
 import i18next, { type TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
+import { MAX_HOSTS_PER_PROJECT, validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
 import { formatChange, formatIssue, formatNetworkIssue } from './format-issue.js';
@@ -80,6 +80,16 @@ describe('validation messages render in both languages', () => {
         if (lng === 'zh-CN') expect(text.replace(/"[^"]*"|“[^”]*”/g, ''), JSON.stringify(issue)).not.toMatch(/[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}/);
       }
       expect(new Set(issues.map((i) => i.code)).size).toBeGreaterThan(8);
+    });
+
+    it(`an inventory over the supported maximum says so, with both numbers (${lng})`, async () => {
+      const t = await translator(lng);
+      const rows = Array.from({ length: MAX_HOSTS_PER_PROJECT + 1 }, (_, i) => ({ id: `h${i}`, address: `10.1.${i >> 8}.${i & 255}`, port: 22, user: 'root', role: 'worker', auth: { method: 'password' } }));
+      const { issues } = validateHosts(rows);
+      expect(issues.map((i) => i.code)).toEqual(['too-many-hosts']);
+      expect(formatIssue(t, issues[0]!)).toBe(lng === 'en'
+        ? `hosts: ${MAX_HOSTS_PER_PROJECT + 1} in the inventory, and a project holds at most ${MAX_HOSTS_PER_PROJECT}; split the site into several projects`
+        : `主机：清单中有 ${MAX_HOSTS_PER_PROJECT + 1} 台，而一个项目最多 ${MAX_HOSTS_PER_PROJECT} 台；请把站点分成多个项目`);
     });
 
     it(`every network plan issue names its field, with no raw placeholder (${lng})`, async () => {

@@ -1,6 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Host, ImportSource, Role } from '../../../../electron/contract/index.js';
+import { MAX_HOSTS_PER_PROJECT, type Host, type ImportSource, type Role } from '../../../../electron/contract/index.js';
 import { formatIssue } from '../../lib/format-issue.js';
 import type { HostDraft } from '../../lib/host-draft.js';
 import { applyGroupRoles, planImport, type ImportMode, type ImportPlan } from '../../lib/import-plan.js';
@@ -43,6 +43,7 @@ export function ImportDialog({
   const groupNames = Object.keys(roles).sort();
   const hostsOf = (g: string) => incoming.filter((h) => source?.groups[h.id]?.includes(g)).length;
   const noMaster = !plan.hosts.some((h) => h.role === 'master');
+  const tooMany = plan.hosts.length > MAX_HOSTS_PER_PROJECT;
   const roleWord = (r: string) => t(`inventory.role.${r}`, { defaultValue: r });
   const formatKey = source ? source.format : 'rackside';
 
@@ -155,8 +156,13 @@ export function ImportDialog({
           {t('import.noMaster')}
         </p>
       ) : null}
+      {tooMany ? (
+        <p className="banner banner-danger" role="alert" data-testid="import-too-many">
+          {t('import.tooMany', { count: plan.hosts.length, max: MAX_HOSTS_PER_PROJECT })}
+        </p>
+      ) : null}
       <div className="toolbar">
-        <button type="button" className="primary" data-testid="import-confirm" onClick={() => onConfirm(plan, incoming.length)}>
+        <button type="button" className="primary" data-testid="import-confirm" disabled={tooMany} onClick={() => onConfirm(plan, incoming.length)}>
           {t('import.confirm')}
         </button>
         <button type="button" data-testid="import-cancel" onClick={onCancel}>

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { validateHosts } from '../../../../electron/contract/index.js';
+import { MAX_HOSTS_PER_PROJECT, validateHosts } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
+import { formatIssue } from '../../lib/format-issue.js';
 import { draftToHostInput, newHostDraft, newHostId } from '../../lib/host-draft.js';
 import { Modal } from '../../runbook/dialogs.js';
 import { useAppStore } from '../../store/index.js';
@@ -52,6 +53,13 @@ export function InventoryStep() {
           ) : null}
         </div>
         <ImportPanel />
+        {globalIssues
+          .filter((i) => i.code === 'too-many-hosts')
+          .map((i) => (
+            <div key={i.code} className="banner banner-danger" role="alert" data-testid="too-many-hosts">
+              {formatIssue(t, i)}
+            </div>
+          ))}
         {globalIssues.some((i) => i.field === 'role') ? (
           <div className="banner banner-warn" role="alert" data-testid="no-master-banner">
             {t('inventory.noMaster')}
@@ -59,7 +67,13 @@ export function InventoryStep() {
         ) : null}
         <HostTable issues={issues} />
         <div className="toolbar">
-          <button type="button" data-testid="add-host" onClick={addHost}>
+          <button
+            type="button"
+            data-testid="add-host"
+            disabled={hosts.length >= MAX_HOSTS_PER_PROJECT}
+            title={hosts.length >= MAX_HOSTS_PER_PROJECT ? t('inventory.maxHosts', { max: MAX_HOSTS_PER_PROJECT }) : undefined}
+            onClick={addHost}
+          >
             + {t('inventory.add')}
           </button>
           <TestControls validHostCount={validHosts.length} issueCount={issues.length} />
