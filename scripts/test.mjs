@@ -66,6 +66,7 @@ function debianPackages() {
 const STORAGE_E2E = 'e2e/storage.e2e.ts';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
 const MASTER_LAB = '85';
+const PACEMAKER_LAB = '86';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 
@@ -106,6 +107,8 @@ const stages = [
   () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: process.env.RACKSIDE_LAB_VM_TESTS ?? '1' }),
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
+  // pacemaker.lab.test.ts: the same, instance 86 (5 nodes).
+  () => labOn(PACEMAKER_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage)
   // and a systemd-mode lab (master install). Each is brought up for its file and taken down after.

@@ -30,7 +30,30 @@ interface HostRef {
   role: string;
 }
 
+/** corosync's cluster_name as pcs accepts it. */
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,15}$/;
+
 /** The Pacemaker part's issues (`install.issue.<code>`, field under `pacemaker.`). Pure. */
-export function validatePacemakerPlan(_plan: PacemakerPlan, _hosts: readonly HostRef[], _vip: string): InstallIssue[] {
-  return [];
+export function validatePacemakerPlan(plan: PacemakerPlan, hosts: readonly HostRef[], vip: string): InstallIssue[] {
+  const issues: InstallIssue[] = [];
+  if (!CLUSTER_NAME.test(plan.clusterName)) {
+    issues.push({ severity: 'error', field: 'pacemaker.clusterName', code: 'pacemaker-cluster-name', params: { value: plan.clusterName, max: 15 },
+      message: `Cluster name "${plan.clusterName}": 1-15 letters, digits, _ or -` });
+  }
+  if (plan.vipOwner === 'pacemaker' && !vip) {
+    issues.push({ severity: 'error', field: 'pacemaker.vipOwner', code: 'pacemaker-vip-missing',
+      message: 'Pacemaker is to hold the VIP, but the network plan has none: set a VIP, or let keepalived own it' });
+  }
+  const names = new Map<string, string>();
+  for (const h of hosts) {
+    const key = h.name.toLowerCase();
+    if (!key) continue;
+    const other = names.get(key);
+    if (other !== undefined) {
+      issues.push({ severity: 'error', hostId: h.id, field: 'hosts', code: 'pacemaker-name-twice', params: { name: h.name },
+        message: `Two hosts are named ${h.name}: Pacemaker names its nodes by host name` });
+    }
+    names.set(key, h.id);
+  }
+  return issues;
 }

@@ -98,7 +98,9 @@ export function installPhases(ctx: Ctx): Phase[] {
   return [...base, ...(ctx.profile.phases?.(ctx) ?? [])];
 }
 
-const isCandidate = (host: Host, ctx: Ctx) => ctx.vipCandidates.some((c) => c.id === host.id);
+/** The hosts keepalived runs on: the VIP candidates, none when the profile holds the VIP itself (Pacemaker's IPaddr2). */
+export const vrrpHosts = (ctx: Ctx): readonly Host[] => (ctx.profile.ownsVip?.(ctx) ? [] : ctx.vipCandidates);
+const isCandidate = (host: Host, ctx: Ctx) => vrrpHosts(ctx).some((c) => c.id === host.id);
 
 /** The packages a host gets: base, Prometheus on the first master, keepalived/haproxy on VIP candidates, the profile's. */
 export function packagesFor(host: Host, ctx: Ctx): string[] {
@@ -220,7 +222,7 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
       command: { script: HOST_KEY_LINE, args: [knownNames(host, ctx.project)] }, probe: { script: HOST_KEY_CHECK },
       output: { name: 'host-key', read: { script: HOST_KEY_LINE, args: [knownNames(host, ctx.project)] } } },
   ];
-  if (host.id === ctx.firstMaster.id && ctx.vipCandidates.length > 0) {
+  if (host.id === ctx.firstMaster.id && vrrpHosts(ctx).length > 0) {
     // Made in the prepare phase, so every candidate's keepalived (first master included) uses a
     // value from an earlier phase.
     a.push({ id: 'vrrp-secret', title: t('vrrpSecret'), phase: P, sudo, timeoutMs: SHORT_MS, destructive: false,
@@ -235,9 +237,9 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
   if (host.id === ctx.firstMaster.id) {
     a.push(managedFile('prometheus', t('prometheus'), R, sudo, PROMETHEUS_FILE, prometheusFor(ctx), '644', 'prometheus', ''));
   }
-  const k = ctx.vipCandidates.findIndex((c) => c.id === host.id);
+  const k = vrrpHosts(ctx).findIndex((c) => c.id === host.id);
   if (k >= 0) {
-    const peers = ctx.vipCandidates.filter((c) => c.id !== host.id).map((c) => c.address);
+    const peers = vrrpHosts(ctx).filter((c) => c.id !== host.id).map((c) => c.address);
     const ka = (mode: string) => ({
       script: KEEPALIVED,
       args: [mode, String(ctx.plan.vrrp.routerId), ctx.vip, String(Math.max(1, 100 - 10 * k)), host.address, { output: 'vrrp-secret', host: ctx.firstMaster.id }, ...peers],
@@ -263,7 +265,7 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
 }
 
 export function firewallRulesFor(host: Host, ctx: Ctx): string {
-  const peers = isCandidate(host, ctx) ? ctx.vipCandidates.filter((c) => c.id !== host.id).map((c) => c.address) : [];
+  const peers = isCandidate(host, ctx) ? vrrpHosts(ctx).filter((c) => c.id !== host.id).map((c) => c.address) : [];
   const rules = firewallRules({ sshPort: host.port, ports: portsFor(host, ctx), vrrpPeers: peers });
   // The generator's guarantee, checked: a rule set that could cut the laptop's SSH is never planned.
   if (!keepsSsh(rules, host.port)) throw new Error(`the firewall rules for ${host.name || host.address} would not keep SSH port ${host.port} open`);
@@ -307,6 +309,7 @@ export const masterInstallStep: StepModule = {
           message: `${h.name || h.address}: base platform installed`, remediation: '' });
       }
     }
+    if (ctx) out.push(...(ctx.profile.findings?.('master-install', results, ctx) ?? []));
     return out;
   },
 };

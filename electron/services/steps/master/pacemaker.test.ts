@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { projectSchema, validatePacemakerPlan, type Project } from '../../../contract/index.js';
+import { buildPlan, planText } from '../../runbook/plan.js';
+import type { Action } from '../../runbook/step-module.js';
+import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
+import { PCM_PHASES, pacemakerProfile } from './pacemaker.js';
+import { profileById } from './profile.js';
+import { installContext, masterInstallStep, packagesFor } from './step.js';
+
+const host = (i: number, role: 'master' | 'worker') => ({
+  id: `h${i}`, name: `node${i}`, address: `10.9.0.${10 + i}`, port: 22, user: 'root', role, auth: { method: 'key' as const, keyPath: '/k' },
+});
+
+function project(pacemaker: Record<string, unknown> = {}, roles: ('master' | 'worker')[] = ['master', 'master', 'worker', 'worker'], vip = '10.9.0.100'): Project {
+  return projectSchema.parse({
+    version: 1,
+    hosts: roles.map((r, i) => host(i + 1, r)),
+    network: { vip },
+    install: { profile: 'pacemaker', pacemaker },
+  });
+}
+
+function plan(step = masterInstallStep, p = project(), input?: unknown) {
+  const r = buildPlan(step, p, input);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+const ids = (list: Action[] | undefined) => (list ?? []).map((a) => a.id);
+
+describe('pacemaker profile: master install', () => {
+  it('is a profile of this build', () => {
+    expect(profileById('pacemaker')).toBe(pacemakerProfile);
+  });
+
+  it('after the base phases: set up on the first master, start on every master in parallel, then quorum, properties and the VIP on the first master', () => {
+    const r = plan();
+    expect(r.phases.map((p) => [p.id, p.mode, p.hosts.join(',')])).toEqual([
+      ['prepare', 'parallel', 'h1,h2,h3,h4'],
+      ['first-master', 'serial', 'h1'],
+      ['masters', 'serial', 'h2'],
+      ['workers', 'parallel', 'h3,h4'],
+      [PCM_PHASES.setup, 'serial', 'h1'],
+      [PCM_PHASES.start, 'parallel', 'h1,h2'],
+      [PCM_PHASES.cluster, 'serial', 'h1'],
+    ]);
+    const h1 = r.actions.get('h1')!;
+    expect(h1.find((a) => a.id === 'hacluster-password')!.phase).toBe('prepare');
+    expect(ids(h1).filter((id) => id.startsWith('pcm-'))).toEqual([
+      'pcm-pcsd', 'pcm-default-destroyed', 'pcm-hacluster-password', 'pcm-host-auth', 'pcm-cluster-setup', 'pcm-start', 'pcm-quorum', 'pcm-properties', 'pcm-vip',
+    ]);
+    expect(ids(r.actions.get('h2')).filter((id) => id.startsWith('pcm-'))).toEqual(['pcm-pcsd', 'pcm-default-destroyed', 'pcm-hacluster-password', 'pcm-start']);
+    // Workers get the cluster's packages in the join, not here.
+    expect(ids(r.actions.get('h3')).filter((id) => id.startsWith('pcm-') || id === 'hacluster-password')).toEqual([]);
+    const ctx = installContext(project());
+    expect(packagesFor(ctx.hosts[0]!, ctx)).toEqual(expect.arrayContaining(['pacemaker', 'corosync', 'pcs', 'resource-agents', 'pacemaker-cli-utils']));
+    expect(packagesFor(ctx.hosts[2]!, ctx)).not.toContain('pacemaker');
+  });
+
+  it('Pacemaker owns the VIP: no keepalived, haproxy or VRRP secret anywhere; with vipOwner keepalived the base platform keeps them and no IPaddr2 resource is made', () => {
+    const all = [...plan().actions.values()].flat();
+    expect(all.filter((a) => ['vrrp-secret', 'keepalived', 'haproxy'].includes(a.id))).toEqual([]);
+    expect(all.some((a) => a.id === 'packages' && JSON.stringify(a.command).includes('keepalived'))).toBe(false);
+    expect(pacemakerProfile.ownsVip!(installContext(project()))).toBe(true);
+
+    const ka = project({ vipOwner: 'keepalived' });
+    expect(pacemakerProfile.ownsVip!(installContext(ka))).toBe(false);
+    const kaActions = plan(masterInstallStep, ka).actions;
+    expect(ids(kaActions.get('h1'))).toEqual(expect.arrayContaining(['vrrp-secret', 'keepalived']));
+    expect(ids(kaActions.get('h1'))).not.toContain('pcm-vip');
+  });
+
+  it('every action has an "already done?" probe and every output a read; the hacluster password is a secret output of the first master, a placeholder in the plan', () => {
+    const r = plan();
+    for (const [, list] of r.actions) {
+      for (const a of list) {
+        if (a.id === 'as-built') continue;
+        expect(a.probe, a.id).toBeDefined();
+        if (a.output) expect(a.output.read, a.id).toBeDefined();
+      }
+    }
+    const producers = [...r.actions].filter(([, l]) => l.some((a) => a.output?.name === 'hacluster-password')).map(([h]) => h);
+    expect(producers).toEqual(['h1']);
+    expect(r.actions.get('h1')!.find((a) => a.id === 'hacluster-password')!.output).toMatchObject({ secret: true });
+    const h2 = r.view.hosts.find((h) => h.hostId === 'h2')!;
+    expect(h2.actions.find((a) => a.id === 'pcm-hacluster-password')!.command).toContain('<output:hacluster-password@h1>');
+    const text = planText(r.view);
+    expect(text).toContain('output: hacluster-password (secret');
+    // pcs setup uses the plan addresses and the cluster name.
+    const setup = r.view.hosts.find((h) => h.hostId === 'h1')!.actions.find((a) => a.id === 'pcm-cluster-setup')!.command;
+    expect(setup).toContain('rackside');
+    expect(setup).toContain('10.9.0.11');
+    expect(setup).toContain('10.9.0.12');
+  });
+
+  it('fencing off is a blocking finding of the master install (fence_ipmilan devices are not made yet)', () => {
+    const f = masterInstallStep.evaluate(new Map(), project());
+    expect(f.find((x) => x.code === 'pacemaker.fencing-off')).toMatchObject({ severity: 'blocking', params: { cluster: 'rackside' } });
+  });
+});
+
+describe('pacemaker profile: worker joins and leave', () => {
+  it('reads the secret on the first master, prepares the workers in parallel, then adds them one at a time from the first master', () => {
+    const r = plan(workerJoinStep);
+    expect(r.phases.map((p) => [p.id, p.mode, p.hosts.join(',')])).toEqual([
+      [PCM_PHASES.joinSecret, 'serial', 'h1'],
+      [PCM_PHASES.joinPrepare, 'parallel', 'h3,h4'],
+      [PCM_PHASES.joinAdd, 'serial', 'h1'],
+    ]);
+    const h1 = r.actions.get('h1')!;
+    expect(h1.map((a) => [a.id, a.about ?? '', a.stage ?? ''])).toEqual([
+      ['hacluster-password', '', 'configuration'],
+      ['pcm-auth-h3', 'h3', 'service'], ['pcm-add-h3', 'h3', 'service'], ['pcm-seen-h3', 'h3', 'seen'],
+      ['pcm-auth-h4', 'h4', 'service'], ['pcm-add-h4', 'h4', 'service'], ['pcm-seen-h4', 'h4', 'seen'],
+    ]);
+    // A join only reads the secret back: it never makes one.
+    expect(JSON.stringify(h1[0]!.command)).not.toContain('urandom');
+    expect(r.actions.get('h2')).toBeUndefined();
+    expect(r.actions.get('h3')!.map((a) => [a.id, a.stage])).toEqual([
+      ['pcm-packages', 'packages'], ['pcm-pcsd', 'configuration'], ['pcm-default-destroyed', 'configuration'], ['pcm-hacluster-password', 'configuration'],
+    ]);
+    for (const [, list] of r.actions) for (const a of list) expect(a.probe, a.id).toBeDefined();
+    expect(planText(r.view)).toContain('<output:hacluster-password@h1>');
+  });
+
+  it('a node added later: only its own actions are new; the others\' are the same actions as before', () => {
+    const four = plan(workerJoinStep);
+    const five = plan(workerJoinStep, project({}, ['master', 'master', 'worker', 'worker', 'worker']));
+    expect(ids(five.actions.get('h1')).slice(0, ids(four.actions.get('h1')).length)).toEqual(ids(four.actions.get('h1')));
+    expect(ids(five.actions.get('h1')).slice(-3)).toEqual(['pcm-auth-h5', 'pcm-add-h5', 'pcm-seen-h5']);
+  });
+
+  it('leave: the first master removes the node, then the node\'s services stop; the first master cannot leave', () => {
+    const r = plan(clusterLeaveStep, project(), { hostId: 'h4' });
+    expect(r.phases.map((p) => [p.id, p.hosts.join(',')])).toEqual([[PCM_PHASES.leaveCluster, 'h1'], [PCM_PHASES.leaveNode, 'h4']]);
+    expect(r.actions.get('h1')!.map((a) => [a.id, a.about])).toEqual([['pcm-remove-h4', 'h4']]);
+    expect(ids(r.actions.get('h4'))).toEqual(['pcm-services-off']);
+    expect(r.actions.get('h3')).toBeUndefined();
+    expect(buildPlan(clusterLeaveStep, project(), { hostId: 'h1' }).ok).toBe(false);
+  });
+
+  it('as built: the cluster units, the packages and a members command', () => {
+    const ctx = installContext(project());
+    expect(pacemakerProfile.asBuilt!.units(ctx.hosts[2]!, ctx)).toEqual(['pacemaker', 'corosync', 'pcsd']);
+    expect(pacemakerProfile.asBuilt!.packages(ctx.hosts[2]!, ctx)).toContain('pcs');
+    expect('script' in pacemakerProfile.asBuilt!.members).toBe(true);
+  });
+});
+
+describe('validatePacemakerPlan', () => {
+  const hosts = [host(1, 'master'), host(2, 'master')];
+  const codes = (p: Record<string, unknown>, vip = '10.9.0.100', hs = hosts) =>
+    validatePacemakerPlan({ clusterName: 'rackside', vipOwner: 'pacemaker', quorumPolicy: 'stop', ...p }, hs, vip).map((i) => i.code);
+
+  it('accepts the defaults with a VIP', () => {
+    expect(codes({})).toEqual([]);
+  });
+  it('cluster name: at most 15 characters of [A-Za-z0-9_-]', () => {
+    expect(codes({ clusterName: 'a'.repeat(15) })).toEqual([]);
+    expect(codes({ clusterName: 'a'.repeat(16) })).toEqual(['pacemaker-cluster-name']);
+    expect(codes({ clusterName: 'bad name' })).toEqual(['pacemaker-cluster-name']);
+    expect(codes({ clusterName: '' })).toEqual(['pacemaker-cluster-name']);
+  });
+  it('Pacemaker holding the VIP needs a VIP in the network plan; keepalived does not', () => {
+    expect(codes({}, '')).toEqual(['pacemaker-vip-missing']);
+    expect(codes({ vipOwner: 'keepalived' }, '')).toEqual([]);
+  });
+  it('two hosts with the same name are refused (Pacemaker names nodes by host name)', () => {
+    expect(codes({}, '10.9.0.100', [host(1, 'master'), { ...host(2, 'master'), name: 'NODE1' }])).toEqual(['pacemaker-name-twice']);
+  });
+  it('its issues stop the master install (installContext)', () => {
+    expect(() => installContext(project({ clusterName: 'much-too-long-name' }))).toThrow(/clusterName/);
+  });
+});

@@ -1,0 +1,211 @@
+import type { Host } from '../../../contract/index.js';
+import type { Action, ActionArg, Finding, Phase } from '../../runbook/step-module.js';
+import { expectedNames } from '../network/names.js';
+import type { ClusterProfile, ProfileContext } from './profile.js';
+import {
+  CLUSTER_SETUP, DEFAULT_CLUSTER, HACLUSTER_PASSWORD, HACLUSTER_SECRET_CHECK, HACLUSTER_SECRET_FILE, HACLUSTER_SECRET_MAKE,
+  HACLUSTER_SECRET_READ, HOST_AUTH, MEMBERS, NODE_ADD, NODE_REMOVE, NODE_SEEN, PROPERTIES, QUORUM_WAIT, SERVICES_OFF, VIP, VIP_RESOURCE,
+} from './pacemaker-scripts.js';
+import { PACKAGES, SERVICES } from './scripts.js';
+
+/**
+ * The Pacemaker/Corosync (HA) profile (issue 19). The masters form the cluster in the master
+ * install; the workers join it in step 6, one at a time from the first master (`pcs cluster node
+ * add` rewrites corosync.conf on every member, so two at once would race).
+ *
+ * Master install, after the base phases:
+ * - prepare (first master): the hacluster password, a secret output made once and kept on the node;
+ * - each master's own phase: pcsd running, Debian's default one-node cluster destroyed, the
+ *   hacluster password set;
+ * - `pcm-setup` (first master): `pcs host auth` of the masters, `pcs cluster setup` with their plan
+ *   addresses; `pcm-start` (masters in parallel): corosync and pacemaker started and enabled;
+ *   `pcm-cluster` (first master): quorum (bounded wait), cluster properties, the VIP resource.
+ *
+ * Fencing: the BMC password is in the secret store and the runner cannot yet pass a store secret
+ * as an argument, so no stonith device is made: `stonith-enabled=false` and a blocking finding
+ * (`pacemaker.fencing-off`) the technician waives or fixes.
+ */
+
+const LONG_MS = 15 * 60_000;
+const SHORT_MS = 60_000;
+/** corosync + pacemaker need ~20 s to elect a DC on the lab (lab-reference timings); a loaded machine more. */
+const QUORUM_WAIT_S = 180;
+const SEEN_WAIT_S = 180;
+const VIP_WAIT_S = 120;
+
+export const PCM_PHASES = {
+  setup: 'pcm-setup',
+  start: 'pcm-start',
+  cluster: 'pcm-cluster',
+  joinSecret: 'pcm-join-secret',
+  joinPrepare: 'pcm-join-prepare',
+  joinAdd: 'pcm-join-add',
+  leaveCluster: 'pcm-leave-cluster',
+  leaveNode: 'pcm-leave-node',
+} as const;
+
+// pacemaker-cli-utils (crm_mon, crm_attribute, crm_resource) is only a Recommends of pacemaker.
+export const PCM_PACKAGES = ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'pcs', 'resource-agents'] as const;
+const SECRET = 'hacluster-password';
+
+const t = (k: string) => `install.pacemaker.actions.${k}`;
+const ph = (k: string) => `install.pacemaker.phases.${k}`;
+const ids = (hs: readonly Host[]) => hs.map((h) => h.id);
+const sudoOf = (h: Host) => h.user !== 'root';
+
+/** The node's name in the cluster: its planned hostname (Pacemaker names a node by `uname -n`). */
+export function nodeName(host: Host, ctx: ProfileContext): string {
+  return expectedNames(ctx.project).find((e) => e.hostId === host.id)?.name || host.name || host.address;
+}
+
+/** The address corosync uses for a node: its plan address (the network step's), else the inventory's. */
+function nodeAddress(host: Host, ctx: ProfileContext): string {
+  return expectedNames(ctx.project).find((e) => e.hostId === host.id)?.address ?? host.address;
+}
+
+export const ownsVip = (ctx: ProfileContext): boolean => ctx.vip !== '' && ctx.plan.pacemaker.vipOwner === 'pacemaker';
+
+/** Hosts with a BMC in the inventory: fencing candidates (fence_ipmilan). */
+const bmcHosts = (ctx: ProfileContext) => ctx.hosts.filter((h) => h.bmc);
+
+function packages(ctx: ProfileContext): string[] {
+  return [...PCM_PACKAGES, ...(bmcHosts(ctx).length > 0 ? ['fence-agents'] : [])];
+}
+
+const secretRef = (ctx: ProfileContext) => ({ output: SECRET, host: ctx.firstMaster.id });
+const pairs = (hs: readonly Host[], ctx: ProfileContext) => hs.flatMap((h) => [nodeName(h, ctx), nodeAddress(h, ctx)]);
+
+function checked(id: string, title: string, phase: string, host: Host, script: string, args: readonly ActionArg[], extra: Partial<Action> = {}, timeoutMs = SHORT_MS): Action {
+  return {
+    id, title, phase, sudo: sudoOf(host), timeoutMs, destructive: false,
+    command: { script, args: ['apply', ...args] }, probe: { script, args: ['check', ...args] }, ...extra,
+  };
+}
+
+/** The secret on the first master: made in the master install, read back (never made) in a join. */
+function secretAction(ctx: ProfileContext, phase: string, make: boolean, extra: Partial<Action> = {}): Action {
+  return {
+    id: SECRET, title: t('secret'), phase, sudo: sudoOf(ctx.firstMaster), timeoutMs: SHORT_MS, destructive: false,
+    command: { script: make ? HACLUSTER_SECRET_MAKE : HACLUSTER_SECRET_READ, args: [HACLUSTER_SECRET_FILE] },
+    probe: { script: HACLUSTER_SECRET_CHECK, args: [HACLUSTER_SECRET_FILE] },
+    output: { name: SECRET, secret: true, read: { script: HACLUSTER_SECRET_READ, args: [HACLUSTER_SECRET_FILE] } },
+    ...extra,
+  };
+}
+
+/** What makes a host ready to be a member: pcsd running, no default cluster, the hacluster password. */
+function nodeConfiguration(host: Host, ctx: ProfileContext, phase: string, extra: Partial<Action> = {}): Action[] {
+  return [
+    checked('pcm-pcsd', t('pcsd'), phase, host, SERVICES, ['pcsd'], extra),
+    checked('pcm-default-destroyed', t('defaultDestroyed'), phase, host, DEFAULT_CLUSTER, [ctx.plan.pacemaker.clusterName, nodeAddress(ctx.firstMaster, ctx)], extra),
+    checked('pcm-hacluster-password', t('password'), phase, host, HACLUSTER_PASSWORD, [secretRef(ctx)], extra),
+  ];
+}
+
+/** The master install's actions for one host (the base phase `phase` is the host's own). */
+function installActions(host: Host, ctx: ProfileContext): Action[] {
+  if (host.role !== 'master') return [];
+  const first = host.id === ctx.firstMaster.id;
+  const own = first ? 'first-master' : 'masters';
+  const a: Action[] = [];
+  if (first) a.push(secretAction(ctx, 'prepare', true));
+  a.push(...nodeConfiguration(host, ctx, own));
+  const name = ctx.plan.pacemaker.clusterName;
+  const firstAddr = nodeAddress(ctx.firstMaster, ctx);
+  if (first) {
+    a.push(checked('pcm-host-auth', t('hostAuth'), PCM_PHASES.setup, host, HOST_AUTH, [secretRef(ctx), ...pairs(ctx.masters, ctx)]));
+    a.push(checked('pcm-cluster-setup', t('clusterSetup'), PCM_PHASES.setup, host, CLUSTER_SETUP, [name, firstAddr, ...pairs(ctx.masters, ctx)], {}, 2 * SHORT_MS));
+  }
+  // On each master itself (`pcs cluster start/enable --all` is these two units), so the probe is local.
+  a.push(checked('pcm-start', t('start'), PCM_PHASES.start, host, SERVICES, ['corosync', 'pacemaker'], {}, 2 * SHORT_MS));
+  if (first) {
+    a.push(checked('pcm-quorum', t('quorum'), PCM_PHASES.cluster, host, QUORUM_WAIT, [String(QUORUM_WAIT_S)], {}, (QUORUM_WAIT_S + 30) * 1000));
+    a.push(checked('pcm-properties', t('properties'), PCM_PHASES.cluster, host, PROPERTIES,
+      ['no-quorum-policy', ctx.plan.pacemaker.quorumPolicy, 'stonith-enabled', 'false']));
+    if (ownsVip(ctx)) {
+      a.push(checked('pcm-vip', t('vip'), PCM_PHASES.cluster, host, VIP, [VIP_RESOURCE, ctx.vip, String(VIP_WAIT_S)], {}, (VIP_WAIT_S + 60) * 1000));
+    }
+  }
+  return a;
+}
+
+/** Join: per worker, actions on the first master about it (`about`), one worker after the other. */
+function joinActions(host: Host, ctx: ProfileContext): Action[] {
+  const a: Action[] = [];
+  if (host.id === ctx.firstMaster.id) {
+    a.push(secretAction(ctx, PCM_PHASES.joinSecret, false, { stage: 'configuration' }));
+    for (const w of ctx.workers) {
+      const about = { about: w.id };
+      a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, [secretRef(ctx), ...pairs([w], ctx)], { ...about, stage: 'service' }));
+      a.push(checked(`pcm-add-${w.id}`, t('nodeAdd'), PCM_PHASES.joinAdd, host, NODE_ADD, [nodeName(w, ctx), nodeAddress(w, ctx)], { ...about, stage: 'service' }, 3 * SHORT_MS));
+      a.push(checked(`pcm-seen-${w.id}`, t('seen'), PCM_PHASES.joinAdd, host, NODE_SEEN, [nodeName(w, ctx), String(SEEN_WAIT_S)], { ...about, stage: 'seen' }, (SEEN_WAIT_S + 30) * 1000));
+    }
+    return a;
+  }
+  if (host.role === 'master') return a;
+  const pkgs = packages(ctx);
+  a.push({ id: 'pcm-packages', title: t('packages'), phase: PCM_PHASES.joinPrepare, stage: 'packages', sudo: sudoOf(host), timeoutMs: LONG_MS, destructive: false,
+    command: { script: PACKAGES, args: ['apply', ...pkgs] }, probe: { script: PACKAGES, args: ['check', ...pkgs] } });
+  a.push(...nodeConfiguration(host, ctx, PCM_PHASES.joinPrepare, { stage: 'configuration' }));
+  return a;
+}
+
+function leavePhases(ctx: ProfileContext, leaving: Host): Phase[] {
+  if (leaving.id === ctx.firstMaster.id) throw new Error('the first master runs the cluster\'s side of every change: it cannot leave');
+  return [
+    { id: PCM_PHASES.leaveCluster, title: ph('leaveCluster'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+    { id: PCM_PHASES.leaveNode, title: ph('leaveNode'), hosts: [leaving.id], mode: 'serial' },
+  ];
+}
+
+function leaveActions(host: Host, ctx: ProfileContext, leaving: Host): Action[] {
+  if (host.id === ctx.firstMaster.id) {
+    return [checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, 3 * SHORT_MS)];
+  }
+  if (host.id === leaving.id) return [checked('pcm-services-off', t('servicesOff'), PCM_PHASES.leaveNode, host, SERVICES_OFF, [])];
+  return [];
+}
+
+function findings(step: 'master-install' | 'worker-join', _results: unknown, ctx: ProfileContext): Finding[] {
+  if (step !== 'master-install') return [];
+  const bmc = bmcHosts(ctx).map((h) => h.name || h.address);
+  return [{
+    severity: 'blocking', code: 'pacemaker.fencing-off', params: { cluster: ctx.plan.pacemaker.clusterName, bmcHosts: bmc.length > 0 ? bmc.join(', ') : '-' },
+    message: `Cluster ${ctx.plan.pacemaker.clusterName}: fencing is off (stonith-enabled=false); a node that stops answering can leave resources running twice`,
+    remediation: 'Waive this finding to accept a cluster without fencing; fence_ipmilan devices from the hosts\' BMCs are not made by this version.',
+  }];
+}
+
+export const pacemakerProfile: ClusterProfile = {
+  id: 'pacemaker',
+  title: 'install.profiles.pacemaker',
+  packages: { master: PCM_PACKAGES, worker: [] },
+  // pcsd (pcs host auth, node add) and corosync's knet link 0.
+  ports: {
+    master: [{ port: 2224, protocol: 'tcp' }, { port: 5405, protocol: 'udp' }],
+    worker: [{ port: 2224, protocol: 'tcp' }, { port: 5405, protocol: 'udp' }],
+  },
+  sysctl: {},
+  phases: (ctx) => [
+    { id: PCM_PHASES.setup, title: ph('setup'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+    { id: PCM_PHASES.start, title: ph('start'), hosts: ids(ctx.masters), mode: 'parallel' },
+    { id: PCM_PHASES.cluster, title: ph('cluster'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+  ],
+  actions: installActions,
+  ownsVip,
+  join: {
+    phases: (ctx) => [
+      { id: PCM_PHASES.joinSecret, title: ph('joinSecret'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+      { id: PCM_PHASES.joinPrepare, title: ph('joinPrepare'), hosts: ids(ctx.workers), mode: 'parallel' },
+      { id: PCM_PHASES.joinAdd, title: ph('joinAdd'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+    ],
+    actions: joinActions,
+  },
+  leave: { phases: leavePhases, actions: leaveActions },
+  asBuilt: {
+    units: () => ['pacemaker', 'corosync', 'pcsd'],
+    packages: (_h, ctx) => packages(ctx),
+    members: { script: MEMBERS },
+  },
+  findings: (step, results, ctx) => findings(step, results, ctx),
+};
