@@ -67,6 +67,7 @@ const STORAGE_E2E = 'e2e/storage.e2e.ts';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
 const MASTER_LAB = '85';
 const PACEMAKER_LAB = '86';
+const SLURM_LAB = '87';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 
@@ -109,6 +110,8 @@ const stages = [
   () => labOn(MASTER_LAB, ['down']) || true,
   // pacemaker.lab.test.ts: the same, instance 86 (5 nodes).
   () => labOn(PACEMAKER_LAB, ['down']) || true,
+  // slurm.lab.test.ts likewise (instance 87, five nodes).
+  () => labOn(SLURM_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage)
   // and a systemd-mode lab (master install). Each is brought up for its file and taken down after.

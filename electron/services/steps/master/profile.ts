@@ -1,6 +1,7 @@
 import type { Host, InstallPlan, PortRule, Project } from '../../../contract/index.js';
 import type { Action, Finding, Phase, StepCommand, StepResults } from '../../runbook/step-module.js';
 import { pacemakerProfile } from './pacemaker.js';
+import { slurmProfile } from './slurm.js';
 
 /**
  * A cluster profile: what a kind of cluster adds to the master install's base platform (issue 18).
@@ -98,7 +99,7 @@ export const baseProfile: ClusterProfile = {
 };
 
 /** Every profile this build knows, by id. */
-export const CLUSTER_PROFILES: readonly ClusterProfile[] = [baseProfile, pacemakerProfile];
+export const CLUSTER_PROFILES: readonly ClusterProfile[] = [baseProfile, pacemakerProfile, slurmProfile];
 
 export const profileIds = (): string[] => CLUSTER_PROFILES.map((p) => p.id);
 export const profileById = (id: string): ClusterProfile | undefined => CLUSTER_PROFILES.find((p) => p.id === id);

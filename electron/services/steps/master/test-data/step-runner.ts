@@ -1,0 +1,30 @@
+/**
+ * One step (master-install, worker-join or cluster-leave) in a process of its own, so the Slurm
+ * integration test can SIGKILL it mid-step:
+ *   node --import tsx step-runner.ts <projectDir> <dataDir> <stepId> start|resume [input JSON]
+ * Its secret store is memory-only (as the browser host's): a resumed run must read the munge key
+ * back from the first master. Prints one JSON line with the run's end state, then exits.
+ */
+import { createLogger } from '../../../log/logger.js';
+import { Runbook } from '../../../runbook/engine.js';
+import { MemorySecretStore } from '../../../secrets/secret-store.js';
+import { KnownHosts } from '../../../ssh/known-hosts.js';
+import { SshPool } from '../../../ssh/pool.js';
+import { clusterLeaveStep, workerJoinStep } from '../../join/step.js';
+import { stepRegistry } from '../../registry.js';
+import { masterInstallStep } from '../step.js';
+
+const [projectDir, dataDir, stepId, mode, input] = process.argv.slice(2);
+const secrets = new MemorySecretStore();
+const pool = new SshPool({ knownHosts: new KnownHosts(dataDir!), secrets });
+const runbook = new Runbook({ pool, secrets, steps: stepRegistry([masterInstallStep, workerJoinStep, clusterLeaveStep]), emit: () => {}, log: createLogger((l) => process.stderr.write(l + '\n')) });
+const started = await runbook.start(projectDir!, stepId!, { resume: mode === 'resume', ...(input ? { input: JSON.parse(input) as unknown } : {}) });
+if (!started.ok) {
+  process.stdout.write(JSON.stringify({ error: started.error }) + '\n');
+  process.exit(1);
+}
+const run = await runbook.whenDone(started.value.runId);
+await runbook.close();
+pool.closeAll();
+process.stdout.write(JSON.stringify({ run }) + '\n');
+process.exit(0);
