@@ -47,6 +47,14 @@ afterAll(async () => {
 
 const issueCodes = async () => (await master.issues()).map((i) => i.code);
 
+/** A screenshot with the terminal dock folded away (it covers the lower half) and `what` in view. */
+async function shot(name: string, what: string) {
+  const toggle = page.getByTestId('dock-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+  await page.locator(`[data-testid="${what}"]`).first().scrollIntoViewIfNeeded();
+  await screenshot(page, name);
+}
+
 describe('A host\'s BMC in the inventory', () => {
   it('is validated in both languages, its password goes to the secret store, never to project.yaml, and it reopens', async () => {
     const node1 = page.locator('[data-testid="host-row"]').first();
@@ -56,10 +64,10 @@ describe('A host\'s BMC in the inventory', () => {
     await node1.getByTestId('bmc-port').fill('70000');
     const errors = () => node1.getByTestId('field-error').allInnerTexts();
     await eventually(errors, (e) => ['BMC address', 'BMC port', 'BMC user'].every((f) => e.some((t) => t.includes(f))));
-    await screenshot(page, 'inventory-bmc-invalid-en');
+    await shot('inventory-bmc-invalid-en', 'bmc-editor');
     await wizard.setLanguage('zh-CN');
     await eventually(errors, (e) => ['BMC 地址', 'BMC 端口', 'BMC 用户'].every((f) => e.some((t) => t.includes(f))));
-    await screenshot(page, 'inventory-bmc-invalid-zh-cn');
+    await shot('inventory-bmc-invalid-zh-cn', 'bmc-editor');
     await wizard.setLanguage('en');
 
     await node1.getByTestId('bmc-address').fill('10.0.9.11');
@@ -83,7 +91,7 @@ describe('A host\'s BMC in the inventory', () => {
     expect(await again.getByTestId('bmc-address').inputValue()).toBe('10.0.9.11');
     expect(await again.getByTestId('bmc-user').inputValue()).toBe('ADMIN');
     await eventually(() => again.getByTestId('bmc-password-state').getAttribute('data-set'), (v) => v === 'true');
-    await screenshot(page, 'inventory-bmc-saved-en');
+    await shot('inventory-bmc-saved-en', 'bmc-editor');
   });
 });
 
@@ -102,10 +110,10 @@ describe('Choosing the cluster profile (step 5)', () => {
     await expect.poll(issueCodes).toContain('form-max-time');
     expect((await master.issues()).find((i) => i.code === 'form-max-time')!.text).toContain('"2h" is not a whole number of minutes');
     expect(await page.getByTestId('install-save-plan').isDisabled()).toBe(true);
-    await screenshot(page, 'install-profile-slurm-invalid-en');
+    await shot('install-profile-slurm-invalid-en', 'install-issues');
     await wizard.setLanguage('zh-CN');
     await expect.poll(async () => (await master.issues()).map((i) => i.text).join('\n')).toContain('不是 1 到');
-    await screenshot(page, 'install-profile-slurm-invalid-zh-cn');
+    await shot('install-profile-slurm-invalid-zh-cn', 'install-issues');
     await wizard.setLanguage('en');
 
     await second.getByTestId('slurm-partition-max-time').fill('30');
@@ -127,9 +135,9 @@ describe('Choosing the cluster profile (step 5)', () => {
     expect(await reopened.getByTestId('slurm-partition-name').inputValue()).toBe('debug');
     expect(await reopened.getByTestId('slurm-partition-max-time').inputValue()).toBe('30');
     expect(await reopened.locator(`[data-testid="slurm-partition-host"][data-host-id="${node4}"]`).isChecked()).toBe(true);
-    await screenshot(page, 'install-profile-slurm-en');
+    await shot('install-profile-slurm-en', 'install-slurm');
     await wizard.setLanguage('zh-CN');
-    await screenshot(page, 'install-profile-slurm-zh-cn');
+    await shot('install-profile-slurm-zh-cn', 'install-slurm');
     await wizard.setLanguage('en');
   });
 
@@ -144,9 +152,9 @@ describe('Choosing the cluster profile (step 5)', () => {
     await expect.poll(issueCodes).toEqual(['pacemaker-cluster-name']);
     expect((await master.issues())[0]!.text).toContain('bad name!');
     expect(await page.getByTestId('install-save-plan').isDisabled()).toBe(true);
-    await screenshot(page, 'install-profile-pacemaker-invalid-en');
+    await shot('install-profile-pacemaker-invalid-en', 'install-issues');
     await wizard.setLanguage('zh-CN');
-    await screenshot(page, 'install-profile-pacemaker-invalid-zh-cn');
+    await shot('install-profile-pacemaker-invalid-zh-cn', 'install-issues');
     await wizard.setLanguage('en');
 
     await page.getByTestId('pcm-cluster-name').fill('ha1');
@@ -167,9 +175,9 @@ describe('Choosing the cluster profile (step 5)', () => {
     expect(await page.getByTestId('pcm-cluster-name').inputValue()).toBe('ha1');
     expect(await page.getByTestId('pcm-vip-owner').inputValue()).toBe('keepalived');
     expect(await page.getByTestId('pcm-quorum-policy').inputValue()).toBe('freeze');
-    await screenshot(page, 'install-profile-pacemaker-en');
+    await shot('install-profile-pacemaker-en', 'install-pacemaker');
     await wizard.setLanguage('zh-CN');
-    await screenshot(page, 'install-profile-pacemaker-zh-cn');
+    await shot('install-profile-pacemaker-zh-cn', 'install-pacemaker');
     await wizard.setLanguage('en');
   });
 

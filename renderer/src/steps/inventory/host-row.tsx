@@ -110,7 +110,7 @@ export function HostRow({ host, row, issues }: Props) {
                 value={host.keyPath}
                 spellCheck={false}
                 onChange={(e) => updateHost(host.id, { keyPath: e.target.value })}
-                {...invalid('auth')}
+                {...(errorsOf('auth').some((i) => i.field.startsWith('auth')) ? invalid('auth') : {})}
               />
               <SecretInput hostId={host.id} kind="passphrase" row={row} />
             </>
