@@ -280,6 +280,29 @@ export const reportModelSchema = z.object({
   withdrawnWaivers: z.array(z.object({ stepId: text, key: text, code: text, hostId: text.nullable(), waivedBy: text, reason: text, technician: text, at: text })).optional(),
   /** The hardware profile each Hardware run applied; absent when the step has not run. */
   hardwareProfile: reportHardwareProfileSchema.optional(),
+  /**
+   * The cluster as built (issue 19), read by the last worker-join run's last phase: the profile,
+   * the cluster's members as the first master sees them, and per host the profile's services
+   * (`systemctl is-active`) and package versions (empty: not installed). `runId` null: the join
+   * step has not run (nothing recorded yet); `recorded` false: that run did not reach the reading;
+   * `passed`: the join step's last run completed with no open blocking finding. Absent for the
+   * base platform with no join run, and in reports made before it existed.
+   */
+  cluster: z
+    .object({
+      profile: text,
+      runId: text.nullable(),
+      recorded: z.boolean(),
+      passed: z.boolean(),
+      members: z.array(z.object({ name: text, state: text })),
+      hosts: z.array(z.object({
+        hostId: text,
+        role: text,
+        units: z.array(z.object({ name: text, state: text })),
+        packages: z.array(z.object({ name: text, version: text })),
+      })),
+    })
+    .optional(),
   /** The base platform as built by the last master-install run; absent when it has not run. */
   platform: z
     .object({

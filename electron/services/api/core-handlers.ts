@@ -1,5 +1,5 @@
 import type { coreRequests } from '../../contract/channels/core.js';
-import { because, err, jumpSecretId, ok, type ConnectionResult } from '../../contract/index.js';
+import { because, bmcSecretId, err, jumpSecretId, ok, type ConnectionResult } from '../../contract/index.js';
 import { parseInventoryFile } from '../inventory/import.js';
 import { readInventoryFile } from '../inventory/import-file.js';
 import { openProject, saveProject } from '../project/project-store.js';
@@ -52,7 +52,7 @@ export function createCoreHandlers(ctx: HandlerContext, { knownHosts }: SharedSe
 
     'secrets.move': async ({ moves }) => {
       for (const { from, to } of moves) {
-        for (const [a, b] of [[from, to], [jumpSecretId(from), jumpSecretId(to)]] as const) {
+        for (const [a, b] of [[from, to], [jumpSecretId(from), jumpSecretId(to)], [bmcSecretId(from), bmcSecretId(to)]] as const) {
           for (const kind of ['password', 'passphrase', 'sudo'] as const) {
             const value = ctx.secrets.get(a, kind);
             if (value === undefined) continue;

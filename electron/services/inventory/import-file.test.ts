@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bmcSecretId } from '../../contract/index.js';
 import { createDispatcher } from '../api/dispatcher.js';
 import { createHandlers } from '../api/handlers.js';
 import { createLogger } from '../log/logger.js';
@@ -99,5 +100,15 @@ describe('inventory.importFile', () => {
     secrets.set(`${id}/jump`, 'password', 'jump-pw');
     expect(await dispatch('secrets.move', { moves: [{ from: id, to: 'kept-id' }] })).toEqual({ ok: true, value: {} });
     expect([secrets.get('kept-id', 'password'), secrets.get('kept-id/jump', 'password'), secrets.get(id, 'password')]).toEqual(['pw-1', 'jump-pw', undefined]);
+  });
+
+  it('secrets.move hands a host\'s BMC password to the kept host id too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rs-inv-'));
+    const secrets = new MemorySecretStore();
+    const log = createLogger(() => {});
+    const dispatch = createDispatcher(createHandlers({ transport: 'browser', version: 't', dataDir: join(dir, 'data'), secrets, emit: () => {}, log }), log);
+    secrets.set(bmcSecretId('new-id'), 'password', 'bmc-pw');
+    expect(await dispatch('secrets.move', { moves: [{ from: 'new-id', to: 'kept-id' }] })).toEqual({ ok: true, value: {} });
+    expect([secrets.get(bmcSecretId('kept-id'), 'password'), secrets.get(bmcSecretId('new-id'), 'password')]).toEqual(['bmc-pw', undefined]);
   });
 });

@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>${r.platform ? platformHtml(t, r.platform, hostName) : ''}`;
+</section>${r.platform ? platformHtml(t, r.platform, hostName) : ''}${r.cluster ? clusterHtml(t, r.cluster, hostName) : ''}`;
 
   const storage = `<section class="page" id="storage">
   <h2>${h('headings.storage')}</h2>
@@ -320,6 +320,34 @@ function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, ho
     <td class="mono">${esc(['22/tcp', ...x.ports.map((q) => `${q.port}/${q.protocol}`)].filter((v, i, a) => a.indexOf(v) === i).join(', '))}</td>
     <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${esc(k.version)}`).join('<br>') || '—'}</td></tr>`).join('')}
   </tbody></table>
+</section>`;
+}
+
+/** The cluster as built (join step's last phase): profile, the join's state, members, then per host its services and package versions. */
+function clusterHtml(t: ReportText, c: NonNullable<ReportModel['cluster']>, hostName: (id: string) => string): string {
+  const h = (k: string, params?: TextParams) => t.html(k, params);
+  const row = (k: string, v: string) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`;
+  const state = c.runId === null ? 'notRun' : !c.recorded ? 'notRecorded' : c.passed ? 'passed' : 'notPassed';
+  const body =
+    c.runId === null || !c.recorded
+      ? ''
+      : `
+  <h3>${h('cluster.members')}</h3>
+  ${c.members.length === 0 ? `<p class="muted">${h('cluster.noMembers')}</p>` : `<table class="grid small" data-testid="cluster-members"><thead><tr><th>${h('cluster.member')}</th><th>${h('columns.state')}</th></tr></thead><tbody>
+  ${c.members.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.state)}</td></tr>`).join('')}
+  </tbody></table>`}
+  <table data-testid="cluster-hosts"><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('cluster.services')}</th><th>${h('cluster.versions')}</th></tr></thead><tbody>
+  ${c.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>
+    <td class="mono">${x.units.map((u) => `${esc(u.name)} ${esc(u.state)}`).join('<br>') || '—'}</td>
+    <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${k.version ? esc(k.version) : h('cluster.notInstalled')}`).join('<br>') || '—'}</td></tr>`).join('')}
+  </tbody></table>`;
+  return `
+<section class="page" id="cluster" data-testid="cluster" data-state="${state}">
+  <h2>${h('headings.cluster')}</h2>
+  <table class="kv"><tbody>
+    ${row('cluster.profile', esc(c.profile))}
+    ${row('cluster.join', `<span class="${state === 'passed' ? '' : 'not-run'}">${h(`cluster.state.${state}`)}</span>`)}
+  </tbody></table>${body}
 </section>`;
 }
 

@@ -24,6 +24,7 @@ import {
 } from '../../contract/index.js';
 import { factsFromResults, isLabNode, isLaxer, loopDisksOfRun } from '../steps/hardware/index.js';
 import { asBuiltOf } from '../steps/master/index.js';
+import { CLUSTER_STEP, clusterOf } from '../steps/join/index.js';
 import { buildMatrix, readHostFacts } from '../steps/network/index.js';
 import { arrayStatusFromCapture } from '../steps/storage/index.js';
 import { JOURNAL_GENESIS, type JournalEvent } from '../project/journal.js';
@@ -122,6 +123,9 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   const installRun = state.lastRun('master-install');
   const built = installRun ? asBuiltOf(state.results(installRun.runId), project) : null;
 
+  const joinRun = state.lastRun(CLUSTER_STEP);
+  const cluster = clusterOf(project, joinRun ? { runId: joinRun.runId, results: state.results(joinRun.runId) } : null);
+
   const auditTrail = await auditOf(events, state, input.dir);
   const verdict = verdictOf(project, steps, input.steps.map((s) => s.id));
 
@@ -137,6 +141,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     waivers,
     network: { plan: project.network ?? null, matrix },
     ...(installRun && built ? { platform: { runId: installRun.runId, ...built } } : {}),
+    ...(cluster ? { cluster: { ...cluster, passed: steps.some((s) => s.stepId === CLUSTER_STEP && s.passed) } } : {}),
     storage: storageOf(project, state, arrayStatusFromCapture),
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },

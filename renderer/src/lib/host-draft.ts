@@ -15,6 +15,23 @@ export interface HostDraft {
   keyPath: string;
   /** The host's own jump host (overrides the project's bastion); absent: none. */
   jump?: JumpDraft;
+  /** The host's BMC (IPMI over LAN, for fencing); its password is in the secret store (bmcSecretId). Absent: none. */
+  bmc?: BmcDraft;
+}
+
+/** A host's BMC as typed: the port stays text until validated. */
+export interface BmcDraft {
+  address: string;
+  port: string;
+  user: string;
+}
+
+/** The limit of the contract's BMC user, as the input's maxLength. */
+export const BMC_USER_MAX = 64;
+
+/** What "Add BMC" starts from: IPMI's port; the user is the technician's to type (no vendor default guessed). */
+export function newBmcDraft(): BmcDraft {
+  return { address: '', port: '623', user: '' };
 }
 
 /** A host's own jump host as typed: like the host, its port stays text until validated. */
@@ -40,6 +57,7 @@ export function draftFromHost(h: Host): HostDraft {
     authMethod: h.auth.method,
     keyPath: h.auth.method === 'key' ? h.auth.keyPath : '',
     ...(h.jump ? { jump: jumpDraftFrom(h.jump) } : {}),
+    ...(h.bmc ? { bmc: { address: h.bmc.address, port: String(h.bmc.port), user: h.bmc.user } } : {}),
   };
 }
 
@@ -66,6 +84,7 @@ export function draftToHostInput(d: HostDraft): Record<string, unknown> {
     ...(d.jump
       ? { jump: { address: d.jump.address.trim(), port: portInput(d.jump.port), user: d.jump.user.trim(), auth: authInput(d.jump) } }
       : {}),
+    ...(d.bmc ? { bmc: { address: d.bmc.address.trim(), port: portInput(d.bmc.port), user: d.bmc.user.trim() } } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { jumpSecretId, type Host, type Role } from '../../../electron/contract/index.js';
+import { bmcSecretId, jumpSecretId, type Host, type Role } from '../../../electron/contract/index.js';
 import { CONNECTION_FIELDS, draftFromHost, type HostDraft } from './host-draft.js';
 
 /**
@@ -66,7 +66,7 @@ export function planImport(existing: HostDraft[], incoming: Host[], mode: Import
     const next = { ...draft, id: old.id };
     replacement.set(old.id, next);
     finalOf.set(h.id, next);
-    if (stored.has(h.id) || stored.has(jumpSecretId(h.id))) plan.secretMoves.push({ from: h.id, to: old.id });
+    if (stored.has(h.id) || stored.has(jumpSecretId(h.id)) || stored.has(bmcSecretId(h.id))) plan.secretMoves.push({ from: h.id, to: old.id });
     const changes = COMPARED_FIELDS.filter((f) => fieldText(old, f) !== fieldText(next, f)).map((f) => ({ field: f, from: fieldText(old, f), to: fieldText(next, f) }));
     if (changes.length === 0) plan.unchanged.push(next);
     else plan.changed.push({ host: next, changes });

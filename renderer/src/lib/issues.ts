@@ -12,9 +12,10 @@ export function columnOf(field: string): IssueColumn {
     case 'user':
     case 'role':
       return head;
-    // The jump host is shown in the login cell.
+    // The jump host and the BMC are shown in the login cell.
     case 'auth':
     case 'jump':
+    case 'bmc':
       return 'auth';
     default:
       return 'row';

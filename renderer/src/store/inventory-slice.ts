@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { jumpSecretId, type AppError, type ConnectionResult, type FieldIssue } from '../../../electron/contract/index.js';
+import { bmcSecretId, jumpSecretId, type AppError, type ConnectionResult, type FieldIssue } from '../../../electron/contract/index.js';
 import { CONNECTION_FIELDS, type HostDraft } from '../lib/host-draft.js';
 import type { AppStore } from './index.js';
 
@@ -78,7 +78,7 @@ export const createInventorySlice: StateCreator<AppStore, [], [], InventorySlice
       hosts: s.hosts.filter((h) => h.id !== id),
       results: without(s.results, id),
       testing: without(s.testing, id),
-      secretFlags: without(without(s.secretFlags, id), jumpSecretId(id)),
+      secretFlags: without(without(without(s.secretFlags, id), jumpSecretId(id)), bmcSecretId(id)),
       dirty: true,
     })),
 

@@ -1,6 +1,7 @@
 import { CLUSTER_LEAVE_STEP, JOIN_STAGES, WORKER_JOIN_STEP, type Host, type Project } from '../../../contract/index.js';
 import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 import { installContext } from '../master/step.js';
+import { clusterAsBuiltActions, clusterAsBuiltPhase } from './as-built.js';
 
 /**
  * Wizard step 6, the worker joins (issue 19): the chosen profile's `join` (master/profile.ts) made
@@ -28,13 +29,17 @@ export const workerJoinStep: StepModule = {
   title: 'runbook.steps.worker-join.title',
   phases(project) {
     const ctx = installContext(project);
-    return ctx.profile.join?.phases(ctx) ?? [];
+    const join = ctx.profile.join;
+    if (!join) return [];
+    // Last: what the cluster is once every host joined, for the report (as-built.ts).
+    return [...join.phases(ctx), ...(ctx.profile.asBuilt ? [clusterAsBuiltPhase(ctx)] : [])];
   },
   plan(project) {
     const ctx = installContext(project);
     const join = ctx.profile.join;
     if (!join) return new Map();
-    return new Map(project.hosts.map((h) => [h.id, join.actions(h, ctx)]));
+    const asBuilt = ctx.profile.asBuilt;
+    return new Map(project.hosts.map((h) => [h.id, [...join.actions(h, ctx), ...(asBuilt ? clusterAsBuiltActions(h, ctx, asBuilt) : [])]]));
   },
   evaluate(results: StepResults, project: Project): Finding[] {
     let ctx: Ctx;

@@ -1,10 +1,10 @@
 import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { jumpSecretId, type AppError, type FieldIssue } from '../../../../electron/contract/index.js';
+import { bmcSecretId, jumpSecretId, type AppError, type FieldIssue } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { formatIssue } from '../../lib/format-issue.js';
-import { newJumpDraft, type HostDraft, type JumpDraft } from '../../lib/host-draft.js';
+import { BMC_USER_MAX, newBmcDraft, newJumpDraft, type BmcDraft, type HostDraft, type JumpDraft } from '../../lib/host-draft.js';
 import type { IssueColumn } from '../../lib/issues.js';
 import { useAppStore } from '../../store/index.js';
 import { FingerprintCell, HostnameCell, OsCell, StatusCell } from './connection-cells.js';
@@ -129,7 +129,7 @@ export function HostRow({ host, row, issues }: Props) {
                 value={host.keyPath}
                 spellCheck={false}
                 onChange={(e) => updateHost(host.id, { keyPath: e.target.value })}
-                {...invalid('auth')}
+                {...(errorsOf('auth').some((i) => i.field.startsWith('auth')) ? invalid('auth') : {})}
               />
               <SecretInput hostId={host.id} kind="passphrase" row={row} />
             </>
@@ -137,6 +137,7 @@ export function HostRow({ host, row, issues }: Props) {
             <SecretInput hostId={host.id} kind="password" row={row} />
           ) : null}
           <JumpEditor host={host} row={row} />
+          <BmcEditor host={host} row={row} />
           {/* Not root: steps run privileged commands through sudo, which may want a password. */}
           {host.user.trim() !== 'root' ? <SecretInput hostId={host.id} kind="sudo" row={row} /> : null}
           <FieldErrors id={errorId('auth')} issues={errorsOf('auth')} />
@@ -279,6 +280,75 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
       ) : null}
       <button type="button" className="danger-outline" data-testid="jump-remove" aria-label={label('jumpRemove')} onClick={() => updateHost(host.id, { jump: undefined })}>
         {t('inventory.jumpRemove')}
+      </button>
+    </fieldset>
+  );
+}
+
+/**
+ * The host's BMC (IPMI over LAN), for fencing. Its errors show with the login cell's (`bmc.*`
+ * fields); its password goes to the secret store under `bmcSecretId(host.id)`, never into
+ * project.yaml, and is deleted from the store when the BMC is removed.
+ */
+function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const updateHost = useAppStore((s) => s.updateHost);
+  const bmc = host.bmc;
+  const label = (key: string) => t('inventory.cellLabel', { row, field: t(`inventory.${key}`) });
+  if (!bmc) {
+    return (
+      <button type="button" className="link-button" data-testid="bmc-add" aria-label={label('bmcAdd')} onClick={() => updateHost(host.id, { bmc: newBmcDraft() })}>
+        {t('inventory.bmcAdd')}
+      </button>
+    );
+  }
+  const set = (patch: Partial<BmcDraft>) => updateHost(host.id, { bmc: { ...bmc, ...patch } });
+  const remove = () => {
+    updateHost(host.id, { bmc: undefined });
+    // An empty value deletes the stored password: a BMC removed leaves no secret behind.
+    void api['secrets.set']({ hostId: bmcSecretId(host.id), kind: 'password', value: '' }).then(() =>
+      api['secrets.status']({ hostIds: [bmcSecretId(host.id)] }).then((r) => {
+        if (r.ok) useAppStore.getState().setSecretFlags([bmcSecretId(host.id)], r.value);
+      }),
+    );
+  };
+  return (
+    <fieldset className="jump-editor" data-testid="bmc-editor">
+      <legend>{t('inventory.bmc')}</legend>
+      <input
+        className="w-address mono"
+        data-testid="bmc-address"
+        aria-label={label('bmcAddress')}
+        placeholder={t('inventory.bmcAddress')}
+        spellCheck={false}
+        maxLength={253}
+        value={bmc.address}
+        onChange={(e) => set({ address: e.target.value })}
+      />
+      <input
+        className="w-port mono"
+        data-testid="bmc-port"
+        aria-label={label('bmcPort')}
+        inputMode="numeric"
+        maxLength={5}
+        value={bmc.port}
+        onChange={(e) => set({ port: e.target.value })}
+      />
+      <input
+        className="w-user mono"
+        data-testid="bmc-user"
+        aria-label={label('bmcUser')}
+        placeholder={t('inventory.bmcUserHint', { max: BMC_USER_MAX })}
+        spellCheck={false}
+        autoComplete="off"
+        maxLength={BMC_USER_MAX}
+        value={bmc.user}
+        onChange={(e) => set({ user: e.target.value })}
+      />
+      <SecretInput hostId={bmcSecretId(host.id)} kind="password" row={row} label={t('inventory.cellLabel', { row, field: t('inventory.bmcPassword') })} testId="bmc" />
+      <button type="button" className="danger-outline" data-testid="bmc-remove" aria-label={label('bmcRemove')} onClick={remove}>
+        {t('inventory.bmcRemove')}
       </button>
     </fieldset>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MAX_HOSTS_PER_PROJECT, validateHosts } from '../../../../electron/contract/index.js';
+import { bmcSecretId, MAX_HOSTS_PER_PROJECT, validateHosts } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { formatIssue } from '../../lib/format-issue.js';
@@ -21,7 +21,8 @@ export function InventoryStep() {
   const globalIssues = issues.filter((i) => i.row <= 0);
 
   // Which hosts have a password/passphrase stored: refreshed when rows come and go or the link returns.
-  const idKey = hosts.map((h) => h.id).join('\n');
+  // A host's BMC password has an id of its own (bmcSecretId), asked for when the host has a BMC.
+  const idKey = hosts.flatMap((h) => (h.bmc ? [h.id, bmcSecretId(h.id)] : [h.id])).join('\n');
   useEffect(() => {
     if (backendState !== 'open' || idKey === '') return;
     const hostIds = idKey.split('\n');

@@ -10,8 +10,9 @@ import {
 
 /** The profiles the chooser offers, in order; the backend still checks the id against the ones it has. */
 export const PROFILE_CHOICES = ['base', 'pacemaker', 'slurm'] as const;
-/** The contract's limits, repeated as the inputs' maxLength so a field cannot outgrow them. */
-export const CLUSTER_NAME_MAX = 64;
+/** The profiles' limits (pcs: 15 characters; Slurm's ClusterName: 40), as the inputs' maxLength. */
+export const PCM_CLUSTER_NAME_MAX = 15;
+export const SLURM_CLUSTER_NAME_MAX = 40;
 export const PARTITION_NAME_MAX = 64;
 export const MAX_PARTITIONS = 16;
 /** A week: Slurm takes larger MaxTime values, but a typo of a few zeros should be caught. */

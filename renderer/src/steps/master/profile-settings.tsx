@@ -2,11 +2,12 @@ import { useTranslation } from 'react-i18next';
 import { PACEMAKER_QUORUM_POLICIES, PACEMAKER_VIP_OWNERS } from '../../../../electron/contract/index.js';
 import { useAppStore } from '../../store/index.js';
 import {
-  CLUSTER_NAME_MAX,
   MAX_PARTITIONS,
   newPartition,
   PARTITION_NAME_MAX,
+  PCM_CLUSTER_NAME_MAX,
   setDefaultPartition,
+  SLURM_CLUSTER_NAME_MAX,
   type InstallDraft,
   type PartitionDraft,
 } from './install-draft.js';
@@ -31,11 +32,11 @@ function PacemakerSettings({ draft, update, bad }: Props) {
     <fieldset className="net-cluster" data-testid="install-pacemaker">
       <legend>{t('install.profileForm.pacemaker.title')}</legend>
       <label className="net-field">
-        <span>{t('install.profileForm.clusterName', { max: CLUSTER_NAME_MAX })}</span>
+        <span>{t('install.profileForm.clusterName', { max: PCM_CLUSTER_NAME_MAX })}</span>
         <input
           data-testid="pcm-cluster-name"
           className={bad('pacemaker.clusterName') ? 'invalid' : ''}
-          maxLength={CLUSTER_NAME_MAX}
+          maxLength={PCM_CLUSTER_NAME_MAX}
           spellCheck={false}
           value={draft.pcmClusterName}
           onChange={(e) => update({ pcmClusterName: e.target.value })}
@@ -79,11 +80,11 @@ function SlurmSettings({ draft, update, bad }: Props) {
     <fieldset className="net-cluster" data-testid="install-slurm">
       <legend>{t('install.profileForm.slurm.title')}</legend>
       <label className="net-field">
-        <span>{t('install.profileForm.clusterName', { max: CLUSTER_NAME_MAX })}</span>
+        <span>{t('install.profileForm.clusterName', { max: SLURM_CLUSTER_NAME_MAX })}</span>
         <input
           data-testid="slurm-cluster-name"
           className={bad('slurm.clusterName') ? 'invalid' : ''}
-          maxLength={CLUSTER_NAME_MAX}
+          maxLength={SLURM_CLUSTER_NAME_MAX}
           spellCheck={false}
           value={draft.slurmClusterName}
           onChange={(e) => update({ slurmClusterName: e.target.value })}
