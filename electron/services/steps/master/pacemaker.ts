@@ -28,6 +28,9 @@ import { PACKAGES, SERVICES } from './scripts.js';
 
 const LONG_MS = 15 * 60_000;
 const SHORT_MS = 60_000;
+// pcs talks to every node's pcsd and waits for corosync: on the lab under load (2 cores, a load
+// of 40) `pcs cluster node add` took 2 min and `pcs host auth` 25 s, so its limits are wide.
+const PCS_MS = 10 * 60_000;
 /** corosync + pacemaker need ~20 s to elect a DC on the lab (lab-reference timings); a loaded machine more. */
 const QUORUM_WAIT_S = 180;
 const SEEN_WAIT_S = 180;
@@ -97,7 +100,7 @@ function secretAction(ctx: ProfileContext, phase: string, make: boolean, extra: 
 function nodeConfiguration(host: Host, ctx: ProfileContext, phase: string, extra: Partial<Action> = {}): Action[] {
   return [
     checked('pcm-pcsd', t('pcsd'), phase, host, SERVICES, ['pcsd'], extra),
-    checked('pcm-default-destroyed', t('defaultDestroyed'), phase, host, DEFAULT_CLUSTER, [ctx.plan.pacemaker.clusterName, nodeAddress(ctx.firstMaster, ctx)], extra),
+    checked('pcm-default-destroyed', t('defaultDestroyed'), phase, host, DEFAULT_CLUSTER, [ctx.plan.pacemaker.clusterName, nodeAddress(ctx.firstMaster, ctx)], extra, PCS_MS),
     checked('pcm-hacluster-password', t('password'), phase, host, HACLUSTER_PASSWORD, [secretRef(ctx)], extra),
   ];
 }
@@ -113,11 +116,11 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   const name = ctx.plan.pacemaker.clusterName;
   const firstAddr = nodeAddress(ctx.firstMaster, ctx);
   if (first) {
-    a.push(checked('pcm-host-auth', t('hostAuth'), PCM_PHASES.setup, host, HOST_AUTH, [secretRef(ctx), ...pairs(ctx.masters, ctx)]));
-    a.push(checked('pcm-cluster-setup', t('clusterSetup'), PCM_PHASES.setup, host, CLUSTER_SETUP, [name, firstAddr, ...pairs(ctx.masters, ctx)], {}, 2 * SHORT_MS));
+    a.push(checked('pcm-host-auth', t('hostAuth'), PCM_PHASES.setup, host, HOST_AUTH, [secretRef(ctx), ...pairs(ctx.masters, ctx)], {}, PCS_MS));
+    a.push(checked('pcm-cluster-setup', t('clusterSetup'), PCM_PHASES.setup, host, CLUSTER_SETUP, [name, firstAddr, ...pairs(ctx.masters, ctx)], {}, PCS_MS));
   }
   // On each master itself (`pcs cluster start/enable --all` is these two units), so the probe is local.
-  a.push(checked('pcm-start', t('start'), PCM_PHASES.start, host, SERVICES, ['corosync', 'pacemaker'], {}, 2 * SHORT_MS));
+  a.push(checked('pcm-start', t('start'), PCM_PHASES.start, host, SERVICES, ['corosync', 'pacemaker'], {}, PCS_MS));
   if (first) {
     a.push(checked('pcm-quorum', t('quorum'), PCM_PHASES.cluster, host, QUORUM_WAIT, [String(QUORUM_WAIT_S)], {}, (QUORUM_WAIT_S + 30) * 1000));
     a.push(checked('pcm-properties', t('properties'), PCM_PHASES.cluster, host, PROPERTIES,
@@ -136,8 +139,8 @@ function joinActions(host: Host, ctx: ProfileContext): Action[] {
     a.push(secretAction(ctx, PCM_PHASES.joinSecret, false, { stage: 'configuration' }));
     for (const w of ctx.workers) {
       const about = { about: w.id };
-      a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, [secretRef(ctx), ...pairs([w], ctx)], { ...about, stage: 'service' }));
-      a.push(checked(`pcm-add-${w.id}`, t('nodeAdd'), PCM_PHASES.joinAdd, host, NODE_ADD, [nodeName(w, ctx), nodeAddress(w, ctx)], { ...about, stage: 'service' }, 3 * SHORT_MS));
+      a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, [secretRef(ctx), ...pairs([w], ctx)], { ...about, stage: 'service' }, PCS_MS));
+      a.push(checked(`pcm-add-${w.id}`, t('nodeAdd'), PCM_PHASES.joinAdd, host, NODE_ADD, [nodeName(w, ctx), nodeAddress(w, ctx)], { ...about, stage: 'service' }, PCS_MS));
       a.push(checked(`pcm-seen-${w.id}`, t('seen'), PCM_PHASES.joinAdd, host, NODE_SEEN, [nodeName(w, ctx), String(SEEN_WAIT_S)], { ...about, stage: 'seen' }, (SEEN_WAIT_S + 30) * 1000));
     }
     return a;
@@ -160,7 +163,7 @@ function leavePhases(ctx: ProfileContext, leaving: Host): Phase[] {
 
 function leaveActions(host: Host, ctx: ProfileContext, leaving: Host): Action[] {
   if (host.id === ctx.firstMaster.id) {
-    return [checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, 3 * SHORT_MS)];
+    return [checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, PCS_MS)];
   }
   if (host.id === leaving.id) return [checked('pcm-services-off', t('servicesOff'), PCM_PHASES.leaveNode, host, SERVICES_OFF, [])];
   return [];
