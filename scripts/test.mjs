@@ -156,7 +156,9 @@ const stages = [
   },
   // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0 leaves them out.
   startVmLane,
-  () => vitest('integration', {}, VM_INTEGRATION.flatMap((f) => ['--exclude', f])),
+  // The systemd-mode labs the master install and profile tests bring up are taken down by each
+  // file when it ends (RACKSIDE_LAB_DOWN_AFTER), and again below in case a file did not get there.
+  () => vitest('integration', { RACKSIDE_LAB_DOWN_AFTER: '1' }, VM_INTEGRATION.flatMap((f) => ['--exclude', f])),
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
   // pacemaker.lab.test.ts: the same, instance 86 (5 nodes).

@@ -157,6 +157,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
+  // npm test: this lab's nodes (systemd, cluster services running) would only load the machine
+  // for the tests after this file.
+  if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
 });
 
 describe('master install on the lab (systemd mode, 4 nodes)', () => {

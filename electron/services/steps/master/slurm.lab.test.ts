@@ -143,6 +143,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
+  // npm test: this lab's nodes (systemd, cluster services running) would only load the machine
+  // for the tests after this file.
+  if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
   // The figures the issue asks for, read in the test's output.
   process.stdout.write(`slurm lab figures (ms): ${JSON.stringify(figures)}\n`);
 });
