@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../scripts/test-support/lab.js';
 import { HardwarePage } from './pages/hardware-page.js';
+import { NetworkPage } from './pages/network-page.js';
 import { RunbookPage } from './pages/runbook-page.js';
-import { eventually, WizardPage } from './pages/wizard-page.js';
+import { WizardPage } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
 import { setUpLabProject } from './support/lab-project.js';
@@ -23,6 +25,9 @@ const stepState = (id: string) => page.getByTestId(`step-${id}`).getAttribute('d
 
 /** Both sizes the issue names, in the language shown now. */
 async function shots(name: string) {
+  // The terminal dock is another item's; closed, the step itself shows.
+  const dock = page.getByTestId('dock-toggle');
+  if ((await dock.getAttribute('aria-expanded')) === 'true') await dock.click();
   for (const [w, h] of [
     [1440, 900],
     [1280, 720],
@@ -176,5 +181,64 @@ describe('Wayfinding', () => {
     await wizard.setLanguage('en');
     await hardware.runner.root.getByTestId('run-progress').scrollIntoViewIfNeeded();
     await shots('way-hardware-progress-en');
+  });
+
+  it('network plan: empty is not valid; prefilled from the interfaces read; an address another node holds is flagged; apply only for a saved plan, stating the rollback timer', async () => {
+    const net = new NetworkPage(page);
+    const addr = (await lab.status()).nodes.slice(0, 4).map((n) => n.address);
+    await net.open();
+    expect(await page.getByTestId('network-plan-empty').isVisible()).toBe(true);
+    expect(await page.getByTestId('network-plan-valid').count()).toBe(0);
+
+    await net.readInterfaces();
+    for (const [i, a] of addr.entries()) {
+      const row = net.planRow(a);
+      await expect.poll(() => row.getByTestId('plan-address').inputValue()).toBe(a);
+      expect(await row.getByTestId('plan-name').inputValue()).toBe('eth0');
+      expect(await row.getByTestId('plan-prefix').inputValue()).toBe('24');
+      expect(await row.getByTestId('plan-hostname').inputValue()).toBe(`node${i + 1}`);
+    }
+    await expect.poll(() => net.issues()).toEqual([]);
+    expect(await page.getByTestId('network-plan-valid').isVisible()).toBe(true);
+    // Valid but not saved: nothing to apply yet.
+    for (const b of await net.addressingButtons().all()) {
+      expect(await b.isDisabled()).toBe(true);
+      expect(await b.getAttribute('title')).toMatch(/Save the plan first/);
+    }
+
+    // node1 holds a second address now (not in the inventory, not in the plan): planning it for node2 is flagged.
+    const second = addr[0]!.replace(/\.\d+$/, '.200');
+    await lab.exec(1, 'ip', 'addr', 'add', `${second}/24`, 'dev', 'eth0');
+    try {
+      await net.readInterfaces();
+      await net.setHost(addr[1]!, { address: second });
+      await expect.poll(async () => (await net.issues()).map((i) => i.code)).toEqual(['address-held']);
+      expect((await net.issues())[0]!.text).toBe(`node2: ${second} is held now by node1; applying it would put two nodes on one address.`);
+      for (const b of await net.addressingButtons().all()) expect(await b.isDisabled()).toBe(true);
+      await shots('way-network-held-en');
+    } finally {
+      await lab.exec(1, 'ip', 'addr', 'del', `${second}/24`, 'dev', 'eth0');
+    }
+    await net.setHost(addr[1]!, { address: addr[1]! });
+    await expect.poll(() => net.issues()).toEqual([]);
+
+    expect((await net.savePlan()).saved).toBe(true);
+    const first = net.addressingButtons().first();
+    await expect.poll(() => first.isDisabled()).toBe(false);
+    await first.click();
+    const dialog = page.getByTestId('addressing-dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('addressing-rollback').innerText()).toMatch(/^Rollback timer: 60 s\. .*within 60 seconds/);
+    await shots('way-network-apply-dialog-en');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await wizard.setLanguage('zh-CN');
+    await first.click();
+    expect(await page.getByTestId('addressing-rollback').innerText()).toMatch(/^回滚计时器：60 秒/);
+    await shots('way-network-apply-dialog-zh');
+    await page.getByTestId('addressing-dialog').getByRole('button', { name: '取消' }).click();
+    await shots('way-network-zh');
+    await wizard.setLanguage('en');
   });
 });

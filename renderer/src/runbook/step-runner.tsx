@@ -662,7 +662,7 @@ function RunSummary({ run }: { run: RunView | undefined }) {
           ? t('runbook.summary.stopped', { status: t(`runbook.runStatus.${run.status}`), failed: failedHosts, hosts: run.hosts.length, done: complete, total })
           : null}
       {kind === 'blocking' || (kind !== 'passed' && b.count > 0) ? ` ${t('runbook.summary.blocking', { count: b.count, hosts: b.hosts, kinds: b.kinds })}` : null}
-      {kind === 'passed' ? t('runbook.summary.passed', { hosts: run.hosts.length, count: waived }) : null}
+      {kind === 'passed' ? (waived > 0 ? t('runbook.summary.passedWaivers', { hosts: run.hosts.length, count: waived }) : t('runbook.summary.passed', { hosts: run.hosts.length })) : null}
     </p>
   );
 }
