@@ -158,8 +158,8 @@ describe('Wayfinding', () => {
     const main = page.locator('.app-main');
     await main.evaluate((m) => m.scrollTo({ top: m.scrollHeight }));
     expect(await main.evaluate((m) => m.scrollTop)).toBeGreaterThan(300);
-    await page.getByTestId('wayfinding-next').click();
-    await page.getByTestId('step-network').and(page.locator('[aria-current="step"]')).waitFor();
+    await wizard.step('network').click();
+    await page.getByTestId('network-step').waitFor();
     expect(await main.evaluate((m) => m.scrollTop)).toBe(0);
     await wizard.step('hardware').click();
     await hardware.runner.waitVisible();
