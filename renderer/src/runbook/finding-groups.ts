@@ -1,7 +1,7 @@
 import type { FindingView } from '../../../electron/contract/index.js';
 
 export interface FindingGroup {
-  /** code + severity: one kind of finding. */
+  /** severity, code and threshold: one kind of finding. */
   id: string;
   code: string;
   severity: FindingView['severity'];
@@ -10,6 +10,8 @@ export interface FindingGroup {
   hostList: string;
   /** The measured value when every host measured the same; else the distinct values, at most three, then "…". */
   measured: string | undefined;
+  /** The hosts' roles, when the findings name one ("master, worker"). */
+  roles: string | undefined;
   /** Blocking findings of the group nobody has waived: what one group waiver covers. */
   open: FindingView[];
 }
@@ -55,7 +57,8 @@ export function compressHostNames(names: readonly string[]): string {
 export function groupFindings(findings: readonly FindingView[], hostName: (hostId: string) => string): FindingGroup[] {
   const groups = new Map<string, FindingView[]>();
   for (const f of findings) {
-    const id = `${f.severity}:${f.code}`;
+    // The threshold is part of the kind: "needs 256 GiB" is not "needs 128 GiB" (roles with the same threshold share it).
+    const id = `${f.severity}:${f.code}:${f.threshold ?? ''}`;
     const g = groups.get(id);
     if (g) g.push(f);
     else groups.set(id, [f]);
@@ -71,6 +74,7 @@ export function groupFindings(findings: readonly FindingView[], hostName: (hostI
       severity: first.severity,
       findings: byName,
       hostList: compressHostNames(list.filter((f) => f.hostId).map((f) => hostName(f.hostId!))),
+      roles: list.some((f) => f.params?.role !== undefined) ? [...new Set(list.map((f) => f.params?.role).filter((r) => r !== undefined).map(String))].join(', ') : undefined,
       measured: values.length === 0 ? undefined : values.length <= 3 ? values.join(', ') : `${values.slice(0, 3).join(', ')}, …`,
       open: byName.filter((f) => f.severity === 'blocking' && !f.waiver),
     });

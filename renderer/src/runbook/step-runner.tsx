@@ -563,7 +563,7 @@ function FindingGroups({
         {groups.map((g) => {
           const first = g.findings[0]!;
           // The kind's own sentence with the host list in place of one host, and the value every host measured.
-          const title = formatFinding(t, { ...first, params: { ...first.params, host: g.hostList || (first.params?.host ?? ''), ...(g.measured !== undefined ? { measured: g.measured } : {}) } }, 'message');
+          const title = formatFinding(t, { ...first, params: { ...first.params, host: g.hostList || (first.params?.host ?? ''), ...(g.measured !== undefined ? { measured: g.measured } : {}), ...(g.roles !== undefined ? { role: g.roles } : {}) } }, 'message');
           const waived = g.findings.filter((f) => f.waiver).length;
           // A kind on one host needs no second click to show it.
           const isOpen = open[g.id] ?? g.findings.length === 1;

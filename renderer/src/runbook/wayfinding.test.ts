@@ -57,6 +57,19 @@ describe('findings grouped by kind', () => {
     ]);
     expect(blockingSummary(findings)).toEqual({ count: 5, hosts: 3, kinds: 2 });
   });
+
+  it('a different threshold is another kind; roles with the same threshold share one', () => {
+    const names: Record<string, string> = { a: 'node1', b: 'node2', c: 'node3' };
+    const findings = [
+      finding('memory.size', 'a', { threshold: '256.0 GiB', params: { role: 'master' } }),
+      finding('memory.size', 'b', { threshold: '256.0 GiB', params: { role: 'worker' } }),
+      finding('memory.size', 'c', { threshold: '128.0 GiB', params: { role: 'worker' } }),
+    ];
+    expect(groupFindings(findings, (id) => names[id]!).map((g) => [g.hostList, g.roles])).toEqual([
+      ['node1, node2', 'master, worker'],
+      ['node3', 'worker'],
+    ]);
+  });
 });
 
 describe('per-host progress with an ETA from earlier durations', () => {
