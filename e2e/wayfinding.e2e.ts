@@ -241,4 +241,20 @@ describe('Wayfinding', () => {
     await shots('way-network-zh');
     await wizard.setLanguage('en');
   });
+
+  it('at 1440x900 no table of the hardware or network step scrolls sideways', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const wide = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('.app-main .table-scroll, .app-main table')]
+          .filter((e) => e.scrollWidth > e.clientWidth + 1)
+          .map((e) => `${e.className || e.tagName}: ${e.scrollWidth} > ${e.clientWidth}`),
+      );
+    await wizard.step('hardware').click();
+    await hardware.runner.waitVisible();
+    expect(await wide()).toEqual([]);
+    await wizard.step('network').click();
+    await page.getByTestId('network-step').waitFor();
+    expect(await wide()).toEqual([]);
+  });
 });
