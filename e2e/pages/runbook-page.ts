@@ -192,8 +192,45 @@ export class RunbookPage {
     return this.root.locator(`[data-testid="finding"][data-code="${code}"][data-host-id="${hostId}"]`);
   }
 
+  /** Findings are grouped by kind across hosts: a group of several hosts lists them when opened. */
+  group(code: string, severity = 'blocking'): Locator {
+    return this.root.locator(`[data-testid="finding-group"][data-code="${code}"][data-severity="${severity}"]`);
+  }
+
+  async groups(): Promise<{ code: string; severity: string; hosts: number; open: number; title: string }[]> {
+    const items = await this.root.getByTestId('finding-group').all();
+    return Promise.all(
+      items.map(async (g) => ({
+        code: (await g.getAttribute('data-code')) ?? '',
+        severity: (await g.getAttribute('data-severity')) ?? '',
+        hosts: Number(await g.getAttribute('data-hosts')),
+        open: Number(await g.getAttribute('data-open-count')),
+        title: await g.getByTestId('finding-group-title').innerText(),
+      })),
+    );
+  }
+
+  /** Shows the hosts of the group a finding is in (no-op when they show already). */
+  async expandGroup(code: string, severity = 'blocking') {
+    const toggle = this.group(code, severity).getByTestId('finding-group-toggle');
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  }
+
+  /** The step's summary line ("20 blocking findings on 4 hosts — 3 kinds") and its counts. */
+  async summary(): Promise<{ kind: string; blocking: number; hosts: number; kinds: number; text: string }> {
+    const s = this.root.getByTestId('run-summary');
+    return {
+      kind: (await s.getAttribute('data-kind')) ?? '',
+      blocking: Number((await s.getAttribute('data-blocking')) ?? 0),
+      hosts: Number((await s.getAttribute('data-blocking-hosts')) ?? 0),
+      kinds: Number((await s.getAttribute('data-kinds')) ?? 0),
+      text: await s.innerText(),
+    };
+  }
+
   /** Opens the waiver dialog of a finding; returns the dialog's controls. */
   async openWaiver(code: string, hostId: string) {
+    await this.expandGroup(code);
     await this.finding(code, hostId).getByTestId('finding-waive').click();
     const dialog = this.page.getByTestId('waiver-dialog');
     await dialog.waitFor();

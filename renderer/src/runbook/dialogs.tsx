@@ -25,12 +25,15 @@ export function Modal({ testId, title, children, onCancel }: { testId: string; t
 export function ReasonDialog({
   kind,
   subject,
+  detail,
   defaultName,
   onSubmit,
   onCancel,
 }: {
   kind: 'waiver' | 'skip' | 'withdraw';
   subject: string;
+  /** What the dialog applies to beyond its subject (a group waiver: how many hosts). */
+  detail?: string;
   defaultName: string;
   onSubmit: (reason: string, technician: string) => Promise<AppError | null>;
   onCancel: () => void;
@@ -46,6 +49,11 @@ export function ReasonDialog({
   return (
     <Modal testId={`${kind}-dialog`} title={t(`runbook.${kind}.title`)} onCancel={onCancel}>
       <p className="rb-subject">{subject}</p>
+      {detail ? (
+        <p className="small" data-testid={`${kind}-scope`}>
+          {detail}
+        </p>
+      ) : null}
       <label htmlFor={reasonId}>{t(`runbook.${kind}.reason`)}</label>
       <textarea id={reasonId} data-testid={`${kind}-reason`} value={reason} rows={3} maxLength={2000} autoFocus onChange={(e) => setReason(e.target.value)} />
       <label htmlFor={nameId}>{t('runbook.technicianName')}</label>

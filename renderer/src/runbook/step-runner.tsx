@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { FindingView, HostRun, LockHolder, RacksideApi, Result } from '../../../electron/contract/index.js';
+import type { FindingView, HostRun, LockHolder, RacksideApi, Result, RunView } from '../../../electron/contract/index.js';
 import { useApi } from '../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
@@ -9,10 +9,13 @@ import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
 import { phaseProgress } from './phase-progress.js';
+import { blockingSummary, groupFindings, type FindingGroup } from './finding-groups.js';
+import { durationParts, hostProgress, type DurationHistory } from './run-progress.js';
 import './runbook.css';
 
 type DialogState =
   | { kind: 'waiver'; finding: FindingView }
+  | { kind: 'group-waiver'; group: FindingGroup; title: string }
   | { kind: 'withdraw'; finding: FindingView }
   | { kind: 'skip'; host: HostRun; actionId: string }
   | { kind: 'confirm' }
@@ -44,6 +47,9 @@ export function StepRunner({ stepId }: { stepId: string }) {
   const technician = useAppStore((s) => s.technician);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [busy, setBusy] = useState(false);
+  // Groups the technician opened stay open while their findings change (a waiver re-reads them).
+  const [openGroups, setOpenGroups] = useState<Record<string, boolean>>({});
+  const hostNames = useAppStore((s) => s.hosts);
 
   const ready = dir !== '' && !dirty && hostCount > 0;
   const running = run?.status === 'running';
@@ -156,6 +162,7 @@ export function StepRunner({ stepId }: { stepId: string }) {
         ) : null}
       </div>
       <p className="muted">{t(`runbook.steps.${stepId}.description`)}</p>
+      <RunSummary run={run} />
 
       {!ready ? (
         <p className="banner banner-warn" data-testid="runner-needs-project">
@@ -203,7 +210,21 @@ export function StepRunner({ stepId }: { stepId: string }) {
         </div>
       ) : null}
 
-      {planEntry ? <PlanPreview stepId={stepId} /> : null}
+      {run ? <LiveProgress stepId={stepId} /> : null}
+      {run && run.findings.length > 0 ? (
+        <FindingGroups
+          findings={run.findings}
+          hostName={(id) => {
+            const h = run.hosts.find((x) => x.hostId === id) ?? hostNames.find((x) => x.id === id);
+            return h ? h.name || h.address : id;
+          }}
+          open={openGroups}
+          onToggle={(id, open) => setOpenGroups((o) => ({ ...o, [id]: open }))}
+          onWaiveGroup={(group, title) => setDialog({ kind: 'group-waiver', group, title })}
+          onWaive={(f) => setDialog({ kind: 'waiver', finding: f })}
+          onWithdraw={(f) => setDialog({ kind: 'withdraw', finding: f })}
+        />
+      ) : null}
       {run ? <PhaseProgressView plan={planEntry?.plan} hosts={run.hosts} /> : null}
       {run ? (
         <HostProgress
@@ -214,7 +235,7 @@ export function StepRunner({ stepId }: { stepId: string }) {
           disabled={busy}
         />
       ) : null}
-      {run && run.findings.length > 0 ? <Findings findings={run.findings} onWaive={(f) => setDialog({ kind: 'waiver', finding: f })} onWithdraw={(f) => setDialog({ kind: 'withdraw', finding: f })} /> : null}
+      {planEntry ? <PlanPreview stepId={stepId} /> : null}
 
       {dialog?.kind === 'waiver' ? (
         <ReasonDialog
@@ -225,6 +246,28 @@ export function StepRunner({ stepId }: { stepId: string }) {
           onSubmit={async (reason, name) => {
             const r = await api['runbook.waive']({ dir, stepId, key: dialog.finding.key, reason, technician: name });
             if (!r.ok) return r.error;
+            setDialog(null);
+            await refreshState(api, dir);
+            return null;
+          }}
+        />
+      ) : null}
+      {dialog?.kind === 'group-waiver' ? (
+        <ReasonDialog
+          kind="waiver"
+          subject={dialog.title}
+          detail={t('runbook.groupWaiver.scope', { count: dialog.group.open.length })}
+          defaultName={technician}
+          onCancel={() => setDialog(null)}
+          onSubmit={async (reason, name) => {
+            // Recorded per host, as a single waiver would be: the report and a lapse check read them one by one.
+            for (const f of dialog.group.open) {
+              const r = await api['runbook.waive']({ dir, stepId, key: f.key, reason, technician: name });
+              if (!r.ok) {
+                await refreshState(api, dir);
+                return r.error;
+              }
+            }
             setDialog(null);
             await refreshState(api, dir);
             return null;
@@ -289,11 +332,29 @@ export function StepRunner({ stepId }: { stepId: string }) {
 function PlanPreview({ stepId }: { stepId: string }) {
   const { t } = useTranslation();
   const entry = useAppStore((s) => s.runbookPlans[stepId]);
+  const run = useAppStore((s) => s.runbookRuns[stepId]);
   if (!entry) return null;
+  // After a run the plan says what ran and what is left, action by action: the run's statuses on the same ids.
+  const statusOf = (hostId: string, actionId: string) => run?.hosts.find((h) => h.hostId === hostId)?.actions.find((a) => a.actionId === actionId)?.status;
+  const counts = run ? countActions(run.hosts) : null;
   return (
     <div className="rb-plan" data-testid="plan-preview">
       <h3>{t('runbook.planTitle')}</h3>
-      <p className="muted small">{t('runbook.planNote')}</p>
+      {run && counts ? (
+        <p className="muted small" data-testid="plan-note" data-kind="after-run">
+          {t(run.status === 'running' ? 'runbook.planNoteRunning' : 'runbook.planNoteAfterRun', {
+            done: counts.complete,
+            total: counts.total,
+            left: counts.total - counts.complete,
+            status: t(`runbook.runStatus.${run.status}`),
+          })}{' '}
+          {t('runbook.planNoteProbe')}
+        </p>
+      ) : (
+        <p className="muted small" data-testid="plan-note" data-kind="before-run">
+          {t('runbook.planNote')}
+        </p>
+      )}
       {entry.plan.hosts.map((h) => (
         <details key={h.hostId} open className="rb-plan-host" data-testid="plan-host" data-host-id={h.hostId} data-address={h.address}>
           <summary>
@@ -301,8 +362,13 @@ function PlanPreview({ stepId }: { stepId: string }) {
           </summary>
           <ol>
             {h.actions.map((a) => (
-              <li key={a.id} data-testid="plan-action" data-action-id={a.id}>
+              <li key={a.id} data-testid="plan-action" data-action-id={a.id} data-status={statusOf(h.hostId, a.id) ?? ''}>
                 <span>{t(a.title, { defaultValue: a.id })}</span>
+                {statusOf(h.hostId, a.id) ? (
+                  <span className={`badge ${actionBadge(statusOf(h.hostId, a.id)!)}`} data-testid="plan-action-status">
+                    {t(`runbook.actionStatus.${statusOf(h.hostId, a.id)}`)}
+                  </span>
+                ) : null}
                 {a.phase ? (
                   <span className="badge badge-muted" data-testid="plan-action-phase" data-phase={a.phase}>
                     {t(entry.plan.phases?.find((p) => p.id === a.phase)?.title ?? a.phase, { defaultValue: a.phase })}
@@ -465,52 +531,201 @@ function HostProgress({
   );
 }
 
-function Findings({ findings, onWaive, onWithdraw }: { findings: FindingView[]; onWaive: (f: FindingView) => void; onWithdraw: (f: FindingView) => void }) {
+/** A journaled ISO time in the UI's language and the laptop's time zone. */
+function localTime(at: string, language: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+function FindingGroups({
+  findings,
+  hostName,
+  open,
+  onToggle,
+  onWaiveGroup,
+  onWaive,
+  onWithdraw,
+}: {
+  findings: FindingView[];
+  hostName: (hostId: string) => string;
+  open: Record<string, boolean>;
+  onToggle: (groupId: string, open: boolean) => void;
+  onWaiveGroup: (g: FindingGroup, title: string) => void;
+  onWaive: (f: FindingView) => void;
+  onWithdraw: (f: FindingView) => void;
+}) {
   const { t } = useTranslation();
-  const order = { blocking: 0, warning: 1, info: 2 } as const;
-  const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity]);
+  const groups = groupFindings(findings, hostName);
   return (
     <div className="rb-findings">
       <h3>{t('runbook.findings')}</h3>
-      <ul data-testid="findings">
-        {sorted.map((f) => (
-          <li key={f.key} data-testid="finding" data-code={f.code} data-severity={f.severity} data-host-id={f.hostId ?? ''} data-waived={f.waiver ? 'yes' : 'no'}>
-            <span className={`badge ${f.severity === 'blocking' ? 'badge-danger' : f.severity === 'warning' ? 'badge-warn' : 'badge-muted'}`}>
-              {t(`runbook.severity.${f.severity}`)}
-            </span>{' '}
-            <span data-testid="finding-message">{findingText(t, f)}</span>
-            <div className="muted small">{formatFinding(t, f, 'remediation')}</div>
-            {f.waiver ? (
-              <div className="small rb-waiver" data-testid="finding-waiver">
-                {t('runbook.waivedBy', { name: f.waiver.technician, reason: f.waiver.reason, at: f.waiver.at })}{' '}
-                <button type="button" data-testid="finding-withdraw" onClick={() => onWithdraw(f)}>
-                  {t('runbook.withdraw.button')}
-                </button>
+      <ul data-testid="findings" className="rb-finding-groups">
+        {groups.map((g) => {
+          const first = g.findings[0]!;
+          // The kind's own sentence with the host list in place of one host, and the value every host measured.
+          const title = formatFinding(t, { ...first, params: { ...first.params, host: g.hostList || (first.params?.host ?? ''), ...(g.measured !== undefined ? { measured: g.measured } : {}), ...(g.roles !== undefined ? { role: g.roles } : {}) } }, 'message');
+          const waived = g.findings.filter((f) => f.waiver).length;
+          // A kind on one host needs no second click to show it.
+          const isOpen = open[g.id] ?? g.findings.length === 1;
+          return (
+            <li key={g.id} className="rb-finding-group" data-testid="finding-group" data-code={g.code} data-severity={g.severity} data-hosts={g.findings.length} data-open-count={g.open.length}>
+              <div className="rb-group-head">
+                <span className={`badge ${g.severity === 'blocking' ? 'badge-danger' : g.severity === 'warning' ? 'badge-warn' : 'badge-muted'}`}>{t(`runbook.severity.${g.severity}`)}</span>{' '}
+                <span className="rb-group-title" data-testid="finding-group-title">
+                  {title}
+                </span>{' '}
+                <span className="muted small" data-testid="finding-group-count">
+                  {t('runbook.group.count', { count: g.findings.length })}
+                  {waived > 0 ? ` · ${t('runbook.group.waived', { count: waived })}` : ''}
+                </span>
               </div>
-            ) : f.severity === 'blocking' ? (
-              <>
-                {f.lapsedWaiver ? (
-                  <div className="small rb-waiver" data-testid="finding-waiver-lapsed" data-why={f.lapsedWaiver.why}>
-                    {t(`runbook.waiverLapsed.${f.lapsedWaiver.why}`, {
-                      waived: shown(f.lapsedWaiver.waiver.measured),
-                      now: shown(f.measured),
-                      waivedThreshold: shown(f.lapsedWaiver.waiver.threshold),
-                      threshold: shown(f.threshold),
-                      name: f.lapsedWaiver.waiver.technician,
-                      at: f.lapsedWaiver.waiver.at,
-                    })}
-                  </div>
-                ) : null}
-                <button type="button" data-testid="finding-waive" onClick={() => onWaive(f)}>
-                  {t('runbook.waiver.button')}
+              <div className="rb-group-buttons">
+                <button type="button" data-testid="finding-group-toggle" aria-expanded={isOpen} onClick={() => onToggle(g.id, !isOpen)}>
+                  {t(isOpen ? 'runbook.group.hide' : 'runbook.group.show', { count: g.findings.length })}
                 </button>
-              </>
-            ) : null}
-          </li>
-        ))}
+                {g.open.length > 1 ? (
+                  <button type="button" data-testid="finding-group-waive" onClick={() => onWaiveGroup(g, title)}>
+                    {t('runbook.group.waive', { count: g.open.length })}
+                  </button>
+                ) : null}
+              </div>
+              {/* Hidden, not left out: every finding stays in the page for find-in-page and for its tests' attributes. */}
+              <ul className="rb-group-hosts" hidden={!isOpen}>
+                {g.findings.map((f) => (
+                  <FindingItem key={f.key} f={f} onWaive={onWaive} onWithdraw={onWithdraw} />
+                ))}
+              </ul>
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
+}
+
+function FindingItem({ f, onWaive, onWithdraw }: { f: FindingView; onWaive: (f: FindingView) => void; onWithdraw: (f: FindingView) => void }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <li data-testid="finding" data-code={f.code} data-severity={f.severity} data-host-id={f.hostId ?? ''} data-waived={f.waiver ? 'yes' : 'no'}>
+      <span data-testid="finding-message">{findingText(t, f)}</span>
+      <div className="muted small">{formatFinding(t, f, 'remediation')}</div>
+      {f.waiver ? (
+        <div className="small rb-waiver" data-testid="finding-waiver">
+          {t('runbook.waivedBy', { name: f.waiver.technician, reason: f.waiver.reason, at: localTime(f.waiver.at, i18n.language) })}{' '}
+          <button type="button" data-testid="finding-withdraw" onClick={() => onWithdraw(f)}>
+            {t('runbook.withdraw.button')}
+          </button>
+        </div>
+      ) : f.severity === 'blocking' ? (
+        <>
+          {f.lapsedWaiver ? (
+            <div className="small rb-waiver" data-testid="finding-waiver-lapsed" data-why={f.lapsedWaiver.why}>
+              {t(`runbook.waiverLapsed.${f.lapsedWaiver.why}`, {
+                waived: shown(f.lapsedWaiver.waiver.measured),
+                now: shown(f.measured),
+                waivedThreshold: shown(f.lapsedWaiver.waiver.threshold),
+                threshold: shown(f.threshold),
+                name: f.lapsedWaiver.waiver.technician,
+                at: localTime(f.lapsedWaiver.waiver.at, i18n.language),
+              })}
+            </div>
+          ) : null}
+          <button type="button" data-testid="finding-waive" onClick={() => onWaive(f)}>
+            {t('runbook.waiver.button')}
+          </button>
+        </>
+      ) : null}
+    </li>
+  );
+}
+
+/** "20 blocking findings on 4 hosts — 3 kinds", or where the run stands: what the step says first. */
+function RunSummary({ run }: { run: RunView | undefined }) {
+  const { t } = useTranslation();
+  if (!run) {
+    return (
+      <p className="rb-summary" data-testid="run-summary" data-kind="not-run">
+        {t('runbook.summary.notRun')}
+      </p>
+    );
+  }
+  const { complete, total } = countActions(run.hosts);
+  const b = blockingSummary(run.findings);
+  const failedHosts = run.hosts.filter((h) => h.status === 'failed' || h.status === 'lock-held' || h.status === 'interrupted' || h.status === 'cancelled').length;
+  const waived = run.findings.filter((f) => f.waiver).length;
+  const kind = run.status === 'running' ? 'running' : run.status !== 'completed' ? 'stopped' : b.count > 0 ? 'blocking' : 'passed';
+  return (
+    <p className={`rb-summary rb-summary-${kind}`} data-testid="run-summary" data-kind={kind} data-blocking={b.count} data-blocking-hosts={b.hosts} data-kinds={b.kinds}>
+      {kind === 'running'
+        ? t('runbook.summary.running', { done: complete, total, hosts: run.hosts.length })
+        : kind === 'stopped'
+          ? t('runbook.summary.stopped', { status: t(`runbook.runStatus.${run.status}`), failed: failedHosts, hosts: run.hosts.length, done: complete, total })
+          : null}
+      {kind === 'blocking' || (kind !== 'passed' && b.count > 0) ? ` ${t('runbook.summary.blocking', { count: b.count, hosts: b.hosts, kinds: b.kinds })}` : null}
+      {kind === 'passed' ? (waived > 0 ? t('runbook.summary.passedWaivers', { hosts: run.hosts.length, count: waived }) : t('runbook.summary.passed', { hosts: run.hosts.length })) : null}
+    </p>
+  );
+}
+
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, [ticking]);
+  return now;
+}
+
+/** Per host: a bar, the action running now, time elapsed and left (from earlier durations of the same actions). */
+function LiveProgress({ stepId }: { stepId: string }) {
+  const { t } = useTranslation();
+  const run = useAppStore((s) => s.runbookRuns[stepId]);
+  const history = useAppStore((s) => s.runbookDurations[stepId]);
+  const running = run?.status === 'running';
+  const now = useNow(running);
+  if (!run) return null;
+  const startedMs = Date.parse(run.startedAt);
+  const runElapsed = running ? Math.max(0, now - startedMs) : 0;
+  return (
+    <div className="rb-live" data-testid="run-progress">
+      <h3>{t('runbook.progress.title')}</h3>
+      <ul>
+        {run.hosts.map((h) => {
+          const current = h.actions.find((a) => a.actionId === h.currentActionId && a.status === 'running');
+          // The run view has no start time per action: the current one started when the host's finished ones ended.
+          const spent = h.actions.reduce((sum, a) => sum + (a.status !== 'running' ? (a.durationMs ?? 0) : 0), 0);
+          const p = hostProgress(h, history as DurationHistory | undefined, runElapsed, current ? Math.max(0, runElapsed - spent) : 0);
+          const action = current ? t(current.title, { defaultValue: current.actionId }) : t(`runbook.hostStatus.${h.status}`);
+          return (
+            <li key={h.hostId} className="rb-live-host" data-testid="host-progress" data-host-id={h.hostId} data-done={p.done} data-total={p.total} data-eta={p.etaMs === undefined ? '' : Math.round(p.etaMs)}>
+              <span className="rb-live-name" title={`${h.name} ${h.address}`}>
+                {h.name || h.address}
+              </span>
+              <span className="rb-bar" role="progressbar" aria-valuemin={0} aria-valuemax={p.total} aria-valuenow={p.done} aria-label={h.name || h.address}>
+                <span className={`rb-bar-fill rb-bar-${h.status}`} style={{ width: `${Math.round(p.fraction * 100)}%` }} />
+              </span>
+              <span className="small rb-live-count">
+                {p.done}/{p.total}
+              </span>
+              <span className="small rb-live-action" data-testid="host-progress-action" title={action}>
+                {action}
+              </span>
+              <span className="small muted rb-live-time" data-testid="host-progress-time">
+                {t('runbook.progress.elapsed', { time: duration(t, p.elapsedMs) })}
+                {p.etaMs === undefined ? ` · ${t('runbook.progress.etaUnknown')}` : p.etaMs > 0 ? ` · ${t('runbook.progress.eta', { time: duration(t, p.etaMs) })}` : ''}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function duration(t: TFunction, ms: number): string {
+  const { h, m, s } = durationParts(ms);
+  return h > 0 ? t('runbook.duration.h', { h, m }) : m > 0 ? t('runbook.duration.m', { m, s }) : t('runbook.duration.s', { s });
 }
 
 /** A measured value or threshold as the finding showed it; a dash when there was none. */
@@ -532,6 +747,8 @@ function countActions(hosts: HostRun[]) {
   return { complete, total };
 }
 
+const actionBadge = (s: string) =>
+  s === 'done' || s === 'already-done' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' || s === 'interrupted' ? 'badge-danger' : s === 'pending' ? 'badge-muted' : 'badge-warn';
 const runBadge = (s: string) => (s === 'completed' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' ? 'badge-danger' : 'badge-warn');
 const hostBadge = (s: string) =>
   s === 'done' ? 'badge-ok' : s === 'running' || s === 'locking' ? 'badge-busy' : s === 'failed' || s === 'lock-held' ? 'badge-danger' : s === 'waiting' ? 'badge-muted' : 'badge-warn';

@@ -1,7 +1,10 @@
 import {
+  IFACE_KINDS as IFACE_KIND_SET,
   networkPlanSchema,
   type BOND_MODES,
+  type HostInterfaces,
   type IFACE_KINDS,
+  type InterfaceInfo,
   type InterfacePlan,
   type NetworkPlan,
   type NetworkPlanInput,
@@ -96,4 +99,99 @@ export function planFromDraft(d: NetworkDraft): NetworkPlanInput {
       return { hostId: h.hostId, hostname: h.hostname.trim(), interfaces: [...(iface ? [iface] : []), ...h.rest] };
     }),
   };
+}
+
+/**
+ * Fills the plan's empty rows from the interfaces just read: the host's name, the interface that
+ * carries its SSH address (else the first with an IPv4 address), that address, prefix, MTU and
+ * the default gateway. A row the technician has typed in (hostname, interface or address) is left alone.
+ */
+export function prefillFromInterfaces(d: NetworkDraft, read: readonly HostInterfaces[]): NetworkDraft {
+  return {
+    ...d,
+    hosts: d.hosts.map((h) => {
+      if (h.hostname.trim() || h.name.trim() || h.address.trim()) return h;
+      const r = read.find((x) => x.hostId === h.hostId);
+      if (!r?.ok) return h;
+      const usable = r.interfaces.filter((i) => i.kind !== 'loopback' && !i.master);
+      const v4 = (i: InterfaceInfo) => i.addresses.find((a) => a.family === 'inet');
+      const iface = usable.find((i) => i.addresses.some((a) => a.family === 'inet' && a.address === r.address)) ?? usable.find((i) => v4(i));
+      const a = iface ? (iface.addresses.find((x) => x.family === 'inet' && x.address === r.address) ?? v4(iface)) : undefined;
+      const kind = (IFACE_KIND_SET as readonly string[]).includes(iface?.kind ?? '') ? (iface!.kind as HostNetDraft['kind']) : 'ethernet';
+      return {
+        ...h,
+        hostname: r.hostname ?? h.hostname,
+        ...(iface && a
+          ? {
+              name: iface.name,
+              kind,
+              address: a.address,
+              prefix: String(a.prefix),
+              gateway: r.defaultGateway ?? '',
+              mtu: String(iface.mtu),
+              ...(kind === 'vlan' ? { parent: iface.parent ?? '', vlanId: iface.vlanId !== undefined ? String(iface.vlanId) : '' } : {}),
+            }
+          : {}),
+      };
+    }),
+  };
+}
+
+/** Nothing typed or read in: such a plan has no problems, and nothing to apply either. */
+export function planIsEmpty(d: NetworkDraft): boolean {
+  return d.hosts.every((h) => !h.hostname.trim() && !h.name.trim() && !h.address.trim() && h.rest.length === 0);
+}
+
+export interface AddressHeld {
+  hostId: string;
+  address: string;
+  /** The node that has the address now (its inventory name, else its address). */
+  holder: string;
+}
+
+/**
+ * Planned addresses another node holds now on an interface, as last read (a second address, a
+ * VIP, another NIC). Applying one would put two nodes on one address. Another host's inventory
+ * address is left out: the plan's own validation flags that one already (address-duplicate).
+ */
+export function addressesHeldByOthers(
+  d: NetworkDraft,
+  read: readonly HostInterfaces[] | null,
+  inventory: readonly { id: string; name: string; address: string }[],
+): AddressHeld[] {
+  const holders = new Map<string, { hostId: string; name: string }[]>();
+  const add = (address: string, hostId: string, name: string) => {
+    const list = holders.get(address) ?? [];
+    if (!list.some((x) => x.hostId === hostId)) list.push({ hostId, name });
+    holders.set(address, list);
+  };
+  const inventoryAddress = new Map(inventory.map((h) => [h.address.trim(), h.id]));
+  for (const r of read ?? []) {
+    const name = inventory.find((h) => h.id === r.hostId)?.name || r.name || r.address;
+    for (const i of r.interfaces) for (const a of i.addresses) if (a.family === 'inet' && i.kind !== 'loopback') add(a.address, r.hostId, name);
+  }
+  const out: AddressHeld[] = [];
+  for (const h of d.hosts) {
+    const address = h.address.trim();
+    if (!address) continue;
+    const owner = inventoryAddress.get(address);
+    if (owner !== undefined && owner !== h.hostId) continue;
+    const other = holders.get(address)?.find((x) => x.hostId !== h.hostId);
+    if (other) out.push({ hostId: h.hostId, address, holder: other.name });
+  }
+  return out;
+}
+
+/** The draft is the plan saved in project.yaml, field for field. */
+export function draftIsSaved(d: NetworkDraft, saved: NetworkPlan | undefined): boolean {
+  if (!saved) return false;
+  const parsed = networkPlanSchema.safeParse(planFromDraft(d));
+  return parsed.success && canonical(parsed.data) === canonical(saved);
+}
+
+/** JSON with sorted keys: a plan read from YAML and one built by the form order their keys differently. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
+  );
 }

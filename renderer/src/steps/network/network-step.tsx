@@ -15,7 +15,7 @@ import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
-import { draftFromPlan, planFromDraft, type HostNetDraft, type NetworkDraft } from './draft.js';
+import { addressesHeldByOthers, draftFromPlan, draftIsSaved, planFromDraft, planIsEmpty, prefillFromInterfaces, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
 import { formatChange, formatFinding, formatNetworkIssue, matrixCellNotes, matrixPorts } from '../../lib/format-issue.js';
 
@@ -46,8 +46,11 @@ function InterfacesPanel() {
     setBusy(true);
     const r = await api['network.interfaces']({ dir });
     setBusy(false);
-    if (r.ok) useAppStore.getState().setNetworkInterfaces(r.value.hosts);
-    else useAppStore.getState().setNetworkError(r.error);
+    if (!r.ok) return useAppStore.getState().setNetworkError(r.error);
+    const s = useAppStore.getState();
+    s.setNetworkInterfaces(r.value.hosts);
+    // The plan starts from what the hosts have now; rows already typed in stay as typed.
+    if (s.networkDraft) s.setNetworkDraft(prefillFromInterfaces(s.networkDraft, r.value.hosts));
   };
   return (
     <section className="panel" data-testid="network-interfaces">
@@ -123,6 +126,7 @@ function PlanPanel() {
   const draft = useAppStore((s) => s.networkDraft);
   const error = useAppStore((s) => s.networkError);
   const savedPath = useAppStore((s) => s.networkSaved);
+  const interfaces = useAppStore((s) => s.networkInterfaces);
   const [busy, setBusy] = useState(false);
   const refs = useMemo(() => hosts.map((h) => ({ id: h.id, name: h.name, address: h.address })), [hosts]);
 
@@ -135,7 +139,10 @@ function PlanPanel() {
   }, [refs, saved]);
 
   const issues = useMemo(() => (draft ? validateNetworkPlan(planFromDraft(draft), refs) : []), [draft, refs]);
+  const held = useMemo(() => (draft ? addressesHeldByOthers(draft, interfaces, refs) : []), [draft, interfaces, refs]);
   if (!draft) return null;
+  const empty = planIsEmpty(draft);
+  const isSaved = draftIsSaved(draft, saved);
   const update = (patch: Partial<NetworkDraft>) => useAppStore.getState().setNetworkDraft({ ...draft, ...patch });
   const updateHost = (hostId: string, patch: Partial<HostNetDraft>) =>
     update({ hosts: draft.hosts.map((h) => (h.hostId === hostId ? { ...h, ...patch } : h)) });
@@ -234,21 +241,30 @@ function PlanPanel() {
                   <td>{input('prefix', 'prefix', 's')}</td>
                   <td>{input('gateway', 'gateway')}</td>
                   <td>{input('mtu', 'mtu', 's')}</td>
-                  <td><AddressingButton hostId={h.hostId} disabled={issues.length > 0 || !h.address} /></td>
+                  <td>
+                    <AddressingButton hostId={h.hostId} disabled={issues.length > 0 || held.length > 0 || !h.address || !isSaved} why={!isSaved ? t('network.addressing.saveFirst') : undefined} />
+                  </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
       </div>
-      {issues.length > 0 ? (
+      {issues.length > 0 || held.length > 0 ? (
         <ul className="net-issues" data-testid="network-issues">
           {issues.map((i, k) => (
             <li key={k} data-testid="network-issue" data-code={i.code} data-host-id={i.hostId ?? ''}>
               {formatNetworkIssue(t, i)}
             </li>
           ))}
+          {held.map((h) => (
+            <li key={`held-${h.hostId}`} data-testid="network-issue" data-code="address-held" data-host-id={h.hostId}>
+              {t('network.plan.addressHeld', { host: hosts.find((x) => x.id === h.hostId)?.name || h.hostId, address: h.address, holder: h.holder })}
+            </li>
+          ))}
         </ul>
+      ) : empty ? (
+        <p className="muted" data-testid="network-plan-empty">{t('network.plan.empty')}</p>
       ) : (
         <p className="net-ok" data-testid="network-plan-valid">{t('network.plan.valid')}</p>
       )}
@@ -268,7 +284,10 @@ async function reopen(api: RacksideApi, dir: string) {
 }
 
 /** Apply one host's addressing: preview the changes, confirm them, apply with the rollback timer. */
-function AddressingButton({ hostId, disabled }: { hostId: string; disabled: boolean }) {
+/** Seconds the node waits for Rackside to confirm the new address before it restores the old one. */
+const ROLLBACK_AFTER_S = 60;
+
+function AddressingButton({ hostId, disabled, why }: { hostId: string; disabled: boolean; why?: string | undefined }) {
   const { t } = useTranslation();
   const api = useApi();
   const dir = useAppStore((s) => s.projectDir.trim());
@@ -285,7 +304,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
   const apply = async () => {
     if (!preview) return;
     setBusy(true);
-    const r = await api['network.applyAddressing']({ dir, hostId, changes: preview.changes, rollbackAfterS: 60 });
+    const r = await api['network.applyAddressing']({ dir, hostId, changes: preview.changes, rollbackAfterS: ROLLBACK_AFTER_S });
     setBusy(false);
     setPreview(null);
     if (!r.ok) return useAppStore.getState().setNetworkError(r.error);
@@ -294,7 +313,7 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
   };
   return (
     <>
-      <button type="button" data-testid="addressing-preview" disabled={disabled || dirty || busy || !dir} onClick={() => void open()}>
+      <button type="button" data-testid="addressing-preview" disabled={disabled || dirty || busy || !dir} title={why} onClick={() => void open()}>
         {busy ? t('network.addressing.applying') : t('network.addressing.apply')}
       </button>
       {outcome ? (
@@ -308,6 +327,9 @@ function AddressingButton({ hostId, disabled }: { hostId: string; disabled: bool
           <div className="rb-dialog" role="dialog" aria-modal="true" data-testid="addressing-dialog">
             <h3>{t('network.addressing.confirmTitle', { address: preview.newAddress })}</h3>
             <p>{t('network.addressing.explain')}</p>
+            <p className="banner banner-warn" data-testid="addressing-rollback" data-seconds={ROLLBACK_AFTER_S}>
+              {t('network.addressing.rollbackTimer', { seconds: ROLLBACK_AFTER_S })}
+            </p>
             <ul>
               {preview.changes.map((c, i) => <li key={c} data-testid="addressing-change">{formatChange(t, { change: c, ...preview.changeTexts?.[i] })}</li>)}
             </ul>
