@@ -246,7 +246,7 @@ describe('Wayfinding', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const wide = () =>
       page.evaluate(() =>
-        [...document.querySelectorAll('.app-main .table-scroll, .app-main table')]
+        Array.from(document.querySelectorAll('.app-main .table-scroll, .app-main table'))
           .filter((e) => e.scrollWidth > e.clientWidth + 1)
           .map((e) => `${e.className || e.tagName}: ${e.scrollWidth} > ${e.clientWidth}`),
       );
