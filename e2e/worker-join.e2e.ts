@@ -155,6 +155,7 @@ describe('Worker joins (step 6)', () => {
     await dialog.getByTestId('cluster-leave-confirm').click();
     await dialog.getByTestId('cluster-leave-error').waitFor();
     expect(await dialog.getByTestId('cluster-leave-error').innerText()).toContain('Nothing was removed from the inventory');
+    expect(await dialog.getByTestId('cluster-leave-error').innerText()).toContain('node1 cannot leave the cluster');
     await screenshot(page, 'join-remove-refused-en');
     await dialog.getByTestId('cluster-leave-cancel').click();
     expect(await row.count()).toBe(1);
