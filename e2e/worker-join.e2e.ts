@@ -145,4 +145,19 @@ describe('Worker joins (step 6)', () => {
     const nodes = await lab.exec(1, 'sh', '-c', 'sinfo -h -N -o "%N"');
     expect(nodes).not.toContain('node4');
   }, 360_000);
+
+  it('a member that cannot leave (the Slurm controller on the first master): the failure is shown and nothing is removed', async () => {
+    const node1 = hostIds[0]!;
+    const row = page.locator(`[data-testid="host-row"][data-host-id="${node1}"]`);
+    await row.getByTestId('remove-host').click();
+    const dialog = page.getByTestId('cluster-leave-dialog');
+    await dialog.waitFor();
+    await dialog.getByTestId('cluster-leave-confirm').click();
+    await dialog.getByTestId('cluster-leave-error').waitFor();
+    expect(await dialog.getByTestId('cluster-leave-error').innerText()).toContain('Nothing was removed from the inventory');
+    expect(await dialog.getByTestId('cluster-leave-error').innerText()).toContain('node1 cannot leave the cluster');
+    await screenshot(page, 'join-remove-refused-en');
+    await dialog.getByTestId('cluster-leave-cancel').click();
+    expect(await row.count()).toBe(1);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_LEAVE_STEP, type PlanView, type Project, type RunView } from '../../contract/index.js';
+import { because, CLUSTER_LEAVE_STEP, err, type PlanView, type Project, type RunView } from '../../contract/index.js';
 import { saveProject } from '../project/project-store.js';
 import type { RunRecord } from '../runbook/replay.js';
 import { clusterMembers, leaveOutcome } from '../steps/join/members.js';
@@ -77,7 +77,7 @@ function standInRunbook(end: RunView | undefined, changes: PlanView['changes'] =
       return end;
     },
   };
-  return { calls, shared: { runbook } as unknown as Pick<SharedServices, 'runbook'> };
+  return { calls, shared: { runbook } as unknown as Pick<SharedServices, 'runbook'> & { runbook: typeof runbook } };
 }
 
 async function folder(): Promise<string> {
@@ -105,6 +105,17 @@ describe('cluster.leave / cluster.members', () => {
     const r = await createClusterHandlers(shared)['cluster.leave']({ dir, hostId: 'w2' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ reason: 'cluster-leave-failed', params: { host: '10.0.0.13', runId: 'r1' } });
+  });
+
+  it('a node the profile refuses to plan a leave for (Slurm\'s controller) is a refusal (cluster-leave-refused), and nothing runs', async () => {
+    const dir = await folder();
+    const { calls, shared } = standInRunbook(runView('completed'));
+    shared.runbook.plan = async () =>
+      because(err('internal', 'Step cluster-leave could not plan', 'This is a bug in the step; please report it.'), 'run-plan-failed', { step: CLUSTER_LEAVE_STEP, detail: 'node1 runs the Slurm controller' }) as never;
+    const r = await createClusterHandlers(shared)['cluster.leave']({ dir, hostId: 'm1' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ reason: 'cluster-leave-refused', params: { host: 'node1', detail: 'node1 runs the Slurm controller' } });
+    expect(calls.filter((c) => c.kind === 'start')).toEqual([]);
   });
 
   it('a host not in the saved inventory is refused before anything runs', async () => {

@@ -39,7 +39,13 @@ export function createClusterHandlers(shared: Pick<SharedServices, 'runbook'>): 
       const input = { hostId };
       // The technician confirmed the removal in the dialog, which says what leaving does.
       const planned = await shared.runbook.plan(dir, CLUSTER_LEAVE_STEP, input);
-      if (!planned.ok) return planned;
+      // The profile refuses to plan a node that cannot leave (Slurm's controller): not a bug, a refusal.
+      if (!planned.ok) {
+        return planned.error.reason === 'run-plan-failed'
+          ? because(err('unsupported', `${label} cannot leave the cluster: ${String(planned.error.params?.detail ?? planned.error.message)}`, 'Keep this host, or rebuild the cluster without it.'),
+            'cluster-leave-refused', { host: label, detail: String(planned.error.params?.detail ?? planned.error.message) })
+          : planned;
+      }
       const changes = planned.value.plan.changes.map((c) => c.change);
       const started = await shared.runbook.start(dir, CLUSTER_LEAVE_STEP, {
         input,

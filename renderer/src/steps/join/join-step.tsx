@@ -6,7 +6,7 @@ import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
-import { joinTimelines, splitDuration, type HostTimeline, type StageState } from './timeline.js';
+import { hostState, joinTimelines, splitDuration, type HostState, type HostTimeline, type StageState } from './timeline.js';
 import './join.css';
 
 /** Output lines kept per failed action: enough to see why, small enough for a card. */
@@ -103,6 +103,7 @@ function JoinTimelines() {
             t={t}
             h={h}
             tail={h.failure ? (tails.get(`${h.failure.retryHostId}\u0000${h.failure.actionId}`) ?? []) : []}
+            state={hostState(h, running)}
             busy={retrying !== null || running}
             onRetry={(id) => void retry(id)}
           />
@@ -112,25 +113,15 @@ function JoinTimelines() {
   );
 }
 
-type HostState = 'joined' | 'failed' | 'waiting' | 'running' | 'pending';
-
-function hostState(h: HostTimeline): HostState {
-  if (h.joined) return 'joined';
-  if (h.failure) return 'failed';
-  if (h.waitReason) return 'waiting';
-  return h.stages.some((s) => s.state !== 'pending') ? 'running' : 'pending';
-}
-
 const stageBadge = (s: StageState | HostState) =>
-  s === 'done' || s === 'joined' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' ? 'badge-danger' : s === 'waiting' ? 'badge-warn' : 'badge-muted';
+  s === 'done' || s === 'joined' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' ? 'badge-danger' : s === 'waiting' || s === 'stopped' ? 'badge-warn' : 'badge-muted';
 
 function elapsed(t: TFunction, ms: number): string {
   const { min, s } = splitDuration(ms);
   return min > 0 ? t('join.elapsedMin', { min, s }) : t('join.elapsedS', { s });
 }
 
-function HostCard({ t, h, tail, busy, onRetry }: { t: TFunction; h: HostTimeline; tail: string[]; busy: boolean; onRetry: (hostId: string) => void }) {
-  const state = hostState(h);
+function HostCard({ t, h, state, tail, busy, onRetry }: { t: TFunction; h: HostTimeline; state: HostState; tail: string[]; busy: boolean; onRetry: (hostId: string) => void }) {
   return (
     <article className={`join-host join-host-${state}`} data-testid="join-host" data-host-id={h.hostId} data-state={state}>
       <header>

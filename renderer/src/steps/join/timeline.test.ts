@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRun, FindingView, HostRun, PlanView } from '../../../../electron/contract/index.js';
-import { joinTimelines, waitReasonOf } from './timeline.js';
+import { hostState, joinTimelines, waitReasonOf } from './timeline.js';
 
 // The shape the Slurm profile's join plans: packages, config and service on the worker itself;
 // "seen" checked from the first master, about the worker.
@@ -88,5 +88,14 @@ describe('joinTimelines', () => {
   it('no plan, no timelines; actions without a join stage (the as-built capture) are in none', () => {
     expect(joinTimelines(undefined, undefined)).toEqual([]);
     expect(joinTimelines({ hosts: [{ hostId: 'm', name: 'm', address: '', user: 'root', actions: [act('as-built')] }] }, undefined)).toEqual([]);
+  });
+
+  it('a card\'s state: a host part-way through is running while the run runs, stopped once it ended without a failure of its own', () => {
+    const stages = (states: string[]) => states.map((state, i) => ({ stage: (['packages', 'configuration', 'service', 'seen'] as const)[i]!, state: state as 'done', done: 0, total: 1, elapsedMs: 0 }));
+    expect(hostState({ joined: false, stages: stages(['done', 'done', 'done', 'pending']) }, true)).toBe('running');
+    expect(hostState({ joined: false, stages: stages(['done', 'done', 'done', 'pending']) }, false)).toBe('stopped');
+    expect(hostState({ joined: false, stages: stages(['pending', 'pending', 'pending', 'pending']) }, false)).toBe('pending');
+    expect(hostState({ joined: true, stages: stages(['done', 'done', 'done', 'done']) }, false)).toBe('joined');
+    expect(hostState({ joined: false, waitReason: 'lock', stages: stages(['waiting', 'pending', 'pending', 'pending']) }, true)).toBe('waiting');
   });
 });

@@ -145,6 +145,21 @@ export function joinTimelines(
     });
 }
 
+export type HostState = 'joined' | 'failed' | 'waiting' | 'running' | 'stopped' | 'pending';
+
+/**
+ * A timeline's state as its card's badge: `stopped` is a host part-way through whose run has
+ * ended without a failure of its own (another host's failure stopped the phases): Resume or the
+ * failed host's retry continues it.
+ */
+export function hostState(h: Pick<HostTimeline, 'joined' | 'failure' | 'waitReason' | 'stages'>, runActive: boolean): HostState {
+  if (h.joined) return 'joined';
+  if (h.failure) return 'failed';
+  if (h.waitReason) return 'waiting';
+  if (!h.stages.some((s) => s.state !== 'pending')) return 'pending';
+  return runActive ? 'running' : 'stopped';
+}
+
 /** "1 min 05 s" style durations are locale words; this gives the numbers. */
 export function splitDuration(ms: number): { min: number; s: number } {
   const total = Math.floor(ms / 1000);
