@@ -79,13 +79,14 @@ const VM_REPORTS = ['integration-vm', 'e2e-storage'];
 const LANE = process.argv.includes('--lane-vm');
 const vmTests = process.env.RACKSIDE_LAB_VM_TESTS !== '0';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
-// Step 6's e2e needs the same systemd-mode lab: it runs in the master install's stage, on its lab.
+// Step 6's e2e needs a systemd-mode lab of its own (below).
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 const MASTER_LAB = '85';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
+const JOIN_E2E_LAB = '88';
 
 function labOn(instance, args) {
   return sh(`lab ${args.join(' ')} (instance ${instance})`, 'bash', ['scripts/lab/lab', ...args], { RACKSIDE_LAB_INSTANCE: instance });
@@ -170,7 +171,10 @@ const stages = [
   // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
   // Each is brought up for its files and taken down after.
   () => withLab(SYSTEMD_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
-    vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E, JOIN_E2E], 'e2e-master')),
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: SYSTEMD_E2E_LAB }, [MASTER_E2E], 'e2e-master')),
+  // Step 6 builds a Slurm cluster from bare nodes: a fresh lab of its own, not the master e2e's.
+  () => withLab(JOIN_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: JOIN_E2E_LAB }, [JOIN_E2E], 'e2e-join')),
 ];
 
 if (LANE) {
