@@ -85,7 +85,14 @@ interface Lab { addresses: string[]; keyPath: string; dataDir: string; knownHost
 async function freshLab(n: number): Promise<Lab> {
   const t0 = performance.now();
   labCli('down');
-  labCli('up', '--mode', 'systemd', '--nodes', String(n));
+  try {
+    labCli('up', '--mode', 'systemd', '--nodes', String(n));
+  } catch {
+    // On a loaded machine a node's sshd sometimes misses up's deadline: one clean retry.
+    console.log('lab: up failed, once more after down');
+    labCli('down');
+    labCli('up', '--mode', 'systemd', '--nodes', String(n));
+  }
   const s = await lab.status();
   const dataDir = await mkdtemp(join(tmpdir(), 'rs-bench-cluster-'));
   await trustLabHostKeys(dataDir, s.nodes.map((_, i) => i + 1));
