@@ -198,7 +198,7 @@ async function rackside(l: Lab, project: Project): Promise<{ first: Timing; agai
     const joined = await runStep(WORKER_JOIN_STEP);
     const wallS = sec(performance.now() - t0);
     const ev = await journal(dir);
-    return { wallS, timing: merge(journalTimes(ev, install, 'install.', stageOf), journalTimes(ev, joined, 'join.', stageOf)) };
+    return { wallS, timing: merge(journalTimes(ev, install, 'install.', new Map()), journalTimes(ev, joined, 'join.', stageOf)) };
   };
   try {
     const loadBefore = load();
