@@ -522,7 +522,7 @@ function PaneArea() {
 /** Smallest height of the dock's body; the largest leaves the page its share (terminal.css). */
 const MIN_DOCK_PX = 120;
 const RESIZE_STEP_PX = 24;
-const maxDockPx = () => Math.max(MIN_DOCK_PX, window.innerHeight - 420);
+const maxDockPx = () => Math.max(MIN_DOCK_PX, window.innerHeight - 480);
 
 /** The bar above the open dock: drag it (or use the arrow keys) to give the dock more or less height. */
 function DockResizer() {
