@@ -84,7 +84,7 @@ export const REASON_CODES = [
   // How an addressing apply ended (the outcome's message).
   'addr-applied', 'addr-rolled-back', 'addr-lost', 'addr-not-started', 'addr-not-run',
   // Removing a cluster node (api/cluster-handlers.ts).
-  'cluster-host-unknown', 'cluster-leave-failed', 'cluster-leave-refused',
+  'cluster-host-unknown', 'cluster-leave-failed', 'cluster-leave-refused', 'cluster-leave-first-master',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -118,6 +118,17 @@ describe('cluster.leave / cluster.members', () => {
     expect(calls.filter((c) => c.kind === 'start')).toEqual([]);
   });
 
+  it('the first master of a profile that can remove nodes is refused in the technician\'s words (cluster-leave-first-master), before anything is planned', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'rs-cluster-')), 'p');
+    const saved = await saveProject(dir, { ...project, install: { profile: 'slurm' } } as Project);
+    if (!saved.ok) throw new Error(saved.error.message);
+    const { calls, shared } = standInRunbook(runView('completed'));
+    const r = await createClusterHandlers(shared)['cluster.leave']({ dir, hostId: 'm1' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ reason: 'cluster-leave-first-master', params: { host: 'node1' } });
+    expect(calls).toEqual([]);
+  });
+
   it('a host not in the saved inventory is refused before anything runs', async () => {
     const dir = await folder();
     const { calls, shared } = standInRunbook(runView('completed'));

@@ -36,6 +36,15 @@ export function createClusterHandlers(shared: Pick<SharedServices, 'runbook'>): 
         return because(err('not-found', `Host ${hostId} is not in the saved inventory`, 'Save the project, then remove the host again.'), 'cluster-host-unknown', { hostId });
       }
       const label = host.name || host.address;
+      // Both profiles run the cluster's side of every change on the first master (Slurm's
+      // controller, Pacemaker's node additions and removals): it cannot leave. Said here, in the
+      // technician's language, before anything is planned.
+      const project = opened.value.project;
+      const firstMaster = project.hosts.find((h) => h.role === 'master');
+      if (firstMaster?.id === hostId && profileById(project.install?.profile ?? 'base')?.leave) {
+        return because(err('unsupported', `${label} cannot leave the cluster: it is the first master, which runs the cluster's side of every change`, 'Keep this host, or rebuild the cluster without it.'),
+          'cluster-leave-first-master', { host: label });
+      }
       const input = { hostId };
       // The technician confirmed the removal in the dialog, which says what leaving does.
       const planned = await shared.runbook.plan(dir, CLUSTER_LEAVE_STEP, input);
