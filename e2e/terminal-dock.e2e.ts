@@ -144,6 +144,11 @@ describe('Terminal dock', () => {
     await page.locator('[data-testid="terminal-run-host"][data-host-id="h2"]').click();
     const pane = page.locator('[data-testid="terminal-pane"][data-host-id="h2"]');
     expect(await pane.getByTestId('terminal-pane-title').innerText()).toBe('node2 · Preflight');
+    // Its ending names the step by its title in the UI's language, not by its id.
+    expect(await pane.getByTestId('terminal-pane-exited').innerText()).toBe('Preflight: all actions done');
+    await wizard.setLanguage('zh-CN');
+    expect(await pane.getByTestId('terminal-pane-exited').innerText()).toBe('预检：所有操作已完成');
+    await wizard.setLanguage('en');
     const id = (await pane.getAttribute('data-session-id'))!;
     expect((await term.runHosts()).find((h) => h.current)?.sessionId).toBe(id);
     await term.waitForLine(id, (l) => l.includes('id -u') || l.length > 0);

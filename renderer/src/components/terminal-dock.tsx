@@ -576,7 +576,7 @@ function Pane({ sessionId }: { sessionId: string }) {
   const kind = useAppStore((s) => s.sessions[sessionId]?.kind ?? 'ssh');
   const state = useAppStore((s) => s.sessions[sessionId]?.state ?? 'exited');
   const session = useAppStore((s) => s.sessions[sessionId]);
-  const message = session?.message ? localizedError(t, { code: 'internal', message: session.message, reason: session.reason, params: session.params }).message : '';
+  const message = session?.message ? localizedError(t, { code: 'internal', message: session.message, reason: session.reason, params: stepParams(t, session.params) }).message : '';
   const transcript = useAppStore((s) => s.sessions[sessionId]?.transcript?.log ?? '');
   const transcriptStopped = useAppStore((s) => stoppedText(t, s.sessions[sessionId]));
   const interactive = useAppStore((s) => s.sessions[sessionId]?.interactive ?? false);
@@ -665,6 +665,12 @@ function TakeOverButton({ hostId }: { hostId: string }) {
       {t('dock.takeOver')}
     </button>
   );
+}
+
+/** A pane's ending names its step (`step: preflight`): in the UI's language, by the step's title. */
+function stepParams(t: TFunction, params: TerminalSession['params']): TerminalSession['params'] {
+  const step = params?.step;
+  return typeof step === 'string' ? { ...params, step: t(`runbook.steps.${step}.title`, { defaultValue: step }) } : params;
 }
 
 /** Why a session's transcript stopped, in the current language ('' while it records). */
