@@ -104,9 +104,9 @@ function withLab(instance, up, down, run) {
  * is up (require-lab checks it), its output in test-results/lane-vm.log, printed when it ends.
  */
 const laneStages = [
-  () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1' }, VM_INTEGRATION, 'integration-vm'),
+  () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', RACKSIDE_LAB_VM_LANE: '1' }, VM_INTEGRATION, 'integration-vm'),
   () => withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
-    vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB }, [STORAGE_E2E], 'e2e-storage')),
+    vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB, RACKSIDE_LAB_VM_LANE: '1' }, [STORAGE_E2E], 'e2e-storage')),
 ];
 
 let vmLane = null;

@@ -5,6 +5,10 @@ import { lab } from './lab.js';
  * it is not up this fails loudly instead of letting tests skip.
  */
 export default async function requireLab() {
+  // The VM lane of `npm test` (scripts/test.mjs) runs files that need the VM lab only, and check it
+  // themselves; the namespace lab is in use — sshd killed, links cut — by the other integration
+  // tests at the same time, so its state says nothing about these files.
+  if (process.env.RACKSIDE_LAB_VM_LANE === '1') return;
   let status;
   try {
     status = await lab.status();
