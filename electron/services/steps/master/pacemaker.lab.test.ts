@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_LEAVE_STEP, MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
 import { createLogger } from '../../log/logger.js';
-import { CLUSTER_AS_BUILT_ACTION } from '../join/as-built.js';
+import { CLUSTER_AS_BUILT_ACTION, CLUSTER_MEMBERS_ACTION } from '../join/as-built.js';
 import { readJournal, type JournalEvent } from '../../project/journal.js';
 import { saveProject } from '../../project/project-store.js';
 import { Runbook } from '../../runbook/engine.js';
@@ -83,8 +83,9 @@ type Finished = Extract<JournalEvent, { type: 'action-finished' }>;
 const finishedIn = async (runId: string) => (await journal()).filter((e): e is Finished => e.type === 'action-finished' && e.runId === runId);
 /** What a run changed: every action that ran its command (read-only captures aside). */
 // The read-only reads for the report (no probe: they run every time) are not changes: the master
-// install's `as-built`, the join's last phase `cluster-as-built`.
-const READS = new Set(['as-built', CLUSTER_AS_BUILT_ACTION]);
+// install's `as-built`, the join's last phase (`cluster-as-built` on every member, `cluster-members`
+// on the first master).
+const READS = new Set(['as-built', CLUSTER_AS_BUILT_ACTION, CLUSTER_MEMBERS_ACTION]);
 const changed = (f: Finished[]) => f.filter((e) => e.status !== 'already-done' && !READS.has(e.actionId)).map((e) => `${e.hostId}/${e.actionId}:${e.status}`);
 
 function project(nodes: number[]): Project {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_LEAVE_STEP, MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
 import { createLogger } from '../../log/logger.js';
-import { CLUSTER_AS_BUILT_ACTION } from '../join/as-built.js';
+import { CLUSTER_AS_BUILT_ACTION, CLUSTER_MEMBERS_ACTION } from '../join/as-built.js';
 import { readJournal, type JournalEvent } from '../../project/journal.js';
 import { saveProject } from '../../project/project-store.js';
 import { Runbook } from '../../runbook/engine.js';
@@ -27,6 +27,8 @@ import { masterInstallStep } from './step.js';
  * RACKSIDE_LAB_INSTANCE when set, else 87 (`npm test`'s lab stays in chroot mode). Nodes that are
  * not bare (an earlier run installed munge) are recreated first.
  */
+/** The read-only reads for the report (no probe: they run on every run), not changes. */
+const READS = new Set(['as-built', CLUSTER_AS_BUILT_ACTION, CLUSTER_MEMBERS_ACTION]);
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
 const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '87';
@@ -186,8 +188,9 @@ describe('Slurm profile on the lab (systemd mode)', () => {
     const join_ = await runStep(WORKER_JOIN_STEP);
     const events = await journal();
     const changed = [...finishedOf(events, install.runId), ...finishedOf(events, join_.runId)]
-      // `as-built` and the join's `cluster-as-built` only read (no probe): they run every time.
-      .filter((e) => e.status !== 'already-done' && !((e.actionId === 'as-built' || e.actionId === CLUSTER_AS_BUILT_ACTION) && e.status === 'done'));
+      // `as-built` and the join's last phase (`cluster-as-built`, `cluster-members`) only read (no
+      // probe): they run every time.
+      .filter((e) => e.status !== 'already-done' && !(READS.has(e.actionId) && e.status === 'done'));
     expect(changed.map((e) => `${e.hostId}/${e.actionId}:${e.status}`)).toEqual([]);
     expect(finishedOf(events, join_.runId).length).toBeGreaterThan(10);
     expect(await footprint(FIRST)).toEqual(before);
@@ -243,7 +246,7 @@ describe('Slurm profile on the lab (systemd mode)', () => {
     // The finished hosts were not touched: on node1-4 only the controller's slurm.conf changed (node5
     // in it), and "seen" about node5 may have waited for it.
     // (The join's last phase reads every member for the report, without a probe: not a change.)
-    const others = fin.filter((e) => e.hostId !== 'n5' && e.status === 'done' && e.actionId !== CLUSTER_AS_BUILT_ACTION).map((e) => `${e.hostId}/${e.actionId}`);
+    const others = fin.filter((e) => e.hostId !== 'n5' && e.status === 'done' && !READS.has(e.actionId)).map((e) => `${e.hostId}/${e.actionId}`);
     expect(others.filter((x) => x !== 'n1/slurm-conf' && x !== 'n1/seen-n5')).toEqual([]);
     expect(others.filter((x) => x === 'n1/slurm-conf').length).toBeLessThanOrEqual(1);
     // node5's packages were installed once, by the first process.
