@@ -26,6 +26,11 @@ export async function startBrowserHost(opts: { args?: string[] } = {}): Promise<
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(root, 'dist/electron/host/cli.js'), '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Local shells are the laptop's login shell; here that is root's bash, whose .bashrc runs
+    // `pyenv init` (a rehash under a lock file). A shell a test closes in the middle of it leaves
+    // the lock behind and every later shell waits 60 s for it — the machine's startup files, not
+    // what these tests test — so the e2e hosts' local shells are /bin/sh (login: no .bashrc).
+    env: { ...process.env, SHELL: '/bin/sh' },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
