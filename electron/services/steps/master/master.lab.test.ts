@@ -280,7 +280,7 @@ describe('master install on the lab (systemd mode, 4 nodes)', () => {
     const before = await footprint();
     const root = join(import.meta.dirname, '..', '..', '..', '..');
     const runner = (mode: 'start' | 'resume') => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'install-runner.ts'), killDir, dataDir, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'step-runner.ts'), killDir, dataDir, MASTER_INSTALL_STEP, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -115,7 +115,7 @@ async function runStep(stepId: string, input?: unknown): Promise<{ runId: string
 /** A step in a child process (its own memory-only secret store), as the backend the technician could lose. */
 function runner(stepId: string, mode: 'start' | 'resume') {
   const root = join(import.meta.dirname, '..', '..', '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'pacemaker-runner.ts'), dir, dataDir, stepId, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'step-runner.ts'), dir, dataDir, stepId, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,9 +1,10 @@
 /**
- * One step (master-install, worker-join or cluster-leave) in a process of its own, so the Slurm
- * integration test can SIGKILL it mid-step:
+ * One step (master-install, worker-join or cluster-leave) in a process of its own, so an
+ * integration test (master, Pacemaker, Slurm) can SIGKILL it mid-step:
  *   node --import tsx step-runner.ts <projectDir> <dataDir> <stepId> start|resume [input JSON]
- * Its secret store is memory-only (as the browser host's): a resumed run must read the munge key
- * back from the first master. Prints one JSON line with the run's end state, then exits.
+ * Its secret store is memory-only (as the browser host's): a resumed run must read its secrets (the
+ * VRRP secret, the hacluster password, the munge key) back from the first master. Prints one JSON
+ * line with the run's end state, then exits.
  */
 import { createLogger } from '../../../log/logger.js';
 import { Runbook } from '../../../runbook/engine.js';
