@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Result } from './result.js';
 import { clusterEvents, clusterRequests } from './channels/cluster.js';
 import { coreEvents, coreRequests } from './channels/core.js';
+import { drillEvents, drillRequests } from './channels/drill.js';
 import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
 import { installEvents, installRequests } from './channels/install.js';
 import { networkEvents, networkRequests } from './channels/network.js';
@@ -19,6 +20,7 @@ import { terminalEvents, terminalRequests } from './channels/terminal.js';
 export const requests = {
   ...clusterRequests,
   ...coreRequests,
+  ...drillRequests,
   ...hardwareRequests,
   ...installRequests,
   ...networkRequests,
@@ -31,6 +33,7 @@ export const requests = {
 export const events = {
   ...clusterEvents,
   ...coreEvents,
+  ...drillEvents,
   ...hardwareEvents,
   ...installEvents,
   ...networkEvents,
@@ -46,6 +49,7 @@ export * from './channels/network.js';
 export * from './channels/storage.js';
 export * from './channels/install.js';
 export * from './channels/cluster.js';
+export * from './channels/drill.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;

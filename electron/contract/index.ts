@@ -7,3 +7,5 @@ export * from './hardware.js';
 export * from './limits.js';
 export * from './browser-host.js';
 export * from './event-frame.js';
+export * from './verify-plan.js';
+export * from './drill.js';

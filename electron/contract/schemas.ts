@@ -5,6 +5,7 @@ export * from './network-plan.js';
 import { storagePlanSchema } from './storage-plan.js';
 export * from './storage-plan.js';
 import { installPlanSchema } from './install-plan.js';
+import { verifyPlanSchema } from './verify-plan.js';
 export * from './install-plan.js';
 export * from './pacemaker-plan.js';
 export * from './slurm-plan.js';
@@ -167,6 +168,8 @@ export const projectSchema = z.object({
   storage: storagePlanSchema.optional(),
   /** The install plan (step 5): package source, time servers, VIP candidates, sysctl, firewall ports. Optional: older files have none. */
   install: installPlanSchema.optional(),
+  /** The verification plan (step 7): the customer's RTO, the clock offset limit, the reboot test's hosts. Optional: older files have none. */
+  verify: verifyPlanSchema.optional(),
   /** One jump host for every host without its own. Optional: older files have none. */
   bastion: jumpHostSchema.optional(),
   /** Unknown host keys on first contact (absent: "confirm"). */

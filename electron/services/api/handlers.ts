@@ -7,6 +7,7 @@ import { SshPool } from '../ssh/pool.js';
 import { TerminalManager } from '../terminal/terminal-manager.js';
 import { createClusterHandlers } from './cluster-handlers.js';
 import { createCoreHandlers } from './core-handlers.js';
+import { createDrillHandlers } from './drill-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createInstallHandlers } from './install-handlers.js';
@@ -73,6 +74,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     ...createClusterHandlers(shared),
     ...createCoreHandlers(ctx, shared),
+    ...createDrillHandlers(),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),
