@@ -68,6 +68,18 @@ export interface ClusterProfile {
     packages(host: Host, ctx: ProfileContext): string[];
     members: StepCommand;
   };
+  /**
+   * Wizard step 7 (steps/verify, VERIFICATION_STEP): the profile's read-only checks of the built
+   * cluster (Pacemaker: nodes online, no failed actions, quorate with the expected votes; Slurm:
+   * every node idle, munge between every pair, a job on every node). Actions name a phase of the
+   * verification step (VERIFY_PHASES in steps/verify: `verify-hosts` on every host in parallel,
+   * then `verify-cluster` on the first master) and change nothing (no probe needed); `findings`
+   * turns their results into findings with the measured value, the threshold and the remedy.
+   */
+  verify?: {
+    actions(host: Host, ctx: ProfileContext): Action[];
+    findings(results: StepResults, ctx: ProfileContext): Finding[];
+  };
   /** The profile's findings on a master install or join run (e.g. fencing off: blocking unless waived). */
   findings?(step: 'master-install' | 'worker-join', results: StepResults, ctx: ProfileContext): Finding[];
 }
