@@ -39,7 +39,7 @@ import {
   type LockOwner,
 } from './lock.js';
 import { OutputBatcher } from './output-batcher.js';
-import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, planText, refHosts, secretRefPlaceholder, type BuiltPlan } from './plan.js';
+import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, placeholderStdin, planText, refHosts, secretRefPlaceholder, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, outputKey, type Live } from './replay.js';
 import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, resolveStdin, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
@@ -944,6 +944,9 @@ export class Runbook {
     // Re-reading an action without a probe runs it again: such an action is harmless to repeat (Action.probe).
     if (!result) {
       transcript.note(`## $ ${line}`);
+      // What went on stdin, as the dry run names it: the values themselves only went over the channel.
+      const stdinShown = placeholderStdin(action.command, run.built.producers);
+      if (stdinShown) transcript.note(`## stdin, one per line: ${stdinShown.join(' ')}`);
       const r = await exec(resolved.command, action.timeoutMs, action.capture === true, secret);
       result = r;
       if (r.status === 'ok' && wantsOutput) produced = r.raw.trim();

@@ -164,6 +164,8 @@ describe('secrets on stdin', () => {
       }
       const used = (await everyFile(dir)).find((f) => f.path.includes(join('logs', 'n2')) && f.path.endsWith('-use.log'));
       expect(used?.text).toContain('used ‹secret:canary›');
+      // The transcript names what went on stdin, as the dry run does.
+      expect(used?.text).toContain(`## stdin, one per line: <output:canary@n1> <secret:${bmcSecretId('n2')}>`);
     } finally {
       await rb.close();
       pool.closeAll();
