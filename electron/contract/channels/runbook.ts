@@ -89,6 +89,10 @@ export const plannedActionSchema = z.object({
   title: z.string(),
   command: z.string(),
   probe: z.string().optional(),
+  /** What the command gets on stdin, one line each, as placeholders (`<output:NAME@host>`, `<secret:ID>`): secrets go there, never in the line. */
+  stdin: z.array(z.string()).optional(),
+  /** The same for the probe. */
+  probeStdin: z.array(z.string()).optional(),
   sudo: z.boolean(),
   timeoutMs: z.number(),
   destructive: z.boolean(),

@@ -39,9 +39,9 @@ import {
   type LockOwner,
 } from './lock.js';
 import { OutputBatcher } from './output-batcher.js';
-import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, planText, refHosts, type BuiltPlan } from './plan.js';
+import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, planText, refHosts, secretRefPlaceholder, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, outputKey, type Live } from './replay.js';
-import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, type Action, type OutputRef, type Phase, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
+import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, resolveStdin, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -818,14 +818,30 @@ export class Runbook {
     const shown = (cmd: StepCommand) => placeholderCommand(cmd, run.built.producers);
     const line = displayLine(lockedCommand({ id: action.id, command: shown(action.command) }), action.sudo);
     const value = this.refValue(run);
-    let resolved: { command: RemoteCommand; probe?: RemoteCommand; read?: RemoteCommand };
+    const storeSecret = (ref: SecretRef): string => {
+      const v = this.deps.secrets.get(ref.secret, ref.kind ?? 'password');
+      if (v === undefined) throw new SecretMissing(ref);
+      return v;
+    };
+    // Values the command reads on stdin (StepCommand.stdin): resolved here, sent only over the channel.
+    type Resolved = { cmd: RemoteCommand; stdin?: string };
+    const withStdin = (cmd: RemoteCommand, from: StepCommand): Resolved => {
+      const stdin = resolveStdin(from, value, storeSecret);
+      return { cmd, ...(stdin !== undefined ? { stdin } : {}) };
+    };
+    let resolved: { command: Resolved; probe?: Resolved; read?: Resolved };
     try {
       resolved = {
-        command: lockedCommand(action, value),
-        ...(action.probe ? { probe: resolveCommand(action.probe, value) } : {}),
-        ...(action.output?.read ? { read: resolveCommand(action.output.read, value) } : {}),
+        command: withStdin(lockedCommand(action, value), action.command),
+        ...(action.probe ? { probe: withStdin(resolveCommand(action.probe, value), action.probe) } : {}),
+        ...(action.output?.read ? { read: withStdin(resolveCommand(action.output.read, value), action.output.read) } : {}),
       };
     } catch (e) {
+      if (e instanceof SecretMissing) {
+        const id = secretRefPlaceholder(e.ref);
+        await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: the secret ${id} is not in the secret store; enter it, then retry`, code: 'run-secret-missing', params: { action: action.id, secret: e.ref.secret } });
+        return false;
+      }
       await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `${action.id}: ${(e as Error).message}`, code: 'run-action-failed', params: { action: action.id, detail: (e as Error).message } });
       return false;
     }
@@ -860,10 +876,11 @@ export class Runbook {
     // as its placeholder, to the transcript and the live pane. If no value came, they are dropped.
     const secret = action.output?.secret === true;
     let held: { stream: 'stdout' | 'stderr'; d: Buffer }[] = [];
-    const exec = async (cmd: RemoteCommand, timeoutMs: number, capture: boolean, hold = false): Promise<ExecResult & { raw: string }> => {
+    const exec = async ({ cmd, stdin }: Resolved, timeoutMs: number, capture: boolean, hold = false): Promise<ExecResult & { raw: string }> => {
       const raw: Buffer[] = [];
       const r = await conn.exec(cmd, {
         sudo: action.sudo,
+        ...(stdin !== undefined ? { stdin } : {}),
         timeoutMs,
         signal,
         onStdout: (d) => {
@@ -1006,3 +1023,10 @@ export class Runbook {
 }
 
 const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('hex');
+
+/** A store secret an action reads on stdin is not in the store: the host stops with run-secret-missing. */
+class SecretMissing extends Error {
+  constructor(readonly ref: SecretRef) {
+    super(`secret ${ref.secret} is not in the secret store`);
+  }
+}

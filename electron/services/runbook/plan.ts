@@ -3,7 +3,7 @@ import { because, err, ok, type Host, type PlanView, type Project, type Result }
 import { wireLine, type RemoteCommand } from '../ssh/quote.js';
 import type { ReachSettings } from '../ssh/target.js';
 import { wrapForLock } from './lock.js';
-import { commandRefs, resolveCommand, type Action, type OutputRef, type Phase, type StepCommand, type StepModule } from './step-module.js';
+import { commandRefs, isOutputRef, resolveCommand, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type StepModule } from './step-module.js';
 
 export interface BuiltPlan {
   view: PlanView;
@@ -44,6 +44,17 @@ export function refHosts(ref: OutputRef, producers: ReadonlyMap<string, readonly
 /** A command with its refs as placeholders (the dry run). */
 export const placeholderCommand = (cmd: StepCommand, producers: ReadonlyMap<string, readonly string[]>): RemoteCommand =>
   resolveCommand(cmd, (ref) => refHosts(ref, producers).map((h) => outputPlaceholder(ref.output, h)));
+
+/** How the dry run and the plan hash show a store secret on stdin: its id (and kind), never its value. */
+export const secretRefPlaceholder = (ref: SecretRef) => `<secret:${ref.secret}${ref.kind && ref.kind !== 'password' ? `:${ref.kind}` : ''}>`;
+
+/** A command's stdin lines as the dry run shows them (refs as placeholders); undefined without stdin. */
+export function placeholderStdin(cmd: StepCommand, producers: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  if (!cmd.stdin?.length) return undefined;
+  return cmd.stdin.flatMap((a) => (typeof a === 'string' ? [a]
+    : isOutputRef(a) ? refHosts(a, producers).map((h) => outputPlaceholder(a.output, h))
+      : [secretRefPlaceholder(a)]));
+}
 
 /** For commands that must not name outputs (a step without them): a ref here is a bug. */
 export const noRefs = (ref: OutputRef): never => {
@@ -214,6 +225,9 @@ export function buildPlan(module: StepModule, project: Project, input?: unknown)
       title: a.title,
       command: displayLine(wrapForLock(shown(a.command), a.id), a.sudo),
       ...(a.probe ? { probe: displayLine(shown(a.probe), a.sudo) } : {}),
+      // Only an action with stdin shows (and hashes) it: other plans' hashes are what they were.
+      ...(a.command.stdin?.length ? { stdin: placeholderStdin(a.command, producers)! } : {}),
+      ...(a.probe?.stdin?.length ? { probeStdin: placeholderStdin(a.probe, producers)! } : {}),
       sudo: a.sudo,
       timeoutMs: a.timeoutMs,
       destructive: a.destructive,
@@ -283,7 +297,9 @@ export function planText(plan: PlanView, at = new Date()): string {
       out.push(`${i + 1}. ${a.id} (${[a.phase ? `phase ${a.phase}` : null, flags].filter(Boolean).join(', ')})`);
       if (a.output) out.push(`   output: ${a.output.name}${a.output.secret ? ' (secret: kept in the secret store, shown as a placeholder)' : ''}`);
       if (a.probe) out.push(`   already done if: ${a.probe}`);
+      if (a.probeStdin) out.push(`   its stdin, one per line: ${a.probeStdin.join(' ')}`);
       out.push(`   $ ${a.command}`);
+      if (a.stdin) out.push(`   stdin, one per line: ${a.stdin.join(' ')}`);
       for (const c of a.changes ?? []) out.push(`   changes: ${c}`);
     });
     out.push('');

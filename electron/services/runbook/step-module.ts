@@ -85,11 +85,29 @@ export interface OutputRef {
 export type ActionArg = string | OutputRef;
 
 /**
+ * A value of the secret store (electron/services/secrets) as an action's input: `secret` is the
+ * store's id (a host id, or e.g. `bmcSecretId(hostId)`), `kind` its kind (default `password`).
+ * Resolved by the engine just before the action runs; allowed only on stdin (StepCommand.stdin),
+ * since an argument is visible to every user of the node in /proc/<pid>/cmdline.
+ */
+export interface SecretRef {
+  secret: string;
+  kind?: 'password' | 'passphrase' | 'sudo';
+}
+
+/** A line of a command's stdin: a literal, an output (secret or not), or a store secret. */
+export type StdinArg = ActionArg | SecretRef;
+
+/**
  * A RemoteCommand whose argv/args may name outputs; the engine resolves them just before the
  * action runs, the dry run shows them as `<output:NAME@host>`. A RemoteCommand is a StepCommand.
- * The script text itself never holds a ref: values only ever arrive as quoted arguments.
+ * The script text itself never holds a ref: values only ever arrive as quoted arguments, or on
+ * stdin. `stdin`: values written to the command's stdin, one per line in order (an `all` ref: one
+ * line per producer), after sudo has taken its password (HostConnection.exec feeds the command's
+ * stdin only once sudo says it is through), then EOF. A secret goes here, never in argv: the dry
+ * run shows these lines as placeholders (`<output:NAME@host>`, `<secret:ID>`), never their values.
  */
-export type StepCommand = { argv: readonly ActionArg[] } | { script: string; args?: readonly ActionArg[] };
+export type StepCommand = ({ argv: readonly ActionArg[] } | { script: string; args?: readonly ActionArg[] }) & { stdin?: readonly StdinArg[] };
 
 export interface Phase {
   /** Stable, [a-z0-9-]; actions name it. */
@@ -113,17 +131,40 @@ export interface ActionOutput {
   read?: StepCommand;
 }
 
-export const isOutputRef = (a: ActionArg): a is OutputRef => typeof a !== 'string';
+export const isOutputRef = (a: StdinArg): a is OutputRef => typeof a !== 'string' && 'output' in a;
+export const isSecretRef = (a: StdinArg): a is SecretRef => typeof a !== 'string' && 'secret' in a;
 
-/** The refs a command names, in argument order. */
+/** The output refs a command names, in argument order, then those of its stdin. */
 export function commandRefs(cmd: StepCommand): OutputRef[] {
   const args = 'argv' in cmd ? cmd.argv : (cmd.args ?? []);
-  return args.filter(isOutputRef);
+  return [...args, ...(cmd.stdin ?? [])].filter(isOutputRef);
+}
+
+/** The store secrets a command's stdin names. */
+export const commandSecrets = (cmd: StepCommand): SecretRef[] => (cmd.stdin ?? []).filter(isSecretRef);
+
+/**
+ * The bytes a command's stdin gets: each line resolved (`value` for output refs, `secret` for store
+ * secrets), one per line; undefined when the command has no stdin. A value with a line break would
+ * shift the lines after it, and a NUL cannot be read by a shell: both are refused.
+ */
+export function resolveStdin(cmd: StepCommand, value: (ref: OutputRef) => readonly string[], secret: (ref: SecretRef) => string): string | undefined {
+  if (!cmd.stdin?.length) return undefined;
+  const lines = cmd.stdin.flatMap((a) => (typeof a === 'string' ? [a] : isOutputRef(a) ? [...value(a)] : [secret(a)]));
+  for (const [i, l] of lines.entries()) {
+    if (/[\r\n\0]/.test(l)) throw new Error(`stdin line ${i + 1} has a line break or NUL: it cannot be sent as one line`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 /** The command with each ref replaced by the arguments `value` gives for it (one, or one per producer for `all`). */
 export function resolveCommand(cmd: StepCommand, value: (ref: OutputRef) => readonly string[]): RemoteCommand {
-  const map = (args: readonly ActionArg[]) => args.flatMap((a) => (isOutputRef(a) ? [...value(a)] : [a]));
+  const map = (args: readonly ActionArg[]) => args.flatMap((a) => {
+    if (typeof a === 'string') return [a];
+    // Typed out, but a plain-JS module could still try: a store secret never becomes an argument.
+    if (isSecretRef(a)) throw new Error(`secret ${(a as SecretRef).secret} as an argument: a store secret goes on stdin only`);
+    return [...value(a)];
+  });
   return 'argv' in cmd ? { argv: map(cmd.argv) } : { script: cmd.script, ...(cmd.args ? { args: map(cmd.args) } : {}) };
 }
 

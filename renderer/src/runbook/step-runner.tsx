@@ -389,6 +389,11 @@ function PlanPreview({ stepId }: { stepId: string }) {
                 <code className="rb-cmd" data-testid="plan-command">
                   {a.command}
                 </code>
+                {a.stdin ? (
+                  <code className="rb-cmd rb-probe" data-testid="plan-stdin">
+                    {t('runbook.stdin')}: {a.stdin.join(' ')}
+                  </code>
+                ) : null}
               </li>
             ))}
           </ol>

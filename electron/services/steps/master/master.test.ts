@@ -80,7 +80,10 @@ describe('master install: plan', () => {
     // The dry run names the refs, never a value: the secret is a placeholder.
     const h2 = r.value.view.hosts.find((h) => h.hostId === 'h2')!;
     const ka = h2.actions.find((a) => a.id === 'keepalived')!;
-    expect(ka.command).toContain('<output:vrrp-secret@h1>');
+    // On stdin, never in the line (which any user of the node reads in /proc/<pid>/cmdline).
+    expect(ka.command).not.toContain('vrrp-secret');
+    expect(ka.stdin).toEqual(['<output:vrrp-secret@h1>']);
+    expect(ka.probeStdin).toEqual(['<output:vrrp-secret@h1>']);
     const mesh = h2.actions.find((a) => a.id === 'key-mesh')!;
     expect(mesh.command).toContain('<output:admin-key@h1>');
     expect(mesh.command).toContain('<output:host-key@h4>');

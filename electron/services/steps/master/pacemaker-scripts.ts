@@ -41,29 +41,35 @@ pcs cluster destroy --force
 echo "default cluster destroyed"`;
 
 /**
- * The hacluster user's password (pcs authenticates nodes with it). $1 check|apply, $2 the
- * password. The check compares with /etc/shadow (crypt of the password with the stored salt), so
- * a re-run neither re-sets it nor needs it anywhere but on the node.
+ * The hacluster user's password (pcs authenticates nodes with it). $1 check|apply; the password is
+ * the first line of stdin (never an argument: /proc/<pid>/cmdline is world-readable). The check
+ * compares with /etc/shadow (crypt of the password with the stored salt), so a re-run neither
+ * re-sets it nor needs it anywhere but on the node; perl gets the password and the hash on its
+ * stdin from the shell's builtin printf, so neither is in any process's argv.
  */
 export const HACLUSTER_PASSWORD = `set -eu
-mode=$1 pw=$2
+mode=$1
+IFS= read -r pw
 h=$(awk -F: '$1 == "hacluster" { print $2 }' /etc/shadow)
-if [ -n "$h" ] && perl -e 'exit(crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? 0 : 1)' "$pw" "$h"; then exit 0; fi
+if [ -n "$h" ] && printf '%s\\n%s\\n' "$pw" "$h" | perl -e 'chomp(my $p = <STDIN>); chomp(my $h = <STDIN>); exit(crypt($p, $h) eq $h ? 0 : 1)'; then exit 0; fi
 [ "$mode" = apply ] || exit 1
 printf 'hacluster:%s\\n' "$pw" | chpasswd
 echo "hacluster password set"`;
 
 /**
- * \`pcs host auth\` of nodes from this one. $1 check|apply, $2 the hacluster password, then pairs
- * name address. Done when pcsd answers "Online" for every name (the token works).
+ * \`pcs host auth\` of nodes from this one. $1 check|apply, then pairs name address; the hacluster
+ * password is the first line of stdin (apply only). Done when pcsd answers "Online" for every name
+ * (the token works). Without \`-p\` and with no tty, pcs reads the password as a line of its stdin
+ * (pcs utils.get_terminal_password), so it is never in pcs's argv.
  */
 export const HOST_AUTH = `set -eu
-mode=$1 pw=$2; shift 2
+mode=$1; shift
 ${PAIRS}
 online() { [ "$(pcs status pcsd $names 2>/dev/null | grep -c ': Online$' || true)" -eq "$n" ]; }
 if online; then exit 0; fi
 [ "$mode" = apply ] || exit 1
-pcs host auth -u hacluster -p "$pw" "$@"`;
+IFS= read -r pw
+printf '%s\\n' "$pw" | pcs host auth -u hacluster "$@"`;
 
 /**
  * \`pcs cluster setup\` on the first master. $1 check|apply, $2 cluster name, $3 the first master's

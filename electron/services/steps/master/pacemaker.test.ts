@@ -92,7 +92,15 @@ describe('pacemaker profile: master install', () => {
     expect(producers).toEqual(['h1']);
     expect(r.actions.get('h1')!.find((a) => a.id === 'hacluster-password')!.output).toMatchObject({ secret: true });
     const h2 = r.view.hosts.find((h) => h.hostId === 'h2')!;
-    expect(h2.actions.find((a) => a.id === 'pcm-hacluster-password')!.command).toContain('<output:hacluster-password@h1>');
+    // On stdin (the check needs it too), never in the line: /proc/<pid>/cmdline is world-readable.
+    const pw = h2.actions.find((a) => a.id === 'pcm-hacluster-password')!;
+    expect(pw.command).not.toContain('hacluster-password@');
+    expect([pw.stdin, pw.probeStdin]).toEqual([['<output:hacluster-password@h1>'], ['<output:hacluster-password@h1>']]);
+    // pcs host auth reads it on stdin (no -p); its "already done?" check does not need it.
+    const auth = r.view.hosts.find((h) => h.hostId === 'h1')!.actions.find((a) => a.id === 'pcm-host-auth')!;
+    expect(auth.command).not.toContain('hacluster-password@');
+    expect(auth.command).not.toMatch(/pcs host auth[^\n]* -p /);
+    expect([auth.stdin, auth.probeStdin]).toEqual([['<output:hacluster-password@h1>'], undefined]);
     const text = planText(r.view);
     expect(text).toContain('output: hacluster-password (secret');
     // pcs setup uses the plan addresses and the cluster name.

@@ -1,5 +1,5 @@
 import type { Host } from '../../../contract/index.js';
-import type { Action, ActionArg, Finding, Phase } from '../../runbook/step-module.js';
+import type { Action, ActionArg, Finding, Phase, StdinArg } from '../../runbook/step-module.js';
 import { expectedNames } from '../network/names.js';
 import type { ClusterProfile, ProfileContext } from './profile.js';
 import {
@@ -78,10 +78,16 @@ function packages(ctx: ProfileContext): string[] {
 const secretRef = (ctx: ProfileContext) => ({ output: SECRET, host: ctx.firstMaster.id });
 const pairs = (hs: readonly Host[], ctx: ProfileContext) => hs.flatMap((h) => [nodeName(h, ctx), nodeAddress(h, ctx)]);
 
-function checked(id: string, title: string, phase: string, host: Host, script: string, args: readonly ActionArg[], extra: Partial<Action> = {}, timeoutMs = SHORT_MS): Action {
+/**
+ * An action whose script takes check|apply. `stdin`: its secret inputs, one per line (never
+ * arguments: visible in /proc/<pid>/cmdline); `probeStdin` whether the check needs them too.
+ */
+function checked(id: string, title: string, phase: string, host: Host, script: string, args: readonly ActionArg[], extra: Partial<Action> = {}, timeoutMs = SHORT_MS,
+  stdin: { lines: readonly StdinArg[]; probe: boolean } = { lines: [], probe: false }): Action {
+  const input = stdin.lines.length > 0 ? { stdin: stdin.lines } : {};
   return {
     id, title, phase, sudo: sudoOf(host), timeoutMs, destructive: false,
-    command: { script, args: ['apply', ...args] }, probe: { script, args: ['check', ...args] }, ...extra,
+    command: { script, args: ['apply', ...args], ...input }, probe: { script, args: ['check', ...args], ...(stdin.probe ? input : {}) }, ...extra,
   };
 }
 
@@ -101,7 +107,7 @@ function nodeConfiguration(host: Host, ctx: ProfileContext, phase: string, extra
   return [
     checked('pcm-pcsd', t('pcsd'), phase, host, SERVICES, ['pcsd'], extra),
     checked('pcm-default-destroyed', t('defaultDestroyed'), phase, host, DEFAULT_CLUSTER, [ctx.plan.pacemaker.clusterName, nodeAddress(ctx.firstMaster, ctx)], extra, PCS_MS),
-    checked('pcm-hacluster-password', t('password'), phase, host, HACLUSTER_PASSWORD, [secretRef(ctx)], extra),
+    checked('pcm-hacluster-password', t('password'), phase, host, HACLUSTER_PASSWORD, [], extra, SHORT_MS, { lines: [secretRef(ctx)], probe: true }),
   ];
 }
 
@@ -116,7 +122,7 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   const name = ctx.plan.pacemaker.clusterName;
   const firstAddr = nodeAddress(ctx.firstMaster, ctx);
   if (first) {
-    a.push(checked('pcm-host-auth', t('hostAuth'), PCM_PHASES.setup, host, HOST_AUTH, [secretRef(ctx), ...pairs(ctx.masters, ctx)], {}, PCS_MS));
+    a.push(checked('pcm-host-auth', t('hostAuth'), PCM_PHASES.setup, host, HOST_AUTH, pairs(ctx.masters, ctx), {}, PCS_MS, { lines: [secretRef(ctx)], probe: false }));
     a.push(checked('pcm-cluster-setup', t('clusterSetup'), PCM_PHASES.setup, host, CLUSTER_SETUP, [name, firstAddr, ...pairs(ctx.masters, ctx)], {}, PCS_MS));
   }
   // On each master itself (`pcs cluster start/enable --all` is these two units), so the probe is local.
@@ -139,7 +145,7 @@ function joinActions(host: Host, ctx: ProfileContext): Action[] {
     a.push(secretAction(ctx, PCM_PHASES.joinSecret, false, { stage: 'configuration' }));
     for (const w of ctx.workers) {
       const about = { about: w.id };
-      a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, [secretRef(ctx), ...pairs([w], ctx)], { ...about, stage: 'service' }, PCS_MS));
+      a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, pairs([w], ctx), { ...about, stage: 'service' }, PCS_MS, { lines: [secretRef(ctx)], probe: false }));
       a.push(checked(`pcm-add-${w.id}`, t('nodeAdd'), PCM_PHASES.joinAdd, host, NODE_ADD, [nodeName(w, ctx), nodeAddress(w, ctx)], { ...about, stage: 'service' }, PCS_MS));
       a.push(checked(`pcm-seen-${w.id}`, t('seen'), PCM_PHASES.joinAdd, host, NODE_SEEN, [nodeName(w, ctx), String(SEEN_WAIT_S)], { ...about, stage: 'seen' }, (SEEN_WAIT_S + 30) * 1000));
     }

@@ -141,11 +141,14 @@ export const VRRP_SECRET_READ = `cat "$1"`;
 
 /**
  * keepalived on one VIP candidate, built on the node so the secret is never part of a plan.
- * $1 check|apply, $2 router id, $3 VIP, $4 priority, $5 this node's address, $6 secret, then the
- * peers' addresses. The interface and prefix are those of the node's own address.
+ * $1 check|apply, $2 router id, $3 VIP, $4 priority, $5 this node's address, then the peers'
+ * addresses; the secret is the first line of stdin (never an argument: /proc/<pid>/cmdline is
+ * world-readable; the heredoc below is the shell's own, no process gets it as an argument). The
+ * interface and prefix are those of the node's own address.
  */
 export const KEEPALIVED = `set -eu
-mode=$1 rid=$2 vip=$3 prio=$4 src=$5 secret=$6; shift 6
+mode=$1 rid=$2 vip=$3 prio=$4 src=$5; shift 5
+IFS= read -r secret
 addr() { ip -o -4 addr show | awk -v a="$src" -v k="$1" '{ split($4, p, "/"); if (p[1] == a) { print (k == "dev" ? $2 : p[2]); exit } }'; }
 dev=$(addr dev); prefix=$(addr prefix)
 [ -n "$dev" ] || { echo "no interface has address $src" >&2; exit 2; }

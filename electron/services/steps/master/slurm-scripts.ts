@@ -34,12 +34,14 @@ base64 -w0 "$k"`;
 export const MUNGE_KEY_READ = `base64 -w0 "$1"`;
 
 /**
- * The cluster key on a node: $1 check|apply, $2 the key file, $3 the key (base64). Done when the
- * file has the same sha256, is munge's and 0400, and munge runs with it.
+ * The cluster key on a node: $1 check|apply, $2 the key file; the key (base64) is the first line
+ * of stdin (never an argument: /proc/<pid>/cmdline is world-readable; printf is the shell's
+ * builtin). Done when the file has the same sha256, is munge's and 0400, and munge runs with it.
  */
 export const MUNGE_KEY_INSTALL = `set -eu
 mode=$1 k=$2
-want=$(printf '%s' "$3" | base64 -d | sha256sum | cut -d' ' -f1)
+IFS= read -r key
+want=$(printf '%s' "$key" | base64 -d | sha256sum | cut -d' ' -f1)
 have=$( { sha256sum < "$k" | cut -d' ' -f1; } 2>/dev/null || true)
 same=0; [ "$want" = "$have" ] && [ "$(stat -c '%U:%G %a' "$k")" = 'munge:munge 400' ] && same=1
 if [ "$same" = 1 ] && systemctl is-enabled --quiet munge && systemctl is-active --quiet munge; then exit 0; fi
@@ -47,7 +49,7 @@ if [ "$same" = 1 ] && systemctl is-enabled --quiet munge && systemctl is-active 
 if [ "$same" = 0 ]; then
   umask 077; mkdir -p "$(dirname "$k")"
   tmp=$(mktemp "$k.XXXXXX")
-  printf '%s' "$3" | base64 -d > "$tmp"; chown munge:munge "$tmp"; chmod 0400 "$tmp"; mv -f "$tmp" "$k"
+  printf '%s' "$key" | base64 -d > "$tmp"; chown munge:munge "$tmp"; chmod 0400 "$tmp"; mv -f "$tmp" "$k"
 fi
 systemctl enable --quiet munge; systemctl restart munge
 echo "munge: cluster key in place"`;

@@ -91,7 +91,10 @@ describe('slurm profile: master install plan', () => {
     expect('args' in pk.command && pk.command.args).not.toContain('slurmctld');
     // The dry run names the key by reference only.
     const h2 = r.value.view.hosts.find((h) => h.hostId === 'h2')!;
-    expect(h2.actions.find((a) => a.id === 'munge-key-install')!.command).toContain('<output:munge-key@h1>');
+    const install = h2.actions.find((a) => a.id === 'munge-key-install')!;
+    // On stdin, never in the line: /proc/<pid>/cmdline is world-readable.
+    expect(install.command).not.toContain('munge-key@');
+    expect([install.stdin, install.probeStdin]).toEqual([['<output:munge-key@h1>'], ['<output:munge-key@h1>']]);
     // The master install keeps nodes the joins added (merge); the controller's slurmd reads its own file.
     const conf = r.value.actions.get('h1')!.find((a) => a.id === 'slurm-conf')!;
     expect('args' in conf.command && conf.command.args!.slice(0, 2)).toEqual(['apply', 'merge']);

@@ -88,7 +88,7 @@ function mungeKeyMake(h: Host, phase: string, stage?: string): Action {
 }
 
 function mungeKeyInstall(h: Host, ctx: ProfileContext, phase: string, stage?: string): Action {
-  const cmd = (mode: string): StepCommand => ({ script: MUNGE_KEY_INSTALL, args: [mode, MUNGE_KEY, { output: 'munge-key', host: ctx.firstMaster.id }] });
+  const cmd = (mode: string): StepCommand => ({ script: MUNGE_KEY_INSTALL, args: [mode, MUNGE_KEY], stdin: [{ output: 'munge-key', host: ctx.firstMaster.id }] });
   return { id: 'munge-key-install', title: t('mungeKeyInstall'), phase, sudo: sudoOf(h), timeoutMs: SHORT_MS, destructive: false, ...(stage ? { stage } : {}),
     command: cmd('apply'), probe: cmd('check') };
 }

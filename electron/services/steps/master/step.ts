@@ -242,7 +242,8 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
     const peers = vrrpHosts(ctx).filter((c) => c.id !== host.id).map((c) => c.address);
     const ka = (mode: string) => ({
       script: KEEPALIVED,
-      args: [mode, String(ctx.plan.vrrp.routerId), ctx.vip, String(Math.max(1, 100 - 10 * k)), host.address, { output: 'vrrp-secret', host: ctx.firstMaster.id }, ...peers],
+      args: [mode, String(ctx.plan.vrrp.routerId), ctx.vip, String(Math.max(1, 100 - 10 * k)), host.address, ...peers],
+      stdin: [{ output: 'vrrp-secret', host: ctx.firstMaster.id }],
     });
     a.push({ id: 'keepalived', title: t('keepalived'), phase: R, sudo, timeoutMs: SHORT_MS, destructive: false, command: ka('apply'), probe: ka('check') });
     const hp = haproxyFor(ctx);
