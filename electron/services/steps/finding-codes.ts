@@ -22,7 +22,7 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.ntp-unknown', 'network.ntp-unsynced', 'network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse',
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
-  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off'],
+  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'pacemaker.fencing-on'],
   'worker-join': ['join.failed', 'join.member', 'join.nothing'],
   'cluster-leave': ['leave.failed'],
   storage: [

@@ -179,3 +179,50 @@ done`;
 
 /** The members as the first master's Pacemaker sees them: \`<name> <state>\` a line. */
 export const MEMBERS = `crm_node -l | awk '{ print $2, $3 }'`;
+
+/** Where each node keeps the BMC passwords its fence devices read (root only; one file per fenced node). */
+export const BMC_SECRET_DIR = '/etc/rackside/bmc';
+
+/**
+ * The BMC passwords of the fenced nodes on this node, for fence_ipmilan's `password_script` (the
+ * password is then in neither an argv nor the CIB). $1 check|apply, then the fenced nodes' names;
+ * stdin: their passwords, one line each, in the same order. Done when every file holds its line.
+ */
+export const BMC_SECRETS = `set -eu
+mode=$1; shift
+d=${BMC_SECRET_DIR}
+umask 077
+rc=0
+for name in "$@"; do
+  IFS= read -r pw || pw=''
+  f="$d/$name.secret"
+  if [ -f "$f" ] && [ "$(cat "$f")" = "$pw" ]; then continue; fi
+  if [ "$mode" != apply ]; then rc=1; continue; fi
+  mkdir -p "$d"
+  printf '%s' "$pw" > "$f.tmp"
+  mv "$f.tmp" "$f"
+  echo "$f written"
+done
+exit $rc`;
+
+/**
+ * A fence_ipmilan stonith device for one node (\`fence-<name>\`), made on the first master. $1
+ * check|apply, $2 the node's name, $3 BMC address, $4 BMC port, $5 BMC user. The password is read
+ * by the agent from BMC_SECRET_DIR/<name>.secret on whichever node runs it (password_script).
+ * lanplus with cipher suite 3, which BMCs of the last decade and the lab's ipmi_sim all accept.
+ * Done when the device exists.
+ */
+export const FENCE_DEVICE = `set -eu
+mode=$1 name=$2 ip=$3 port=$4 user=$5
+pcs stonith config "fence-$name" > /dev/null 2>&1 && exit 0
+[ "$mode" = apply ] || exit 1
+pcs stonith create "fence-$name" fence_ipmilan ip="$ip" ipport="$port" username="$user" lanplus=1 cipher=3 \\
+  password_script="cat ${BMC_SECRET_DIR}/$name.secret" pcmk_host_list="$name" op monitor interval=60s
+echo "fence-$name created"`;
+
+/** Removes a node's stonith device (its node leaves). $1 check|apply, $2 the node's name. */
+export const FENCE_DEVICE_REMOVE = `set -eu
+mode=$1 name=$2
+pcs stonith config "fence-$name" > /dev/null 2>&1 || exit 0
+[ "$mode" = apply ] || exit 1
+pcs stonith delete "fence-$name"`;

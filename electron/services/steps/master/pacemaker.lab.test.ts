@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_LEAVE_STEP, MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
+import { bmcSecretId, CLUSTER_LEAVE_STEP, MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
 import { createLogger } from '../../log/logger.js';
 import { CLUSTER_AS_BUILT_ACTION, CLUSTER_MEMBERS_ACTION } from '../join/as-built.js';
 import { readJournal, type JournalEvent } from '../../project/journal.js';
@@ -23,8 +23,11 @@ import { masterInstallStep } from './step.js';
  * Integration: the Pacemaker/Corosync profile on bare systemd-mode lab nodes, through the real
  * runner and real sshd: node1 and node2 masters form the cluster in the master install, node3 and
  * node4 join it in step 6 (the join runs in a child process that is SIGKILLed mid-join and resumed
- * in a new one), node5 joins later and leaves again. Instance RACKSIDE_LAB_INSTANCE when set (not
- * 0), else 86, with 5 nodes; nodes that are not bare are recreated first.
+ * in a new one), node5 joins later and leaves again. Every node has a BMC (`lab bmc`: ipmi_sim on
+ * the lab host, whose power control cuts the node's power), so fencing is on: a fence_ipmilan
+ * device per node, and `pcs stonith fence node4` power-cycles node4, which rejoins. Instance
+ * RACKSIDE_LAB_INSTANCE when set (not 0), else 86, with 5 nodes; nodes that are not bare are
+ * recreated first.
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
@@ -34,7 +37,7 @@ const ALL = [1, 2, 3, 4, 5];
 // Packages on four nodes at once on two shared cores take minutes: generous limits on purpose.
 const LONG = 1_500_000;
 
-interface Status { up: boolean; mode: string; keyPath: string; nodes: { name: string; address: string }[] }
+interface Status { up: boolean; mode: string; keyPath: string; stateDir: string; nodes: { name: string; address: string }[] }
 const lab = async (...args: string[]) => (await run('bash', [LAB, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 })).stdout;
 const status = async () => JSON.parse(await lab('status', '--json')) as Status;
 const exec = (node: number, script: string) => lab('exec', String(node), '--', 'sh', '-c', script);
@@ -43,6 +46,7 @@ let st: Status;
 let dataDir: string;
 let dir: string;
 let vip: string;
+let bmcPassword = '';
 const secrets = new MemorySecretStore();
 let pool: SshPool;
 let rb: Runbook;
@@ -94,6 +98,7 @@ function project(nodes: number[]): Project {
     hosts: nodes.map((i) => ({
       id: `n${i}`, name: `node${i}`, address: addr(i), port: 22, user: 'root', role: i <= 2 ? 'master' : 'worker',
       auth: { method: 'key', keyPath: st.keyPath },
+      bmc: { address: addr(1).replace(/\.\d+$/, '.1'), port: 6230 + i, user: 'admin' },
     })),
     network: { vip },
     install: { profile: 'pacemaker', firewall: { enabled: true, rollbackAfterS: 30 }, pacemaker: { clusterName: 'rslab', vipOwner: 'pacemaker', quorumPolicy: 'stop' } },
@@ -115,7 +120,9 @@ async function runStep(stepId: string, input?: unknown): Promise<{ runId: string
 /** A step in a child process (its own memory-only secret store), as the backend the technician could lose. */
 function runner(stepId: string, mode: 'start' | 'resume') {
   const root = join(import.meta.dirname, '..', '..', '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'step-runner.ts'), dir, dataDir, stepId, mode], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'test-data', 'step-runner.ts'), dir, dataDir, stepId, mode], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The BMC passwords, as the technician typed them into this backend's secret store.
+  child.stdin.end(JSON.stringify(ALL.map((i) => [bmcSecretId(`n${i}`), 'password', bmcPassword])));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -142,6 +149,9 @@ beforeAll(async () => {
     st = await status();
   }
   vip = addr(1).replace(/\.\d+$/, '.100');
+  await lab('bmc', 'up');
+  bmcPassword = (await readFile(join(st.stateDir, 'bmc', 'password'), 'utf8')).trim();
+  for (const i of ALL) secrets.set(bmcSecretId(`n${i}`), 'password', bmcPassword);
   dataDir = await mkdtemp(join(tmpdir(), 'rs-pcm-data-'));
   const lines: string[] = [];
   for (const i of ALL) {
@@ -187,7 +197,9 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     // Pacemaker holds the VIP: no keepalived on any master.
     for (const i of [1, 2]) expect((await exec(i, 'test -e /usr/sbin/keepalived && echo installed || echo none')).trim()).toBe('none');
     const findings = (await journal()).filter((e) => e.type === 'findings' && e.runId === install.runId) as Extract<JournalEvent, { type: 'findings' }>[];
-    expect(findings.at(-1)!.findings.find((f) => f.code === 'pacemaker.fencing-off')?.severity).toBe('blocking');
+    expect(findings.at(-1)!.findings.find((f) => f.code === 'pacemaker.fencing-off')).toBeUndefined();
+    expect(findings.at(-1)!.findings.find((f) => f.code === 'pacemaker.fencing-on')?.params).toMatchObject({ devices: 4 });
+    expect((await exec(1, 'crm_attribute --type crm_config --name stonith-enabled --query --quiet')).trim()).toBe('true');
     afterInstall = await passwordState([1, 2]);
 
     // The join in a process of its own, SIGKILLed once node3 is a member and node4's turn began.
@@ -222,6 +234,12 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect(await until('the VIP answers', async () => ((await tcpOpen(vip, 22)) ? true : undefined))).toBe(true);
     const members = await exec(1, `crm_node -l | awk '{ print $2, $3 }' | sort`);
     expect(members.trim().split('\n')).toEqual(['node1 member', 'node2 member', 'node3 member', 'node4 member']);
+    // One fence_ipmilan device per node, started (its monitor reached the node's BMC).
+    const devices = await until('four fence devices started', async () => {
+      const out = await exec(1, 'pcs stonith status');
+      return (out.match(/fence-node\d.*Started/g) ?? []).length === 4 ? out : undefined;
+    });
+    expect(devices).toMatch(/fence-node4 .*fence_ipmilan/);
   }, LONG);
 
   it('a second run of both steps: every action already done', async () => {
@@ -234,23 +252,29 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect(await passwordState([1, 2])).toEqual(afterInstall);
   }, LONG);
 
-  it('canary: the hacluster password read off node1 is in no file of the project folder nor any dry run', async () => {
+  it('canary: the hacluster password read off node1 and the BMC password are in no file of the project folder nor any dry run; the CIB names only the password script', async () => {
     const pw = (await exec(1, `cat ${HACLUSTER_SECRET_FILE}`)).trim();
     expect(pw).toMatch(/^[A-Za-z0-9]{24}$/);
     expect(secrets.values()).toContain(pw);
+    expect(bmcPassword).toMatch(/^[0-9a-f]{16}$/);
+    const cib = await exec(1, 'cibadmin --query');
+    expect(cib).toContain('password_script');
+    expect(cib.includes(bmcPassword)).toBe(false);
     const files: string[] = [];
     for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
       if (!e.isFile()) continue;
       const p = join(e.parentPath, e.name);
       files.push(p);
-      expect((await readFile(p, 'utf8')).includes(pw), p).toBe(false);
+      const text = await readFile(p, 'utf8');
+      expect(text.includes(pw), p).toBe(false);
+      expect(text.includes(bmcPassword), p).toBe(false);
     }
     expect(files.length).toBeGreaterThan(2);
     for (const step of [MASTER_INSTALL_STEP, WORKER_JOIN_STEP]) {
       const dry = await rb.plan(dir, step);
-      expect(dry.ok && !dry.value.text.includes(pw)).toBe(true);
+      expect(dry.ok && !dry.value.text.includes(pw) && !dry.value.text.includes(bmcPassword)).toBe(true);
     }
-    for (const t of dryTexts) expect(t.includes(pw)).toBe(false);
+    for (const t of dryTexts) expect(t.includes(pw) || t.includes(bmcPassword)).toBe(false);
   }, 120_000);
 
   it('node5 added to the inventory joins the running cluster (5 votes) without restarting node1\'s Pacemaker, then leaves it quorate with 4', async () => {
@@ -264,8 +288,9 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect(joinRun.status).toBe('completed');
     const f = await finishedIn(joinRun.runId);
     console.warn(`[pacemaker] node5 join ${Math.round((Date.now() - t0) / 1000)} s (node add ${f.find((e) => e.actionId === 'pcm-add-n5')?.durationMs ?? '?'} ms)`);
-    // Only node5 was worked on: the others' actions were all already done.
-    expect(changed(f).filter((x) => !x.startsWith('n5/') && !x.includes('-n5:'))).toEqual([]);
+    // Only node5 was worked on: the others' actions were all already done, but for the file of BMC
+    // passwords every member keeps (node5's is new: any member may run node5's fence device).
+    expect(changed(f).filter((x) => !x.startsWith('n5/') && !x.includes('-n5:') && !/^n\d\/pcm-bmc-secrets:done$/.test(x))).toEqual([]);
     const q5 = await until('quorate with 5 votes', async () => {
       const x = await quorum();
       return x.quorate && x.votes === 5 ? x : undefined;
@@ -283,5 +308,27 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect((await exec(5, 'systemctl is-active corosync pacemaker || true')).trim().split('\n')).toEqual(['inactive', 'inactive']);
     expect((await exec(1, `crm_node -l | awk '{ print $2 }'`)).includes('node5')).toBe(false);
     expect(await stamp()).toBe(before);
+  }, LONG);
+
+  it('fencing: `pcs stonith fence node4` power-cycles node4 through its lab BMC; it boots, rejoins and the cluster is quorate with 4 votes again', async () => {
+    const powerLog = join(st.stateDir, 'bmc', 'node4.log');
+    const logBefore = await readFile(powerLog, 'utf8').catch(() => '');
+    const pid1Before = (await exec(4, 'systemctl show -p ActiveEnterTimestamp --value pacemaker')).trim();
+    const t0 = Date.now();
+    await exec(1, 'pcs stonith fence node4');
+    const log = (await readFile(powerLog, 'utf8')).slice(logBefore.length);
+    expect(log).toContain('node4: power off');
+    await until('node4 a member again', async () => {
+      const out = await exec(1, `crm_node -l | awk '$2 == "node4" { print $3 }'`).catch(() => '');
+      const now = (await exec(4, 'systemctl show -p ActiveEnterTimestamp --value pacemaker').catch(() => '')).trim();
+      return out.trim() === 'member' && now !== '' && now !== pid1Before ? true : undefined;
+    }, 600_000);
+    console.warn(`[pacemaker] node4 fenced through its BMC and back as a member in ${Math.round((Date.now() - t0) / 1000)} s`);
+    const q = await until('quorate with 4 votes after the fence', async () => {
+      const x = await quorum();
+      return x.quorate && x.votes === 4 ? x : undefined;
+    });
+    expect(q.votes).toBe(4);
+    expect(await exec(1, 'stonith_admin --history node4')).toMatch(/reboot of node4 .*successful|node4 was able to reboot|successful/i);
   }, LONG);
 });

@@ -110,9 +110,57 @@ describe('pacemaker profile: master install', () => {
     expect(setup).toContain('10.9.0.12');
   });
 
-  it('fencing off is a blocking finding of the master install (fence_ipmilan devices are not made yet)', () => {
-    const f = masterInstallStep.evaluate(new Map(), project());
-    expect(f.find((x) => x.code === 'pacemaker.fencing-off')).toMatchObject({ severity: 'blocking', params: { cluster: 'rackside' } });
+  it('fencing off (a host without a BMC) is a blocking finding naming the hosts without one; no fence device, stonith-enabled=false', () => {
+    const p = project();
+    p.hosts[0]!.bmc = { address: '10.9.1.11', port: 623, user: 'admin' };
+    const f = masterInstallStep.evaluate(new Map(), p);
+    expect(f.find((x) => x.code === 'pacemaker.fencing-off')).toMatchObject({ severity: 'blocking', params: { cluster: 'rackside', noBmcHosts: 'node2, node3, node4' } });
+    const r = plan(masterInstallStep, p);
+    const all = [...r.actions.values()].flat();
+    expect(all.filter((a) => /bmc|fence/.test(a.id))).toEqual([]);
+    expect(JSON.stringify(r.actions.get('h1')!.find((a) => a.id === 'pcm-properties')!.command)).toContain('"stonith-enabled","false"');
+  });
+});
+
+describe('pacemaker profile: fencing through the hosts\' BMCs', () => {
+  const withBmc = (roles?: ('master' | 'worker')[]) => {
+    const p = project({}, roles);
+    p.hosts.forEach((h, i) => (h.bmc = { address: '10.9.1.1', port: 6231 + i, user: 'admin' }));
+    return p;
+  };
+
+  it('master install: every master keeps the BMC passwords (on stdin, from the secret store), the first master makes a fence_ipmilan device per master, stonith-enabled=true', () => {
+    const p = withBmc();
+    const r = plan(masterInstallStep, p);
+    for (const h of ['h1', 'h2']) {
+      const a = r.actions.get(h)!.find((x) => x.id === 'pcm-bmc-secrets')!;
+      expect(a.command).toMatchObject({ args: ['apply', 'node1', 'node2', 'node3', 'node4'], stdin: [{ secret: 'h1/bmc' }, { secret: 'h2/bmc' }, { secret: 'h3/bmc' }, { secret: 'h4/bmc' }] });
+      expect(a.probe).toMatchObject({ args: ['check', 'node1', 'node2', 'node3', 'node4'], stdin: [{ secret: 'h1/bmc' }, { secret: 'h2/bmc' }, { secret: 'h3/bmc' }, { secret: 'h4/bmc' }] });
+    }
+    const h1 = r.actions.get('h1')!;
+    expect(ids(h1).filter((id) => id.startsWith('pcm-fence-'))).toEqual(['pcm-fence-h1', 'pcm-fence-h2']);
+    expect(h1.find((a) => a.id === 'pcm-fence-h2')!.command).toMatchObject({ args: ['apply', 'node2', '10.9.1.1', '6232', 'admin'] });
+    expect(JSON.stringify(h1.find((a) => a.id === 'pcm-properties')!.command)).toContain('"stonith-enabled","true"');
+    // The dry run names the store secrets, never a value.
+    expect(planText(r.view)).toContain('<secret:h3/bmc>');
+    const f = masterInstallStep.evaluate(new Map(), p);
+    expect(f.find((x) => x.code === 'pacemaker.fencing-off')).toBeUndefined();
+    expect(f.find((x) => x.code === 'pacemaker.fencing-on')).toMatchObject({ severity: 'info', params: { devices: 4 } });
+  });
+
+  it('join: every master and the worker keep the passwords; each worker\'s fence device is made on the first master after it is added; a leaving node\'s device goes first', () => {
+    const p = withBmc();
+    const r = joinPlan(p);
+    expect(r.phases[0]).toMatchObject({ id: PCM_PHASES.joinSecret, hosts: ['h1', 'h2'], mode: 'parallel' });
+    expect(ids(r.actions.get('h2'))).toEqual(['pcm-bmc-secrets']);
+    expect(ids(r.actions.get('h3'))).toContain('pcm-bmc-secrets');
+    const h1 = r.actions.get('h1')!.map((a) => [a.id, a.about ?? '', a.stage ?? '']);
+    expect(h1.slice(h1.findIndex(([id]) => id === 'pcm-auth-h3'))).toEqual([
+      ['pcm-auth-h3', 'h3', 'service'], ['pcm-add-h3', 'h3', 'service'], ['pcm-fence-h3', 'h3', 'service'], ['pcm-seen-h3', 'h3', 'seen'],
+      ['pcm-auth-h4', 'h4', 'service'], ['pcm-add-h4', 'h4', 'service'], ['pcm-fence-h4', 'h4', 'service'], ['pcm-seen-h4', 'h4', 'seen'],
+    ]);
+    const leave = plan(clusterLeaveStep, p, { hostId: 'h4' });
+    expect(ids(leave.actions.get('h1'))).toEqual(['pcm-unfence-h4', 'pcm-remove-h4']);
   });
 });
 

@@ -2,8 +2,9 @@ import type { Host } from '../../../contract/index.js';
 import type { Action, ActionArg, Finding, Phase, StdinArg } from '../../runbook/step-module.js';
 import { expectedNames } from '../network/names.js';
 import type { ClusterProfile, ProfileContext } from './profile.js';
+import { bmcSecretId } from '../../../contract/index.js';
 import {
-  CLUSTER_SETUP, DEFAULT_CLUSTER, HACLUSTER_PASSWORD, HACLUSTER_SECRET_CHECK, HACLUSTER_SECRET_FILE, HACLUSTER_SECRET_MAKE,
+  BMC_SECRETS, FENCE_DEVICE, FENCE_DEVICE_REMOVE, CLUSTER_SETUP, DEFAULT_CLUSTER, HACLUSTER_PASSWORD, HACLUSTER_SECRET_CHECK, HACLUSTER_SECRET_FILE, HACLUSTER_SECRET_MAKE,
   HACLUSTER_SECRET_READ, HOST_AUTH, MEMBERS, NODE_ADD, NODE_REMOVE, NODE_SEEN, PROPERTIES, QUORUM_WAIT, SERVICES_OFF, VIP, VIP_RESOURCE,
 } from './pacemaker-scripts.js';
 import { PACKAGES, SERVICES } from './scripts.js';
@@ -21,9 +22,12 @@ import { PACKAGES, SERVICES } from './scripts.js';
  *   addresses; `pcm-start` (masters in parallel): corosync and pacemaker started and enabled;
  *   `pcm-cluster` (first master): quorum (bounded wait), cluster properties, the VIP resource.
  *
- * Fencing: the BMC password is in the secret store and the runner cannot yet pass a store secret
- * as an argument, so no stonith device is made: `stonith-enabled=false` and a blocking finding
- * (`pacemaker.fencing-off`) the technician waives or fixes.
+ * Fencing: when every host of the cluster has a BMC in the inventory, each gets a fence_ipmilan
+ * stonith device (made on the first master: the masters' in the install, a worker's when it joins)
+ * and `stonith-enabled=true`. The BMC passwords come from the secret store on stdin and are kept
+ * on every member (BMC_SECRET_DIR, root only) for the agent's `password_script`, so they are in
+ * no argv and not in the CIB. A host without a BMC leaves fencing off: `stonith-enabled=false` and
+ * a blocking finding (`pacemaker.fencing-off`, naming the hosts without one) to fix or waive.
  */
 
 const LONG_MS = 15 * 60_000;
@@ -70,6 +74,24 @@ export const ownsVip = (ctx: ProfileContext): boolean => ctx.vip !== '' && ctx.p
 
 /** Hosts with a BMC in the inventory: fencing candidates (fence_ipmilan). */
 const bmcHosts = (ctx: ProfileContext) => ctx.hosts.filter((h) => h.bmc);
+
+/** Fencing is on when every host of the cluster can be fenced through its BMC. */
+export const fencingOn = (ctx: ProfileContext): boolean => ctx.hosts.length > 0 && ctx.hosts.every((h) => h.bmc);
+
+/** Every member keeps the BMC passwords of all fenced nodes (any member may run a fence device). */
+function bmcSecrets(host: Host, ctx: ProfileContext, phase: string, extra: Partial<Action> = {}): Action[] {
+  if (!fencingOn(ctx)) return [];
+  const fenced = bmcHosts(ctx);
+  return [checked('pcm-bmc-secrets', t('bmcSecrets'), phase, host, BMC_SECRETS, fenced.map((h) => nodeName(h, ctx)), extra, SHORT_MS,
+    { lines: fenced.map((h) => ({ secret: bmcSecretId(h.id) })), probe: true })];
+}
+
+/** The stonith device of `target`, made on the first master. */
+function fenceDevice(host: Host, target: Host, ctx: ProfileContext, phase: string, extra: Partial<Action> = {}): Action[] {
+  if (!fencingOn(ctx) || !target.bmc) return [];
+  const b = target.bmc;
+  return [checked(`pcm-fence-${target.id}`, t('fenceDevice'), phase, host, FENCE_DEVICE, [nodeName(target, ctx), b.address, String(b.port), b.user], extra, PCS_MS)];
+}
 
 function packages(ctx: ProfileContext): string[] {
   return [...PCM_PACKAGES, ...(bmcHosts(ctx).length > 0 ? ['fence-agents'] : [])];
@@ -119,6 +141,7 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   const a: Action[] = [];
   if (first) a.push(secretAction(ctx, 'prepare', true));
   a.push(...nodeConfiguration(host, ctx, own));
+  a.push(...bmcSecrets(host, ctx, own));
   const name = ctx.plan.pacemaker.clusterName;
   const firstAddr = nodeAddress(ctx.firstMaster, ctx);
   if (first) {
@@ -130,7 +153,8 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   if (first) {
     a.push(checked('pcm-quorum', t('quorum'), PCM_PHASES.cluster, host, QUORUM_WAIT, [String(QUORUM_WAIT_S)], {}, (QUORUM_WAIT_S + 30) * 1000));
     a.push(checked('pcm-properties', t('properties'), PCM_PHASES.cluster, host, PROPERTIES,
-      ['no-quorum-policy', ctx.plan.pacemaker.quorumPolicy, 'stonith-enabled', 'false']));
+      ['no-quorum-policy', ctx.plan.pacemaker.quorumPolicy, 'stonith-enabled', fencingOn(ctx) ? 'true' : 'false']));
+    for (const m of ctx.masters) a.push(...fenceDevice(host, m, ctx, PCM_PHASES.cluster));
     if (ownsVip(ctx)) {
       a.push(checked('pcm-vip', t('vip'), PCM_PHASES.cluster, host, VIP, [VIP_RESOURCE, ctx.vip, String(VIP_WAIT_S)], {}, (VIP_WAIT_S + 60) * 1000));
     }
@@ -141,12 +165,14 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
 /** Join: per worker, actions on the first master about it (`about`), one worker after the other. */
 function joinActions(host: Host, ctx: ProfileContext): Action[] {
   const a: Action[] = [];
+  if (host.role === 'master') a.push(...bmcSecrets(host, ctx, PCM_PHASES.joinSecret, { stage: 'configuration' }));
   if (host.id === ctx.firstMaster.id) {
     a.push(secretAction(ctx, PCM_PHASES.joinSecret, false, { stage: 'configuration' }));
     for (const w of ctx.workers) {
       const about = { about: w.id };
       a.push(checked(`pcm-auth-${w.id}`, t('hostAuth'), PCM_PHASES.joinAdd, host, HOST_AUTH, pairs([w], ctx), { ...about, stage: 'service' }, PCS_MS, { lines: [secretRef(ctx)], probe: false }));
       a.push(checked(`pcm-add-${w.id}`, t('nodeAdd'), PCM_PHASES.joinAdd, host, NODE_ADD, [nodeName(w, ctx), nodeAddress(w, ctx)], { ...about, stage: 'service' }, PCS_MS));
+      a.push(...fenceDevice(host, w, ctx, PCM_PHASES.joinAdd, { ...about, stage: 'service' }));
       a.push(checked(`pcm-seen-${w.id}`, t('seen'), PCM_PHASES.joinAdd, host, NODE_SEEN, [nodeName(w, ctx), String(SEEN_WAIT_S)], { ...about, stage: 'seen' }, (SEEN_WAIT_S + 30) * 1000));
     }
     return a;
@@ -156,6 +182,7 @@ function joinActions(host: Host, ctx: ProfileContext): Action[] {
   a.push({ id: 'pcm-packages', title: t('packages'), phase: PCM_PHASES.joinPrepare, stage: 'packages', sudo: sudoOf(host), timeoutMs: LONG_MS, destructive: false,
     command: { script: PACKAGES, args: ['apply', ...pkgs] }, probe: { script: PACKAGES, args: ['check', ...pkgs] } });
   a.push(...nodeConfiguration(host, ctx, PCM_PHASES.joinPrepare, { stage: 'configuration' }));
+  a.push(...bmcSecrets(host, ctx, PCM_PHASES.joinPrepare, { stage: 'configuration' }));
   return a;
 }
 
@@ -169,7 +196,11 @@ function leavePhases(ctx: ProfileContext, leaving: Host): Phase[] {
 
 function leaveActions(host: Host, ctx: ProfileContext, leaving: Host): Action[] {
   if (host.id === ctx.firstMaster.id) {
-    return [checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, PCS_MS)];
+    return [
+      // Its stonith device first: a device for a node that is gone would keep failing its monitor.
+      ...(leaving.bmc ? [checked(`pcm-unfence-${leaving.id}`, t('fenceDeviceRemove'), PCM_PHASES.leaveCluster, host, FENCE_DEVICE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, PCS_MS)] : []),
+      checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, PCS_MS),
+    ];
   }
   if (host.id === leaving.id) return [checked('pcm-services-off', t('servicesOff'), PCM_PHASES.leaveNode, host, SERVICES_OFF, [])];
   return [];
@@ -177,11 +208,16 @@ function leaveActions(host: Host, ctx: ProfileContext, leaving: Host): Action[] 
 
 function findings(step: 'master-install' | 'worker-join', _results: unknown, ctx: ProfileContext): Finding[] {
   if (step !== 'master-install') return [];
-  const bmc = bmcHosts(ctx).map((h) => h.name || h.address);
+  const cluster = ctx.plan.pacemaker.clusterName;
+  if (fencingOn(ctx)) {
+    return [{ severity: 'info', code: 'pacemaker.fencing-on', params: { cluster, devices: ctx.hosts.length },
+      message: `Cluster ${cluster}: fencing is on (fence_ipmilan through each host's BMC, ${ctx.hosts.length} devices)`, remediation: '' }];
+  }
+  const without = ctx.hosts.filter((h) => !h.bmc).map((h) => h.name || h.address);
   return [{
-    severity: 'blocking', code: 'pacemaker.fencing-off', params: { cluster: ctx.plan.pacemaker.clusterName, bmcHosts: bmc.length > 0 ? bmc.join(', ') : '-' },
-    message: `Cluster ${ctx.plan.pacemaker.clusterName}: fencing is off (stonith-enabled=false); a node that stops answering can leave resources running twice`,
-    remediation: 'Waive this finding to accept a cluster without fencing; fence_ipmilan devices from the hosts\' BMCs are not made by this version.',
+    severity: 'blocking', code: 'pacemaker.fencing-off', params: { cluster, noBmcHosts: without.join(', ') },
+    message: `Cluster ${cluster}: fencing is off (stonith-enabled=false): hosts without a BMC in the inventory: ${without.join(', ')}`,
+    remediation: 'Add each host\'s BMC (address, user, password) in the inventory and run the install again, or waive this finding to accept a cluster without fencing.',
   }];
 }
 
@@ -204,7 +240,8 @@ export const pacemakerProfile: ClusterProfile = {
   ownsVip,
   join: {
     phases: (ctx) => [
-      { id: PCM_PHASES.joinSecret, title: ph('joinSecret'), hosts: [ctx.firstMaster.id], mode: 'serial' },
+      // Every master: the BMC passwords of new nodes; the first master also reads the hacluster secret back.
+      { id: PCM_PHASES.joinSecret, title: ph('joinSecret'), hosts: fencingOn(ctx) ? ids(ctx.masters) : [ctx.firstMaster.id], mode: fencingOn(ctx) ? 'parallel' : 'serial' },
       { id: PCM_PHASES.joinPrepare, title: ph('joinPrepare'), hosts: ids(ctx.workers), mode: 'parallel' },
       { id: PCM_PHASES.joinAdd, title: ph('joinAdd'), hosts: [ctx.firstMaster.id], mode: 'serial' },
     ],

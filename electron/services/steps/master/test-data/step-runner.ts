@@ -3,8 +3,9 @@
  * integration test (master, Pacemaker, Slurm) can SIGKILL it mid-step:
  *   node --import tsx step-runner.ts <projectDir> <dataDir> <stepId> start|resume [input JSON]
  * Its secret store is memory-only (as the browser host's): a resumed run must read its secrets (the
- * VRRP secret, the hacluster password, the munge key) back from the first master. Prints one JSON
- * line with the run's end state, then exits.
+ * VRRP secret, the hacluster password, the munge key) back from the first master. Secrets the
+ * technician typed (BMC passwords) come on stdin as JSON `[[id, kind, value]…]` (nothing: none).
+ * Prints one JSON line with the run's end state, then exits.
  */
 import { createLogger } from '../../../log/logger.js';
 import { Runbook } from '../../../runbook/engine.js';
@@ -17,6 +18,9 @@ import { masterInstallStep } from '../step.js';
 
 const [projectDir, dataDir, stepId, mode, input] = process.argv.slice(2);
 const secrets = new MemorySecretStore();
+let typed = '';
+for await (const chunk of process.stdin) typed += String(chunk);
+for (const [id, kind, value] of (typed.trim() ? JSON.parse(typed) : []) as [string, 'password', string][]) secrets.set(id, kind, value);
 const pool = new SshPool({ knownHosts: new KnownHosts(dataDir!), secrets });
 const runbook = new Runbook({ pool, secrets, steps: stepRegistry([masterInstallStep, workerJoinStep, clusterLeaveStep]), emit: () => {}, log: createLogger((l) => process.stderr.write(l + '\n')) });
 const started = await runbook.start(projectDir!, stepId!, { resume: mode === 'resume', ...(input ? { input: JSON.parse(input) as unknown } : {}) });
