@@ -77,6 +77,11 @@ export interface ClusterProfile {
    * turns their results into findings with the measured value, the threshold and the remedy.
    */
   verify?: {
+    /**
+     * Phases the profile's checks need between `verify-hosts` and `verify-cluster`, run in this
+     * order (Slurm: every node decodes the munge credentials the others made in `verify-hosts`).
+     */
+    phases?(ctx: ProfileContext): Phase[];
     actions(host: Host, ctx: ProfileContext): Action[];
     findings(results: StepResults, ctx: ProfileContext): Finding[];
   };
