@@ -100,6 +100,13 @@ export interface ProfileContext {
   /** Hosts that may hold the VIP (empty when the network plan has no VIP). */
   vipCandidates: readonly Host[];
   vip: string;
+  /**
+   * Verification (step 7) only: the keys (`code@hostId`, findingKey) of the findings the
+   * technician waived in the master install, which the verification step reads from the journal
+   * (JournalState.waiversOf). A check of the same decision (Pacemaker's fencing off) then warns
+   * instead of blocking again.
+   */
+  installWaivers?: readonly string[];
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Action, ActionArg, ActionResult, Finding, Phase, StepResults } fro
 import { nodeName } from './pacemaker.js';
 import type { ClusterProfile, ProfileContext } from './profile.js';
 import { MUNGE_CREDENTIAL, MUNGE_DECODE, SLURM_VERIFY_JOB, SLURM_VERIFY_NODES } from './slurm-scripts.js';
-import { VERIFY_CLUSTER, VERIFY_HOSTS, checkFailed } from './verify-common.js';
+import { VERIFY_CLUSTER, VERIFY_HOSTS, checkFailed, oneCheckFailedPerHost } from './verify-common.js';
 
 /**
  * Step 7's Slurm checks (issue 20): every planned node takes jobs (sinfo), munge between every
@@ -173,7 +173,7 @@ function findings(results: StepResults, ctx: ProfileContext): Finding[] {
       });
     }
   }
-  return out;
+  return oneCheckFailedPerHost(out);
 }
 
 export const slurmVerify: NonNullable<ClusterProfile['verify']> = {

@@ -20,3 +20,32 @@ export function checkFailed(h: Host, action: string, r: ActionResult | undefined
     remediation: 'Open the action\'s output in the run, fix what stopped it (the host unreachable, a service missing), then run the verification again.',
   };
 }
+
+/**
+ * One `cluster.check-failed` per host (a finding's key, and so a waiver, is its code and host):
+ * the checks of a host that did not run merged into the first one's place.
+ */
+export function oneCheckFailedPerHost(findings: Finding[]): Finding[] {
+  const firstOf = new Map<string, Finding>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (f.code !== 'cluster.check-failed') {
+      out.push(f);
+      continue;
+    }
+    const key = f.hostId ?? '*';
+    const prev = firstOf.get(key);
+    if (!prev) {
+      const copy = { ...f, params: { ...f.params } };
+      firstOf.set(key, copy);
+      out.push(copy);
+      continue;
+    }
+    const p = prev.params!;
+    p.action = `${String(p.action)}, ${String(f.params?.action)}`;
+    p.detail = `${String(p.detail)}; ${String(f.params?.detail)}`;
+    prev.measured = String(p.detail);
+    prev.message = `${String(p.host)}: the cluster checks ${String(p.action)} did not run to their end (${String(p.detail)})`;
+  }
+  return out;
+}
