@@ -25,6 +25,12 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
   'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'pacemaker.fencing-on'],
   'worker-join': ['join.failed', 'join.member', 'join.nothing'],
   'cluster-leave': ['leave.failed'],
+  // The cluster profiles' checks (ClusterProfile.verify) the verification step reports.
+  verification: [
+    'cluster.check-failed', 'slurm.node-not-up', 'slurm.nodes-up', 'slurm.munge-failed', 'slurm.munge-ok', 'slurm.job-ran', 'slurm.job-failed',
+    'pacemaker.node-offline', 'pacemaker.nodes-online', 'pacemaker.failed-actions', 'pacemaker.vip-started', 'pacemaker.vip-not-started',
+    'pacemaker.quorate', 'pacemaker.quorum', 'pacemaker.fencing-off',
+  ],
   storage: [
     'storage.not-planned', 'storage.kernel-no-md', 'storage.disk-changed', 'storage.array-name-taken', 'storage.mkfs-refused',
     'storage.action-failed', 'storage.array-missing', 'storage.array-degraded', 'storage.member-failed', 'storage.array-resyncing',

@@ -7,6 +7,7 @@ import {
   BMC_SECRETS, FENCE_DEVICE, FENCE_DEVICE_REMOVE, CLUSTER_SETUP, DEFAULT_CLUSTER, HACLUSTER_PASSWORD, HACLUSTER_SECRET_CHECK, HACLUSTER_SECRET_FILE, HACLUSTER_SECRET_MAKE,
   HACLUSTER_SECRET_READ, HOST_AUTH, MEMBERS, NODE_ADD, NODE_REMOVE, NODE_SEEN, PROPERTIES, QUORUM_WAIT, SERVICES_OFF, VIP, VIP_RESOURCE,
 } from './pacemaker-scripts.js';
+import { pacemakerVerify } from './pacemaker-verify.js';
 import { PACKAGES, SERVICES } from './scripts.js';
 
 /**
@@ -253,5 +254,6 @@ export const pacemakerProfile: ClusterProfile = {
     packages: (_h, ctx) => packages(ctx),
     members: { script: MEMBERS },
   },
+  verify: pacemakerVerify(nodeName, ownsVip),
   findings: (step, results, ctx) => findings(step, results, ctx),
 };

@@ -77,6 +77,11 @@ export interface ClusterProfile {
    * turns their results into findings with the measured value, the threshold and the remedy.
    */
   verify?: {
+    /**
+     * Phases the profile's checks need between `verify-hosts` and `verify-cluster`, run in this
+     * order (Slurm: every node decodes the munge credentials the others made in `verify-hosts`).
+     */
+    phases?(ctx: ProfileContext): Phase[];
     actions(host: Host, ctx: ProfileContext): Action[];
     findings(results: StepResults, ctx: ProfileContext): Finding[];
   };
@@ -95,6 +100,13 @@ export interface ProfileContext {
   /** Hosts that may hold the VIP (empty when the network plan has no VIP). */
   vipCandidates: readonly Host[];
   vip: string;
+  /**
+   * Verification (step 7) only: the keys (`code@hostId`, findingKey) of the findings the
+   * technician waived in the master install, which the verification step reads from the journal
+   * (JournalState.waiversOf). A check of the same decision (Pacemaker's fencing off) then warns
+   * instead of blocking again.
+   */
+  installWaivers?: readonly string[];
 }
 
 /**

@@ -207,3 +207,41 @@ exit 1`;
 
 /** Read-only, the as-built member list: one \`<node> <state>\` a line. */
 export const SLURM_MEMBERS = `sinfo -h -N -o '%N %T' | sort -u`;
+
+/*
+ * Step 7's checks (slurm-verify.ts). Read-only, and each exits 0 whatever it finds: a check that
+ * failed would stop its host's part of the run and with it the checks after it, so the finding
+ * comes from the captured lines instead (a non-zero exit means the check itself could not run).
+ */
+
+/** Every node and its state as the controller sees it, one `<node> <state>` a line (a node is listed once per partition). */
+export const SLURM_VERIFY_NODES = `sinfo -h -N -o '%N %T' 2>&1 | sort -u || true`;
+
+/**
+ * A munge credential made on this node (a secret output: it authenticates as its maker for its
+ * 5-minute life). A node whose munged does not answer prints a marker the decoders report.
+ */
+export const MUNGE_CREDENTIAL = `munge -n 2>/dev/null || echo no-credential`;
+
+/**
+ * This node decodes the other nodes' credentials: pairs of `<node> <credential>`. One line each:
+ * `<node> ok`, `<node> no-credential` or `<node> failed <unmunge's error>`.
+ */
+export const MUNGE_DECODE = `while [ $# -ge 2 ]; do
+  from=$1 cred=$2; shift 2
+  if [ "$cred" = no-credential ]; then echo "$from no-credential"; continue; fi
+  # unmunge reports some failures on stderr (munged unreachable), others only as its STATUS line (a replay).
+  if out=$(printf '%s\\n' "$cred" | unmunge 2>&1); then echo "$from ok"
+  else echo "$from failed $(printf '%s\\n' "$out" | grep -E '^(unmunge:|STATUS:)' | head -n1 | tr -s ' ' | cut -c1-200)"; fi
+done`;
+
+/**
+ * One job across the planned nodes: $1 the node count, $2 the node list, $3 seconds before it is
+ * given up. Prints `rc <exit code>`, then srun's lines each prefixed with `out ` (the host names,
+ * or its error). -I: a node that cannot take the job fails it at once instead of queueing it.
+ */
+export const SLURM_VERIFY_JOB = `n=$1 nodes=$2 limit=$3
+cd /tmp
+out=$(timeout "$limit" srun -I30 -N"$n" -n"$n" -w "$nodes" --mem=16M -t 2 hostname 2>&1); rc=$?
+echo "rc $rc"
+printf '%s\\n' "$out" | sed 's/^/out /'`;

@@ -6,6 +6,7 @@ import {
   CGROUP_CONF, MUNGE_KEY, MUNGE_KEY_CHECK, MUNGE_KEY_INSTALL, MUNGE_KEY_MAKE, MUNGE_KEY_READ, MUNGE_MARKER, SLURM_CONF, SLURM_CONF_APPLY,
   SLURM_MEMBERS, SLURM_NODE, SLURM_NODE_CHECK, SLURM_SEEN, SLURMCTLD_OFF, SLURMD, SLURMD_OFF,
 } from './slurm-scripts.js';
+import { slurmVerify } from './slurm-verify.js';
 
 /**
  * The Slurm (HPC) profile (issue 19). One controller, slurmctld on the first master; slurmd on
@@ -219,4 +220,5 @@ export const slurmProfile: ClusterProfile = {
     packages: (h, ctx) => (isFirst(h, ctx) ? [...NODE_PACKAGES, 'slurmctld'] : [...NODE_PACKAGES]),
     members: { script: SLURM_MEMBERS },
   },
+  verify: slurmVerify,
 };
