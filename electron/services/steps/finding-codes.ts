@@ -22,8 +22,8 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.ntp-unknown', 'network.ntp-unsynced', 'network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse',
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
-  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off'],
-  'worker-join': ['join.failed', 'join.member', 'join.nothing'],
+  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'install.kit-mismatch'],
+  'worker-join': ['join.failed', 'join.member', 'join.nothing', 'join.kit-mismatch'],
   'cluster-leave': ['leave.failed'],
   storage: [
     'storage.not-planned', 'storage.kernel-no-md', 'storage.disk-changed', 'storage.array-name-taken', 'storage.mkfs-refused',

@@ -104,8 +104,18 @@ function InstallPlanPanel() {
           <select data-testid="install-source" value={draft.sourceKind} onChange={(e) => update({ sourceKind: e.target.value as InstallDraft['sourceKind'] })}>
             <option value="lab">{t('install.page.sourceLab')}</option>
             <option value="mirror">{t('install.page.sourceMirror')}</option>
+            <option value="kit">{t('install.page.sourceKit')}</option>
           </select>
         </label>
+        {draft.sourceKind === 'kit' ? (
+          <>
+            {input(t('install.page.kitDir'), 'kitDir', 'packageSource.dir', 'install-kit-dir', '/home/tech/kits/site-a')}
+            <label className="net-field">
+              <span>{t('install.page.kitKeep')}</span>
+              <input type="checkbox" data-testid="install-kit-keep" checked={draft.kitKeep} onChange={(e) => update({ kitKeep: e.target.checked })} />
+            </label>
+          </>
+        ) : null}
         {draft.sourceKind === 'mirror' ? (
           <>
             {input(t('install.page.mirrorUrl'), 'mirrorUrl', 'packageSource.url', 'install-mirror-url', 'http://deb.debian.org/debian')}
