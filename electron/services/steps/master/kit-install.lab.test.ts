@@ -15,6 +15,7 @@ import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { stepRegistry } from '../registry.js';
+import { asBuiltOf } from './as-built.js';
 import { KIT_KEYRING_PATH, KIT_SOURCES_FILE, plannedPackages } from './kit-source.js';
 import { installPlanOf, masterInstallStep } from './step.js';
 
@@ -137,7 +138,7 @@ afterAll(async () => {
 describe('the master install from the site kit, the lab repository off (systemd lab, 4 nodes)', () => {
   it('apt on the nodes cannot reach the lab repository', async () => {
     for (const i of NODES) {
-      const r = await tryExec(i, 'apt-get update -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/rackside-lab.list -o Dir::Etc::sourceparts=- '
+      const r = await tryExec(i, 'mkdir -p /tmp/rs-no-lab/partial; apt-get update -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/rackside-lab.list -o Dir::Etc::sourceparts=- '
         + '-o Dir::State::lists=/tmp/rs-no-lab -o Acquire::Retries=0 -o Acquire::http::Timeout=10 2>&1; ls /tmp/rs-no-lab/*Packages* 2>/dev/null | wc -l');
       // apt says it could not connect and got no index at all.
       expect(r.out, `node${i}`).toMatch(/Could not connect|Permission denied|Failed to fetch/i);
@@ -192,9 +193,9 @@ describe('the master install from the site kit, the lab repository off (systemd 
       const port = (await tryExec(i, 'python3 -c "import socket; s=socket.socket(); s.settimeout(3); print(s.connect_ex((\'127.0.0.1\', 47480)))"')).out.trim();
       expect(port, `node${i}`).not.toBe('0');
     }
-    // The install's kit check saw each node's target, for the report's record of the kit.
-    const res = JournalState.from(r.events).results(r.runId);
-    expect(res.get('n1')?.get('kit-source')?.stdout).toContain('target=bookworm-amd64');
-    expect(await manifestHash(kitDir, { release: 'bookworm', arch: 'amd64' })).toMatch(/^[0-9a-f]{64}$/);
+    // The report's record: each host's target and the SHA-256 of the kit manifest it was installed from.
+    const sha = await manifestHash(kitDir, { release: 'bookworm', arch: 'amd64' });
+    const built = asBuiltOf(JournalState.from(r.events).results(r.runId), project);
+    expect(built?.kit).toEqual(NODES.map((i) => ({ hostId: `n${i}`, target: 'bookworm-amd64', manifestSha256: sha })));
   }, 1_500_000);
 });

@@ -87,9 +87,10 @@ export function plannedPackages(actions: readonly Action[]): string[] {
 }
 
 /**
- * $1 check|apply, $2 port, $3 keyring (base64), then `<release>-<arch>=<InRelease sha256>` for each
- * kit target that covers this host. Prints `target=<release>-<arch>` first; exit 3 when the host's
- * target is not among them (nothing touched). `check` passes when the keyring and the source are in
+ * $1 check|apply, $2 port, $3 keyring (base64), then `<release>-<arch>=<InRelease sha256>:<manifest
+ * sha256>` for each kit target that covers this host. Prints `target=<release>-<arch>` first; exit 3
+ * when the host's target is not among them (nothing touched); after an apply `manifest=<sha256>`
+ * (the report's record of the kit the host was installed from). `check` passes when the keyring and the source are in
  * place and apt's index of the kit is the kit's current InRelease.
  */
 export const KIT_SOURCE = `set -eu
@@ -100,6 +101,7 @@ echo "target=$target"
 want=
 for t in "$@"; do [ "\${t%%=*}" != "$target" ] || want=\${t#*=}; done
 if [ -z "$want" ]; then echo "the site kit has no complete repository for $target" >&2; exit 3; fi
+manifest=\${want#*:} want=\${want%%:*}
 ring=${KIT_KEYRING_PATH} list=${KIT_SOURCES_FILE}
 line="deb [signed-by=$ring] http://127.0.0.1:$port/$target/ ./"
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
@@ -116,6 +118,7 @@ chmod 644 "$list"
 # Only the kit's index: the host's other sources may be unreachable on site.
 apt-get update -q -o Dir::Etc::sourcelist="$list" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
 [ "$(index)" = "$want" ] || { echo "apt's index of the kit is not the kit's InRelease" >&2; exit 1; }
+echo "manifest=$manifest"
 echo "kit source: $line"`;
 
 /** $1 check|apply, $2 port. Removes the kit's source, keyring and apt's index of it. */
@@ -148,7 +151,7 @@ export function withKitSource(plan: Map<string, Action[]>, hosts: readonly Host[
     }
     const sudo = host.user !== 'root';
     const want = plannedPackages(actions);
-    const covering = kit.targets.filter((t) => want.every((p) => t.packages.has(p))).map((t) => `${t.target}=${t.inRelease}`);
+    const covering = kit.targets.filter((t) => want.every((p) => t.packages.has(p))).map((t) => `${t.target}=${t.inRelease}:${t.manifestSha256}`);
     const args = (mode: string) => [mode, String(src.port), keyring, ...covering];
     const at = actions[first]!;
     const add: Action = {
@@ -177,6 +180,14 @@ export async function kitSession(project: Project, link: HostLink): Promise<Host
   if (!src || src.kind !== 'kit') return null;
   const port = src.port ?? 47480;
   return link.keepForward((client) => serveKitOver(client, src.dir, port));
+}
+
+/** What kit-source recorded on a host: its target and the manifest it was installed from (SHA-256). */
+export function kitRecordOf(result: ActionResult | undefined): { target: string; manifestSha256: string } | null {
+  if (!result || result.status !== 'done') return null;
+  const target = /^target=(\S+)$/m.exec(result.stdout)?.[1];
+  const manifest = /^manifest=([0-9a-f]{64})$/m.exec(result.stdout)?.[1];
+  return target && manifest ? { target, manifestSha256: manifest } : null;
 }
 
 /**
