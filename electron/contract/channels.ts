@@ -4,6 +4,7 @@ import { clusterEvents, clusterRequests } from './channels/cluster.js';
 import { coreEvents, coreRequests } from './channels/core.js';
 import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
 import { installEvents, installRequests } from './channels/install.js';
+import { kitEvents, kitRequests } from './channels/kit.js';
 import { networkEvents, networkRequests } from './channels/network.js';
 import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
@@ -21,6 +22,7 @@ export const requests = {
   ...coreRequests,
   ...hardwareRequests,
   ...installRequests,
+  ...kitRequests,
   ...networkRequests,
   ...reportRequests,
   ...runbookRequests,
@@ -33,6 +35,7 @@ export const events = {
   ...coreEvents,
   ...hardwareEvents,
   ...installEvents,
+  ...kitEvents,
   ...networkEvents,
   ...reportEvents,
   ...runbookEvents,
@@ -45,6 +48,7 @@ export { hostKeyChangeSchema, importSourceSchema, type HostKeyChange, type Impor
 export * from './channels/network.js';
 export * from './channels/storage.js';
 export * from './channels/install.js';
+export * from './channels/kit.js';
 export * from './channels/cluster.js';
 export * from './report.js';
 

@@ -10,6 +10,7 @@ import { createCoreHandlers } from './core-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createInstallHandlers } from './install-handlers.js';
+import { createKitHandlers } from './kit-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
 import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
@@ -76,6 +77,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),
+    ...createKitHandlers(ctx),
     ...createReportHandlers(ctx),
     ...createRunbookHandlers(runbook),
     ...createStorageHandlers(ctx, shared),

@@ -34,7 +34,7 @@ const plan: PlanView = {
 async function projectWithInstallRun(kitStdout?: string): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), 'rs-platform-')), 'p');
   await mkdir(dir, { recursive: true });
-  const p = kitStdout ? { ...project, install: { packageSource: { kind: 'kit' as const, dir: '/kits/site-a', keep: false, port: 47480 } } } : project;
+  const p = kitStdout ? projectSchema.parse({ ...project, install: { packageSource: { kind: 'kit', dir: '/kits/site-a' } } }) : project;
   expect((await saveProject(dir, p)).ok).toBe(true);
   const j = await Journal.open(dir);
   await j.append({ type: 'run-started', runId: 'r1', stepId: 'master-install', plan, owner: 'o', laptop: 'l', pid: 1 });

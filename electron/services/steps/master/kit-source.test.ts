@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectSchema, type Project } from '../../../contract/index.js';
+import type { ActionResult, StepResults } from '../../runbook/step-module.js';
 import { asBuiltOf } from './as-built.js';
 import { KIT_SOURCE, KIT_SOURCE_REMOVE, kitMismatchFinding, plannedPackages } from './kit-source.js';
 import { installActions, installContext, installPlanOf } from './step.js';
@@ -98,10 +99,10 @@ describe('the site kit as the install\'s package source', () => {
 
   it('the report records, per host, the target and the SHA-256 of the kit manifest it was installed from', () => {
     const sha = 'a'.repeat(64);
-    const results = new Map([
-      ['m1', new Map([['kit-source', { status: 'done' as const, exitCode: 0, stdout: `target=bookworm-amd64\nmanifest=${sha}\nkit source: deb …\n` }]])],
+    const results: StepResults = new Map([
+      ['m1', new Map<string, ActionResult>([['kit-source', { status: 'done' as const, exitCode: 0, stdout: `target=bookworm-amd64\nmanifest=${sha}\nkit source: deb …\n` }]])],
       // Failed on the host: nothing recorded for it.
-      ['w1', new Map([['kit-source', { status: 'failed' as const, exitCode: 3, stdout: 'target=trixie-amd64\n' }]])],
+      ['w1', new Map<string, ActionResult>([['kit-source', { status: 'failed' as const, exitCode: 3, stdout: 'target=trixie-amd64\n' }]])],
     ]);
     expect(asBuiltOf(results, project({ packageSource: { kind: 'kit', dir: kit } }))?.kit).toEqual([{ hostId: 'm1', target: 'bookworm-amd64', manifestSha256: sha }]);
     expect(asBuiltOf(results, project({}))?.kit).toBeUndefined();
