@@ -10,6 +10,7 @@ import { buildKit, KIT_MANIFEST, manifestHash, type KitManifest, type KitNeed } 
 import { KitError } from '../kit/resolve.js';
 import { verifyKit } from '../kit/verify.js';
 import { openProject } from '../project/project-store.js';
+import type { Action } from '../runbook/step-module.js';
 import { loadReportLook } from '../report/resources.js';
 import { workerJoinStep } from '../steps/join/step.js';
 import { plannedPackages, readKitDir } from '../steps/master/kit-source.js';
@@ -29,7 +30,7 @@ export const KIT_FREE_BYTES_MIN = 1024 ** 3;
 export function kitNeeds(project: Project): KitNeed[] {
   const asRepo: Project = { ...project, install: { ...(project.install ?? {}), packageSource: { kind: 'lab' } } } as Project;
   const out = new Map<string, Set<string>>();
-  const add = (step: string, plan: Map<string, import('../runbook/step-module.js').Action[]>) => {
+  const add = (step: string, plan: Map<string, Action[]>) => {
     for (const [hostId, actions] of plan) {
       const name = project.hosts.find((h) => h.id === hostId)?.name || hostId;
       for (const p of plannedPackages(actions)) out.set(p, (out.get(p) ?? new Set()).add(`${step}: ${name}`));
@@ -76,11 +77,13 @@ export function createKitHandlers(ctx: HandlerContext): HandlersFor<keyof typeof
         const name = `${target.release}-${target.arch}`;
         const started = Date.now();
         let last = 0;
+        let reused = 0;
         try {
           const m = await buildKit({
             dir: kitDir, target, sources, status: statusFile, needs, gnupgHome, app: ctx.version,
             onProgress: (p) => {
               const now = Date.now();
+              reused = p.reusedBytes;
               // A progress event at most every 200 ms (and every stage change): enough for a bar.
               if (p.stage === 'download' && p.doneBytes < p.totalBytes && now - last < 200) return;
               last = now;
@@ -90,7 +93,7 @@ export function createKitHandlers(ctx: HandlerContext): HandlersFor<keyof typeof
             },
           });
           built.push(summary({ target: name, manifest: m, sha: await manifestHash(kitDir, target) }));
-          ctx.emit('kit.progress', { kitDir, target: name, stage: 'done', doneBytes: m.totalBytes, totalBytes: m.totalBytes, reusedBytes: 0, etaS: 0 });
+          ctx.emit('kit.progress', { kitDir, target: name, stage: 'done', doneBytes: m.totalBytes - reused, totalBytes: m.totalBytes - reused, reusedBytes: reused, etaS: 0 });
         } catch (e) {
           const k = e instanceof KitError ? e : null;
           const detail = (e as Error).message;
