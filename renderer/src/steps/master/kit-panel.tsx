@@ -130,7 +130,7 @@ export function KitPanel({ kitDir }: { kitDir: string }) {
             {checks.map((c) => (
               <li key={c.id} data-testid="kit-check" data-check={c.id} data-ok={c.ok} style={{ color: c.ok ? 'var(--ok, #1a7f37)' : 'var(--bad, #cf222e)' }}>
                 <span aria-hidden="true">{c.ok ? '● ' : '✖ '}</span>
-                <span data-testid="kit-check-text">{t(`kit.check.${c.id}.${c.ok ? 'ok' : 'bad'}`, c.params)}</span>
+                <span data-testid="kit-check-text">{t(`kit.check.${c.id}.${c.ok ? 'ok' : 'bad'}`, { ...c.params, ...(c.params.why ? { why: t(`kit.why.${c.params.why}`) } : {}) })}</span>
                 {c.ok ? null : <div className="muted small" data-testid="kit-check-fix">{t('kit.fix', { fix: t(`kit.check.${c.id}.fix`, c.params) })}</div>}
               </li>
             ))}
