@@ -5,6 +5,7 @@ import { coreEvents, coreRequests } from './channels/core.js';
 import { drillEvents, drillRequests } from './channels/drill.js';
 import { hardwareEvents, hardwareRequests } from './channels/hardware.js';
 import { installEvents, installRequests } from './channels/install.js';
+import { kitEvents, kitRequests } from './channels/kit.js';
 import { networkEvents, networkRequests } from './channels/network.js';
 import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
@@ -23,6 +24,7 @@ export const requests = {
   ...drillRequests,
   ...hardwareRequests,
   ...installRequests,
+  ...kitRequests,
   ...networkRequests,
   ...reportRequests,
   ...runbookRequests,
@@ -36,6 +38,7 @@ export const events = {
   ...drillEvents,
   ...hardwareEvents,
   ...installEvents,
+  ...kitEvents,
   ...networkEvents,
   ...reportEvents,
   ...runbookEvents,
@@ -48,6 +51,7 @@ export { hostKeyChangeSchema, importSourceSchema, type HostKeyChange, type Impor
 export * from './channels/network.js';
 export * from './channels/storage.js';
 export * from './channels/install.js';
+export * from './channels/kit.js';
 export * from './channels/cluster.js';
 export * from './channels/drill.js';
 export * from './report.js';

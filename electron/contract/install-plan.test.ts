@@ -45,6 +45,22 @@ describe('install plan', () => {
     expect(codes({ profile: 'pacemaker' })).toEqual(['error:profile-unknown']);
   });
 
+  it('a site kit source: an absolute folder, a port the hosts can bind, removed after the install unless kept', () => {
+    expect(installPlanSchema.parse({ packageSource: { kind: 'kit', dir: '/home/tech/kits/site-a' } }).packageSource)
+      .toEqual({ kind: 'kit', dir: '/home/tech/kits/site-a', keep: false, port: 47480 });
+    expect(codes({ packageSource: { kind: 'kit', dir: '/home/tech/kits/site-a', keep: true } })).toEqual([]);
+    expect(codes({ packageSource: { kind: 'kit', dir: 'C:\\Users\\tech\\kit' } })).toEqual([]);
+    expect(codes({ packageSource: { kind: 'kit', dir: '' } })).toEqual(['error:kit-dir-missing']);
+    expect(codes({ packageSource: { kind: 'kit', dir: '  ' } })).toEqual(['error:kit-dir-missing']);
+    expect(codes({ packageSource: { kind: 'kit', dir: 'kits/site-a' } })).toEqual(['error:kit-dir-not-absolute']);
+    expect(codes({ packageSource: { kind: 'kit', dir: '/k', port: 80 } })).toEqual(['error:kit-port-range']);
+    expect(codes({ packageSource: { kind: 'kit', dir: '/k', port: 70000 } })).toEqual(['error:kit-port-range']);
+    const bad = validateInstallPlan({ packageSource: { kind: 'kit', dir: 'rel' } }, hosts, '', ['base'])[0]!;
+    expect(bad).toMatchObject({ field: 'packageSource.dir', params: { value: 'rel' } });
+    // A kit with no folder at all is a shape error naming the field, not a crash.
+    expect(codes({ packageSource: { kind: 'kit' } as never })).toEqual(['error:schema']);
+  });
+
   it('a shape error is a coded issue naming its field', () => {
     const issues = validateInstallPlan({ vrrp: { routerId: 'x' as unknown as number } }, hosts, '', ['base']);
     expect(issues[0]).toMatchObject({ severity: 'error', code: 'schema', field: 'vrrp.routerId' });

@@ -11,11 +11,15 @@ import { slurmPlanSchema, validateSlurmPlan } from './slurm-plan.js';
  * as the technician edits, the backend again before anything runs.
  */
 
-export const PACKAGE_SOURCE_KINDS = ['lab', 'mirror'] as const;
+export const PACKAGE_SOURCE_KINDS = ['lab', 'mirror', 'kit'] as const;
+
+/** The port on each host's loopback the runner forwards to the laptop while a kit install runs. */
+export const KIT_PORT_DEFAULT = 47480;
 
 /**
- * One setting: the lab's own repository (the lab nodes resolve `rackside-lab-host`), or a site
- * mirror. The offline kit will be a third kind.
+ * One setting: the lab's own repository (the lab nodes resolve `rackside-lab-host`), a site
+ * mirror, or the site kit built at the office (issue 22): served from the laptop through each
+ * host's SSH connection (a remote port forward on the host's loopback, open while the run lasts).
  */
 export const packageSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lab') }),
@@ -25,6 +29,15 @@ export const packageSourceSchema = z.discriminatedUnion('kind', [
     url: z.string().max(500),
     suite: z.string().max(64).default('bookworm'),
     components: z.array(z.string().max(64)).max(8).default(['main']),
+  }),
+  z.object({
+    kind: z.literal('kit'),
+    /** The kit folder on the laptop (absolute path), one `<release>-<arch>/` repository per target inside. */
+    dir: z.string().max(1000),
+    /** Leave the kit's apt source and keyring on the hosts after the install (default: removed). */
+    keep: z.boolean().default(false),
+    /** The port on each host's loopback that the runner forwards to the laptop; must be free there. */
+    port: z.number().int().default(KIT_PORT_DEFAULT),
   }),
 ]);
 export type PackageSource = z.infer<typeof packageSourceSchema>;
@@ -145,6 +158,15 @@ export function validateInstallPlan(input: InstallPlanInput, hosts: readonly Hos
     src.components.forEach((c, k) => {
       if (!SUITE.test(c)) add({ field: `packageSource.components.${k}`, code: 'mirror-suite-invalid', message: `"${c}" is not a valid component name`, params: { value: c } });
     });
+  }
+
+  if (src.kind === 'kit') {
+    if (src.dir.trim() === '') add({ field: 'packageSource.dir', code: 'kit-dir-missing', message: 'Choose the site kit\'s folder (built with "Build kit")' });
+    // The runner serves the folder from the laptop: a relative path would depend on where the app started.
+    else if (!/^(\/|[A-Za-z]:[\\/])/.test(src.dir) || /[\0\n]/.test(src.dir)) {
+      add({ field: 'packageSource.dir', code: 'kit-dir-not-absolute', message: `"${src.dir}" is not an absolute folder path`, params: { value: src.dir } });
+    }
+    if (src.port < 1024 || src.port > 65535) add({ field: 'packageSource.port', code: 'kit-port-range', message: `The kit's port ${src.port} on the hosts is not 1024-65535`, params: { value: src.port, min: 1024, max: 65535 } });
   }
 
   plan.timeServers.forEach((s, k) => {

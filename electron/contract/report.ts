@@ -319,6 +319,8 @@ export const reportModelSchema = z.object({
         timeSources: z.array(z.object({ address: text, selected: z.boolean() })),
         ports: z.array(z.object({ port: z.number(), protocol: text })),
       })),
+      /** The site kit the packages came from (issue 22): per host, its target and the kit manifest's SHA-256. */
+      kit: z.array(z.object({ hostId: text, target: text, manifestSha256: text })).optional(),
     })
     .optional(),
   /** The exported JSON's labels in the chosen language; absent in the preview's model. */

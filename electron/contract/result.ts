@@ -66,7 +66,7 @@ export const REASON_CODES = [
   'run-unknown-step', 'run-plan-failed', 'run-step-bug', 'run-journal-unopenable', 'run-not-running', 'skip-no-action', 'skip-host-running', 'skip-action-complete',
   'waive-no-finding', 'waive-not-blocking', 'waive-needs-reason', 'unwaive-no-waiver', 'unwaive-needs-reason',
   // Why a host stopped in a run (journaled with the host-stopped event, shown in the runner).
-  'run-host-key-stopped', 'run-lock-lost', 'run-orphan-running', 'run-precheck-failed', 'run-connect-failed', 'run-lock-failed', 'run-action-failed', 'run-secret-missing',
+  'run-host-key-stopped', 'run-lock-lost', 'run-orphan-running', 'run-precheck-failed', 'run-session-failed', 'kit-build-failed', 'run-connect-failed', 'run-lock-failed', 'run-action-failed', 'run-secret-missing',
   // The project file (project/project-store.ts).
   'project-broken', 'project-changed-on-disk', 'project-write-failed', 'project-no-folder', 'project-inventory-invalid', 'project-copy-failed',
   'project-not-found', 'project-unreadable', 'project-yaml-syntax', 'project-too-new', 'project-field-invalid',

@@ -11,6 +11,7 @@ import { createDrillHandlers } from './drill-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createInstallHandlers } from './install-handlers.js';
+import { createKitHandlers } from './kit-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
 import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
@@ -78,6 +79,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),
+    ...createKitHandlers(ctx),
     ...createReportHandlers(ctx),
     ...createRunbookHandlers(runbook),
     ...createStorageHandlers(ctx, shared),

@@ -313,6 +313,7 @@ function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, ho
     ${row('platform.vip', p.vip ? `${esc(p.vip)} (VRRP ${p.routerId})` : h('platform.noVip'))}
     ${row('platform.candidates', esc(p.vipCandidates.map(hostName).join(', ') || '—'))}
     ${row('platform.monitoring', `${esc(hostName(p.prometheus.hostId))}: ${esc(p.prometheus.targets.join(', '))}`)}
+    ${p.kit ? row('platform.kit', `<span class="mono" data-testid="platform-kit">${p.kit.map((k) => `${esc(hostName(k.hostId))}: ${esc(k.target)} sha256 ${esc(k.manifestSha256)}`).join('<br>') || esc(t.text('platform.kitNotRecorded'))}</span>`) : ''}
   </tbody></table>
   <table><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('platform.timeSources')}</th><th>${h('platform.ports')}</th><th>${h('platform.packages')}</th></tr></thead><tbody>
   ${p.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>

@@ -25,13 +25,17 @@ const project = projectSchema.parse({
 
 const plan: PlanView = {
   stepId: 'master-install', title: 'x', planHash: 'x'.repeat(64), changes: [],
-  hosts: [{ hostId: 'h3', name: 'node3', address: '198.18.0.13', user: 'root', actions: [{ id: 'as-built', title: 'x', command: 'x', sudo: false, timeoutMs: 1000, destructive: false }] }],
+  hosts: [{ hostId: 'h3', name: 'node3', address: '198.18.0.13', user: 'root', actions: [
+    { id: 'kit-source', title: 'x', command: 'x', sudo: false, timeoutMs: 1000, destructive: false },
+    { id: 'as-built', title: 'x', command: 'x', sudo: false, timeoutMs: 1000, destructive: false },
+  ] }],
 };
 
-async function projectWithInstallRun(): Promise<string> {
+async function projectWithInstallRun(kitStdout?: string): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), 'rs-platform-')), 'p');
   await mkdir(dir, { recursive: true });
-  expect((await saveProject(dir, project)).ok).toBe(true);
+  const p = kitStdout ? projectSchema.parse({ ...project, install: { packageSource: { kind: 'kit', dir: '/kits/site-a' } } }) : project;
+  expect((await saveProject(dir, p)).ok).toBe(true);
   const j = await Journal.open(dir);
   await j.append({ type: 'run-started', runId: 'r1', stepId: 'master-install', plan, owner: 'o', laptop: 'l', pid: 1 });
   await j.append({ type: 'action-started', runId: 'r1', hostId: 'h3', actionId: 'as-built', attempt: 1, command: 'x', sudo: false, destructive: false });
@@ -40,6 +44,11 @@ async function projectWithInstallRun(): Promise<string> {
   t.note('as built');
   const sha256 = await t.close();
   await j.append({ type: 'action-finished', runId: 'r1', hostId: 'h3', actionId: 'as-built', attempt: 1, status: 'done', via: 'command', exitCode: 0, signal: null, durationMs: 10, message: 'exit 0', transcript: rel, sha256, stdout: await fixtureText() });
+  if (kitStdout) {
+    // The kit check's capture, as kit-source prints it on the host (kit-source.ts).
+    await j.append({ type: 'action-started', runId: 'r1', hostId: 'h3', actionId: 'kit-source', attempt: 1, command: 'x', sudo: false, destructive: false });
+    await j.append({ type: 'action-finished', runId: 'r1', hostId: 'h3', actionId: 'kit-source', attempt: 1, status: 'done', via: 'command', exitCode: 0, signal: null, durationMs: 10, message: 'exit 0', transcript: rel, sha256, stdout: kitStdout });
+  }
   await j.append({ type: 'run-finished', runId: 'r1', status: 'completed' });
   await j.close();
   return dir;
@@ -69,6 +78,21 @@ describe('report: the base platform as built', () => {
     expect(html).toContain(`chrony ${w.packages[0]!.version}`);
     const zh = await previewReport(dir, signOff, deps, 'zh-CN');
     expect(zh.ok && zh.value.html).toContain('基础平台——竣工状态');
+  });
+
+  it('records the site kit\'s manifest hash when the install took its packages from a kit', async () => {
+    const sha = 'c0ffee'.repeat(10) + 'abcd';
+    const dir = await projectWithInstallRun(`target=bookworm-amd64\nmanifest=${sha}\n`);
+    const r = await previewReport(dir, signOff, deps, 'en');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.report.platform!.kit).toEqual([{ hostId: 'h3', target: 'bookworm-amd64', manifestSha256: sha }]);
+    expect(r.value.html).toContain('Site kit (manifest SHA-256 per host)');
+    expect(r.value.html).toContain(`node3: bookworm-amd64 sha256 ${sha}`);
+    const zh = await previewReport(dir, signOff, deps, 'zh-CN');
+    expect(zh.ok && zh.value.html).toContain('现场套件（每台主机的清单 SHA-256）');
+    // Without a kit: no such line.
+    const plain = await previewReport(await projectWithInstallRun(), signOff, deps, 'en');
+    expect(plain.ok && plain.value.html).not.toContain('platform-kit');
   });
 
   it('has no platform section before the install has run', async () => {

@@ -12,6 +12,7 @@ import {
   type Host,
   type LockHolder,
   type PlanView,
+  type Project,
   type Result,
   type RunView,
   type StepState,
@@ -41,7 +42,7 @@ import {
 import { OutputBatcher } from './output-batcher.js';
 import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, placeholderStdin, planText, refHosts, secretRefPlaceholder, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, outputKey, type Live } from './replay.js';
-import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, resolveStdin, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
+import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, resolveStdin, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type CleanUpOutcome, type StepModule, type HostSession } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -95,6 +96,8 @@ interface ActiveRun {
   dir: string;
   module: StepModule;
   built: BuiltPlan;
+  /** The project as the run was planned from (a step's hostSession reads its settings). */
+  project: Project;
   input?: unknown;
   abort: AbortController;
   /**
@@ -327,7 +330,7 @@ export class Runbook {
       let finish!: (v: RunView | undefined) => void;
       const done = new Promise<RunView | undefined>((r) => (finish = r));
       run = {
-        runId, stepId, dir: ctx.dir, module: m.value, built: built.value, ...(opts.input !== undefined ? { input: opts.input } : {}),
+        runId, stepId, dir: ctx.dir, module: m.value, built: built.value, project, ...(opts.input !== undefined ? { input: opts.input } : {}),
         abort: new AbortController(), hostAborts: new Set(), outputs: opts.resume ? this.restoreOutputs(ctx, runId, stepId) : new Map(), drivers: 0, done, finish,
       };
       this.active.set(runId, run);
@@ -641,6 +644,7 @@ export class Runbook {
     const me = runOwner(this.owner, runId);
     // Where the lock is released: the host's address, or the one a clean-up moved it to.
     let releaseOn = conn;
+    let session: HostSession | null = null;
     const heartbeat = setInterval(() => {
       void conn.run(heartbeatCommand(me), { sudo, timeoutMs: 15_000 }).then((r) => {
         if (r.status === 'failed' && r.exitCode === 3) {
@@ -666,6 +670,17 @@ export class Runbook {
         if (orphan.status !== 'cancelled' || this.keyChanged(host)) await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason, ...coded });
         return;
       }
+      if (run.module.hostSession) {
+        try {
+          session = await run.module.hostSession(host, run.project, {
+            keepForward: (open, onLost) => conn.keepForward(open, onLost ?? ((e) => this.deps.log.warn('a forward did not come back with the connection', { runId, hostId: host.id, error: e.message }))),
+          });
+        } catch (e) {
+          const detail = (e as Error).message;
+          await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: `Could not set up what the host needs from the laptop: ${detail}`, code: 'run-session-failed', params: { detail } });
+          return;
+        }
+      }
       for (const action of actions) {
         const rec = ctx.state.runs.get(runId)?.hosts.find((h) => h.hostId === host.id)?.actions.find((a) => a.actionId === action.id);
         if (!rec || (isComplete(rec.status) && !reread)) continue;
@@ -688,6 +703,7 @@ export class Runbook {
         await this.append(ctx, { type: 'host-stopped', runId, hostId: host.id, reason: changed, ...this.keyChangedCode(host) });
       }
     } finally {
+      await session?.close().catch((e: Error) => this.deps.log.warn('the host session did not close', { runId, hostId: host.id, error: e.message }));
       this.hostTasks.delete(task);
       clearInterval(heartbeat);
       run.hostAborts.delete(hostAbort);

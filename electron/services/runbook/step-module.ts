@@ -1,4 +1,5 @@
 import type { FindingCompare, Host, Project, RunbookSeverity } from '../../contract/index.js';
+import type { Client } from 'ssh2';
 import type { RemoteCommand } from '../ssh/quote.js';
 
 /**
@@ -36,6 +37,23 @@ export interface StepModule {
    * for an unreachable host: that is a failed outcome.
    */
   cleanUp?(host: Host, results: ReadonlyMap<string, ActionResult>, ctx: CleanUpContext): Promise<CleanUpOutcome>;
+  /**
+   * What a host needs from the laptop while its actions run, set up after the host's lock and
+   * before its first action of each phase, ended after its last (and the clean-up): the site kit
+   * served through the host's own SSH connection (a remote port forward). A throw stops the host's
+   * part before any action ran (journaled as the host's stop reason). Null: nothing needed.
+   */
+  hostSession?(host: Host, project: Project, link: HostLink): Promise<HostSession | null>;
+}
+
+/** The host's SSH connection as a step's hostSession sees it. */
+export interface HostLink {
+  /** A remote port forward (or anything bound to the connection), re-made if the connection drops and comes back. */
+  keepForward(open: (client: Client) => Promise<{ close(): Promise<void> }>, onLost?: (e: Error) => void): Promise<HostSession>;
+}
+
+export interface HostSession {
+  close(): Promise<void>;
 }
 
 export interface CleanUpContext {

@@ -116,6 +116,8 @@ export class HostConnection {
         };
         client.on('close', () => dropped('the connection closed'));
         client.on('error', (e: Error) => dropped(e.message));
+        // Forwards kept open (keepForward) come back with the connection, before any command runs on it.
+        for (const f of this.forwards) await f.attach(client).catch((e: Error) => f.failed(e));
         return client;
       } catch (e) {
         // sshd's MaxStartups drops connections before the banner when many arrive at once:
@@ -132,6 +134,36 @@ export class HostConnection {
   close(): void {
     this.client?.end();
     this.client = null;
+  }
+
+  private readonly forwards = new Set<{ attach(c: Client): Promise<void>; failed(e: Error): void }>();
+
+  /**
+   * Something bound to the connection for as long as the handle is open, made again on every
+   * reconnection (before the next command runs): a remote port forward the host's commands use
+   * (the site kit served from the laptop). `open` gets the live client and returns how to undo it.
+   * The first `open` failing is thrown; a later one is logged by `onLost`.
+   */
+  async keepForward(open: (client: Client) => Promise<{ close(): Promise<void> }>, onLost?: (e: Error) => void): Promise<{ close(): Promise<void> }> {
+    let current: { client: Client; handle: { close(): Promise<void> } } | null = null;
+    const entry = {
+      attach: async (c: Client) => {
+        current = { client: c, handle: await open(c) };
+      },
+      failed: (e: Error) => onLost?.(e),
+    };
+    const client = await this.ensure();
+    await entry.attach(client);
+    this.forwards.add(entry);
+    return {
+      close: async () => {
+        this.forwards.delete(entry);
+        const c = current;
+        current = null;
+        // A forward of a connection that has gone went with it: nothing to undo there.
+        if (c && c.client === this.client) await c.handle.close();
+      },
+    };
   }
 
   /** Run a command; never throws. Output streams through the callbacks as it arrives. */

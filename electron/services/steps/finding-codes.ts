@@ -22,8 +22,8 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.ntp-unknown', 'network.ntp-unsynced', 'network.dns-tool-missing', 'network.dns-forward', 'network.dns-reverse',
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
-  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'pacemaker.fencing-on'],
-  'worker-join': ['join.failed', 'join.member', 'join.nothing'],
+  'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'pacemaker.fencing-on', 'install.kit-mismatch'],
+  'worker-join': ['join.failed', 'join.member', 'join.nothing', 'join.kit-mismatch'],
   'cluster-leave': ['leave.failed'],
   // The cluster profiles' checks (ClusterProfile.verify) the verification step reports.
   verification: [

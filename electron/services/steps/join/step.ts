@@ -1,5 +1,6 @@
 import { CLUSTER_LEAVE_STEP, JOIN_STAGES, WORKER_JOIN_STEP, type Host, type Project } from '../../../contract/index.js';
 import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
+import { isKit, KIT_SOURCE_ACTION, kitMismatchFinding, kitSession, phaseIds, withKitSource } from '../master/kit-source.js';
 import { installContext } from '../master/step.js';
 import { clusterAsBuiltActions, clusterAsBuiltPhase } from './as-built.js';
 
@@ -21,7 +22,17 @@ const failed = new Set<ActionResult['status']>(['failed', 'interrupted', 'cancel
 export function joinActions(project: Project, ctx: Ctx = installContext(project)): { runsOn: Host; about: string; action: Action }[] {
   const join = ctx.profile.join;
   if (!join) return [];
-  return project.hosts.flatMap((h) => join.actions(h, ctx).map((action) => ({ runsOn: h, about: action.about ?? h.id, action })));
+  const plan = joinPlanOf(project, ctx);
+  return project.hosts.flatMap((h) => (plan.get(h.id) ?? []).map((action) => ({ runsOn: h, about: action.about ?? h.id, action })));
+}
+
+/** The profile's join actions per host; with a site kit, its source around each host's package installs (kit-source.ts). */
+function joinPlanOf(project: Project, ctx: Ctx): Map<string, Action[]> {
+  const join = ctx.profile.join;
+  if (!join) return new Map();
+  const plan = new Map(project.hosts.map((h) => [h.id, join.actions(h, ctx)]));
+  const src = ctx.plan.packageSource;
+  return isKit(src) ? withKitSource(plan, project.hosts, src, phaseIds(join.phases(ctx))) : plan;
 }
 
 export const workerJoinStep: StepModule = {
@@ -39,8 +50,10 @@ export const workerJoinStep: StepModule = {
     const join = ctx.profile.join;
     if (!join) return new Map();
     const asBuilt = ctx.profile.asBuilt;
-    return new Map(project.hosts.map((h) => [h.id, [...join.actions(h, ctx), ...(asBuilt ? clusterAsBuiltActions(h, ctx, asBuilt) : [])]]));
+    const plan = joinPlanOf(project, ctx);
+    return new Map(project.hosts.map((h) => [h.id, [...(plan.get(h.id) ?? []), ...(asBuilt ? clusterAsBuiltActions(h, ctx, asBuilt) : [])]]));
   },
+  hostSession: (_host, project, link) => kitSession(project, link),
   evaluate(results: StepResults, project: Project): Finding[] {
     let ctx: Ctx;
     try {
@@ -54,6 +67,13 @@ export const workerJoinStep: StepModule = {
       return out;
     }
     const planned = joinActions(project, ctx);
+    const src = ctx.plan.packageSource;
+    if (isKit(src)) {
+      for (const h of project.hosts) {
+        const f = kitMismatchFinding(h, results.get(h.id)?.get(KIT_SOURCE_ACTION), planned.filter((p) => p.runsOn.id === h.id).map((p) => p.action), src, 'join.kit-mismatch');
+        if (f) out.push(f);
+      }
+    }
     const byAbout = new Map<string, { stage: string; id: string; r: ActionResult | undefined }[]>();
     for (const p of planned) {
       const list = byAbout.get(p.about) ?? [];

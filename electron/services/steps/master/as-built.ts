@@ -1,5 +1,6 @@
 import type { Host, PortRule, Project } from '../../../contract/index.js';
 import type { StepResults } from '../../runbook/step-module.js';
+import { isKit, KIT_SOURCE_ACTION, kitRecordOf } from './kit-source.js';
 import { installContext, portsFor } from './step.js';
 
 /**
@@ -22,6 +23,8 @@ export interface AsBuilt {
     timeSources: { address: string; selected: boolean }[];
     ports: PortRule[];
   }[];
+  /** The site kit the install took its packages from: per host, its target and the kit manifest's SHA-256 (absent: not a kit install). */
+  kit?: { hostId: string; target: string; manifestSha256: string }[];
 }
 
 export function parseAsBuilt(stdout: string): { packages: { name: string; version: string }[]; timeSources: { address: string; selected: boolean }[] } {
@@ -58,5 +61,11 @@ export function asBuiltOf(results: StepResults, project: Project): AsBuilt | nul
     routerId: ctx.plan.vrrp.routerId,
     prometheus: { hostId: ctx.firstMaster.id, targets: ctx.hosts.map((h) => `${h.address}:9100`) },
     hosts: ctx.hosts.map(hostRow),
+    ...(isKit(ctx.plan.packageSource)
+      ? { kit: ctx.hosts.flatMap((h) => {
+        const k = kitRecordOf(results.get(h.id)?.get(KIT_SOURCE_ACTION));
+        return k ? [{ hostId: h.id, ...k }] : [];
+      }) }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import {
 import type { Action, ActionResult, Finding, Phase, StepModule, StepResults } from '../../runbook/step-module.js';
 import { expectedNames, planOf } from '../network/names.js';
 import { firewallRules, FW_TABLE, keepsSsh } from './firewall.js';
+import { isKit, KIT_SOURCE_ACTION, kitMismatchFinding, kitSession, phaseIds, withKitSource } from './kit-source.js';
 import { profileById, profileIds, type ClusterProfile, type ProfileContext } from './profile.js';
 import {
   ADMIN_KEY, ADMIN_KEY_CHECK, ADMIN_KEY_MAKE, ADMIN_KEY_READ, CHRONY_NO_POOL, FIREWALL_APPLY, FIREWALL_CHECK, FIREWALL_CONFIRM,
@@ -48,6 +49,8 @@ export const HAPROXY_FILE = '/etc/haproxy/haproxy.cfg';
 
 /** The apt source line of the plan's package source. */
 export function sourcesList(src: PackageSource): string {
+  // The kit is not a line of this file: kit-source.ts writes its own source, on the host's loopback.
+  if (src.kind === 'kit') throw new Error('the site kit has its own apt source (kit-source.ts)');
   const line = src.kind === 'lab'
     // The lab nodes resolve rackside-lab-host to the lab's repository host (scripts/lab).
     ? 'deb [trusted=yes] http://rackside-lab-host:8080 ./'
@@ -209,7 +212,8 @@ export function installActions(host: Host, ctx: Ctx): Action[] {
   const t = (k: string) => `install.actions.${k}`;
   const pkgs = packagesFor(host, ctx);
   const a: Action[] = [
-    managedFile('package-source', t('packageSource'), P, sudo, SOURCES_FILE, sourcesList(ctx.plan.packageSource), '644', '', 'apt-update', LONG_MS),
+    // A kit's source is added around the host's package installs (withKitSource).
+    ...(isKit(ctx.plan.packageSource) ? [] : [managedFile('package-source', t('packageSource'), P, sudo, SOURCES_FILE, sourcesList(ctx.plan.packageSource), '644', '', 'apt-update', LONG_MS)]),
     { id: 'packages', title: t('packages'), phase: P, sudo, timeoutMs: LONG_MS, destructive: false,
       command: { script: PACKAGES, args: ['apply', ...pkgs] }, probe: { script: PACKAGES, args: ['check', ...pkgs] } },
     managedFile('sysctl', t('sysctl'), P, sudo, SYSCTL_FILE, sysctlFor(ctx), '644', '', 'sysctl'),
@@ -273,6 +277,14 @@ export function firewallRulesFor(host: Host, ctx: Ctx): string {
   return rules;
 }
 
+/** Every host's actions; with a site kit, its source around each host's package installs. */
+export function installPlanOf(project: Project): Map<string, Action[]> {
+  const ctx = installContext(project);
+  const plan = new Map(project.hosts.map((h) => [h.id, installActions(h, ctx)]));
+  const src = ctx.plan.packageSource;
+  return isKit(src) ? withKitSource(plan, project.hosts, src, phaseIds(installPhases(ctx))) : plan;
+}
+
 const failedStatuses = new Set<ActionResult['status']>(['failed', 'interrupted', 'cancelled']);
 
 export const masterInstallStep: StepModule = {
@@ -280,9 +292,9 @@ export const masterInstallStep: StepModule = {
   title: 'runbook.steps.master-install.title',
   phases: (project) => installPhases(installContext(project)),
   plan(project) {
-    const ctx = installContext(project);
-    return new Map(project.hosts.map((h) => [h.id, installActions(h, ctx)]));
+    return installPlanOf(project);
   },
+  hostSession: (_host, project, link) => kitSession(project, link),
   evaluate(results: StepResults, project: Project): Finding[] {
     const out: Finding[] = [];
     let ctx: Ctx | null = null;
@@ -290,6 +302,13 @@ export const masterInstallStep: StepModule = {
       ctx = installContext(project);
     } catch {
       ctx = null;
+    }
+    const src = ctx?.plan.packageSource;
+    if (ctx && src && isKit(src)) {
+      for (const h of project.hosts) {
+        const f = kitMismatchFinding(h, results.get(h.id)?.get(KIT_SOURCE_ACTION), installActions(h, ctx), src, 'install.kit-mismatch');
+        if (f) out.push(f);
+      }
     }
     for (const w of ctx?.warnings ?? []) {
       if (w.code === 'vip-single-candidate') {

@@ -1,5 +1,6 @@
 import {
   installPlanSchema,
+  KIT_PORT_DEFAULT,
   type PACEMAKER_QUORUM_POLICIES,
   type PACEMAKER_VIP_OWNERS,
   type InstallIssue,
@@ -33,9 +34,13 @@ export interface PartitionDraft {
  */
 export interface InstallDraft {
   profile: string;
-  sourceKind: 'lab' | 'mirror';
+  sourceKind: 'lab' | 'mirror' | 'kit';
   mirrorUrl: string;
   mirrorSuite: string;
+  /** The site kit's folder on the laptop; `kitKeep`: its apt source stays on the hosts after the install. */
+  kitDir: string;
+  kitKeep: boolean;
+  kitPort: number;
   /** Comma or space separated. */
   timeServers: string;
   /** Host ids, in priority order; empty: the masters. */
@@ -79,6 +84,9 @@ export function draftFromPlan(input: InstallPlanInput | undefined): InstallDraft
     sourceKind: src.kind,
     mirrorUrl: src.kind === 'mirror' ? src.url : '',
     mirrorSuite: src.kind === 'mirror' ? src.suite : 'bookworm',
+    kitDir: src.kind === 'kit' ? src.dir : '',
+    kitKeep: src.kind === 'kit' ? src.keep : false,
+    kitPort: src.kind === 'kit' ? src.port : KIT_PORT_DEFAULT,
     timeServers: plan.timeServers.join(', '),
     candidates: [...plan.vrrp.candidates],
     routerId: String(plan.vrrp.routerId),
@@ -140,7 +148,9 @@ export function planFromDraft(d: InstallDraft): InstallPlanInput {
   }
   return {
     profile: d.profile,
-    packageSource: d.sourceKind === 'lab' ? { kind: 'lab' } : { kind: 'mirror', url: d.mirrorUrl.trim(), suite: d.mirrorSuite.trim() || 'bookworm' },
+    packageSource: d.sourceKind === 'lab' ? { kind: 'lab' }
+      : d.sourceKind === 'kit' ? { kind: 'kit', dir: d.kitDir.trim(), keep: d.kitKeep, port: d.kitPort }
+      : { kind: 'mirror', url: d.mirrorUrl.trim(), suite: d.mirrorSuite.trim() || 'bookworm' },
     timeServers: list(d.timeServers),
     vrrp: { candidates: d.candidates, routerId: int(d.routerId) },
     ...(d.servicePort.trim() ? { servicePort: int(d.servicePort) } : {}),

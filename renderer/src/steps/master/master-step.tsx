@@ -8,6 +8,7 @@ import type { AppError } from '../../../../electron/contract/index.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
 import { draftFromPlan, draftIssues, planFromDraft, PROFILE_CHOICES, type InstallDraft } from './install-draft.js';
+import { KitPanel } from './kit-panel.js';
 import { ProfileSettings } from './profile-settings.js';
 import '../network/network.css';
 
@@ -15,11 +16,14 @@ import '../network/network.css';
 export function MasterStep() {
   const { t } = useTranslation();
   const dir = useAppStore((s) => s.projectDir.trim());
+  const src = useAppStore((s) => s.extras.install?.packageSource);
+  const kitDir = src?.kind === 'kit' ? src.dir : '';
   return (
     <div className="step-page master-step" data-testid="master-step">
       <h1>{t('install.page.title')}</h1>
       {dir === '' ? <p className="muted">{t('runbook.needsProject')}</p> : null}
       <InstallPlanPanel />
+      {kitDir ? <KitPanel kitDir={kitDir} /> : null}
       <StepRunner stepId={MASTER_INSTALL_STEP} />
     </div>
   );
@@ -104,8 +108,18 @@ function InstallPlanPanel() {
           <select data-testid="install-source" value={draft.sourceKind} onChange={(e) => update({ sourceKind: e.target.value as InstallDraft['sourceKind'] })}>
             <option value="lab">{t('install.page.sourceLab')}</option>
             <option value="mirror">{t('install.page.sourceMirror')}</option>
+            <option value="kit">{t('install.page.sourceKit')}</option>
           </select>
         </label>
+        {draft.sourceKind === 'kit' ? (
+          <>
+            {input(t('install.page.kitDir'), 'kitDir', 'packageSource.dir', 'install-kit-dir', '/home/tech/kits/site-a')}
+            <label className="net-field">
+              <span>{t('install.page.kitKeep')}</span>
+              <input type="checkbox" data-testid="install-kit-keep" checked={draft.kitKeep} onChange={(e) => update({ kitKeep: e.target.checked })} />
+            </label>
+          </>
+        ) : null}
         {draft.sourceKind === 'mirror' ? (
           <>
             {input(t('install.page.mirrorUrl'), 'mirrorUrl', 'packageSource.url', 'install-mirror-url', 'http://deb.debian.org/debian')}

@@ -1,0 +1,145 @@
+import { mkdtemp, open, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../scripts/test-support/lab.js';
+import { MasterPage } from './pages/master-page.js';
+import { eventually, WizardPage } from './pages/wizard-page.js';
+import { launchChromium, screenshot } from './support/browser.js';
+import { startBrowserHost, type RunningHost } from './support/host.js';
+
+// End to end (issue 22): the site kit in step 5 through Chromium and the built app. The kit is
+// built from the lab's repository files (the "office mirror" here) against the lab rootfs' package
+// state; nothing runs on the nodes, the lab only provides the inventory. "Ready to leave?" is all
+// green, then one .deb of the kit is changed by a byte: the pre-check shows exactly one red item
+// (signatures and hashes) with its fix, Verify names the file and why, and building again (only
+// that file is fetched again) turns it green.
+const CACHE = process.env.RACKSIDE_LAB_CACHE ?? '/var/cache/rackside-lab';
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+let wizard: WizardPage;
+let master: MasterPage;
+let projectDir: string;
+let kitDir: string;
+
+beforeAll(async () => {
+  host = await startBrowserHost();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  wizard = new WizardPage(page);
+  master = new MasterPage(page);
+  const root = await mkdtemp(join(tmpdir(), 'rs-e2e-kit-'));
+  projectDir = join(root, 'p');
+  kitDir = join(root, 'kit');
+  await wizard.open(host.url);
+  await wizard.importInventory((await lab.inventoryText()).path);
+  await wizard.waitForRows((rows) => rows.length === 4);
+  await wizard.fillProject({ site: 'Lab', customer: 'ACME', technician: 'E2E Tech', dir: projectDir });
+  expect((await wizard.save()).kind).toBe('ok');
+}, 120_000);
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-${ctx.task.name}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+async function shot(name: string, what: string) {
+  const toggle = page.getByTestId('dock-toggle');
+  if ((await toggle.count()) && (await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+  await page.locator(`[data-testid="${what}"]`).first().scrollIntoViewIfNeeded();
+  await screenshot(page, name);
+}
+
+const checks = async () => {
+  const items = await page.getByTestId('kit-check').all();
+  return Promise.all(items.map(async (i) => ({
+    id: (await i.getAttribute('data-check')) ?? '', ok: (await i.getAttribute('data-ok')) === 'true',
+    text: await i.getByTestId('kit-check-text').innerText(), fix: (await i.getByTestId('kit-check-fix').count()) ? await i.getByTestId('kit-check-fix').innerText() : '',
+  })));
+};
+
+/** Clicks `button` and waits for the panel's count of `what` answers to go up. */
+async function answer(button: string, what: 'builds' | 'checks' | 'verifies', timeoutMs = 60_000) {
+  const panel = page.getByTestId('kit-panel');
+  const before = Number(await panel.getAttribute(`data-${what}`));
+  await page.getByTestId(button).click();
+  await eventually(async () => Number(await panel.getAttribute(`data-${what}`)), (n) => n > before, timeoutMs);
+}
+
+async function precheck() {
+  await answer('kit-precheck', 'checks');
+  return checks();
+}
+
+async function build() {
+  await answer('kit-build', 'builds', 300_000);
+  expect(await page.getByTestId('kit-error').count(), await page.getByTestId('kit-error').innerText().catch(() => '')).toBe(0);
+  expect(await page.getByTestId('kit-progress').getAttribute('data-stage')).toBe('done');
+}
+
+describe('The site kit: "ready to leave?" (step 5)', () => {
+  it('built from the plan, every check green; a changed .deb is the one red item, named with its fix, and building again fixes it', async () => {
+    await master.open();
+    await page.getByTestId('install-source').selectOption('kit');
+    await page.getByTestId('install-kit-dir').fill('kits/relative');
+    await expect.poll(async () => (await master.issues()).map((i) => i.code)).toContain('kit-dir-not-absolute');
+    await page.getByTestId('install-kit-dir').fill(kitDir);
+    expect((await master.savePlan()).saved).toBe(true);
+    await page.getByTestId('kit-panel').waitFor();
+
+    await page.getByTestId('kit-source-uri').fill(`file:${join(CACHE, 'repo')}`);
+    await page.getByTestId('kit-suite').fill('./');
+    await page.getByTestId('kit-trusted').check();
+    await page.getByTestId('kit-status-file').fill(join(CACHE, 'rootfs/var/lib/dpkg/status'));
+    await page.getByTestId('kit-targets').fill('bookworm-amd64');
+    await build();
+    expect(await page.getByTestId('kit-progress').innerText()).toMatch(/bookworm-amd64: done — [\d.]+ of [\d.]+ MB/);
+    await shot('kit-built-en', 'kit-panel');
+
+    const green = await precheck();
+    expect(green.map((c) => c.id)).toEqual(['kit-complete', 'kit-valid', 'inventory-valid', 'credentials', 'profile-complete', 'report-resources', 'disk-free', 'app-version']);
+    expect(green.filter((c) => !c.ok), JSON.stringify(green)).toEqual([]);
+    expect(await page.getByTestId('kit-checks').locator('h3').innerText()).toContain('Ready to leave');
+
+    // One byte of one .deb changed after the build.
+    const pool = join(kitDir, 'bookworm-amd64', 'pool');
+    const deb = (await readdir(pool)).find((f) => f.endsWith('.deb'))!;
+    const fh = await open(join(pool, deb), 'r+');
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, 200);
+    b[0] = b[0]! ^ 0xff;
+    await fh.write(b, 0, 1, 200);
+    await fh.close();
+
+    const red = await precheck();
+    const bad = red.filter((c) => !c.ok);
+    expect(bad.map((c) => c.id)).toEqual(['kit-valid']);
+    expect(bad[0]!.text).toBe(`1 problem(s), first: bookworm-amd64/pool/${deb} (SHA-256 differs from the index (the file was changed))`);
+    expect(bad[0]!.fix).toBe('Fix: Verify the kit to see every bad file, then build it again.');
+    expect(await page.getByTestId('kit-checks').locator('h3').innerText()).toBe('Not ready: 1 check(s) red');
+    await answer('kit-verify', 'verifies');
+    const problem = page.getByTestId('kit-problem');
+    expect(await problem.count()).toBe(1);
+    expect(await problem.first().innerText()).toBe(`bookworm-amd64/pool/${deb}: SHA-256 differs from the index (the file was changed)`);
+    await shot('kit-precheck-red-en', 'kit-checks');
+    await wizard.setLanguage('zh-CN');
+    await eventually(() => page.getByTestId('kit-check-fix').first().innerText(), (t) => t.startsWith('修复：'));
+    expect(await page.getByTestId('kit-problem').first().innerText()).toContain('SHA-256 与索引不符');
+    await shot('kit-precheck-red-zh-cn', 'kit-checks');
+    await wizard.setLanguage('en');
+
+    // The fix: build again. Only the changed file is fetched again (the rest is reused).
+    await build();
+    expect(await page.getByTestId('kit-progress').innerText()).toMatch(/MB already in the kit/);
+    const again = await precheck();
+    expect(again.filter((c) => !c.ok)).toEqual([]);
+    expect(await page.getByTestId('kit-checks').locator('h3').innerText()).toContain('Ready to leave');
+    await shot('kit-precheck-green-en', 'kit-checks');
+  }, 600_000);
+});
