@@ -180,7 +180,6 @@ done`;
 /** The members as the first master's Pacemaker sees them: \`<name> <state>\` a line. */
 export const MEMBERS = `crm_node -l | awk '{ print $2, $3 }'`;
 
-<<<<<<< HEAD
 /** Where each node keeps the BMC passwords its fence devices read (root only; one file per fenced node). */
 export const BMC_SECRET_DIR = '/etc/rackside/bmc';
 
@@ -227,7 +226,7 @@ mode=$1 name=$2
 pcs stonith config "fence-$name" > /dev/null 2>&1 || exit 0
 [ "$mode" = apply ] || exit 1
 pcs stonith delete "fence-$name"`;
-=======
+
 /*
  * Step 7's checks (pacemaker-verify.ts): read-only, exit 0 whatever they find (the finding comes
  * from the captured output; a failed check would stop the checks after it on the host).
@@ -238,4 +237,3 @@ export const PCM_VERIFY_STATUS = `crm_mon -1 --inactive --output-as=xml 2>&1 || 
 
 /** corosync's quorum as this node sees it (the tool exits non-zero when not quorate: that is a result here). */
 export const PCM_VERIFY_QUORUM = `corosync-quorumtool -s 2>&1 || true`;
->>>>>>> h-vprof
