@@ -11,7 +11,7 @@ import { DEFAULT_STEPS } from '../registry.js';
 import { expectedUnits, unplannedPort, verifyContext, vipPort } from './checks.js';
 import { tcpProbe } from './local.js';
 import { parseFirewall, parsePrometheusTargets, parseServices, parseTime, parseVip } from './parse.js';
-import { evaluateVerification, verificationStep, verifyLocal, VERIFY_PHASES } from './step.js';
+import { evaluateVerification, verificationStep, verifyActions, verifyLocal, VERIFY_PHASES } from './step.js';
 
 /**
  * The verification step's readers and judgement on REAL output: every fixture was captured from a
@@ -152,6 +152,19 @@ describe('verification plan', () => {
     expect(units(3)).toEqual(['chrony:active', 'prometheus-node-exporter:active', 'nftables:enabled']);
     expect(vipPort(ctx)).toBe(9091);
     expect([9090, 9091, 9100, 22]).not.toContain(unplannedPort(ctx));
+  });
+
+  it('adds the profile\'s own read-only checks (ClusterProfile.verify) to the phase each names', () => {
+    const ctx = verifyContext(project);
+    const hook = {
+      actions: (h: { id: string }) => [{ id: 'members', title: 't', phase: h.id === 'n1' ? VERIFY_PHASES.cluster : VERIFY_PHASES.hosts, sudo: false, timeoutMs: 1000, destructive: false, capture: true, command: { argv: ['true'] } }],
+      findings: () => [],
+    };
+    const withHook = { ...ctx, profile: { ...ctx.profile, verify: hook } };
+    expect(verifyActions(project.hosts[0]!, withHook).map((a) => `${a.id}:${a.phase}`)).toEqual([
+      'services:verify-hosts', 'vip:verify-hosts', 'time:verify-hosts', 'firewall:verify-hosts', 'prometheus-targets:verify-cluster', 'members:verify-cluster',
+    ]);
+    expect(verifyActions(project.hosts[2]!, withHook).at(-1)).toMatchObject({ id: 'members', phase: VERIFY_PHASES.hosts });
   });
 
   it('reads the storage array back on the hosts step 4 planned one on', () => {
