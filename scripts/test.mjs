@@ -86,6 +86,8 @@ const MASTER_LAB = '85';
 const KIT_LAB = '84';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
+// verify.lab.test.ts (step 7 on the base platform) likewise.
+const VERIFY_LAB = '84';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 const JOIN_E2E_LAB = '88';
@@ -169,6 +171,8 @@ const stages = [
   () => labOn(PACEMAKER_LAB, ['down']) || true,
   // slurm.lab.test.ts likewise (instance 87, five nodes).
   () => labOn(SLURM_LAB, ['down']) || true,
+  // verify.lab.test.ts: the same, instance 84 (four nodes).
+  () => labOn(VERIFY_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
   // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
