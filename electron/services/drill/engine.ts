@@ -72,6 +72,8 @@ export interface DrillEngineOptions {
   reverifier?: ReVerifier;
   guardS?: number;
   timing?: Partial<DrillTiming>;
+  /** Whether the target is a cluster member again (default: cluster.ts isMember over SSH; unit tests: a fake). */
+  member?: (cl: DrillCluster, target: Host) => Promise<boolean>;
   /** Called with each timeline event as it is journaled (the lab test's kill point). */
   onEvent?: (drillId: string, entry: DrillTimelineEntry) => void;
 }
@@ -265,7 +267,7 @@ export class DrillEngine {
     const end = Date.now() + this.timing.rejoinTimeoutMs;
     let member = false;
     while (Date.now() < end) {
-      if ((member = await isMember(this.o.pool, cl, target).catch(() => false))) break;
+      if ((member = await (this.o.member ?? ((c, t) => isMember(this.o.pool, c, t)))(cl, target).catch(() => false))) break;
       await sleep(500);
     }
     if (!member) {
