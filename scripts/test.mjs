@@ -82,6 +82,8 @@ const MASTER_E2E = 'e2e/master-install.e2e.ts';
 // Step 6's e2e needs a systemd-mode lab of its own (below).
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 const MASTER_LAB = '85';
+// electron/services/drill/drill.lab.test.ts: failover drills on a base platform of its own (systemd mode, 4 nodes).
+const DRILL_LAB = '84';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
 const VM_E2E_LAB = '93';
@@ -162,6 +164,8 @@ const stages = [
   () => vitest('integration', { RACKSIDE_LAB_DOWN_AFTER: '1' }, VM_INTEGRATION.flatMap((f) => ['--exclude', f])),
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
+  // drill.lab.test.ts: the same, instance 84.
+  () => labOn(DRILL_LAB, ['down']) || true,
   // pacemaker.lab.test.ts: the same, instance 86 (5 nodes).
   () => labOn(PACEMAKER_LAB, ['down']) || true,
   // slurm.lab.test.ts likewise (instance 87, five nodes).

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectSchema, type DrillTimelineEntry, type Host } from '../../contract/index.js';
+import { createDrillHandlers } from '../api/drill-handlers.js';
 import { saveProject } from '../project/project-store.js';
 import type { SshPool } from '../ssh/pool.js';
 import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound } from './bound.js';
@@ -110,11 +111,12 @@ describe('drill journal: replay, pending, recover', () => {
     const [rec] = await listDrills(dir);
     expect(rec).toMatchObject({ id, state: 'interrupted', endedAt: null, reasons: [{ code: 'interrupted' }], figures: { probesSent: 40, probesFailed: 16, rtoMs: null } });
     const engine = new DrillEngine({ pool: {} as SshPool, emit: () => {}, faults: [recordingFault([])] });
-    const listed = await engine.list(dir);
+    // Through the channel handlers (the placeholder before this answered 'unsupported').
+    const listed = await createDrillHandlers(engine)['drill.list']({ dir });
     expect(listed.ok && listed.value.pending?.id).toBe(id);
     // One drill at a time: an unrecovered one blocks the next.
     const again = await engine.start(dir, { kind: 'link-cut', technician: 'Vitest' });
-    expect(again.ok).toBe(false);
+    expect(!again.ok && again.error.reason).toBe('drill-pending');
   });
 
   it('recover restores the target, waits for its rejoin, re-verifies and ends the drill as aborted; nothing pending after', async () => {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import {
-  err, MASTER_INSTALL_STEP, ok, verifyPlanSchema, WORKER_JOIN_STEP,
+  because, err, MASTER_INSTALL_STEP, ok, verifyPlanSchema, WORKER_JOIN_STEP,
   type DrillBound, type DrillEvent, type DrillKind, type DrillOption, type DrillProgress, type DrillReason, type DrillRecord, type DrillState, type DrillTimelineEntry,
   type Host, type Project, type Result,
 } from '../../contract/index.js';
@@ -34,13 +34,25 @@ export interface ReVerifier {
   verify(cl: DrillCluster, target: Host, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
 }
 
+/** 3 × keepalived's default advert_int: longer than a preempting master takes to announce itself. */
+export const SETTLE_MS = 3_000;
+
 export function membershipCheck(pool: SshPool): ReVerifier {
   return {
     async verify(cl, target): Promise<{ ok: true } | { ok: false; reason: DrillReason }> {
       if (!(await isMember(pool, cl, target))) return { ok: false, reason: { code: 'not-rejoined', params: { host: target.name || target.address } } };
-      const { holders } = await vipHolders(pool, cl);
-      if (holders.length === 1) return { ok: true };
-      return { ok: false, reason: { code: 'verify-failed', params: { holders: holders.length } } };
+      // One holder, and the same one for SETTLE_MS: a rejoined keepalived preempts the VIP back a
+      // moment after it starts, and the next drill must not begin in the middle of that move.
+      let first: string | undefined;
+      for (const end = Date.now() + SETTLE_MS; ;) {
+        const { holders } = await vipHolders(pool, cl);
+        if (holders.length !== 1 || (first !== undefined && holders[0] !== first)) {
+          return { ok: false, reason: { code: 'verify-failed', params: { holders: holders.length } } };
+        }
+        first = holders[0];
+        if (Date.now() >= end) return { ok: true };
+        await sleep(500);
+      }
     },
   };
 }
@@ -93,6 +105,8 @@ export async function fencingOffWaived(dir: string): Promise<boolean> {
   return [MASTER_INSTALL_STEP, WORKER_JOIN_STEP].some((s) => state.waiversOf(s).some((w) => w.code === 'pacemaker.fencing-off'));
 }
 
+const unavailable = (detail: string) => because(err('unsupported', `This drill cannot run now: ${detail}`), 'drill-unavailable', { detail });
+
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
   const t = setTimeout(r, ms);
   signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
@@ -117,7 +131,7 @@ export class DrillEngine {
     if (!opened.ok) return opened;
     const project = opened.value.project;
     const cl = drillCluster(project);
-    if ('reason' in cl) return err('unsupported', 'This project has no cluster VIP to drill', 'Set a VIP in the network plan and run the master install.', undefined);
+    if ('reason' in cl) return because(err('unsupported', 'This project has no cluster VIP to drill', 'Set a VIP in the network plan and run the master install.'), 'drill-no-vip');
     return ok({ project, cl, rtoTargetMs: verifyPlanSchema.parse(project.verify ?? {}).rtoS * 1000 });
   }
 
@@ -152,23 +166,23 @@ export class DrillEngine {
 
   async start(dir: string, req: { kind: DrillKind; targetHostId?: string; technician: string }): Promise<Result<{ drillId: string }>> {
     const key = resolve(dir);
-    if (this.running.has(key)) return err('conflict', 'A drill is already running on this project', 'Wait for it to end, or abort it.', undefined);
+    if (this.running.has(key)) return because(err('conflict', 'A drill is already running on this project', 'Wait for it to end, or abort it.'), 'drill-busy');
     const pending = (await listDrills(dir)).find((d) => d.endedAt === null);
-    if (pending) return err('conflict', `Drill ${pending.id} was interrupted and is not restored yet`, 'Recover it first (drill.recover).', undefined);
+    if (pending) return because(err('conflict', `Drill ${pending.id} was interrupted and is not restored yet`, 'Recover it first (drill.recover).'), 'drill-pending', { drillId: pending.id });
     const loaded = await this.load(dir);
     if (!loaded.ok) return loaded;
     const { project, cl, rtoTargetMs } = loaded.value;
     const fault = this.faults.get(req.kind);
-    if (!fault) return err('unsupported', `The ${req.kind} drill is not available: ${req.kind === 'power-off' ? 'no BMC support in this build' : 'unknown kind'}`, undefined, undefined);
+    if (!fault) return unavailable(`the ${req.kind} drill is not in this build${req.kind === 'power-off' ? ' (no BMC support)' : ''}`);
     const { holders } = await vipHolders(this.o.pool, cl);
-    if (holders.length !== 1) return err('unsupported', holders.length === 0 ? 'No host holds the VIP now' : `The VIP is held by ${holders.length} hosts`, 'Fix the cluster before a drill.', undefined);
+    if (holders.length !== 1) return unavailable(holders.length === 0 ? 'no host holds the VIP now' : `the VIP is held by ${holders.length} hosts`);
     const targetId = req.targetHostId ?? holders[0]!;
     const target = project.hosts.find((h) => h.id === targetId);
-    if (!target) return err('not-found', `Host ${targetId} is not in the saved inventory`, undefined, undefined);
+    if (!target) return because(err('not-found', `Host ${targetId} is not in the saved inventory`), 'cluster-host-unknown', { hostId: targetId });
     const a = await fault.available(target, project);
-    if (!a.ok) return err('unsupported', `The ${req.kind} drill cannot run on ${target.name}: ${a.reason.code}`, undefined, undefined);
+    if (!a.ok) return unavailable(`the ${req.kind} drill cannot run on ${target.name || target.address} (${a.reason.code})`);
     if (req.kind !== 'service-stop' && (await fencingOn(this.o.pool, cl)) === false && !(await fencingOffWaived(dir))) {
-      return err('unsupported', 'Fencing is off: cutting a node can leave the VIP on two nodes (split brain)', 'Configure fencing, or waive the fencing-off finding.', undefined);
+      return unavailable('fencing is off: cutting a node can leave the VIP on two nodes (split brain); configure fencing, or waive the fencing-off finding');
     }
     const bound = await readBound(this.o.pool, cl, req.kind, target.id).catch(() => null);
     const startedAt = new Date();
@@ -196,8 +210,8 @@ export class DrillEngine {
     const r = this.running.get(resolve(dir));
     if (!r || r.id !== id) {
       const rec = await readDrill(dir, id);
-      if (!rec) return err('not-found', `No drill ${id} in this project`, undefined, undefined);
-      return err('conflict', `Drill ${id} is not running`, rec.endedAt ? undefined : 'Recover it (drill.recover).', undefined);
+      if (!rec) return because(err('not-found', `No drill ${id} in this project`), 'drill-not-found', { drillId: id });
+      return because(err('conflict', `Drill ${id} is not running`), 'drill-not-running', { drillId: id });
     }
     r.abort.abort();
     return ok({ record: await r.done });
@@ -214,16 +228,16 @@ export class DrillEngine {
   /** Restores an interrupted drill's target (the fault's restore is idempotent), waits for it to rejoin, re-verifies, ends it as aborted. */
   async recover(dir: string, id: string): Promise<Result<{ record: DrillRecord }>> {
     const live = this.running.get(resolve(dir));
-    if (live?.id === id) return err('conflict', `Drill ${id} is running in this backend`, 'Abort it instead.', undefined);
+    if (live?.id === id) return because(err('conflict', 'A failover drill is already running on this project', 'Abort it instead.'), 'drill-busy');
     const rec = await readDrill(dir, id);
-    if (!rec) return err('not-found', `No drill ${id} in this project`, undefined, undefined);
+    if (!rec) return because(err('not-found', `No drill ${id} in this project`), 'drill-not-found', { drillId: id });
     if (rec.endedAt !== null) return ok({ record: rec });
     const loaded = await this.load(dir);
     if (!loaded.ok) return loaded;
     const { project, cl } = loaded.value;
     const target = project.hosts.find((h) => h.id === rec.targetHostId);
     const fault = this.faults.get(rec.kind);
-    if (!target || !fault) return err('unsupported', `Drill ${id} cannot be restored by this build (${rec.kind} on ${rec.targetHostId})`, undefined, undefined);
+    if (!target || !fault) return unavailable(`drill ${id} cannot be restored by this build (${rec.kind} on ${rec.targetHostId})`);
     const t0 = Date.parse(rec.startedAt);
     const timeline = [...rec.timeline];
     const mark = async (event: DrillEvent, hostId?: string) => {
