@@ -86,6 +86,12 @@ export interface DrillEngineOptions {
   timing?: Partial<DrillTiming>;
   /** Whether the target is a cluster member again (default: cluster.ts isMember over SSH; unit tests: a fake). */
   member?: (cl: DrillCluster, target: Host) => Promise<boolean>;
+  /**
+   * Whether the technician accepted a Pacemaker cluster without fencing for this project (default:
+   * fencingOffWaived, the install's finding waived). The benchmark, which drills a lab cluster
+   * with no fence agent, answers yes.
+   */
+  fencingOffAccepted?: (dir: string) => Promise<boolean>;
   /** Called with each timeline event as it is journaled (the lab test's kill point). */
   onEvent?: (drillId: string, entry: DrillTimelineEntry) => void;
 }
@@ -108,8 +114,9 @@ export async function fencingOffWaived(dir: string): Promise<boolean> {
 const unavailable = (detail: string) => because(err('unsupported', `This drill cannot run now: ${detail}`), 'drill-unavailable', { detail });
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
-  const t = setTimeout(r, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+  const wake = () => { clearTimeout(t); signal?.removeEventListener('abort', wake); r(); };
+  const t = setTimeout(wake, ms);
+  signal?.addEventListener('abort', wake, { once: true });
 });
 
 export class DrillEngine {
@@ -145,7 +152,7 @@ export class DrillEngine {
       : holders.length > 1 ? { code: 'two-holders', params: { hosts: holders.join(', ') } } : undefined;
     const holderHostId = holders.length === 1 ? holders[0]! : null;
     const target = project.hosts.find((h) => h.id === holderHostId) ?? cl.candidates[0];
-    const fencingUnwaived = (await fencingOn(this.o.pool, cl)) === false && !(await fencingOffWaived(dir));
+    const fencingUnwaived = (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir));
     const options: DrillOption[] = [];
     for (const kind of ['service-stop', 'link-cut', 'power-off'] as const) {
       const fault = this.faults.get(kind);
@@ -181,7 +188,7 @@ export class DrillEngine {
     if (!target) return because(err('not-found', `Host ${targetId} is not in the saved inventory`), 'cluster-host-unknown', { hostId: targetId });
     const a = await fault.available(target, project);
     if (!a.ok) return unavailable(`the ${req.kind} drill cannot run on ${target.name || target.address} (${a.reason.code})`);
-    if (req.kind !== 'service-stop' && (await fencingOn(this.o.pool, cl)) === false && !(await fencingOffWaived(dir))) {
+    if (req.kind !== 'service-stop' && (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir))) {
       return unavailable('fencing is off: cutting a node can leave the VIP on two nodes (split brain); configure fencing, or waive the fencing-off finding');
     }
     const bound = await readBound(this.o.pool, cl, req.kind, target.id).catch(() => null);

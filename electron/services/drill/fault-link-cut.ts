@@ -6,8 +6,9 @@ import type { FaultInjector } from './fault.js';
 /**
  * `link-cut`: the target cut off from the cluster network by an nftables table of its own on the
  * node (`inet rackside_drill` + `arp rackside_drill`): every packet in and out is dropped except the
- * laptop's SSH (its address as the node sees it, from SSH_CONNECTION, so a bastion in between is the
- * address kept) and loopback. The ARP table keeps the node from answering ARP for the VIP it still
+ * laptop's SSH (the session's client address and sshd port as the node sees them, from
+ * SSH_CONNECTION — read from sudo's own environment when sudo reset ours — so a bastion in between
+ * is the address kept) and loopback. The ARP table keeps the node from answering ARP for the VIP it still
  * holds (it hears no peer, so it stays master): otherwise the laptop's own neighbour cache could
  * keep sending the VIP's traffic to the cut node.
  *
@@ -19,14 +20,16 @@ import type { FaultInjector } from './fault.js';
 export const LINK_GUARD_UNIT = 'rackside-drill-link';
 export const LINK_TABLE = 'rackside_drill';
 
-const WHO = `printf '%s %s\\n' "\${SSH_CONNECTION%% *}" "$(echo "$SSH_CONNECTION" | cut -d' ' -f4)"`;
-
 const SCRIPT = `set -u
-mode=$1 laptop=$2 port=$3 guard=$4 unit=$5 table=$6
+mode=$1 guard=$2 unit=$3 table=$4
+# sudo resets the environment; its own process (our parent) still has the SSH session's.
+conn=\${SSH_CONNECTION:-$(tr '\\0' '\\n' < /proc/$PPID/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p')}
+laptop=$(echo "$conn" | cut -d' ' -f1) port=$(echo "$conn" | cut -d' ' -f4)
 drop="nft delete table inet $table 2>/dev/null; nft delete table arp $table 2>/dev/null; true"
 systemctl stop "$unit.timer" >/dev/null 2>&1
 systemctl reset-failed "$unit.timer" "$unit.service" >/dev/null 2>&1
 if [ "$mode" = restore ]; then sh -c "$drop"; exit 0; fi
+[ -n "$laptop" ] && [ -n "$port" ] || { echo "cannot tell this session's client address (SSH_CONNECTION)" >&2; exit 2; }
 case "$laptop" in *:*) fam=ip6 ;; *) fam=ip ;; esac
 own=$(ip route get "$laptop" 2>/dev/null | sed -n 's/.* src \\([^ ]*\\).*/\\1/p')
 [ -n "$own" ] || { echo "no route to $laptop" >&2; exit 2; }
@@ -55,15 +58,11 @@ export function linkCutFault(pool: SshPool, guardS: number): FaultInjector {
       return 'reason' in cl ? { ok: false, reason: cl.reason } : { ok: true };
     },
     inject: async (target, _project, signal) => {
-      // Who the node sees as this laptop, and on which port its sshd took us: read without sudo (sudo resets the environment).
-      const who = await pool.forHost(target).run({ script: WHO }, { timeoutMs: 10_000, signal });
-      const [laptop, port] = who.stdout.trim().split(/\s+/);
-      if (who.status !== 'ok' || !laptop || !port) return fail(target, 'unreachable', who.stderr || who.message);
-      const r = await runOn(pool, target, { script: SCRIPT, args: ['inject', laptop, port, `${guardS}s`, LINK_GUARD_UNIT, LINK_TABLE] }, 30_000, signal);
+      const r = await runOn(pool, target, { script: SCRIPT, args: ['inject', `${guardS}s`, LINK_GUARD_UNIT, LINK_TABLE] }, 30_000, signal);
       return r.status === 'ok' ? { ok: true } : fail(target, r.status === 'connect-failed' ? 'unreachable' : 'restore-failed', r.stderr || r.message);
     },
     restore: async (target) => {
-      const r = await runOn(pool, target, { script: SCRIPT, args: ['restore', '-', '-', '-', LINK_GUARD_UNIT, LINK_TABLE] }, 30_000);
+      const r = await runOn(pool, target, { script: SCRIPT, args: ['restore', '-', LINK_GUARD_UNIT, LINK_TABLE] }, 30_000);
       return r.status === 'ok' ? { ok: true } : fail(target, r.status === 'connect-failed' ? 'unreachable' : 'restore-failed', r.stderr || r.message);
     },
   };

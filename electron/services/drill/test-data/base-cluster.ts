@@ -3,13 +3,14 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MASTER_INSTALL_STEP, projectSchema, type Project } from '../../../contract/index.js';
+import { MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
 import { createLogger } from '../../log/logger.js';
 import { saveProject } from '../../project/project-store.js';
 import { Runbook } from '../../runbook/engine.js';
 import { MemorySecretStore } from '../../secrets/secret-store.js';
 import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
+import { workerJoinStep } from '../../steps/join/step.js';
 import { stepRegistry } from '../../steps/registry.js';
 import { masterInstallStep } from '../../steps/master/step.js';
 
@@ -41,12 +42,19 @@ export function labOf(instance: string) {
   return { lab, exec };
 }
 
-export async function baseCluster(instance: string, log: (l: string) => void = () => {}): Promise<BaseCluster> {
+/**
+ * `pacemaker`: the Pacemaker profile instead (node1+node2 masters form the cluster, node3+node4
+ * join it in step 6; the VIP an IPaddr2 resource), 10-15 min to build here; the lab has no fence
+ * agent, so the profile's `pacemaker.fencing-off` finding is waived (the benchmark's link cut needs it).
+ */
+export async function baseCluster(instance: string, log: (l: string) => void = () => {}, profile: 'base' | 'pacemaker' = 'base'): Promise<BaseCluster> {
   const { lab, exec } = labOf(instance);
   const status = async () => JSON.parse(await lab('status', '--json')) as LabStatus;
   let st = await status().catch(() => ({ up: false }) as LabStatus);
   const state = st.up && st.mode === 'systemd' && st.nodes.length === 4
-    ? (await exec(1, 'if systemctl is-active --quiet keepalived && test -e /etc/haproxy/haproxy.cfg; then echo built; elif test -e /etc/keepalived/keepalived.conf; then echo used; else echo bare; fi').catch(() => 'used')).trim()
+    ? (await exec(1, profile === 'base'
+      ? 'if systemctl is-active --quiet keepalived && test -e /etc/haproxy/haproxy.cfg; then echo built; elif test -e /etc/keepalived/keepalived.conf; then echo used; else echo bare; fi'
+      : 'if crm_mon -1 2>/dev/null | grep -q "4 nodes configured"; then echo built; elif test -e /etc/keepalived/keepalived.conf || test -e /usr/sbin/pacemakerd; then echo used; else echo bare; fi').catch(() => 'used')).trim()
     : 'none';
   if (state === 'none' || state === 'used') {
     if (st.up) await lab('down');
@@ -71,22 +79,27 @@ export async function baseCluster(instance: string, log: (l: string) => void = (
       auth: { method: 'key', keyPath: st.keyPath },
     })),
     network: { vip },
-    install: { firewall: { enabled: true, rollbackAfterS: 30 } },
+    install: profile === 'base'
+      ? { firewall: { enabled: true, rollbackAfterS: 30 } }
+      : { profile: 'pacemaker', firewall: { enabled: true, rollbackAfterS: 30 }, pacemaker: { clusterName: 'rsdrill', vipOwner: 'pacemaker', quorumPolicy: 'stop' } },
     verify: { rtoS: 10 },
   });
   const saved = await saveProject(dir, project);
   if (!saved.ok) throw new Error(saved.error.message);
   if (state !== 'built') {
-    log('building the base platform with the master install (minutes)');
+    log(`building the ${profile} cluster with the master install${profile === 'base' ? '' : ' and the worker join'} (minutes)`);
     const secrets = new MemorySecretStore();
     const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
-    const rb = new Runbook({ pool, secrets, steps: stepRegistry([masterInstallStep]), emit: () => {}, log: createLogger(() => {}) });
-    const started = await rb.start(dir, MASTER_INSTALL_STEP);
-    if (!started.ok) throw new Error(started.error.message);
-    const r = await rb.whenDone(started.value.runId);
+    const rb = new Runbook({ pool, secrets, steps: stepRegistry([masterInstallStep, workerJoinStep]), emit: () => {}, log: createLogger(() => {}) });
+    for (const step of profile === 'base' ? [MASTER_INSTALL_STEP] : [MASTER_INSTALL_STEP, WORKER_JOIN_STEP]) {
+      const started = await rb.start(dir, step);
+      if (!started.ok) throw new Error(started.error.message);
+      const r = await rb.whenDone(started.value.runId);
+      if (r?.status !== 'completed') throw new Error(`${step}: ${r?.status}`);
+      log(`${step} completed`);
+    }
     await rb.close();
     pool.closeAll();
-    if (r?.status !== 'completed') throw new Error(`master install: ${r?.status}`);
   }
   return { instance, st, dir, dataDir, vip, project, lab, exec };
 }
