@@ -201,7 +201,14 @@ export class DrillEngine {
     await appendLine(dir, id, { type: 'started', drill: header });
     const abort = new AbortController();
     const run: Running = { id, dir: key, abort, done: Promise.resolve(null as unknown as DrillRecord) };
-    run.done = this.run(dir, header, project, cl, target, fault, abort.signal).finally(() => this.running.delete(key));
+    // run() restores whatever happens inside it; what could still throw is the journal's disk. Never
+    // an unhandled rejection in the backend: the record is then what the journal says.
+    run.done = this.run(dir, header, project, cl, target, fault, abort.signal)
+      .catch(async (e: unknown) => {
+        this.o.log?.error('drill ended abnormally', { drillId: id, error: e instanceof Error ? e.message : String(e) });
+        return (await readDrill(dir, id))!;
+      })
+      .finally(() => this.running.delete(key));
     this.running.set(key, run);
     return ok({ drillId: id });
   }
