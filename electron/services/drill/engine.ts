@@ -348,19 +348,25 @@ export class DrillEngine {
       // A second of probes before the fault: a VIP that does not answer before is not the drill's outage.
       await sleep(1_000, signal);
       if (!signal.aborted) {
-        // The fault counts from when its command goes out (as the lab reference timed `systemctl stop`):
-        // a stop that waits for the daemon to exit has already cut the VIP before it returns.
+        // The fault counts from when its command goes out (as the lab reference timed `systemctl stop`),
+        // and is journaled before it goes: a backend that dies while it is on leaves a drill to recover.
         injectedAt = Date.now();
-        const injected = await fault.inject(target, project, signal);
-        if (!injected.ok) reasons.push(injected.reason);
-        else await mark('fault-injected', target.id, injectedAt - t0);
-      }
-      if (injectedAt !== null && reasons.length === 0) {
         const faultMs = injectedAt - t0;
+        await mark('fault-injected', target.id, faultMs);
+        // Watched while the command runs: `pcs cluster stop` returns only once Pacemaker has moved the
+        // resources away (a minute on a loaded machine), long after the VIP moved.
+        let injectDone = false;
+        const injecting = fault.inject(target, project, signal).then((r) => {
+          injectDone = true;
+          if (!r.ok) reasons.push(r.reason);
+          return r;
+        });
         const windowMs = Math.max(this.timing.minWindowMs, 3 * (h.bound?.boundMs ?? 0), h.rtoTargetMs + 5_000);
-        const until = injectedAt + windowMs;
+        let until = injectedAt + windowMs;
         let outageMarked = false;
-        while (!signal.aborted && Date.now() < until) {
+        while (!signal.aborted && reasons.length === 0 && (Date.now() < until || !injectDone)) {
+          // A slow command does not shorten the watch after it: the cluster reacts from then on too.
+          if (!injectDone) until = Math.max(until, Date.now() + this.timing.stableMs + 1_000);
           const o = findOutage(probes, faultMs);
           if (!outageMarked && o.outageStartMs !== null) {
             outageMarked = true;
@@ -375,9 +381,13 @@ export class DrillEngine {
             }
           }
           const sinceFail = Date.now() - t0 - (probes.filter((p) => !p.ok && p.atMs >= faultMs).at(-1)?.atMs ?? faultMs);
-          if (newHolder && sinceFail >= this.timing.stableMs && probes.some((p) => p.atMs >= Date.now() - t0 - this.timing.stableMs)) break;
+          if (injectDone && newHolder && sinceFail >= this.timing.stableMs && probes.some((p) => p.atMs >= Date.now() - t0 - this.timing.stableMs)) break;
           await sleep(this.timing.pollMs, signal);
         }
+        await injecting;
+      }
+      if (injectedAt !== null && reasons.length === 0) {
+        const faultMs = injectedAt - t0;
         const o = findOutage(probes, faultMs);
         if (o.serviceBackMs !== null) await mark('service-back', undefined, o.serviceBackMs);
         if (newHolder) {
