@@ -84,6 +84,8 @@ const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 const MASTER_LAB = '85';
 // kit-install.lab.test.ts (issue 22): the master install from the site kit, systemd mode, 4 nodes.
 const KIT_LAB = '84';
+// electron/services/drill/drill.lab.test.ts: failover drills on a base platform of its own (systemd mode, 4 nodes).
+const DRILL_LAB = '84';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
 // verify.lab.test.ts (step 7 on the base platform) likewise.
@@ -167,6 +169,8 @@ const stages = [
   // master.lab.test.ts brings up a systemd-mode lab of its own (instance 85): not needed after it.
   () => labOn(MASTER_LAB, ['down']) || true,
   () => labOn(KIT_LAB, ['down']) || true,
+  // drill.lab.test.ts: the same, instance 84.
+  () => labOn(DRILL_LAB, ['down']) || true,
   // pacemaker.lab.test.ts: the same, instance 86 (5 nodes).
   () => labOn(PACEMAKER_LAB, ['down']) || true,
   // slurm.lab.test.ts likewise (instance 87, five nodes).

@@ -85,6 +85,8 @@ export const REASON_CODES = [
   'addr-applied', 'addr-rolled-back', 'addr-lost', 'addr-not-started', 'addr-not-run',
   // Removing a cluster node (api/cluster-handlers.ts).
   'cluster-host-unknown', 'cluster-leave-failed', 'cluster-leave-refused', 'cluster-leave-first-master',
+  // The failover drill (drill/engine.ts): refusals of drill.start / abort / recover.
+  'drill-busy', 'drill-pending', 'drill-no-vip', 'drill-unavailable', 'drill-not-found', 'drill-not-running',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
