@@ -85,6 +85,8 @@ export const REASON_CODES = [
   'addr-applied', 'addr-rolled-back', 'addr-lost', 'addr-not-started', 'addr-not-run',
   // Removing a cluster node (api/cluster-handlers.ts).
   'cluster-host-unknown', 'cluster-leave-failed', 'cluster-leave-refused', 'cluster-leave-first-master',
+  // A step that will not plan (runbook/refusal.ts), and the refusals of the join and leave steps.
+  'run-plan-refused', 'plan-install-invalid', 'leave-first-master', 'leave-slurm-controller', 'leave-host-unknown',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
