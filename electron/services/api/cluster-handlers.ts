@@ -54,7 +54,7 @@ export function createClusterHandlers(shared: Pick<SharedServices, 'runbook'>): 
         if (planned.error.reason !== 'run-plan-failed' && planned.error.reason !== 'run-plan-refused') return planned;
         const { step: _step, ...inner } = planned.error.params ?? {};
         const detail = String(inner.detail ?? planned.error.message);
-        return because(err('unsupported', `${label} cannot leave the cluster: ${detail}`, 'Keep this host, or rebuild the cluster without it.', planned.error.issues),
+        return because(err('unsupported', `${label} cannot leave the cluster: ${detail}`, 'Correct what is named and remove the host again; if it cannot be corrected, keep this host, or rebuild the cluster without it.', planned.error.issues),
           'cluster-leave-refused', { ...inner, host: label, detail });
       }
       const changes = planned.value.plan.changes.map((c) => c.change);
