@@ -1,9 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { lab } from '../scripts/test-support/lab.js';
 import { JoinPage } from './pages/join-page.js';
 import { MasterPage } from './pages/master-page.js';
@@ -163,8 +163,38 @@ describe('Pacemaker profile through the UI (steps 5, 6 and the report)', () => {
     await report.chooseLanguage('zh-CN');
     await report.preview();
     await expect.poll(() => report.previewFrame().locator('#cluster h2').innerText()).not.toBe('Cluster');
+    const zhRows = await report.previewFrame().locator('#cluster [data-testid="cluster-hosts"] tbody tr').allInnerTexts();
+    expect(zhRows.map((r) => r.split(/\s+/)[1])).toEqual(['主节点', '主节点', '工作节点', '工作节点']);
     await report.previewFrame().locator('#cluster').scrollIntoViewIfNeeded();
     await screenshot(page, 'pacemaker-report-cluster-zh-cn');
     await wizard.setLanguage('en');
   }, 180_000);
+
+  it('a removal refused for another reason than the first master (the install plan edited out of range by hand) is worded in Chinese, its row too', async () => {
+    // As a technician editing project.yaml by hand: a firewall rollback timer step 5 would refuse.
+    const file = join(projectDir, 'project.yaml');
+    const doc = parse(await readFile(file, 'utf8')) as { install: { firewall: { rollbackAfterS: number } } };
+    doc.install.firewall.rollbackAfterS = 5;
+    await writeFile(file, stringify(doc));
+    await page.getByTestId('step-inventory').click();
+    expect((await wizard.openProject(projectDir)).kind).toBe('ok');
+    await wizard.setLanguage('zh-CN');
+    const node4 = hostIds[3]!;
+    const row = page.locator(`[data-testid="host-row"][data-host-id="${node4}"]`);
+    await row.getByTestId('remove-host').click();
+    const dialog = page.getByTestId('cluster-leave-dialog');
+    await dialog.waitFor();
+    await dialog.getByTestId('cluster-leave-confirm').click();
+    const error = dialog.getByTestId('cluster-leave-error');
+    await error.waitFor();
+    const text = await error.innerText();
+    expect(text).toContain('node4 无法退出集群：安装计划（第 5 步）有 1 处错误');
+    expect(text).toContain('15');
+    // No English sentence (three words in a row) in the dialog's error.
+    expect(text).not.toMatch(/[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}/);
+    await screenshot(page, 'pacemaker-leave-refused-zh-cn');
+    await dialog.getByTestId('cluster-leave-cancel').click();
+    expect(await row.count()).toBe(1);
+    await wizard.setLanguage('en');
+  }, 120_000);
 });
