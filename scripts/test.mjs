@@ -81,6 +81,8 @@ const vmTests = process.env.RACKSIDE_LAB_VM_TESTS !== '0';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
 // Step 6's e2e needs a systemd-mode lab of its own (below).
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
+// The Pacemaker profile through the UI: a fresh systemd-mode lab of its own too.
+const PCM_E2E = 'e2e/pacemaker-join.e2e.ts';
 const MASTER_LAB = '85';
 // kit-install.lab.test.ts (issue 22): the master install from the site kit, systemd mode, 4 nodes.
 const KIT_LAB = '84';
@@ -93,6 +95,7 @@ const VERIFY_LAB = '84';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 const JOIN_E2E_LAB = '88';
+const PCM_E2E_LAB = '84';
 
 function labOn(instance, args) {
   return sh(`lab ${args.join(' ')} (instance ${instance})`, 'bash', ['scripts/lab/lab', ...args], { RACKSIDE_LAB_INSTANCE: instance });
@@ -177,7 +180,7 @@ const stages = [
   () => labOn(SLURM_LAB, ['down']) || true,
   // verify.lab.test.ts: the same, instance 84 (four nodes).
   () => labOn(VERIFY_LAB, ['down']) || true,
-  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E]),
+  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E, '--exclude', PCM_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
   // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
   // Each is brought up for its files and taken down after.
@@ -186,6 +189,9 @@ const stages = [
   // Step 6 builds a Slurm cluster from bare nodes: a fresh lab of its own, not the master e2e's.
   () => withLab(JOIN_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
     vitest('e2e', { RACKSIDE_LAB_INSTANCE: JOIN_E2E_LAB }, [JOIN_E2E], 'e2e-join')),
+  // The Pacemaker cluster from bare nodes through steps 5 and 6 and the report (~8 min on a loaded machine).
+  () => withLab(PCM_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: PCM_E2E_LAB }, [PCM_E2E], 'e2e-pacemaker')),
 ];
 
 if (LANE) {

@@ -87,6 +87,8 @@ export const REASON_CODES = [
   'cluster-host-unknown', 'cluster-leave-failed', 'cluster-leave-refused', 'cluster-leave-first-master',
   // The failover drill (drill/engine.ts): refusals of drill.start / abort / recover.
   'drill-busy', 'drill-pending', 'drill-no-vip', 'drill-unavailable', 'drill-not-found', 'drill-not-running',
+  // A step that will not plan (runbook/refusal.ts), and the refusals of the join and leave steps.
+  'run-plan-refused', 'plan-install-invalid', 'leave-first-master', 'leave-slurm-controller', 'leave-host-unknown',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -1,11 +1,17 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createInstance, type TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { because, CLUSTER_LEAVE_STEP, err, type PlanView, type Project, type RunView } from '../../contract/index.js';
+import { formatIssue } from '../../../renderer/src/lib/format-issue.js';
+import { localizedError } from '../../../renderer/src/lib/localized-error.js';
+import { because, CLUSTER_LEAVE_STEP, err, type AppError, type PlanView, type Project, type RunView } from '../../contract/index.js';
 import { saveProject } from '../project/project-store.js';
+import { buildPlan } from '../runbook/plan.js';
 import type { RunRecord } from '../runbook/replay.js';
 import { clusterMembers, leaveOutcome } from '../steps/join/members.js';
+import { clusterLeaveStep, workerJoinStep } from '../steps/join/step.js';
 import { createClusterHandlers } from './cluster-handlers.js';
 import type { SharedServices } from './handlers.js';
 
@@ -145,5 +151,81 @@ describe('cluster.leave / cluster.members', () => {
     expect(await h['cluster.members']({ dir })).toEqual({ ok: true, value: { profile: 'base', members: [] } });
     const empty = await mkdtemp(join(tmpdir(), 'rs-cluster-none-'));
     expect(await h['cluster.members']({ dir: empty })).toEqual({ ok: true, value: { profile: '', members: [] } });
+  });
+});
+
+/**
+ * Refusals as the technician reads them: the real planner and step modules, the renderer's own
+ * wording (localizedError, formatIssue) over the real locale files, in Chinese.
+ */
+describe('refusals in the technician\'s language', () => {
+  const locale = (lang: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../renderer/src/i18n', `${lang}.json`), 'utf8')) as object;
+  const i18n = async (lng: string): Promise<TFunction> => {
+    const i = createInstance();
+    await i.init({ resources: { en: { translation: locale('en') }, 'zh-CN': { translation: locale('zh-CN') } }, lng, fallbackLng: 'en', interpolation: { escapeValue: false } });
+    return i.t;
+  };
+  /** The error as the dialog shows it in 中文: message, hint and rows, none an English sentence. */
+  const inChinese = async (e: AppError) => {
+    const t = await i18n('zh-CN');
+    const { message, hint } = localizedError(t, e);
+    const rows = (e.issues ?? []).map((i) => formatIssue(t, i));
+    for (const text of [message, hint ?? '', ...rows]) {
+      expect(text, e.message).toMatch(/[\u4e00-\u9fff]/);
+      expect(text, e.message).not.toMatch(/\{\{|reasons\./);
+      // No English sentence (three words in a row); host names, ids and "Slurm (slurmctld)" aside.
+      expect(text, e.message).not.toMatch(/[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}/);
+    }
+    return { message, hint, rows };
+  };
+  // No VIP in these projects' network plans: keepalived owns none, so Pacemaker's plan is valid without one.
+  const withProfile = (profile: string, install: object = {}): Project =>
+    ({ ...project, install: { profile, ...(profile === 'pacemaker' ? { pacemaker: { vipOwner: 'keepalived' } } : {}), ...install } } as Project);
+
+  it('a leave refused for another reason than the first master (the install plan names a VIP candidate no longer in the inventory): coded, its rows coded, worded in Chinese', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'rs-cluster-')), 'p');
+    const p = withProfile('pacemaker', { vrrp: { candidates: ['gone'] } });
+    const saved = await saveProject(dir, p);
+    if (!saved.ok) throw new Error(saved.error.message);
+    const { calls, shared } = standInRunbook(runView('completed'));
+    // The real planner on the saved project: what Runbook.plan answers.
+    shared.runbook.plan = async (_dir: string, stepId: string, input?: unknown) => {
+      calls.push({ kind: 'plan', stepId, input });
+      const b = buildPlan(clusterLeaveStep, p, input);
+      return (b.ok ? { ok: true as const, value: { plan: b.value.view, text: '' } } : b) as never;
+    };
+    const r = await createClusterHandlers(shared)['cluster.leave']({ dir, hostId: 'w1' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ reason: 'cluster-leave-refused', params: { host: 'node2', cause: 'plan-install-invalid' } });
+    expect(r.error.issues?.map((i) => [i.field, i.code])).toEqual([['vrrp.candidates.0', 'install.issue.candidate-unknown']]);
+    expect(calls.filter((c) => c.kind === 'start')).toEqual([]);
+    const zh = await inChinese(r.error);
+    expect(zh.message).toContain('node2 无法退出集群');
+    expect(zh.rows.join('\n')).toContain('VIP 候选主机 gone 不在清单中');
+  });
+
+  it('the profiles\' own refusals and an unknown leaving host are refusals (run-plan-refused) with a coded cause, not bugs', async () => {
+    const cases: [Project, unknown, string][] = [
+      [withProfile('slurm'), { hostId: 'm1' }, 'leave-slurm-controller'],
+      [withProfile('pacemaker'), { hostId: 'm1' }, 'leave-first-master'],
+      [withProfile('pacemaker'), { hostId: 'nope' }, 'leave-host-unknown'],
+    ];
+    for (const [p, input, cause] of cases) {
+      const b = buildPlan(clusterLeaveStep, p, input);
+      expect(b.ok).toBe(false);
+      if (b.ok) continue;
+      expect(b.error).toMatchObject({ code: 'unsupported', reason: 'run-plan-refused', params: { step: CLUSTER_LEAVE_STEP, cause } });
+      await inChinese(b.error);
+    }
+  });
+
+  it('a join whose install plan became invalid is refused with the plan\'s rows, worded in Chinese', async () => {
+    const b = buildPlan(workerJoinStep, withProfile('slurm', { firewall: { enabled: true, rollbackAfterS: 5 } }));
+    expect(b.ok).toBe(false);
+    if (b.ok) return;
+    expect(b.error).toMatchObject({ reason: 'run-plan-refused', params: { cause: 'plan-install-invalid', count: 1 } });
+    expect(b.error.issues?.map((i) => i.code)).toEqual(['install.issue.rollback-range']);
+    await inChinese(b.error);
   });
 });

@@ -48,12 +48,14 @@ export function createClusterHandlers(shared: Pick<SharedServices, 'runbook'>): 
       const input = { hostId };
       // The technician confirmed the removal in the dialog, which says what leaving does.
       const planned = await shared.runbook.plan(dir, CLUSTER_LEAVE_STEP, input);
-      // The profile refuses to plan a node that cannot leave (Slurm's controller): not a bug, a refusal.
+      // The leave was not planned (a refusal of the profile, an install plan no longer valid): said
+      // as this host's refusal, with the planner's cause and rows, so the dialog words them all.
       if (!planned.ok) {
-        return planned.error.reason === 'run-plan-failed'
-          ? because(err('unsupported', `${label} cannot leave the cluster: ${String(planned.error.params?.detail ?? planned.error.message)}`, 'Keep this host, or rebuild the cluster without it.'),
-            'cluster-leave-refused', { host: label, detail: String(planned.error.params?.detail ?? planned.error.message) })
-          : planned;
+        if (planned.error.reason !== 'run-plan-failed' && planned.error.reason !== 'run-plan-refused') return planned;
+        const { step: _step, ...inner } = planned.error.params ?? {};
+        const detail = String(inner.detail ?? planned.error.message);
+        return because(err('unsupported', `${label} cannot leave the cluster: ${detail}`, 'Correct what is named and remove the host again; if it cannot be corrected, keep this host, or rebuild the cluster without it.', planned.error.issues),
+          'cluster-leave-refused', { ...inner, host: label, detail });
       }
       const changes = planned.value.plan.changes.map((c) => c.change);
       const started = await shared.runbook.start(dir, CLUSTER_LEAVE_STEP, {

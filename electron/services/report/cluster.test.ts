@@ -89,6 +89,9 @@ describe('report: the cluster as built', () => {
     expect(zh.value.html).toContain('集群——竣工状态');
     expect(zh.value.html).toContain('slurmd 未安装');
     expect(zh.value.html).not.toMatch(/\{\{\w+\}\}/);
+    // Each host's role in the technician's language, as the inventory section words it.
+    const roles = [...zh.value.html.slice(zh.value.html.indexOf('data-testid="cluster-hosts"')).matchAll(/<tr><td>node\d<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(roles).toEqual(['主节点', '工作节点']);
   });
 
   it('says so when the join step has not run, and the verdict is not ready', async () => {

@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>${r.platform ? platformHtml(t, r.platform, hostName) : ''}${r.cluster ? clusterHtml(t, r.cluster, hostName) : ''}`;
+</section>${r.platform ? platformHtml(t, r.platform, hostName, role) : ''}${r.cluster ? clusterHtml(t, r.cluster, hostName, role) : ''}`;
 
   const storage = `<section class="page" id="storage">
   <h2>${h('headings.storage')}</h2>
@@ -302,7 +302,7 @@ function counts(t: ReportText, s: ReportStep): string {
 }
 
 /** The master install's as-built platform: VIP and candidates, monitoring, then per host its time sources, firewall ports and package versions. */
-function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, hostName: (id: string) => string): string {
+function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, hostName: (id: string) => string, role: (r: string) => string): string {
   const h = (k: string, params?: TextParams) => t.html(k, params);
   const row = (k: string, v: string) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`;
   return `
@@ -316,7 +316,7 @@ function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, ho
     ${p.kit ? row('platform.kit', `<span class="mono" data-testid="platform-kit">${p.kit.map((k) => `${esc(hostName(k.hostId))}: ${esc(k.target)} sha256 ${esc(k.manifestSha256)}`).join('<br>') || esc(t.text('platform.kitNotRecorded'))}</span>`) : ''}
   </tbody></table>
   <table><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('platform.timeSources')}</th><th>${h('platform.ports')}</th><th>${h('platform.packages')}</th></tr></thead><tbody>
-  ${p.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>
+  ${p.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td>
     <td class="mono">${x.timeSources.map((s) => `${esc(s.address)}${s.selected ? ' *' : ''}`).join('<br>') || '—'}</td>
     <td class="mono">${esc(['22/tcp', ...x.ports.map((q) => `${q.port}/${q.protocol}`)].filter((v, i, a) => a.indexOf(v) === i).join(', '))}</td>
     <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${esc(k.version)}`).join('<br>') || '—'}</td></tr>`).join('')}
@@ -325,7 +325,7 @@ function platformHtml(t: ReportText, p: NonNullable<ReportModel['platform']>, ho
 }
 
 /** The cluster as built (join step's last phase): profile, the join's state, members, then per host its services and package versions. */
-function clusterHtml(t: ReportText, c: NonNullable<ReportModel['cluster']>, hostName: (id: string) => string): string {
+function clusterHtml(t: ReportText, c: NonNullable<ReportModel['cluster']>, hostName: (id: string) => string, role: (r: string) => string): string {
   const h = (k: string, params?: TextParams) => t.html(k, params);
   const row = (k: string, v: string) => `<tr><th>${h(k)}</th><td>${v}</td></tr>`;
   const state = c.runId === null ? 'notRun' : !c.recorded ? 'notRecorded' : c.passed ? 'passed' : 'notPassed';
@@ -338,7 +338,7 @@ function clusterHtml(t: ReportText, c: NonNullable<ReportModel['cluster']>, host
   ${c.members.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.state)}</td></tr>`).join('')}
   </tbody></table>`}
   <table data-testid="cluster-hosts"><thead><tr><th>${h('columns.host')}</th><th>${h('columns.role')}</th><th>${h('cluster.services')}</th><th>${h('cluster.versions')}</th></tr></thead><tbody>
-  ${c.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${esc(x.role)}</td>
+  ${c.hosts.map((x) => `<tr><td>${esc(hostName(x.hostId))}</td><td>${role(x.role)}</td>
     <td class="mono">${x.units.map((u) => `${esc(u.name)} ${esc(u.state)}`).join('<br>') || '—'}</td>
     <td class="mono">${x.packages.map((k) => `${esc(k.name)} ${k.version ? esc(k.version) : h('cluster.notInstalled')}`).join('<br>') || '—'}</td></tr>`).join('')}
   </tbody></table>`;

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { because, err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
+import { because, causedBy, err, ok, type Host, type PlanView, type Project, type Result } from '../../contract/index.js';
 import { wireLine, type RemoteCommand } from '../ssh/quote.js';
 import type { ReachSettings } from '../ssh/target.js';
 import { wrapForLock } from './lock.js';
+import { StepRefusal } from './refusal.js';
 import { commandRefs, isOutputRef, resolveCommand, type Action, type OutputRef, type Phase, type SecretRef, type StepCommand, type StepModule } from './step-module.js';
 
 export interface BuiltPlan {
@@ -90,13 +91,14 @@ function checkPhases(
   project: Project,
   input: unknown,
   actions: Map<string, Action[]>,
-): { phases: Phase[]; producers: Map<string, string[]> } | string {
+): { phases: Phase[]; producers: Map<string, string[]> } | string | StepRefusal {
   const planned = project.hosts.filter((h) => actions.has(h.id)).map((h) => h.id);
   let phases: Phase[];
   if (module.phases) {
     try {
       phases = module.phases(project, { hosts: project.hosts, ...(input !== undefined ? { input } : {}) });
     } catch (e) {
+      if (e instanceof StepRefusal) return e;
       return `could not plan its phases: ${(e as Error).message}`;
     }
     const ids = new Set<string>();
@@ -181,11 +183,17 @@ function checkPhases(
 /** A step module that broke its own contract: the English says how, the screen that it is a bug. */
 const stepBug = (step: string, message: string) => because(err('internal', message, 'This is a bug in the step; please report it.'), 'run-step-bug', { step, detail: message });
 
+/** The step would not plan (StepRefusal): nothing ran; the refusal's own reason words why. */
+const refused = (step: string, e: StepRefusal) =>
+  because(err('unsupported', `Step ${step} was not planned: ${e.message}`, 'Nothing was run. Correct what is named, then try again.', e.issues), 'run-plan-refused',
+    { step, detail: e.message, ...causedBy(e) });
+
 export function buildPlan(module: StepModule, project: Project, input?: unknown): Result<BuiltPlan> {
   let planned: Map<string, Action[]>;
   try {
     planned = module.plan(project, { hosts: project.hosts, ...(input !== undefined ? { input } : {}) });
   } catch (e) {
+    if (e instanceof StepRefusal) return refused(module.id, e);
     return because(err('internal', `Step ${module.id} could not plan: ${(e as Error).message}`, 'This is a bug in the step; please report it.'),
       'run-plan-failed', { step: module.id, detail: (e as Error).message });
   }
@@ -209,6 +217,7 @@ export function buildPlan(module: StepModule, project: Project, input?: unknown)
     actions.set(hostId, list);
   }
   const checked = checkPhases(module, project, input, actions);
+  if (checked instanceof StepRefusal) return refused(module.id, checked);
   if (typeof checked === 'string') return err('internal', `Step ${module.id}: ${checked}`, 'This is a bug in the step; please report it.');
   const { phases, producers } = checked;
   const shown = (cmd: StepCommand) => placeholderCommand(cmd, producers);

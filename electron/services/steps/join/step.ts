@@ -1,6 +1,7 @@
 import { CLUSTER_LEAVE_STEP, JOIN_STAGES, WORKER_JOIN_STEP, type Host, type Project } from '../../../contract/index.js';
 import type { Action, ActionResult, Finding, StepModule, StepResults } from '../../runbook/step-module.js';
 import { isKit, KIT_SOURCE_ACTION, kitMismatchFinding, kitSession, phaseIds, withKitSource } from '../master/kit-source.js';
+import { StepRefusal } from '../../runbook/refusal.js';
 import { installContext } from '../master/step.js';
 import { clusterAsBuiltActions, clusterAsBuiltPhase } from './as-built.js';
 
@@ -139,6 +140,6 @@ export const clusterLeaveStep: StepModule = {
 function leavingHost(project: Project, input: unknown): Host {
   const id = (input as Partial<LeaveInput> | undefined)?.hostId;
   const h = project.hosts.find((x) => x.id === id);
-  if (!h) throw new Error(`cluster-leave needs the id of a host of the inventory (got ${JSON.stringify(id)})`);
+  if (!h) throw new StepRefusal('leave-host-unknown', { hostId: String(id ?? '') }, `cluster-leave needs the id of a host of the inventory (got ${JSON.stringify(id)})`);
   return h;
 }

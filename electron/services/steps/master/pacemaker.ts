@@ -1,5 +1,6 @@
 import type { Host } from '../../../contract/index.js';
 import type { Action, ActionArg, Finding, Phase, StdinArg } from '../../runbook/step-module.js';
+import { StepRefusal } from '../../runbook/refusal.js';
 import { expectedNames } from '../network/names.js';
 import type { ClusterProfile, ProfileContext } from './profile.js';
 import { bmcSecretId } from '../../../contract/index.js';
@@ -188,7 +189,10 @@ function joinActions(host: Host, ctx: ProfileContext): Action[] {
 }
 
 function leavePhases(ctx: ProfileContext, leaving: Host): Phase[] {
-  if (leaving.id === ctx.firstMaster.id) throw new Error('the first master runs the cluster\'s side of every change: it cannot leave');
+  if (leaving.id === ctx.firstMaster.id) {
+    const host = leaving.name || leaving.address;
+    throw new StepRefusal('leave-first-master', { host }, `${host} is the first master, which runs the cluster's side of every change: it cannot leave`);
+  }
   return [
     { id: PCM_PHASES.leaveCluster, title: ph('leaveCluster'), hosts: [ctx.firstMaster.id], mode: 'serial' },
     { id: PCM_PHASES.leaveNode, title: ph('leaveNode'), hosts: [leaving.id], mode: 'serial' },

@@ -1,5 +1,6 @@
 import type { Host, PortRule } from '../../../contract/index.js';
 import type { Action, ActionArg, Phase, StepCommand } from '../../runbook/step-module.js';
+import { StepRefusal } from '../../runbook/refusal.js';
 import type { ClusterProfile, ProfileContext } from './profile.js';
 import { MANAGED_FILE, PACKAGES } from './scripts.js';
 import {
@@ -162,7 +163,8 @@ function joinActions(h: Host, ctx: ProfileContext): Action[] {
 
 function leavingCheck(ctx: ProfileContext, leaving: Host): void {
   if (leaving.id === ctx.firstMaster.id) {
-    throw new Error(`${leaving.name || leaving.address} runs the Slurm controller (slurmctld) and cannot leave the cluster`);
+    const host = leaving.name || leaving.address;
+    throw new StepRefusal('leave-slurm-controller', { host }, `${host} runs the Slurm controller (slurmctld) and cannot leave the cluster`);
   }
 }
 

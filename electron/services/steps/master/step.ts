@@ -3,6 +3,7 @@ import {
   type Host, type InstallIssue, type PackageSource, type PortRule, type Project,
 } from '../../../contract/index.js';
 import type { Action, ActionResult, Finding, Phase, StepModule, StepResults } from '../../runbook/step-module.js';
+import { StepRefusal } from '../../runbook/refusal.js';
 import { expectedNames, planOf } from '../network/names.js';
 import { firewallRules, FW_TABLE, keepsSsh } from './firewall.js';
 import { isKit, KIT_SOURCE_ACTION, kitMismatchFinding, kitSession, phaseIds, withKitSource } from './kit-source.js';
@@ -58,9 +59,11 @@ export function sourcesList(src: PackageSource): string {
   return `# Managed by Rackside (master install): the cluster's package source.\n${line}\n`;
 }
 
-export class InstallPlanInvalid extends Error {
-  constructor(readonly issues: InstallIssue[]) {
-    super(`The install plan is not valid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+/** A plan that is no longer valid (a VIP candidate removed from the inventory…): every step built on it is refused, its rows coded as step 5 shows them. */
+export class InstallPlanInvalid extends StepRefusal {
+  constructor(readonly installIssues: InstallIssue[]) {
+    super('plan-install-invalid', { count: installIssues.length }, `The install plan is not valid: ${installIssues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      installIssues.map((i) => ({ row: 0, field: i.field, message: i.message, code: `install.issue.${i.code}`, ...(i.params ? { params: i.params } : {}) })));
   }
 }
 
