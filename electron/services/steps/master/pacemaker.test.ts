@@ -138,7 +138,8 @@ describe('pacemaker profile: fencing through the hosts\' BMCs', () => {
       expect(a.probe).toMatchObject({ args: ['check', 'node1', 'node2', 'node3', 'node4'], stdin: [{ secret: 'h1/bmc' }, { secret: 'h2/bmc' }, { secret: 'h3/bmc' }, { secret: 'h4/bmc' }] });
     }
     const h1 = r.actions.get('h1')!;
-    expect(ids(h1).filter((id) => id.startsWith('pcm-fence-'))).toEqual(['pcm-fence-h1', 'pcm-fence-h2']);
+    expect(ids(h1).filter((id) => id.startsWith('pcm-fence-'))).toEqual(['pcm-fence-agents', 'pcm-fence-h1', 'pcm-fence-h2']);
+    expect(ids(r.actions.get('h2')).filter((id) => id.startsWith('pcm-fence-'))).toEqual(['pcm-fence-agents']);
     expect(h1.find((a) => a.id === 'pcm-fence-h2')!.command).toMatchObject({ args: ['apply', 'node2', '10.9.1.1', '6232', 'admin'] });
     expect(JSON.stringify(h1.find((a) => a.id === 'pcm-properties')!.command)).toContain('"stonith-enabled","true"');
     // The dry run names the store secrets, never a value.

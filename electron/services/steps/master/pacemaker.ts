@@ -143,6 +143,11 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   const a: Action[] = [];
   if (first) a.push(secretAction(ctx, 'prepare', true));
   a.push(...nodeConfiguration(host, ctx, own));
+  if (fencingOn(ctx)) {
+    // The profile's static package list is the same for every inventory: the fence agents come with fencing.
+    a.push({ id: 'pcm-fence-agents', title: t('fenceAgents'), phase: own, sudo: sudoOf(host), timeoutMs: LONG_MS, destructive: false,
+      command: { script: PACKAGES, args: ['apply', 'fence-agents'] }, probe: { script: PACKAGES, args: ['check', 'fence-agents'] } });
+  }
   a.push(...bmcSecrets(host, ctx, own));
   const name = ctx.plan.pacemaker.clusterName;
   const firstAddr = nodeAddress(ctx.firstMaster, ctx);
