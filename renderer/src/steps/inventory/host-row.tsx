@@ -15,9 +15,11 @@ interface Props {
   host: HostDraft;
   row: number;
   issues: Map<IssueColumn, FieldIssue[]> | undefined;
+  /** Set when the table is windowed: reports this row's height. */
+  measureRow?: ((el: HTMLElement | null) => void) | undefined;
 }
 
-export function HostRow({ host, row, issues }: Props) {
+export function HostRow({ host, row, issues, measureRow }: Props) {
   const { t } = useTranslation();
   const updateHost = useAppStore((s) => s.updateHost);
   const removeHost = useAppStore((s) => s.removeHost);
@@ -49,6 +51,9 @@ export function HostRow({ host, row, issues }: Props) {
 
   return (
     <tr
+      ref={measureRow}
+      aria-rowindex={row + 1}
+      data-row-key={host.id}
       data-testid="host-row"
       data-address={host.address}
       data-host-id={host.id}
