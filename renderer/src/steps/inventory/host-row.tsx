@@ -43,6 +43,8 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
     else removeHost(host.id);
   };
 
+  // The inputs are narrow: a long value (an FQDN, a key path) is cut on screen, so each input
+  // carries its whole value as its title (issue 21).
   const label = (field: string) => t('inventory.cellLabel', { row, field: t(`inventory.col.${field}`) });
   const errorsOf = (col: IssueColumn) => issues?.get(col) ?? [];
   const errorId = (col: IssueColumn) => `${idBase}-${col}-err`;
@@ -70,6 +72,7 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
           data-testid="host-name"
           aria-label={label('name')}
           value={host.name}
+          title={host.name || undefined}
           onChange={(e) => updateHost(host.id, { name: e.target.value })}
           {...invalid('name')}
         />
@@ -81,6 +84,7 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
           data-testid="host-address"
           aria-label={label('address')}
           value={host.address}
+          title={host.address || undefined}
           spellCheck={false}
           onChange={(e) => updateHost(host.id, { address: e.target.value })}
           {...invalid('address')}
@@ -105,6 +109,7 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
           data-testid="host-user"
           aria-label={label('user')}
           value={host.user}
+          title={host.user || undefined}
           spellCheck={false}
           autoComplete="off"
           onChange={(e) => updateHost(host.id, { user: e.target.value })}
@@ -132,6 +137,7 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
                 aria-label={t('inventory.cellLabel', { row, field: t('inventory.keyPath') })}
                 placeholder={t('inventory.keyPathPlaceholder')}
                 value={host.keyPath}
+                title={host.keyPath || undefined}
                 spellCheck={false}
                 onChange={(e) => updateHost(host.id, { keyPath: e.target.value })}
                 {...(errorsOf('auth').some((i) => i.field.startsWith('auth')) ? invalid('auth') : {})}
@@ -234,6 +240,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
         placeholder={t('inventory.jumpAddress')}
         spellCheck={false}
         value={jump.address}
+        title={jump.address || undefined}
         onChange={(e) => set({ address: e.target.value })}
       />
       <input
@@ -251,6 +258,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
         spellCheck={false}
         autoComplete="off"
         value={jump.user}
+        title={jump.user || undefined}
         onChange={(e) => set({ user: e.target.value })}
       />
       <select
@@ -271,6 +279,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
           placeholder={t('inventory.keyPathPlaceholder')}
           spellCheck={false}
           value={jump.keyPath}
+          title={jump.keyPath || undefined}
           onChange={(e) => set({ keyPath: e.target.value })}
         />
       ) : null}
@@ -329,6 +338,7 @@ function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
         spellCheck={false}
         maxLength={253}
         value={bmc.address}
+        title={bmc.address || undefined}
         onChange={(e) => set({ address: e.target.value })}
       />
       <input
@@ -349,6 +359,7 @@ function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
         autoComplete="off"
         maxLength={BMC_USER_MAX}
         value={bmc.user}
+        title={bmc.user || undefined}
         onChange={(e) => set({ user: e.target.value })}
       />
       <SecretInput hostId={bmcSecretId(host.id)} kind="password" row={row} label={t('inventory.cellLabel', { row, field: t('inventory.bmcPassword') })} testId="bmc" />
