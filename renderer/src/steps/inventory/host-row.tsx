@@ -15,9 +15,11 @@ interface Props {
   host: HostDraft;
   row: number;
   issues: Map<IssueColumn, FieldIssue[]> | undefined;
+  /** Set when the table is windowed: reports this row's height. */
+  measureRow?: ((el: HTMLElement | null) => void) | undefined;
 }
 
-export function HostRow({ host, row, issues }: Props) {
+export function HostRow({ host, row, issues, measureRow }: Props) {
   const { t } = useTranslation();
   const updateHost = useAppStore((s) => s.updateHost);
   const removeHost = useAppStore((s) => s.removeHost);
@@ -41,6 +43,8 @@ export function HostRow({ host, row, issues }: Props) {
     else removeHost(host.id);
   };
 
+  // The inputs are narrow: a long value (an FQDN, a key path) is cut on screen, so each input
+  // carries its whole value as its title (issue 21).
   const label = (field: string) => t('inventory.cellLabel', { row, field: t(`inventory.col.${field}`) });
   const errorsOf = (col: IssueColumn) => issues?.get(col) ?? [];
   const errorId = (col: IssueColumn) => `${idBase}-${col}-err`;
@@ -49,6 +53,9 @@ export function HostRow({ host, row, issues }: Props) {
 
   return (
     <tr
+      ref={measureRow}
+      aria-rowindex={row + 1}
+      data-row-key={host.id}
       data-testid="host-row"
       data-address={host.address}
       data-host-id={host.id}
@@ -65,6 +72,7 @@ export function HostRow({ host, row, issues }: Props) {
           data-testid="host-name"
           aria-label={label('name')}
           value={host.name}
+          title={host.name || undefined}
           onChange={(e) => updateHost(host.id, { name: e.target.value })}
           {...invalid('name')}
         />
@@ -76,6 +84,7 @@ export function HostRow({ host, row, issues }: Props) {
           data-testid="host-address"
           aria-label={label('address')}
           value={host.address}
+          title={host.address || undefined}
           spellCheck={false}
           onChange={(e) => updateHost(host.id, { address: e.target.value })}
           {...invalid('address')}
@@ -100,6 +109,7 @@ export function HostRow({ host, row, issues }: Props) {
           data-testid="host-user"
           aria-label={label('user')}
           value={host.user}
+          title={host.user || undefined}
           spellCheck={false}
           autoComplete="off"
           onChange={(e) => updateHost(host.id, { user: e.target.value })}
@@ -127,6 +137,7 @@ export function HostRow({ host, row, issues }: Props) {
                 aria-label={t('inventory.cellLabel', { row, field: t('inventory.keyPath') })}
                 placeholder={t('inventory.keyPathPlaceholder')}
                 value={host.keyPath}
+                title={host.keyPath || undefined}
                 spellCheck={false}
                 onChange={(e) => updateHost(host.id, { keyPath: e.target.value })}
                 {...(errorsOf('auth').some((i) => i.field.startsWith('auth')) ? invalid('auth') : {})}
@@ -229,6 +240,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
         placeholder={t('inventory.jumpAddress')}
         spellCheck={false}
         value={jump.address}
+        title={jump.address || undefined}
         onChange={(e) => set({ address: e.target.value })}
       />
       <input
@@ -246,6 +258,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
         spellCheck={false}
         autoComplete="off"
         value={jump.user}
+        title={jump.user || undefined}
         onChange={(e) => set({ user: e.target.value })}
       />
       <select
@@ -266,6 +279,7 @@ function JumpEditor({ host, row }: { host: HostDraft; row: number }) {
           placeholder={t('inventory.keyPathPlaceholder')}
           spellCheck={false}
           value={jump.keyPath}
+          title={jump.keyPath || undefined}
           onChange={(e) => set({ keyPath: e.target.value })}
         />
       ) : null}
@@ -324,6 +338,7 @@ function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
         spellCheck={false}
         maxLength={253}
         value={bmc.address}
+        title={bmc.address || undefined}
         onChange={(e) => set({ address: e.target.value })}
       />
       <input
@@ -344,6 +359,7 @@ function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
         autoComplete="off"
         maxLength={BMC_USER_MAX}
         value={bmc.user}
+        title={bmc.user || undefined}
         onChange={(e) => set({ user: e.target.value })}
       />
       <SecretInput hostId={bmcSecretId(host.id)} kind="password" row={row} label={t('inventory.cellLabel', { row, field: t('inventory.bmcPassword') })} testId="bmc" />

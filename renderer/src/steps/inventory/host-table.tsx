@@ -1,6 +1,8 @@
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FieldIssue } from '../../../../electron/contract/index.js';
 import { groupIssues } from '../../lib/issues.js';
+import { useRowWindow } from '../../lib/use-row-window.js';
 import { useAppStore } from '../../store/index.js';
 import { HostRow } from './host-row.js';
 
@@ -23,6 +25,9 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
   const { t } = useTranslation();
   const hosts = useAppStore((s) => s.hosts);
   const grouped = groupIssues(issues);
+  const keys = useMemo(() => hosts.map((h) => h.id), [hosts]);
+  // A host row is about 80 px high before any is measured (inputs, then the jump and BMC links).
+  const { windowed, start, end, padTop, padBottom, setScrollBox, measureRow, measureHead } = useRowWindow({ keys, estimate: 80 });
 
   if (hosts.length === 0) {
     return (
@@ -32,10 +37,12 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
     );
   }
   return (
-    <div className="table-scroll">
-      <table className="host-table" data-testid="host-table">
-        <thead>
-          <tr>
+    <div className={windowed ? 'table-scroll table-windowed' : 'table-scroll'} ref={setScrollBox} data-testid="host-table-scroll">
+      {/* Windowed, most rows are not in the DOM: aria-rowcount and aria-rowindex tell a screen
+          reader the table's real size and where each rendered row sits in it. */}
+      <table className="host-table" data-testid="host-table" aria-rowcount={hosts.length + 1} data-windowed={windowed}>
+        <thead ref={measureHead}>
+          <tr aria-rowindex={1}>
             {COLUMNS.map((c) => (
               <th key={c} scope="col">
                 {t(`inventory.col.${c}`)}
@@ -44,11 +51,23 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
           </tr>
         </thead>
         <tbody>
-          {hosts.map((h, i) => (
-            <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} />
-          ))}
+          {padTop > 0 ? <PadRow height={padTop} /> : null}
+          {hosts.slice(start, end).map((h, k) => {
+            const i = start + k;
+            return <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} measureRow={windowed ? measureRow : undefined} />;
+          })}
+          {padBottom > 0 ? <PadRow height={padBottom} /> : null}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Stands in for rows outside the window, keeping the scrollbar's length; hidden from screen readers. */
+function PadRow({ height }: { height: number }) {
+  return (
+    <tr aria-hidden="true" className="pad-row" data-testid="host-table-pad">
+      <td colSpan={COLUMNS.length} style={{ height, padding: 0, border: 'none' }} />
+    </tr>
   );
 }

@@ -1,0 +1,101 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WizardPage } from './pages/wizard-page.js';
+import { launchChromium, screenshot } from './support/browser.js';
+import { startBrowserHost, type RunningHost } from './support/host.js';
+
+// End to end: Debian's Chromium → browser host (built app). A 1000-host inventory (the supported
+// maximum) is windowed: only the rows in view are in the DOM, the table still says how many rows
+// it has, and keyboard focus walks past the rendered rows. No host is contacted.
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+let wizard: WizardPage;
+let dir: string;
+
+beforeAll(async () => {
+  host = await startBrowserHost();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  wizard = new WizardPage(page);
+  dir = await mkdtemp(join(tmpdir(), 'rs-e2e-scale-'));
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-${ctx.task.name}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+async function csv(name: string, n: number): Promise<string> {
+  const rows = Array.from({ length: n }, (_, i) => `n${i + 1},10.9.${i >> 8}.${i & 255},${i === 0 ? 'master' : 'worker'}`);
+  const path = join(dir, name);
+  await writeFile(path, ['name,address,role', ...rows].join('\n') + '\n');
+  return path;
+}
+
+/** Polls wait longer than vitest's 1 s default: the machine running these is shared and slow. */
+const POLL = { timeout: 15_000 };
+
+const rowIndexes = () => wizard.rows().evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('aria-rowindex'))));
+
+describe('a 1000-host inventory', () => {
+  it('renders only the rows in view, with the table size and each row position for screen readers', async () => {
+    await wizard.open(host.url);
+    await wizard.importInventory(await csv('thousand.csv', 1000));
+    const table = page.getByTestId('host-table');
+    await expect.poll(() => table.getAttribute('aria-rowcount'), { timeout: 30_000 }).toBe('1001');
+    await expect.poll(() => wizard.rows().count(), POLL).toBeGreaterThan(5);
+    const first = await rowIndexes();
+    expect(first.length).toBeLessThan(60);
+    expect(first[0]).toBe(2);
+    // Consecutive rows: the header is row 1, host n is row n + 1.
+    expect(first).toEqual(first.map((_, k) => 2 + k));
+    expect(await wizard.rows().first().getByTestId('host-name').inputValue()).toBe('n1');
+
+    // The scrollbar covers all 1000 rows: scrolled to the end, the last host is rendered.
+    const scroller = page.getByTestId('host-table-scroll');
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(async () => (await rowIndexes()).at(-1), POLL).toBe(1001);
+    expect(await wizard.rows().count()).toBeLessThan(60);
+    expect(await wizard.rows().last().getByTestId('host-name').inputValue()).toBe('n1000');
+    // The page itself does not grow with the list.
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(3000);
+    await screenshot(page, 'inventory-1000-end');
+
+    // Edited in the middle, the value is kept when its row scrolls away and back.
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await expect.poll(async () => (await rowIndexes())[0] ?? 0, POLL).toBeGreaterThan(300);
+    const midIndex = Number(await wizard.rows().nth(10).getAttribute('aria-rowindex'));
+    const mid = page.locator(`tr[aria-rowindex="${midIndex}"]`);
+    await mid.getByTestId('host-name').fill('edited-host');
+    expect(await mid.getByTestId('host-name').inputValue()).toBe('edited-host');
+    const at = await scroller.evaluate((el) => el.scrollTop);
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(async () => (await rowIndexes())[0], POLL).toBe(2);
+    expect(await mid.count()).toBe(0);
+    await scroller.evaluate((el, top) => (el.scrollTop = top), at);
+    await expect.poll(() => mid.count(), POLL).toBe(1);
+    expect(await mid.getByTestId('host-name').inputValue()).toBe('edited-host');
+    expect(await mid.getByTestId('host-address').inputValue()).toBe(`10.9.${(midIndex - 2) >> 8}.${(midIndex - 2) & 255}`);
+  });
+
+  it('Tab from the last rendered row moves into the next host, rendered as focus reaches it', async () => {
+    const scroller = page.getByTestId('host-table-scroll');
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(async () => (await rowIndexes())[0], POLL).toBe(2);
+    const last = (await rowIndexes()).at(-1)!;
+    await page.locator(`tr[aria-rowindex="${last}"]`).getByTestId('remove-host').focus();
+    // Focus scrolled that row into view: the window follows, rendering the rows after it.
+    await expect.poll(async () => (await rowIndexes()).at(-1)!, POLL).toBeGreaterThan(last);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    expect(focused).toBe(`Row ${last} Name`);
+  });
+});
