@@ -10,6 +10,7 @@ import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
 import { storageEvents, storageRequests } from './channels/storage.js';
 import { terminalEvents, terminalRequests } from './channels/terminal.js';
+import { verifyEvents, verifyRequests } from './channels/verify.js';
 
 /**
  * The one declaration of every request and event. Both adapters (Electron IPC and the browser
@@ -28,6 +29,7 @@ export const requests = {
   ...runbookRequests,
   ...storageRequests,
   ...terminalRequests,
+  ...verifyRequests,
 } as const;
 
 export const events = {
@@ -41,6 +43,7 @@ export const events = {
   ...runbookEvents,
   ...storageEvents,
   ...terminalEvents,
+  ...verifyEvents,
 } as const;
 
 export * from './channels/runbook.js';
@@ -50,6 +53,7 @@ export * from './channels/storage.js';
 export * from './channels/install.js';
 export * from './channels/cluster.js';
 export * from './channels/drill.js';
+export * from './channels/verify.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;
