@@ -1,13 +1,18 @@
 import type { drillRequests } from '../../contract/channels/drill.js';
-import { err } from '../../contract/index.js';
+import type { DrillEngine } from '../drill/engine.js';
 import type { HandlersFor } from './dispatcher.js';
 
 /**
- * The failover drill's channels (contract/channels/drill.ts). PLACEHOLDER while the drill engine
- * is being built (issue 20, branch h-drill replaces this file): every request answers that the
- * drill is not available, so the UI can be wired against the contract meanwhile.
+ * The failover drill's channels (contract/channels/drill.ts) on the drill engine (drill/engine.ts).
+ * `drill.start` answers once the drill is journaled and running; its progress comes as
+ * `drill.progress` events and its end in `drill.list`.
  */
-export function createDrillHandlers(): HandlersFor<keyof typeof drillRequests> {
-  const notYet = async () => err('unsupported', 'The failover drill is not built yet', 'Update Rackside.');
-  return { 'drill.options': notYet, 'drill.start': notYet, 'drill.abort': notYet, 'drill.list': notYet, 'drill.recover': notYet };
+export function createDrillHandlers(drills: DrillEngine): HandlersFor<keyof typeof drillRequests> {
+  return {
+    'drill.options': ({ dir }) => drills.options(dir),
+    'drill.start': ({ dir, kind, targetHostId, technician }) => drills.start(dir, { kind, technician, ...(targetHostId ? { targetHostId } : {}) }),
+    'drill.abort': ({ dir, drillId }) => drills.abort(dir, drillId),
+    'drill.list': ({ dir }) => drills.list(dir),
+    'drill.recover': ({ dir, drillId }) => drills.recover(dir, drillId),
+  };
 }

@@ -7,6 +7,7 @@ import { SshPool } from '../ssh/pool.js';
 import { TerminalManager } from '../terminal/terminal-manager.js';
 import { createClusterHandlers } from './cluster-handlers.js';
 import { createCoreHandlers } from './core-handlers.js';
+import { DrillEngine } from '../drill/engine.js';
 import { createDrillHandlers } from './drill-handlers.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
@@ -75,7 +76,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     ...createClusterHandlers(shared),
     ...createCoreHandlers(ctx, shared),
-    ...createDrillHandlers(),
+    ...createDrillHandlers(new DrillEngine({ pool, emit: ctx.emit, log: ctx.log })),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),

@@ -1,0 +1,61 @@
+import type { DrillBound, DrillKind } from '../../contract/index.js';
+
+/**
+ * The bound a drill's RTO is shown against, from the cluster's own timers (read off the nodes by
+ * cluster.ts), not from a table of typical figures.
+ *
+ * - keepalived, link cut: the backup declares the master dead after 3 × advert_int plus its skew
+ *   time, skew = (256 − priority) / 256 × advert_int (RFC 3768 §6.1: Master_Down_Interval); the
+ *   priority is the backup's that takes over (the highest of the others).
+ * - keepalived, service stop: a stopping keepalived sends a priority-0 advert, so the backup takes
+ *   over after its skew time alone (RFC 3768 §6.4.3).
+ * - Corosync (Pacemaker), link cut: the token timeout, then consensus, then Pacemaker starting the
+ *   resource on a survivor.
+ * - Pacemaker, service stop: `pcs cluster stop` moves the resources away before it stops: only the start.
+ *
+ * START_MS is the allowance for the new holder to bring the address up and announce it (gratuitous
+ * ARP), plus one probe interval: the probes see the service back at most 100 ms late.
+ */
+export const START_MS = 500;
+/** Pacemaker starting IPaddr2 on a survivor (the lab reference measured 0.2 s for a clean stop). */
+export const PCM_START_MS = 1_000;
+
+export function skewMs(advertIntMs: number, priority: number): number {
+  return Math.round(((256 - priority) / 256) * advertIntMs);
+}
+
+export function vrrpBound(kind: DrillKind, advertIntMs: number, backupPriority: number): DrillBound {
+  const skew = skewMs(advertIntMs, backupPriority);
+  if (kind === 'service-stop') {
+    return { formula: 'service', params: { skewMs: skew, startMs: START_MS }, boundMs: skew + START_MS };
+  }
+  return { formula: 'vrrp', params: { advertIntMs, skewMs: skew, startMs: START_MS }, boundMs: 3 * advertIntMs + skew + START_MS };
+}
+
+export function corosyncBound(kind: DrillKind, tokenMs: number, consensusMs: number): DrillBound {
+  if (kind === 'service-stop') return { formula: 'service', params: { startMs: PCM_START_MS }, boundMs: PCM_START_MS };
+  return { formula: 'corosync', params: { tokenMs, consensusMs, startMs: PCM_START_MS }, boundMs: tokenMs + consensusMs + PCM_START_MS };
+}
+
+/**
+ * keepalived.conf → advert_int (seconds, may be fractional) in ms and the instance's priority.
+ * Only the first vrrp_instance counts: Rackside writes one (steps/master/scripts.ts, KEEPALIVED).
+ * keepalived's defaults when a line is absent: advert_int 1, priority 100.
+ */
+export function parseKeepalivedConf(text: string): { advertIntMs: number; priority: number } {
+  const body = text.replace(/#.*$/gm, '');
+  const inst = body.indexOf('vrrp_instance');
+  const scope = inst >= 0 ? body.slice(inst) : body;
+  const advert = /\badvert_int\s+([0-9.]+)/.exec(scope);
+  const prio = /\bpriority\s+(\d+)/.exec(scope);
+  return { advertIntMs: advert ? Math.round(Number(advert[1]) * 1000) : 1000, priority: prio ? Number(prio[1]) : 100 };
+}
+
+/**
+ * `corosync-cmapctl -g runtime.config.totem.token` / `.consensus` output
+ * ("runtime.config.totem.token (u32) = 3650") → the number, or null.
+ */
+export function parseCmapValue(text: string, key: string): number | null {
+  const m = new RegExp(`${key.replace(/\./g, '\\.')}\\s*\\([a-z0-9]+\\)\\s*=\\s*(\\d+)`).exec(text);
+  return m ? Number(m[1]) : null;
+}

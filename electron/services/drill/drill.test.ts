@@ -1,0 +1,143 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectSchema, type DrillTimelineEntry, type Host } from '../../contract/index.js';
+import { saveProject } from '../project/project-store.js';
+import type { SshPool } from '../ssh/pool.js';
+import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound } from './bound.js';
+import { DrillEngine } from './engine.js';
+import type { FaultInjector } from './fault.js';
+import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
+import { appendLine, listDrills, probeLogPath, replay } from './journal.js';
+import { parsePingLine } from './prober.js';
+
+/** A probe log: one ICMP and one TCP probe every 100 ms from `fromMs`, failing inside `down` ([start, end) ranges). */
+function probes(fromMs: number, toMs: number, down: [number, number][]): ProbeRecord[] {
+  const out: ProbeRecord[] = [];
+  for (let t = fromMs; t < toMs; t += 100) {
+    const ok = !down.some(([a, b]) => t >= a && t < b);
+    out.push({ atMs: t, kind: 'icmp', ok }, { atMs: t + 3, kind: 'tcp', ok });
+  }
+  return out;
+}
+const ev = (atMs: number, event: DrillTimelineEntry['event'], hostId?: string): DrillTimelineEntry => ({ atMs, event, ...(hostId ? { hostId } : {}) });
+
+describe('drill figures from a probe log', () => {
+  it('outage from the first failed probe to the first answered after it; RTO from the fault', () => {
+    const log = probes(0, 8_000, [[1_300, 4_200]]);
+    const f = computeFigures([ev(0, 'started'), ev(1_050, 'fault-injected', 'n1'), ev(4_150, 'vip-moved', 'n2'), ev(4_000, 'detected', 'n2'), ev(6_000, 'restore-started'), ev(6_400, 'rejoined', 'n1')], log);
+    expect(f).toEqual({ outageMs: 4_200 - 1_300 + 3, detectionMs: 2_950, vipMovedMs: 3_100, rtoMs: 4_203 - 1_050, rejoinMs: 400, probesSent: 160, probesFailed: 58 });
+  });
+
+  it('a VIP that answers and drops again is back only after the last failure; the restore\'s own outage does not count', () => {
+    const log = probes(0, 10_000, [[1_200, 2_000], [2_300, 3_100], [7_000, 7_500]]);
+    expect(findOutage(log, 1_000, 6_500)).toEqual({ outageStartMs: 1_200, serviceBackMs: 3_103 });
+  });
+
+  it('one kind back is not the service back: ICMP answering while TCP still fails', () => {
+    const log = probes(0, 5_000, [[1_200, 2_000]]).map((p) => (p.kind === 'tcp' && p.atMs >= 2_000 && p.atMs < 2_600 ? { ...p, ok: false } : p));
+    expect(findOutage(log, 1_000)).toEqual({ outageStartMs: 1_200, serviceBackMs: 2_603 });
+  });
+
+  it('no lost probe after the fault: outage and RTO 0; never back: null; no fault: null', () => {
+    expect(computeFigures([ev(1_000, 'fault-injected')], probes(0, 3_000, [])).rtoMs).toBe(0);
+    const never = computeFigures([ev(1_000, 'fault-injected'), ev(2_500, 'restore-started')], probes(0, 3_000, [[1_100, 3_000]]));
+    expect([never.rtoMs, never.outageMs]).toEqual([null, null]);
+    expect(computeFigures([ev(0, 'started')], probes(0, 3_000, [])).rtoMs).toBeNull();
+  });
+});
+
+describe('ping -D -O lines', () => {
+  it('reply: answered, sent at the stamp minus the round trip; "no answer yet" and ICMP errors: failed', () => {
+    expect(parsePingLine('[1796595167.893695] 64 bytes from 198.18.46.100: icmp_seq=7 ttl=64 time=0.036 ms')).toEqual({ seq: 7, ok: true, wallMs: expect.closeTo(1796595167893.659, 1), rttMs: 0.036 });
+    expect(parsePingLine('[1796595168.312535] no answer yet for icmp_seq=8')).toMatchObject({ seq: 8, ok: false, wallMs: expect.closeTo(1796595168212.535, 1) });
+    expect(parsePingLine('[1796595168.222687] From 198.18.46.1 icmp_seq=9 Destination Host Unreachable')).toMatchObject({ seq: 9, ok: false });
+    expect(parsePingLine('PING 198.18.46.100 (198.18.46.100) 56(84) bytes of data.')).toBeNull();
+  });
+});
+
+describe('drill bounds from the cluster\'s timers', () => {
+  it('keepalived: 3 × advert_int + skew (+ start) for a link cut, the skew alone (+ start) for a clean stop', () => {
+    expect(skewMs(1_000, 90)).toBe(648);
+    expect(vrrpBound('link-cut', 1_000, 90)).toEqual({ formula: 'vrrp', params: { advertIntMs: 1_000, skewMs: 648, startMs: 500 }, boundMs: 4_148 });
+    expect(vrrpBound('service-stop', 1_000, 90).boundMs).toBe(1_148);
+  });
+
+  it('reads advert_int and priority from the keepalived.conf Rackside writes', () => {
+    const conf = '# Managed by Rackside\nglobal_defs {\n  router_id node2\n}\nvrrp_instance rackside {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 90\n  advert_int 0.5\n}\n';
+    expect(parseKeepalivedConf(conf)).toEqual({ advertIntMs: 500, priority: 90 });
+    expect(parseKeepalivedConf('vrrp_instance x {\n}\n')).toEqual({ advertIntMs: 1_000, priority: 100 });
+  });
+
+  it('corosync: token + consensus (+ start), from corosync-cmapctl', () => {
+    const out = 'runtime.config.totem.token (u32) = 3650\nruntime.config.totem.consensus (u32) = 4380\n';
+    expect([parseCmapValue(out, 'runtime.config.totem.token'), parseCmapValue(out, 'runtime.config.totem.consensus')]).toEqual([3_650, 4_380]);
+    expect(corosyncBound('link-cut', 3_650, 4_380).boundMs).toBe(3_650 + 4_380 + 1_000);
+  });
+});
+
+/** A saved project with a VIP on two masters, and a drill journal that stops after the fault (the backend died there). */
+async function interruptedDrill() {
+  const dir = join(await mkdtemp(join(tmpdir(), 'rs-drill-unit-')), 'project');
+  const project = projectSchema.parse({
+    version: 1, site: 'Unit', customer: 'Drill', technician: 'Vitest',
+    hosts: [1, 2, 3].map((i) => ({ id: `n${i}`, name: `node${i}`, address: `198.18.0.${10 + i}`, port: 22, user: 'root', role: i <= 2 ? 'master' : 'worker', auth: { method: 'key', keyPath: '/nonexistent' } })),
+    network: { vip: '198.18.0.100' },
+  });
+  expect((await saveProject(dir, project)).ok).toBe(true);
+  const id = 'd-20261206T220000000Z-link-cut';
+  await appendLine(dir, id, { type: 'started', drill: { id, kind: 'link-cut', profile: 'base', targetHostId: 'n1', vip: '198.18.0.100', tcpPort: 9091, technician: 'Vitest', startedAt: new Date(Date.now() - 5_000).toISOString(), bound: null, rtoTargetMs: 30_000 } });
+  await appendLine(dir, id, { type: 'event', entry: ev(0, 'started') });
+  await appendLine(dir, id, { type: 'event', entry: ev(1_000, 'fault-injected', 'n1') });
+  await writeFile(probeLogPath(dir, id), probes(0, 2_000, [[1_200, 2_000]]).map((p) => JSON.stringify(p)).join('\n') + '\n{"atMs":20');
+  return { dir, id };
+}
+
+/** FAKE at the SSH seam: a fault that records its calls (the real ones run in drill.lab.test.ts). */
+function recordingFault(calls: string[]): FaultInjector {
+  return {
+    kind: 'link-cut',
+    available: async () => ({ ok: true }),
+    inject: async (t: Host) => { calls.push(`inject ${t.id}`); return { ok: true }; },
+    restore: async (t: Host) => { calls.push(`restore ${t.id}`); return { ok: true }; },
+  };
+}
+
+describe('drill journal: replay, pending, recover', () => {
+  it('a journal with no ended line replays as interrupted with the figures so far, and is drill.list\'s pending', async () => {
+    const { dir, id } = await interruptedDrill();
+    const [rec] = await listDrills(dir);
+    expect(rec).toMatchObject({ id, state: 'interrupted', endedAt: null, reasons: [{ code: 'interrupted' }], figures: { probesSent: 40, probesFailed: 16, rtoMs: null } });
+    const engine = new DrillEngine({ pool: {} as SshPool, emit: () => {}, faults: [recordingFault([])] });
+    const listed = await engine.list(dir);
+    expect(listed.ok && listed.value.pending?.id).toBe(id);
+    // One drill at a time: an unrecovered one blocks the next.
+    const again = await engine.start(dir, { kind: 'link-cut', technician: 'Vitest' });
+    expect(again.ok).toBe(false);
+  });
+
+  it('recover restores the target, waits for its rejoin, re-verifies and ends the drill as aborted; nothing pending after', async () => {
+    const { dir, id } = await interruptedDrill();
+    const calls: string[] = [];
+    const engine = new DrillEngine({
+      pool: { forHost: () => ({ run: async () => ({ status: 'ok', stdout: '', stderr: '' }) }) } as unknown as SshPool,
+      emit: () => {},
+      faults: [recordingFault(calls)],
+      member: async () => true,
+      reverifier: { verify: async () => ({ ok: true }) },
+    });
+    const r = await engine.recover(dir, id);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(calls).toEqual(['restore n1']);
+    expect(r.value.record.state).toBe('aborted');
+    expect(r.value.record.timeline.map((e) => e.event)).toEqual(['started', 'fault-injected', 'restore-started', 'node-back', 'rejoined', 'verified', 'ended']);
+    expect(r.value.record.probeLogSha256).toMatch(/^[0-9a-f]{64}$/);
+    const listed = await engine.list(dir);
+    expect(listed.ok && listed.value.pending).toBeNull();
+    // The journal itself says so: a new backend reads the same end.
+    const lines = (await readFile(join(dir, 'drills', `${id}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines.at(-1)!.type).toBe('ended');
+    expect(replay(lines as never, [])!.state).toBe('aborted');
+  });
+});

@@ -1,0 +1,388 @@
+import { resolve } from 'node:path';
+import {
+  err, MASTER_INSTALL_STEP, ok, verifyPlanSchema, WORKER_JOIN_STEP,
+  type DrillBound, type DrillEvent, type DrillKind, type DrillOption, type DrillProgress, type DrillReason, type DrillRecord, type DrillState, type DrillTimelineEntry,
+  type Host, type Project, type Result,
+} from '../../contract/index.js';
+import type { Logger } from '../log/logger.js';
+import { readJournal } from '../project/journal.js';
+import { openProject } from '../project/project-store.js';
+import { JournalState } from '../runbook/replay.js';
+import type { SshPool } from '../ssh/pool.js';
+import { detectedAt, drillCluster, fencingOn, isMember, readBound, runOn, vipHolders, type DrillCluster } from './cluster.js';
+import type { FaultInjector } from './fault.js';
+import { linkCutFault } from './fault-link-cut.js';
+import { serviceStopFault } from './fault-service-stop.js';
+import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
+import { appendLine, listDrills, newDrillId, probeLogPath, probeLogSha256, readDrill, readProbes, type DrillHeader } from './journal.js';
+import { Prober } from './prober.js';
+
+/**
+ * The failover drill runner (contract/drill.ts). One drill at a time per project folder; each runs
+ * in this backend: journal `started`, inject the fault, probe the VIP and watch who holds it until
+ * the service is back and stable (or the window ends), restore, wait for the target to rejoin,
+ * re-verify, journal `ended`. Whatever happens in between (a failed inject, an abort, an exception),
+ * the restore runs: the cluster ALWAYS ends restored, or the drill says `restore-failed`.
+ */
+
+/**
+ * Re-verification after the restore. SEAM: the `verification` step (VERIFICATION_STEP, built on
+ * h-verify) is not on this branch yet; until it is, `membershipCheck` below stands in for it (the
+ * target a member, exactly one VIP holder). Swap in a ReVerifier that runs the step when it lands.
+ */
+export interface ReVerifier {
+  verify(cl: DrillCluster, target: Host, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
+}
+
+export function membershipCheck(pool: SshPool): ReVerifier {
+  return {
+    async verify(cl, target): Promise<{ ok: true } | { ok: false; reason: DrillReason }> {
+      if (!(await isMember(pool, cl, target))) return { ok: false, reason: { code: 'not-rejoined', params: { host: target.name || target.address } } };
+      const { holders } = await vipHolders(pool, cl);
+      if (holders.length === 1) return { ok: true };
+      return { ok: false, reason: { code: 'verify-failed', params: { holders: holders.length } } };
+    },
+  };
+}
+
+export interface DrillTiming {
+  /** How often the VIP's holder is read over SSH while the fault is on. */
+  pollMs: number;
+  /** The service must have answered this long, the VIP moved, before the restore starts. */
+  stableMs: number;
+  /** The longest the fault stays on: max(this, 3 × bound, RTO target + 5 s). */
+  minWindowMs: number;
+  /** How long the target may take to rejoin after the restore. */
+  rejoinTimeoutMs: number;
+}
+export const DEFAULT_TIMING: DrillTiming = { pollMs: 250, stableMs: 2_000, minWindowMs: 15_000, rejoinTimeoutMs: 90_000 };
+
+/**
+ * How long the node-side guard timers wait before undoing a fault on their own: longer than any
+ * drill's window plus its restore, short enough that a node whose laptop vanished is back within
+ * minutes.
+ */
+export const DEFAULT_GUARD_S = 600;
+
+export interface DrillEngineOptions {
+  pool: SshPool;
+  emit: (channel: 'drill.progress', payload: DrillProgress) => void;
+  log?: Logger;
+  faults?: FaultInjector[];
+  reverifier?: ReVerifier;
+  guardS?: number;
+  timing?: Partial<DrillTiming>;
+  /** Whether the target is a cluster member again (default: cluster.ts isMember over SSH; unit tests: a fake). */
+  member?: (cl: DrillCluster, target: Host) => Promise<boolean>;
+  /** Called with each timeline event as it is journaled (the lab test's kill point). */
+  onEvent?: (drillId: string, entry: DrillTimelineEntry) => void;
+}
+
+interface Running {
+  id: string;
+  dir: string;
+  abort: AbortController;
+  done: Promise<DrillRecord>;
+}
+
+/** The Pacemaker profile's `pacemaker.fencing-off` finding waived in the install or join run: the technician accepted the split-brain risk. */
+export async function fencingOffWaived(dir: string): Promise<boolean> {
+  const events = await readJournal(dir);
+  if (!events.ok) return false;
+  const state = JournalState.from(events.value);
+  return [MASTER_INSTALL_STEP, WORKER_JOIN_STEP].some((s) => state.waiversOf(s).some((w) => w.code === 'pacemaker.fencing-off'));
+}
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
+  const t = setTimeout(r, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+});
+
+export class DrillEngine {
+  private readonly running = new Map<string, Running>();
+  private readonly faults: Map<DrillKind, FaultInjector>;
+  private readonly timing: DrillTiming;
+  private readonly reverifier: ReVerifier;
+
+  constructor(private readonly o: DrillEngineOptions) {
+    const guard = o.guardS ?? DEFAULT_GUARD_S;
+    const faults = o.faults ?? [serviceStopFault(o.pool, guard), linkCutFault(o.pool, guard)];
+    this.faults = new Map(faults.map((f) => [f.kind, f]));
+    this.timing = { ...DEFAULT_TIMING, ...o.timing };
+    this.reverifier = o.reverifier ?? membershipCheck(o.pool);
+  }
+
+  private async load(dir: string): Promise<Result<{ project: Project; cl: DrillCluster; rtoTargetMs: number }>> {
+    const opened = await openProject(dir);
+    if (!opened.ok) return opened;
+    const project = opened.value.project;
+    const cl = drillCluster(project);
+    if ('reason' in cl) return err('unsupported', 'This project has no cluster VIP to drill', 'Set a VIP in the network plan and run the master install.', undefined);
+    return ok({ project, cl, rtoTargetMs: verifyPlanSchema.parse(project.verify ?? {}).rtoS * 1000 });
+  }
+
+  async options(dir: string): Promise<Result<{ vip: string; tcpPort: number; holderHostId: string | null; problem?: DrillReason; rtoTargetMs: number; options: DrillOption[] }>> {
+    const loaded = await this.load(dir);
+    if (!loaded.ok) return loaded;
+    const { project, cl, rtoTargetMs } = loaded.value;
+    const { holders, unreachable } = await vipHolders(this.o.pool, cl);
+    const problem: DrillReason | undefined = holders.length === 0
+      ? (unreachable.length === cl.candidates.length ? { code: 'unreachable', params: { hosts: unreachable.join(', ') } } : { code: 'no-holder', params: {} })
+      : holders.length > 1 ? { code: 'two-holders', params: { hosts: holders.join(', ') } } : undefined;
+    const holderHostId = holders.length === 1 ? holders[0]! : null;
+    const target = project.hosts.find((h) => h.id === holderHostId) ?? cl.candidates[0];
+    const fencingUnwaived = (await fencingOn(this.o.pool, cl)) === false && !(await fencingOffWaived(dir));
+    const options: DrillOption[] = [];
+    for (const kind of ['service-stop', 'link-cut', 'power-off'] as const) {
+      const fault = this.faults.get(kind);
+      let reason: DrillReason | undefined;
+      if (!fault) reason = kind === 'power-off' ? { code: 'no-bmc', params: {} } : { code: 'kind-unavailable', params: { kind } };
+      else if (target) {
+        const a = await fault.available(target, project);
+        if (!a.ok) reason = a.reason;
+      }
+      // A Pacemaker cluster without fencing: cutting a node's link leaves the VIP on two nodes (the lab
+      // reference saw it). The option's blocking reason, until the fencing-off finding is waived.
+      if (!reason && fencingUnwaived && kind !== 'service-stop') reason = { code: 'fencing-off', params: {} };
+      const bound = target && fault ? await readBound(this.o.pool, cl, kind, target.id).catch(() => null) : null;
+      options.push({ kind, available: !reason, ...(reason ? { reason } : {}), bound });
+    }
+    return ok({ vip: cl.vip, tcpPort: cl.tcpPort, holderHostId, ...(problem ? { problem } : {}), rtoTargetMs, options });
+  }
+
+  async start(dir: string, req: { kind: DrillKind; targetHostId?: string; technician: string }): Promise<Result<{ drillId: string }>> {
+    const key = resolve(dir);
+    if (this.running.has(key)) return err('conflict', 'A drill is already running on this project', 'Wait for it to end, or abort it.', undefined);
+    const pending = (await listDrills(dir)).find((d) => d.endedAt === null);
+    if (pending) return err('conflict', `Drill ${pending.id} was interrupted and is not restored yet`, 'Recover it first (drill.recover).', undefined);
+    const loaded = await this.load(dir);
+    if (!loaded.ok) return loaded;
+    const { project, cl, rtoTargetMs } = loaded.value;
+    const fault = this.faults.get(req.kind);
+    if (!fault) return err('unsupported', `The ${req.kind} drill is not available: ${req.kind === 'power-off' ? 'no BMC support in this build' : 'unknown kind'}`, undefined, undefined);
+    const { holders } = await vipHolders(this.o.pool, cl);
+    if (holders.length !== 1) return err('unsupported', holders.length === 0 ? 'No host holds the VIP now' : `The VIP is held by ${holders.length} hosts`, 'Fix the cluster before a drill.', undefined);
+    const targetId = req.targetHostId ?? holders[0]!;
+    const target = project.hosts.find((h) => h.id === targetId);
+    if (!target) return err('not-found', `Host ${targetId} is not in the saved inventory`, undefined, undefined);
+    const a = await fault.available(target, project);
+    if (!a.ok) return err('unsupported', `The ${req.kind} drill cannot run on ${target.name}: ${a.reason.code}`, undefined, undefined);
+    if (req.kind !== 'service-stop' && (await fencingOn(this.o.pool, cl)) === false && !(await fencingOffWaived(dir))) {
+      return err('unsupported', 'Fencing is off: cutting a node can leave the VIP on two nodes (split brain)', 'Configure fencing, or waive the fencing-off finding.', undefined);
+    }
+    const bound = await readBound(this.o.pool, cl, req.kind, target.id).catch(() => null);
+    const startedAt = new Date();
+    const id = newDrillId(req.kind, startedAt);
+    const header: DrillHeader = {
+      id, kind: req.kind, profile: cl.profile, targetHostId: target.id, vip: cl.vip, tcpPort: cl.tcpPort, technician: req.technician,
+      startedAt: startedAt.toISOString(), bound, rtoTargetMs,
+    };
+    await appendLine(dir, id, { type: 'started', drill: header });
+    const abort = new AbortController();
+    const run: Running = { id, dir: key, abort, done: Promise.resolve(null as unknown as DrillRecord) };
+    run.done = this.run(dir, header, project, cl, target, fault, abort.signal).finally(() => this.running.delete(key));
+    this.running.set(key, run);
+    return ok({ drillId: id });
+  }
+
+  /** The record once the drill ended (tests, the benchmark). */
+  async whenDone(dir: string, id: string): Promise<DrillRecord | null> {
+    const r = this.running.get(resolve(dir));
+    if (r && r.id === id) return r.done;
+    return readDrill(dir, id);
+  }
+
+  async abort(dir: string, id: string): Promise<Result<{ record: DrillRecord }>> {
+    const r = this.running.get(resolve(dir));
+    if (!r || r.id !== id) {
+      const rec = await readDrill(dir, id);
+      if (!rec) return err('not-found', `No drill ${id} in this project`, undefined, undefined);
+      return err('conflict', `Drill ${id} is not running`, rec.endedAt ? undefined : 'Recover it (drill.recover).', undefined);
+    }
+    r.abort.abort();
+    return ok({ record: await r.done });
+  }
+
+  async list(dir: string): Promise<Result<{ drills: DrillRecord[]; pending: DrillRecord | null }>> {
+    const drills = await listDrills(dir);
+    const live = this.running.get(resolve(dir));
+    const out = drills.map((d) => (live && live.id === d.id ? { ...d, state: 'running' as DrillState, reasons: [] } : d));
+    const pending = out.filter((d) => d.endedAt === null && !(live && live.id === d.id)).at(-1) ?? null;
+    return ok({ drills: out, pending });
+  }
+
+  /** Restores an interrupted drill's target (the fault's restore is idempotent), waits for it to rejoin, re-verifies, ends it as aborted. */
+  async recover(dir: string, id: string): Promise<Result<{ record: DrillRecord }>> {
+    const live = this.running.get(resolve(dir));
+    if (live?.id === id) return err('conflict', `Drill ${id} is running in this backend`, 'Abort it instead.', undefined);
+    const rec = await readDrill(dir, id);
+    if (!rec) return err('not-found', `No drill ${id} in this project`, undefined, undefined);
+    if (rec.endedAt !== null) return ok({ record: rec });
+    const loaded = await this.load(dir);
+    if (!loaded.ok) return loaded;
+    const { project, cl } = loaded.value;
+    const target = project.hosts.find((h) => h.id === rec.targetHostId);
+    const fault = this.faults.get(rec.kind);
+    if (!target || !fault) return err('unsupported', `Drill ${id} cannot be restored by this build (${rec.kind} on ${rec.targetHostId})`, undefined, undefined);
+    const t0 = Date.parse(rec.startedAt);
+    const timeline = [...rec.timeline];
+    const mark = async (event: DrillEvent, hostId?: string) => {
+      const entry: DrillTimelineEntry = { atMs: Math.max(0, Date.now() - t0), event, ...(hostId ? { hostId } : {}) };
+      timeline.push(entry);
+      await appendLine(dir, id, { type: 'event', entry });
+    };
+    const reasons: DrillReason[] = [{ code: 'interrupted', params: {} }];
+    const signal = new AbortController().signal;
+    await this.restoreAndVerify(dir, id, cl, target, fault, project, mark, reasons, signal);
+    const probes = await readProbes(dir, id);
+    await mark('ended');
+    const record: DrillRecord = {
+      ...rec, state: 'aborted', endedAt: new Date().toISOString(), timeline, figures: computeFigures(timeline, probes), reasons,
+      probeLogSha256: await probeLogSha256(dir, id),
+    };
+    await appendLine(dir, id, { type: 'ended', state: record.state, endedAt: record.endedAt!, figures: record.figures, reasons, probeLogSha256: record.probeLogSha256 });
+    return ok({ record });
+  }
+
+  /** restore-started → restore → node-back → rejoined → verified; reasons appended on the way. */
+  private async restoreAndVerify(
+    dir: string, id: string, cl: DrillCluster, target: Host, fault: FaultInjector, project: Project,
+    mark: (e: DrillEvent, hostId?: string) => Promise<void>, reasons: DrillReason[], signal: AbortSignal,
+  ): Promise<boolean> {
+    const label = target.name || target.address;
+    await mark('restore-started', target.id);
+    // Restores are retried: the first may meet a node still busy with the fault (a link that just came back).
+    let restored = await fault.restore(target, project, signal);
+    for (let i = 0; i < 5 && !restored.ok; i++) {
+      await sleep(2_000);
+      restored = await fault.restore(target, project, signal);
+    }
+    if (!restored.ok) {
+      reasons.push({ code: 'restore-failed', params: { host: label, detail: String(restored.reason.params.detail ?? restored.reason.code) } });
+      this.o.log?.error('drill restore failed', { drillId: id, host: target.id, reason: restored.reason.code });
+      return false;
+    }
+    const back = await runOn(this.o.pool, target, { argv: ['true'] }, 15_000);
+    if (back.status === 'ok') await mark('node-back', target.id);
+    const end = Date.now() + this.timing.rejoinTimeoutMs;
+    let member = false;
+    while (Date.now() < end) {
+      if ((member = await (this.o.member ?? ((c, t) => isMember(this.o.pool, c, t)))(cl, target).catch(() => false))) break;
+      await sleep(500);
+    }
+    if (!member) {
+      reasons.push({ code: 'not-rejoined', params: { host: label } });
+      return false;
+    }
+    await mark('rejoined', target.id);
+    // The VIP settles after a rejoin (keepalived preempts back to the highest priority): give it the
+    // same time as a failover before the re-verification counts holders.
+    let verified = await this.reverifier.verify(cl, target, signal);
+    for (const retryEnd = Date.now() + 15_000; !verified.ok && Date.now() < retryEnd;) {
+      await sleep(1_000);
+      verified = await this.reverifier.verify(cl, target, signal);
+    }
+    await mark('verified', target.id);
+    if (!verified.ok) {
+      reasons.push(verified.reason);
+      return false;
+    }
+    return true;
+  }
+
+  private async run(dir: string, h: DrillHeader, project: Project, cl: DrillCluster, target: Host, fault: FaultInjector, signal: AbortSignal): Promise<DrillRecord> {
+    const t0 = Date.parse(h.startedAt);
+    const timeline: DrillTimelineEntry[] = [];
+    const probes: ProbeRecord[] = [];
+    const reasons: DrillReason[] = [];
+    let state: DrillState = 'running';
+    let lastEmit = 0;
+    const progress = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastEmit < 250) return;
+      lastEmit = now;
+      const last = probes.at(-1);
+      this.o.emit('drill.progress', { dir, drillId: h.id, state, timeline: [...timeline], probesSent: probes.length, probesFailed: probes.filter((p) => !p.ok).length, lastProbeOk: last?.ok ?? true });
+    };
+    const mark = async (event: DrillEvent, hostId?: string, atMs = Math.max(0, Date.now() - t0)) => {
+      const entry: DrillTimelineEntry = { atMs, event, ...(hostId ? { hostId } : {}) };
+      timeline.push(entry);
+      await appendLine(dir, h.id, { type: 'event', entry });
+      this.o.onEvent?.(h.id, entry);
+      progress(true);
+    };
+    const prober = new Prober({ vip: h.vip, tcpPort: h.tcpPort, t0, logPath: probeLogPath(dir, h.id), onProbe: (p) => { probes.push(p); progress(); } });
+    await mark('started');
+    prober.start();
+    let injectedAt: number | null = null;
+    let newHolder: Host | undefined;
+    try {
+      // A second of probes before the fault: a VIP that does not answer before is not the drill's outage.
+      await sleep(1_000, signal);
+      if (!signal.aborted) {
+        // The fault counts from when its command goes out (as the lab reference timed `systemctl stop`):
+        // a stop that waits for the daemon to exit has already cut the VIP before it returns.
+        injectedAt = Date.now();
+        const injected = await fault.inject(target, project, signal);
+        if (!injected.ok) reasons.push(injected.reason);
+        else await mark('fault-injected', target.id, injectedAt - t0);
+      }
+      if (injectedAt !== null && reasons.length === 0) {
+        const faultMs = injectedAt - t0;
+        const windowMs = Math.max(this.timing.minWindowMs, 3 * (h.bound?.boundMs ?? 0), h.rtoTargetMs + 5_000);
+        const until = injectedAt + windowMs;
+        let outageMarked = false;
+        while (!signal.aborted && Date.now() < until) {
+          const o = findOutage(probes, faultMs);
+          if (!outageMarked && o.outageStartMs !== null) {
+            outageMarked = true;
+            await mark('outage-start', undefined, o.outageStartMs);
+          }
+          if (!newHolder) {
+            const { holders } = await vipHolders(this.o.pool, cl, 3_000);
+            const other = holders.find((x) => x !== target.id);
+            if (other) {
+              newHolder = project.hosts.find((x) => x.id === other);
+              await mark('vip-moved', other);
+            }
+          }
+          const sinceFail = Date.now() - t0 - (probes.filter((p) => !p.ok && p.atMs >= faultMs).at(-1)?.atMs ?? faultMs);
+          if (newHolder && sinceFail >= this.timing.stableMs && probes.some((p) => p.atMs >= Date.now() - t0 - this.timing.stableMs)) break;
+          await sleep(this.timing.pollMs, signal);
+        }
+        const o = findOutage(probes, faultMs);
+        if (o.serviceBackMs !== null) await mark('service-back', undefined, o.serviceBackMs);
+        if (newHolder) {
+          const det = await detectedAt(this.o.pool, cl, newHolder, injectedAt - 1_000).catch(() => null);
+          // The node's clock against the laptop's: a stamp before the fault is skew, clamped to it.
+          if (det !== null) await mark('detected', newHolder.id, Math.min(Math.max(det - t0, faultMs), Date.now() - t0));
+        }
+      }
+    } catch (e) {
+      this.o.log?.error('drill failed', { drillId: h.id, error: e instanceof Error ? e.message : String(e) });
+      reasons.push({ code: 'restore-failed', params: { detail: e instanceof Error ? e.message : String(e) } });
+    }
+    state = 'restoring';
+    progress(true);
+    // Always: a fault that failed half-way may still be half on.
+    const restoredOk = await this.restoreAndVerify(dir, h.id, cl, target, fault, project, mark, reasons, new AbortController().signal)
+      .catch((e: unknown) => { reasons.push({ code: 'restore-failed', params: { detail: e instanceof Error ? e.message : String(e) } }); return false; });
+    await prober.stop();
+    timeline.sort((a, b) => a.atMs - b.atMs);
+    const figures = computeFigures(timeline, probes);
+    if (injectedAt !== null && !signal.aborted) {
+      if (figures.rtoMs === null) reasons.push({ code: 'vip-not-back', params: {} });
+      else if (figures.rtoMs > h.rtoTargetMs) reasons.push({ code: 'rto-exceeded', params: { rtoMs: figures.rtoMs, targetMs: h.rtoTargetMs } });
+      if (!newHolder) reasons.push({ code: 'no-holder', params: {} });
+    }
+    state = signal.aborted ? 'aborted' : reasons.length === 0 && restoredOk ? 'passed' : 'failed';
+    await mark('ended');
+    const sha = await probeLogSha256(dir, h.id);
+    const record: DrillRecord = { ...h, endedAt: new Date().toISOString(), state, timeline, figures, reasons, probeLogSha256: sha };
+    await appendLine(dir, h.id, { type: 'ended', state, endedAt: record.endedAt!, figures, reasons, probeLogSha256: sha });
+    progress(true);
+    return record;
+  }
+}
+
+export type { DrillBound };
