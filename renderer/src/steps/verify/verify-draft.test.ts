@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { validateVerifyPlan, verifyPlanSchema } from '../../../../electron/contract/index.js';
+import { draftFromPlan, planFromDraft } from './verify-draft.js';
+import { drillVerdict, seconds, sortedTimeline } from './drill-view.js';
+
+describe('verify plan draft', () => {
+  it('round-trips a plan through the form; no plan is the defaults', () => {
+    const plan = verifyPlanSchema.parse({ rtoS: 12, maxClockOffsetMs: 40, rebootHosts: ['h2'] });
+    expect(verifyPlanSchema.parse(planFromDraft(draftFromPlan(plan)))).toEqual(plan);
+    expect(draftFromPlan(undefined)).toEqual({ rtoS: '30', maxClockOffsetMs: '100', rebootHosts: [] });
+  });
+
+  it('what is typed is judged by the contract: an empty or out-of-range number is an issue, not a silent default', () => {
+    const codes = (rtoS: string, maxClockOffsetMs: string) =>
+      validateVerifyPlan(planFromDraft({ rtoS, maxClockOffsetMs, rebootHosts: [] }), ['h1']).map((i) => `${i.field}:${i.code}`);
+    expect(codes('', '100')).toEqual(['rtoS:schema']);
+    expect(codes('30', '0')).toEqual(['maxClockOffsetMs:schema']);
+    expect(codes('x', '100')).toEqual(['rtoS:schema']);
+    expect(codes('30', '100')).toEqual([]);
+  });
+});
+
+describe('drill view', () => {
+  const figures = { outageMs: 2500, detectionMs: 1000, vipMovedMs: 2000, rtoMs: 2600, rejoinMs: 4000, probesSent: 100, probesFailed: 25 };
+  const bound = { formula: 'vrrp' as const, params: { advertIntMs: 1000, skewMs: 0 }, boundMs: 3000 };
+
+  it('compares the RTO with the expected bound and with the customer RTO, each on its own', () => {
+    expect(drillVerdict({ figures, bound, rtoTargetMs: 30_000 })).toEqual({ withinBound: 'yes', withinRto: 'yes' });
+    expect(drillVerdict({ figures, bound: { ...bound, boundMs: 2000 }, rtoTargetMs: 2000 })).toEqual({ withinBound: 'no', withinRto: 'no' });
+    expect(drillVerdict({ figures, bound: null, rtoTargetMs: 30_000 })).toEqual({ withinBound: 'unknown', withinRto: 'yes' });
+    // Not measured (the VIP never came back, or an abort before it did): neither pass nor fail.
+    expect(drillVerdict({ figures: { ...figures, rtoMs: null }, bound, rtoTargetMs: 30_000 })).toEqual({ withinBound: 'unknown', withinRto: 'unknown' });
+  });
+
+  it('shows durations in seconds and the timeline in time order', () => {
+    expect(seconds(2600)).toBe('2.6 s');
+    expect(seconds(null)).toBe('—');
+    expect(sortedTimeline([{ atMs: 900, event: 'vip-moved' }, { atMs: 10, event: 'fault-injected' }]).map((e) => e.event)).toEqual(['fault-injected', 'vip-moved']);
+  });
+});
