@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { AppError, DrillKind, DrillProgress, DrillReason, DrillRecord, ResponseOf } from '../../../../electron/contract/index.js';
+import type { AppError, DrillKind, DrillProgress, DrillReason, DrillRecord, ResponseOf, Result } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { Modal } from '../../runbook/dialogs.js';
@@ -51,18 +51,19 @@ export function DrillPanel() {
     else setError(e);
   };
 
-  const loadList = useCallback(async () => {
-    if (!dir) return;
-    const r = await api['drill.list']({ dir });
+  const listed = useCallback((r: Result<ResponseOf<'drill.list'>>) => {
     if (!r.ok) return r.error.code === 'unsupported' ? setUnsupported(true) : setError(r.error);
     setDrills(r.value.drills);
     setPending(r.value.pending);
-  }, [api, dir]);
+  }, []);
+  const loadList = useCallback(async () => {
+    if (dir) listed(await api['drill.list']({ dir }));
+  }, [api, dir, listed]);
 
   const loadOptions = useCallback(async () => {
     if (!dir) return;
-    setError(null);
     const r = await api['drill.options']({ dir });
+    setError(null);
     if (!r.ok) return r.error.code === 'unsupported' ? setUnsupported(true) : setError(r.error);
     setOptions(r.value);
     const firstAvailable = r.value.options.find((o) => o.available);
@@ -70,20 +71,18 @@ export function DrillPanel() {
     setTarget((tg) => tg || (r.value.holderHostId ?? ''));
   }, [api, dir]);
 
-  // The list (and a pending drill's banner) shows without opening the drill: an interrupted drill must be seen.
+  // The list (and a pending drill's banner) shows without opening the drill: an interrupted drill
+  // must be seen. Another project folder remounts the panel (key), so no state of the last one stays.
   useEffect(() => {
-    setUnsupported(false);
-    setOptions(null);
-    setDrills([]);
-    setPending(null);
-    setProgress(null);
-    setActiveId(null);
-    void loadList();
-  }, [loadList]);
-
-  useEffect(() => {
-    if (open) void loadOptions();
-  }, [open, loadOptions]);
+    if (!dir) return;
+    let cancelled = false;
+    void api['drill.list']({ dir }).then((r) => {
+      if (!cancelled) listed(r);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, dir, listed]);
 
   useEffect(
     () =>
@@ -134,7 +133,10 @@ export function DrillPanel() {
       <div className="panel-header">
         <h2>{t('drill.title')}</h2>
         {!open && !unsupported ? (
-          <button type="button" data-testid="drill-open" disabled={!dir} onClick={() => setOpen(true)}>
+          <button type="button" data-testid="drill-open" disabled={!dir} onClick={() => {
+            setOpen(true);
+            void loadOptions();
+          }}>
             {t('drill.open')}
           </button>
         ) : null}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { VERIFICATION_STEP, validateVerifyPlan, verifyPlanSchema, type AppError, type VerifyPlanIssue } from '../../../../electron/contract/index.js';
@@ -21,7 +21,7 @@ export function VerifyStep() {
       {dir === '' ? <p className="muted">{t('runbook.needsProject')}</p> : null}
       <VerifyPlanPanel />
       <StepRunner stepId={VERIFICATION_STEP} />
-      <DrillPanel />
+      <DrillPanel key={dir} />
     </div>
   );
 }
@@ -41,8 +41,13 @@ function VerifyPlanPanel() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
   const [savedPath, setSavedPath] = useState<string | null>(null);
-  // A project opened (or another window's save) brings its own plan into the form.
-  useEffect(() => setDraft(draftFromPlan(saved)), [saved]);
+  // A project opened (or another window's save) brings its own plan into the form (adjusted while
+  // rendering, React's pattern for state that follows a prop).
+  const [shown, setShown] = useState(saved);
+  if (shown !== saved) {
+    setShown(saved);
+    setDraft(draftFromPlan(saved));
+  }
 
   const hostIds = useMemo(() => hosts.map((h) => h.id), [hosts]);
   const issues = useMemo(() => validateVerifyPlan(planFromDraft(draft), hostIds), [draft, hostIds]);
