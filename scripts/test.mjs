@@ -81,12 +81,15 @@ const vmTests = process.env.RACKSIDE_LAB_VM_TESTS !== '0';
 const MASTER_E2E = 'e2e/master-install.e2e.ts';
 // Step 6's e2e needs a systemd-mode lab of its own (below).
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
+// Step 7's e2e builds the base platform and drills it: a systemd-mode lab of its own too.
+const VERIFY_E2E = 'e2e/verify.e2e.ts';
 const MASTER_LAB = '85';
 const PACEMAKER_LAB = '86';
 const SLURM_LAB = '87';
 const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 const JOIN_E2E_LAB = '88';
+const VERIFY_E2E_LAB = '83';
 
 function labOn(instance, args) {
   return sh(`lab ${args.join(' ')} (instance ${instance})`, 'bash', ['scripts/lab/lab', ...args], { RACKSIDE_LAB_INSTANCE: instance });
@@ -166,7 +169,7 @@ const stages = [
   () => labOn(PACEMAKER_LAB, ['down']) || true,
   // slurm.lab.test.ts likewise (instance 87, five nodes).
   () => labOn(SLURM_LAB, ['down']) || true,
-  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E]),
+  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E, '--exclude', VERIFY_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
   // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
   // Each is brought up for its files and taken down after.
@@ -175,6 +178,9 @@ const stages = [
   // Step 6 builds a Slurm cluster from bare nodes: a fresh lab of its own, not the master e2e's.
   () => withLab(JOIN_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
     vitest('e2e', { RACKSIDE_LAB_INSTANCE: JOIN_E2E_LAB }, [JOIN_E2E], 'e2e-join')),
+  // Step 7 verifies and drills a cluster it builds itself (the drill stops its services): its own lab.
+  () => withLab(VERIFY_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: VERIFY_E2E_LAB }, [VERIFY_E2E], 'e2e-verify')),
 ];
 
 if (LANE) {
