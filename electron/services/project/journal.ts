@@ -116,6 +116,17 @@ export const journalEventSchema = z.discriminatedUnion('type', [
     address: z.string().optional(),
     durationMs: z.number(),
   }),
+  /** A check the step made from the laptop (StepModule.local), after its last phase. */
+  z.object({
+    type: z.literal('local-check'),
+    at: z.string(),
+    runId: z.string(),
+    checkId: z.string(),
+    status: z.enum(['done', 'failed']),
+    stdout: z.string(),
+    message: z.string(),
+    durationMs: z.number(),
+  }),
   /** A phase of a step with phases begins (StepModule.phases): its hosts that run now. */
   z.object({ type: z.literal('phase-started'), at: z.string(), runId: z.string(), phaseId: z.string(), hostIds: z.array(z.string()) }),
   /**

@@ -12,6 +12,7 @@ import {
   type Host,
   type LockHolder,
   type PlanView,
+  type Project,
   type Result,
   type RunView,
   type StepState,
@@ -41,7 +42,7 @@ import {
 import { OutputBatcher } from './output-batcher.js';
 import { actionsIn, buildPlan, displayLine, lockedCommand, placeholderCommand, planText, refHosts, type BuiltPlan } from './plan.js';
 import { isComplete, JournalState, LOCK_STALE_S, outputKey, type Live } from './replay.js';
-import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, type Action, type OutputRef, type Phase, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
+import { CAPTURE_LIMIT, commandRefs, findingKey, resolveCommand, type Action, type LocalCheckResult, type OutputRef, type Phase, type StepCommand, type CleanUpOutcome, type StepModule } from './step-module.js';
 import { Transcript, transcriptPath } from './transcript.js';
 
 /**
@@ -339,8 +340,11 @@ export class Runbook {
     active.drivers++;
     void this.drive(ctx, active, new Set(hosts.map((h) => h.id)), new Set(opts.takeOver ?? []))
       .catch((e: Error) => this.deps.log.error('run task failed', { runId, error: e.stack ?? e.message }))
-      .finally(() => {
+      .finally(async () => {
         active.drivers--;
+        if (active.drivers !== 0) return;
+        await this.localChecks(ctx, active, project).catch((e: Error) => this.deps.log.error('local checks failed', { runId, error: e.stack ?? e.message }));
+        // A retry may have started a driver while the checks ran: that driver finishes the run.
         if (active.drivers === 0) void this.finishRun(ctx, active);
       });
     return ok({ runId });
@@ -467,6 +471,25 @@ export class Runbook {
         if (v === undefined) throw new Error(`output ${ref.output} of host ${h} is not known`);
         return v;
       });
+  }
+
+  /**
+   * The step's laptop-side checks (StepModule.local) at the end of a run that was not cancelled,
+   * each journaled, so `evaluate` (and a replay) sees them as the pseudo-host LAPTOP_HOST.
+   */
+  private async localChecks(ctx: ProjectCtx, run: ActiveRun, project: Project): Promise<void> {
+    if (!run.module.local || run.abort.signal.aborted) return;
+    const started = Date.now();
+    let results: LocalCheckResult[];
+    try {
+      results = await run.module.local(project, { ...(run.input !== undefined ? { input: run.input } : {}), signal: run.abort.signal });
+    } catch (e) {
+      results = [{ id: 'local', status: 'failed', stdout: '', message: `The laptop's checks failed: ${(e as Error).message}` }];
+    }
+    const durationMs = Date.now() - started;
+    for (const r of results) {
+      await this.append(ctx, { type: 'local-check', runId: run.runId, checkId: r.id, status: r.status, stdout: this.redact(r.stdout.slice(0, CAPTURE_LIMIT)), message: this.redact(r.message), durationMs });
+    }
   }
 
   /** The run's end (for tests and callers that wait). */

@@ -12,7 +12,7 @@ import type {
   WaiverWithdrawal,
 } from '../../contract/index.js';
 import type { JournalEvent } from '../project/journal.js';
-import type { StepProfile, StepResults } from './step-module.js';
+import { LAPTOP_HOST, type ActionResult, type StepProfile, type StepResults } from './step-module.js';
 import { waiverLapse } from './waiver-match.js';
 
 /** Heartbeat age after which a lock may be taken over (with confirmation). */
@@ -57,6 +57,8 @@ export interface RunRecord {
   profile?: StepProfile;
   /** `${name}\0${hostId}` → the latest output event (a secret's value is not in it). */
   outputs: Map<string, OutputRecord>;
+  /** The step's laptop-side checks (StepModule.local), latest result per check. */
+  local?: Map<string, ActionResult>;
 }
 
 export interface OutputRecord {
@@ -234,6 +236,13 @@ export class JournalState {
         });
         return;
       }
+      case 'local-check': {
+        const run = this.runs.get(e.runId);
+        if (!run) return;
+        run.local ??= new Map();
+        run.local.set(e.checkId, { status: e.status, exitCode: e.status === 'done' ? 0 : null, stdout: e.stdout });
+        return;
+      }
       case 'phase-started':
       case 'torn':
         return;
@@ -285,6 +294,7 @@ export class JournalState {
         ),
       );
     }
+    if (run?.local?.size) out.set(LAPTOP_HOST, new Map(run.local));
     return out;
   }
 

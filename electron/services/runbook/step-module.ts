@@ -36,6 +36,32 @@ export interface StepModule {
    * for an unreachable host: that is a failed outcome.
    */
   cleanUp?(host: Host, results: ReadonlyMap<string, ActionResult>, ctx: CleanUpContext): Promise<CleanUpOutcome>;
+  /**
+   * Checks made from the laptop itself (step 7: the VIP answers here, a port the plan does not
+   * open is dropped), after the run's last phase and before `evaluate`. Read-only and bounded by
+   * the module; each result is journaled (`local-check`) and `evaluate` sees them as the pseudo-host
+   * LAPTOP_HOST. Runs again on every resume or retry (nothing to be "already done"). Must not throw:
+   * a check that cannot be made is a failed result.
+   */
+  local?(project: Project, ctx: LocalContext): Promise<LocalCheckResult[]>;
+}
+
+/** The pseudo-host id under which `evaluate` sees a step's laptop-side checks (StepModule.local). */
+export const LAPTOP_HOST = 'laptop';
+
+export interface LocalContext {
+  input?: unknown;
+  signal: AbortSignal;
+}
+
+export interface LocalCheckResult {
+  /** [a-z0-9-], unique within the step's local checks. */
+  id: string;
+  status: 'done' | 'failed';
+  /** What the check saw, small (the module's own format, read by its `evaluate`). */
+  stdout: string;
+  /** One line for the journal and the log. */
+  message: string;
 }
 
 export interface CleanUpContext {

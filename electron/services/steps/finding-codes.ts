@@ -25,6 +25,16 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
   'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off'],
   'worker-join': ['join.failed', 'join.member', 'join.nothing'],
   'cluster-leave': ['leave.failed'],
+  verification: [
+    'verify.action-failed', 'verify.services-active', 'verify.service-down', 'verify.units-failed', 'verify.no-failed-units',
+    'verify.vip-held', 'verify.vip-no-holder', 'verify.vip-split-brain', 'verify.vip-answers', 'verify.vip-unreachable', 'verify.vip-no-ping',
+    'verify.vip-ping-missing', 'verify.vip-laptop-answers', 'verify.vip-laptop-unreachable',
+    'verify.time-synced', 'verify.time-not-synced', 'verify.time-offset',
+    'verify.monitoring-up', 'verify.monitoring-unreachable', 'verify.monitoring-target-missing', 'verify.monitoring-target-down',
+    'verify.monitoring-target-duplicate',
+    'verify.firewall-ok', 'verify.firewall-port-blocked', 'verify.firewall-policy-open', 'verify.firewall-laptop-dropped', 'verify.firewall-laptop-open',
+    'verify.storage-ok', 'verify.storage-missing', 'verify.storage-degraded', 'verify.storage-not-mounted', 'verify.storage-fstab', 'verify.storage-mdadm-conf',
+  ],
   storage: [
     'storage.not-planned', 'storage.kernel-no-md', 'storage.disk-changed', 'storage.array-name-taken', 'storage.mkfs-refused',
     'storage.action-failed', 'storage.array-missing', 'storage.array-degraded', 'storage.member-failed', 'storage.array-resyncing',

@@ -7,6 +7,7 @@ import { clusterLeaveStep, workerJoinStep } from './join/index.js';
 import { masterInstallStep } from './master/step.js';
 import { preflightStep } from './preflight/step.js';
 import { storageDisksStep, storageStep } from './storage/index.js';
+import { verificationStep } from './verify/index.js';
 
 /**
  * Every step module the runner knows, by id. To add a step: write a StepModule (see
@@ -15,7 +16,7 @@ import { storageDisksStep, storageStep } from './storage/index.js';
  *
  * DEFAULT_STEPS are the wizard's steps, in wizard order: the report's verdict waits for each.
  */
-export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, storageStep, masterInstallStep, workerJoinStep];
+export const DEFAULT_STEPS: readonly StepModule[] = [preflightStep, hardwareStep, networkHostsStep, networkCheckStep, storageStep, masterInstallStep, workerJoinStep, verificationStep];
 
 /**
  * Steps a handler runs on demand (reading interfaces), through the runner like the others
