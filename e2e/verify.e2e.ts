@@ -20,6 +20,7 @@ import { setUpLabProject } from './support/lab-project.js';
 // The install takes minutes on a loaded machine: the limits are generous on purpose.
 const INSTALL_MS = 1_200_000;
 const DRILL_MS = 300_000;
+const VERIFY_MS = 300_000;
 let host: RunningHost;
 let browser: Browser;
 let page: Page;
@@ -88,6 +89,27 @@ describe('Verification and failover drill (step 7)', () => {
     expect(yaml).toMatch(/verify:\s*\n\s+rtoS: 20/);
   });
 
+  it('runs the verification: every check shown, none blocking, on the cluster step 5 built', async () => {
+    await verify.open();
+    const runner = new RunbookPage(page, 'verification');
+    const status = await runner.runToEnd(VERIFY_MS);
+    const findings = await runner.findings();
+    expect(status, JSON.stringify(findings.filter((f) => f.severity === 'blocking'))).toBe('completed');
+    expect(findings.filter((f) => f.severity === 'blocking')).toEqual([]);
+    const codes = findings.map((f) => f.code);
+    expect(codes.filter((c) => c === 'verify.services-active')).toHaveLength(4);
+    expect(codes.filter((c) => c === 'verify.time-synced')).toHaveLength(4);
+    expect(codes).toContain('verify.vip-held');
+    expect(codes).toContain('verify.monitoring-up');
+    if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
+    await runner.root.scrollIntoViewIfNeeded();
+    await screenshot(page, 'verify-run-en');
+    await wizard.setLanguage('zh-CN');
+    await expect.poll(() => runner.root.innerText()).toContain('已完成');
+    await screenshot(page, 'verify-run-zh-cn');
+    await wizard.setLanguage('en');
+  }, VERIFY_MS + 60_000);
+
   it('runs a service-stop drill: options, confirmation, live progress, figures beside the bound and the customer RTO', async () => {
     await verify.open();
     const kinds = await verify.openDrill();
@@ -125,7 +147,7 @@ describe('Verification and failover drill (step 7)', () => {
     await wizard.setLanguage('en');
   }, DRILL_MS + 60_000);
 
-  it('the report shows the verification section and the drill with its figures, in both languages', async () => {
+  it('the report shows the verification checks and the drill with its figures, in both languages', async () => {
     const report = new ReportPage(page);
     await report.open();
     await report.hideTerminalDock();
@@ -133,7 +155,11 @@ describe('Verification and failover drill (step 7)', () => {
       await report.chooseLanguage(lang);
       await report.preview();
       const frame = report.previewFrame();
-      await frame.locator('#verification').waitFor();
+      const section = frame.locator('#verification');
+      await section.waitFor();
+      expect(await section.getAttribute('data-state')).toBe('passed');
+      expect(await frame.locator('[data-testid="verification-check"][data-result="pass"]').count()).toBeGreaterThanOrEqual(10);
+      expect(await frame.locator('[data-testid="verification-check"][data-result="fail"]').count()).toBe(0);
       const drill = frame.locator('[data-testid="drill"][data-kind="service-stop"]');
       await drill.waitFor();
       expect(await drill.getAttribute('data-state')).toBe('passed');
