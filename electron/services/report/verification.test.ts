@@ -66,7 +66,7 @@ async function withDrill(dir: string, id: string, rtoMs: number | null, state: '
   await appendLine(dir, id, {
     type: 'ended', state, endedAt: '2026-01-01T10:00:05.300Z',
     figures: { outageMs: 2100, detectionMs: null, vipMovedMs: 2060, rtoMs, rejoinMs: 2600, probesSent: 106, probesFailed: 21 },
-    reasons: state === 'failed' ? [{ code: 'rto-exceeded', params: { measuredMs: rtoMs ?? 0, targetMs: 20_000 } }] : [],
+    reasons: state === 'failed' ? [{ code: 'rto-exceeded', params: { rtoMs: rtoMs ?? 0, targetMs: 20_000 } }] : [],
     probeLogSha256: sha,
   });
   return sha;

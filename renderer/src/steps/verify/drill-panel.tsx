@@ -1,19 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { AppError, DrillKind, DrillProgress, DrillReason, DrillRecord, ResponseOf, Result } from '../../../../electron/contract/index.js';
+import type { AppError, DrillKind, DrillProgress, DrillRecord, ResponseOf, Result } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { Modal } from '../../runbook/dialogs.js';
 import { useAppStore } from '../../store/index.js';
-import { drillRunning, drillVerdict, seconds, sortedTimeline } from './drill-view.js';
+import { drillReasonText, drillRunning, drillVerdict, seconds, sortedTimeline } from './drill-view.js';
 
 type Options = ResponseOf<'drill.options'>;
 
-/** A reason in the technician's language (drill.reason.<code>); its params always go in. */
-export function drillReasonText(t: TFunction, r: DrillReason): string {
-  return t(`drill.reason.${r.code}`, { ...r.params, defaultValue: r.code });
-}
 
 /**
  * The failover drill: opt-in and disruptive. The technician opens it, picks a kind and a target,
@@ -205,7 +201,8 @@ export function DrillPanel() {
             <span data-testid="drill-probes">{t('drill.probes', { sent: progress.probesSent, failed: progress.probesFailed })}</span>{' '}
             <span className={progress.lastProbeOk ? 'net-ok' : 'net-bad'} data-testid="drill-last-probe">{t(progress.lastProbeOk ? 'drill.probeOk' : 'drill.probeFailed')}</span>
           </p>
-          <Timeline entries={progress.timeline} hostName={hostName} testId="drill-timeline" />
+          {/* Once ended, the result below shows the whole timeline beside the figures. */}
+          {finished ? null : <Timeline entries={progress.timeline} hostName={hostName} testId="drill-timeline" />}
           {running ? (
             <button type="button" className="danger" data-testid="drill-abort" disabled={busy} onClick={() => void abort()}>
               {t('drill.abort')}

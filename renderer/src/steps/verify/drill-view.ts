@@ -1,4 +1,5 @@
-import type { DrillBound, DrillRecord, DrillTimelineEntry } from '../../../../electron/contract/index.js';
+import type { TFunction } from 'i18next';
+import type { DrillBound, DrillReason, DrillRecord, DrillTimelineEntry } from '../../../../electron/contract/index.js';
 
 /** A duration in ms as the panel shows it: seconds with one decimal ("2.4 s"); null: "—". */
 export function seconds(ms: number | null | undefined): string {
@@ -34,3 +35,10 @@ export function drillRunning(state: DrillRecord['state']): boolean {
 export function sortedTimeline(timeline: readonly DrillTimelineEntry[]): DrillTimelineEntry[] {
   return [...timeline].sort((a, b) => a.atMs - b.atMs);
 }
+
+/** A reason in the technician's language (drill.reason.<code>); its params always go in. */
+export function drillReasonText(t: TFunction, r: DrillReason): string {
+  // A param the engine did not send reads as a dash, never as a raw `{{placeholder}}`.
+  return t(`drill.reason.${r.code}`, { ...REASON_PARAM_DEFAULTS, ...r.params, defaultValue: r.code }).replace(/\{\{\s*[\w.]+\s*\}\}/g, '—');
+}
+const REASON_PARAM_DEFAULTS = { host: '—', hosts: '—', detail: '—', rtoMs: '—', targetMs: '—', kind: '—' };

@@ -1,7 +1,10 @@
+import { createInstance } from 'i18next';
 import { describe, expect, it } from 'vitest';
-import { validateVerifyPlan, verifyPlanSchema } from '../../../../electron/contract/index.js';
+import { DRILL_REASONS, validateVerifyPlan, verifyPlanSchema } from '../../../../electron/contract/index.js';
+import en from '../../i18n/en.json';
+import zhCN from '../../i18n/zh-CN.json';
 import { draftFromPlan, planFromDraft } from './verify-draft.js';
-import { drillVerdict, seconds, sortedTimeline } from './drill-view.js';
+import { drillReasonText, drillVerdict, seconds, sortedTimeline } from './drill-view.js';
 
 describe('verify plan draft', () => {
   it('round-trips a plan through the form; no plan is the defaults', () => {
@@ -36,5 +39,26 @@ describe('drill view', () => {
     expect(seconds(2600)).toBe('2.6 s');
     expect(seconds(null)).toBe('—');
     expect(sortedTimeline([{ atMs: 900, event: 'vip-moved' }, { atMs: 10, event: 'fault-injected' }]).map((e) => e.event)).toEqual(['fault-injected', 'vip-moved']);
+  });
+});
+
+describe('drill reasons on screen', () => {
+  const t = async (lng: string) => {
+    const i18n = createInstance();
+    await i18n.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng, fallbackLng: 'en', interpolation: { escapeValue: false } });
+    return i18n.t;
+  };
+
+  it('every reason code has a text in both languages and never shows a raw placeholder, whatever params the engine sent', async () => {
+    for (const lng of ['en', 'zh-CN']) {
+      const tr = await t(lng);
+      for (const code of DRILL_REASONS) {
+        // Empty params: the options list sends `no-bmc` for a kind, with no host to name.
+        const text = drillReasonText(tr, { code, params: {} });
+        expect(text, `${lng} ${code}`).not.toMatch(/\{\{/);
+        expect(text, `${lng} ${code}`).not.toBe(code);
+      }
+      expect(drillReasonText(tr, { code: 'rto-exceeded', params: { rtoMs: 25000, targetMs: 20000 } })).toMatch(/25000.*20000/);
+    }
   });
 });
