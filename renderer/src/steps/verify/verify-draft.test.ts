@@ -4,6 +4,7 @@ import { DRILL_REASONS, validateVerifyPlan, verifyPlanSchema } from '../../../..
 import en from '../../i18n/en.json';
 import zhCN from '../../i18n/zh-CN.json';
 import { draftFromPlan, planFromDraft } from './verify-draft.js';
+import { wizardStepState } from '../../runbook/step-status.js';
 import { drillReasonText, drillVerdict, seconds, sortedTimeline } from './drill-view.js';
 
 describe('verify plan draft', () => {
@@ -60,5 +61,13 @@ describe('drill reasons on screen', () => {
       }
       expect(drillReasonText(tr, { code: 'rto-exceeded', params: { rtoMs: 25000, targetMs: 20000 } })).toMatch(/25000.*20000/);
     }
+  });
+});
+
+describe('wayfinding of step 7', () => {
+  it('the stepper follows the verification runner step (it said "not started" after a passed run)', () => {
+    const lastRun = { runId: 'r1', stepId: 'verification', planHash: 'h', status: 'completed' as const, startedAt: '2026-12-06T10:00:00Z', hosts: [], findings: [] };
+    const steps = { verification: { stepId: 'verification', title: 'x', lastRun, resumable: false, interrupted: [], passed: true, waivers: [] } };
+    expect(wizardStepState('verify', steps)).toBe('passed');
   });
 });
