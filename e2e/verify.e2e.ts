@@ -155,6 +155,9 @@ describe('Verification and failover drill (step 7)', () => {
       await report.chooseLanguage(lang);
       await report.preview();
       const frame = report.previewFrame();
+      // The preview's frame is replaced after the language changes: wait for the new one's words
+      // (a second run read the English frame still shown, 23:35).
+      await expect.poll(() => frame.locator('#verification h2').innerText(), { timeout: 30_000 }).toBe(lang === 'en' ? 'Verification (step 7)' : '验证（第 7 步）');
       const section = frame.locator('#verification');
       await section.waitFor();
       expect(await section.getAttribute('data-state')).toBe('passed');
