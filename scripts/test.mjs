@@ -83,6 +83,8 @@ const MASTER_E2E = 'e2e/master-install.e2e.ts';
 const JOIN_E2E = 'e2e/worker-join.e2e.ts';
 // The Pacemaker profile through the UI: a fresh systemd-mode lab of its own too.
 const PCM_E2E = 'e2e/pacemaker-join.e2e.ts';
+// Step 7's e2e builds the base platform and drills it: a systemd-mode lab of its own too.
+const VERIFY_E2E = 'e2e/verify.e2e.ts';
 const MASTER_LAB = '85';
 // kit-install.lab.test.ts (issue 22): the master install from the site kit, systemd mode, 4 nodes.
 const KIT_LAB = '84';
@@ -96,6 +98,7 @@ const VM_E2E_LAB = '93';
 const SYSTEMD_E2E_LAB = '89';
 const JOIN_E2E_LAB = '88';
 const PCM_E2E_LAB = '84';
+const VERIFY_E2E_LAB = '83';
 
 function labOn(instance, args) {
   return sh(`lab ${args.join(' ')} (instance ${instance})`, 'bash', ['scripts/lab/lab', ...args], { RACKSIDE_LAB_INSTANCE: instance });
@@ -181,6 +184,7 @@ const stages = [
   // verify.lab.test.ts: the same, instance 84 (four nodes).
   () => labOn(VERIFY_LAB, ['down']) || true,
   () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E, '--exclude', PCM_E2E]),
+  () => vitest('e2e', {}, ['--exclude', STORAGE_E2E, '--exclude', MASTER_E2E, '--exclude', JOIN_E2E, '--exclude', VERIFY_E2E]),
   // Two e2e files need labs of another kind beside the namespace lab: a VM with real MD (storage,
   // in the VM lane) and a systemd-mode lab (master install, then step 6 on the cluster it built).
   // Each is brought up for its files and taken down after.
@@ -192,6 +196,9 @@ const stages = [
   // The Pacemaker cluster from bare nodes through steps 5 and 6 and the report (~8 min on a loaded machine).
   () => withLab(PCM_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
     vitest('e2e', { RACKSIDE_LAB_INSTANCE: PCM_E2E_LAB }, [PCM_E2E], 'e2e-pacemaker')),
+  // Step 7 verifies and drills a cluster it builds itself (the drill stops its services): its own lab.
+  () => withLab(VERIFY_E2E_LAB, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () =>
+    vitest('e2e', { RACKSIDE_LAB_INSTANCE: VERIFY_E2E_LAB }, [VERIFY_E2E], 'e2e-verify')),
 ];
 
 if (LANE) {

@@ -11,6 +11,7 @@ import { reportEvents, reportRequests } from './channels/report.js';
 import { runbookEvents, runbookRequests } from './channels/runbook.js';
 import { storageEvents, storageRequests } from './channels/storage.js';
 import { terminalEvents, terminalRequests } from './channels/terminal.js';
+import { verifyEvents, verifyRequests } from './channels/verify.js';
 
 /**
  * The one declaration of every request and event. Both adapters (Electron IPC and the browser
@@ -30,6 +31,7 @@ export const requests = {
   ...runbookRequests,
   ...storageRequests,
   ...terminalRequests,
+  ...verifyRequests,
 } as const;
 
 export const events = {
@@ -44,6 +46,7 @@ export const events = {
   ...runbookEvents,
   ...storageEvents,
   ...terminalEvents,
+  ...verifyEvents,
 } as const;
 
 export * from './channels/runbook.js';
@@ -54,6 +57,7 @@ export * from './channels/install.js';
 export * from './channels/kit.js';
 export * from './channels/cluster.js';
 export * from './channels/drill.js';
+export * from './channels/verify.js';
 export * from './report.js';
 
 export type RequestChannel = keyof typeof requests;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { matrixSchema } from './channels/network.js';
 import { networkPlanSchema } from './network-plan.js';
 import { arrayStatusSchema, storagePlanSchema } from './storage-plan.js';
+import { drillRecordSchema } from './drill.js';
 
 /**
  * The commissioning report (wizard step 8) as data: one model, built from project.yaml and the
@@ -249,6 +250,48 @@ export const reportStorageSchema = z.object({
 });
 export type ReportStorage = z.infer<typeof reportStorageSchema>;
 
+/**
+ * Wizard step 7's checks (issue 20): every finding of the last `verification` run, each with what
+ * was measured against which threshold, its result and any waiver; and the verification plan they
+ * were held to. `runId` null: the step has not run.
+ */
+export const reportVerificationRunSchema = z.object({
+  runId: text.nullable(),
+  status: z.enum(['not-run', 'running', 'completed', 'failed', 'cancelled', 'interrupted']),
+  finishedAt: text.nullable(),
+  /** Completed, and every blocking finding waived. */
+  passed: z.boolean(),
+  plan: z.object({ rtoS: z.number(), maxClockOffsetMs: z.number(), rebootHosts: z.array(text) }),
+  checks: z.array(
+    z.object({
+      key: text,
+      code: text,
+      hostId: text.nullable(),
+      /** English; `code` + `params` render it in the report's language (resources/findings). */
+      message: text,
+      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      severity: z.enum(['blocking', 'warning', 'info']),
+      measured: z.union([z.string(), z.number()]).nullable(),
+      threshold: z.union([z.string(), z.number()]).nullable(),
+      /** pass: an info finding; warning; fail: blocking and open; waived: blocking and waived. */
+      result: z.enum(['pass', 'warning', 'fail', 'waived']),
+      waiver: reportWaiverSchema.nullable(),
+    }),
+  ),
+});
+export type ReportVerificationRun = z.infer<typeof reportVerificationRunSchema>;
+
+/**
+ * A failover drill as the report shows it: the drill's record (drill.ts: kind, target, timeline,
+ * figures, expected bound, the customer's RTO, reasons, probe log SHA-256) and how its RTO compares
+ * (null: the RTO was not measured, or no bound is known).
+ */
+export const reportDrillSchema = drillRecordSchema.extend({
+  rtoWithinBound: z.boolean().nullable(),
+  rtoWithinTarget: z.boolean().nullable(),
+});
+export type ReportDrill = z.infer<typeof reportDrillSchema>;
+
 export const reportModelSchema = z.object({
   schema: z.literal(REPORT_SCHEMA_ID),
   version: z.literal(REPORT_VERSION),
@@ -323,6 +366,10 @@ export const reportModelSchema = z.object({
       kit: z.array(z.object({ hostId: text, target: text, manifestSha256: text })).optional(),
     })
     .optional(),
+  /** Wizard step 7's checks; absent in reports made before the step existed. */
+  verification: reportVerificationRunSchema.optional(),
+  /** Every failover drill of the project, oldest first; absent in reports made before drills existed. */
+  drills: z.array(reportDrillSchema).optional(),
   /** The exported JSON's labels in the chosen language; absent in the preview's model. */
   labels: reportLabelsSchema.optional(),
 });

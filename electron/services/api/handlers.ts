@@ -13,6 +13,7 @@ import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createInstallHandlers } from './install-handlers.js';
 import { createKitHandlers } from './kit-handlers.js';
+import { createVerifyHandlers } from './verify-handlers.js';
 import { createNetworkHandlers } from './network-handlers.js';
 import { createReportHandlers } from './report-handlers.js';
 import { createRunbook, createRunbookHandlers } from './runbook-handlers.js';
@@ -85,6 +86,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...createRunbookHandlers(runbook),
     ...createStorageHandlers(ctx, shared),
     ...createTerminalHandlers(ctx, shared),
+    ...createVerifyHandlers(),
   };
 }
 

@@ -209,7 +209,7 @@ export function renderHtml(r: ReportModel, look: ReportLook, secrets: readonly s
   ${r.network.plan ? planHtml(t, r.network.plan, hostName) : `<p class="muted">${h('network.noPlan')}</p>`}
   <h2>${h('headings.matrix')}</h2>
   ${r.network.matrix ? matrixHtml(t, r.network.matrix) : `<p class="muted not-run" data-testid="matrix-not-run">${h('network.matrixNotRun')}</p>`}
-</section>${r.platform ? platformHtml(t, r.platform, hostName, role) : ''}${r.cluster ? clusterHtml(t, r.cluster, hostName, role) : ''}`;
+</section>${r.platform ? platformHtml(t, r.platform, hostName, role) : ''}${r.cluster ? clusterHtml(t, r.cluster, hostName, role) : ''}${r.verification ? verificationHtml(t, r.verification, hostName) : ''}${r.drills ? drillsHtml(t, r.drills, hostName) : ''}`;
 
   const storage = `<section class="page" id="storage">
   <h2>${h('headings.storage')}</h2>
@@ -349,6 +349,70 @@ function clusterHtml(t: ReportText, c: NonNullable<ReportModel['cluster']>, host
     ${row('cluster.profile', esc(c.profile))}
     ${row('cluster.join', `<span class="${state === 'passed' ? '' : 'not-run'}">${h(`cluster.state.${state}`)}</span>`)}
   </tbody></table>${body}
+</section>`;
+}
+
+/** Step 7: every check of the last verification run (measured, threshold, result, waiver) and the plan it was held to. */
+function verificationHtml(t: ReportText, v: NonNullable<ReportModel['verification']>, hostName: (id: string | null) => string): string {
+  const h = (k: string, params?: TextParams) => t.html(k, params);
+  const row = (k: string, val: string) => `<tr><th>${h(k)}</th><td>${val}</td></tr>`;
+  const state = v.runId === null ? 'notRun' : v.passed ? 'passed' : 'notPassed';
+  const checks =
+    v.runId === null
+      ? ''
+      : v.checks.length === 0
+        ? `<p>${h('checks.noFindings')}</p>`
+        : `<table class="grid small" data-testid="verification-checks"><thead><tr><th>${h('columns.check')}</th><th>${h('columns.host')}</th><th>${h('columns.measured')}</th><th>${h('columns.threshold')}</th><th>${h('verification.result')}</th><th>${h('columns.waiver')}</th></tr></thead><tbody>
+  ${v.checks
+    .map(
+      (c) => `<tr data-testid="verification-check" data-code="${esc(c.code)}" data-result="${c.result}"><td>${esc(t.finding(c.code, 'message', c.params, c.message))}<br><span class="muted mono">${esc(c.code)}</span></td>
+    <td>${c.hostId === null ? h('allHosts') : esc(hostName(c.hostId))}</td><td>${dash(c.measured)}</td><td>${dash(c.threshold)}</td>
+    <td class="vr-${c.result}">${h(`verification.results.${c.result}`)}</td>
+    <td>${c.waiver ? `${esc(c.waiver.technician)}: ${esc(c.waiver.reason)} (${when(c.waiver.at)})` : '—'}</td></tr>`,
+    )
+    .join('')}
+  </tbody></table>`;
+  return `
+<section class="page" id="verification" data-testid="verification" data-state="${state}">
+  <h2>${h('verification.heading')}</h2>
+  <table class="kv"><tbody>
+    ${row('verification.state', `<span class="${state === 'passed' ? '' : 'not-run'}">${h(`verification.states.${state}`)}</span>${v.finishedAt ? ` (${when(v.finishedAt)})` : ''}`)}
+    ${row('verification.rto', esc(`${v.plan.rtoS} s`))}
+    ${row('verification.clockOffset', esc(`${v.plan.maxClockOffsetMs} ms`))}
+    ${row('verification.rebootHosts', esc(v.plan.rebootHosts.map(hostName).join(', ') || '—'))}
+  </tbody></table>${checks}
+</section>`;
+}
+
+/** Each failover drill: kind, target, the outcome, RTO beside the expected bound and the customer's RTO, rejoin, timeline, probe log hash. */
+function drillsHtml(t: ReportText, drills: NonNullable<ReportModel['drills']>, hostName: (id: string | null) => string): string {
+  const h = (k: string, params?: TextParams) => t.html(k, params);
+  const yes = (v: boolean | null) => (v === null ? '—' : `<span class="${v ? 'vr-pass' : 'vr-fail'}">${h(v ? 'drills.within' : 'drills.exceeded')}</span>`);
+  const body = drills.length === 0
+    ? `<p class="muted" data-testid="drills-none">${h('drills.none')}</p>`
+    : drills
+        .map(
+          (d) => `
+  <div class="drill" data-testid="drill" data-drill-id="${esc(d.id)}" data-kind="${esc(d.kind)}" data-state="${esc(d.state)}">
+  <h3>${h('drills.title', { kind: t.text(`drills.kinds.${d.kind}`), host: hostName(d.targetHostId) })} — ${h(`drills.states.${d.state}`)}</h3>
+  <table class="kv"><tbody>
+    <tr><th>${h('drills.started')}</th><td>${when(d.startedAt)} — ${when(d.endedAt)}, ${esc(d.technician)}</td></tr>
+    <tr><th>${h('columns.vip')}</th><td class="mono">${esc(d.vip)} (ICMP, TCP ${d.tcpPort})</td></tr>
+    <tr data-testid="drill-rto"><th>${h('drills.rto')}</th><td>${ms(d.figures.rtoMs)}; ${h('drills.bound', { bound: d.bound ? ms(d.bound.boundMs) : '—', formula: d.bound ? d.bound.formula : '—' })} ${yes(d.rtoWithinBound)}; ${h('drills.target', { target: ms(d.rtoTargetMs) })} ${yes(d.rtoWithinTarget)}</td></tr>
+    <tr><th>${h('drills.figures')}</th><td>${h('drills.figureList', { outage: ms(d.figures.outageMs), detection: ms(d.figures.detectionMs), vipMoved: ms(d.figures.vipMovedMs), probes: d.figures.probesSent, failed: d.figures.probesFailed })}</td></tr>
+    <tr><th>${h('drills.rejoin')}</th><td>${ms(d.figures.rejoinMs)}</td></tr>
+    ${d.reasons.length ? `<tr><th>${h('drills.reasons')}</th><td>${d.reasons.map((x) => esc(t.text(`drills.reasonCodes.${x.code}`, { host: '—', hosts: '—', detail: '—', rtoMs: '—', targetMs: '—', kind: '—', ...x.params }))).join('<br>')}</td></tr>` : ''}
+    <tr><th>${h('drills.probeLog')}</th><td class="hash">${dash(d.probeLogSha256)}</td></tr>
+  </tbody></table>
+  <table class="grid small" data-testid="drill-timeline"><thead><tr><th>${h('drills.at')}</th><th>${h('drills.event')}</th><th>${h('columns.host')}</th></tr></thead><tbody>
+  ${[...d.timeline].sort((a, b) => a.atMs - b.atMs).map((e) => `<tr><td class="mono">+${ms(e.atMs)}</td><td>${h(`drills.events.${e.event}`)}</td><td>${e.hostId ? esc(hostName(e.hostId)) : ''}</td></tr>`).join('')}
+  </tbody></table>
+  </div>`,
+        )
+        .join('');
+  return `
+<section class="page" id="drills" data-testid="drills">
+  <h2>${h('drills.heading')}</h2>${body}
 </section>`;
 }
 

@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import {
   NETWORK_CHECK_STEP,
+  VERIFICATION_STEP,
   ON_DEMAND_STEP_IDS,
   REPORT_SCHEMA_ID,
   REPORT_VERSION,
   reportModelSchema,
+  type DrillRecord,
   type HardwareFacts,
   type MatrixView,
   type Project,
@@ -32,6 +34,7 @@ import { JournalState } from '../runbook/replay.js';
 import type { StepModule } from '../runbook/step-module.js';
 import { redactDeep } from '../secrets/secret-store.js';
 import { storageOf } from './storage.js';
+import { readDrills, reportDrillOf, verificationOf } from './verification.js';
 
 /** English titles of the known steps; a step not listed shows its id, made readable. */
 const TITLES_EN: Record<string, string> = {
@@ -72,6 +75,8 @@ export interface ReportInput {
   secrets: readonly string[];
   /** Project folder, to check transcripts against their recorded hashes; absent: not checked. */
   dir?: string;
+  /** The project's drills; absent: read from the folder's drills/ (`dir`). */
+  drills?: readonly DrillRecord[];
   now?: Date;
 }
 
@@ -128,6 +133,7 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
 
   const auditTrail = await auditOf(events, state, input.dir);
   const verdict = verdictOf(project, steps, input.steps.map((s) => s.id));
+  const drills = (input.drills ?? (await readDrills(input.dir))).map(reportDrillOf);
 
   const model: ReportModel = {
     schema: REPORT_SCHEMA_ID,
@@ -143,6 +149,8 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
     ...(installRun && built ? { platform: { runId: installRun.runId, ...built } } : {}),
     ...(cluster ? { cluster: { ...cluster, passed: steps.some((s) => s.stepId === CLUSTER_STEP && s.passed) } } : {}),
     storage: storageOf(project, state, arrayStatusFromCapture),
+    verification: verificationOf(project, steps.find((s) => s.stepId === VERIFICATION_STEP)),
+    drills,
     auditTrail,
     journal: input.journal ?? { lines: 0, head: JOURNAL_GENESIS, chainedFrom: null },
     signOff: {

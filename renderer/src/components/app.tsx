@@ -8,6 +8,7 @@ import { ReportStep } from '../steps/report/report-step.js';
 import { NetworkStep } from '../steps/network/network-step.js';
 import { MasterStep } from '../steps/master/master-step.js';
 import { JoinStep } from '../steps/join/join-step.js';
+import { VerifyStep } from '../steps/verify/verify-step.js';
 import { StorageStep } from '../steps/storage/storage-step.js';
 import { useAppStore } from '../store/index.js';
 import { StatusBar } from './status-bar.js';
@@ -83,7 +84,7 @@ export function App() {
         </div>
       ) : null}
       <main className="app-main">
-        {step === 'inventory' ? <InventoryStep /> : step === 'hardware' ? <HardwareStep /> : step === 'network' ? <NetworkStep /> : step === 'storage' ? <StorageStep /> : step === 'master' ? <MasterStep /> : step === 'workers' ? <JoinStep /> : step === 'report' ? <ReportStep /> : <StepPlaceholder step={step} />}
+        {step === 'inventory' ? <InventoryStep /> : step === 'hardware' ? <HardwareStep /> : step === 'network' ? <NetworkStep /> : step === 'storage' ? <StorageStep /> : step === 'master' ? <MasterStep /> : step === 'workers' ? <JoinStep /> : step === 'verify' ? <VerifyStep /> : step === 'report' ? <ReportStep /> : <StepPlaceholder step={step} />}
       </main>
       <TerminalDock />
       <StatusBar />

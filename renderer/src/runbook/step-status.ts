@@ -14,6 +14,7 @@ export const WIZARD_RUNNER_STEPS: Readonly<Record<string, readonly string[]>> = 
   storage: ['storage'],
   master: ['master-install'],
   workers: ['worker-join'],
+  verify: ['verification'],
 };
 
 /**
