@@ -15,9 +15,9 @@ import { baseCluster, type BaseCluster } from './test-data/base-cluster.js';
  * Integration: failover drills on the base platform (keepalived VIP on node1/node2, haproxy
  * fronting Prometheus on 9091) of a systemd-mode lab, probed from this machine, nothing mocked.
  * The platform is built with the real master install (test-data/base-cluster.ts) unless the lab
- * already runs it. Instance RACKSIDE_LAB_INSTANCE when set (not 0), else 84, 4 nodes.
+ * already runs it. Instance RACKSIDE_LAB_INSTANCE when set (not 0), else 81, 4 nodes.
  */
-const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '84';
+const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '81';
 const root = join(import.meta.dirname, '..', '..', '..');
 
 let c: BaseCluster;

@@ -29,13 +29,13 @@ import { parseCrmMon } from './pacemaker-verify.js';
  * minutes under load; on a lab that has it, both are "already done"): healthy, every check passes
  * but fencing (off: blocking, as in the install); node4 stopped (`pcs cluster stop node4`) is
  * node4's blocking finding and the quorum short of its planned votes; restored, as before.
- * Instance: RACKSIDE_LAB_INSTANCE when set, else 84. Runs only with RACKSIDE_LAB_PCM_VERIFY=1:
+ * Instance: RACKSIDE_LAB_INSTANCE when set, else 75. Runs only with RACKSIDE_LAB_PCM_VERIFY=1:
  * building a Pacemaker cluster costs `npm test` 10-15 minutes, and pacemaker.lab.test.ts builds one
  * already (these cases could move there).
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
-const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '84';
+const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '75';
 const env = { ...process.env, RACKSIDE_LAB_INSTANCE: INSTANCE };
 const NODES = [1, 2, 3, 4];
 const LIMIT = 1_200_000;

@@ -27,11 +27,11 @@ import { PROFILE_VERIFY_TEST_STEP, profileVerifyStep } from './test-data/profile
  * it already both are "already done"): a healthy cluster passes every check; slurmd stopped on
  * node4 is node4's blocking finding; restored, all pass again. The munge credentials the checks
  * pass between nodes are secret outputs: in no file of the project folder. Instance:
- * RACKSIDE_LAB_INSTANCE when set, else 84.
+ * RACKSIDE_LAB_INSTANCE when set, else 76.
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
-const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '84';
+const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '76';
 const env = { ...process.env, RACKSIDE_LAB_INSTANCE: INSTANCE };
 const NODES = [1, 2, 3, 4];
 const LIMIT = 1_200_000;

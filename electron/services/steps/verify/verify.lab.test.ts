@@ -23,12 +23,12 @@ import { verificationStep } from './step.js';
  * case is broken on purpose, verification names it as a blocking finding, and it is restored:
  * node-exporter stopped on node3 (the unit, and its target down in Prometheus), the VIP added to a
  * second node (split brain), chronyd stopped on node4 (not synchronised). A last run passes again.
- * Its own systemd-mode lab: RACKSIDE_LAB_INSTANCE when that is one, else 84. A lab already up in
+ * Its own systemd-mode lab: RACKSIDE_LAB_INSTANCE when that is one, else 78. A lab already up in
  * systemd mode with four nodes is reused (the install is "already done" there).
  */
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
-const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '84';
+const INSTANCE = process.env.RACKSIDE_LAB_INSTANCE && process.env.RACKSIDE_LAB_INSTANCE !== '0' ? process.env.RACKSIDE_LAB_INSTANCE : '78';
 const env = { ...process.env, RACKSIDE_LAB_INSTANCE: INSTANCE };
 const NODES = [1, 2, 3, 4];
 // Installing packages on four nodes at once on two shared cores takes minutes.
