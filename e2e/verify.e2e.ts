@@ -152,7 +152,11 @@ describe('Verification and failover drill (step 7)', () => {
     await report.open();
     await report.hideTerminalDock();
     for (const lang of ['en', 'zh-CN'] as const) {
+      // As pacemaker-join.e2e.ts does: the UI in the report's language too (runs 2 and 3 of this
+      // file kept showing the English preview after choosing only the report's language).
+      await wizard.setLanguage(lang);
       await report.chooseLanguage(lang);
+      await expect.poll(() => report.language()).toBe(lang);
       await report.preview();
       const frame = report.previewFrame();
       // The preview's frame is replaced after the language changes: wait for the new one's words
@@ -172,5 +176,6 @@ describe('Verification and failover drill (step 7)', () => {
       await eventually(() => drill.evaluate((el) => { el.scrollIntoView(); return true; }), (v) => v);
       await screenshot(page, `verify-report-${lang === 'en' ? 'en' : 'zh-cn'}`);
     }
+    await wizard.setLanguage('en');
   });
 });
