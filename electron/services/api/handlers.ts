@@ -77,7 +77,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     ...createClusterHandlers(shared),
     ...createCoreHandlers(ctx, shared),
-    ...createDrillHandlers(new DrillEngine({ pool, emit: ctx.emit, log: ctx.log })),
+    ...createDrillHandlers(new DrillEngine({ pool, emit: ctx.emit, log: ctx.log, secrets: ctx.secrets })),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),

@@ -11,6 +11,8 @@ import { JournalState } from '../runbook/replay.js';
 import type { SshPool } from '../ssh/pool.js';
 import { detectedAt, drillCluster, fencingOn, isMember, readBound, runOn, vipHolders, type DrillCluster } from './cluster.js';
 import type { FaultInjector } from './fault.js';
+import { createPowerFault } from './fault-power.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import { linkCutFault } from './fault-link-cut.js';
 import { serviceStopFault } from './fault-service-stop.js';
 import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
@@ -81,6 +83,8 @@ export interface DrillEngineOptions {
   emit: (channel: 'drill.progress', payload: DrillProgress) => void;
   log?: Logger;
   faults?: FaultInjector[];
+  /** The secret store: the power-off drill reads a host's BMC password from it (fault-power.ts). */
+  secrets?: SecretStore;
   reverifier?: ReVerifier;
   guardS?: number;
   timing?: Partial<DrillTiming>;
@@ -127,7 +131,7 @@ export class DrillEngine {
 
   constructor(private readonly o: DrillEngineOptions) {
     const guard = o.guardS ?? DEFAULT_GUARD_S;
-    const faults = o.faults ?? [serviceStopFault(o.pool, guard), linkCutFault(o.pool, guard)];
+    const faults = o.faults ?? [serviceStopFault(o.pool, guard), linkCutFault(o.pool, guard), ...(o.secrets ? [createPowerFault({ secrets: o.secrets })] : [])];
     this.faults = new Map(faults.map((f) => [f.kind, f]));
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
     this.reverifier = o.reverifier ?? membershipCheck(o.pool);
