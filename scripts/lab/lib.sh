@@ -47,7 +47,7 @@ LAB_ROOTFS_STAMP="v$LAB_ROOTFS_VERSION $LAB_SUITE minbase $LAB_ROOTFS_PACKAGES"
 # the hardware tools, then every package the cluster profiles install (master install), then the
 # service manager systemd mode adds to the nodes (its layer is installed from this repository).
 LAB_REPO_PACKAGES="smartmontools chrony jq nvme-cli"
-LAB_REPO_PACKAGES+=" pacemaker pacemaker-cli-utils resource-agents fence-agents corosync pcs keepalived slurm-wlm slurmctld slurmd munge prometheus prometheus-node-exporter haproxy nftables"
+LAB_REPO_PACKAGES+=" pacemaker pacemaker-cli-utils resource-agents fence-agents ipmitool corosync pcs keepalived slurm-wlm slurmctld slurmd munge prometheus prometheus-node-exporter haproxy nftables"
 LAB_SYSTEMD_PACKAGES="systemd systemd-sysv dbus"
 LAB_REPO_PACKAGES+=" $LAB_SYSTEMD_PACKAGES"
 # systemd mode: a cached overlay layer with the service manager, between the rootfs and each

@@ -56,6 +56,8 @@ export const PCM_PHASES = {
 // pacemaker-cli-utils (crm_mon, crm_attribute, crm_resource) is only a Recommends of pacemaker.
 export const PCM_PACKAGES = ['pacemaker', 'pacemaker-cli-utils', 'corosync', 'pcs', 'resource-agents'] as const;
 const SECRET = 'hacluster-password';
+// fence_ipmilan runs ipmitool, only a Recommends of fence-agents (the lab's run failed: "Ipmitool not found").
+const FENCE_PACKAGES = ['fence-agents', 'ipmitool'];
 
 const t = (k: string) => `install.pacemaker.actions.${k}`;
 const ph = (k: string) => `install.pacemaker.phases.${k}`;
@@ -96,7 +98,7 @@ function fenceDevice(host: Host, target: Host, ctx: ProfileContext, phase: strin
 }
 
 function packages(ctx: ProfileContext): string[] {
-  return [...PCM_PACKAGES, ...(bmcHosts(ctx).length > 0 ? ['fence-agents'] : [])];
+  return [...PCM_PACKAGES, ...(bmcHosts(ctx).length > 0 ? FENCE_PACKAGES : [])];
 }
 
 const secretRef = (ctx: ProfileContext) => ({ output: SECRET, host: ctx.firstMaster.id });
@@ -146,7 +148,7 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
   if (fencingOn(ctx)) {
     // The profile's static package list is the same for every inventory: the fence agents come with fencing.
     a.push({ id: 'pcm-fence-agents', title: t('fenceAgents'), phase: own, sudo: sudoOf(host), timeoutMs: LONG_MS, destructive: false,
-      command: { script: PACKAGES, args: ['apply', 'fence-agents'] }, probe: { script: PACKAGES, args: ['check', 'fence-agents'] } });
+      command: { script: PACKAGES, args: ['apply', ...FENCE_PACKAGES] }, probe: { script: PACKAGES, args: ['check', ...FENCE_PACKAGES] } });
   }
   a.push(...bmcSecrets(host, ctx, own));
   const name = ctx.plan.pacemaker.clusterName;
