@@ -91,7 +91,9 @@ describe('Master install (step 5)', () => {
     const plan = await runner.preview();
     expect(plan).toHaveLength(4);
     const text = plan.flatMap((h) => h.commands).join('\n');
-    expect(text).toContain('<output:vrrp-secret@');
+    // The VRRP secret reaches the node on the command's stdin, never as an argument: the plan shows its placeholder there.
+    expect(text).not.toContain('<output:vrrp-secret@');
+    expect((await page.getByTestId('plan-stdin').allInnerTexts()).join('\n')).toContain('<output:vrrp-secret@');
     expect(text).toContain('<output:admin-key');
     const phasesShown = await page.getByTestId('plan-action-phase').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-phase')))]);
     expect(phasesShown).toEqual(['prepare', 'first-master', 'masters', 'workers']);
