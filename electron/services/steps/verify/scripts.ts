@@ -45,8 +45,14 @@ else
 fi
 exit 0`;
 
-/** chrony's view, machine-readable (-c) and numeric (-n): sections `tracking` and `sources`, each ending with `rc=<exit code>`. */
-export const TIME_SCRIPT = `printf '== tracking\\n'
+/**
+ * chrony's view, machine-readable (-c) and numeric (-n): sections `tracking` and `sources`, each
+ * ending with `rc=<exit code>`. A chrony that runs but has not synchronised yet (a verification
+ * started right after the install: the e2e's node4 still said "Not synchronised") gets up to a
+ * minute first (12 × 5 s); a stopped chronyd answers at once and is read as it is.
+ */
+export const TIME_SCRIPT = `chronyc waitsync 12 0 0 5 > /dev/null 2>&1 || true
+printf '== tracking\\n'
 chronyc -n -c tracking 2>&1; echo "rc=$?"
 printf '== sources\\n'
 chronyc -n -c sources 2>&1; echo "rc=$?"

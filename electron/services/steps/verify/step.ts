@@ -53,7 +53,8 @@ export function verifyActions(host: Host, ctx: VerifyCtx): Action[] {
   });
   const a: Action[] = [read(VERIFY_ACTIONS.services, SERVICES_SCRIPT, expectedUnits(host, ctx).map((u) => u.unit), H)];
   if (ctx.vip) a.push(read(VERIFY_ACTIONS.vip, VIP_SCRIPT, [ctx.vip, String(vipPort(ctx))], H));
-  a.push(read(VERIFY_ACTIONS.time, TIME_SCRIPT, [], H));
+  // Up to a minute waiting for a chrony that has not synchronised yet (TIME_SCRIPT), then the reading.
+  a.push({ ...read(VERIFY_ACTIONS.time, TIME_SCRIPT, [], H), timeoutMs: 2 * SHORT_MS });
   // nft needs root to list the rules.
   if (ctx.plan.firewall.enabled) a.push(read(VERIFY_ACTIONS.firewall, FIREWALL_SCRIPT, [FIREWALL_TABLE, ...firewallPeers(host, ctx)], H, true));
   const st = storageHosts(ctx.project).find((x) => x.host.id === host.id);
