@@ -239,7 +239,7 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
       const out = await exec(1, 'pcs stonith status');
       return (out.match(/fence-node\d.*Started/g) ?? []).length === 4 ? out : undefined;
     });
-    expect(devices).toMatch(/fence-node4 .*fence_ipmilan/);
+    expect(devices).toMatch(/fence-node4\s.*fence_ipmilan/);
   }, LONG);
 
   it('a second run of both steps: every action already done', async () => {
