@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bmcSecretId, hostSchema, projectSchema, type Host, type Project } from '../../contract/index.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
-import { createPowerFault, portAnswers } from './fault-power.js';
+import { tcpProbe } from '../steps/verify/local.js';
+import { createPowerFault } from './fault-power.js';
 
 /**
  * The power drill's fault against the lab's BMCs (`lab bmc`: OpenIPMI's ipmi_sim, whose power
@@ -49,13 +50,13 @@ describe(`power-off fault through the lab BMCs (instance ${INSTANCE})`, () => {
 
   it('cuts the power (the node answers nothing) and restores it (SSH answers again); restore twice is harmless', async () => {
     const fault = createPowerFault({ secrets });
-    expect(await portAnswers(node2.address, 22, 2000)).toBe(true);
+    expect(await tcpProbe(node2.address, 22, 2000)).toBe('open');
     expect(await fault.inject(node2, project, signal())).toEqual({ ok: true });
     expect(await lab('power', 'status', '2')).toBe('off\n');
-    expect(await portAnswers(node2.address, 22, 2000)).toBe(false);
+    expect(await tcpProbe(node2.address, 22, 2000)).not.toBe('open');
     expect(await fault.restore(node2, project, signal())).toEqual({ ok: true });
     expect(await lab('power', 'status', '2')).toBe('on\n');
-    expect(await portAnswers(node2.address, 22, 2000)).toBe(true);
+    expect(await tcpProbe(node2.address, 22, 2000)).toBe('open');
     expect(await fault.restore(node2, project, signal())).toEqual({ ok: true });
   }, 300_000);
 

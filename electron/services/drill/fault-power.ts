@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { bmcSecretId, type DrillReason, type Host } from '../../contract/index.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { tcpProbe } from '../steps/verify/local.js';
 import type { FaultInjector } from './fault.js';
 
 /**
@@ -82,7 +82,7 @@ export function createPowerFault(opts: PowerFaultOptions): FaultInjector {
         if (!on.ok) return reason('restore-failed', { host: label(target), detail: String(on.outcome.ok ? '' : on.outcome.reason.params.detail ?? '') });
       }
       const deadline = Date.now() + bootLimitMs;
-      while (!(await portAnswers(target.address, target.port, 2000))) {
+      while ((await tcpProbe(target.address, target.port, 2000, signal)) !== 'open') {
         if (signal.aborted) return reason('restore-failed', { host: label(target), waitedS: Math.round((Date.now() - deadline + bootLimitMs) / 1000) });
         if (Date.now() > deadline) return reason('not-rejoined', { host: label(target), waitedS: Math.round(bootLimitMs / 1000) });
         await new Promise((r) => setTimeout(r, 500));
@@ -90,18 +90,4 @@ export function createPowerFault(opts: PowerFaultOptions): FaultInjector {
       return { ok: true };
     },
   };
-}
-
-/** Whether a TCP connection to address:port opens within limitMs. */
-export function portAnswers(address: string, port: number, limitMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(limitMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
