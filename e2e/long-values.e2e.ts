@@ -7,7 +7,7 @@ import { STEP_IDS, WizardPage } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
 
-// End to end: Debian's Chromium → browser host (built app) at 1440×900. Long values (a 63-letter
+// End to end: Debian's Chromium → browser host (built app) at 1440×900 and 1280×720. Long values (a 63-letter
 // host name label, a fully qualified name, a deep key path) do not make any step's page or any of
 // its tables scroll sideways, in English and in Chinese; where a value is cut short on screen,
 // its full text is in a tooltip (title). No host is contacted: the addresses are never connected to.
@@ -77,12 +77,18 @@ async function cutWithoutTooltip(): Promise<string[]> {
   });
 }
 
-describe('long values at 1440×900', () => {
+const VIEWPORTS = [
+  { width: 1440, height: 900, suffix: '' },
+  { width: 1280, height: 720, suffix: '-1280' },
+] as const;
+
+describe.each(VIEWPORTS)('long values at $width×$height', ({ width, height, suffix }) => {
   for (const lang of ['en', 'zh-CN'] as const) {
     it(`no step's page scrolls sideways and every cut value has a tooltip (${lang})`, async () => {
+      await page.setViewportSize({ width, height });
       await wizard.open(host.url);
       await wizard.setLanguage(lang);
-      const csv = join(dir, `long-${lang}.csv`);
+      const csv = join(dir, `long-${lang}${suffix}.csv`);
       await writeFile(
         csv,
         ['name,address,port,user,role,auth,keyPath', `${LONG_NAME},${LONG_ADDRESS},22,root,master,key,${LONG_KEY}`, `${LONG_NAME.slice(0, 61)}-2,10.9.0.2,22,administrator-of-the-site,worker,key,${LONG_KEY}`].join('\n') + '\n',
@@ -90,7 +96,7 @@ describe('long values at 1440×900', () => {
       await wizard.importInventory(csv);
       await expect.poll(() => wizard.rows().count(), { timeout: 15_000 }).toBe(2);
       await page.getByTestId('project-site').fill('Frankfurt East, customer analytics, hall 3, rows 12 to 14');
-      await page.getByTestId('project-dir').fill(await mkdtemp(join(dir, `project-with-a-rather-long-folder-name-for-${lang}-`)));
+      await page.getByTestId('project-dir').fill(await mkdtemp(join(dir, `project-with-a-rather-long-folder-name-for-${lang}${suffix}-`)));
       await page.getByTestId('project-save').click();
       await page.getByTestId('project-message').waitFor();
 
@@ -102,9 +108,9 @@ describe('long values at 1440×900', () => {
         const overflow = await sidewaysOverflow();
         const cut = await cutWithoutTooltip();
         if (overflow.length || cut.length) found[step] = { overflow, cut };
-        await screenshot(page, `long-values-${step}-${lang}`);
+        await screenshot(page, `long-values-${step}-${lang}${suffix}`);
       }
-      expect(found).toEqual({});
+      expect(found, JSON.stringify(found, null, 1)).toEqual({});
     });
   }
 });

@@ -3,7 +3,7 @@
 // integration tests and e2e tests in Debian's Chromium. Stops at the first failing stage and ends
 // with one summary line "tests: N passed, N failed".
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installLine, missingPackages, PACKAGE_LIST, readPackageList } from './test-support/debian-packages.mjs';
 
@@ -12,22 +12,42 @@ const reports = join(root, 'test-results');
 mkdirSync(reports, { recursive: true });
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let labStartedHere = false;
+/** Every stage's outcome and time (a lane's own stages are in its log), summed up at the end. */
+const stageLog = [];
 
 function sh(title, cmd, args, env = {}) {
   console.log(`\n▶ ${title}: ${cmd} ${args.join(' ')}`);
   const t0 = Date.now();
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  console.log(`◀ ${title}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const line = `${title}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  console.log(`◀ ${line}`);
+  stageLog.push(line);
   return r.status === 0;
 }
 
+/** Failed tests by name (report: file > test), printed again at the very end: CI shows the tail. */
+const failedTests = [];
 function count(name) {
   const out = join(reports, `${name}.json`);
   if (!existsSync(out)) return;
-  const r = JSON.parse(readFileSync(out, 'utf8'));
+  let r;
+  try {
+    r = JSON.parse(readFileSync(out, 'utf8'));
+  } catch (e) {
+    failedTests.push(`${name}: its report ${out} is unreadable (${e instanceof Error ? e.message : e})`);
+    totals.failed += 1;
+    return;
+  }
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults ?? []) {
+    const rel = String(file.name).startsWith(root) ? String(file.name).slice(root.length + 1) : file.name;
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failed) failedTests.push(`${name}: ${rel} > ${a.fullName}`);
+    // A file that failed outside its tests (an import, a beforeAll) has no failed test of its own.
+    if (file.status === 'failed' && failed.length === 0) failedTests.push(`${name}: ${rel} (${String(file.message ?? 'failed outside its tests').split('\n')[0].slice(0, 300)})`);
+  }
 }
 
 function vitest(project, env = {}, args = [], name = project) {
@@ -39,10 +59,17 @@ function vitest(project, env = {}, args = [], name = project) {
 }
 
 async function finish(ok) {
+  if (!LANE && !existsSync(BUILD_STATUS)) writeFileSync(BUILD_STATUS, 'not built');
   while (running.length > 0) {
     if (!(await running.shift()())) ok = false;
   }
   if (labStartedHere && !process.env.RACKSIDE_KEEP_LAB) sh('lab down', 'bash', ['scripts/lab/lab', 'down']);
+  console.log('\nstages:');
+  for (const line of stageLog) console.log(`  ${line}`);
+  if (failedTests.length > 0) {
+    console.log('\nfailed:');
+    for (const line of failedTests) console.log(`  ${line}`);
+  }
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
   process.exit(ok ? 0 : 1);
 }
@@ -137,7 +164,7 @@ const LANES = {
     enabled: vmTests,
     stages: [
       () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', ...OWN_LABS }, VM_INTEGRATION, 'integration-vm'),
-      () => withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
+      () => waitForBuild() && withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
         vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB, ...OWN_LABS }, [STORAGE_E2E], 'e2e-storage')),
     ],
   },
@@ -166,22 +193,53 @@ const LANES = {
   },
 };
 
+/**
+ * The build's outcome for a lane started before it (the VM lane's e2e file drives dist/): the main
+ * process writes it after the build, or "not built" when it ends without one (an earlier stage
+ * failed), so a lane never waits for a build that will not come.
+ */
+const BUILD_STATUS = join(reports, 'build.status');
+function buildDone(ok) {
+  writeFileSync(BUILD_STATUS, ok ? 'ok' : 'failed');
+  return ok;
+}
+function waitForBuild() {
+  const t0 = Date.now();
+  while (!existsSync(BUILD_STATUS)) {
+    if (Date.now() - t0 > 60 * 60_000) {
+      console.error('The build did not end within an hour: e2e files of this lane not run.');
+      return false;
+    }
+    spawnSync('sleep', ['2']);
+  }
+  const status = readFileSync(BUILD_STATUS, 'utf8');
+  if (status !== 'ok') console.error(`The build was ${status === 'failed' ? 'a failure' : status}: e2e files of this lane not run.`);
+  return status === 'ok';
+}
+
 const running = [];
 function startLane(name) {
   const lane = LANES[name];
   if (!lane.enabled) return true;
-  for (const r of lane.reports) rmSync(join(reports, `${r}.json`), { force: true });
+  for (const r of [...lane.reports, `lane-${name}.stages`]) rmSync(join(reports, `${r}.json`), { force: true });
   const log = join(reports, `lane-${name}.log`);
   const fd = openSync(log, 'w');
   const t0 = Date.now();
   console.log(`\n▶ ${lane.title} started beside the other tests; output: ${log}`);
   const child = spawn(process.execPath, [join(root, 'scripts/test.mjs'), `--lane=${name}`], { cwd: root, stdio: ['ignore', fd, fd], env: process.env });
   closeSync(fd);
-  const ended = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code === 0 ? true : `exit ${code ?? signal}`)));
+  // The lane's time is taken when it exits, not when the main process gets round to reading it.
+  const ended = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ r: code === 0 ? true : `exit ${code ?? signal}`, s: (Date.now() - t0) / 1000 })),
+  );
   running.push(async () => {
-    const r = await ended;
+    const { r, s } = await ended;
     console.log(`\n──── ${name} lane output (${log}) ────\n${readFileSync(log, 'utf8')}──── end of ${name} lane ────`);
-    console.log(`◀ ${lane.title}: ${r === true ? 'ok' : `FAILED (${r})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const line = `${lane.title}: ${r === true ? 'ok' : `FAILED (${r})`} in ${s.toFixed(1)} s`;
+    console.log(`◀ ${line}`);
+    stageLog.push(line);
+    const stages = join(reports, `lane-${name}.stages.json`);
+    if (existsSync(stages)) for (const l of JSON.parse(readFileSync(stages, 'utf8'))) stageLog.push(`  ${name} lane: ${l}`);
     for (const report of lane.reports) count(report);
     return r === true;
   });
@@ -190,11 +248,6 @@ function startLane(name) {
 
 const stages = [
   debianPackages,
-  () => sh('typecheck', 'npm', ['run', '--silent', 'typecheck']),
-  () => sh('lint', 'npm', ['run', '--silent', 'lint']),
-  () => vitest('unit'),
-  // The e2e tests drive the test build: it keeps window.racksideTerminals (vite.config.ts).
-  () => sh('build', 'npm', ['run', '--silent', 'build:test']),
   () => {
     if (process.platform !== 'linux' || process.getuid?.() !== 0) {
       console.error('Integration and e2e tests need the lab, which needs Linux and root: run `sudo npm test`.');
@@ -210,8 +263,15 @@ const stages = [
     labStartedHere = !nodes.some((n) => n.running);
     return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', String(Math.max(4, nodes.length))]);
   },
-  // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0 leaves them out.
+  // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0
+  // leaves them out. The longest lane, so it starts before the typecheck (its e2e file waits for the
+  // build below): CI's critical path is ~5 min shorter.
   () => startLane('vm'),
+  () => sh('typecheck', 'npm', ['run', '--silent', 'typecheck']),
+  () => sh('lint', 'npm', ['run', '--silent', 'lint']),
+  () => vitest('unit'),
+  // The e2e tests drive the test build: it keeps window.racksideTerminals (vite.config.ts).
+  () => buildDone(sh('build', 'npm', ['run', '--silent', 'build:test'])),
   // The cluster builds (systemd-mode labs of their own) in two lanes of their own.
   () => startLane('clusters'),
   () => startLane('cluster-e2e'),
@@ -222,8 +282,10 @@ const stages = [
 if (LANE) {
   let ok = true;
   for (const stage of LANES[LANE].stages) if (!stage()) { ok = false; break; }
+  writeFileSync(join(reports, `lane-${LANE}.stages.json`), JSON.stringify(stageLog));
   process.exit(ok ? 0 : 1);
 }
+rmSync(BUILD_STATUS, { force: true });
 for (const stage of stages) {
   if (!stage()) await finish(false);
 }

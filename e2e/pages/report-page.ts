@@ -38,8 +38,20 @@ export class ReportPage {
 
   /** Show the preview; returns the verdict it shows. */
   async preview(): Promise<string> {
-    await this.page.getByTestId('report-preview').click();
-    await this.waitIdle();
+    const want = await this.language();
+    // An error shown instead of a preview ends the wait too (the caller reads it).
+    const shown = async () =>
+      (await this.page.getByTestId('report-error').count()) > 0 ? 'error' : this.previewFrame().locator('html').getAttribute('lang', { timeout: 2_000 }).catch(() => null);
+    // Waits for the preview in the chosen language. verify.e2e.ts saw a click right after the UI's
+    // language was switched send no report.preview at all (the WebSocket's frames logged, 2026-12-07:
+    // one request for two clicks), the button enabled before and after: a click that is not answered
+    // within 15 s is made once more, rather than reading the last language's frame for 30 s.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.getByTestId('report-preview').click();
+      await this.waitIdle();
+      const ok = await eventually(shown, (l) => l === want || l === 'error', 15_000).then(() => true, () => false);
+      if (ok || attempt === 2) break;
+    }
     return (await this.page.getByTestId('report-verdict').getAttribute('data-verdict')) ?? '';
   }
 

@@ -37,7 +37,10 @@ systemctl is-active ${LINK_GUARD_UNIT}.timer ${SERVICE_GUARD_UNIT}.timer || true
   expect(holders).toHaveLength(1);
 }
 
+let listedAfterEnd: Promise<string>[] = [];
+
 async function drill(kind: DrillKind): Promise<DrillRecord> {
+  listedAfterEnd = [];
   const started = await engine.start(c.dir, { kind, technician: 'Vitest' });
   if (!started.ok) throw new Error(started.error.message);
   const rec = await engine.whenDone(c.dir, started.value.drillId);
@@ -47,7 +50,15 @@ async function drill(kind: DrillKind): Promise<DrillRecord> {
 beforeAll(async () => {
   c = await baseCluster(INSTANCE);
   pool = new SshPool({ knownHosts: new KnownHosts(c.dataDir), secrets: new MemorySecretStore() });
-  engine = new DrillEngine({ pool, emit: () => {} });
+  // As the UI does: drill.list reloaded on each progress event that says the drill is no longer
+  // running (CI once saw the list still say "running" after the last one, and the UI kept it).
+  engine = new DrillEngine({
+    pool,
+    emit: (channel, p) => {
+      if (channel !== 'drill.progress' || p.state === 'running' || p.state === 'restoring') return;
+      listedAfterEnd.push(engine.list(p.dir).then((r) => (r.ok ? r.value.drills.find((d) => d.id === p.drillId)?.state ?? 'missing' : r.error.code)));
+    },
+  });
 }, 1_500_000);
 
 afterAll(async () => {
@@ -71,6 +82,10 @@ describe('failover drills on the base platform (keepalived), lab systemd mode', 
     it(`${kind}: the VIP moves, the service comes back within a generous multiple of the bound, the target rejoins, the drill passes and ends restored`, async () => {
       const rec = await drill(kind);
       expect(rec.state, JSON.stringify(rec.reasons)).toBe('passed');
+      // The list read on the drill's last progress events says what the drill ended as.
+      const listed = await Promise.all(listedAfterEnd);
+      expect(listed.length).toBeGreaterThan(0);
+      expect(new Set(listed)).toEqual(new Set(['passed']));
       const events = rec.timeline.map((e) => e.event);
       expect(events).toEqual(expect.arrayContaining(['started', 'fault-injected', 'vip-moved', 'restore-started', 'node-back', 'rejoined', 'verified', 'ended']));
       expect(rec.timeline.find((e) => e.event === 'vip-moved')!.hostId).not.toBe(rec.targetHostId);

@@ -238,7 +238,11 @@ export class DrillEngine {
   async list(dir: string): Promise<Result<{ drills: DrillRecord[]; pending: DrillRecord | null }>> {
     const drills = await listDrills(dir);
     const live = this.running.get(resolve(dir));
-    const out = drills.map((d) => (live && live.id === d.id ? { ...d, state: 'running' as DrillState, reasons: [] } : d));
+    // The live drill is "running" until its journal says it ended: the UI reloads the list on the
+    // drill's last progress event, which comes after the journal's end line but before the run is
+    // forgotten here (CI: the list said "running" under a "Drill ended" timeline, and stayed so).
+    const isLive = (d: DrillRecord) => !!live && live.id === d.id && d.endedAt === null;
+    const out = drills.map((d) => (isLive(d) ? { ...d, state: 'running' as DrillState, reasons: [] } : d));
     const pending = out.filter((d) => d.endedAt === null && !(live && live.id === d.id)).at(-1) ?? null;
     return ok({ drills: out, pending });
   }
@@ -417,8 +421,11 @@ export class DrillEngine {
       else if (figures.rtoMs > h.rtoTargetMs) reasons.push({ code: 'rto-exceeded', params: { rtoMs: figures.rtoMs, targetMs: h.rtoTargetMs } });
       if (!newHolder) reasons.push({ code: 'no-holder', params: {} });
     }
-    state = signal.aborted ? 'aborted' : reasons.length === 0 && restoredOk ? 'passed' : 'failed';
+    const ended: DrillState = signal.aborted ? 'aborted' : reasons.length === 0 && restoredOk ? 'passed' : 'failed';
+    // The end's own progress event still says "restoring": the one with the final state goes out
+    // only once the journal has its ended line, so a drill.list it prompts reads the final record.
     await mark('ended');
+    state = ended;
     const sha = await probeLogSha256(dir, h.id);
     const record: DrillRecord = { ...h, endedAt: new Date().toISOString(), state, timeline, figures, reasons, probeLogSha256: sha };
     await appendLine(dir, h.id, { type: 'ended', state, endedAt: record.endedAt!, figures, reasons, probeLogSha256: sha });

@@ -187,6 +187,8 @@ function TextField({ field }: { field: ProjectField }) {
         id={id}
         data-testid={`project-${field}`}
         value={value}
+        // The whole value on hover when the field is narrower than it (1280×720: a long site name).
+        title={value || undefined}
         maxLength={200}
         onChange={(e) => setField(field, e.target.value)}
       />
