@@ -45,6 +45,49 @@ describe('parseInventoryFile', () => {
     expect(bad.error.issues!.some((i) => i.field.startsWith('jump'))).toBe(true);
   });
 
+  it('reads each host\'s BMC (address, port, user) from CSV and YAML; its password goes with the secrets under the host\'s BMC id', () => {
+    const csv = parseInventoryFile('h.csv', [
+      'name,address,role,bmc,bmcPort,bmcUser,bmcPassword',
+      'a,10.0.0.1,master,10.0.1.1,,ADMIN,ipmi-canary-1',
+      'b,10.0.0.2,worker,10.0.1.2,6230,ops,',
+      'c,10.0.0.3,worker,,,,',
+    ].join('\n') + '\n');
+    if (!csv.ok) throw new Error(JSON.stringify(csv.error));
+    const [a, b, c] = csv.value.hosts;
+    expect(a!.bmc).toEqual({ address: '10.0.1.1', port: 623, user: 'ADMIN' });
+    expect(b!.bmc).toEqual({ address: '10.0.1.2', port: 6230, user: 'ops' });
+    expect(c!.bmc).toBeUndefined();
+    expect(csv.value.secrets).toEqual([{ hostId: `${a!.id}/bmc`, kind: 'password', value: 'ipmi-canary-1' }]);
+    expect(JSON.stringify(csv.value.hosts)).not.toContain('ipmi-canary-1');
+    const yaml = parseInventoryFile('h.yaml', 'hosts:\n  - address: 10.0.0.1\n    role: master\n    bmc: 10.0.1.1\n    bmcPort: 6231\n    bmcUser: ADMIN\n    bmcPassword: ipmi-canary-2\n');
+    if (!yaml.ok) throw new Error(JSON.stringify(yaml.error));
+    expect(yaml.value.hosts[0]!.bmc).toEqual({ address: '10.0.1.1', port: 6231, user: 'ADMIN' });
+    expect(yaml.value.secrets.map((x) => x.value)).toEqual(['ipmi-canary-2']);
+  });
+
+  it('a BMC without its user, BMC fields without an address, a bad BMC address or port: each named by field with a code, nothing imported', () => {
+    const r = parseInventoryFile('h.csv', [
+      'address,role,bmc,bmcPort,bmcUser,bmcPassword',
+      '10.0.0.1,master,10.0.1.1,,,',
+      '10.0.0.2,worker,,,ADMIN,x',
+      '10.0.0.3,worker,10.0.1.300,70000,ADMIN,',
+    ].join('\n') + '\n');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const got = r.error.issues!.map((i) => `${i.row}:${i.field}:${i.code}`);
+    expect(got).toEqual(expect.arrayContaining(['1:bmcUser:import-bmc-user', '2:bmc:import-bmc-address', '3:bmc.address:address-ipv4', '3:bmc.port:port-range']));
+    // Every issue carries a code the UI words in both languages: no English sentence reaches the screen.
+    expect(r.error.issues!.every((i) => typeof i.code === 'string' && i.code.length > 0)).toBe(true);
+  });
+
+  it('an unknown column, a bad auth method and a malformed jump carry codes (worded by the UI in both languages)', () => {
+    const r = parseInventoryFile('h.csv', 'address,role,auth,jump,colour\n10.0.0.1,master,token,ops@a@b,blue\n');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.issues!.map((i) => `${i.field}:${i.code}`).sort()).toEqual(['auth:import-auth-method', 'colour:import-unknown-field', 'jump:import-jump-format']);
+    expect(r.error.issues!.find((i) => i.field === 'colour')!.params).toMatchObject({ name: 'colour' });
+  });
+
   it('reports a malformed address and a duplicate address together, with rows and lines, importing nothing', () => {
     const csv = [
       'name,address,port,user,role',

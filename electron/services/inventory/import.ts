@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
-import { because, err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result, type Role } from '../../contract/index.js';
+import { because, bmcSecretId, err, jumpSecretId, ok, validateHosts, type FieldIssue, type Host, type Result, type Role } from '../../contract/index.js';
 import type { SecretKind } from '../secrets/secret-store.js';
 import { isK0sctl, looksLikeAnsibleYaml, readAnsibleIni, readAnsibleYaml, readK0sctl, type SourceFormat, type SourceResult, type SourceRow } from './ansible.js';
 
@@ -27,7 +27,10 @@ interface RawRow {
 const KNOWN_FIELDS = [
   'name', 'address', 'host', 'port', 'user', 'role', 'auth', 'keypath', 'password',
   'sudopassword', 'jump', 'jumpauth', 'jumpkeypath', 'jumppassword',
+  'bmc', 'bmcport', 'bmcuser', 'bmcpassword',
 ];
+/** The names as a technician writes them, for the "unknown field" answer. */
+const KNOWN_NAMES = 'name, address, port, user, role, auth, keyPath, password, sudoPassword, jump, jumpAuth, jumpKeyPath, jumpPassword, bmc, bmcPort, bmcUser, bmcPassword';
 const AUTH_METHODS = ['password', 'key', 'agent'];
 
 /** Parse an inventory file (CSV or YAML, chosen by extension, then by content) into validated hosts. */
@@ -63,11 +66,12 @@ export function parseInventoryFile(fileName: string, text: string): Result<Parse
   const passwords: { hostId: string; password: string }[] = [];
   const secrets: ParsedInventory['secrets'] = [];
   const rows = raw.value.map((r, i) => {
-    const { row, password, sudoPassword, jumpPassword, problems } = normalize(r.fields);
+    const { row, password, sudoPassword, jumpPassword, bmcPassword, problems } = normalize(r.fields);
     for (const p of problems) issues.push({ row: i + 1, line: r.line, ...p });
     if (password) passwords.push({ hostId: row.id, password });
     if (sudoPassword) secrets.push({ hostId: row.id, kind: 'sudo', value: sudoPassword });
     if (jumpPassword) secrets.push({ hostId: jumpSecretId(row.id), kind: 'password', value: jumpPassword });
+    if (bmcPassword && 'bmc' in row) secrets.push({ hostId: bmcSecretId(row.id), kind: 'password', value: bmcPassword });
     return row;
   });
   const checked = validateHosts(rows);
@@ -106,11 +110,11 @@ function sourceRows(source: SourceResult): Result<RawRow[]> {
 }
 
 function normalize(f: Record<string, unknown>) {
-  const problems: { field: string; message: string }[] = [];
+  const problems: { field: string; message: string; code: string; params: Record<string, string | number> }[] = [];
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v).trim());
   for (const k of Object.keys(f)) {
     if (!KNOWN_FIELDS.includes(k.toLowerCase())) {
-      problems.push({ field: k, message: `unknown field "${k}" (known: name, address, port, user, role, auth, keyPath, password, sudoPassword, jump, jumpAuth, jumpKeyPath, jumpPassword)` });
+      problems.push({ field: k, code: 'import-unknown-field', params: { name: k, known: KNOWN_NAMES }, message: `unknown field "${k}" (known: ${KNOWN_NAMES})` });
     }
   }
   const get = (k: string) => f[Object.keys(f).find((x) => x.toLowerCase() === k) ?? ''];
@@ -135,7 +139,7 @@ function normalize(f: Record<string, unknown>) {
   const authOf = (m: string, path: string, field: string): unknown => {
     if (m === 'key') return { method: 'key', keyPath: path };
     if (AUTH_METHODS.includes(m)) return { method: m };
-    problems.push({ field, message: `${field} must be "password", "key" or "agent", not "${m}"` });
+    problems.push({ field, code: 'import-auth-method', params: { value: m }, message: `${field} must be "password", "key" or "agent", not "${m}"` });
     return { method: 'password' };
   };
   const auth = authOf(method, keyPath, 'auth');
@@ -148,7 +152,7 @@ function normalize(f: Record<string, unknown>) {
     const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:@]+|[^@]*:[^@]*:[^@]*)(?::(\d+))?$/.exec(jumpText);
     const jumpKeyPath = str(get('jumpkeypath'));
     const jumpMethod = str(get('jumpauth')) || (jumpKeyPath ? 'key' : 'password');
-    if (!m) problems.push({ field: 'jump', message: `jump must be "user@address" or "user@address:port", not "${jumpText}"` });
+    if (!m) problems.push({ field: 'jump', code: 'import-jump-format', params: { value: jumpText }, message: `jump must be "user@address" or "user@address:port", not "${jumpText}"` });
     else {
       jump = {
         address: m[2]!.replace(/^\[(.*)\]$/, '$1'),
@@ -157,6 +161,20 @@ function normalize(f: Record<string, unknown>) {
         auth: authOf(jumpMethod, jumpKeyPath, 'jumpAuth'),
       };
     }
+  }
+
+  // bmc: the host's BMC (IPMI over LAN: fencing, the power-off drill): address, bmcPort (623),
+  // bmcUser; bmcPassword goes to the secret store like every other password of the file.
+  let bmc: unknown;
+  const bmcAddress = str(get('bmc'));
+  const bmcUser = str(get('bmcuser'));
+  const bmcPortText = str(get('bmcport'));
+  const bmcPassword = str(get('bmcpassword'));
+  if (bmcAddress !== '') {
+    if (bmcUser === '') problems.push({ field: 'bmcUser', code: 'import-bmc-user', params: {}, message: 'bmcUser is empty: the BMC needs the user Rackside logs in with' });
+    bmc = { address: bmcAddress, port: bmcPortText === '' ? 623 : /^\d+$/.test(bmcPortText) ? Number(bmcPortText) : bmcPortText, user: bmcUser || '-' };
+  } else if (bmcUser !== '' || bmcPortText !== '' || bmcPassword !== '') {
+    problems.push({ field: 'bmc', code: 'import-bmc-address', params: {}, message: 'bmcUser, bmcPort or bmcPassword given without bmc (the BMC\'s address)' });
   }
 
   const row = {
@@ -168,8 +186,9 @@ function normalize(f: Record<string, unknown>) {
     role: str(get('role')).toLowerCase() || 'worker',
     auth,
     ...(jump ? { jump } : {}),
+    ...(bmc ? { bmc } : {}),
   };
-  return { row, password, sudoPassword: str(get('sudopassword')), jumpPassword: str(get('jumppassword')), problems };
+  return { row, password, sudoPassword: str(get('sudopassword')), jumpPassword: str(get('jumppassword')), bmcPassword, problems };
 }
 
 /** Aliases a whole inventory file may use; more is an alias bomb ("billion laughs"), not a host list. */
@@ -179,6 +198,7 @@ export const MAX_YAML_ALIASES = 20;
 const FIELD_TYPES: Record<string, 'text' | 'number'> = {
   name: 'text', address: 'text', host: 'text', port: 'number', user: 'text', role: 'text', auth: 'text', keypath: 'text', password: 'text',
   method: 'text', sudopassword: 'text', jump: 'text', jumpauth: 'text', jumpkeypath: 'text', jumppassword: 'text',
+  bmc: 'text', bmcport: 'number', bmcuser: 'text', bmcpassword: 'text',
 };
 
 function readYamlRows(text: string): Result<{ rows: RawRow[] } | { source: SourceResult }> {
@@ -191,7 +211,7 @@ function readYamlRows(text: string): Result<{ rows: RawRow[] } | { source: Sourc
     const line = lineOf(e.pos[0]);
     return because(err('parse-failed', `YAML syntax error${line ? ` at line ${line}` : ''}: ${e.message.split('\n')[0]}`,
       'Fix the YAML syntax (indentation, colons, quotes) and import again.',
-      [{ row: 0, field: 'file', message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]), 'import-yaml-syntax', { line: line || '?', detail: e.message.split('\n')[0] ?? '' });
+      [{ row: 0, field: 'file', code: 'yaml-syntax', params: { detail: e.message.split('\n')[0] ?? '' }, message: e.message.split('\n')[0] ?? 'syntax error', ...(line ? { line } : {}) }]), 'import-yaml-syntax', { line: line || '?', detail: e.message.split('\n')[0] ?? '' });
   }
   let aliases = 0;
   let firstAlias: number | undefined;
