@@ -212,7 +212,7 @@ describe('Wayfinding', () => {
     try {
       await net.readInterfaces();
       await net.setHost(addr[1]!, { address: second });
-      await expect.poll(async () => (await net.issues()).map((i) => i.code)).toEqual(['address-held']);
+      await expect.poll(async () => (await net.issues()).map((i) => i.code), { timeout: 15_000 }).toEqual(['address-held']);
       expect((await net.issues())[0]!.text).toBe(`node2: ${second} is held now by node1; applying it would put two nodes on one address.`);
       for (const b of await net.addressingButtons().all()) expect(await b.isDisabled()).toBe(true);
       await shots('way-network-held-en');

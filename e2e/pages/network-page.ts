@@ -31,7 +31,11 @@ export class NetworkPage {
   }
 
   async readInterfaces(): Promise<{ hostId: string; iface: string; text: string }[]> {
-    await this.page.getByTestId('network-read-interfaces').click();
+    const button = this.page.getByTestId('network-read-interfaces');
+    await button.click();
+    // Until this read has ended (the button is disabled while it runs): a second read must not
+    // return the first one's rows (CI, loaded: the re-read address came after a 1 s poll gave up).
+    await eventually(() => button.isEnabled(), (e) => e, 60_000);
     const rows = await eventually(() => this.page.getByTestId('iface-row').all(), (r) => r.length > 0, 30_000);
     return Promise.all(rows.map(async (r) => ({ hostId: (await r.getAttribute('data-host-id')) ?? '', iface: (await r.getAttribute('data-iface')) ?? '', text: await r.innerText() })));
   }
