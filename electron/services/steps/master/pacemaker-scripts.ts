@@ -112,19 +112,31 @@ exit $rc`;
 
 /**
  * The VIP as an ocf:heartbeat:IPaddr2 resource (IPaddr2 finds the interface and prefix of the
- * node address in the VIP's subnet). $1 check|apply, $2 resource id, $3 VIP, $4 seconds to wait
- * until it runs. Done when the resource exists with this address.
+ * node address in the VIP's subnet), preferring the masters: a location constraint of score 100
+ * per master, so the VIP stays on a master while one is up and never wanders to a worker that
+ * joins (CI: with no preference Pacemaker placed it on node3, a worker, after the joins); a worker
+ * still takes it when no master can. $1 check|apply, $2 resource id, $3 VIP, $4 seconds to wait
+ * until it runs, then the masters' node names. Done when the resource exists with this address
+ * and every master has its constraint.
  */
 export const VIP = `set -eu
 mode=$1 id=$2 vip=$3 t=$4
+shift 4
 cur=$(crm_resource --resource "$id" --get-parameter ip 2>/dev/null || true)
-[ "$cur" != "$vip" ] || exit 0
+missing=
+for n in "$@"; do
+  cibadmin --query --xpath "//rsc_location[@rsc='$id' and @node='$n']" > /dev/null 2>&1 || missing="$missing $n"
+done
+if [ "$cur" = "$vip" ] && [ -z "$missing" ]; then exit 0; fi
 [ "$mode" = apply ] || exit 1
-if crm_resource --resource "$id" --query-xml > /dev/null 2>&1; then
-  pcs resource update "$id" ip="$vip"
-else
-  pcs resource create "$id" ocf:heartbeat:IPaddr2 ip="$vip" op monitor interval=5s
+if [ "$cur" != "$vip" ]; then
+  if crm_resource --resource "$id" --query-xml > /dev/null 2>&1; then
+    pcs resource update "$id" ip="$vip"
+  else
+    pcs resource create "$id" ocf:heartbeat:IPaddr2 ip="$vip" op monitor interval=5s
+  fi
 fi
+for n in $missing; do pcs constraint location "$id" prefers "$n=100"; done
 end=$(( $(date +%s) + t ))
 while [ "$(date +%s)" -lt "$end" ]; do
   crm_resource --resource "$id" --locate 2>/dev/null | grep -q 'is running on' && { crm_resource --resource "$id" --locate; exit 0; }

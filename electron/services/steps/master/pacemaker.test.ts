@@ -3,7 +3,7 @@ import { projectSchema, validatePacemakerPlan, type Project } from '../../../con
 import { buildPlan, planText } from '../../runbook/plan.js';
 import type { Action } from '../../runbook/step-module.js';
 import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
-import { PCM_PHASES, pacemakerProfile } from './pacemaker.js';
+import { nodeName, PCM_PHASES, pacemakerProfile } from './pacemaker.js';
 import { profileById } from './profile.js';
 import { installContext, masterInstallStep, packagesFor } from './step.js';
 
@@ -71,6 +71,11 @@ describe('pacemaker profile: master install', () => {
     expect(all.filter((a) => ['vrrp-secret', 'keepalived', 'haproxy'].includes(a.id))).toEqual([]);
     expect(all.some((a) => a.id === 'packages' && JSON.stringify(a.command).includes('keepalived'))).toBe(false);
     expect(pacemakerProfile.ownsVip!(installContext(project()))).toBe(true);
+    // The VIP prefers the masters (one location constraint each, by node name): never a worker while a master is up.
+    const vip = plan().actions.get('h1')!.find((a) => a.id === 'pcm-vip')!;
+    const ctx = installContext(project());
+    expect((vip.command as { args: string[] }).args.slice(4)).toEqual(ctx.masters.map((m) => nodeName(m, ctx)));
+    expect((vip.command as { script: string }).script).toContain('pcs constraint location "$id" prefers "$n=100"');
 
     const ka = project({ vipOwner: 'keepalived' });
     expect(pacemakerProfile.ownsVip!(installContext(ka))).toBe(false);

@@ -165,7 +165,7 @@ function installActions(host: Host, ctx: ProfileContext): Action[] {
       ['no-quorum-policy', ctx.plan.pacemaker.quorumPolicy, 'stonith-enabled', fencingOn(ctx) ? 'true' : 'false']));
     for (const m of ctx.masters) a.push(...fenceDevice(host, m, ctx, PCM_PHASES.cluster));
     if (ownsVip(ctx)) {
-      a.push(checked('pcm-vip', t('vip'), PCM_PHASES.cluster, host, VIP, [VIP_RESOURCE, ctx.vip, String(VIP_WAIT_S)], {}, (VIP_WAIT_S + 60) * 1000));
+      a.push(checked('pcm-vip', t('vip'), PCM_PHASES.cluster, host, VIP, [VIP_RESOURCE, ctx.vip, String(VIP_WAIT_S), ...ctx.masters.map((m) => nodeName(m, ctx))], {}, (VIP_WAIT_S + 60) * 1000));
     }
   }
   return a;
