@@ -215,7 +215,7 @@ function PlanPanel() {
               );
               return (
                 <tr key={h.hostId} data-testid="plan-host" data-host-id={h.hostId} data-address={host?.address ?? ''}>
-                  <td>{host?.name || host?.address}</td>
+                  <td title={host ? [host.name, host.address].filter(Boolean).join(' · ') : undefined}>{host?.name || host?.address}</td>
                   <td>{input('hostname', 'hostname')}</td>
                   <td>{input('name', 'name', 's')}</td>
                   <td>
