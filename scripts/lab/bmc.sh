@@ -15,6 +15,8 @@
 # fence_ipmilan `cipher=3`).
 
 LAB_BMC_DIR=$LAB_STATE/bmc
+# Seconds a node stays in "POST" after its BMC powers it on (see cmd_power); RACKSIDE_LAB_BMC_POST_S.
+LAB_BMC_POST_S=${RACKSIDE_LAB_BMC_POST_S:-10}
 LAB_BMC_USER=admin
 bmc_port() { echo $((6230 + $1)); }
 
@@ -53,10 +55,26 @@ cmd_power() {
   [ "$n" -gt 0 ] || die "the lab is down (run: lab up)"
   if [ "$i" -lt 1 ] || [ "$i" -gt "$n" ]; then die "node $i does not exist (the lab has nodes 1..$n)"; fi
   case $action in
-    status) if node_running "$i"; then echo on; else echo off; fi ;;
+    # In POST (below) the chassis is on while nothing runs yet, as on a server.
+    status) if node_running "$i" || [ "$(cat "$(node_dir "$i")/power" 2> /dev/null)" = post ]; then echo on; else echo off; fi ;;
     off) lab_lock; power_off "$i"; log "node$i: power off" ;;
     # `on` returns once sshd answers; --no-wait returns at once (a BMC must answer its client quickly).
+    # --post S (the BMCs' chassis control): the chassis is on at once, the node starts S seconds later,
+    # as a server's firmware takes its time before the OS boots. Without it a fenced lab node booted
+    # and rejoined before its fencing had completed, and Pacemaker stopped it ("We were allegedly just
+    # fenced"), which real servers, a minute in POST, never do. A power off meanwhile cancels the start.
     on)
+      if [ "${3:-}" = --no-wait ] && [ "${4:-}" = --post ] && [[ ${5:-} =~ ^[0-9]+$ ]]; then
+        node_running "$i" && { log "node$i: power on (already on)"; return 0; }
+        echo post > "$(node_dir "$i")/power"
+        log "node$i: power on (POST ${5} s)"
+        sleep "$5"
+        lab_lock
+        [ "$(cat "$(node_dir "$i")/power" 2> /dev/null)" = post ] || { log "node$i: powered off during POST"; return 0; }
+        node_running "$i" || { rm -f "$(node_dir "$i")/power"; node_start "$i"; }
+        log "node$i: booting after POST"
+        return 0
+      fi
       lab_lock
       if [ "${3:-}" = --no-wait ]; then node_running "$i" || { rm -f "$(node_dir "$i")/power"; node_start "$i"; }
       else power_on "$i"; fi
@@ -86,7 +104,7 @@ case \$op in
     while [ \$# -ge 2 ]; do
       case \$1 in
         power) if [ "\$2" = 0 ]; then bash "\$lab" power off $i >> "$LAB_BMC_DIR/node$i.log" 2>&1
-               else setsid bash "\$lab" power on $i --no-wait >> "$LAB_BMC_DIR/node$i.log" 2>&1 < /dev/null & fi ;;
+               else setsid bash "\$lab" power on $i --no-wait --post $LAB_BMC_POST_S >> "$LAB_BMC_DIR/node$i.log" 2>&1 < /dev/null & fi ;;
       esac
       shift 2
     done ;;
