@@ -74,8 +74,8 @@ describe('pacemaker profile: master install', () => {
     // The VIP prefers the masters (one location constraint each, by node name): never a worker while a master is up.
     const vip = plan().actions.get('h1')!.find((a) => a.id === 'pcm-vip')!;
     const ctx = installContext(project());
-    expect((vip.command as { args: string[] }).args.slice(4)).toEqual(ctx.masters.map((m) => nodeName(m, ctx)));
-    expect((vip.command as { script: string }).script).toContain('pcs constraint location "$id" prefers "$n=100"');
+    expect((vip.command as unknown as { args: readonly unknown[] }).args.slice(4)).toEqual(ctx.masters.map((m) => nodeName(m, ctx)));
+    expect((vip.command as unknown as { script: string }).script).toContain('pcs constraint location "$id" prefers "$n=100"');
 
     const ka = project({ vipOwner: 'keepalived' });
     expect(pacemakerProfile.ownsVip!(installContext(ka))).toBe(false);
