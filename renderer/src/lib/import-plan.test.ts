@@ -43,6 +43,22 @@ describe('planImport', () => {
     expect(p.keepResults.sort()).toEqual(['a', 'c']);
   });
 
+  it('merge: a BMC the file brings, changes or drops is listed as a change of the host', () => {
+    const before = [
+      draftFromHost(host('a', '10.0.0.1', { role: 'master', bmc: { address: '10.0.1.1', port: 623, user: 'ADMIN' } })),
+      draftFromHost(host('b', '10.0.0.2')),
+    ];
+    const p = planImport(before, [
+      host('n1', '10.0.0.1', { role: 'master', name: 'a' }),
+      host('n2', '10.0.0.2', { name: 'b', bmc: { address: '10.0.1.2', port: 6232, user: 'ops' } }),
+    ], 'merge', []);
+    expect(p.changed.map((c) => [c.host.id, c.changes])).toEqual([
+      ['a', [{ field: 'bmc', from: 'ADMIN@10.0.1.1:623', to: '' }]],
+      ['b', [{ field: 'bmc', from: '', to: 'ops@10.0.1.2:6232' }]],
+    ]);
+    expect(p.hosts.find((h) => h.id === 'b')!.bmc).toEqual({ address: '10.0.1.2', port: '6232', user: 'ops' });
+  });
+
   it('replace: the file\'s hosts in its order, matched ones under their old ids, the rest removed', () => {
     const p = planImport(existing, file, 'replace');
     expect(p.hosts.map((h) => h.id)).toEqual(['a', 'b', 'n9']);

@@ -11,7 +11,7 @@ import { CONNECTION_FIELDS, draftFromHost, type HostDraft } from './host-draft.j
 export type ImportMode = 'merge' | 'replace';
 
 /** Fields compared between an inventory row and the file's host of the same address:port. */
-export const COMPARED_FIELDS = ['name', 'user', 'role', 'authMethod', 'keyPath', 'jump'] as const;
+export const COMPARED_FIELDS = ['name', 'user', 'role', 'authMethod', 'keyPath', 'jump', 'bmc'] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
 export interface FieldChange {
@@ -39,7 +39,9 @@ export interface ImportPlan {
 export const hostKey = (address: string, port: string | number) => `${address.trim().toLowerCase()}:${String(port).trim() || '22'}`;
 
 const jumpText = (d: HostDraft) => (d.jump ? `${d.jump.user}@${d.jump.address}:${d.jump.port}${d.jump.authMethod === 'key' ? ` (${d.jump.keyPath})` : ` (${d.jump.authMethod})`}` : '');
-const fieldText = (d: HostDraft, f: ComparedField): string => (f === 'jump' ? jumpText(d) : d[f]);
+// A merge that brings, changes or drops a host's BMC lists it like any other change.
+const bmcText = (d: HostDraft) => (d.bmc ? `${d.bmc.user}@${d.bmc.address}:${d.bmc.port}` : '');
+const fieldText = (d: HostDraft, f: ComparedField): string => (f === 'jump' ? jumpText(d) : f === 'bmc' ? bmcText(d) : d[f]);
 
 /** Roles from the technician's group → role map: a host in any master group is a master. */
 export function applyGroupRoles(hosts: Host[], groups: Record<string, string[]>, roles: Record<string, Role>): Host[] {

@@ -176,7 +176,7 @@ export function ImportDialog({
 type T = ReturnType<typeof useTranslation>['t'];
 
 function fieldLabel(t: T, field: string): string {
-  const keys: Record<string, string> = { name: 'inventory.col.name', user: 'inventory.col.user', role: 'inventory.col.role', authMethod: 'inventory.col.auth', keyPath: 'fields.auth_keyPath', jump: 'inventory.jump' };
+  const keys: Record<string, string> = { name: 'inventory.col.name', user: 'inventory.col.user', role: 'inventory.col.role', authMethod: 'inventory.col.auth', keyPath: 'fields.auth_keyPath', jump: 'inventory.jump', bmc: 'inventory.bmc' };
   return t(keys[field] ?? field, { defaultValue: field });
 }
 
