@@ -70,6 +70,33 @@ describe('inventory import: BMCs', () => {
     expect(yaml).not.toContain(CANARY);
   });
 
+  it('a merge lists the BMCs it changes or brings, by host, and applies them', async () => {
+    const csv = join(dir, 'merge-bmc.csv');
+    await writeFile(csv, [
+      'name,address,role,auth,keyPath,bmc,bmcPort,bmcUser',
+      'm1,10.9.0.1,master,key,/k/id,10.9.1.1,,ROOT',
+      'w1,10.9.0.2,worker,key,/k/id,10.9.1.2,6232,ops',
+      'w2,10.9.0.3,worker,key,/k/id,10.9.1.3,,ops3',
+    ].join('\n') + '\n');
+    await wizard.importInventory(csv);
+    await wizard.chooseImportMode('merge');
+    const changes = await wizard.importChanges();
+    const changed = changes.filter((c) => c.kind === 'changed').map((c) => c.text).join('\n');
+    expect(changed).toContain('ADMIN@10.9.1.1:623');
+    expect(changed).toContain('ROOT@10.9.1.1:623');
+    expect(changed).toContain('ops3@10.9.1.3:623');
+    expect(changes.filter((c) => c.kind === 'unchanged').map((c) => c.address)).toEqual(['10.9.0.2']);
+    await page.getByTestId('import-changes').scrollIntoViewIfNeeded();
+    await screenshot(page, 'inventory-bmc-import-merge-en');
+    await wizard.confirmImport();
+    const rows = await wizard.rows().all();
+    expect(rows).toHaveLength(3);
+    expect(await rows[0]!.getByTestId('bmc-user').inputValue()).toBe('ROOT');
+    expect(await rows[2]!.getByTestId('bmc-address').inputValue()).toBe('10.9.1.3');
+    // The passwords stored for the first import stay with their hosts.
+    expect(await rows[0]!.getByTestId('bmc-password-state').getAttribute('data-set')).toBe('true');
+  });
+
   it('refuses a file with BMC mistakes, each named by row and field in 中文, and changes nothing', async () => {
     await wizard.setLanguage('zh-CN');
     const before = await wizard.rows().count();
