@@ -152,7 +152,11 @@ export class WizardPage {
 
   async openProject(dir: string): Promise<{ kind: string | null; text: string }> {
     await this.page.getByTestId('project-dir').fill(dir);
-    await this.page.getByTestId('project-open').click();
+    const button = this.page.getByTestId('project-open');
+    await button.click();
+    // Until this open has answered (the button is off while it runs): the message shown before it is
+    // not its answer (CI, loaded: a stale "ok" read for a broken file, a stale "error" for a good one).
+    await eventually(() => button.isEnabled(), (e) => e, 30_000);
     return this.projectMessage();
   }
 

@@ -47,6 +47,8 @@ export function ProjectPanel({ issueCount }: { issueCount: number }) {
   const open = () =>
     run(async () => {
       const target = useAppStore.getState().projectDir.trim();
+      // The last message ("Saved to …" of another folder) is not this open's answer: gone until it comes.
+      useAppStore.getState().setProjectMessage(null);
       const r = await api['project.open']({ dir: target });
       const store = useAppStore.getState();
       if (r.ok) {
