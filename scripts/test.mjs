@@ -101,11 +101,7 @@ function debianPackages() {
 const STORAGE_E2E = 'e2e/storage.e2e.ts';
 // The tests that need the VM lab (qemu, TCG here: CPU-bound and slow) run in a lane of their own,
 // beside the rest (which mostly waits on sshd and services): same tests, ~10 min less wall time.
-const STORAGE_VM = 'electron/services/steps/storage/storage.vm.lab.test.ts';
-// The VM lab's own test (instance 95, a VM of its own) runs at the end of the cluster e2e lane, which
-// ends first: the VM lane (the longest, ~39 min in CI) is ~4 min shorter without it.
-const VM_LAB = 'scripts/lab/vm.lab.test.ts';
-const VM_INTEGRATION = [STORAGE_VM, VM_LAB];
+const VM_INTEGRATION = ['electron/services/steps/storage/storage.vm.lab.test.ts', 'scripts/lab/vm.lab.test.ts'];
 /**
  * The integration files that build clusters on systemd-mode labs of their own (each file its own
  * instance, taken down when it ends: RACKSIDE_LAB_DOWN_AFTER, and again after the stage). They
@@ -163,11 +159,11 @@ const OWN_LABS = { RACKSIDE_LAB_VM_LANE: '1' };
  */
 const LANES = {
   vm: {
-    title: 'VM lane (storage VM test, storage e2e)',
+    title: 'VM lane (storage VM test, VM lab test, storage e2e)',
     reports: ['integration-vm', 'e2e-storage'],
     enabled: vmTests,
     stages: [
-      () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', ...OWN_LABS }, [STORAGE_VM], 'integration-vm'),
+      () => vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', ...OWN_LABS }, VM_INTEGRATION, 'integration-vm'),
       () => waitForBuild() && withLab(VM_E2E_LAB, ['vm', 'up', '--vms', '1', '--disks', '4'], ['vm', 'down'], () =>
         vitest('e2e', { RACKSIDE_LAB_VM_INSTANCE: VM_E2E_LAB, ...OWN_LABS }, [STORAGE_E2E], 'e2e-storage')),
     ],
@@ -185,18 +181,14 @@ const LANES = {
     ],
   },
   'cluster-e2e': {
-    title: 'cluster e2e lane (master install, worker joins, Pacemaker, verification through the UI; then the VM lab test)',
-    reports: [...CLUSTER_E2E.map(([, , name]) => name), 'integration-vm-lab'],
+    title: 'cluster e2e lane (master install, worker joins, Pacemaker, verification through the UI)',
+    reports: CLUSTER_E2E.map(([, , name]) => name),
     enabled: true,
     // Each file on a fresh lab; the lane goes on after a failed file so every report is counted.
     stages: [
-      () => {
-        const e2e = CLUSTER_E2E.map(([file, instance, name]) =>
-          withLab(instance, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () => vitest('e2e', { RACKSIDE_LAB_INSTANCE: instance, ...OWN_LABS }, [file], name)),
-        ).every(Boolean);
-        const vm = !vmTests || vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', ...OWN_LABS }, [VM_LAB], 'integration-vm-lab');
-        return e2e && vm;
-      },
+      () => CLUSTER_E2E.map(([file, instance, name]) =>
+        withLab(instance, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () => vitest('e2e', { RACKSIDE_LAB_INSTANCE: instance, ...OWN_LABS }, [file], name)),
+      ).every(Boolean),
     ],
   },
 };
