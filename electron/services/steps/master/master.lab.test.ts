@@ -160,7 +160,8 @@ afterAll(async () => {
   // npm test: this lab's nodes (systemd, cluster services running) would only load the machine
   // for the tests after this file.
   if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
-});
+  // A systemd lab's `lab down` took 60-130 s under CI load (the default hook limit is 120 s).
+}, 600_000);
 
 describe('master install on the lab (systemd mode, 4 nodes)', () => {
   it('from bare nodes: key mesh between every pair, chrony on the master, every node-exporter up in Prometheus, the VIP answers and moves', async () => {

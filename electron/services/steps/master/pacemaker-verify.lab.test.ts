@@ -137,7 +137,8 @@ afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
   if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
-});
+  // A systemd lab's `lab down` took 60-130 s under CI load (the default hook limit is 120 s).
+}, 600_000);
 
 const allOnline = NODES.map((i) => `node${i} true`).join('\n');
 

@@ -127,7 +127,8 @@ afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
   if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
-});
+  // A systemd lab's `lab down` took 60-130 s under CI load (the default hook limit is 120 s).
+}, 600_000);
 
 describe('Slurm verification checks on the lab (systemd mode)', () => {
   it('a healthy cluster: every check passed (4 nodes up, munge between all 12 pairs, a job on all 4); no credential in the project folder', async () => {

@@ -122,7 +122,8 @@ afterAll(async () => {
   await rb?.close();
   pool?.closeAll();
   if (process.env.RACKSIDE_LAB_DOWN_AFTER === '1') await lab('down');
-});
+  // A systemd lab's `lab down` took 60-130 s under CI load (the default hook limit is 120 s).
+}, 600_000);
 
 describe('verification on the lab (systemd mode, 4 nodes, base platform)', () => {
   it('a freshly built cluster: every check passes, the laptop\'s checks journaled', async () => {
