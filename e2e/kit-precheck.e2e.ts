@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../scripts/test-support/lab.js';
+import { lab, trustLabHostKeys } from '../scripts/test-support/lab.js';
 import { MasterPage } from './pages/master-page.js';
+import { RunbookPage } from './pages/runbook-page.js';
 import { eventually, WizardPage } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
@@ -26,6 +27,8 @@ let kitDir: string;
 
 beforeAll(async () => {
   host = await startBrowserHost();
+  // The technician confirmed these fingerprints in step 1 (inventory.e2e.ts): the preflight runs here.
+  await trustLabHostKeys(host.dataDir, [1, 2, 3, 4]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   wizard = new WizardPage(page);
@@ -47,6 +50,7 @@ afterEach(async (ctx) => {
 afterAll(async () => {
   await browser?.close();
   await host?.stop();
+  for (const i of [1, 2, 3, 4]) await lab.exec(i, 'rm', '-rf', '/var/lib/rackside', '/run/lock/rackside').catch(() => {});
 });
 
 async function shot(name: string, what: string) {
@@ -103,9 +107,26 @@ describe('The site kit: "ready to leave?" (step 5)', () => {
     await shot('kit-built-en', 'kit-panel');
 
     const green = await precheck();
-    expect(green.map((c) => c.id)).toEqual(['kit-complete', 'kit-valid', 'inventory-valid', 'credentials', 'profile-complete', 'report-resources', 'disk-free', 'app-version']);
+    expect(green.map((c) => c.id)).toEqual(['kit-complete', 'kit-hosts', 'kit-valid', 'inventory-valid', 'credentials', 'profile-complete', 'report-resources', 'disk-free', 'app-version']);
     expect(green.filter((c) => !c.ok), JSON.stringify(green)).toEqual([]);
     expect(await page.getByTestId('kit-checks').locator('h3').innerText()).toContain('Ready to leave');
+    // No host read yet: the kit cannot be held against their releases (the install checks on site).
+    expect(green.find((c) => c.id === 'kit-hosts')!.text).toContain('(0 of 4 hosts; 4 not read yet');
+
+    // The preflight reads each host's release and architecture; the kit has them (the lab is bookworm on amd64).
+    await wizard.step('hardware').click();
+    const preflight = new RunbookPage(page, 'preflight');
+    await preflight.waitVisible();
+    await preflight.run();
+    await preflight.waitRunStatus('completed', 120_000);
+    await master.open();
+    await page.getByTestId('kit-panel').waitFor();
+    // The build form kept what was typed while the technician was on another step.
+    expect(await page.getByTestId('kit-source-uri').inputValue()).toBe(`file:${join(CACHE, 'repo')}`);
+    expect(await page.getByTestId('kit-trusted').isChecked()).toBe(true);
+    const read = await precheck();
+    expect(read.find((c) => c.id === 'kit-hosts'), JSON.stringify(read)).toMatchObject({ ok: true });
+    expect(read.find((c) => c.id === 'kit-hosts')!.text).toContain('(4 of 4 hosts; 0 not read yet');
 
     // One byte of one .deb changed after the build.
     const pool = join(kitDir, 'bookworm-amd64', 'pool');

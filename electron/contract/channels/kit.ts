@@ -40,7 +40,7 @@ export const kitTargetSummarySchema = z.object({
 });
 
 /** The pre-check's items, in the order the screen shows them. */
-export const KIT_CHECKS = ['kit-complete', 'kit-valid', 'inventory-valid', 'credentials', 'profile-complete', 'report-resources', 'disk-free', 'app-version'] as const;
+export const KIT_CHECKS = ['kit-complete', 'kit-hosts', 'kit-valid', 'inventory-valid', 'credentials', 'profile-complete', 'report-resources', 'disk-free', 'app-version'] as const;
 export type KitCheckId = (typeof KIT_CHECKS)[number];
 export const kitCheckSchema = z.object({
   id: z.enum(KIT_CHECKS),

@@ -7,8 +7,10 @@ import {
   type KitCheck, type Project,
 } from '../../contract/index.js';
 import { buildKit, KIT_MANIFEST, manifestHash, type KitManifest, type KitNeed } from '../kit/build.js';
+import { kitHostCoverage } from '../kit/hosts.js';
 import { KitError } from '../kit/resolve.js';
 import { verifyKit } from '../kit/verify.js';
+import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import type { Action } from '../runbook/step-module.js';
 import { loadReportLook } from '../report/resources.js';
@@ -126,6 +128,14 @@ export function createKitHandlers(ctx: HandlerContext): HandlersFor<keyof typeof
       const firstShort = short.find((s) => s.missing.length > 0);
       checks.push({ id: 'kit-complete', ok: kits.length > 0 && !firstShort,
         params: { targets: kits.map((k) => k.target).join(', ') || '-', target: firstShort?.target ?? '', missing: firstShort?.missing.slice(0, 8).join(' ') ?? '', count: firstShort?.missing.length ?? 0 } });
+
+      // Every host's own release and architecture, where the preflight step has read them.
+      const journal = await readJournal(dir);
+      const cover = kitHostCoverage(project, journal.ok ? journal.value : [], kits.map((k) => k.target));
+      const firstOut = cover.uncovered[0];
+      checks.push({ id: 'kit-hosts', ok: cover.uncovered.length === 0,
+        params: { covered: cover.covered.length, unknown: cover.unknown.length, hosts: project.hosts.length, count: cover.uncovered.length,
+          host: firstOut?.host ?? '', target: firstOut?.target ?? '', targets: [...new Set(cover.uncovered.map((u) => u.target))].join(', ') } });
 
       let bad: { target: string; file: string; why: string } | undefined;
       let problems = 0;

@@ -7,13 +7,14 @@ import { createRunbookSlice, type RunbookSlice } from '../runbook/runbook-slice.
 import { createNetworkSlice, type NetworkSlice } from '../steps/network/network-slice.js';
 import { createHostKeySlice, type HostKeySlice } from './host-key-slice.js';
 import { createStorageSlice, type StorageSlice } from '../steps/storage/storage-slice.js';
+import { createKitSlice, type KitSlice } from '../steps/master/kit-slice.js';
 
 /**
  * The renderer's one store, made of typed slices. Components select single values. No secrets
  * (passwords are sent to the backend as typed) and no terminal bytes (they go straight to xterm)
  * ever live here.
  */
-export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice & HostKeySlice & StorageSlice;
+export type AppStore = UiSlice & InventorySlice & ProjectSlice & TerminalSlice & RunbookSlice & NetworkSlice & HostKeySlice & StorageSlice & KitSlice;
 
 export const createAppStore = () =>
   create<AppStore>()((...a) => ({
@@ -25,6 +26,7 @@ export const createAppStore = () =>
     ...createNetworkSlice(...a),
     ...createHostKeySlice(...a),
     ...createStorageSlice(...a),
+    ...createKitSlice(...a),
   }));
 
 export const useAppStore = createAppStore();

@@ -20,6 +20,7 @@ else echo sudo=password; fi`;
 const SYSTEM = `osr() { sed -n "s/^$1=//p" /etc/os-release 2>/dev/null | head -n1 | tr -d '"'; }
 printf 'os_id=%s\\nos_name=%s\\nos_version=%s\\n' "$(osr ID)" "$(osr PRETTY_NAME)" "$(osr VERSION_ID)"
 printf 'kernel=%s\\narch=%s\\nhostname=%s\\n' "$(uname -r)" "$(uname -m)" "$(hostname)"
+printf 'release=%s\\ndpkg_arch=%s\\n' "$(osr VERSION_CODENAME)" "$(dpkg --print-architecture 2>/dev/null || true)"
 df -Pk / | awk 'NR==2 { print "root_avail_kib=" $4; print "root_size_kib=" $2 }'`;
 
 const WORKDIR = `umask 022
@@ -97,7 +98,8 @@ export const preflightStep: StepModule = {
         const kernel = s.get('kernel') ?? 'unknown';
         findings.push({
           severity: 'info', hostId: host.id, code: 'preflight.system',
-          params: { host: label, os: osName, kernel, arch: s.get('arch') ?? '' },
+          // release and dpkgArch: the site kit's target this host needs (`<release>-<dpkgArch>`, kit.status).
+          params: { host: label, os: osName, kernel, arch: s.get('arch') ?? '', release: s.get('release') ?? '', dpkgArch: s.get('dpkg_arch') ?? '' },
           message: `${label}: ${osName}, kernel ${kernel} (${s.get('arch') ?? '?'})`,
           remediation: 'Recorded for the report.',
         });

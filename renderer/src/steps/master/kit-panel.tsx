@@ -20,11 +20,14 @@ export function KitPanel({ kitDir }: { kitDir: string }) {
   const { t } = useTranslation();
   const api = useApi();
   const dir = useAppStore((s) => s.projectDir.trim());
-  const [sourceUri, setSourceUri] = useState('http://deb.debian.org/debian');
-  const [suite, setSuite] = useState('bookworm');
-  const [trusted, setTrusted] = useState(false);
-  const [statusFile, setStatusFile] = useState('');
-  const [targets, setTargets] = useState('bookworm-amd64');
+  // The build form lives in the store: visiting another step (the preflight, to read the hosts) keeps it.
+  const { sourceUri, suite, trusted, statusFile, targets } = useAppStore((s) => s.kitForm);
+  const setKitForm = useAppStore((s) => s.setKitForm);
+  const setSourceUri = (sourceUri: string) => setKitForm({ sourceUri });
+  const setSuite = (suite: string) => setKitForm({ suite });
+  const setTrusted = (trusted: boolean) => setKitForm({ trusted });
+  const setStatusFile = (statusFile: string) => setKitForm({ statusFile });
+  const setTargets = (targets: string) => setKitForm({ targets });
   const [busy, setBusy] = useState<'' | 'build' | 'verify' | 'check'>('');
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<AppError | null>(null);
