@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_HOSTS_PER_PROJECT, validateHosts, validateNetworkPlan, type FieldIssue, type NetworkIssue, type NetworkPlanInput } from '../../../electron/contract/index.js';
 import en from '../i18n/en.json';
 import zhCN from '../i18n/zh-CN.json';
-import { formatChange, formatIssue, formatNetworkIssue } from './format-issue.js';
+import { formatChange, planFieldLabel, formatIssue, formatNetworkIssue } from './format-issue.js';
 import { localizedError } from '../components/error-details.js';
 
 async function translator(lng: 'en' | 'zh-CN'): Promise<TFunction> {
@@ -148,6 +148,31 @@ describe('a refused save of a step plan is worded by the step own issue texts', 
       }
       expect(install).toContain('300');
       if (lng === 'zh-CN') expect(install).toMatch(/[\u4e00-\u9fff]/);
+    });
+  }
+});
+
+describe('a step plan\'s field paths are named, never shown raw', () => {
+  for (const lng of ['en', 'zh-CN'] as const) {
+    it(`install, storage and verify plan fields (${lng})`, async () => {
+      const t = await translator(lng);
+      const rollback = formatIssue(t, { row: 0, field: 'firewall.rollbackAfterS', code: 'install.issue.rollback-range', params: { value: 5, min: 15, max: 600 }, message: 'ENGLISH FALLBACK' });
+      expect(rollback).not.toContain('firewall.rollbackAfterS');
+      expect(rollback).toContain(lng === 'en' ? 'firewall rollback timer' : '防火墙回滚定时器');
+      expect(planFieldLabel(t, 'vrrp.candidates.0')).toBe(lng === 'en' ? 'VIP candidates, entry 1' : 'VIP 候选主机第 1 项');
+      expect(planFieldLabel(t, 'sysctl.net.ipv4.ip_forward')).toBe('sysctl');
+      expect(planFieldLabel(t, 'slurm.partitions.1.maxTimeMin')).toBe(lng === 'en' ? 'Slurm partition time limit' : 'Slurm 分区时间上限');
+      expect(planFieldLabel(t, 'hosts.0.disks')).toBe(lng === 'en' ? 'disks' : '磁盘');
+      expect(planFieldLabel(t, 'rebootHosts.2')).toBe(lng === 'en' ? 'hosts for the reboot test, entry 3' : '重启测试主机第 3 项');
+      expect(planFieldLabel(t, 'no.such.field')).toBe('no.such.field');
+      // Every field the contract's install, storage and verify validators name has a label.
+      for (const path of ['profile', 'packageSource.dir', 'packageSource.url', 'packageSource.suite', 'packageSource.port', 'packageSource.components.0', 'timeServers.0',
+        'vrrp.routerId', 'servicePort', 'ports.master.0', 'ports.worker.0', 'vip', 'vipName', 'domain', 'hostId', 'hostname', 'interfaces',
+        'pacemaker.clusterName', 'pacemaker.vipOwner', 'slurm.clusterName', 'slurm.partitions', 'slurm.partitions.0.name', 'slurm.partitions.0.hosts.1',
+        'layout.level', 'layout.arrayName', 'layout.lvm.vg', 'layout.volumes', 'layout.volumes.0.size', 'layout.volumes.0.mountPoint', 'layout.volumes.0.mountOptions',
+        'hosts.0.hostId', 'hosts.0.disks.1', 'rtoS', 'maxClockOffsetMs']) {
+        expect(planFieldLabel(t, path), path).not.toBe(path);
+      }
     });
   }
 });

@@ -7,7 +7,9 @@ export function formatIssue(t: TFunction, issue: FieldIssue): string {
   if (issue.code?.startsWith('network.')) {
     return formatNetworkIssue(t, { field: issue.field, code: issue.code.slice('network.'.length), message: issue.message, ...(issue.params ? { params: issue.params } : {}) });
   }
-  const field = t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
+  const field = issue.code && PLAN_CODE.test(issue.code)
+    ? planFieldLabel(t, issue.field)
+    : t(`fields.${issue.field.replace(/\./g, '_')}`, { defaultValue: issue.field });
   // A step's own plan issue (`storage.issue.…`, `install.issue.…`) is worded by its own key.
   const message = issue.code ? t([`issueText.${issue.code}`, issue.code], { ...translatedParams(t, issue.params), field, defaultValue: issue.message }) : issue.message;
   const text =
@@ -15,6 +17,28 @@ export function formatIssue(t: TFunction, issue: FieldIssue): string {
       ? t('issue.line', { row: issue.row, field, message })
       : t('issue.lineWhole', { field, message });
   return issue.line ? `${text} ${t('issue.lineAt', { line: issue.line })}` : text;
+}
+
+/** A step plan's own issue codes: their fields are plan paths (`firewall.rollbackAfterS`), not inventory columns. */
+const PLAN_CODE = /^(install|storage|verify)\.issue\./;
+
+/**
+ * A step plan's field path as the technician reads it: `planFields.<path>` without list indexes
+ * (`vrrp.candidates.0` → "VIP candidates, entry 1"; `sysctl.net.ipv4.ip_forward` → "sysctl"), the
+ * longest known head of the path; the path itself only when no head is known.
+ */
+export function planFieldLabel(t: TFunction, path: string): string {
+  const parts = path.split('.');
+  const names = parts.filter((p) => !/^\d+$/.test(p));
+  const last = parts[parts.length - 1] ?? '';
+  for (let n = names.length; n > 0; n--) {
+    const key = `planFields.${names.slice(0, n).join('_')}`;
+    if (!t(key, { defaultValue: '' })) continue;
+    const label = t(key);
+    // A list entry is numbered only when the path ends at it; inner indexes are named by the message.
+    return n === names.length && /^\d+$/.test(last) ? t('planFields.entry', { field: label, n: Number(last) + 1 }) : label;
+  }
+  return path;
 }
 
 /** Type words inside params ("text", "number") are shown in the current language too. */
