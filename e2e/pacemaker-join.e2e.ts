@@ -111,6 +111,9 @@ describe('Pacemaker profile through the UI (steps 5, 6 and the report)', () => {
     expect(await runner.runToEnd(JOIN_MS), JSON.stringify(await runner.phases())).toBe('completed');
     const workers = hostIds.slice(2);
     const hosts = await join_.hosts();
+    // node1 reads the hacluster password for the joins: a cluster-side card, first, done (not "member");
+    // node2, a master with nothing to do here, has no card.
+    expect(hosts.map((h) => [h.hostId, h.clusterSide, h.state])).toEqual([[hostIds[0], true, 'prepared'], ...workers.map((w) => [w, false, 'joined'])]);
     for (const w of workers) {
       const h = hosts.find((x) => x.hostId === w);
       expect(h, w).toBeDefined();

@@ -4,6 +4,8 @@ import type { Locator, Page } from 'playwright-core';
 export interface JoinHostView {
   hostId: string;
   state: string;
+  /** Works for the joins (the first master) rather than joining: a member since step 5. */
+  clusterSide: boolean;
   stages: { stage: string; state: string }[];
   failure: { stage: string; retryHost: string; text: string } | null;
   waiting: string | null;
@@ -35,6 +37,7 @@ export class JoinPage {
         return {
           hostId: (await c.getAttribute('data-host-id')) ?? '',
           state: (await c.getAttribute('data-state')) ?? '',
+          clusterSide: (await c.getAttribute('data-cluster-side')) === 'yes',
           stages: await c.getByTestId('join-stage').evaluateAll((els) => els.map((e) => ({ stage: e.getAttribute('data-stage') ?? '', state: e.getAttribute('data-state') ?? '' }))),
           failure: (await failure.count())
             ? { stage: (await failure.getAttribute('data-stage')) ?? '', retryHost: (await failure.getAttribute('data-retry-host')) ?? '', text: await failure.innerText() }

@@ -23,7 +23,7 @@ export const FINDING_CODES: Readonly<Record<string, readonly string[]>> = {
     'network.dns-not-configured', 'network.clock-skew', 'network.vip-in-use', 'network.planned-address-in-use',
   ],
   'master-install': ['install.failed', 'install.done', 'install.vip-single-candidate', 'pacemaker.fencing-off', 'pacemaker.fencing-on', 'install.kit-mismatch'],
-  'worker-join': ['join.failed', 'join.member', 'join.nothing', 'join.kit-mismatch'],
+  'worker-join': ['join.failed', 'join.cluster-side-failed', 'join.member', 'join.nothing', 'join.kit-mismatch'],
   'cluster-leave': ['leave.failed'],
   verification: [
     'verify.action-failed', 'verify.services-active', 'verify.service-down', 'verify.units-failed', 'verify.no-failed-units',

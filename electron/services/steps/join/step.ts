@@ -81,11 +81,22 @@ export const workerJoinStep: StepModule = {
       list.push({ stage: p.action.stage ?? '', id: p.action.id, r: results.get(p.runsOn.id)?.get(p.action.id) });
       byAbout.set(p.about, list);
     }
+    // The joining hosts: those a "seen by the cluster" stage is about. Others with actions here
+    // (the first master reading a secret) are the cluster side: already members since step 5.
+    const joining = new Set(planned.filter((p) => p.action.stage === 'seen').map((p) => p.about));
     for (const h of project.hosts) {
       const list = byAbout.get(h.id);
       if (!list || list.every((x) => !x.r)) continue;
       const label = h.name || h.address;
       const bad = list.filter((x) => x.r && failed.has(x.r.status));
+      if (!joining.has(h.id)) {
+        if (bad.length > 0) {
+          out.push({ severity: 'blocking', hostId: h.id, code: 'join.cluster-side-failed', params: { host: label, actions: bad.map((b) => b.id).join(', ') },
+            message: `${label}: its part of the joins (on the cluster's side) did not finish (${bad.map((b) => b.id).join(', ')})`,
+            remediation: 'Open the failed action\'s output, fix the cause, then Retry this host: no worker joins before it finished.' });
+        }
+        continue;
+      }
       if (bad.length > 0) {
         const stage = JOIN_STAGES.find((s) => bad.some((b) => b.stage === s)) ?? bad[0]!.stage;
         out.push({ severity: 'blocking', hostId: h.id, code: 'join.failed', params: { host: label, stage, actions: bad.map((b) => b.id).join(', ') },

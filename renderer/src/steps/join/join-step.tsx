@@ -114,7 +114,7 @@ function JoinTimelines() {
 }
 
 const stageBadge = (s: StageState | HostState) =>
-  s === 'done' || s === 'joined' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' ? 'badge-danger' : s === 'waiting' || s === 'stopped' ? 'badge-warn' : 'badge-muted';
+  s === 'done' || s === 'joined' || s === 'prepared' ? 'badge-ok' : s === 'running' ? 'badge-busy' : s === 'failed' ? 'badge-danger' : s === 'waiting' || s === 'stopped' ? 'badge-warn' : 'badge-muted';
 
 function elapsed(t: TFunction, ms: number): string {
   const { min, s } = splitDuration(ms);
@@ -123,12 +123,13 @@ function elapsed(t: TFunction, ms: number): string {
 
 function HostCard({ t, h, state, tail, busy, onRetry }: { t: TFunction; h: HostTimeline; state: HostState; tail: string[]; busy: boolean; onRetry: (hostId: string) => void }) {
   return (
-    <article className={`join-host join-host-${state}`} data-testid="join-host" data-host-id={h.hostId} data-state={state}>
+    <article className={`join-host join-host-${state}`} data-testid="join-host" data-host-id={h.hostId} data-state={state} data-cluster-side={h.clusterSide ? 'yes' : 'no'}>
       <header>
         <strong>{h.name}</strong>{' '}
         <span className={`badge ${stageBadge(state)}`} data-testid="join-host-state">
           {t(`join.hostState.${state}`)}
         </span>
+        {h.clusterSide ? <div className="muted small" data-testid="join-cluster-side">{t('join.clusterSide')}</div> : null}
       </header>
       <ol className="join-stages">
         {h.stages.map((s) => (
@@ -144,7 +145,7 @@ function HostCard({ t, h, state, tail, busy, onRetry }: { t: TFunction; h: HostT
         <div className="join-failure" data-testid="join-failure" data-stage={h.failure.stage} data-retry-host={h.failure.retryHostId}>
           <p>
             {/* Worded here, not from the finding: its params carry the stage id and action ids, not words. */}
-            {t('join.failure.what', { host: h.name, stage: t(`join.stage.${h.failure.stage}`) })}
+            {t(h.clusterSide ? 'join.failure.clusterSide' : 'join.failure.what', { host: h.name, stage: t(`join.stage.${h.failure.stage}`) })}
           </p>
           <p className="small">
             {t('join.failure.action', { action: t(h.failure.title, { defaultValue: h.failure.actionId }) })}

@@ -85,6 +85,26 @@ describe('joinTimelines', () => {
     expect(waitReasonOf({ status: 'failed', reason: 'run-action-failed' })).toBeUndefined();
   });
 
+  it('the Pacemaker shape: the first master\'s own stage (reading the hacluster password) is a cluster-side card, first, "done" not "member"; a failure there says so', () => {
+    const pcm: Pick<PlanView, 'hosts'> = {
+      hosts: [
+        { hostId: 'm1', name: 'node1', address: '', user: 'root', actions: [act('hacluster-password', 'configuration'), act('pcm-add-w1', 'service', 'w1'), act('pcm-seen-w1', 'seen', 'w1')] },
+        { hostId: 'm2', name: 'node2', address: '', user: 'root', actions: [act('as-built')] },
+        { hostId: 'w1', name: 'node3', address: '', user: 'root', actions: [act('pcm-packages', 'packages'), act('pcm-pcsd', 'configuration')] },
+      ],
+    };
+    const before = joinTimelines(pcm, undefined);
+    expect(before.map((x) => [x.hostId, x.clusterSide])).toEqual([['m1', true], ['w1', false]]);
+    const done = joinTimelines(pcm, {
+      findings: [],
+      hosts: [host('m1', 'done', [a('hacluster-password', 'done'), a('pcm-add-w1', 'done'), a('pcm-seen-w1', 'done')]), host('w1', 'done', [a('pcm-packages', 'done'), a('pcm-pcsd', 'done')])],
+    });
+    expect(done.map((x) => [x.hostId, hostState(x, false)])).toEqual([['m1', 'prepared'], ['w1', 'joined']]);
+    const failed = joinTimelines(pcm, { findings: [], hosts: [host('m1', 'failed', [a('hacluster-password', 'failed', { exitCode: 1 })])] });
+    expect(failed[0]).toMatchObject({ hostId: 'm1', clusterSide: true, failure: { stage: 'configuration', retryHostId: 'm1' } });
+    expect(hostState(failed[0]!, false)).toBe('failed');
+  });
+
   it('no plan, no timelines; actions without a join stage (the as-built capture) are in none', () => {
     expect(joinTimelines(undefined, undefined)).toEqual([]);
     expect(joinTimelines({ hosts: [{ hostId: 'm', name: 'm', address: '', user: 'root', actions: [act('as-built')] }] }, undefined)).toEqual([]);

@@ -50,6 +50,11 @@ export interface HostTimeline {
   waitReason?: WaitReason;
   /** Where a waiting host's run stopped: retried or resumed there once the technician acted. */
   waitHostId?: string;
+  /**
+   * A host that does not join but works for the joins (the first master reading a secret): a
+   * member since step 5. Not a joining host: no "seen by the cluster" stage is about it.
+   */
+  clusterSide: boolean;
 }
 
 const FINISHED = new Set<ActionRun['status']>(['done', 'already-done', 'skipped']);
@@ -93,6 +98,8 @@ export function joinTimelines(
       byAbout.set(about, list);
     }
   }
+  // The joining hosts: those a "seen by the cluster" stage is about (every profile checks each joiner).
+  const joining = new Set([...byAbout].filter(([, items]) => items.some((i) => i.stage === 'seen')).map(([id]) => id));
   const now = opts.now ?? Date.now();
   // Timelines in inventory order, for every host some stage is about.
   return plan.hosts
@@ -130,7 +137,7 @@ export function joinTimelines(
         return { stage, state, done, total: mine.length, elapsedMs, ...(why ? { waitReason: why } : {}) };
       });
       const failedItem = JOIN_STAGES.flatMap((s) => items.filter((i) => i.stage === s && i.r && STOPPED.has(i.r.status)))[0];
-      const finding = run?.findings.find((f) => f.hostId === hp.hostId && (f.code === 'join.failed' || f.code === 'join.member'));
+      const finding = run?.findings.find((f) => f.hostId === hp.hostId && (f.code === 'join.failed' || f.code === 'join.member' || f.code === 'join.cluster-side-failed'));
       return {
         hostId: hp.hostId,
         name: names.get(hp.hostId) ?? hp.hostId,
@@ -141,19 +148,22 @@ export function joinTimelines(
         ...(finding ? { finding } : {}),
         joined: stages.length > 0 && stages.every((s) => s.state === 'done'),
         ...(waitReason ? { waitReason, waitHostId: waitHostId! } : {}),
+        clusterSide: !joining.has(hp.hostId),
       };
-    });
+    })
+    // The cluster side first: it runs before any worker is added.
+    .sort((a, b) => Number(b.clusterSide) - Number(a.clusterSide));
 }
 
-export type HostState = 'joined' | 'failed' | 'waiting' | 'running' | 'stopped' | 'pending';
+export type HostState = 'joined' | 'prepared' | 'failed' | 'waiting' | 'running' | 'stopped' | 'pending';
 
 /**
  * A timeline's state as its card's badge: `stopped` is a host part-way through whose run has
  * ended without a failure of its own (another host's failure stopped the phases): Resume or the
  * failed host's retry continues it.
  */
-export function hostState(h: Pick<HostTimeline, 'joined' | 'failure' | 'waitReason' | 'stages'>, runActive: boolean): HostState {
-  if (h.joined) return 'joined';
+export function hostState(h: Pick<HostTimeline, 'joined' | 'failure' | 'waitReason' | 'stages'> & { clusterSide?: boolean }, runActive: boolean): HostState {
+  if (h.joined) return h.clusterSide ? 'prepared' : 'joined';
   if (h.failure) return 'failed';
   if (h.waitReason) return 'waiting';
   if (!h.stages.some((s) => s.state !== 'pending')) return 'pending';
