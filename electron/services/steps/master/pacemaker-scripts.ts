@@ -157,16 +157,25 @@ echo "$name added"`;
 
 /**
  * \`pcs cluster node remove\` from the first master (pcs also destroys the node's cluster
- * configuration; it refuses when the rest would lose quorum). $1 check|apply, $2 name. Done when
- * the name is not in the node list.
+ * configuration; it refuses when the rest would lose quorum), then the name out of Pacemaker's node
+ * list. $1 check|apply, $2 name. Done when the name is neither in corosync.conf nor in \`crm_node -l\`.
  */
 export const NODE_REMOVE = `set -eu
 mode=$1 name=$2
-grep -Eq "^[[:space:]]*name:[[:space:]]*$name[[:space:]]*$" /etc/corosync/corosync.conf || exit 0
+inconf() { grep -Eq "^[[:space:]]*name:[[:space:]]*$name[[:space:]]*$" /etc/corosync/corosync.conf; }
+listed() { crm_node -l 2>/dev/null | awk -v n="$name" '$2 == n { f = 1 } END { exit !f }'; }
+if ! inconf && ! listed; then exit 0; fi
 [ "$mode" = apply ] || exit 1
-pcs cluster node remove "$name"
-# pcs leaves the node in Pacemaker's node list as "lost": the members list would keep showing it.
-crm_node --force --remove "$name" || true
+if inconf; then pcs cluster node remove "$name"; fi
+# pcs leaves the node in Pacemaker's node list as "lost", and crm_node refuses to purge it while the
+# membership still holds it (ci 27: still listed right after the remove): retried, bounded.
+end=$(( $(date +%s) + 60 ))
+while listed; do
+  crm_node --force --remove "$name" > /dev/null 2>&1 || true
+  listed || break
+  [ "$(date +%s)" -lt "$end" ] || { crm_node -l >&2 || true; echo "$name still in Pacemaker's node list 60 s after its removal" >&2; exit 1; }
+  sleep 1
+done
 echo "$name removed"`;
 
 /** Waits (bounded, $3 seconds) until Pacemaker on this node lists $2 as a member. $1 check|apply. */
@@ -198,7 +207,8 @@ export const BMC_SECRET_DIR = '/etc/rackside/bmc';
 /**
  * The BMC passwords of the fenced nodes on this node, for fence_ipmilan's `password_script` (the
  * password is then in neither an argv nor the CIB). $1 check|apply, then the fenced nodes' names;
- * stdin: their passwords, one line each, in the same order. Done when every file holds its line.
+ * stdin: their passwords, one line each, in the same order. Done when every file holds its line and
+ * no file is left for a node not named (one that left the cluster).
  */
 export const BMC_SECRETS = `set -eu
 mode=$1; shift
@@ -215,7 +225,24 @@ for name in "$@"; do
   mv "$f.tmp" "$f"
   echo "$f written"
 done
+for f in "$d"/*.secret; do
+  [ -e "$f" ] || continue
+  n=\${f##*/}; n=\${n%.secret}; keep=0
+  for name in "$@"; do [ "$name" = "$n" ] && keep=1; done
+  [ "$keep" = 1 ] && continue
+  if [ "$mode" != apply ]; then rc=1; continue; fi
+  rm -f "$f"
+  echo "$f removed"
+done
 exit $rc`;
+
+/** A node that left: the BMC passwords it kept for the others' fence devices removed. $1 check|apply. */
+export const BMC_FORGET = `set -eu
+mode=$1
+[ -e ${BMC_SECRET_DIR} ] || exit 0
+[ "$mode" = apply ] || exit 1
+rm -rf ${BMC_SECRET_DIR}
+echo "${BMC_SECRET_DIR} removed"`;
 
 /**
  * A fence_ipmilan stonith device for one node (\`fence-<name>\`), made on the first master. $1

@@ -16,7 +16,7 @@ import { KnownHosts } from '../../ssh/known-hosts.js';
 import { SshPool } from '../../ssh/pool.js';
 import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
 import { stepRegistry } from '../registry.js';
-import { HACLUSTER_SECRET_FILE, VIP_RESOURCE } from './pacemaker-scripts.js';
+import { BMC_SECRET_DIR, HACLUSTER_SECRET_FILE, VIP_RESOURCE } from './pacemaker-scripts.js';
 import { masterInstallStep } from './step.js';
 
 /**
@@ -308,6 +308,21 @@ describe('Pacemaker profile on the lab (systemd mode, 5 nodes)', () => {
     expect(q4.votes).toBe(4);
     expect((await exec(5, 'systemctl is-active corosync pacemaker || true')).trim().split('\n')).toEqual(['inactive', 'inactive']);
     expect((await exec(1, `crm_node -l | awk '{ print $2 }'`)).includes('node5')).toBe(false);
+    // node5 forgot the BMC passwords it kept for the others' fence devices.
+    expect((await exec(5, `test -e ${BMC_SECRET_DIR} && echo kept || echo gone`)).trim()).toBe('gone');
+    expect(await stamp()).toBe(before);
+
+    // node5 out of the inventory: a re-run removes its BMC password from the masters; of the
+    // cluster's own actions nothing else changes. The base platform forgets node5 too (its SSH key,
+    // chrony's allowed clients, Prometheus' targets: lab run of 2026-12-07).
+    expect((await exec(1, `ls ${BMC_SECRET_DIR}`)).split('\n')).toContain('node5.secret');
+    await save([1, 2, 3, 4]);
+    const again = await runStep(MASTER_INSTALL_STEP);
+    expect(again.status).toBe('completed');
+    const rerun = changed(await finishedIn(again.runId)).sort();
+    expect(rerun.filter((x) => x.includes('/pcm-'))).toEqual(['n1/pcm-bmc-secrets:done', 'n2/pcm-bmc-secrets:done']);
+    expect(rerun.filter((x) => !x.includes('/pcm-') && !/^n\d\/(chrony|key-mesh|prometheus):done$/.test(x))).toEqual([]);
+    expect((await exec(1, `ls ${BMC_SECRET_DIR}`)).trim().split('\n')).toEqual(['node1.secret', 'node2.secret', 'node3.secret', 'node4.secret']);
     expect(await stamp()).toBe(before);
   }, LONG);
 

@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectSchema, validatePacemakerPlan, type Project } from '../../../contract/index.js';
 import { buildPlan, planText } from '../../runbook/plan.js';
-import type { Action } from '../../runbook/step-module.js';
+import type { Action, ActionResult, StepResults } from '../../runbook/step-module.js';
 import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
 import { nodeName, PCM_PHASES, pacemakerProfile } from './pacemaker.js';
+import { BMC_FORGET, BMC_SECRET_DIR, BMC_SECRETS } from './pacemaker-scripts.js';
 import { profileById } from './profile.js';
 import { installContext, masterInstallStep, packagesFor } from './step.js';
 
@@ -205,9 +210,20 @@ describe('pacemaker profile: worker joins and leave', () => {
     const r = plan(clusterLeaveStep, project(), { hostId: 'h4' });
     expect(r.phases.map((p) => [p.id, p.hosts.join(',')])).toEqual([[PCM_PHASES.leaveCluster, 'h1'], [PCM_PHASES.leaveNode, 'h4']]);
     expect(r.actions.get('h1')!.map((a) => [a.id, a.about])).toEqual([['pcm-remove-h4', 'h4']]);
-    expect(ids(r.actions.get('h4'))).toEqual(['pcm-services-off']);
+    expect(ids(r.actions.get('h4'))).toEqual(['pcm-services-off', 'pcm-bmc-forget']);
     expect(r.actions.get('h3')).toBeUndefined();
     expect(buildPlan(clusterLeaveStep, project(), { hostId: 'h1' }).ok).toBe(false);
+  });
+
+  it('findings: the joining workers are members; the first master (cluster side) is no join member, and its failure is named as the cluster side\'s', () => {
+    const p = project();
+    const r = joinPlan(p);
+    const results: StepResults = new Map([...r.actions].map(([hostId, list]) => [hostId, new Map(list.map((a): [string, ActionResult] => [a.id, { status: 'done', exitCode: 0, stdout: '' }]))]));
+    const ok = workerJoinStep.evaluate(results, p);
+    expect(ok.filter((f) => f.code === 'join.member').map((f) => f.hostId)).toEqual(['h3', 'h4']);
+    results.get('h1')!.set('hacluster-password', { status: 'failed', exitCode: 1, stdout: '' });
+    const bad = workerJoinStep.evaluate(results, p);
+    expect(bad.filter((f) => f.severity === 'blocking').map((f) => [f.code, f.hostId])).toEqual([['join.cluster-side-failed', 'h1']]);
   });
 
   it('as built: the cluster units, the packages and a members command', () => {
@@ -241,5 +257,39 @@ describe('validatePacemakerPlan', () => {
   });
   it('its issues stop the master install (installContext)', () => {
     expect(() => installContext(project({ clusterName: 'much-too-long-name' }))).toThrow(/clusterName/);
+  });
+});
+
+describe('pacemaker scripts run by sh (the secret directory moved into a temporary one)', () => {
+  const sh = (script: string, dir: string, args: string[], input = '') => {
+    try {
+      return { rc: 0, out: execFileSync('sh', ['-c', script.replaceAll(BMC_SECRET_DIR, dir), 'sh', ...args], { input, encoding: 'utf8' }) };
+    } catch (e) {
+      return { rc: (e as { status: number }).status, out: String((e as { stdout: string }).stdout) };
+    }
+  };
+
+  it('BMC_SECRETS writes one file per fenced node, is done on a second run, and removes the file of a node that left', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rackside-bmc-')), 'bmc');
+    try {
+      expect(sh(BMC_SECRETS, dir, ['check', 'node1', 'node5'], 'pw1\npw5\n').rc).toBe(1);
+      expect(sh(BMC_SECRETS, dir, ['apply', 'node1', 'node5'], 'pw1\npw5\n').rc).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(['node1.secret', 'node5.secret']);
+      expect(readFileSync(join(dir, 'node5.secret'), 'utf8')).toBe('pw5');
+      expect(sh(BMC_SECRETS, dir, ['check', 'node1', 'node5'], 'pw1\npw5\n').rc).toBe(0);
+      // node5 left: not named any more, so its file is not done until it is gone.
+      expect(sh(BMC_SECRETS, dir, ['check', 'node1'], 'pw1\n').rc).toBe(1);
+      const r = sh(BMC_SECRETS, dir, ['apply', 'node1'], 'pw1\n');
+      expect(r.rc).toBe(0);
+      expect(r.out).toContain('node5.secret removed');
+      expect(readdirSync(dir)).toEqual(['node1.secret']);
+      expect(sh(BMC_SECRETS, dir, ['check', 'node1'], 'pw1\n').rc).toBe(0);
+      // The node that left forgets every password it kept.
+      expect(sh(BMC_FORGET, dir, ['check']).rc).toBe(1);
+      expect(sh(BMC_FORGET, dir, ['apply']).rc).toBe(0);
+      expect(sh(BMC_FORGET, dir, ['check']).rc).toBe(0);
+    } finally {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { ClusterProfile, ProfileContext } from './profile.js';
 import { bmcSecretId } from '../../../contract/index.js';
 import {
   BMC_SECRETS, FENCE_DEVICE, FENCE_DEVICE_REMOVE, CLUSTER_SETUP, DEFAULT_CLUSTER, HACLUSTER_PASSWORD, HACLUSTER_SECRET_CHECK, HACLUSTER_SECRET_FILE, HACLUSTER_SECRET_MAKE,
-  HACLUSTER_SECRET_READ, HOST_AUTH, MEMBERS, NODE_ADD, NODE_REMOVE, NODE_SEEN, PROPERTIES, QUORUM_WAIT, SERVICES_OFF, VIP, VIP_RESOURCE,
+  BMC_FORGET, HACLUSTER_SECRET_READ, HOST_AUTH, MEMBERS, NODE_ADD, NODE_REMOVE, NODE_SEEN, PROPERTIES, QUORUM_WAIT, SERVICES_OFF, VIP, VIP_RESOURCE,
 } from './pacemaker-scripts.js';
 import { pacemakerVerify } from './pacemaker-verify.js';
 import { PACKAGES, SERVICES } from './scripts.js';
@@ -214,7 +214,13 @@ function leaveActions(host: Host, ctx: ProfileContext, leaving: Host): Action[] 
       checked(`pcm-remove-${leaving.id}`, t('nodeRemove'), PCM_PHASES.leaveCluster, host, NODE_REMOVE, [nodeName(leaving, ctx)], { about: leaving.id }, PCS_MS),
     ];
   }
-  if (host.id === leaving.id) return [checked('pcm-services-off', t('servicesOff'), PCM_PHASES.leaveNode, host, SERVICES_OFF, [])];
+  if (host.id === leaving.id) {
+    return [
+      checked('pcm-services-off', t('servicesOff'), PCM_PHASES.leaveNode, host, SERVICES_OFF, []),
+      // The others' BMC passwords (fencing) have no business on a node that left.
+      checked('pcm-bmc-forget', t('bmcForget'), PCM_PHASES.leaveNode, host, BMC_FORGET, []),
+    ];
+  }
   return [];
 }
 
