@@ -76,6 +76,8 @@ describe('a 1000-host inventory', () => {
     const mid = page.locator(`tr[aria-rowindex="${midIndex}"]`);
     await mid.getByTestId('host-name').fill('edited-host');
     expect(await mid.getByTestId('host-name').inputValue()).toBe('edited-host');
+    // Focus leaves the row first: a focused row stays rendered (next test).
+    await mid.getByTestId('host-name').blur();
     const at = await scroller.evaluate((el) => el.scrollTop);
     await scroller.evaluate((el) => (el.scrollTop = 0));
     await expect.poll(async () => (await rowIndexes())[0], POLL).toBe(2);
@@ -84,6 +86,37 @@ describe('a 1000-host inventory', () => {
     await expect.poll(() => mid.count(), POLL).toBe(1);
     expect(await mid.getByTestId('host-name').inputValue()).toBe('edited-host');
     expect(await mid.getByTestId('host-address').inputValue()).toBe(`10.9.${(midIndex - 2) >> 8}.${(midIndex - 2) & 255}`);
+  });
+
+  it('the row holding focus stays rendered while scrolled out of view: typing still reaches it', async () => {
+    const scroller = page.getByTestId('host-table-scroll');
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(async () => (await rowIndexes())[0], POLL).toBe(2);
+    const first = page.locator('tr[aria-rowindex="2"]');
+    const length = () => scroller.evaluate((el) => el.scrollHeight);
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
+    await expect.poll(async () => (await rowIndexes())[0] ?? 0, POLL).toBeGreaterThan(500);
+    const unpinned = await length();
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(async () => (await rowIndexes())[0], POLL).toBe(2);
+    await first.getByTestId('host-name').click();
+    await first.getByTestId('host-name').press('End');
+    // Scrolled far away (with the wheel or the scrollbar, focus does not move).
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
+    await expect.poll(async () => (await rowIndexes()).filter((i) => i !== 2)[0] ?? 0, POLL).toBeGreaterThan(500);
+    expect(await first.count()).toBe(1);
+    // Rows around the window are still stood in for by padding: the scrollbar's length is unchanged.
+    expect(Math.abs((await length()) - unpinned)).toBeLessThanOrEqual(2);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Row 1 Name');
+    await page.keyboard.type('-typed');
+    expect(await first.getByTestId('host-name').inputValue()).toBe('n1-typed');
+    // (Typing made Chromium scroll the input back into view, as it does for any focused field.)
+    // Focus gone elsewhere, the row leaves the DOM like any other out of view.
+    await first.getByTestId('host-name').blur();
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
+    await expect.poll(() => first.count(), POLL).toBe(0);
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(() => first.getByTestId('host-name').inputValue(), POLL).toBe('n1-typed');
   });
 
   it('Tab from the last rendered row moves into the next host, rendered as focus reaches it', async () => {

@@ -31,6 +31,21 @@ describe('computeWindow', () => {
     expect(w.padBottom).toBe(0);
   });
 
+  it('a pinned row (the focused one) outside the window is kept, its padding split around it; inside the window nothing changes', () => {
+    const base = { count: 1000, heightOf: none, estimate: 50, scrollTop: 5000, viewport: 500, overscan: 3 };
+    const above = computeWindow({ ...base, pinned: 10 });
+    expect(above).toEqual({ start: 97, end: 113, padTop: 97 * 50, padBottom: (1000 - 113) * 50, pin: { index: 10, side: 'top', before: 10 * 50, after: 86 * 50 } });
+    const below = computeWindow({ ...base, pinned: 500 });
+    expect(below.pin).toEqual({ index: 500, side: 'bottom', before: (500 - 113) * 50, after: (1000 - 501) * 50 });
+    // The split always adds up to the padding it replaces.
+    for (const w of [above, below]) {
+      const pad = w.pin!.side === 'top' ? w.padTop : w.padBottom;
+      expect(w.pin!.before + 50 + w.pin!.after).toBe(pad);
+    }
+    expect(computeWindow({ ...base, pinned: 100 }).pin).toBeUndefined();
+    expect(computeWindow({ ...base, pinned: 5000 }).pin).toBeUndefined();
+  });
+
   it('an empty list renders nothing', () => {
     expect(computeWindow({ count: 0, heightOf: none, estimate: 50, scrollTop: 0, viewport: 500, overscan: 3 })).toEqual({ start: 0, end: 0, padTop: 0, padBottom: 0 });
   });

@@ -17,6 +17,12 @@ export interface RowWindow {
   /** Space standing in for the rows before `start` and after `end`, in px. */
   padTop: number;
   padBottom: number;
+  /**
+   * A row kept rendered outside the window (the one holding keyboard focus: unmounting it would
+   * drop the focus and the technician's typing), with the padding on either side of it, which
+   * then stands in for `padTop` (side top) or `padBottom` (side bottom).
+   */
+  pin?: { index: number; side: 'top' | 'bottom'; before: number; after: number };
 }
 
 export interface WindowInput {
@@ -29,9 +35,11 @@ export interface WindowInput {
   viewport: number;
   /** Rows rendered beyond each edge, so Tab and arrow keys reach a row before it scrolls in. */
   overscan: number;
+  /** A row to keep rendered wherever the window is (the focused one). */
+  pinned?: number | undefined;
 }
 
-export function computeWindow({ count, heightOf, estimate, scrollTop, viewport, overscan }: WindowInput): RowWindow {
+export function computeWindow({ count, heightOf, estimate, scrollTop, viewport, overscan, pinned }: WindowInput): RowWindow {
   if (count === 0) return { start: 0, end: 0, padTop: 0, padBottom: 0 };
   let measured = 0;
   let measuredSum = 0;
@@ -70,5 +78,10 @@ export function computeWindow({ count, heightOf, estimate, scrollTop, viewport, 
   for (let i = 0; i < start; i++) padTop += heights[i] ?? fallback;
   let padBottom = 0;
   for (let i = end; i < count; i++) padBottom += heights[i] ?? fallback;
-  return { start, end, padTop, padBottom };
+  if (pinned === undefined || pinned < 0 || pinned >= count || (pinned >= start && pinned < end)) return { start, end, padTop, padBottom };
+  const [from, side, pad] = pinned < start ? [0, 'top' as const, padTop] : [end, 'bottom' as const, padBottom];
+  let before = 0;
+  for (let i = from; i < pinned; i++) before += heights[i] ?? fallback;
+  const after = Math.max(0, pad - before - (heights[pinned] ?? fallback));
+  return { start, end, padTop, padBottom, pin: { index: pinned, side, before, after } };
 }

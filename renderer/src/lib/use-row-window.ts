@@ -7,6 +7,8 @@ interface Options {
   /** A row's height before any is measured, in px. */
   estimate: number;
   overscan?: number;
+  /** The key of a row to keep rendered outside the window (the row holding focus). */
+  pinnedKey?: string | null;
 }
 
 export interface RowWindowState extends RowWindow {
@@ -25,7 +27,7 @@ export interface RowWindowState extends RowWindow {
  * stands in for the rest so the scrollbar keeps the full length. Lists of WINDOW_FROM_ROWS or
  * fewer render whole.
  */
-export function useRowWindow({ keys, estimate, overscan = 8 }: Options): RowWindowState {
+export function useRowWindow({ keys, estimate, overscan = 8, pinnedKey = null }: Options): RowWindowState {
   const windowed = keys.length > WINDOW_FROM_ROWS;
   const [scroller, setScroller] = useState<HTMLElement | null>(null);
   const [view, setView] = useState({ top: 0, height: 900 });
@@ -98,8 +100,9 @@ export function useRowWindow({ keys, estimate, overscan = 8 }: Options): RowWind
   const win = useMemo(() => {
     if (!windowed) return { start: 0, end: keys.length, padTop: 0, padBottom: 0 };
     void measureTick;
-    return computeWindow({ count: keys.length, heightOf: (i) => heights.get(keys[i]!), estimate, scrollTop: view.top - headHeight, viewport: view.height, overscan });
-  }, [windowed, keys, estimate, view, headHeight, overscan, heights, measureTick]);
+    const pinned = pinnedKey === null ? -1 : keys.indexOf(pinnedKey);
+    return computeWindow({ count: keys.length, heightOf: (i) => heights.get(keys[i]!), estimate, scrollTop: view.top - headHeight, viewport: view.height, overscan, pinned });
+  }, [windowed, keys, estimate, view, headHeight, overscan, heights, measureTick, pinnedKey]);
 
   return { ...win, windowed, setScrollBox: setScroller, measureRow, measureHead };
 }

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FieldIssue } from '../../../../electron/contract/index.js';
 import { groupIssues } from '../../lib/issues.js';
@@ -27,7 +27,23 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
   const grouped = groupIssues(issues);
   const keys = useMemo(() => hosts.map((h) => h.id), [hosts]);
   // A host row is about 80 px high before any is measured (inputs, then the jump and BMC links).
-  const { windowed, start, end, padTop, padBottom, setScrollBox, measureRow, measureHead } = useRowWindow({ keys, estimate: 80 });
+  // The row holding keyboard focus stays rendered when it scrolls out of the window: unmounted,
+  // it would take the focus (and the technician's next keystrokes) with it.
+  const [focusedKey, setFocusedKey] = useState<string | null>(null);
+  const { windowed, start, end, padTop, padBottom, pin, setScrollBox, measureRow, measureHead } = useRowWindow({ keys, estimate: 80, pinnedKey: focusedKey });
+  const rowKeyOf = (el: EventTarget | null) => (el instanceof HTMLElement ? (el.closest<HTMLElement>('[data-row-key]')?.dataset.rowKey ?? null) : null);
+  const rowOf = (i: number) => {
+    const h = hosts[i]!;
+    return <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} measureRow={windowed ? measureRow : undefined} />;
+  };
+  // One keyed list (no fragments): a row keeps its place in React's tree whether it is pinned or
+  // in the window, so it is never remounted (which would drop the focus it is pinned for).
+  const pinned = (): ReactNode[] => (pin ? [pin.before > 0 ? <PadRow key="pin-before" height={pin.before} /> : null, rowOf(pin.index), pin.after > 0 ? <PadRow key="pin-after" height={pin.after} /> : null] : []);
+  const body: ReactNode[] = [
+    ...(pin?.side === 'top' ? pinned() : [padTop > 0 ? <PadRow key="pad-top" height={padTop} /> : null]),
+    ...hosts.slice(start, end).map((_, k) => rowOf(start + k)),
+    ...(pin?.side === 'bottom' ? pinned() : [padBottom > 0 ? <PadRow key="pad-bottom" height={padBottom} /> : null]),
+  ];
 
   if (hosts.length === 0) {
     return (
@@ -37,7 +53,15 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
     );
   }
   return (
-    <div className={windowed ? 'table-scroll table-windowed' : 'table-scroll'} ref={setScrollBox} data-testid="host-table-scroll">
+    <div
+      className={windowed ? 'table-scroll table-windowed' : 'table-scroll'}
+      ref={setScrollBox}
+      data-testid="host-table-scroll"
+      onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
+      }}
+    >
       {/* Windowed, most rows are not in the DOM: aria-rowcount and aria-rowindex tell a screen
           reader the table's real size and where each rendered row sits in it. */}
       <table className="host-table" data-testid="host-table" aria-rowcount={hosts.length + 1} data-windowed={windowed}>
@@ -51,12 +75,7 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
           </tr>
         </thead>
         <tbody>
-          {padTop > 0 ? <PadRow height={padTop} /> : null}
-          {hosts.slice(start, end).map((h, k) => {
-            const i = start + k;
-            return <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} measureRow={windowed ? measureRow : undefined} />;
-          })}
-          {padBottom > 0 ? <PadRow height={padBottom} /> : null}
+          {body}
         </tbody>
       </table>
     </div>
