@@ -32,9 +32,8 @@ export function planFieldLabel(t: TFunction, path: string): string {
   const names = parts.filter((p) => !/^\d+$/.test(p));
   const last = parts[parts.length - 1] ?? '';
   for (let n = names.length; n > 0; n--) {
-    const key = `planFields.${names.slice(0, n).join('_')}`;
-    if (!t(key, { defaultValue: '' })) continue;
-    const label = t(key);
+    const label = t(`planFields.${names.slice(0, n).join('_')}`, { defaultValue: '' });
+    if (!label) continue;
     // A list entry is numbered only when the path ends at it; inner indexes are named by the message.
     return n === names.length && /^\d+$/.test(last) ? t('planFields.entry', { field: label, n: Number(last) + 1 }) : label;
   }
