@@ -158,6 +158,8 @@ describe('The site kit: "ready to leave?" (step 5)', () => {
     // The fix: build again. Only the changed file is fetched again (the rest is reused).
     await build();
     expect(await page.getByTestId('kit-progress').innerText()).toMatch(/MB already in the kit/);
+    // The verification of the tampered kit is not shown beside the rebuilt one.
+    expect(await page.getByTestId('kit-problem').count()).toBe(0);
     const again = await precheck();
     expect(again.filter((c) => !c.ok)).toEqual([]);
     expect(await page.getByTestId('kit-checks').locator('h3').innerText()).toContain('Ready to leave');

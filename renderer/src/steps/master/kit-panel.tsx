@@ -43,6 +43,8 @@ export function KitPanel({ kitDir }: { kitDir: string }) {
     setBusy('build');
     setError(null);
     setProgress(null);
+    // The last verification was of the kit before this build: its bad files may be fixed now.
+    setVerified(null);
     const list = targets.split(/[\s,]+/).filter(Boolean).map((x) => ({ release: x.slice(0, x.lastIndexOf('-')), arch: x.slice(x.lastIndexOf('-') + 1) }));
     const flat = suite.trim() === './';
     const r = await api['kit.build']({
