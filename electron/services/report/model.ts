@@ -126,7 +126,8 @@ export async function buildReport(input: ReportInput): Promise<ReportModel> {
   }
 
   const installRun = state.lastRun('master-install');
-  const built = installRun ? asBuiltOf(state.results(installRun.runId), project) : null;
+  const earlierInstalls = [...state.runs.values()].filter((r) => r.stepId === 'master-install' && r.runId !== installRun?.runId).reverse().map((r) => state.results(r.runId));
+  const built = installRun ? asBuiltOf(state.results(installRun.runId), project, earlierInstalls) : null;
 
   const joinRun = state.lastRun(CLUSTER_STEP);
   const cluster = clusterOf(project, joinRun ? { runId: joinRun.runId, results: state.results(joinRun.runId) } : null);

@@ -42,7 +42,12 @@ export function parseAsBuilt(stdout: string): { packages: { name: string; versio
   return { packages, timeSources };
 }
 
-export function asBuiltOf(results: StepResults, project: Project): AsBuilt | null {
+/**
+ * `earlier`: the step's earlier runs' results, newest first. A host whose kit check was already
+ * done in this run (a re-run: every package installed, no kit source put on it) keeps the record of
+ * the run that installed it from the kit.
+ */
+export function asBuiltOf(results: StepResults, project: Project, earlier: readonly StepResults[] = []): AsBuilt | null {
   let ctx: ReturnType<typeof installContext>;
   try {
     ctx = installContext(project);
@@ -63,7 +68,9 @@ export function asBuiltOf(results: StepResults, project: Project): AsBuilt | nul
     hosts: ctx.hosts.map(hostRow),
     ...(isKit(ctx.plan.packageSource)
       ? { kit: ctx.hosts.flatMap((h) => {
-        const k = kitRecordOf(results.get(h.id)?.get(KIT_SOURCE_ACTION));
+        const now = results.get(h.id)?.get(KIT_SOURCE_ACTION);
+        const k = kitRecordOf(now)
+          ?? (now?.status === 'already-done' ? earlier.map((r) => kitRecordOf(r.get(h.id)?.get(KIT_SOURCE_ACTION))).find((x) => x !== null) ?? null : null);
         return k ? [{ hostId: h.id, ...k }] : [];
       }) }
       : {}),

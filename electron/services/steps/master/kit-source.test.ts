@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectSchema, type Project } from '../../../contract/index.js';
 import type { ActionResult, StepResults } from '../../runbook/step-module.js';
@@ -14,6 +16,7 @@ import { installActions, installContext, installPlanOf } from './step.js';
  * finding for a host the kit does not cover. The kit folder here holds manifests written by the
  * test (the real build and its signature are kit.test.ts's and the lab test's).
  */
+const run = promisify(execFile);
 let kit: string;
 
 async function target(name: string, packages: string[]) {
@@ -62,13 +65,15 @@ describe('the site kit as the install\'s package source', () => {
     // Which targets each host may use: those holding every package its plan installs.
     const allowed = (host: string) => {
       const a = plan.get(host)![0]!;
-      return ('script' in a.command ? a.command.args!.slice(3) : []).map((x) => String(x).split('=')[0]);
+      return ('script' in a.command ? a.command.args!.slice(4) : []).map((x) => String(x).split('=')[0]);
     };
     expect(allowed('m1')).toEqual(['bookworm-amd64']);
     expect(allowed('w1')).toEqual(['bookworm-amd64', 'bookworm-arm64']);
     // The keyring travels as an argument (base64), never pasted into the script.
     const m1 = plan.get('m1')![0]!.command;
     expect('script' in m1 && m1.args![2]).toBe(Buffer.from([1, 2, 3]).toString('base64'));
+    // The host's own packages, for the probe's "all installed already" answer.
+    expect('script' in m1 && m1.args![3]).toBe('chrony nftables prometheus prometheus-node-exporter');
   });
 
   it('kept: no removal; a kit folder with nothing built refuses to plan, naming the folder', async () => {
@@ -106,5 +111,28 @@ describe('the site kit as the install\'s package source', () => {
     ]);
     expect(asBuiltOf(results, project({ packageSource: { kind: 'kit', dir: kit } }))?.kit).toEqual([{ hostId: 'm1', target: 'bookworm-amd64', manifestSha256: sha }]);
     expect(asBuiltOf(results, project({}))?.kit).toBeUndefined();
+    // A re-run: m1's kit check already done (nothing taken from the kit) keeps the record of the
+    // run that installed it; w1, failed then and already done now, has none.
+    const rerun: StepResults = new Map([
+      ['m1', new Map<string, ActionResult>([['kit-source', { status: 'already-done' as const, exitCode: 0, stdout: '' }]])],
+      ['w1', new Map<string, ActionResult>([['kit-source', { status: 'already-done' as const, exitCode: 0, stdout: '' }]])],
+    ]);
+    const p = project({ packageSource: { kind: 'kit', dir: kit } });
+    expect(asBuiltOf(rerun, p, [rerun, results])?.kit).toEqual([{ hostId: 'm1', target: 'bookworm-amd64', manifestSha256: sha }]);
+    expect(asBuiltOf(rerun, p)?.kit).toEqual([]);
+  });
+
+  it('the kit check on a host (this machine, run with sh): already done when every package is installed, otherwise not; a target the kit lacks exits 3 either way', async () => {
+    const here = (await run('sh', ['-c', '. /etc/os-release; echo "$VERSION_CODENAME-$(dpkg --print-architecture)"'])).stdout.trim();
+    const check = (packages: string, targets: string[]) =>
+      run('sh', ['-c', KIT_SOURCE, 'kit-source', 'check', '47480', Buffer.from('ring').toString('base64'), packages, ...targets])
+        .then((r) => ({ code: 0, out: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }));
+    const covers = `${here}=${'1'.repeat(64)}:${'2'.repeat(64)}`;
+    // dpkg and coreutils are installed on every Debian: a re-run has nothing to take from the kit.
+    expect(await check('dpkg coreutils', [covers])).toEqual({ code: 0, out: `target=${here}\n` });
+    // One package missing and no kit source on this machine: not done, so the action puts the source in place.
+    for (const packages of ['dpkg rackside-no-such-package', '']) expect([1, 2], packages).toContain((await check(packages, [covers])).code);
+    // The host's target not in the kit: exit 3 even with everything installed (the apply then fails with the finding).
+    expect((await check('dpkg coreutils', [`other-arch=${'1'.repeat(64)}:${'2'.repeat(64)}`])).code).toBe(3);
   });
 });

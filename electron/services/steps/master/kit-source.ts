@@ -87,14 +87,17 @@ export function plannedPackages(actions: readonly Action[]): string[] {
 }
 
 /**
- * $1 check|apply, $2 port, $3 keyring (base64), then `<release>-<arch>=<InRelease sha256>:<manifest
+ * $1 check|apply, $2 port, $3 keyring (base64), $4 the packages this host's plan installs
+ * (space-separated Debian package names), then `<release>-<arch>=<InRelease sha256>:<manifest
  * sha256>` for each kit target that covers this host. Prints `target=<release>-<arch>` first; exit 3
  * when the host's target is not among them (nothing touched); after an apply `manifest=<sha256>`
- * (the report's record of the kit the host was installed from). `check` passes when the keyring and the source are in
- * place and apt's index of the kit is the kit's current InRelease.
+ * (the report's record of the kit the host was installed from). `check` passes when the host's
+ * target is covered and either every one of its packages is installed already (a re-run: nothing
+ * to take from the kit, so no source is put on the host) or the keyring and the source are in place
+ * and apt's index of the kit is the kit's current InRelease (a resumed run).
  */
 export const KIT_SOURCE = `set -eu
-mode=$1 port=$2 keyring=$3; shift 3
+mode=$1 port=$2 keyring=$3 packages=$4; shift 4
 codename=$(. /etc/os-release && echo "\${VERSION_CODENAME:-unknown}")
 target="$codename-$(dpkg --print-architecture)"
 echo "target=$target"
@@ -108,6 +111,10 @@ tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 printf '%s' "$keyring" | base64 -d > "$tmp"
 index() { for f in /var/lib/apt/lists/127.0.0.1:\${port}_\${target}_*InRelease; do [ -e "$f" ] && sha256sum "$f" | cut -d' ' -f1; done; }
 if [ "$mode" = check ]; then
+  # shellcheck disable=SC2086 # the package names, one word each
+  set -- $packages
+  installed=$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$@" 2>/dev/null | grep -c '^ii' || true)
+  [ "$#" -gt 0 ] && [ "$installed" -eq "$#" ] && exit 0
   cmp -s "$tmp" "$ring" && [ "$(cat "$list" 2>/dev/null)" = "$line" ] && [ "$(index)" = "$want" ]
   exit
 fi
@@ -152,7 +159,7 @@ export function withKitSource(plan: Map<string, Action[]>, hosts: readonly Host[
     const sudo = host.user !== 'root';
     const want = plannedPackages(actions);
     const covering = kit.targets.filter((t) => want.every((p) => t.packages.has(p))).map((t) => `${t.target}=${t.inRelease}:${t.manifestSha256}`);
-    const args = (mode: string) => [mode, String(src.port), keyring, ...covering];
+    const args = (mode: string) => [mode, String(src.port), keyring, want.join(' '), ...covering];
     const at = actions[first]!;
     const add: Action = {
       id: KIT_SOURCE_ACTION, title: 'install.actions.kitSource', ...(at.phase ? { phase: at.phase } : {}), ...(at.stage ? { stage: at.stage } : {}),
