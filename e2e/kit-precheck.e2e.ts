@@ -12,8 +12,9 @@ import { startBrowserHost, type RunningHost } from './support/host.js';
 
 // End to end (issue 22): the site kit in step 5 through Chromium and the built app. The kit is
 // built from the lab's repository files (the "office mirror" here) against the lab rootfs' package
-// state; nothing runs on the nodes, the lab only provides the inventory. "Ready to leave?" is all
-// green, then one .deb of the kit is changed by a byte: the pre-check shows exactly one red item
+// state; on the nodes only the preflight runs (it reads each host's release and architecture). "Ready to leave?" is all
+// green; a host that reads as another release (the lab's fault) is the one red item, naming the
+// target to add; then one .deb of the kit is changed by a byte: the pre-check shows exactly one red item
 // (signatures and hashes) with its fix, Verify names the file and why, and building again (only
 // that file is fetched again) turns it green.
 const CACHE = process.env.RACKSIDE_LAB_CACHE ?? '/var/cache/rackside-lab';
@@ -127,6 +128,36 @@ describe('The site kit: "ready to leave?" (step 5)', () => {
     const read = await precheck();
     expect(read.find((c) => c.id === 'kit-hosts'), JSON.stringify(read)).toMatchObject({ ok: true });
     expect(read.find((c) => c.id === 'kit-hosts')!.text).toContain('(4 of 4 hosts; 0 not read yet');
+
+    // node4 turns out to run another release (its /etc/os-release says trixie; the lab's fault, put
+    // back below): the preflight reads it, and the pre-check's one red item names the host and the
+    // target to add to the kit.
+    try {
+      await lab.exec(4, 'sh', '-c', "cp --remove-destination /usr/lib/os-release /etc/os-release && sed -i 's/^VERSION_CODENAME=.*/VERSION_CODENAME=trixie/' /etc/os-release");
+      await wizard.step('hardware').click();
+      await preflight.waitVisible();
+      expect(await preflight.runToEnd(120_000)).not.toBe('running');
+      await master.open();
+      await page.getByTestId('kit-panel').waitFor();
+      const other = await precheck();
+      const bad = other.filter((c) => !c.ok);
+      expect(bad.map((c) => c.id), JSON.stringify(other)).toEqual(['kit-hosts']);
+      expect(bad[0]!.text).toBe('1 host(s) need a target the kit lacks: node4 needs trixie-amd64 (missing: trixie-amd64)');
+      expect(bad[0]!.fix).toBe('Fix: Add trixie-amd64 to the kit\'s targets and build the kit again, or check that host\'s OS.');
+      await shot('kit-precheck-hosts-red-en', 'kit-checks');
+      await wizard.setLanguage('zh-CN');
+      await eventually(() => page.getByTestId('kit-check-fix').first().innerText(), (t) => t.startsWith('修复：') && t.includes('trixie-amd64'));
+      await shot('kit-precheck-hosts-red-zh-cn', 'kit-checks');
+      await wizard.setLanguage('en');
+    } finally {
+      await lab.exec(4, 'ln', '-sf', '../usr/lib/os-release', '/etc/os-release');
+    }
+    await wizard.step('hardware').click();
+    await preflight.waitVisible();
+    await preflight.runToEnd(120_000);
+    await master.open();
+    await page.getByTestId('kit-panel').waitFor();
+    expect((await precheck()).find((c) => c.id === 'kit-hosts'), 'node4 back on bookworm').toMatchObject({ ok: true });
 
     // One byte of one .deb changed after the build.
     const pool = join(kitDir, 'bookworm-amd64', 'pool');
