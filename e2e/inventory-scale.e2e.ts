@@ -9,7 +9,8 @@ import { startBrowserHost, type RunningHost } from './support/host.js';
 
 // End to end: Debian's Chromium → browser host (built app). A 1000-host inventory (the supported
 // maximum) is windowed: only the rows in view are in the DOM, the table still says how many rows
-// it has, and keyboard focus walks past the rendered rows. No host is contacted.
+// it has, and keyboard focus walks past the rendered rows; the network plan's table likewise. No
+// host is contacted.
 let host: RunningHost;
 let browser: Browser;
 let page: Page;
@@ -130,5 +131,32 @@ describe('a 1000-host inventory', () => {
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
     expect(focused).toBe(`Row ${last} Name`);
+  });
+
+  it('the network plan\'s table is windowed the same way: rows in view only, the row holding focus kept while scrolled away', async () => {
+    await wizard.step('network').click();
+    const plan = page.getByTestId('network-plan');
+    await plan.waitFor();
+    const rows = plan.getByTestId('plan-host');
+    const indexes = () => rows.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('aria-rowindex'))));
+    expect(await plan.locator('table').getAttribute('aria-rowcount')).toBe('1001');
+    await expect.poll(() => rows.count(), POLL).toBeGreaterThan(5);
+    expect(await rows.count()).toBeLessThan(60);
+    expect((await indexes())[0]).toBe(2);
+    const scroller = page.getByTestId('plan-scroll');
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(async () => (await indexes()).at(-1), POLL).toBe(1001);
+    expect(await rows.count()).toBeLessThan(60);
+    // Typing into row 1's hostname, then scrolled far away: the row stays, the typing lands.
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(async () => (await indexes())[0], POLL).toBe(2);
+    const first = plan.locator('tr[aria-rowindex="2"]');
+    await first.getByTestId('plan-hostname').fill('node-a');
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
+    await expect.poll(async () => (await indexes()).filter((i) => i !== 2)[0] ?? 0, POLL).toBeGreaterThan(500);
+    expect(await first.count()).toBe(1);
+    await page.keyboard.type('1');
+    expect(await first.getByTestId('plan-hostname').inputValue()).toBe('node-a1');
+    await screenshot(page, 'network-plan-1000');
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/backend-context.js';
 import { inventoryState, wizardStepState, type WizardStepState } from '../runbook/step-status.js';
@@ -44,7 +44,21 @@ export function Stepper() {
   }, [api, dir, dirty, backendState]);
 
   // The page scrolls inside .app-main, which outlives the step: without this a step opens where the last one was left.
+  // Only when it is scrolled (kept from its scroll events): scrollTo in a layout effect lays the
+  // new step's page out at once, inside the task that rendered it (40 ms with 100 hosts, issue 21).
+  const scrolled = useRef(false);
+  useEffect(() => {
+    const main = document.querySelector('.app-main');
+    if (!main) return;
+    const onScroll = () => {
+      scrolled.current = main.scrollTop > 0;
+    };
+    main.addEventListener('scroll', onScroll, { passive: true });
+    return () => main.removeEventListener('scroll', onScroll);
+  }, []);
   useLayoutEffect(() => {
+    if (!scrolled.current) return;
+    scrolled.current = false;
     document.querySelector('.app-main')?.scrollTo({ top: 0 });
   }, [current]);
 

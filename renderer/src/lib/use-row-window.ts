@@ -61,21 +61,22 @@ export function useRowWindow({ keys, estimate, overscan = 8, pinnedKey = null }:
   useLayoutEffect(() => {
     if (!scroller || !windowed) return;
     let frame = 0;
+    // The box's geometry is read here, never in a state updater (React runs those while it
+    // renders: a read there laid the whole page out inside that task, 58 ms with 100 hosts).
     const read = () => {
       frame = 0;
-      setView((v) => {
-        const top = scroller.scrollTop;
-        const height = scroller.clientHeight;
-        return v.top === top && v.height === height ? v : { top, height };
-      });
+      const top = scroller.scrollTop;
+      const height = scroller.clientHeight;
+      setView((v) => (v.top === top && v.height === height ? v : { top, height }));
     };
     // One read per frame: scroll events can come faster than React renders.
     const onScroll = () => {
       if (frame === 0) frame = requestAnimationFrame(read);
     };
-    read();
     scroller.addEventListener('scroll', onScroll, { passive: true });
-    const ro = new ResizeObserver(onScroll);
+    // Its first call comes once the box is laid out (and again whenever it resizes): the first
+    // read, without forcing a layout.
+    const ro = new ResizeObserver(read);
     ro.observe(scroller);
     return () => {
       scroller.removeEventListener('scroll', onScroll);
@@ -93,9 +94,14 @@ export function useRowWindow({ keys, estimate, overscan = 8, pinnedKey = null }:
     [observer],
   ) as (el: HTMLElement | null) => void;
 
+  // Read once laid out (a ResizeObserver's callback comes after layout): reading it in the ref
+  // would lay the whole page out inside the task that renders it.
   const measureHead = useCallback((el: HTMLElement | null) => {
-    if (el) setHeadHeight(el.getBoundingClientRect().height);
-  }, []);
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setHeadHeight(el.getBoundingClientRect().height));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []) as (el: HTMLElement | null) => void;
 
   const win = useMemo(() => {
     if (!windowed) return { start: 0, end: keys.length, padTop: 0, padBottom: 0 };

@@ -19,8 +19,20 @@ interface Props {
   measureRow?: ((el: HTMLElement | null) => void) | undefined;
 }
 
+/** Column names by language: a row's 18 cell labels would look each one up again (issue 21: 100 rows). */
+const columnNames = new Map<string, string>();
+function columnName(t: (key: string) => string, lang: string, field: string): string {
+  const key = `${lang}\u0000${field}`;
+  let name = columnNames.get(key);
+  if (name === undefined) {
+    name = t(`inventory.col.${field}`);
+    columnNames.set(key, name);
+  }
+  return name;
+}
+
 export function HostRow({ host, row, issues, measureRow }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const updateHost = useAppStore((s) => s.updateHost);
   const removeHost = useAppStore((s) => s.removeHost);
   const testing = useAppStore((s) => s.testing[host.id] === true);
@@ -45,7 +57,7 @@ export function HostRow({ host, row, issues, measureRow }: Props) {
 
   // The inputs are narrow: a long value (an FQDN, a key path) is cut on screen, so each input
   // carries its whole value as its title (issue 21).
-  const label = (field: string) => t('inventory.cellLabel', { row, field: t(`inventory.col.${field}`) });
+  const label = (field: string) => t('inventory.cellLabel', { row, field: columnName(t, i18n.resolvedLanguage ?? '', field) });
   const errorsOf = (col: IssueColumn) => issues?.get(col) ?? [];
   const errorId = (col: IssueColumn) => `${idBase}-${col}-err`;
   const invalid = (col: IssueColumn) =>
@@ -370,9 +382,13 @@ function BmcEditor({ host, row }: { host: HostDraft; row: number }) {
   );
 }
 
+/** Nothing for a cell without issues (most of them), without a component (and its hooks) per cell. */
 function FieldErrors({ id, issues }: { id: string; issues: FieldIssue[] }): ReactNode {
+  return issues.length === 0 ? null : <FieldErrorList id={id} issues={issues} />;
+}
+
+function FieldErrorList({ id, issues }: { id: string; issues: FieldIssue[] }): ReactNode {
   const { t } = useTranslation();
-  if (issues.length === 0) return null;
   return (
     <div id={id} className="field-errors">
       {issues.map((issue, i) => (

@@ -1,8 +1,9 @@
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FieldIssue } from '../../../../electron/contract/index.js';
 import { groupIssues } from '../../lib/issues.js';
 import { useRowWindow } from '../../lib/use-row-window.js';
+import { rowKeyOf, windowRows } from '../../lib/window-rows.js';
 import { useAppStore } from '../../store/index.js';
 import { HostRow } from './host-row.js';
 
@@ -30,20 +31,13 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
   // The row holding keyboard focus stays rendered when it scrolls out of the window: unmounted,
   // it would take the focus (and the technician's next keystrokes) with it.
   const [focusedKey, setFocusedKey] = useState<string | null>(null);
-  const { windowed, start, end, padTop, padBottom, pin, setScrollBox, measureRow, measureHead } = useRowWindow({ keys, estimate: 80, pinnedKey: focusedKey });
-  const rowKeyOf = (el: EventTarget | null) => (el instanceof HTMLElement ? (el.closest<HTMLElement>('[data-row-key]')?.dataset.rowKey ?? null) : null);
+  const rows = useRowWindow({ keys, estimate: 80, pinnedKey: focusedKey });
+  const { windowed, setScrollBox, measureRow, measureHead } = rows;
   const rowOf = (i: number) => {
     const h = hosts[i]!;
     return <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} measureRow={windowed ? measureRow : undefined} />;
   };
-  // One keyed list (no fragments): a row keeps its place in React's tree whether it is pinned or
-  // in the window, so it is never remounted (which would drop the focus it is pinned for).
-  const pinned = (): ReactNode[] => (pin ? [pin.before > 0 ? <PadRow key="pin-before" height={pin.before} /> : null, rowOf(pin.index), pin.after > 0 ? <PadRow key="pin-after" height={pin.after} /> : null] : []);
-  const body: ReactNode[] = [
-    ...(pin?.side === 'top' ? pinned() : [padTop > 0 ? <PadRow key="pad-top" height={padTop} /> : null]),
-    ...hosts.slice(start, end).map((_, k) => rowOf(start + k)),
-    ...(pin?.side === 'bottom' ? pinned() : [padBottom > 0 ? <PadRow key="pad-bottom" height={padBottom} /> : null]),
-  ];
+  const body = windowRows(rows, COLUMNS.length, rowOf, 'host-table-pad');
 
   if (hosts.length === 0) {
     return (
@@ -79,14 +73,5 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
         </tbody>
       </table>
     </div>
-  );
-}
-
-/** Stands in for rows outside the window, keeping the scrollbar's length; hidden from screen readers. */
-function PadRow({ height }: { height: number }) {
-  return (
-    <tr aria-hidden="true" className="pad-row" data-testid="host-table-pad">
-      <td colSpan={COLUMNS.length} style={{ height, padding: 0, border: 'none' }} />
-    </tr>
   );
 }

@@ -14,6 +14,8 @@ import {
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
+import { useRowWindow } from '../../lib/use-row-window.js';
+import { rowKeyOf, windowRows } from '../../lib/window-rows.js';
 import { useAppStore } from '../../store/index.js';
 import { addressesHeldByOthers, draftFromPlan, draftIsSaved, planFromDraft, planIsEmpty, prefillFromInterfaces, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
@@ -119,6 +121,9 @@ function InterfacesPanel() {
   );
 }
 
+/** The plan table's columns: host, hostname, interface, kind, bond/VLAN, address, prefix, gateway, MTU, apply. */
+const PLAN_COLUMNS = 10;
+
 function PlanPanel() {
   const { t } = useTranslation();
   const api = useApi();
@@ -142,6 +147,13 @@ function PlanPanel() {
 
   const issues = useMemo(() => (draft ? validateNetworkPlan(planFromDraft(draft), refs) : []), [draft, refs]);
   const held = useMemo(() => (draft ? addressesHeldByOthers(draft, interfaces, refs) : []), [draft, interfaces, refs]);
+  // Long plans (issue 21) render only the rows in view, as the inventory does; the row holding
+  // keyboard focus stays rendered when it scrolls out, so typing still reaches it.
+  const keys = useMemo(() => draft?.hosts.map((h) => h.hostId) ?? [], [draft?.hosts]);
+  const [focusedKey, setFocusedKey] = useState<string | null>(null);
+  const rows = useRowWindow({ keys, estimate: 40, pinnedKey: focusedKey });
+  const hostById = useMemo(() => new Map(hosts.map((h) => [h.id, h])), [hosts]);
+  const badFields = useMemo(() => new Set(issues.flatMap((i) => (i.hostId ? [`${i.hostId} ${i.field.split('.').pop() ?? ''}`] : []))), [issues]);
   if (!draft) return null;
   const empty = planIsEmpty(draft);
   const isSaved = draftIsSaved(draft, saved);
@@ -185,9 +197,17 @@ function PlanPanel() {
         {field(t('network.plan.dns'), draft.dnsServers, (v) => update({ dnsServers: v }), 'plan-dns')}
         {field(t('network.plan.ports'), draft.requiredPorts, (v) => update({ requiredPorts: v }), 'plan-ports', '22, 2224')}
       </div>
-      <div className="table-scroll">
-        <table className="net-table net-plan">
-          <thead>
+      <div
+        className={rows.windowed ? 'table-scroll table-windowed' : 'table-scroll'}
+        ref={rows.setScrollBox}
+        data-testid="plan-scroll"
+        onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
+        onBlur={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
+        }}
+      >
+        <table className="net-table net-plan" aria-rowcount={draft.hosts.length + 1} data-windowed={rows.windowed}>
+          <thead ref={rows.measureHead}>
             <tr>
               <th>{t('network.interfaces.host')}</th>
               <th>{t('network.plan.hostname')}</th>
@@ -202,9 +222,10 @@ function PlanPanel() {
             </tr>
           </thead>
           <tbody>
-            {draft.hosts.map((h) => {
-              const host = hosts.find((x) => x.id === h.hostId);
-              const bad = (f: string) => issues.some((i) => i.hostId === h.hostId && (i.field === f || i.field.endsWith(`.${f}`)));
+            {windowRows(rows, PLAN_COLUMNS, (index) => {
+              const h = draft.hosts[index]!;
+              const host = hostById.get(h.hostId);
+              const bad = (f: string) => badFields.has(`${h.hostId} ${f}`);
               const input = (key: keyof HostNetDraft, f: string, width = 'm') => (
                 <input
                   className={`net-in-${width}${bad(f) ? ' invalid' : ''}`}
@@ -214,7 +235,8 @@ function PlanPanel() {
                 />
               );
               return (
-                <tr key={h.hostId} data-testid="plan-host" data-host-id={h.hostId} data-address={host?.address ?? ''}>
+                <tr key={h.hostId} data-testid="plan-host" data-host-id={h.hostId} data-address={host?.address ?? ''} data-row-key={h.hostId}
+                  aria-rowindex={index + 2} ref={rows.windowed ? rows.measureRow : undefined}>
                   <td title={host ? [host.name, host.address].filter(Boolean).join(' · ') : undefined}>{host?.name || host?.address}</td>
                   <td>{input('hostname', 'hostname')}</td>
                   <td>{input('name', 'name', 's')}</td>
@@ -248,7 +270,7 @@ function PlanPanel() {
                   </td>
                 </tr>
               );
-            })}
+            }, 'plan-pad')}
           </tbody>
         </table>
       </div>
