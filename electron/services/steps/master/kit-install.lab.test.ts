@@ -22,6 +22,7 @@ import { asBuiltOf } from './as-built.js';
 import { KIT_KEYRING_PATH, KIT_REMOVE_ACTION, KIT_SOURCE_ACTION, KIT_SOURCES_FILE } from './kit-source.js';
 import { VIP_RESOURCE } from './pacemaker-scripts.js';
 import { masterInstallStep } from './step.js';
+import { pollUntil } from '../../../../scripts/test-support/until.js';
 
 /**
  * Integration (issue 22): a whole cluster from the site kit alone — master install and worker
@@ -70,19 +71,7 @@ let rb: Runbook;
 
 const addr = (i: number) => st.nodes[i - 1]!.address;
 const gw = () => addr(1).replace(/\.\d+$/, '.1');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 300_000): Promise<T> {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(2_000)) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw new Error(`${what}: not reached (${String(last ?? '')})`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 300_000) => pollUntil(what, f, ms, 2_000);
 
 function projectWith(kit: string, profile: 'base' | 'slurm' | 'pacemaker' = 'base'): Project {
   const clusters = {

@@ -20,6 +20,7 @@ import { stepRegistry } from '../registry.js';
 import { FIREWALL_APPLY, FIREWALL_CONFIRM, FW_DIR, VRRP_SECRET_FILE } from './scripts.js';
 import { asBuiltOf } from './as-built.js';
 import { masterInstallStep } from './step.js';
+import { pollUntil } from '../../../../scripts/test-support/until.js';
 
 /**
  * Integration: the master install's base platform on four bare systemd-mode lab nodes (node1 and
@@ -51,21 +52,9 @@ let pool: SshPool;
 let rb: Runbook;
 
 const addr = (i: number) => st.nodes[i - 1]!.address;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `f` returns a value (not undefined), or fails with what it saw last. */
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(1_000)) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw new Error(`${what}: not reached (${String(last ?? '')})`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 90_000) => pollUntil(what, f, ms);
 
 function tcpOpen(host: string, port: number, timeoutMs = 3_000): Promise<boolean> {
   return new Promise((resolve) => {

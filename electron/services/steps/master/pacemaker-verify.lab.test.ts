@@ -20,6 +20,7 @@ import { masterInstallStep } from './step.js';
 import { PROFILE_VERIFY_TEST_STEP, profileVerifyStep } from './test-data/profile-verify-step.js';
 import { VIP_RESOURCE } from './pacemaker-scripts.js';
 import { parseCrmMon } from './pacemaker-verify.js';
+import { pollUntil } from '../../../../scripts/test-support/until.js';
 
 /**
  * Integration: the Pacemaker profile's step-7 checks (ClusterProfile.verify) on a 4-node
@@ -45,20 +46,8 @@ interface Status { up: boolean; mode: string; keyPath: string; nodes: { name: st
 const lab = async (...args: string[]) => (await run('bash', [LAB, ...args], { env, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 })).stdout;
 const status = async () => JSON.parse(await lab('status', '--json')) as Status;
 const exec = (node: number, script: string) => lab('exec', String(node), '--', 'sh', '-c', script);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 180_000): Promise<T> {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(1_000)) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw new Error(`${what}: not reached (${String(last ?? '')})`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 180_000) => pollUntil(what, f, ms);
 
 let st: Status;
 let dir: string;

@@ -18,6 +18,7 @@ import { clusterLeaveStep, workerJoinStep } from '../join/step.js';
 import { stepRegistry } from '../registry.js';
 import { BMC_SECRET_DIR, HACLUSTER_SECRET_FILE, VIP_RESOURCE } from './pacemaker-scripts.js';
 import { masterInstallStep } from './step.js';
+import { pollUntil } from '../../../../scripts/test-support/until.js';
 
 /**
  * Integration: the Pacemaker/Corosync profile on bare systemd-mode lab nodes, through the real
@@ -52,20 +53,8 @@ let pool: SshPool;
 let rb: Runbook;
 
 const addr = (i: number) => st.nodes[i - 1]!.address;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(1_000)) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw new Error(`${what}: not reached (${String(last ?? '')})`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 120_000) => pollUntil(what, f, ms);
 
 function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

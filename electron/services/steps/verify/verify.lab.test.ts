@@ -15,6 +15,7 @@ import { SshPool } from '../../ssh/pool.js';
 import { masterInstallStep } from '../master/step.js';
 import { stepRegistry } from '../registry.js';
 import { verificationStep } from './step.js';
+import { pollUntil } from '../../../../scripts/test-support/until.js';
 
 /**
  * Integration: step 7 on a real cluster. The master install builds the base platform on four
@@ -48,21 +49,9 @@ let pool: SshPool;
 let rb: Runbook;
 
 const addr = (i: number) => st.nodes[i - 1]!.address;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const blocking = (fs: FindingView[]) => fs.filter((f) => f.severity === 'blocking').map((f) => `${f.code}@${f.hostId ?? '*'}`);
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  let last: unknown;
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(2_000)) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw new Error(`${what}: not reached (${String(last ?? '')})`);
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, ms = 120_000) => pollUntil(what, f, ms, 2_000);
 
 async function runStep(stepId: string): Promise<{ runId: string; status: string | undefined; findings: FindingView[] }> {
   const started = await rb.start(dir, stepId);
