@@ -5,7 +5,7 @@ import type { Host, PackageSource, Project } from '../../../contract/index.js';
 import { KIT_KEYRING, KIT_MANIFEST, type KitManifest } from '../../kit/build.js';
 import { serveKitOver } from '../../kit/serve.js';
 import type { Action, ActionResult, Finding, HostLink, HostSession, Phase } from '../../runbook/step-module.js';
-import { PACKAGES } from './scripts.js';
+import { INSTALLED_COUNT, PACKAGES } from './scripts.js';
 
 /**
  * The site kit as the install's package source (issue 22). The kit folder on the laptop holds one
@@ -97,6 +97,7 @@ export function plannedPackages(actions: readonly Action[]): string[] {
  * and apt's index of the kit is the kit's current InRelease (a resumed run).
  */
 export const KIT_SOURCE = `set -eu
+${INSTALLED_COUNT}
 mode=$1 port=$2 keyring=$3 packages=$4; shift 4
 codename=$(. /etc/os-release && echo "\${VERSION_CODENAME:-unknown}")
 target="$codename-$(dpkg --print-architecture)"
@@ -113,8 +114,7 @@ index() { for f in /var/lib/apt/lists/127.0.0.1:\${port}_\${target}_*InRelease; 
 if [ "$mode" = check ]; then
   # shellcheck disable=SC2086 # the package names, one word each
   set -- $packages
-  installed=$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$@" 2>/dev/null | grep -c '^ii' || true)
-  [ "$#" -gt 0 ] && [ "$installed" -eq "$#" ] && exit 0
+  [ "$#" -gt 0 ] && [ "$(installed_count "$@")" -eq "$#" ] && exit 0
   cmp -s "$tmp" "$ring" && [ "$(cat "$list" 2>/dev/null)" = "$line" ] && [ "$(index)" = "$want" ]
   exit
 fi

@@ -53,12 +53,14 @@ if [ -n "$unit" ]; then
 fi
 echo "$path: $([ "$changed" = 1 ] && echo written || echo unchanged)"`;
 
+/** Shell function: how many of the packages named as its arguments dpkg has installed (`ii`). */
+export const INSTALLED_COUNT = `installed_count() { dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$@" 2>/dev/null | grep -c '^ii' || true; }`;
+
 /** $1 check|apply, then the packages. Installs without Recommends, as the lab's repository holds none. */
 export const PACKAGES = `set -eu
+${INSTALLED_COUNT}
 mode=$1; shift
-missing=$(dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' "$@" 2>/dev/null | awk '$1 != "ii" { print $2 }')
-n=$(dpkg-query -W -f='\${db:Status-Abbrev}\\n' "$@" 2>/dev/null | grep -c '^ii' || true)
-if [ "$mode" = check ]; then [ "$n" -eq "$#" ]; exit; fi
+if [ "$mode" = check ]; then [ "$(installed_count "$@")" -eq "$#" ]; exit; fi
 [ -d /var/lib/apt/lists ] && ls /var/lib/apt/lists/*Packages >/dev/null 2>&1 || apt-get update -q
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 echo "installed: $*"`;
