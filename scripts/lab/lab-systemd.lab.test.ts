@@ -219,6 +219,30 @@ timeout 120 sh -c 'until sinfo -h -o %T | grep -qx idle; do sleep 0.5; done'`,
     ]);
   }, UP_TIMEOUT);
 
+  it('boots a node again that reboots itself (systemctl reboot), keeping its address, its files and its enabled services', async () => {
+    const pid1 = async () => (await ssh('node1', "cut -d' ' -f22 /proc/1/stat")).trim();
+    const before = await pid1();
+    await ssh('node1', 'echo kept > /root/reboot-marker');
+    const launcher = readFileSync(join(st.stateDir, 'node1', 'launcher.pid'), 'utf8').trim();
+    // Over ssh, as the app's reboot test does it: scheduled, so the command returns before the node goes.
+    await ssh('node1', 'systemd-run --quiet --on-active=1 systemctl reboot');
+    let after = before;
+    for (let i = 0; i < 120 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await pid1().catch(() => before);
+    }
+    expect(after, 'PID 1 started again').not.toBe(before);
+    expect(readFileSync(join(st.stateDir, 'node1', 'launcher.pid'), 'utf8').trim()).not.toBe(launcher);
+    expect(readFileSync(join(st.stateDir, 'node1', 'console.log'), 'utf8')).toContain('node1: rebooted from inside');
+    let state = '';
+    for (let i = 0; i < 60 && !/^(running|degraded)$/.test(state); i++, await new Promise((r) => setTimeout(r, 500))) {
+      state = (await ssh('node1', 'systemctl is-system-running || true')).trim();
+    }
+    expect(state).toMatch(/^(running|degraded)$/);
+    expect((await ssh('node1', 'cat /root/reboot-marker; systemctl is-active keepalived; hostname -I')).trim().split('\n')).toEqual(['kept', 'active', expect.stringContaining(`198.18.${INSTANCE}.11`)]);
+    expect((await status()).nodes.map((n) => n.running)).toEqual(st.nodes.map(() => true));
+  }, UP_TIMEOUT);
+
   it('removes every cgroup, mount, namespace and process it made at down', async () => {
     const cgroups = st.nodes.flatMap((_, k) =>
       readFileSync(join(st.stateDir, `node${k + 1}`, 'cgroups'), 'utf8').trim().split('\n').filter(Boolean),
