@@ -28,6 +28,8 @@ let wizard: WizardPage;
 let verify: VerifyPage;
 let projectDir: string;
 let vip: string;
+/** The host the verification plan lets the reboot test reboot (the fourth, a worker). */
+let rebootHostId: string;
 
 beforeAll(async () => {
   // `lab status --json` says the mode; LabStatus does not declare it.
@@ -76,7 +78,8 @@ describe('Verification and failover drill (step 7)', () => {
     await expect.poll(async () => (await verify.issues()).map((i) => `${i.field}:${i.code}`)).toEqual(['rtoS:schema']);
     expect(await page.getByTestId('verify-save-plan').isDisabled()).toBe(true);
     await verify.field('rto').fill('20');
-    await verify.rebootHost((await page.getByTestId('verify-reboot-host').nth(3).getAttribute('data-host-id'))!).check();
+    rebootHostId = (await page.getByTestId('verify-reboot-host').nth(3).getAttribute('data-host-id'))!;
+    await verify.rebootHost(rebootHostId).check();
     await expect.poll(async () => (await verify.issues()).length).toBe(0);
     await screenshot(page, 'verify-plan-en');
     await wizard.setLanguage('zh-CN');
@@ -147,6 +150,51 @@ describe('Verification and failover drill (step 7)', () => {
     await wizard.setLanguage('en');
   }, DRILL_MS + 60_000);
 
+  it('runs the reboot test on the plan\'s reboot host: only that host offered, it reboots, comes back, rejoins, and step 7 passes again', async () => {
+    // The panel starts closed again on another visit of the step.
+    await new MasterPage(page).open();
+    await verify.open();
+    const kinds = await verify.openDrill();
+    expect(kinds.find((k) => k.kind === 'reboot')?.available, JSON.stringify(kinds)).toBe(true);
+    await verify.chooseKind('reboot');
+    // The plan's one reboot host (checked in the plan above) is the only target offered.
+    const offered = await page.getByTestId('drill-target').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual([rebootHostId]);
+    const verifyRuns = async () => (await readFile(join(projectDir, 'journal.ndjson'), 'utf8')).split('\n').filter((l) => l.includes('"run-started"') && l.includes('"verification"')).length;
+    const runsBefore = await verifyRuns();
+    const runner = new RunbookPage(page, 'verification');
+    const shownRun = () => runner.root.getByTestId('run-status').getAttribute('data-run-id');
+    const runShownBefore = await shownRun();
+    const dialog = await verify.askToStart();
+    expect(dialog.cut).toContain('will be rebooted');
+    expect(dialog.restore).toContain('Nothing can undo a reboot');
+    // A worker does not hold the VIP: its clients should not notice.
+    expect(await page.getByTestId('drill-confirm-outage').innerText()).toContain('does not hold');
+    await screenshot(page, 'verify-reboot-confirm-en');
+    await wizard.setLanguage('zh-CN');
+    await expect.poll(() => page.getByTestId('drill-confirm-restore').innerText()).toContain('重启无法撤销');
+    await screenshot(page, 'verify-reboot-confirm-zh-cn');
+    await wizard.setLanguage('en');
+    await verify.confirmStart();
+    const result = await verify.result(DRILL_MS);
+    expect(result.state, result.text).toBe('passed');
+    expect(result.rejoin).toMatch(/^\d+\.\d s$/);
+    expect(result.text).toContain('Target answers SSH again');
+    // The re-verification was a new run of step 7 (each journaled), and the step shows it passed.
+    expect(await verifyRuns()).toBeGreaterThan(runsBefore);
+    await expect.poll(shownRun).not.toBe(runShownBefore);
+    expect(await runner.runStatus()).toBe('completed');
+    expect((await runner.findings()).filter((f) => f.severity === 'blocking')).toEqual([]);
+    if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
+    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
+    await screenshot(page, 'verify-reboot-result-en');
+    await wizard.setLanguage('zh-CN');
+    await expect.poll(() => page.getByTestId('drill-result').innerText()).toContain('重启测试');
+    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
+    await screenshot(page, 'verify-reboot-result-zh-cn');
+    await wizard.setLanguage('en');
+  }, DRILL_MS + VERIFY_MS + 60_000);
+
   it('the report shows the verification checks and the drill with its figures, in both languages', async () => {
     const report = new ReportPage(page);
     await report.open();
@@ -167,6 +215,9 @@ describe('Verification and failover drill (step 7)', () => {
       expect(await section.getAttribute('data-state')).toBe('passed');
       expect(await frame.locator('[data-testid="verification-check"][data-result="pass"]').count()).toBeGreaterThanOrEqual(10);
       expect(await frame.locator('[data-testid="verification-check"][data-result="fail"]').count()).toBe(0);
+      const reboot = frame.locator('[data-testid="drill"][data-kind="reboot"]');
+      expect(await reboot.getAttribute('data-state')).toBe('passed');
+      expect(await reboot.getByTestId('drill-rejoin').innerText()).toContain(lang === 'en' ? 'from the reboot command' : '自重启命令起');
       const drill = frame.locator('[data-testid="drill"][data-kind="service-stop"]');
       await drill.waitFor();
       expect(await drill.getAttribute('data-state')).toBe('passed');

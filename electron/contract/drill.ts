@@ -18,9 +18,14 @@ import { z } from 'zod';
  *   rule on the node that removes itself after a timer; in the lab the lab's own `link down`);
  * - `power-off`: the target powered off through its BMC (`ipmitool`, credentials from the secret
  *   store; the lab's BMCs are `ipmi_sim`), powered on to restore. Only for hosts with a BMC.
+ * - `reboot`: the verification plan's reboot test (verify plan `rebootHosts`, only those hosts):
+ *   the target rebooted by its own OS (`systemctl reboot`); "restored" once it answers SSH from a new
+ *   boot. The VIP moves only when the target held it; either way the VIP is probed throughout, and
+ *   the target must come back, rejoin and pass the re-verification. Its rejoin time is counted from
+ *   the reboot command, not from the restore.
  */
 
-export const DRILL_KINDS = ['service-stop', 'link-cut', 'power-off'] as const;
+export const DRILL_KINDS = ['service-stop', 'link-cut', 'power-off', 'reboot'] as const;
 export const drillKindSchema = z.enum(DRILL_KINDS);
 export type DrillKind = z.infer<typeof drillKindSchema>;
 
@@ -113,6 +118,9 @@ export const DRILL_REASONS = [
   'unreachable',
   'busy',
   'interrupted',
+  'no-reboot-hosts',
+  'not-reboot-host',
+  'not-back',
 ] as const;
 export const drillReasonSchema = z.object({
   code: z.enum(DRILL_REASONS),
@@ -151,6 +159,8 @@ export const drillOptionSchema = z.object({
   available: z.boolean(),
   reason: drillReasonSchema.optional(),
   bound: drillBoundSchema.nullable(),
+  /** The only hosts this kind may target (`reboot`: the verify plan's reboot hosts); absent: any host, the VIP's holder by default. */
+  targets: z.array(z.string()).optional(),
 });
 export type DrillOption = z.infer<typeof drillOptionSchema>;
 

@@ -9,6 +9,7 @@ import { createClusterHandlers } from './cluster-handlers.js';
 import { createCoreHandlers } from './core-handlers.js';
 import { DrillEngine } from '../drill/engine.js';
 import { createDrillHandlers } from './drill-handlers.js';
+import { stepReVerifier } from '../drill/reverify.js';
 import type { Emit, Handlers } from './dispatcher.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createInstallHandlers } from './install-handlers.js';
@@ -77,7 +78,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     ...createClusterHandlers(shared),
     ...createCoreHandlers(ctx, shared),
-    ...createDrillHandlers(new DrillEngine({ pool, emit: ctx.emit, log: ctx.log, secrets: ctx.secrets })),
+    ...createDrillHandlers(new DrillEngine({ pool, emit: ctx.emit, log: ctx.log, secrets: ctx.secrets, reverifier: stepReVerifier(runbook) })),
     ...createHardwareHandlers(shared),
     ...createNetworkHandlers(ctx, shared),
     ...createInstallHandlers(ctx, shared),

@@ -12,6 +12,8 @@ import type { DrillBound, DrillKind } from '../../contract/index.js';
  * - Corosync (Pacemaker), link cut: the token timeout, then consensus, then Pacemaker starting the
  *   resource on a survivor.
  * - Pacemaker, service stop: `pcs cluster stop` moves the resources away before it stops: only the start.
+ * - reboot: the OS stops its units cleanly on the way down (keepalived's priority-0 advert,
+ *   pacemaker.service moving its resources away), so the same bounds as a service stop.
  *
  * START_MS is the allowance for the new holder to bring the address up and announce it (gratuitous
  * ARP), plus one probe interval: the probes see the service back at most 100 ms late.
@@ -26,14 +28,14 @@ export function skewMs(advertIntMs: number, priority: number): number {
 
 export function vrrpBound(kind: DrillKind, advertIntMs: number, backupPriority: number): DrillBound {
   const skew = skewMs(advertIntMs, backupPriority);
-  if (kind === 'service-stop') {
+  if (kind === 'service-stop' || kind === 'reboot') {
     return { formula: 'service', params: { skewMs: skew, startMs: START_MS }, boundMs: skew + START_MS };
   }
   return { formula: 'vrrp', params: { advertIntMs, skewMs: skew, startMs: START_MS }, boundMs: 3 * advertIntMs + skew + START_MS };
 }
 
 export function corosyncBound(kind: DrillKind, tokenMs: number, consensusMs: number): DrillBound {
-  if (kind === 'service-stop') return { formula: 'service', params: { startMs: PCM_START_MS }, boundMs: PCM_START_MS };
+  if (kind === 'service-stop' || kind === 'reboot') return { formula: 'service', params: { startMs: PCM_START_MS }, boundMs: PCM_START_MS };
   return { formula: 'corosync', params: { tokenMs, consensusMs, startMs: PCM_START_MS }, boundMs: tokenMs + consensusMs + PCM_START_MS };
 }
 

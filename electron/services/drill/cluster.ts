@@ -82,9 +82,17 @@ export async function readBound(pool: SshPool, cl: DrillCluster, kind: DrillKind
 const KEEPALIVED_BACK = `systemctl is-active --quiet keepalived && echo back || echo down`;
 const PCM_ONLINE = `crm_mon -1 --output-as=xml 2>/dev/null | grep -q "<node name=\\"$1\\" [^>]*online=\\"true\\"" && echo back || echo down`;
 
-/** The target is a member again: keepalived running on it, or Pacemaker showing it online. */
+const BOOTED = `s=$(systemctl is-system-running 2>/dev/null); case $s in running|degraded) echo back ;; *) echo down ;; esac`;
+
+/**
+ * The target is a member again: keepalived running on it, or Pacemaker showing it online. A host
+ * that is neither (a worker of a keepalived cluster, rebooted) is back once its boot has finished
+ * (`systemctl is-system-running`: running, or degraded — a failed unit is the verification's to report).
+ */
 export async function isMember(pool: SshPool, cl: DrillCluster, target: Host): Promise<boolean> {
-  const cmd: RemoteCommand = cl.owner === 'keepalived' ? { script: KEEPALIVED_BACK } : { script: PCM_ONLINE, args: [cl.nodeNames.get(target.id) ?? target.name] };
+  const candidate = cl.candidates.some((h) => h.id === target.id);
+  const cmd: RemoteCommand = !candidate ? { script: BOOTED }
+    : cl.owner === 'keepalived' ? { script: KEEPALIVED_BACK } : { script: PCM_ONLINE, args: [cl.nodeNames.get(target.id) ?? target.name] };
   const r = await runOn(pool, target, cmd, 10_000);
   return r.status === 'ok' && r.stdout.trim() === 'back';
 }

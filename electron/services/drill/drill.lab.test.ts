@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillKind, DrillRecord } from '../../contract/index.js';
+import { VERIFICATION_STEP, verifyPlanSchema, type DrillKind, type DrillRecord } from '../../contract/index.js';
+import { createLogger } from '../log/logger.js';
+import { saveProject } from '../project/project-store.js';
+import { Runbook } from '../runbook/engine.js';
+import { stepRegistry } from '../steps/registry.js';
+import { verificationStep } from '../steps/verify/step.js';
 import { MemorySecretStore } from '../secrets/secret-store.js';
 import { KnownHosts } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
@@ -9,6 +14,7 @@ import { drillCluster, vipHolders } from './cluster.js';
 import { DrillEngine } from './engine.js';
 import { LINK_GUARD_UNIT, LINK_TABLE, linkCutFault } from './fault-link-cut.js';
 import { SERVICE_GUARD_UNIT } from './fault-service-stop.js';
+import { stepReVerifier } from './reverify.js';
 import { baseCluster, type BaseCluster } from './test-data/base-cluster.js';
 
 /**
@@ -102,6 +108,44 @@ describe('failover drills on the base platform (keepalived), lab systemd mode', 
       await expectRestored(Number(rec.targetHostId.slice(1)));
     }, 300_000);
   }
+
+  it('reboot test: the VIP holder reboots itself, the VIP moves and comes back, the node boots again and rejoins, and the verification step passes again', async () => {
+    // The plan allows the reboot test on both masters (the verification plan's rebootHosts).
+    const saved = await saveProject(c.dir, { ...c.project, verify: { ...verifyPlanSchema.parse(c.project.verify ?? {}), rebootHosts: ['n1', 'n2'] } });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const rb = new Runbook({ pool, secrets: new MemorySecretStore(), steps: stepRegistry([verificationStep]), emit: () => {}, log: createLogger(() => {}) });
+    const withStep = new DrillEngine({ pool, emit: () => {}, reverifier: stepReVerifier(rb) });
+    try {
+      const o = await withStep.options(c.dir);
+      if (!o.ok) throw new Error(o.error.message);
+      expect(o.value.options.find((x) => x.kind === 'reboot')).toMatchObject({ available: true, targets: ['n1', 'n2'], bound: { formula: 'service' } });
+      const holder = Number(o.value.holderHostId!.slice(1));
+      const pid1 = async () => (await c.exec(holder, "cut -d' ' -f22 /proc/1/stat")).trim();
+      const before = await pid1();
+      const started = await withStep.start(c.dir, { kind: 'reboot', technician: 'Vitest' });
+      if (!started.ok) throw new Error(started.error.message);
+      const rec = (await withStep.whenDone(c.dir, started.value.drillId))!;
+      expect(rec.state, JSON.stringify(rec.reasons)).toBe('passed');
+      expect(rec.targetHostId).toBe(`n${holder}`);
+      expect(rec.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['fault-injected', 'vip-moved', 'service-back', 'restore-started', 'node-back', 'rejoined', 'verified', 'ended']));
+      // A new boot: the node's PID 1 started again (the lab's nodes share this machine's kernel and boot id).
+      expect(await pid1()).not.toBe(before);
+      expect(rec.figures.rtoMs!).toBeLessThanOrEqual(3 * rec.bound!.boundMs + 2_000);
+      // Rejoin from the reboot command: after the node came back, which is after the fault.
+      const at = (e: string) => rec.timeline.find((x) => x.event === e)!.atMs;
+      expect(rec.figures.rejoinMs).toBe(at('rejoined') - at('fault-injected'));
+      // The re-verification was a run of step 7 itself, started after the node came back, and it passed.
+      const state = await rb.state(c.dir);
+      if (!state.ok) throw new Error(state.error.message);
+      const v = state.value.steps.find((x) => x.stepId === VERIFICATION_STEP)!;
+      expect(v.lastRun?.status).toBe('completed');
+      expect(v.passed, JSON.stringify(v.lastRun?.findings.filter((f) => f.severity === 'blocking'))).toBe(true);
+      expect(Date.parse(v.lastRun!.startedAt)).toBeGreaterThan(Date.parse(rec.startedAt) + at('node-back'));
+      await expectRestored(holder);
+    } finally {
+      await rb.close();
+    }
+  }, 600_000);
 
   it('link-cut guard: a cut whose laptop never comes back is undone by the node\'s own timer', async () => {
     const target = c.project.hosts[0]!;

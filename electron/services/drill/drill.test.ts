@@ -2,13 +2,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectSchema, type DrillTimelineEntry, type Host } from '../../contract/index.js';
+import { because, err, ok, projectSchema, VERIFICATION_STEP, type DrillTimelineEntry, type Host, type RunView } from '../../contract/index.js';
 import { createDrillHandlers } from '../api/drill-handlers.js';
 import { saveProject } from '../project/project-store.js';
 import type { SshPool } from '../ssh/pool.js';
 import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound } from './bound.js';
 import { DrillEngine } from './engine.js';
 import type { FaultInjector } from './fault.js';
+import { rebootTargets } from './fault-reboot.js';
+import { stepReVerifier } from './reverify.js';
 import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
 import { appendLine, listDrills, probeLogPath, replay } from './journal.js';
 import { parsePingLine } from './prober.js';
@@ -141,5 +143,95 @@ describe('drill journal: replay, pending, recover', () => {
     const lines = (await readFile(join(dir, 'drills', `${id}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     expect(lines.at(-1)!.type).toBe('ended');
     expect(replay(lines as never, [])!.state).toBe('aborted');
+  });
+});
+
+describe('the reboot test (drill kind reboot)', () => {
+  it('its rejoin counts from the reboot command (nothing restores a reboot); the other kinds\' from the restore', () => {
+    const timeline = [ev(0, 'started'), ev(1_000, 'fault-injected', 'n3'), ev(16_000, 'restore-started', 'n3'), ev(17_000, 'node-back', 'n3'), ev(21_000, 'rejoined', 'n3')];
+    const log = probes(0, 20_000, []);
+    expect(computeFigures(timeline, log, 'reboot')).toMatchObject({ rejoinMs: 20_000, rtoMs: 0, outageMs: 0 });
+    expect(computeFigures(timeline, log, 'link-cut').rejoinMs).toBe(5_000);
+    expect(computeFigures(timeline, log).rejoinMs).toBe(5_000);
+  });
+
+  it('the bound of a reboot is a clean stop\'s: the OS stops keepalived / Pacemaker on the way down', () => {
+    expect(vrrpBound('reboot', 1_000, 90)).toEqual(vrrpBound('service-stop', 1_000, 90));
+    expect(corosyncBound('reboot', 3_650, 4_380)).toEqual(corosyncBound('service-stop', 3_650, 4_380));
+  });
+
+  it('rebootTargets: the plan\'s reboot hosts in inventory order, hosts no longer in the inventory left out', () => {
+    const project = projectSchema.parse({
+      version: 1, site: 'Unit', customer: 'Drill', technician: 'Vitest',
+      hosts: [1, 2, 3].map((i) => ({ id: `n${i}`, name: `node${i}`, address: `198.18.0.${10 + i}`, port: 22, user: 'root', role: 'master', auth: { method: 'key', keyPath: '/nonexistent' } })),
+      verify: { rebootHosts: ['n3', 'gone', 'n1'] },
+    });
+    expect(rebootTargets(project)).toEqual(['n1', 'n3']);
+    expect(rebootTargets({ ...project, verify: undefined })).toEqual([]);
+  });
+
+  /** FAKE at the SSH seam: n1 holds the VIP, every other read answers empty. */
+  const fakePool = { forHost: (h: Host) => ({ run: async (cmd: { script: string }) => ({ status: 'ok', stdout: cmd.script.includes('ip -o -4 addr') ? (h.id === 'n1' ? 'holds' : 'not') : '', stderr: '' }) }) } as unknown as SshPool;
+
+  it('drill.options offers the reboot test with the plan\'s hosts as its only targets, and not without any', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'rs-drill-reboot-')), 'project');
+    const base = {
+      version: 1, site: 'Unit', customer: 'Drill', technician: 'Vitest',
+      hosts: [1, 2, 3].map((i) => ({ id: `n${i}`, name: `node${i}`, address: `198.18.0.${10 + i}`, port: 22, user: 'root', role: i <= 2 ? 'master' : 'worker', auth: { method: 'key', keyPath: '/nonexistent' } })),
+      network: { vip: '198.18.0.100' },
+    };
+    const engine = new DrillEngine({ pool: fakePool, emit: () => {} });
+    expect((await saveProject(dir, projectSchema.parse({ ...base, verify: { rebootHosts: ['n3'] } }))).ok).toBe(true);
+    let o = await engine.options(dir);
+    if (!o.ok) throw new Error(o.error.message);
+    expect(o.value.holderHostId).toBe('n1');
+    expect(o.value.options.find((x) => x.kind === 'reboot')).toMatchObject({ available: true, targets: ['n3'] });
+    // The other kinds target any host (no list).
+    expect(o.value.options.find((x) => x.kind === 'service-stop')?.targets).toBeUndefined();
+    expect((await saveProject(dir, projectSchema.parse(base))).ok).toBe(true);
+    o = await engine.options(dir);
+    if (!o.ok) throw new Error(o.error.message);
+    expect(o.value.options.find((x) => x.kind === 'reboot')).toMatchObject({ available: false, reason: { code: 'no-reboot-hosts' }, targets: [] });
+    // A start on a host the plan does not list is refused before anything runs.
+    const refused = await engine.start(dir, { kind: 'reboot', targetHostId: 'n2', technician: 'Vitest' });
+    expect(!refused.ok && refused.error.reason).toBe('drill-unavailable');
+  });
+});
+
+describe('re-verification by the verification step (stepReVerifier)', () => {
+  /** FAKE at the step-runner seam (the real one runs in verify.e2e.ts): runs that end as `views` say, in turn. */
+  function fakeRunbook(views: (Partial<RunView> | 'busy')[]) {
+    const started: string[] = [];
+    let i = 0;
+    const byId = new Map<string, RunView>();
+    return {
+      started,
+      runbook: {
+        start: async (_dir: string, step: string) => {
+          const v = views[i++]!;
+          started.push(step);
+          if (v === 'busy') return because(err('validation-failed', 'running'), 'run-already-running');
+          const view = { runId: `r${i}`, stepId: step, planHash: 'h', status: 'completed', startedAt: '', hosts: [], findings: [], ...v } as RunView;
+          byId.set(view.runId, view);
+          return ok({ runId: view.runId });
+        },
+        whenDone: async (id: string) => byId.get(id),
+      },
+    };
+  }
+  const blocking = (waived: boolean) => ({ key: 'k', severity: 'blocking' as const, code: 'verify.monitoring-down', message: '', remediation: '', ...(waived ? { waiver: { stepId: VERIFICATION_STEP, key: 'k', code: 'verify.monitoring-down', reason: 'r', technician: 't', at: '' } } : {}) });
+
+  it('runs step 7 again until it passes (a target just back is scraped down for a moment), each a run of its own', async () => {
+    const f = fakeRunbook([{ findings: [blocking(false)] }, 'busy', {}]);
+    const r = await stepReVerifier(f.runbook as never, { gapMs: 1 }).verify('/p', {} as never, {} as never, new AbortController().signal);
+    expect(r).toEqual({ ok: true });
+    expect(f.started).toEqual([VERIFICATION_STEP, VERIFICATION_STEP, VERIFICATION_STEP]);
+  });
+
+  it('a waived blocking finding passes; an open one after every attempt fails with the last run named', async () => {
+    expect(await stepReVerifier(fakeRunbook([{ findings: [blocking(true)] }]).runbook as never).verify('/p', {} as never, {} as never, new AbortController().signal)).toEqual({ ok: true });
+    const r = await stepReVerifier(fakeRunbook([{ findings: [blocking(false)] }, { status: 'failed' }]).runbook as never, { attempts: 2, gapMs: 1 })
+      .verify('/p', {} as never, {} as never, new AbortController().signal);
+    expect(r).toEqual({ ok: false, reason: { code: 'verify-failed', params: { runId: 'r2', status: 'failed', blocking: 0 } } });
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import {
-  because, err, MASTER_INSTALL_STEP, ok, verifyPlanSchema, WORKER_JOIN_STEP,
+  because, DRILL_KINDS, err, MASTER_INSTALL_STEP, ok, verifyPlanSchema, WORKER_JOIN_STEP,
   type DrillBound, type DrillEvent, type DrillKind, type DrillOption, type DrillProgress, type DrillReason, type DrillRecord, type DrillState, type DrillTimelineEntry,
   type Host, type Project, type Result,
 } from '../../contract/index.js';
@@ -14,6 +14,7 @@ import type { FaultInjector } from './fault.js';
 import { createPowerFault } from './fault-power.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { linkCutFault } from './fault-link-cut.js';
+import { rebootFault, rebootTargets } from './fault-reboot.js';
 import { serviceStopFault } from './fault-service-stop.js';
 import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
 import { appendLine, listDrills, newDrillId, probeLogPath, probeLogSha256, readDrill, readProbes, type DrillHeader } from './journal.js';
@@ -28,12 +29,13 @@ import { Prober } from './prober.js';
  */
 
 /**
- * Re-verification after the restore. SEAM: the `verification` step (VERIFICATION_STEP, built on
- * h-verify) is not on this branch yet; until it is, `membershipCheck` below stands in for it (the
- * target a member, exactly one VIP holder). Swap in a ReVerifier that runs the step when it lands.
+ * Re-verification after the restore. The app runs the verification step itself (reverify.ts,
+ * stepReVerifier: every check of step 7 on the whole cluster); without a step runner (the drill's
+ * lab test, the benchmark) `membershipCheck` below checks the target is a member and exactly one
+ * node holds the VIP.
  */
 export interface ReVerifier {
-  verify(cl: DrillCluster, target: Host, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
+  verify(dir: string, cl: DrillCluster, target: Host, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
 }
 
 /** 3 × keepalived's default advert_int: longer than a preempting master takes to announce itself. */
@@ -41,7 +43,7 @@ export const SETTLE_MS = 3_000;
 
 export function membershipCheck(pool: SshPool): ReVerifier {
   return {
-    async verify(cl, target): Promise<{ ok: true } | { ok: false; reason: DrillReason }> {
+    async verify(_dir, cl, target): Promise<{ ok: true } | { ok: false; reason: DrillReason }> {
       if (!(await isMember(pool, cl, target))) return { ok: false, reason: { code: 'not-rejoined', params: { host: target.name || target.address } } };
       // One holder, and the same one for SETTLE_MS: a rejoined keepalived preempts the VIP back a
       // moment after it starts, and the next drill must not begin in the middle of that move.
@@ -115,6 +117,9 @@ export async function fencingOffWaived(dir: string): Promise<boolean> {
   return [MASTER_INSTALL_STEP, WORKER_JOIN_STEP].some((s) => state.waiversOf(s).some((w) => w.code === 'pacemaker.fencing-off'));
 }
 
+/** Kinds that stop the target cleanly (the cluster is told): they need no fencing to be safe. */
+const cleanStop = (kind: DrillKind) => kind === 'service-stop' || kind === 'reboot';
+
 const unavailable = (detail: string) => because(err('unsupported', `This drill cannot run now: ${detail}`), 'drill-unavailable', { detail });
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => {
@@ -131,7 +136,7 @@ export class DrillEngine {
 
   constructor(private readonly o: DrillEngineOptions) {
     const guard = o.guardS ?? DEFAULT_GUARD_S;
-    const faults = o.faults ?? [serviceStopFault(o.pool, guard), linkCutFault(o.pool, guard), ...(o.secrets ? [createPowerFault({ secrets: o.secrets })] : [])];
+    const faults = o.faults ?? [serviceStopFault(o.pool, guard), linkCutFault(o.pool, guard), rebootFault(o.pool), ...(o.secrets ? [createPowerFault({ secrets: o.secrets })] : [])];
     this.faults = new Map(faults.map((f) => [f.kind, f]));
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
     this.reverifier = o.reverifier ?? membershipCheck(o.pool);
@@ -158,19 +163,24 @@ export class DrillEngine {
     const target = project.hosts.find((h) => h.id === holderHostId) ?? cl.candidates[0];
     const fencingUnwaived = (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir));
     const options: DrillOption[] = [];
-    for (const kind of ['service-stop', 'link-cut', 'power-off'] as const) {
+    for (const kind of DRILL_KINDS) {
       const fault = this.faults.get(kind);
       let reason: DrillReason | undefined;
+      // The reboot test's hosts are the plan's, not the holder: it is offered when the plan has any.
+      const targets = kind === 'reboot' ? rebootTargets(project) : undefined;
       if (!fault) reason = kind === 'power-off' ? { code: 'no-bmc', params: {} } : { code: 'kind-unavailable', params: { kind } };
-      else if (target) {
+      else if (targets) {
+        if (targets.length === 0) reason = { code: 'no-reboot-hosts', params: {} };
+      } else if (target) {
         const a = await fault.available(target, project);
         if (!a.ok) reason = a.reason;
       }
       // A Pacemaker cluster without fencing: cutting a node's link leaves the VIP on two nodes (the lab
       // reference saw it). The option's blocking reason, until the fencing-off finding is waived.
-      if (!reason && fencingUnwaived && kind !== 'service-stop') reason = { code: 'fencing-off', params: {} };
-      const bound = target && fault ? await readBound(this.o.pool, cl, kind, target.id).catch(() => null) : null;
-      options.push({ kind, available: !reason, ...(reason ? { reason } : {}), bound });
+      if (!reason && fencingUnwaived && !cleanStop(kind)) reason = { code: 'fencing-off', params: {} };
+      const boundOn = targets ? (targets.includes(holderHostId ?? '') ? holderHostId : targets[0]) : target?.id;
+      const bound = boundOn && fault ? await readBound(this.o.pool, cl, kind, boundOn).catch(() => null) : null;
+      options.push({ kind, available: !reason, ...(reason ? { reason } : {}), bound, ...(targets ? { targets } : {}) });
     }
     return ok({ vip: cl.vip, tcpPort: cl.tcpPort, holderHostId, ...(problem ? { problem } : {}), rtoTargetMs, options });
   }
@@ -187,12 +197,15 @@ export class DrillEngine {
     if (!fault) return unavailable(`the ${req.kind} drill is not in this build${req.kind === 'power-off' ? ' (no BMC support)' : ''}`);
     const { holders } = await vipHolders(this.o.pool, cl);
     if (holders.length !== 1) return unavailable(holders.length === 0 ? 'no host holds the VIP now' : `the VIP is held by ${holders.length} hosts`);
-    const targetId = req.targetHostId ?? holders[0]!;
+    const holder = holders[0]!;
+    // The reboot test by default reboots the holder when the plan lists it, else the plan's first host.
+    const rebootable = req.kind === 'reboot' ? rebootTargets(project) : [];
+    const targetId = req.targetHostId ?? (req.kind === 'reboot' && !rebootable.includes(holder) ? rebootable[0] ?? holder : holder);
     const target = project.hosts.find((h) => h.id === targetId);
     if (!target) return because(err('not-found', `Host ${targetId} is not in the saved inventory`), 'cluster-host-unknown', { hostId: targetId });
     const a = await fault.available(target, project);
     if (!a.ok) return unavailable(`the ${req.kind} drill cannot run on ${target.name || target.address} (${a.reason.code})`);
-    if (req.kind !== 'service-stop' && (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir))) {
+    if (!cleanStop(req.kind) && (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir))) {
       return unavailable('fencing is off: cutting a node can leave the VIP on two nodes (split brain); configure fencing, or waive the fencing-off finding');
     }
     const bound = await readBound(this.o.pool, cl, req.kind, target.id).catch(() => null);
@@ -207,7 +220,7 @@ export class DrillEngine {
     const run: Running = { id, dir: key, abort, done: Promise.resolve(null as unknown as DrillRecord) };
     // run() restores whatever happens inside it; what could still throw is the journal's disk. Never
     // an unhandled rejection in the backend: the record is then what the journal says.
-    run.done = this.run(dir, header, project, cl, target, fault, abort.signal)
+    run.done = this.run(dir, header, project, cl, target, fault, abort.signal, holder === target.id)
       .catch(async (e: unknown) => {
         this.o.log?.error('drill ended abnormally', { drillId: id, error: e instanceof Error ? e.message : String(e) });
         return (await readDrill(dir, id))!;
@@ -273,7 +286,7 @@ export class DrillEngine {
     const probes = await readProbes(dir, id);
     await mark('ended');
     const record: DrillRecord = {
-      ...rec, state: 'aborted', endedAt: new Date().toISOString(), timeline, figures: computeFigures(timeline, probes), reasons,
+      ...rec, state: 'aborted', endedAt: new Date().toISOString(), timeline, figures: computeFigures(timeline, probes, rec.kind), reasons,
       probeLogSha256: await probeLogSha256(dir, id),
     };
     await appendLine(dir, id, { type: 'ended', state: record.state, endedAt: record.endedAt!, figures: record.figures, reasons, probeLogSha256: record.probeLogSha256 });
@@ -289,12 +302,13 @@ export class DrillEngine {
     await mark('restore-started', target.id);
     // Restores are retried: the first may meet a node still busy with the fault (a link that just came back).
     let restored = await fault.restore(target, project, signal);
-    for (let i = 0; i < 5 && !restored.ok; i++) {
+    // (not a reboot's: its restore already waited as long as a server may take to come back)
+    for (let i = 0; i < 5 && !restored.ok && restored.reason.code !== 'not-back'; i++) {
       await sleep(2_000);
       restored = await fault.restore(target, project, signal);
     }
     if (!restored.ok) {
-      reasons.push({ code: 'restore-failed', params: { host: label, detail: String(restored.reason.params.detail ?? restored.reason.code) } });
+      reasons.push(restored.reason.code === 'not-back' ? restored.reason : { code: 'restore-failed', params: { host: label, detail: String(restored.reason.params.detail ?? restored.reason.code) } });
       this.o.log?.error('drill restore failed', { drillId: id, host: target.id, reason: restored.reason.code });
       return false;
     }
@@ -313,10 +327,10 @@ export class DrillEngine {
     await mark('rejoined', target.id);
     // The VIP settles after a rejoin (keepalived preempts back to the highest priority): give it the
     // same time as a failover before the re-verification counts holders.
-    let verified = await this.reverifier.verify(cl, target, signal);
+    let verified = await this.reverifier.verify(dir, cl, target, signal);
     for (const retryEnd = Date.now() + 15_000; !verified.ok && Date.now() < retryEnd;) {
       await sleep(1_000);
-      verified = await this.reverifier.verify(cl, target, signal);
+      verified = await this.reverifier.verify(dir, cl, target, signal);
     }
     await mark('verified', target.id);
     if (!verified.ok) {
@@ -326,7 +340,8 @@ export class DrillEngine {
     return true;
   }
 
-  private async run(dir: string, h: DrillHeader, project: Project, cl: DrillCluster, target: Host, fault: FaultInjector, signal: AbortSignal): Promise<DrillRecord> {
+  /** `targetHeld`: the target held the VIP when the drill started (else no move is expected: a worker rebooted, a backup cut). */
+  private async run(dir: string, h: DrillHeader, project: Project, cl: DrillCluster, target: Host, fault: FaultInjector, signal: AbortSignal, targetHeld: boolean): Promise<DrillRecord> {
     const t0 = Date.parse(h.startedAt);
     const timeline: DrillTimelineEntry[] = [];
     const probes: ProbeRecord[] = [];
@@ -357,8 +372,9 @@ export class DrillEngine {
       await sleep(1_000, signal);
       if (!signal.aborted) {
         // The fault counts from when its command goes out (as the lab reference timed `systemctl stop`),
-        // and is journaled before it goes: a backend that dies while it is on leaves a drill to recover.
-        injectedAt = Date.now();
+        // or from when it takes effect for a scheduled one (a reboot: leadMs later), and is journaled
+        // before it goes: a backend that dies while it is on leaves a drill to recover.
+        injectedAt = Date.now() + (fault.leadMs ?? 0);
         const faultMs = injectedAt - t0;
         await mark('fault-injected', target.id, faultMs);
         // Watched while the command runs: `pcs cluster stop` returns only once Pacemaker has moved the
@@ -380,7 +396,7 @@ export class DrillEngine {
             outageMarked = true;
             await mark('outage-start', undefined, o.outageStartMs);
           }
-          if (!newHolder) {
+          if (!newHolder && targetHeld) {
             const { holders } = await vipHolders(this.o.pool, cl, 3_000);
             const other = holders.find((x) => x !== target.id);
             if (other) {
@@ -415,11 +431,11 @@ export class DrillEngine {
       .catch((e: unknown) => { reasons.push({ code: 'restore-failed', params: { detail: e instanceof Error ? e.message : String(e) } }); return false; });
     await prober.stop();
     timeline.sort((a, b) => a.atMs - b.atMs);
-    const figures = computeFigures(timeline, probes);
+    const figures = computeFigures(timeline, probes, h.kind);
     if (injectedAt !== null && !signal.aborted) {
       if (figures.rtoMs === null) reasons.push({ code: 'vip-not-back', params: {} });
       else if (figures.rtoMs > h.rtoTargetMs) reasons.push({ code: 'rto-exceeded', params: { rtoMs: figures.rtoMs, targetMs: h.rtoTargetMs } });
-      if (!newHolder) reasons.push({ code: 'no-holder', params: {} });
+      if (!newHolder && targetHeld) reasons.push({ code: 'no-holder', params: {} });
     }
     const ended: DrillState = signal.aborted ? 'aborted' : reasons.length === 0 && restoredOk ? 'passed' : 'failed';
     // The end's own progress event still says "restoring": the one with the final state goes out

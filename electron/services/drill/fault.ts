@@ -11,6 +11,11 @@ import type { DrillKind, DrillReason, Host, Project } from '../../contract/index
  */
 export interface FaultInjector {
   kind: DrillKind;
+  /**
+   * How long after its command goes out the fault takes effect (a scheduled reboot: the command
+   * returns first); the drill's fault time, and so its RTO and rejoin, count from then. Default 0.
+   */
+  leadMs?: number;
   /** Whether this fault can run on `target` in this project (power-off needs a BMC and its secret…). */
   available(target: Host, project: Project): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
   inject(target: Host, project: Project, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;

@@ -1,4 +1,4 @@
-import type { DrillFigures, DrillTimelineEntry } from '../../contract/index.js';
+import type { DrillFigures, DrillKind, DrillTimelineEntry } from '../../contract/index.js';
 
 /** One probe as the probe log (`drills/<id>.probes.ndjson`) has it: when it was sent, what, and whether it answered. */
 export interface ProbeRecord {
@@ -44,14 +44,16 @@ const at = (timeline: readonly DrillTimelineEntry[], event: DrillTimelineEntry['
 /**
  * The figures of a drill from its timeline and probe log. RTO is measured from the fault to the
  * service back; with no lost probe it is 0 (below the probes' 100 ms resolution) when the fault was
- * injected and the probes ran on, null when the fault never was.
+ * injected and the probes ran on, null when the fault never was. Rejoin is counted from the restore,
+ * except for a reboot (`kind` 'reboot'), which nothing restores: from the reboot command.
  */
-export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: readonly ProbeRecord[]): DrillFigures {
+export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: readonly ProbeRecord[], kind?: DrillKind): DrillFigures {
   const fault = at(timeline, 'fault-injected');
   const restore = at(timeline, 'restore-started');
   const rejoined = at(timeline, 'rejoined');
   const detected = at(timeline, 'detected');
   const moved = at(timeline, 'vip-moved');
+  const rejoinFrom = kind === 'reboot' ? fault : restore;
   const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, restore ?? Infinity);
   const probedAfterFault = fault !== undefined && probes.some((p) => p.atMs >= fault);
   let outageMs: number | null = null;
@@ -68,7 +70,7 @@ export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: 
     detectionMs: fault !== undefined && detected !== undefined ? Math.max(0, detected - fault) : null,
     vipMovedMs: fault !== undefined && moved !== undefined ? Math.max(0, moved - fault) : null,
     rtoMs,
-    rejoinMs: restore !== undefined && rejoined !== undefined ? rejoined - restore : null,
+    rejoinMs: rejoinFrom !== undefined && rejoined !== undefined ? rejoined - rejoinFrom : null,
     probesSent: probes.length,
     probesFailed: probes.filter((p) => !p.ok).length,
   };

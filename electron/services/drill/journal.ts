@@ -65,7 +65,7 @@ export function replay(lines: readonly DrillLine[], probes: readonly ProbeRecord
     endedAt: ended?.endedAt ?? null,
     state: ended?.state ?? 'interrupted',
     timeline,
-    figures: ended?.figures ?? computeFigures(timeline, probes),
+    figures: ended?.figures ?? computeFigures(timeline, probes, started.drill.kind),
     reasons: ended?.reasons ?? [{ code: 'interrupted', params: {} }],
     probeLogSha256: ended?.probeLogSha256 ?? null,
   });

@@ -400,8 +400,8 @@ function drillsHtml(t: ReportText, drills: NonNullable<ReportModel['drills']>, h
     <tr><th>${h('columns.vip')}</th><td class="mono">${esc(d.vip)} (ICMP, TCP ${d.tcpPort})</td></tr>
     <tr data-testid="drill-rto"><th>${h('drills.rto')}</th><td>${ms(d.figures.rtoMs)}; ${h('drills.bound', { bound: d.bound ? ms(d.bound.boundMs) : '—', formula: d.bound ? d.bound.formula : '—' })} ${yes(d.rtoWithinBound)}; ${h('drills.target', { target: ms(d.rtoTargetMs) })} ${yes(d.rtoWithinTarget)}</td></tr>
     <tr><th>${h('drills.figures')}</th><td>${h('drills.figureList', { outage: ms(d.figures.outageMs), detection: ms(d.figures.detectionMs), vipMoved: ms(d.figures.vipMovedMs), probes: d.figures.probesSent, failed: d.figures.probesFailed })}</td></tr>
-    <tr><th>${h('drills.rejoin')}</th><td>${ms(d.figures.rejoinMs)}</td></tr>
-    ${d.reasons.length ? `<tr><th>${h('drills.reasons')}</th><td>${d.reasons.map((x) => esc(t.text(`drills.reasonCodes.${x.code}`, { host: '—', hosts: '—', detail: '—', rtoMs: '—', targetMs: '—', kind: '—', ...x.params }))).join('<br>')}</td></tr>` : ''}
+    <tr data-testid="drill-rejoin"><th>${h(d.kind === 'reboot' ? 'drills.rejoinReboot' : 'drills.rejoin')}</th><td>${ms(d.figures.rejoinMs)}</td></tr>
+    ${d.reasons.length ? `<tr><th>${h('drills.reasons')}</th><td>${d.reasons.map((x) => esc(t.text(`drills.reasonCodes.${x.code}`, { host: '—', hosts: '—', detail: '—', rtoMs: '—', targetMs: '—', kind: '—', s: '—', ...x.params }))).join('<br>')}</td></tr>` : ''}
     <tr><th>${h('drills.probeLog')}</th><td class="hash">${dash(d.probeLogSha256)}</td></tr>
   </tbody></table>
   <table class="grid small" data-testid="drill-timeline"><thead><tr><th>${h('drills.at')}</th><th>${h('drills.event')}</th><th>${h('columns.host')}</th></tr></thead><tbody>

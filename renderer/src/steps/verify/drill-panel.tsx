@@ -91,9 +91,16 @@ export function DrillPanel() {
     [api, dir, activeId, loadList],
   );
 
+  const chosen = options?.options.find((o) => o.kind === kind);
+  // A kind limited to some hosts (the reboot test: the plan's reboot hosts) targets one of those:
+  // the chosen one, else the VIP's holder when it is one of them, else the first.
+  const allowed = chosen?.targets;
+  const holderId = options?.holderHostId ?? '';
+  const effectiveTarget = allowed ? (allowed.includes(target) ? target : allowed.includes(holderId) ? holderId : (allowed[0] ?? '')) : target;
+
   const start = async (technician: string): Promise<AppError | null> => {
     if (!kind) return null;
-    const r = await api['drill.start']({ dir, kind, technician, confirm: true, ...(target ? { targetHostId: target } : {}) });
+    const r = await api['drill.start']({ dir, kind, technician, confirm: true, ...(effectiveTarget ? { targetHostId: effectiveTarget } : {}) });
     if (!r.ok) return r.error;
     setConfirming(false);
     setActiveId(r.value.drillId);
@@ -122,7 +129,6 @@ export function DrillPanel() {
 
   const running = progress !== null && drillRunning(progress.state);
   const finished = activeId && progress && !running ? drills.find((d) => d.id === activeId) : undefined;
-  const chosen = options?.options.find((o) => o.kind === kind);
 
   return (
     <section className="panel drill-panel" data-testid="drill-panel">
@@ -172,9 +178,9 @@ export function DrillPanel() {
           </fieldset>
           <label className="net-field">
             <span>{t('drill.target')}</span>
-            <select data-testid="drill-target" value={target} disabled={running} onChange={(e) => setTarget(e.target.value)}>
-              <option value="">{t('drill.targetHolder')}</option>
-              {hosts.map((h) => (
+            <select data-testid="drill-target" value={effectiveTarget} disabled={running} onChange={(e) => setTarget(e.target.value)}>
+              {allowed ? null : <option value="">{t('drill.targetHolder')}</option>}
+              {(allowed ? hosts.filter((h) => allowed.includes(h.id)) : hosts).map((h) => (
                 <option key={h.id} value={h.id}>
                   {h.name || h.address}
                   {h.id === options.holderHostId ? ` (${t('drill.holderShort')})` : ''}
@@ -220,7 +226,8 @@ export function DrillPanel() {
       {confirming && kind ? (
         <ConfirmDrillDialog
           kind={kind}
-          host={hostName(target || options?.holderHostId)}
+          host={hostName(effectiveTarget || options?.holderHostId)}
+          holds={(effectiveTarget || holderId) === holderId}
           vip={options?.vip ?? ''}
           bound={chosen?.bound ? seconds(chosen.bound.boundMs) : '—'}
           defaultName={projectTechnician}
@@ -275,7 +282,7 @@ function DrillResult({ record: r, hostName }: { record: DrillRecord; hostName: (
           </tr>
           {(['outage', 'detection', 'vipMoved', 'rejoin'] as const).map((f) => (
             <tr key={f} data-testid="drill-figure" data-figure={f}>
-              <th>{t(`drill.figure.${f}`)}</th>
+              <th>{t(f === 'rejoin' && r.kind === 'reboot' ? 'drill.figure.rejoinReboot' : `drill.figure.${f}`)}</th>
               <td data-testid={`drill-${f}`}>{seconds(r.figures[`${f}Ms`])}</td>
               <td colSpan={2} />
             </tr>
@@ -339,6 +346,7 @@ function PastDrills({ drills, hostName }: { drills: DrillRecord[]; hostName: (id
 function ConfirmDrillDialog({
   kind,
   host,
+  holds,
   vip,
   bound,
   defaultName,
@@ -347,6 +355,8 @@ function ConfirmDrillDialog({
 }: {
   kind: DrillKind;
   host: string;
+  /** The target holds the VIP now (else its clients should not notice). */
+  holds: boolean;
   vip: string;
   bound: string;
   defaultName: string;
@@ -360,8 +370,8 @@ function ConfirmDrillDialog({
   return (
     <Modal testId="drill-confirm" title={t('drill.confirm.title', { kind: t(`drill.kind.${kind}`) })} onCancel={onCancel}>
       <p className="rb-subject" data-testid="drill-confirm-cut">{t(`drill.confirm.cut.${kind}`, { host, vip })}</p>
-      <p className="small">{t('drill.confirm.outage', { vip, bound })}</p>
-      <p className="small" data-testid="drill-confirm-restore">{t('drill.confirm.restore', { host })}</p>
+      <p className="small" data-testid="drill-confirm-outage">{holds ? t('drill.confirm.outage', { vip, bound }) : t('drill.confirm.outageNone', { vip, host })}</p>
+      <p className="small" data-testid="drill-confirm-restore">{t(kind === 'reboot' ? 'drill.confirm.restoreReboot' : 'drill.confirm.restore', { host })}</p>
       <label htmlFor="drill-technician">{t('runbook.technicianName')}</label>
       <input id="drill-technician" data-testid="drill-technician" value={name} maxLength={200} autoFocus onChange={(e) => setName(e.target.value)} />
       {error ? (
