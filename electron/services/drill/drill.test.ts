@@ -153,6 +153,10 @@ describe('the reboot test (drill kind reboot)', () => {
     expect(computeFigures(timeline, log, 'reboot')).toMatchObject({ rejoinMs: 20_000, rtoMs: 0, outageMs: 0 });
     expect(computeFigures(timeline, log, 'link-cut').rejoinMs).toBe(5_000);
     expect(computeFigures(timeline, log).rejoinMs).toBe(5_000);
+    // An outage while the rebooted node comes back counts for a reboot (until it rejoined), not for a restore.
+    const late = probes(0, 25_000, [[18_000, 19_000]]);
+    expect(computeFigures(timeline, late, 'reboot')).toMatchObject({ outageMs: 1_003, rtoMs: 18_003 });
+    expect(computeFigures(timeline, late, 'link-cut')).toMatchObject({ outageMs: 0, rtoMs: 0 });
   });
 
   it('the bound of a reboot is a clean stop\'s: the OS stops keepalived / Pacemaker on the way down', () => {

@@ -406,6 +406,9 @@ export class DrillEngine {
           }
           const sinceFail = Date.now() - t0 - (probes.filter((p) => !p.ok && p.atMs >= faultMs).at(-1)?.atMs ?? faultMs);
           if (injectDone && newHolder && sinceFail >= this.timing.stableMs && probes.some((p) => p.atMs >= Date.now() - t0 - this.timing.stableMs)) break;
+          // A reboot is watched from the restore on (waiting for the node's return) as soon as the VIP
+          // has moved, or at once when the target did not hold it: its return is timed, not waited past.
+          if (fault.kind === 'reboot' && injectDone && (newHolder || !targetHeld)) break;
           await sleep(this.timing.pollMs, signal);
         }
         await injecting;
@@ -413,7 +416,8 @@ export class DrillEngine {
       if (injectedAt !== null && reasons.length === 0) {
         const faultMs = injectedAt - t0;
         const o = findOutage(probes, faultMs);
-        if (o.serviceBackMs !== null) await mark('service-back', undefined, o.serviceBackMs);
+        // (a reboot's, once the target rejoined: below)
+        if (o.serviceBackMs !== null && fault.kind !== 'reboot') await mark('service-back', undefined, o.serviceBackMs);
         if (newHolder) {
           const det = await detectedAt(this.o.pool, cl, newHolder, injectedAt - 1_000).catch(() => null);
           // The node's clock against the laptop's: a stamp before the fault is skew, clamped to it.
@@ -429,6 +433,12 @@ export class DrillEngine {
     // Always: a fault that failed half-way may still be half on.
     const restoredOk = await this.restoreAndVerify(dir, h.id, cl, target, fault, project, mark, reasons, new AbortController().signal)
       .catch((e: unknown) => { reasons.push({ code: 'restore-failed', params: { detail: e instanceof Error ? e.message : String(e) } }); return false; });
+    // A reboot's outage was looked for until the target rejoined (figures.ts): its marks, once known.
+    if (h.kind === 'reboot' && injectedAt !== null && !timeline.some((e) => e.event === 'service-back')) {
+      const o = findOutage(probes, injectedAt - t0, timeline.find((e) => e.event === 'rejoined')?.atMs ?? Infinity);
+      if (o.outageStartMs !== null && !timeline.some((e) => e.event === 'outage-start')) await mark('outage-start', undefined, o.outageStartMs);
+      if (o.serviceBackMs !== null) await mark('service-back', undefined, o.serviceBackMs);
+    }
     await prober.stop();
     timeline.sort((a, b) => a.atMs - b.atMs);
     const figures = computeFigures(timeline, probes, h.kind);

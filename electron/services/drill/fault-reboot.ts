@@ -35,7 +35,7 @@ export interface RebootFaultOptions {
   bootLimitMs?: number;
   /** Seconds between the command's return and the reboot (default 2). */
   delayS?: number;
-  /** How often the target is asked whether it is back (default 2 s). */
+  /** How often the target is asked whether it is back (default 1 s). */
   pollMs?: number;
 }
 
@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function rebootFault(pool: SshPool, opts: RebootFaultOptions = {}): FaultInjector {
   const bootLimitMs = opts.bootLimitMs ?? 600_000;
   const delayS = opts.delayS ?? 2;
-  const pollMs = opts.pollMs ?? 2_000;
+  const pollMs = opts.pollMs ?? 1_000;
   /** The boot each target was rebooted from (host id → boot marker). */
   const before = new Map<string, string>();
   const label = (h: Host) => h.name || h.address;

@@ -45,7 +45,8 @@ const at = (timeline: readonly DrillTimelineEntry[], event: DrillTimelineEntry['
  * The figures of a drill from its timeline and probe log. RTO is measured from the fault to the
  * service back; with no lost probe it is 0 (below the probes' 100 ms resolution) when the fault was
  * injected and the probes ran on, null when the fault never was. Rejoin is counted from the restore,
- * except for a reboot (`kind` 'reboot'), which nothing restores: from the reboot command.
+ * and the outage looked for until the restore, except for a reboot (`kind` 'reboot'), which nothing
+ * restores: rejoin from the reboot, the outage until the target rejoined.
  */
 export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: readonly ProbeRecord[], kind?: DrillKind): DrillFigures {
   const fault = at(timeline, 'fault-injected');
@@ -54,7 +55,8 @@ export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: 
   const detected = at(timeline, 'detected');
   const moved = at(timeline, 'vip-moved');
   const rejoinFrom = kind === 'reboot' ? fault : restore;
-  const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, restore ?? Infinity);
+  // A reboot's outage may last until the node is back in the cluster (nothing of ours restores it).
+  const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, (kind === 'reboot' ? rejoined : restore) ?? Infinity);
   const probedAfterFault = fault !== undefined && probes.some((p) => p.atMs >= fault);
   let outageMs: number | null = null;
   let rtoMs: number | null = null;

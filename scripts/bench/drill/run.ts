@@ -6,7 +6,10 @@
  * the cluster's own timers and the lab reference's measured figures
  * (/work/shared/lab-reference/cluster-services/README.md).
  *
- *   sudo RACKSIDE_LAB_INSTANCE=46 npm run bench:drill -- [--runs 5] [--kinds service-stop,link-cut] [--profile base|pacemaker]
+ *   sudo RACKSIDE_LAB_INSTANCE=46 npm run bench:drill -- [--runs 5] [--kinds service-stop,link-cut,reboot] [--profile base|pacemaker]
+ *
+ * `reboot` (the verification plan's reboot test) reboots the VIP's holder: the bench lets it reboot
+ * both masters (verify plan rebootHosts), so each run reboots whichever holds the VIP then.
  *
  * Profiles: the base platform (keepalived), or Pacemaker (2 masters + 2 joined workers, the VIP an
  * IPaddr2 resource; 10-15 min to build here, so one profile per invocation). The lab instance is RACKSIDE_LAB_INSTANCE (default 62; never 0); the base platform is
@@ -17,7 +20,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DrillKind, DrillRecord } from '../../../electron/contract/index.js';
+import { verifyPlanSchema, type DrillKind, type DrillRecord } from '../../../electron/contract/index.js';
+import { saveProject } from '../../../electron/services/project/project-store.js';
 import { DrillEngine } from '../../../electron/services/drill/engine.js';
 import { baseCluster } from '../../../electron/services/drill/test-data/base-cluster.js';
 import { MemorySecretStore } from '../../../electron/services/secrets/secret-store.js';
@@ -39,6 +43,11 @@ const REFERENCE: Record<string, string> = {
 };
 
 const c = await baseCluster(instance, (l) => console.error(l), profile);
+if (kinds.includes('reboot')) {
+  const masters = c.project.hosts.filter((h) => h.role === 'master').map((h) => h.id);
+  const saved = await saveProject(c.dir, { ...c.project, verify: { ...verifyPlanSchema.parse(c.project.verify ?? {}), rebootHosts: masters } });
+  if (!saved.ok) throw new Error(saved.error.message);
+}
 const pool = new SshPool({ knownHosts: new KnownHosts(c.dataDir), secrets: new MemorySecretStore() });
 // The lab has no fence agent: a Pacemaker link cut runs with fencing off, accepted here as a
 // technician would by waiving the install's finding (the risk is what the lab reference saw).
@@ -62,15 +71,16 @@ pool.closeAll();
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
 const median = (xs: number[]) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2; };
 const lines = [
-  '| profile | kind | runs (passed) | RTO min | median | max (s) | outage median (s) | VIP moved median (s) | bound (s) | lab reference (s) |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| profile | kind | runs (passed) | RTO min | median | max (s) | outage median (s) | VIP moved median (s) | rejoin median (s) | bound (s) | lab reference (s) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of results) {
   const rto = r.records.map((x) => x.figures.rtoMs).filter((x): x is number => x !== null);
   const outage = r.records.map((x) => x.figures.outageMs).filter((x): x is number => x !== null);
   const moved = r.records.map((x) => x.figures.vipMovedMs).filter((x): x is number => x !== null);
+  const rejoin = r.records.map((x) => x.figures.rejoinMs).filter((x): x is number => x !== null);
   const bound = r.records[0]?.bound;
-  lines.push(`| ${r.profile} | ${r.kind} | ${r.records.length} (${r.records.filter((x) => x.state === 'passed').length}) | ${rto.length ? s(Math.min(...rto)) : '-'} | ${rto.length ? s(median(rto)) : '-'} | ${rto.length ? s(Math.max(...rto)) : '-'} | ${outage.length ? s(median(outage)) : '-'} | ${moved.length ? s(median(moved)) : '-'} | ${s(bound?.boundMs)} (${bound?.formula}: ${Object.entries(bound?.params ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}) | ${REFERENCE[`${r.profile} ${r.kind}`] ?? '-'} |`);
+  lines.push(`| ${r.profile} | ${r.kind} | ${r.records.length} (${r.records.filter((x) => x.state === 'passed').length}) | ${rto.length ? s(Math.min(...rto)) : '-'} | ${rto.length ? s(median(rto)) : '-'} | ${rto.length ? s(Math.max(...rto)) : '-'} | ${outage.length ? s(median(outage)) : '-'} | ${moved.length ? s(median(moved)) : '-'} | ${rejoin.length ? s(median(rejoin)) : '-'} | ${s(bound?.boundMs)} (${bound?.formula}: ${Object.entries(bound?.params ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}) | ${REFERENCE[`${r.profile} ${r.kind}`] ?? '-'} |`);
 }
 console.log(lines.join('\n'));
 const outDir = join(import.meta.dirname, '..', '..', '..', 'out', 'bench-drill');
