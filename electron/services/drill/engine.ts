@@ -408,7 +408,7 @@ export class DrillEngine {
           if (injectDone && newHolder && sinceFail >= this.timing.stableMs && probes.some((p) => p.atMs >= Date.now() - t0 - this.timing.stableMs)) break;
           // A reboot is watched from the restore on (waiting for the node's return) as soon as the VIP
           // has moved, or at once when the target did not hold it: its return is timed, not waited past.
-          if (fault.kind === 'reboot' && injectDone && (newHolder || !targetHeld)) break;
+          if (fault.kind === 'reboot' && injectDone && Date.now() >= injectedAt && (newHolder || !targetHeld)) break;
           await sleep(this.timing.pollMs, signal);
         }
         await injecting;

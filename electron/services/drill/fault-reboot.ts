@@ -51,8 +51,8 @@ export function rebootFault(pool: SshPool, opts: RebootFaultOptions = {}): Fault
   const bootLimitMs = opts.bootLimitMs ?? 600_000;
   const delayS = opts.delayS ?? 2;
   const pollMs = opts.pollMs ?? 1_000;
-  /** The boot each target was rebooted from (host id → boot marker). */
-  const before = new Map<string, string>();
+  /** The boot each target was rebooted from (host id → boot marker, and when its reboot begins). */
+  const before = new Map<string, { boot: string; at: number }>();
   const label = (h: Host) => h.name || h.address;
   const fail = (code: DrillReason['code'], params: DrillReason['params']) => ({ ok: false as const, reason: { code, params } });
 
@@ -68,18 +68,18 @@ export function rebootFault(pool: SshPool, opts: RebootFaultOptions = {}): Fault
       if (r.status !== 'ok') {
         return fail('unreachable', { hosts: label(target), host: label(target), detail: (r.stderr || r.message).trim().slice(0, 300) });
       }
-      before.set(target.id, r.stdout.trim().split('\n')[0] ?? '');
+      before.set(target.id, { boot: r.stdout.trim().split('\n')[0] ?? '', at: Date.now() + delayS * 1000 });
       return { ok: true };
     },
     restore: async (target) => {
       const old = before.get(target.id);
       const end = Date.now() + bootLimitMs;
-      // Not before the reboot can have begun: the node answers from its old boot until then.
-      if (old !== undefined) await sleep(delayS * 1000);
+      // Not before the reboot has begun: the node answers from its old boot until then.
+      if (old !== undefined) await sleep(Math.max(0, old.at - Date.now()));
       while (Date.now() < end) {
         const r = await runOn(pool, target, { script: BOOT }, 5_000);
         const now = r.status === 'ok' ? r.stdout.trim().split('\n')[0] ?? '' : null;
-        if (now !== null && (old === undefined || (now !== '' && now !== old))) {
+        if (now !== null && (old === undefined || (now !== '' && now !== old.boot))) {
           before.delete(target.id);
           return { ok: true };
         }
