@@ -61,6 +61,18 @@ afterAll(async () => {
   await host?.stop();
 });
 
+/** The drill's result, terminal dock closed, as `<name>-en.png` and (once it reads `zhWord`) `<name>-zh-cn.png`. */
+async function screenshotResult(name: string, zhWord: string) {
+  if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
+  await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
+  await screenshot(page, `${name}-en`);
+  await wizard.setLanguage('zh-CN');
+  await expect.poll(() => page.getByTestId('drill-result').innerText()).toContain(zhWord);
+  await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
+  await screenshot(page, `${name}-zh-cn`);
+  await wizard.setLanguage('en');
+}
+
 describe('Verification and failover drill (step 7)', () => {
   it('builds the base platform through step 5 (the cluster to verify)', async () => {
     const master = new MasterPage(page);
@@ -140,14 +152,7 @@ describe('Verification and failover drill (step 7)', () => {
     expect(result.rtoVerdict).toBe('yes');
     expect(result.rejoin).toMatch(/^\d+\.\d s$/);
     expect(await page.getByTestId('drill-row').count()).toBe(1);
-    if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
-    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
-    await screenshot(page, 'verify-drill-result-en');
-    await wizard.setLanguage('zh-CN');
-    await expect.poll(() => page.getByTestId('drill-result').innerText()).toContain('恢复时间');
-    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
-    await screenshot(page, 'verify-drill-result-zh-cn');
-    await wizard.setLanguage('en');
+    await screenshotResult('verify-drill-result', '恢复时间');
   }, DRILL_MS + 60_000);
 
   it('runs the reboot test on the plan\'s reboot host: only that host offered, it reboots, comes back, rejoins, and step 7 passes again', async () => {
@@ -185,14 +190,7 @@ describe('Verification and failover drill (step 7)', () => {
     await expect.poll(shownRun).not.toBe(runShownBefore);
     expect(await runner.runStatus()).toBe('completed');
     expect((await runner.findings()).filter((f) => f.severity === 'blocking')).toEqual([]);
-    if ((await page.getByTestId('dock-toggle').getAttribute('aria-expanded')) === 'true') await page.getByTestId('dock-toggle').click();
-    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
-    await screenshot(page, 'verify-reboot-result-en');
-    await wizard.setLanguage('zh-CN');
-    await expect.poll(() => page.getByTestId('drill-result').innerText()).toContain('重启测试');
-    await page.getByTestId('drill-result').scrollIntoViewIfNeeded();
-    await screenshot(page, 'verify-reboot-result-zh-cn');
-    await wizard.setLanguage('en');
+    await screenshotResult('verify-reboot-result', '重启测试');
   }, DRILL_MS + VERIFY_MS + 60_000);
 
   it('the report shows the verification checks and the drill with its figures, in both languages', async () => {
