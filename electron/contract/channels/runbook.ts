@@ -217,6 +217,12 @@ export const runSchema = z.object({
 });
 export type RunView = z.infer<typeof runSchema>;
 
+/** A blocking finding nobody waived: what keeps a run from passing. */
+export const isOpenBlocking = (f: Pick<FindingView, 'severity' | 'waiver'>): boolean => f.severity === 'blocking' && !f.waiver;
+
+/** A run passed: it completed and every blocking finding is waived. */
+export const runPassed = (run: Pick<RunView, 'status' | 'findings'>): boolean => run.status === 'completed' && !run.findings.some(isOpenBlocking);
+
 export const stepStateSchema = z.object({
   stepId: z.string(),
   title: z.string(),

@@ -60,8 +60,11 @@ export async function vipHolders(pool: SshPool, cl: DrillCluster, timeoutMs = 5_
 const KEEPALIVED_CONF = `cat /etc/keepalived/keepalived.conf`;
 const CMAP = `corosync-cmapctl -g runtime.config.totem.token; corosync-cmapctl -g runtime.config.totem.consensus`;
 
-/** The bound for `kind` with `target` failing, from the timers the survivors actually run with. */
-export async function readBound(pool: SshPool, cl: DrillCluster, kind: DrillKind, targetId: string): Promise<DrillBound | null> {
+/** The survivors' timers a bound is computed from (readTimers), with `target` failing. */
+export type BoundTimers = { owner: 'keepalived'; advertIntMs: number; priority: number } | { owner: 'pacemaker'; tokenMs: number; consensusMs: number };
+
+/** The timers the survivors actually run with, when `targetId` fails (null: none could be read). One read serves every kind (boundOf). */
+export async function readTimers(pool: SshPool, cl: DrillCluster, targetId: string): Promise<BoundTimers | null> {
   const others = cl.candidates.filter((h) => h.id !== targetId);
   if (others.length === 0) return null;
   if (cl.owner === 'keepalived') {
@@ -70,13 +73,22 @@ export async function readBound(pool: SshPool, cl: DrillCluster, kind: DrillKind
     if (parsed.length === 0) return null;
     // The backup with the highest priority takes over; its advert_int is the cluster's (VRRP needs them equal).
     const next = parsed.reduce((a, b) => (b.priority > a.priority ? b : a));
-    return vrrpBound(kind, next.advertIntMs, next.priority);
+    return { owner: 'keepalived', ...next };
   }
   const r = await runOn(pool, others[0]!, { script: CMAP });
-  const token = parseCmapValue(r.stdout, 'runtime.config.totem.token');
-  const consensus = parseCmapValue(r.stdout, 'runtime.config.totem.consensus');
-  if (token === null || consensus === null) return null;
-  return corosyncBound(kind, token, consensus);
+  const tokenMs = parseCmapValue(r.stdout, 'runtime.config.totem.token');
+  const consensusMs = parseCmapValue(r.stdout, 'runtime.config.totem.consensus');
+  return tokenMs === null || consensusMs === null ? null : { owner: 'pacemaker', tokenMs, consensusMs };
+}
+
+export function boundOf(kind: DrillKind, t: BoundTimers | null): DrillBound | null {
+  if (!t) return null;
+  return t.owner === 'keepalived' ? vrrpBound(kind, t.advertIntMs, t.priority) : corosyncBound(kind, t.tokenMs, t.consensusMs);
+}
+
+/** The bound for `kind` with `target` failing, from the timers the survivors actually run with. */
+export async function readBound(pool: SshPool, cl: DrillCluster, kind: DrillKind, targetId: string): Promise<DrillBound | null> {
+  return boundOf(kind, await readTimers(pool, cl, targetId));
 }
 
 const KEEPALIVED_BACK = `systemctl is-active --quiet keepalived && echo back || echo down`;

@@ -9,14 +9,14 @@ import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
 import type { SshPool } from '../ssh/pool.js';
-import { detectedAt, drillCluster, fencingOn, isMember, readBound, runOn, vipHolders, type DrillCluster } from './cluster.js';
+import { boundOf, detectedAt, drillCluster, fencingOn, isMember, readBound, readTimers, runOn, vipHolders, type BoundTimers, type DrillCluster } from './cluster.js';
 import type { FaultInjector } from './fault.js';
 import { createPowerFault } from './fault-power.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { linkCutFault } from './fault-link-cut.js';
 import { rebootFault, rebootTargets } from './fault-reboot.js';
 import { serviceStopFault } from './fault-service-stop.js';
-import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
+import { computeFigures, findOutage, outageUntil, type ProbeRecord } from './figures.js';
 import { appendLine, listDrills, newDrillId, probeLogPath, probeLogSha256, readDrill, readProbes, type DrillHeader } from './journal.js';
 import { Prober } from './prober.js';
 
@@ -163,6 +163,9 @@ export class DrillEngine {
     const target = project.hosts.find((h) => h.id === holderHostId) ?? cl.candidates[0];
     const fencingUnwaived = (await fencingOn(this.o.pool, cl)) === false && !(await (this.o.fencingOffAccepted ?? fencingOffWaived)(dir));
     const options: DrillOption[] = [];
+    // The survivors' timers, read once per target whatever the number of kinds bounded against it.
+    const timers = new Map<string, Promise<BoundTimers | null>>();
+    const timersOn = (id: string) => timers.get(id) ?? timers.set(id, readTimers(this.o.pool, cl, id).catch(() => null)).get(id)!;
     for (const kind of DRILL_KINDS) {
       const fault = this.faults.get(kind);
       let reason: DrillReason | undefined;
@@ -179,7 +182,7 @@ export class DrillEngine {
       // reference saw it). The option's blocking reason, until the fencing-off finding is waived.
       if (!reason && fencingUnwaived && !cleanStop(kind)) reason = { code: 'fencing-off', params: {} };
       const boundOn = targets ? (targets.includes(holderHostId ?? '') ? holderHostId : targets[0]) : target?.id;
-      const bound = boundOn && fault ? await readBound(this.o.pool, cl, kind, boundOn).catch(() => null) : null;
+      const bound = boundOn && fault ? boundOf(kind, await timersOn(boundOn)) : null;
       options.push({ kind, available: !reason, ...(reason ? { reason } : {}), bound, ...(targets ? { targets } : {}) });
     }
     return ok({ vip: cl.vip, tcpPort: cl.tcpPort, holderHostId, ...(problem ? { problem } : {}), rtoTargetMs, options });
@@ -435,7 +438,7 @@ export class DrillEngine {
       .catch((e: unknown) => { reasons.push({ code: 'restore-failed', params: { detail: e instanceof Error ? e.message : String(e) } }); return false; });
     // A reboot's outage was looked for until the target rejoined (figures.ts): its marks, once known.
     if (h.kind === 'reboot' && injectedAt !== null && !timeline.some((e) => e.event === 'service-back')) {
-      const o = findOutage(probes, injectedAt - t0, timeline.find((e) => e.event === 'rejoined')?.atMs ?? Infinity);
+      const o = findOutage(probes, injectedAt - t0, outageUntil(timeline, h.kind));
       if (o.outageStartMs !== null && !timeline.some((e) => e.event === 'outage-start')) await mark('outage-start', undefined, o.outageStartMs);
       if (o.serviceBackMs !== null) await mark('service-back', undefined, o.serviceBackMs);
     }

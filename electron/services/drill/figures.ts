@@ -42,6 +42,14 @@ export function findOutage(probes: readonly ProbeRecord[], faultMs: number, unti
 const at = (timeline: readonly DrillTimelineEntry[], event: DrillTimelineEntry['event']) => timeline.find((e) => e.event === event)?.atMs;
 
 /**
+ * Until when a drill's outage is looked for: the restore (what the restore does to the service is
+ * not the failover's), but for a reboot, which nothing restores, until the target rejoined.
+ */
+export function outageUntil(timeline: readonly DrillTimelineEntry[], kind?: DrillKind): number {
+  return at(timeline, kind === 'reboot' ? 'rejoined' : 'restore-started') ?? Infinity;
+}
+
+/**
  * The figures of a drill from its timeline and probe log. RTO is measured from the fault to the
  * service back; with no lost probe it is 0 (below the probes' 100 ms resolution) when the fault was
  * injected and the probes ran on, null when the fault never was. Rejoin is counted from the restore,
@@ -55,8 +63,7 @@ export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: 
   const detected = at(timeline, 'detected');
   const moved = at(timeline, 'vip-moved');
   const rejoinFrom = kind === 'reboot' ? fault : restore;
-  // A reboot's outage may last until the node is back in the cluster (nothing of ours restores it).
-  const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, (kind === 'reboot' ? rejoined : restore) ?? Infinity);
+  const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, outageUntil(timeline, kind));
   const probedAfterFault = fault !== undefined && probes.some((p) => p.atMs >= fault);
   let outageMs: number | null = null;
   let rtoMs: number | null = null;

@@ -1,4 +1,4 @@
-import { VERIFICATION_STEP, type DrillReason, type RunView } from '../../contract/index.js';
+import { isOpenBlocking, runPassed, VERIFICATION_STEP, type DrillReason } from '../../contract/index.js';
 import type { Runbook } from '../runbook/engine.js';
 import type { ReVerifier } from './engine.js';
 
@@ -20,10 +20,6 @@ export interface StepReVerifierOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function blockingOpen(run: RunView): number {
-  return run.findings.filter((f) => f.severity === 'blocking' && !f.waiver).length;
-}
-
 export function stepReVerifier(runbook: Pick<Runbook, 'start' | 'whenDone'>, opts: StepReVerifierOptions = {}): ReVerifier {
   const attempts = opts.attempts ?? 3;
   const gapMs = opts.gapMs ?? 10_000;
@@ -43,9 +39,8 @@ export function stepReVerifier(runbook: Pick<Runbook, 'start' | 'whenDone'>, opt
           reason = { code: 'verify-failed', params: { runId: started.value.runId } };
           continue;
         }
-        const open = blockingOpen(run);
-        if (run.status === 'completed' && open === 0) return { ok: true };
-        reason = { code: 'verify-failed', params: { runId: run.runId, status: run.status, blocking: open } };
+        if (runPassed(run)) return { ok: true };
+        reason = { code: 'verify-failed', params: { runId: run.runId, status: run.status, blocking: run.findings.filter(isOpenBlocking).length } };
       }
       return { ok: false, reason };
     },

@@ -1,15 +1,16 @@
-import type {
-  ActionRun,
-  ActionStatus,
-  FindingView,
-  HostRun,
-  LockHolder,
-  PlanView,
-  ReasonCode,
-  RunView,
-  StepState,
-  Waiver,
-  WaiverWithdrawal,
+import {
+  runPassed,
+  type ActionRun,
+  type ActionStatus,
+  type FindingView,
+  type HostRun,
+  type LockHolder,
+  type PlanView,
+  type ReasonCode,
+  type RunView,
+  type StepState,
+  type Waiver,
+  type WaiverWithdrawal,
 } from '../../contract/index.js';
 import type { JournalEvent } from '../project/journal.js';
 import { LAPTOP_HOST, type ActionResult, type StepProfile, type StepResults } from './step-module.js';
@@ -335,10 +336,7 @@ export class JournalState {
       lastRun: view,
       resumable: view !== null && view.status !== 'running' && unfinished,
       interrupted,
-      passed:
-        view !== null &&
-        view.status === 'completed' &&
-        view.findings.every((f) => f.severity !== 'blocking' || f.waiver !== undefined),
+      passed: view !== null && runPassed(view),
       waivers: this.waiversOf(stepId),
     };
   }

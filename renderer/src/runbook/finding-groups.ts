@@ -1,4 +1,4 @@
-import type { FindingView } from '../../../electron/contract/index.js';
+import { isOpenBlocking, type FindingView } from '../../../electron/contract/index.js';
 
 export interface FindingGroup {
   /** severity, code and threshold: one kind of finding. */
@@ -76,7 +76,7 @@ export function groupFindings(findings: readonly FindingView[], hostName: (hostI
       hostList: compressHostNames(list.filter((f) => f.hostId).map((f) => hostName(f.hostId!))),
       roles: list.some((f) => f.params?.role !== undefined) ? [...new Set(list.map((f) => f.params?.role).filter((r) => r !== undefined).map(String))].join(', ') : undefined,
       measured: values.length === 0 ? undefined : values.length <= 3 ? values.join(', ') : `${values.slice(0, 3).join(', ')}, …`,
-      open: byName.filter((f) => f.severity === 'blocking' && !f.waiver),
+      open: byName.filter(isOpenBlocking),
     });
   }
   return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
@@ -84,6 +84,6 @@ export function groupFindings(findings: readonly FindingView[], hostName: (hostI
 
 /** "20 blocking findings on 4 hosts — 3 kinds": the counts of the open blocking findings. */
 export function blockingSummary(findings: readonly FindingView[]): { count: number; hosts: number; kinds: number } {
-  const open = findings.filter((f) => f.severity === 'blocking' && !f.waiver);
+  const open = findings.filter(isOpenBlocking);
   return { count: open.length, hosts: new Set(open.map((f) => f.hostId ?? '')).size, kinds: new Set(open.map((f) => f.code)).size };
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { FindingView, HostRun, LockHolder, RacksideApi, Result, RunView } from '../../../electron/contract/index.js';
+import { isOpenBlocking, type FindingView, type HostRun, type LockHolder, type RacksideApi, type Result, type RunView } from '../../../electron/contract/index.js';
 import { useApi } from '../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
@@ -136,7 +136,7 @@ export function StepRunner({ stepId }: { stepId: string }) {
 
   const counts = run ? countActions(run.hosts) : null;
   // A run that finished with blocking findings nobody waived has not passed: never a green badge.
-  const openBlocking = run ? run.findings.filter((f) => f.severity === 'blocking' && !f.waiver).length : 0;
+  const openBlocking = run ? run.findings.filter(isOpenBlocking).length : 0;
 
   return (
     <section className="panel step-runner" data-testid={`runner-${stepId}`} aria-labelledby={`runner-${stepId}-title`}>

@@ -1,4 +1,4 @@
-import type { StepState } from '../../../electron/contract/index.js';
+import { isOpenBlocking, type StepState } from '../../../electron/contract/index.js';
 
 /** What the stepper shows for one wizard step. `partial`: some of its runner steps passed, others have not run. */
 export const WIZARD_STEP_STATES = ['not-started', 'running', 'partial', 'passed', 'passed-waivers', 'blocking', 'failed'] as const;
@@ -28,7 +28,7 @@ export function wizardStepState(wizardStep: string, steps: Readonly<Record<strin
   const runs = states.map((s) => s.lastRun);
   if (runs.some((r) => r?.status === 'running')) return 'running';
   if (runs.some((r) => r && r.status !== 'completed')) return 'failed';
-  if (runs.some((r) => r && r.findings.some((f) => f.severity === 'blocking' && !f.waiver))) return 'blocking';
+  if (runs.some((r) => r && r.findings.some(isOpenBlocking))) return 'blocking';
   if (runs.every((r) => !r)) return 'not-started';
   if (!states.every((s) => s.passed)) return 'partial';
   return runs.some((r) => r!.findings.some((f) => f.severity === 'blocking' && f.waiver)) ? 'passed-waivers' : 'passed';

@@ -1,4 +1,4 @@
-import { because, err, ok, type ClusterMember, type Project, type Result, type RunView } from '../../../contract/index.js';
+import { because, err, ok, runPassed, type ClusterMember, type Project, type Result, type RunView } from '../../../contract/index.js';
 import type { RunRecord } from '../../runbook/replay.js';
 
 /**
@@ -30,8 +30,7 @@ export function clusterMembers(
  * keeps the host and says why. `view` undefined: the run's end was not seen (the backend lost it).
  */
 export function leaveOutcome(view: RunView | undefined, runId: string, host: string): Result<{ runId: string; run: RunView }> {
-  const blocking = view?.findings.filter((f) => f.severity === 'blocking' && !f.waiver) ?? [];
-  if (view && view.status === 'completed' && blocking.length === 0) return ok({ runId, run: view });
+  if (view && runPassed(view)) return ok({ runId, run: view });
   const status = view?.status ?? 'interrupted';
   return because(
     err('io-failed', `${host} did not leave the cluster (run ${runId}: ${status}); it stays in the inventory`, 'Open the run\'s output in the journal or terminal, fix the cause, then remove the host again.'),
