@@ -138,6 +138,7 @@ describe('Verification and failover drill (step 7)', () => {
     expect(dialog.technician).toBe('E2E Tech');
     expect(dialog.cut).toContain('will be stopped on');
     expect(dialog.restore).toContain('restored');
+    expect(await page.getByTestId('drill-confirm-start').innerText()).toBe('Stop it now');
     await screenshot(page, 'verify-drill-confirm-en');
 
     await verify.recordProgress();
@@ -175,9 +176,11 @@ describe('Verification and failover drill (step 7)', () => {
     expect(dialog.restore).toContain('Nothing can undo a reboot');
     // A worker does not hold the VIP: its clients should not notice.
     expect(await page.getByTestId('drill-confirm-outage').innerText()).toContain('does not hold');
+    expect(await page.getByTestId('drill-confirm-start').innerText()).toBe('Reboot it now');
     await screenshot(page, 'verify-reboot-confirm-en');
     await wizard.setLanguage('zh-CN');
     await expect.poll(() => page.getByTestId('drill-confirm-restore').innerText()).toContain('重启无法撤销');
+    expect(await page.getByTestId('drill-confirm-start').innerText()).toBe('立即重启');
     await screenshot(page, 'verify-reboot-confirm-zh-cn');
     await wizard.setLanguage('en');
     await verify.confirmStart();

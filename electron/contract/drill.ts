@@ -40,15 +40,20 @@ export const drillStateSchema = z.enum(DRILL_STATES);
 export type DrillState = z.infer<typeof drillStateSchema>;
 
 /**
- * Timeline events, in the order they usually happen. outage-start: the first failed probe;
- * detected: the cluster noticed (a new holder started taking over, from its own log/state when
- * readable); vip-moved: the VIP is held by another node; service-back: the first probe that
- * answered again after the outage (RTO = service-back − fault-injected); node-back: the target
- * answers SSH again; rejoined: the target is a member again; verified: re-verification ended.
+ * Timeline events, in the order they usually happen. fault-injected: the fault's command went out;
+ * fault-effective: the fault took effect, when that is later than the command and measured on the
+ * target (a clean service stop: the target released the VIP; `pcs cluster stop` first runs
+ * Pacemaker's shutdown transition, seconds during which the VIP still answers); outage-start: the
+ * first failed probe; detected: the cluster noticed (a new holder started taking over, from its own
+ * log/state when readable); vip-moved: the VIP is held by another node; service-back: the first
+ * probe that answered again after the outage (RTO = service-back − the fault: fault-effective when
+ * there is one, else fault-injected); node-back: the target answers SSH again; rejoined: the target
+ * is a member again; verified: re-verification ended.
  */
 export const DRILL_EVENTS = [
   'started',
   'fault-injected',
+  'fault-effective',
   'outage-start',
   'detected',
   'vip-moved',
@@ -75,7 +80,7 @@ export type DrillTimelineEntry = z.infer<typeof drillTimelineEntrySchema>;
 export const drillFiguresSchema = z.object({
   /** From the first failed probe to the first answered one after it. */
   outageMs: z.number().nullable(),
-  /** From the fault to `detected`. */
+  /** From the fault (fault-effective when there is one, else fault-injected) to `detected`. */
   detectionMs: z.number().nullable(),
   /** From the fault to `vip-moved`. */
   vipMovedMs: z.number().nullable(),
@@ -115,6 +120,7 @@ export const DRILL_REASONS = [
   'not-rejoined',
   'verify-failed',
   'restore-failed',
+  'inject-failed',
   'unreachable',
   'busy',
   'interrupted',

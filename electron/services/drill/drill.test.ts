@@ -10,6 +10,7 @@ import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound }
 import { DrillEngine } from './engine.js';
 import type { FaultInjector } from './fault.js';
 import { rebootTargets } from './fault-reboot.js';
+import { parseReleased } from './fault-service-stop.js';
 import { stepReVerifier } from './reverify.js';
 import { computeFigures, findOutage, type ProbeRecord } from './figures.js';
 import { appendLine, listDrills, probeLogPath, replay } from './journal.js';
@@ -41,6 +42,21 @@ describe('drill figures from a probe log', () => {
   it('one kind back is not the service back: ICMP answering while TCP still fails', () => {
     const log = probes(0, 5_000, [[1_200, 2_000]]).map((p) => (p.kind === 'tcp' && p.atMs >= 2_000 && p.atMs < 2_600 ? { ...p, ok: false } : p));
     expect(findOutage(log, 1_000)).toEqual({ outageStartMs: 1_200, serviceBackMs: 2_603 });
+  });
+
+  it('a fault that took effect after its command (a clean stop releasing the VIP): RTO, VIP moved and detection from the effect', () => {
+    // `pcs cluster stop` sent at 1.0 s, Pacemaker's shutdown transition, the VIP released at 5.0 s.
+    const log = probes(0, 9_000, [[5_100, 5_800]]);
+    const f = computeFigures([ev(0, 'started'), ev(1_000, 'fault-injected', 'n1'), ev(5_000, 'fault-effective', 'n1'), ev(5_400, 'detected', 'n2'), ev(5_600, 'vip-moved', 'n2'), ev(7_000, 'restore-started'), ev(7_500, 'rejoined', 'n1')], log);
+    expect(f).toMatchObject({ rtoMs: 5_803 - 5_000, outageMs: 5_803 - 5_100, detectionMs: 400, vipMovedMs: 600, rejoinMs: 500 });
+    // The same drill without the effect measured counts from the command.
+    expect(computeFigures([ev(1_000, 'fault-injected', 'n1'), ev(7_000, 'restore-started')], log).rtoMs).toBe(5_803 - 1_000);
+  });
+
+  it('the service stop script\'s "released <ms>" line', () => {
+    expect(parseReleased('Stopping Cluster (pacemaker)...\nreleased 4213\nStopping Cluster (corosync)...\n')).toBe(4_213);
+    expect(parseReleased('Stopping Cluster (pacemaker)...\n')).toBeNull();
+    expect(parseReleased('not released 12\n')).toBeNull();
   });
 
   it('no lost probe after the fault: outage and RTO 0; never back: null; no fault: null', () => {
@@ -76,7 +92,7 @@ describe('drill bounds from the cluster\'s timers', () => {
   it('corosync: token + consensus (+ start), from corosync-cmapctl', () => {
     const out = 'runtime.config.totem.token (u32) = 3650\nruntime.config.totem.consensus (u32) = 4380\n';
     expect([parseCmapValue(out, 'runtime.config.totem.token'), parseCmapValue(out, 'runtime.config.totem.consensus')]).toEqual([3_650, 4_380]);
-    expect(corosyncBound('link-cut', 3_650, 4_380).boundMs).toBe(3_650 + 4_380 + 1_000);
+    expect(corosyncBound('link-cut', 3_650, 4_380).boundMs).toBe(3_650 + 4_380 + 2_000);
   });
 });
 

@@ -414,7 +414,10 @@ export class DrillEngine {
           if (fault.kind === 'reboot' && injectDone && Date.now() >= injectedAt && (newHolder || !targetHeld)) break;
           await sleep(this.timing.pollMs, signal);
         }
-        await injecting;
+        const injected = await injecting;
+        // Measured on the target from its command's start: at most the SSH exchange's latency early,
+        // so the RTO counted from it errs long, never short.
+        if (injected.ok && injected.effectiveMs !== undefined && injected.effectiveMs > 0) await mark('fault-effective', target.id, faultMs + injected.effectiveMs);
       }
       if (injectedAt !== null && reasons.length === 0) {
         const faultMs = injectedAt - t0;

@@ -49,7 +49,7 @@ RULES
 echo "cut: kept $laptop -> $own:$port"`;
 
 export function linkCutFault(pool: SshPool, guardS: number): FaultInjector {
-  const fail = (target: Host, code: 'unreachable' | 'restore-failed', detail: string) =>
+  const fail = (target: Host, code: 'unreachable' | 'inject-failed' | 'restore-failed', detail: string) =>
     ({ ok: false as const, reason: { code, params: { host: target.name || target.address, detail: detail.trim().slice(0, 300) } } });
   return {
     kind: 'link-cut',
@@ -59,7 +59,7 @@ export function linkCutFault(pool: SshPool, guardS: number): FaultInjector {
     },
     inject: async (target, _project, signal) => {
       const r = await runOn(pool, target, { script: SCRIPT, args: ['inject', `${guardS}s`, LINK_GUARD_UNIT, LINK_TABLE] }, 30_000, signal);
-      return r.status === 'ok' ? { ok: true } : fail(target, r.status === 'connect-failed' ? 'unreachable' : 'restore-failed', r.stderr || r.message);
+      return r.status === 'ok' ? { ok: true } : fail(target, r.status === 'connect-failed' ? 'unreachable' : 'inject-failed', r.stderr || r.message);
     },
     restore: async (target) => {
       const r = await runOn(pool, target, { script: SCRIPT, args: ['restore', '-', LINK_GUARD_UNIT, LINK_TABLE] }, 30_000);

@@ -66,7 +66,8 @@ export function rebootFault(pool: SshPool, opts: RebootFaultOptions = {}): Fault
       if (!rebootTargets(project).includes(target.id)) return fail('not-reboot-host', { host: label(target) });
       const r = await runOn(pool, target, { script: REBOOT, args: [REBOOT_UNIT, `${delayS}s`] }, 60_000, signal);
       if (r.status !== 'ok') {
-        return fail('unreachable', { hosts: label(target), host: label(target), detail: (r.stderr || r.message).trim().slice(0, 300) });
+        const detail = (r.stderr || r.message).trim().slice(0, 300);
+        return r.status === 'connect-failed' ? fail('unreachable', { hosts: label(target), host: label(target), detail }) : fail('inject-failed', { host: label(target), detail });
       }
       before.set(target.id, { boot: r.stdout.trim().split('\n')[0] ?? '', at: Date.now() + delayS * 1000 });
       return { ok: true };

@@ -18,6 +18,11 @@ export interface FaultInjector {
   leadMs?: number;
   /** Whether this fault can run on `target` in this project (power-off needs a BMC and its secret…). */
   available(target: Host, project: Project): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
-  inject(target: Host, project: Project, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
+  /**
+   * `effectiveMs`: when the fault took effect, in ms after its command started on the target
+   * (measured there: no clock is compared), when that is later than the command itself — the
+   * drill's RTO then counts from it (timeline `fault-effective`).
+   */
+  inject(target: Host, project: Project, signal: AbortSignal): Promise<{ ok: true; effectiveMs?: number } | { ok: false; reason: DrillReason }>;
   restore(target: Host, project: Project, signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: DrillReason }>;
 }

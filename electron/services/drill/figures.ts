@@ -50,20 +50,24 @@ export function outageUntil(timeline: readonly DrillTimelineEntry[], kind?: Dril
 }
 
 /**
- * The figures of a drill from its timeline and probe log. RTO is measured from the fault to the
+ * The figures of a drill from its timeline and probe log. RTO is measured from the fault (when it
+ * took effect on the target where that was measured, `fault-effective`, else its command) to the
  * service back; with no lost probe it is 0 (below the probes' 100 ms resolution) when the fault was
  * injected and the probes ran on, null when the fault never was. Rejoin is counted from the restore,
  * and the outage looked for until the restore, except for a reboot (`kind` 'reboot'), which nothing
  * restores: rejoin from the reboot, the outage until the target rejoined.
  */
 export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: readonly ProbeRecord[], kind?: DrillKind): DrillFigures {
-  const fault = at(timeline, 'fault-injected');
+  const sent = at(timeline, 'fault-injected');
+  // The fault counts from when it took effect on the target, when that was measured (a clean stop:
+  // the VIP released), else from its command; the outage is looked for from the command on.
+  const fault = sent === undefined ? undefined : at(timeline, 'fault-effective') ?? sent;
   const restore = at(timeline, 'restore-started');
   const rejoined = at(timeline, 'rejoined');
   const detected = at(timeline, 'detected');
   const moved = at(timeline, 'vip-moved');
   const rejoinFrom = kind === 'reboot' ? fault : restore;
-  const outage = fault === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, fault, outageUntil(timeline, kind));
+  const outage = sent === undefined ? { outageStartMs: null, serviceBackMs: null } : findOutage(probes, sent, outageUntil(timeline, kind));
   const probedAfterFault = fault !== undefined && probes.some((p) => p.atMs >= fault);
   let outageMs: number | null = null;
   let rtoMs: number | null = null;
@@ -72,7 +76,7 @@ export function computeFigures(timeline: readonly DrillTimelineEntry[], probes: 
     rtoMs = 0;
   } else if (fault !== undefined && outage.outageStartMs !== null && outage.serviceBackMs !== null) {
     outageMs = outage.serviceBackMs - outage.outageStartMs;
-    rtoMs = outage.serviceBackMs - fault;
+    rtoMs = Math.max(0, outage.serviceBackMs - fault);
   }
   return {
     outageMs,

@@ -384,6 +384,13 @@ function verificationHtml(t: ReportText, v: NonNullable<ReportModel['verificatio
 </section>`;
 }
 
+/** A drill's bound as its terms with their values ("token 4300 ms + consensus 5160 ms + …"), in the report's language. */
+function boundFormula(t: ReportText, b: NonNullable<NonNullable<ReportModel['drills']>[number]['bound']>): string {
+  // keepalived's clean stop has the backup's skew; Pacemaker's only the takeover.
+  const key = b.formula === 'service' && b.params.skewMs !== undefined ? 'serviceSkew' : b.formula;
+  return t.text(`drills.formulas.${key}`, Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, ms(v)])));
+}
+
 /** Each failover drill: kind, target, the outcome, RTO beside the expected bound and the customer's RTO, rejoin, timeline, probe log hash. */
 function drillsHtml(t: ReportText, drills: NonNullable<ReportModel['drills']>, hostName: (id: string | null) => string): string {
   const h = (k: string, params?: TextParams) => t.html(k, params);
@@ -398,7 +405,7 @@ function drillsHtml(t: ReportText, drills: NonNullable<ReportModel['drills']>, h
   <table class="kv"><tbody>
     <tr><th>${h('drills.started')}</th><td>${when(d.startedAt)} — ${when(d.endedAt)}, ${esc(d.technician)}</td></tr>
     <tr><th>${h('columns.vip')}</th><td class="mono">${esc(d.vip)} (ICMP, TCP ${d.tcpPort})</td></tr>
-    <tr data-testid="drill-rto"><th>${h('drills.rto')}</th><td>${ms(d.figures.rtoMs)}; ${h('drills.bound', { bound: d.bound ? ms(d.bound.boundMs) : '—', formula: d.bound ? d.bound.formula : '—' })} ${yes(d.rtoWithinBound)}; ${h('drills.target', { target: ms(d.rtoTargetMs) })} ${yes(d.rtoWithinTarget)}</td></tr>
+    <tr data-testid="drill-rto"><th>${h('drills.rto')}</th><td>${ms(d.figures.rtoMs)}; ${h('drills.bound', { bound: d.bound ? ms(d.bound.boundMs) : '—', formula: d.bound ? boundFormula(t, d.bound) : '—' })} ${yes(d.rtoWithinBound)}; ${h('drills.target', { target: ms(d.rtoTargetMs) })} ${yes(d.rtoWithinTarget)}</td></tr>
     <tr><th>${h('drills.figures')}</th><td>${h('drills.figureList', { outage: ms(d.figures.outageMs), detection: ms(d.figures.detectionMs), vipMoved: ms(d.figures.vipMovedMs), probes: d.figures.probesSent, failed: d.figures.probesFailed })}</td></tr>
     <tr data-testid="drill-rejoin"><th>${h(d.kind === 'reboot' ? 'drills.rejoinReboot' : 'drills.rejoin')}</th><td>${ms(d.figures.rejoinMs)}</td></tr>
     ${d.reasons.length ? `<tr><th>${h('drills.reasons')}</th><td>${d.reasons.map((x) => esc(t.text(`drills.reasonCodes.${x.code}`, { host: '—', hosts: '—', detail: '—', rtoMs: '—', targetMs: '—', kind: '—', s: '—', ...x.params }))).join('<br>')}</td></tr>` : ''}

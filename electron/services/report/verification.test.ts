@@ -54,7 +54,7 @@ async function withDrill(dir: string, id: string, rtoMs: number | null, state: '
     drill: {
       id, kind: 'service-stop', profile: 'base', targetHostId: 'h1', vip: '198.18.0.100', tcpPort: 9100, technician: 'Li Wei',
       startedAt: id === 'd-1' ? '2026-01-01T10:00:00.000Z' : '2026-01-01T11:00:00.000Z',
-      bound: { formula: 'vrrp', params: { advertIntMs: 1000, skewMs: 100 }, boundMs: 3100 }, rtoTargetMs: 20_000,
+      bound: { formula: 'vrrp', params: { advertIntMs: 1000, skewMs: 100, startMs: 500 }, boundMs: 3600 }, rtoTargetMs: 20_000,
     },
   });
   for (const [atMs, event, hostId] of [[0, 'started'], [40, 'fault-injected'], [300, 'outage-start'], [2100, 'vip-moved', 'h2'], [2400, 'service-back'], [2600, 'restore-started'], [5200, 'rejoined', 'h1'], [5300, 'ended']] as const) {
@@ -133,7 +133,8 @@ describe('report: verification and failover drills (step 7)', () => {
     const html = r.value.html;
     const first = html.slice(html.indexOf('data-drill-id="d-1"'), html.indexOf('data-drill-id="d-2"'));
     expect(first).toContain('Service stop on node1');
-    expect(first).toMatch(/2400 ms; expected ≤ 3100 ms \(vrrp\) <span class="vr-pass">within<\/span>; customer&#39;s RTO 20.0 s <span class="vr-pass">within/);
+    // The bound's terms with their values, not the formula's code name.
+    expect(first).toMatch(/2400 ms; expected ≤ 3600 ms \(3 × advert 1000 ms \+ skew 100 ms \+ takeover 500 ms\) <span class="vr-pass">within<\/span>; customer&#39;s RTO 20.0 s <span class="vr-pass">within/);
     expect(first).toContain('VIP moved');
     expect(first).toContain(sha);
     expect(first).toContain('2600 ms');
@@ -145,6 +146,7 @@ describe('report: verification and failover drills (step 7)', () => {
     if (!zh.ok) throw new Error(zh.error.message);
     expect(zh.value.html).toContain('故障切换演练');
     expect(zh.value.html).toContain('node1 上的停止服务');
+    expect(zh.value.html).toContain('3 × 通告间隔 1000 ms + 偏移 100 ms + 接管 500 ms');
     expect(zh.value.html).not.toMatch(/\{\{\s*\w+\s*\}\}/);
   });
 });

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
+import { bmcSecretId, MASTER_INSTALL_STEP, projectSchema, WORKER_JOIN_STEP, type Project } from '../../../contract/index.js';
 import { createLogger } from '../../log/logger.js';
 import { saveProject } from '../../project/project-store.js';
 import { Runbook } from '../../runbook/engine.js';
@@ -23,7 +23,7 @@ import { masterInstallStep } from '../../steps/master/step.js';
 const run = promisify(execFile);
 const LAB = join(import.meta.dirname, '..', '..', '..', '..', 'scripts', 'lab', 'lab');
 
-export interface LabStatus { up: boolean; mode: string; keyPath: string; nodes: { name: string; address: string; sshd: boolean }[] }
+export interface LabStatus { up: boolean; mode: string; keyPath: string; stateDir: string; nodes: { name: string; address: string; sshd: boolean }[] }
 export interface BaseCluster {
   instance: string;
   st: LabStatus;
@@ -31,6 +31,8 @@ export interface BaseCluster {
   dataDir: string;
   vip: string;
   project: Project;
+  /** The BMC passwords (fenced Pacemaker: every node's lab BMC), as the technician's secret store has them. */
+  secrets: MemorySecretStore;
   lab: (...args: string[]) => Promise<string>;
   exec: (node: number, script: string) => Promise<string>;
 }
@@ -44,17 +46,23 @@ export function labOf(instance: string) {
 
 /**
  * `pacemaker`: the Pacemaker profile instead (node1+node2 masters form the cluster, node3+node4
- * join it in step 6; the VIP an IPaddr2 resource), 10-15 min to build here; the lab has no fence
- * agent, so the profile's `pacemaker.fencing-off` finding is waived (the benchmark's link cut needs it).
+ * join it in step 6; the VIP an IPaddr2 resource), 5-15 min to build here, without fencing (no
+ * host has a BMC: the profile's `pacemaker.fencing-off` finding, which the benchmark's link cut
+ * accepts as a waiver would). `pacemaker-fenced`: the same with every node's lab BMC (`lab bmc`:
+ * ipmi_sim, whose power control stops and starts the node) in the inventory and its password in
+ * the secret store, so the install configures `fence_ipmilan` for each node and a cut node is fenced.
  */
-export async function baseCluster(instance: string, log: (l: string) => void = () => {}, profile: 'base' | 'pacemaker' = 'base'): Promise<BaseCluster> {
+export type DrillLabProfile = 'base' | 'pacemaker' | 'pacemaker-fenced';
+
+export async function baseCluster(instance: string, log: (l: string) => void = () => {}, profile: DrillLabProfile = 'base'): Promise<BaseCluster> {
+  const fenced = profile === 'pacemaker-fenced';
   const { lab, exec } = labOf(instance);
   const status = async () => JSON.parse(await lab('status', '--json')) as LabStatus;
   let st = await status().catch(() => ({ up: false }) as LabStatus);
   const state = st.up && st.mode === 'systemd' && st.nodes.length === 4
     ? (await exec(1, profile === 'base'
       ? 'if systemctl is-active --quiet keepalived && test -e /etc/haproxy/haproxy.cfg; then echo built; elif test -e /etc/keepalived/keepalived.conf; then echo used; else echo bare; fi'
-      : 'if crm_mon -1 2>/dev/null | grep -q "4 nodes configured"; then echo built; elif test -e /etc/keepalived/keepalived.conf || test -e /usr/sbin/pacemakerd; then echo used; else echo bare; fi').catch(() => 'used')).trim()
+      : `if crm_mon -1 2>/dev/null | grep -q "4 nodes configured" && [ "$(crm_attribute -t crm_config -n stonith-enabled -G -q 2>/dev/null)" = ${fenced ? 'true' : 'false'} ]; then echo built; elif test -e /etc/keepalived/keepalived.conf || test -e /usr/sbin/pacemakerd; then echo used; else echo bare; fi`).catch(() => 'used')).trim()
     : 'none';
   if (state === 'none' || state === 'used') {
     if (st.up) await lab('down');
@@ -63,6 +71,12 @@ export async function baseCluster(instance: string, log: (l: string) => void = (
   }
   const addr = (i: number) => st.nodes[i - 1]!.address;
   const vip = addr(1).replace(/\.\d+$/, '.100');
+  const secrets = new MemorySecretStore();
+  if (fenced) {
+    await lab('bmc', 'up');
+    const password = (await readFile(join(st.stateDir, 'bmc', 'password'), 'utf8')).trim();
+    for (const i of [1, 2, 3, 4]) secrets.set(bmcSecretId(`n${i}`), 'password', password);
+  }
   const dataDir = await mkdtemp(join(tmpdir(), 'rs-drill-data-'));
   const lines: string[] = [];
   for (const i of [1, 2, 3, 4]) {
@@ -77,6 +91,7 @@ export async function baseCluster(instance: string, log: (l: string) => void = (
     hosts: [1, 2, 3, 4].map((i) => ({
       id: `n${i}`, name: `node${i}`, address: addr(i), port: 22, user: 'root', role: i <= 2 ? 'master' : 'worker',
       auth: { method: 'key', keyPath: st.keyPath },
+      ...(fenced ? { bmc: { address: addr(1).replace(/\.\d+$/, '.1'), port: 6230 + i, user: 'admin' } } : {}),
     })),
     network: { vip },
     install: profile === 'base'
@@ -88,7 +103,6 @@ export async function baseCluster(instance: string, log: (l: string) => void = (
   if (!saved.ok) throw new Error(saved.error.message);
   if (state !== 'built') {
     log(`building the ${profile} cluster with the master install${profile === 'base' ? '' : ' and the worker join'} (minutes)`);
-    const secrets = new MemorySecretStore();
     const pool = new SshPool({ knownHosts: new KnownHosts(dataDir), secrets });
     const rb = new Runbook({ pool, secrets, steps: stepRegistry([masterInstallStep, workerJoinStep]), emit: () => {}, log: createLogger(() => {}) });
     for (const step of profile === 'base' ? [MASTER_INSTALL_STEP] : [MASTER_INSTALL_STEP, WORKER_JOIN_STEP]) {
@@ -101,5 +115,5 @@ export async function baseCluster(instance: string, log: (l: string) => void = (
     await rb.close();
     pool.closeAll();
   }
-  return { instance, st, dir, dataDir, vip, project, lab, exec };
+  return { instance, st, dir, dataDir, vip, project, secrets, lab, exec };
 }

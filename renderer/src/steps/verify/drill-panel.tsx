@@ -240,7 +240,9 @@ export function DrillPanel() {
 }
 
 function boundText(t: TFunction, b: NonNullable<DrillRecord['bound']>): string {
-  return t(`drill.formula.${b.formula}`, { ...Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, seconds(v)])), defaultValue: b.formula });
+  // keepalived's clean stop has the backup's skew; Pacemaker's only the takeover.
+  const key = b.formula === 'service' && b.params.skewMs !== undefined ? 'serviceSkew' : b.formula;
+  return t(`drill.formula.${key}`, { ...Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, seconds(v)])), defaultValue: b.formula });
 }
 
 function Timeline({ entries, hostName, testId }: { entries: DrillRecord['timeline']; hostName: (id?: string) => string; testId: string }) {
@@ -393,7 +395,7 @@ function ConfirmDrillDialog({
             if (e) setError(e);
           }}
         >
-          {t('drill.confirm.start')}
+          {t(`drill.confirm.start.${kind}`)}
         </button>
       </div>
     </Modal>
