@@ -45,7 +45,8 @@ export type DrillState = z.infer<typeof drillStateSchema>;
  * target (a clean service stop: the target released the VIP; `pcs cluster stop` first runs
  * Pacemaker's shutdown transition, seconds during which the VIP still answers); outage-start: the
  * first failed probe; detected: the cluster noticed (a new holder started taking over, from its own
- * log/state when readable); vip-moved: the VIP is held by another node; service-back: the first
+ * log/state when readable); fenced: Pacemaker's fencing of the target completed (its fencer's log on
+ * a survivor); vip-moved: the VIP is held by another node; service-back: the first
  * probe that answered again after the outage (RTO = service-back − the fault: fault-effective when
  * there is one, else fault-injected); node-back: the target answers SSH again; rejoined: the target
  * is a member again; verified: re-verification ended.
@@ -56,6 +57,7 @@ export const DRILL_EVENTS = [
   'fault-effective',
   'outage-start',
   'detected',
+  'fenced',
   'vip-moved',
   'service-back',
   'restore-started',
@@ -96,9 +98,23 @@ export type DrillFigures = z.infer<typeof drillFiguresSchema>;
 /**
  * What the figure should be, from the cluster's own timers, shown beside the measurement:
  * vrrp: 3 × advert_int + skew (`advertIntMs`, `skewMs`); corosync: token + consensus + start
- * (`tokenMs`, `consensusMs`, `startMs`); service: a clean stop hands over at once (`startMs`).
+ * (`tokenMs`, `consensusMs`, `startMs`); corosync-fenced: the same plus the fencing of the lost node,
+ * which Pacemaker waits for before it recovers anything (`fenceMs`, as long as the fencing took by
+ * the fencer's own log: known once the drill ran; absent before); service: a clean stop hands over
+ * at once (`startMs`).
  */
-export const DRILL_BOUND_FORMULAS = ['vrrp', 'corosync', 'service'] as const;
+export const DRILL_BOUND_FORMULAS = ['vrrp', 'corosync', 'corosync-fenced', 'service'] as const;
+
+/**
+ * The text a bound is worded by (UI `drill.formula.<key>`, report `drills.formulas.<key>`): its
+ * formula, but keepalived's clean stop has the backup's skew (serviceSkew) where Pacemaker's has only
+ * the takeover, and a fenced bound before its fencing was measured says so (corosyncFencedPending).
+ */
+export function boundTextKey(b: { formula: (typeof DRILL_BOUND_FORMULAS)[number]; params: Record<string, number> }): string {
+  if (b.formula === 'service' && b.params.skewMs !== undefined) return 'serviceSkew';
+  if (b.formula === 'corosync-fenced' && b.params.fenceMs === undefined) return 'corosyncFencedPending';
+  return b.formula;
+}
 export const drillBoundSchema = z.object({
   formula: z.enum(DRILL_BOUND_FORMULAS),
   params: z.record(z.string(), z.number()),

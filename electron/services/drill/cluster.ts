@@ -4,6 +4,7 @@ import type { RemoteCommand } from '../ssh/quote.js';
 import { installContext } from '../steps/master/step.js';
 import { nodeName } from '../steps/master/pacemaker.js';
 import { corosyncBound, parseCmapValue, parseKeepalivedConf, vrrpBound } from './bound.js';
+import { parseFenceLog } from './fence-log.js';
 
 /**
  * What the drill reads off the cluster over SSH: who holds the VIP, the cluster's timers for the
@@ -58,10 +59,12 @@ export async function vipHolders(pool: SshPool, cl: DrillCluster, timeoutMs = 5_
 }
 
 const KEEPALIVED_CONF = `cat /etc/keepalived/keepalived.conf`;
-const CMAP = `corosync-cmapctl -g runtime.config.totem.token; corosync-cmapctl -g runtime.config.totem.consensus`;
+const FENCING = `crm_attribute -t crm_config -n stonith-enabled -G -q 2>/dev/null || echo true`;
+const CMAP = `corosync-cmapctl -g runtime.config.totem.token; corosync-cmapctl -g runtime.config.totem.consensus
+echo "stonith-enabled = $(${FENCING})"`;
 
 /** The survivors' timers a bound is computed from (readTimers), with `target` failing. */
-export type BoundTimers = { owner: 'keepalived'; advertIntMs: number; priority: number } | { owner: 'pacemaker'; tokenMs: number; consensusMs: number };
+export type BoundTimers = { owner: 'keepalived'; advertIntMs: number; priority: number } | { owner: 'pacemaker'; tokenMs: number; consensusMs: number; fencing: boolean };
 
 /** The timers the survivors actually run with, when `targetId` fails (null: none could be read). One read serves every kind (boundOf). */
 export async function readTimers(pool: SshPool, cl: DrillCluster, targetId: string): Promise<BoundTimers | null> {
@@ -78,12 +81,12 @@ export async function readTimers(pool: SshPool, cl: DrillCluster, targetId: stri
   const r = await runOn(pool, others[0]!, { script: CMAP });
   const tokenMs = parseCmapValue(r.stdout, 'runtime.config.totem.token');
   const consensusMs = parseCmapValue(r.stdout, 'runtime.config.totem.consensus');
-  return tokenMs === null || consensusMs === null ? null : { owner: 'pacemaker', tokenMs, consensusMs };
+  return tokenMs === null || consensusMs === null ? null : { owner: 'pacemaker', tokenMs, consensusMs, fencing: stonithOn(/^stonith-enabled = (.*)$/m.exec(r.stdout)?.[1] ?? '') };
 }
 
 export function boundOf(kind: DrillKind, t: BoundTimers | null): DrillBound | null {
   if (!t) return null;
-  return t.owner === 'keepalived' ? vrrpBound(kind, t.advertIntMs, t.priority) : corosyncBound(kind, t.tokenMs, t.consensusMs);
+  return t.owner === 'keepalived' ? vrrpBound(kind, t.advertIntMs, t.priority) : corosyncBound(kind, t.tokenMs, t.consensusMs, t.fencing);
 }
 
 /** The bound for `kind` with `target` failing, from the timers the survivors actually run with. */
@@ -97,26 +100,37 @@ const PCM_ONLINE = `crm_mon -1 --output-as=xml 2>/dev/null | grep -q "<node name
 const BOOTED = `s=$(systemctl is-system-running 2>/dev/null); case $s in running|degraded) echo back ;; *) echo down ;; esac`;
 
 /**
- * The target is a member again: keepalived running on it, or Pacemaker showing it online. A host
- * that is neither (a worker of a keepalived cluster, rebooted) is back once its boot has finished
- * (`systemctl is-system-running`: running, or degraded — a failed unit is the verification's to report).
+ * The target is a member again: keepalived running on it, or Pacemaker showing it online — as the
+ * other nodes see it (a node cut off still shows itself online in its own crm_mon; the first
+ * survivor that answers is asked). A host that is neither (a worker of a keepalived cluster,
+ * rebooted) is back once its boot has finished (`systemctl is-system-running`: running, or degraded
+ * — a failed unit is the verification's to report).
  */
 export async function isMember(pool: SshPool, cl: DrillCluster, target: Host): Promise<boolean> {
   const candidate = cl.candidates.some((h) => h.id === target.id);
-  const cmd: RemoteCommand = !candidate ? { script: BOOTED }
-    : cl.owner === 'keepalived' ? { script: KEEPALIVED_BACK } : { script: PCM_ONLINE, args: [cl.nodeNames.get(target.id) ?? target.name] };
-  const r = await runOn(pool, target, cmd, 10_000);
+  if (candidate && cl.owner === 'pacemaker') {
+    const cmd: RemoteCommand = { script: PCM_ONLINE, args: [cl.nodeNames.get(target.id) ?? target.name] };
+    for (const other of cl.candidates.filter((h) => h.id !== target.id)) {
+      const r = await runOn(pool, other, cmd, 10_000);
+      if (r.status === 'ok') return r.stdout.trim() === 'back';
+    }
+    return false;
+  }
+  const r = await runOn(pool, target, candidate ? { script: KEEPALIVED_BACK } : { script: BOOTED }, 10_000);
   return r.status === 'ok' && r.stdout.trim() === 'back';
 }
 
-const FENCING = `crm_attribute -t crm_config -n stonith-enabled -G -q 2>/dev/null || echo true`;
+/** crm_attribute's stonith-enabled value: on unless false/no/0/off (absent: Pacemaker's default, on). */
+export function stonithOn(value: string): boolean {
+  return !/^(false|no|0|off)$/i.test(value.trim());
+}
 
 /** Pacemaker: stonith-enabled as the cluster has it (absent means Pacemaker's default, on). */
 export async function fencingOn(pool: SshPool, cl: DrillCluster): Promise<boolean | null> {
   if (cl.owner !== 'pacemaker' || cl.candidates.length === 0) return null;
   const r = await runOn(pool, cl.candidates[0]!, { script: FENCING });
   if (r.status !== 'ok') return null;
-  return !/^(false|no|0|off)$/i.test(r.stdout.trim().split('\n')[0] ?? '');
+  return stonithOn(r.stdout.trim().split('\n')[0] ?? '');
 }
 
 /**
@@ -134,4 +148,22 @@ export async function detectedAt(pool: SshPool, cl: DrillCluster, holder: Host, 
   const r = await runOn(pool, holder, { script: DETECTED, args: [String(Math.floor(sinceMs / 1000)), unit, pattern] });
   const t = Number(r.stdout.trim());
   return r.status === 'ok' && Number.isFinite(t) && t > 0 ? Math.round(t * 1000) : null;
+}
+
+/**
+ * Pacemaker's fencing of `targetName`, from the fencer's log (pacemaker-fenced in the pacemaker
+ * unit's journal) on the survivors: the node that requested it (the DC) logs the request and the
+ * outcome, so its two stamps give the fencing's duration on one clock. Null: no survivor logged a
+ * completed fencing of the target since `sinceMs` (fencing off, not needed, or not finished).
+ */
+const FENCE_LOG = `since=$1
+journalctl -u pacemaker --since "@$since" -o short-unix --no-pager -q 2>/dev/null | grep -E "pacemaker-fenced.*(Requesting peer fencing|Operation '[a-z]+' targeting)" | tail -n 50`;
+
+export async function fencedAt(pool: SshPool, cl: DrillCluster, target: Host, sinceMs: number): Promise<{ requestedMs: number; doneMs: number; action: string } | null> {
+  const name = cl.nodeNames.get(target.id) ?? target.name;
+  const survivors = cl.candidates.filter((h) => h.id !== target.id);
+  const logs = await Promise.all(survivors.map((h) => runOn(pool, h, { script: FENCE_LOG, args: [String(Math.floor(sinceMs / 1000))] }, 10_000)));
+  const found = logs.filter((r) => r.status === 'ok').map((r) => parseFenceLog(r.stdout, name)).filter((f) => f !== null);
+  // The requester's log has both stamps; any other survivor only the outcome.
+  return found.find((f) => f.requestedMs !== null) as { requestedMs: number; doneMs: number; action: string } | undefined ?? null;
 }

@@ -2,11 +2,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { because, err, ok, projectSchema, VERIFICATION_STEP, type DrillTimelineEntry, type Host, type RunView } from '../../contract/index.js';
+import { because, boundTextKey, err, ok, projectSchema, VERIFICATION_STEP, type DrillTimelineEntry, type Host, type RunView } from '../../contract/index.js';
 import { createDrillHandlers } from '../api/drill-handlers.js';
 import { saveProject } from '../project/project-store.js';
 import type { SshPool } from '../ssh/pool.js';
-import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound } from './bound.js';
+import { corosyncBound, parseCmapValue, parseKeepalivedConf, skewMs, vrrpBound, withFencing } from './bound.js';
+import { stonithOn } from './cluster.js';
+import { parseFenceLog } from './fence-log.js';
 import { DrillEngine } from './engine.js';
 import type { FaultInjector } from './fault.js';
 import { rebootTargets } from './fault-reboot.js';
@@ -92,7 +94,35 @@ describe('drill bounds from the cluster\'s timers', () => {
   it('corosync: token + consensus (+ start), from corosync-cmapctl', () => {
     const out = 'runtime.config.totem.token (u32) = 3650\nruntime.config.totem.consensus (u32) = 4380\n';
     expect([parseCmapValue(out, 'runtime.config.totem.token'), parseCmapValue(out, 'runtime.config.totem.consensus')]).toEqual([3_650, 4_380]);
-    expect(corosyncBound('link-cut', 3_650, 4_380).boundMs).toBe(3_650 + 4_380 + 2_000);
+    expect(corosyncBound('link-cut', 3_650, 4_380).boundMs).toBe(3_650 + 4_380 + 2_500);
+  });
+
+  it('corosync with fencing on: the fencing as it took is a term of the bound, worded as pending until measured', () => {
+    const before = corosyncBound('link-cut', 4_300, 5_160, true);
+    expect(before).toEqual({ formula: 'corosync-fenced', params: { tokenMs: 4_300, consensusMs: 5_160, startMs: 2_500 }, boundMs: 4_300 + 5_160 + 2_500 });
+    expect(boundTextKey(before)).toBe('corosyncFencedPending');
+    const after = withFencing(before, 5_206);
+    expect(after).toEqual({ formula: 'corosync-fenced', params: { tokenMs: 4_300, consensusMs: 5_160, fenceMs: 5_206, startMs: 2_500 }, boundMs: 4_300 + 5_160 + 5_206 + 2_500 });
+    expect(boundTextKey(after)).toBe('corosync-fenced');
+    expect(corosyncBound('power-off', 4_300, 5_160, true, 5_000).boundMs).toBe(after.boundMs - 206);
+    // A clean stop needs no fencing; a bound that is not fenced stays as it is.
+    expect(corosyncBound('service-stop', 4_300, 5_160, true).formula).toBe('service');
+    expect(withFencing(corosyncBound('link-cut', 4_300, 5_160), 5_000).boundMs).toBe(4_300 + 5_160 + 2_500);
+    expect(boundTextKey(vrrpBound('service-stop', 1_000, 100))).toBe('serviceSkew');
+    expect(boundTextKey(corosyncBound('service-stop', 1, 1))).toBe('service');
+    // crm_attribute's stonith-enabled: absent is Pacemaker's default (on).
+    expect(['true', '', 'yes', 'false\n', 'off', '0'].map(stonithOn)).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('the fencer\'s log (captured on the lab\'s DC after a fenced link cut): request and completion on one clock; other nodes: completion only; a failed fencing is none', () => {
+    const dc = [
+      '1796639874.706483 node2 pacemaker-fenced[3715]:  notice: Requesting peer fencing (reboot) targeting node1',
+      '1796639879.912468 node2 pacemaker-fenced[3715]:  notice: Operation \'reboot\' targeting node1 by node2 for pacemaker-controld.3719@node2: OK (complete)',
+    ].join('\n');
+    expect(parseFenceLog(dc, 'node1')).toEqual({ requestedMs: 1796639874706, doneMs: 1796639879912, action: 'reboot' });
+    expect(parseFenceLog(dc, 'node10')).toBeNull();
+    expect(parseFenceLog(dc.split('\n')[1]!, 'node1')).toEqual({ requestedMs: null, doneMs: 1796639879912, action: 'reboot' });
+    expect(parseFenceLog(dc.replace('OK (complete)', 'Timer expired (aborting)'), 'node1')).toBeNull();
   });
 });
 

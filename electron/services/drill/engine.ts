@@ -9,7 +9,8 @@ import { readJournal } from '../project/journal.js';
 import { openProject } from '../project/project-store.js';
 import { JournalState } from '../runbook/replay.js';
 import type { SshPool } from '../ssh/pool.js';
-import { boundOf, detectedAt, drillCluster, fencingOn, isMember, readBound, readTimers, runOn, vipHolders, type BoundTimers, type DrillCluster } from './cluster.js';
+import { withFencing } from './bound.js';
+import { boundOf, detectedAt, drillCluster, fencedAt, fencingOn, isMember, readBound, readTimers, runOn, vipHolders, type BoundTimers, type DrillCluster } from './cluster.js';
 import type { FaultInjector } from './fault.js';
 import { createPowerFault } from './fault-power.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -370,6 +371,9 @@ export class DrillEngine {
     prober.start();
     let injectedAt: number | null = null;
     let newHolder: Host | undefined;
+    // A fenced failover's bound gets the fencing as it took (bound.ts withFencing), once read.
+    let bound = h.bound;
+    const survivors: DrillCluster = { ...cl, candidates: cl.candidates.filter((x) => x.id !== target.id) };
     try {
       // A second of probes before the fault: a VIP that does not answer before is not the drill's outage.
       await sleep(1_000, signal);
@@ -400,7 +404,9 @@ export class DrillEngine {
             await mark('outage-start', undefined, o.outageStartMs);
           }
           if (!newHolder && targetHeld) {
-            const { holders } = await vipHolders(this.o.pool, cl, 3_000);
+            // The survivors only: a cut or fenced target answers nothing, and waiting for its 3 s
+            // timeout in every poll put "VIP moved" seconds after the service was back (fenced link cut: 5-10 s).
+            const { holders } = await vipHolders(this.o.pool, survivors, 3_000);
             const other = holders.find((x) => x !== target.id);
             if (other) {
               newHolder = project.hosts.find((x) => x.id === other);
@@ -428,6 +434,15 @@ export class DrillEngine {
           const det = await detectedAt(this.o.pool, cl, newHolder, injectedAt - 1_000).catch(() => null);
           // The node's clock against the laptop's: a stamp before the fault is skew, clamped to it.
           if (det !== null) await mark('detected', newHolder.id, Math.min(Math.max(det - t0, faultMs), Date.now() - t0));
+        }
+        // Pacemaker with fencing on recovers a lost node's resources only once it is fenced: when, and
+        // how long the fencing took, from the fencer's log on the survivors (the requester's clock).
+        if (bound?.formula === 'corosync-fenced') {
+          const fenced = await fencedAt(this.o.pool, cl, target, injectedAt - 1_000).catch(() => null);
+          if (fenced) {
+            await mark('fenced', target.id, Math.min(Math.max(fenced.doneMs - t0, faultMs), Date.now() - t0));
+            bound = withFencing(bound, fenced.doneMs - fenced.requestedMs);
+          }
         }
       }
     } catch (e) {
@@ -459,8 +474,8 @@ export class DrillEngine {
     await mark('ended');
     state = ended;
     const sha = await probeLogSha256(dir, h.id);
-    const record: DrillRecord = { ...h, endedAt: new Date().toISOString(), state, timeline, figures, reasons, probeLogSha256: sha };
-    await appendLine(dir, h.id, { type: 'ended', state, endedAt: record.endedAt!, figures, reasons, probeLogSha256: sha });
+    const record: DrillRecord = { ...h, bound, endedAt: new Date().toISOString(), state, timeline, figures, reasons, probeLogSha256: sha };
+    await appendLine(dir, h.id, { type: 'ended', state, endedAt: record.endedAt!, figures, reasons, probeLogSha256: sha, ...(bound !== h.bound ? { bound } : {}) });
     progress(true);
     return record;
   }

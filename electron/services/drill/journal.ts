@@ -17,7 +17,8 @@ export type DrillHeader = Pick<DrillRecord, 'id' | 'kind' | 'profile' | 'targetH
 export type DrillLine =
   | { type: 'started'; drill: DrillHeader }
   | { type: 'event'; entry: DrillTimelineEntry }
-  | { type: 'ended'; state: DrillState; endedAt: string; figures: DrillFigures; reasons: DrillReason[]; probeLogSha256: string | null };
+  /** `bound`: when the drill completed it (a fenced failover's fencing, measured): the started line's otherwise. */
+  | { type: 'ended'; state: DrillState; endedAt: string; figures: DrillFigures; reasons: DrillReason[]; probeLogSha256: string | null; bound?: DrillBound | null };
 
 export const journalPath = (dir: string, id: string) => join(dir, DRILLS_DIR, `${id}.ndjson`);
 export const probeLogPath = (dir: string, id: string) => join(dir, DRILLS_DIR, `${id}.probes.ndjson`);
@@ -62,6 +63,7 @@ export function replay(lines: readonly DrillLine[], probes: readonly ProbeRecord
   const ended = lines.find((l): l is Extract<DrillLine, { type: 'ended' }> => l.type === 'ended');
   return drillRecordSchema.parse({
     ...started.drill,
+    ...(ended?.bound !== undefined ? { bound: ended.bound } : {}),
     endedAt: ended?.endedAt ?? null,
     state: ended?.state ?? 'interrupted',
     timeline,

@@ -1,4 +1,4 @@
-import { VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportLabels, type ReportModel, type ReportStep, type ReportStorage, type ReportVerdictItem } from '../../contract/index.js';
+import { boundTextKey, VERDICT_PHASES, type MatrixView, type NetworkPlan, type ReportLabels, type ReportModel, type ReportStep, type ReportStorage, type ReportVerdictItem } from '../../contract/index.js';
 import { redactSecrets } from '../secrets/secret-store.js';
 import { titleEn } from './model.js';
 import type { ReportLook } from './resources.js';
@@ -386,9 +386,7 @@ function verificationHtml(t: ReportText, v: NonNullable<ReportModel['verificatio
 
 /** A drill's bound as its terms with their values ("token 4300 ms + consensus 5160 ms + …"), in the report's language. */
 function boundFormula(t: ReportText, b: NonNullable<NonNullable<ReportModel['drills']>[number]['bound']>): string {
-  // keepalived's clean stop has the backup's skew; Pacemaker's only the takeover.
-  const key = b.formula === 'service' && b.params.skewMs !== undefined ? 'serviceSkew' : b.formula;
-  return t.text(`drills.formulas.${key}`, Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, ms(v)])));
+  return t.text(`drills.formulas.${boundTextKey(b)}`, Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, ms(v)])));
 }
 
 /** Each failover drill: kind, target, the outcome, RTO beside the expected bound and the customer's RTO, rejoin, timeline, probe log hash. */

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { AppError, DrillKind, DrillProgress, DrillRecord, ResponseOf, Result } from '../../../../electron/contract/index.js';
+import { boundTextKey, type AppError, type DrillKind, type DrillProgress, type DrillRecord, type ResponseOf, type Result } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
 import { Modal } from '../../runbook/dialogs.js';
@@ -240,8 +240,7 @@ export function DrillPanel() {
 }
 
 function boundText(t: TFunction, b: NonNullable<DrillRecord['bound']>): string {
-  // keepalived's clean stop has the backup's skew; Pacemaker's only the takeover.
-  const key = b.formula === 'service' && b.params.skewMs !== undefined ? 'serviceSkew' : b.formula;
+  const key = boundTextKey(b);
   return t(`drill.formula.${key}`, { ...Object.fromEntries(Object.entries(b.params).map(([k, v]) => [k, seconds(v)])), defaultValue: b.formula });
 }
 
