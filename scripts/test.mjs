@@ -156,6 +156,13 @@ function withLab(instance, up, down, run) {
   return ok;
 }
 
+/** Cluster integration files ([file, instance]) in one vitest run, each file's lab down after it (and again here). */
+function clusterFiles(files, report) {
+  const ok = vitest('integration', { RACKSIDE_LAB_DOWN_AFTER: '1', ...OWN_LABS }, files.map(([f]) => f), report);
+  for (const [, instance] of files) labOn(instance, ['down']);
+  return ok;
+}
+
 // In a lane, the namespace lab (instance 0) is in use by the main process's tests at the same time
 // (sshd killed, links cut): its state says nothing about the lane's files, which check their own labs.
 const OWN_LABS = { RACKSIDE_LAB_VM_LANE: '1' };
@@ -177,15 +184,11 @@ const LANES = {
     ],
   },
   clusters: {
-    title: 'cluster lane (systemd-mode labs: master install, verification, drills, site kit, Pacemaker, Slurm)',
+    title: 'cluster lane (systemd-mode labs: master install, drills, site kit, Pacemaker, Slurm)',
     reports: ['integration-clusters'],
     enabled: true,
     stages: [
-      () => {
-        const ok = vitest('integration', { RACKSIDE_LAB_DOWN_AFTER: '1', ...OWN_LABS }, inClusterLane.map(([f]) => f), 'integration-clusters');
-        for (const [, instance] of inClusterLane) labOn(instance, ['down']);
-        return ok;
-      },
+      () => clusterFiles(inClusterLane, 'integration-clusters'),
     ],
   },
   'cluster-e2e': {
@@ -197,11 +200,7 @@ const LANES = {
       () => [
         ...CLUSTER_E2E.map(([file, instance, name]) =>
           withLab(instance, ['up', '--mode', 'systemd', '--nodes', '4'], ['down'], () => vitest('e2e', { RACKSIDE_LAB_INSTANCE: instance, ...OWN_LABS }, [file], name))),
-        (() => {
-          const ok = vitest('integration', { RACKSIDE_LAB_DOWN_AFTER: '1', ...OWN_LABS }, inE2eLane.map(([f]) => f), 'integration-clusters-late');
-          for (const [, instance] of inE2eLane) labOn(instance, ['down']);
-          return ok;
-        })(),
+        clusterFiles(inE2eLane, 'integration-clusters-late'),
       ].every(Boolean),
     ],
   },

@@ -4,7 +4,7 @@ import type { RemoteCommand } from '../ssh/quote.js';
 import { installContext } from '../steps/master/step.js';
 import { nodeName } from '../steps/master/pacemaker.js';
 import { corosyncBound, parseCmapValue, parseKeepalivedConf, vrrpBound } from './bound.js';
-import { parseFenceLog } from './fence-log.js';
+import { parseFenceLog, type FenceLog } from './fence-log.js';
 
 /**
  * What the drill reads off the cluster over SSH: who holds the VIP, the cluster's timers for the
@@ -151,19 +151,19 @@ export async function detectedAt(pool: SshPool, cl: DrillCluster, holder: Host, 
 }
 
 /**
- * Pacemaker's fencing of `targetName`, from the fencer's log (pacemaker-fenced in the pacemaker
- * unit's journal) on the survivors: the node that requested it (the DC) logs the request and the
- * outcome, so its two stamps give the fencing's duration on one clock. Null: no survivor logged a
- * completed fencing of the target since `sinceMs` (fencing off, not needed, or not finished).
+ * Pacemaker's fencing of `target`, from the fencer's log (pacemaker-fenced in the pacemaker unit's
+ * journal) on `survivors` (the cluster without the target): the node that requested it (the DC) logs
+ * the request and the outcome, so its two stamps give the fencing's duration on one clock. Null: no
+ * survivor logged a completed fencing of the target since `sinceMs` (fencing off, not needed, or not
+ * finished).
  */
 const FENCE_LOG = `since=$1
 journalctl -u pacemaker --since "@$since" -o short-unix --no-pager -q 2>/dev/null | grep -E "pacemaker-fenced.*(Requesting peer fencing|Operation '[a-z]+' targeting)" | tail -n 50`;
 
-export async function fencedAt(pool: SshPool, cl: DrillCluster, target: Host, sinceMs: number): Promise<{ requestedMs: number; doneMs: number; action: string } | null> {
-  const name = cl.nodeNames.get(target.id) ?? target.name;
-  const survivors = cl.candidates.filter((h) => h.id !== target.id);
-  const logs = await Promise.all(survivors.map((h) => runOn(pool, h, { script: FENCE_LOG, args: [String(Math.floor(sinceMs / 1000))] }, 10_000)));
-  const found = logs.filter((r) => r.status === 'ok').map((r) => parseFenceLog(r.stdout, name)).filter((f) => f !== null);
+export async function fencedAt(pool: SshPool, survivors: DrillCluster, target: Host, sinceMs: number): Promise<(FenceLog & { requestedMs: number }) | null> {
+  const name = survivors.nodeNames.get(target.id) ?? target.name;
+  const logs = await Promise.all(survivors.candidates.map((h) => runOn(pool, h, { script: FENCE_LOG, args: [String(Math.floor(sinceMs / 1000))] }, 10_000)));
   // The requester's log has both stamps; any other survivor only the outcome.
-  return found.find((f) => f.requestedMs !== null) as { requestedMs: number; doneMs: number; action: string } | undefined ?? null;
+  const requested = (f: FenceLog | null): f is FenceLog & { requestedMs: number } => f !== null && f.requestedMs !== null;
+  return logs.filter((r) => r.status === 'ok').map((r) => parseFenceLog(r.stdout, name)).find(requested) ?? null;
 }

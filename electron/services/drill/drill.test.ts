@@ -154,6 +154,20 @@ function recordingFault(calls: string[]): FaultInjector {
 }
 
 describe('drill journal: replay, pending, recover', () => {
+  it('a fenced drill\'s bound measured at its end (the ended line\'s) replaces the started line\'s on replay', async () => {
+    const { dir, id } = await interruptedDrill();
+    const before = corosyncBound('link-cut', 4_300, 5_160, true);
+    const after = withFencing(before, 5_126);
+    await appendLine(dir, id, { type: 'ended', state: 'passed', endedAt: '2026-01-01T00:00:20.000Z', figures: { outageMs: 1, detectionMs: null, vipMovedMs: null, rtoMs: 1, rejoinMs: null, probesSent: 1, probesFailed: 0 }, reasons: [], probeLogSha256: null, bound: after });
+    const [rec] = await listDrills(dir);
+    expect(rec!.bound).toEqual(after);
+    expect(rec!.bound!.boundMs).toBe(4_300 + 5_160 + 5_126 + 2_500);
+    // An ended line without one (every drill that is not fenced) keeps the started line's (null here).
+    const plain = await interruptedDrill();
+    await appendLine(plain.dir, plain.id, { type: 'ended', state: 'passed', endedAt: '2026-01-01T00:00:20.000Z', figures: { outageMs: 1, detectionMs: null, vipMovedMs: null, rtoMs: 1, rejoinMs: null, probesSent: 1, probesFailed: 0 }, reasons: [], probeLogSha256: null });
+    expect((await listDrills(plain.dir))[0]).toMatchObject({ state: 'passed', bound: null });
+  });
+
   it('a journal with no ended line replays as interrupted with the figures so far, and is drill.list\'s pending', async () => {
     const { dir, id } = await interruptedDrill();
     const [rec] = await listDrills(dir);

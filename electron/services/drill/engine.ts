@@ -406,8 +406,7 @@ export class DrillEngine {
           if (!newHolder && targetHeld) {
             // The survivors only: a cut or fenced target answers nothing, and waiting for its 3 s
             // timeout in every poll put "VIP moved" seconds after the service was back (fenced link cut: 5-10 s).
-            const { holders } = await vipHolders(this.o.pool, survivors, 3_000);
-            const other = holders.find((x) => x !== target.id);
+            const other = (await vipHolders(this.o.pool, survivors, 3_000)).holders[0];
             if (other) {
               newHolder = project.hosts.find((x) => x.id === other);
               await mark('vip-moved', other);
@@ -438,7 +437,7 @@ export class DrillEngine {
         // Pacemaker with fencing on recovers a lost node's resources only once it is fenced: when, and
         // how long the fencing took, from the fencer's log on the survivors (the requester's clock).
         if (bound?.formula === 'corosync-fenced') {
-          const fenced = await fencedAt(this.o.pool, cl, target, injectedAt - 1_000).catch(() => null);
+          const fenced = await fencedAt(this.o.pool, survivors, target, injectedAt - 1_000).catch(() => null);
           if (fenced) {
             await mark('fenced', target.id, Math.min(Math.max(fenced.doneMs - t0, faultMs), Date.now() - t0));
             bound = withFencing(bound, fenced.doneMs - fenced.requestedMs);
