@@ -153,6 +153,12 @@ describe('Verification and failover drill (step 7)', () => {
     expect(result.rtoVerdict).toBe('yes');
     expect(result.rejoin).toMatch(/^\d+\.\d s$/);
     expect(await page.getByTestId('drill-row').count()).toBe(1);
+    // The past drill's start in the UI's language and the laptop's time zone, not the journal's ISO text.
+    const started = () => page.getByTestId('drill-row').locator('td').first().innerText();
+    expect(await started()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M$/);
+    await wizard.setLanguage('zh-CN');
+    await expect.poll(started).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+    await wizard.setLanguage('en');
     await screenshotResult('verify-drill-result', '恢复时间');
   }, DRILL_MS + 60_000);
 

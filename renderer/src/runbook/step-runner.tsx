@@ -5,6 +5,7 @@ import { isOpenBlocking, type FindingView, type HostRun, type LockHolder, type R
 import { useApi } from '../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
+import { localTime } from '../lib/local-time.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
@@ -534,12 +535,6 @@ function HostProgress({
       </tbody>
     </table>
   );
-}
-
-/** A journaled ISO time in the UI's language and the laptop's time zone. */
-function localTime(at: string, language: string): string {
-  const d = new Date(at);
-  return Number.isNaN(d.getTime()) ? at : new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 function FindingGroups({

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HardwareFacts, HardwareProfileId } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
+import { localTime } from '../../lib/local-time.js';
 import { Modal } from '../../runbook/dialogs.js';
 import { StepRunner } from '../../runbook/step-runner.js';
 import { useAppStore } from '../../store/index.js';
@@ -13,7 +14,7 @@ const size = (b: number) => (b >= 1e12 ? `${(b / 1e12).toFixed(1)} TB` : b >= 1e
 
 /** Wizard step 2: preflight, then hardware collection and checks against a profile, then the table. */
 export function HardwareStep() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const api = useApi();
   const dir = useAppStore((s) => s.projectDir.trim());
   const profile = useAppStore((s) => s.extras.hardwareProfile ?? 'default');
@@ -115,7 +116,7 @@ export function HardwareStep() {
         {profileList ? <ProfileErrors errors={profileList.errors} /> : null}
         {profile === 'lab' && confirmation?.profile === 'lab' ? (
           <p className="muted small" data-testid="lab-confirmed">
-            {t('hardware.labConfirmedBy', { name: confirmation.technician, at: confirmation.at, count: confirmation.hosts.length })}
+            {t('hardware.labConfirmedBy', { name: confirmation.technician, at: localTime(confirmation.at, i18n.language), count: confirmation.hosts.length })}
           </p>
         ) : null}
       </section>

@@ -4,6 +4,7 @@ import type { TFunction } from 'i18next';
 import { boundTextKey, type AppError, type DrillKind, type DrillProgress, type DrillRecord, type ResponseOf, type Result } from '../../../../electron/contract/index.js';
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails } from '../../components/error-details.js';
+import { localTime } from '../../lib/local-time.js';
 import { Modal } from '../../runbook/dialogs.js';
 import { useAppStore } from '../../store/index.js';
 import { drillReasonText, drillRunning, drillVerdict, seconds, sortedTimeline } from './drill-view.js';
@@ -18,7 +19,7 @@ type Options = ResponseOf<'drill.options'>;
  * with "Restore now". Until the engine exists the channels answer `unsupported`: the panel says so.
  */
 export function DrillPanel() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const api = useApi();
   const dir = useAppStore((s) => s.projectDir.trim());
   const hosts = useAppStore((s) => s.hosts);
@@ -149,7 +150,7 @@ export function DrillPanel() {
       ) : null}
       {pending ? (
         <div className="message message-error" role="alert" data-testid="drill-pending">
-          <p>{t('drill.pending', { kind: t(`drill.kind.${pending.kind}`), host: hostName(pending.targetHostId), at: pending.startedAt })}</p>
+          <p>{t('drill.pending', { kind: t(`drill.kind.${pending.kind}`), host: hostName(pending.targetHostId), at: localTime(pending.startedAt, i18n.language) })}</p>
           <button type="button" className="primary" data-testid="drill-recover" disabled={busy} onClick={() => void recover()}>
             {t('drill.recover')}
           </button>
@@ -307,7 +308,7 @@ function DrillResult({ record: r, hostName }: { record: DrillRecord; hostName: (
 }
 
 function PastDrills({ drills, hostName }: { drills: DrillRecord[]; hostName: (id?: string) => string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <table className="net-table" data-testid="drill-list">
       <thead>
@@ -326,7 +327,7 @@ function PastDrills({ drills, hostName }: { drills: DrillRecord[]; hostName: (id
           const v = drillVerdict(d);
           return (
             <tr key={d.id} data-testid="drill-row" data-drill-id={d.id} data-state={d.state}>
-              <td className="mono small">{d.startedAt}</td>
+              <td className="small" title={d.startedAt}>{localTime(d.startedAt, i18n.language)}</td>
               <td>{t(`drill.kind.${d.kind}`)}</td>
               <td>{hostName(d.targetHostId)}</td>
               <td>{t(`drill.state.${d.state}`)}</td>
