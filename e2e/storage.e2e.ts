@@ -51,6 +51,8 @@ async function restoreVm() {
   const devs = SERIALS.map((s) => `/dev/disk/by-id/virtio-${s}`).join(' ');
   await onVm(
     'umount /data 2>/dev/null; sed -i "\\# /data #d" /etc/fstab; ' +
+      // Whatever else is mounted from an array or the data VG (a VM kept from another test file).
+      'for m in $(findmnt -rn -o TARGET,SOURCE | awk \'$2 ~ /^\\/dev\\/(md|mapper\\/vg_data-)/ {print $1}\'); do umount "$m"; sed -i "\\# $m #d" /etc/fstab; done; ' +
       'for lv in /dev/vg_data/*; do [ -e "$lv" ] && wipefs -a -q "$lv"; done 2>/dev/null; ' +
       'vgchange -an vg_data 2>/dev/null; vgremove -ff -y vg_data 2>/dev/null; ' +
       'for d in /dev/md/*; do [ -e "$d" ] || continue; pvremove -ff -y "$d"; wipefs -a -q "$d"; mdadm --stop "$d"; done 2>/dev/null; ' +

@@ -16,7 +16,9 @@ describe('npm test on a fresh machine', () => {
       const r = spawnSync(process.execPath, [join(root, 'scripts', 'test.mjs')], {
         cwd: root,
         encoding: 'utf8',
-        env: { ...process.env, RACKSIDE_DEBIAN_PACKAGES: list, RACKSIDE_NO_APT: '1' },
+        // Its reports in the temporary folder: `npm test` runs this file while its lanes wait on
+        // test-results/build.status, which this run would otherwise replace with "not built".
+        env: { ...process.env, RACKSIDE_DEBIAN_PACKAGES: list, RACKSIDE_NO_APT: '1', RACKSIDE_TEST_RESULTS: dir },
         timeout: 60_000,
       });
       expect(r.status).toBe(1);

@@ -197,8 +197,10 @@ describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('storage step on the V
   }, UP_TIMEOUT);
 
   afterAll(async () => {
-    // RACKSIDE_LAB_VM_KEEP=1 keeps the VM for the next run (a boot under TCG costs minutes).
+    // RACKSIDE_LAB_VM_KEEP=1 keeps the VM for the next run (a boot under TCG costs minutes; npm
+    // test's storage e2e runs on it), with its disks blank again and the image's initramfs setting.
     if (process.env.RACKSIDE_LAB_VM_KEEP !== '1') await lab('vm', 'down');
+    else if (vm) await tearDownArray();
   }, 120_000);
 
   // The VM lab's own guarantees these tests stand on (scripts/lab/vm.lab.test.ts proves more of the
