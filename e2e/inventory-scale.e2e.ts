@@ -1,8 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HardwarePage } from './pages/hardware-page.js';
 import { WizardPage } from './pages/wizard-page.js';
 import { launchChromium, screenshot } from './support/browser.js';
 import { startBrowserHost, type RunningHost } from './support/host.js';
@@ -10,7 +11,8 @@ import { startBrowserHost, type RunningHost } from './support/host.js';
 // End to end: Debian's Chromium → browser host (built app). A 1000-host inventory (the supported
 // maximum) is windowed: only the rows in view are in the DOM, the table still says how many rows
 // it has, and keyboard focus walks past the rendered rows; the network plan's table likewise. No
-// host is contacted.
+// host is contacted, except by the last test: a step run on 100 hosts that all fail at once (no
+// password entered, closed ports on this machine), whose per-host progress table is windowed the same way.
 let host: RunningHost;
 let browser: Browser;
 let page: Page;
@@ -159,4 +161,69 @@ describe('a 1000-host inventory', () => {
     expect(await first.getByTestId('plan-hostname').inputValue()).toBe('node-a1');
     await screenshot(page, 'network-plan-1000');
   });
+});
+
+describe('a step run on 100 hosts', () => {
+  it('shows the per-host progress windowed (100 hosts, those in view rendered, the last reached by scrolling); a host never reached is retried alone', async () => {
+    // A page of its own: a new inventory, a project folder, nothing left from the 1000 hosts above.
+    const own = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const w = new WizardPage(own);
+    try {
+      // Hosts that fail at once: no password entered (and nothing listens on their ports), so the
+      // run ends in seconds with every host failed before its first action.
+      const rows = Array.from({ length: 100 }, (_, i) => `h${i + 1},127.0.0.1,${41001 + i},root,${i === 0 ? 'master' : 'worker'}`);
+      const path = join(dir, 'hundred-refusing.csv');
+      await writeFile(path, ['name,address,port,user,role', ...rows].join('\n') + '\n');
+      await w.open(host.url);
+      await w.setLanguage('en');
+      await w.importInventory(path);
+      await expect.poll(() => own.getByTestId('host-table').getAttribute('aria-rowcount'), { timeout: 30_000 }).toBe('101');
+      await w.fillProject({ site: 'Scale', customer: 'ACME', technician: 'E2E Tech', dir: join(dir, 'hundred') });
+      expect((await w.save()).kind).toBe('ok');
+      const hardware = new HardwarePage(own);
+      await hardware.open();
+      expect(await hardware.runner.runToEnd(180_000)).toBe('failed');
+
+      const table = own.getByTestId('run-hosts');
+      expect(await table.getAttribute('aria-rowcount')).toBe('101');
+      expect(await table.getAttribute('data-windowed')).toBe('true');
+      const shown = table.getByTestId('run-host');
+      const indexes = () => shown.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('aria-rowindex'))));
+      await expect.poll(() => shown.count(), POLL).toBeGreaterThan(2);
+      expect(await shown.count()).toBeLessThan(60);
+      expect((await indexes())[0]).toBe(2);
+      const scroller = own.getByTestId('run-hosts-scroll');
+      await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+      await expect.poll(async () => (await indexes()).at(-1), POLL).toBe(101);
+      expect(await shown.count()).toBeLessThan(60);
+      const last = table.locator('tr[aria-rowindex="101"]');
+      expect(await last.getAttribute('data-status')).toBe('failed');
+      expect(await last.getAttribute('data-address')).toBe('127.0.0.1');
+      // A host that was never reached can be retried alone; the row holding focus (its Retry)
+      // stays rendered when scrolled away.
+      const lastId = (await last.getAttribute('data-host-id'))!;
+      await last.getByTestId('host-retry').focus();
+      await scroller.evaluate((el) => (el.scrollTop = 0));
+      await expect.poll(async () => (await indexes())[0], POLL).toBe(2);
+      expect(await last.count()).toBe(1);
+      const stops = async () =>
+        (await readFile(join(dir, 'hundred', 'journal.ndjson'), 'utf8')).split('\n').filter((l) => l.includes('"host-stopped"') && l.includes(`"hostId":"${lastId}"`)).length;
+      expect(await stops()).toBe(1);
+      await own.keyboard.press('Enter');
+      // Retried alone: that host was tried (and failed) once more, no other host was.
+      await expect.poll(stops, POLL).toBe(2);
+      await hardware.runner.waitRunStatus('failed');
+      const allStops = (await readFile(join(dir, 'hundred', 'journal.ndjson'), 'utf8')).split('\n').filter((l) => l.includes('"host-stopped"')).length;
+      expect(allStops).toBe(101);
+      // The dry run's 100 hosts start closed: their commands are rendered when opened, one at a time.
+      const plan = own.getByTestId('plan-host');
+      expect(await plan.count()).toBe(100);
+      expect(await own.getByTestId('plan-action').count()).toBe(0);
+      await plan.first().locator('summary').click();
+      await expect.poll(() => own.getByTestId('plan-action').count(), POLL).toBeGreaterThan(0);
+      await screenshot(own, 'run-100-hosts');
+    } finally {
+      await own.close();
+    }
+  }, 300_000);
 });

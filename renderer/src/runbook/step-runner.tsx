@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { isOpenBlocking, type FindingView, type HostRun, type LockHolder, type RacksideApi, type Result, type RunView } from '../../../electron/contract/index.js';
@@ -6,6 +6,8 @@ import { useApi } from '../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
 import { localTime } from '../lib/local-time.js';
+import { useRowWindow } from '../lib/use-row-window.js';
+import { rowKeyOf, windowRows } from '../lib/window-rows.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
@@ -330,13 +332,45 @@ export function StepRunner({ stepId }: { stepId: string }) {
   );
 }
 
+/** Hosts whose dry-run commands show open at once; more start closed (each opens on a click). */
+const PLAN_OPEN_HOSTS = 8;
+
+/** A `<details>` whose content is rendered only while it is open. */
+function LazyDetails({
+  startOpen,
+  className,
+  testId,
+  data,
+  summary,
+  children,
+}: {
+  startOpen: boolean;
+  className: string;
+  testId: string;
+  data: Record<`data-${string}`, string>;
+  summary: ReactNode;
+  children: ReactNode;
+}) {
+  const [open, setOpen] = useState(startOpen);
+  return (
+    <details open={open} className={className} data-testid={testId} {...data} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{summary}</summary>
+      {open ? children : null}
+    </details>
+  );
+}
+
 function PlanPreview({ stepId }: { stepId: string }) {
   const { t } = useTranslation();
   const entry = useAppStore((s) => s.runbookPlans[stepId]);
   const run = useAppStore((s) => s.runbookRuns[stepId]);
   if (!entry) return null;
   // After a run the plan says what ran and what is left, action by action: the run's statuses on the same ids.
-  const statusOf = (hostId: string, actionId: string) => run?.hosts.find((h) => h.hostId === hostId)?.actions.find((a) => a.actionId === actionId)?.status;
+  const statuses = new Map(run?.hosts.flatMap((h) => h.actions.map((a) => [`${h.hostId}\0${a.actionId}`, a.status] as const)) ?? []);
+  const statusOf = (hostId: string, actionId: string) => statuses.get(`${hostId}\0${actionId}`);
+  // Many hosts (issue 21): every host's commands open at once is thousands of elements nobody reads
+  // together; past PLAN_OPEN_HOSTS hosts each starts closed and renders its actions when opened.
+  const startOpen = entry.plan.hosts.length <= PLAN_OPEN_HOSTS;
   const counts = run ? countActions(run.hosts) : null;
   return (
     <div className="rb-plan" data-testid="plan-preview">
@@ -357,10 +391,18 @@ function PlanPreview({ stepId }: { stepId: string }) {
         </p>
       )}
       {entry.plan.hosts.map((h) => (
-        <details key={h.hostId} open className="rb-plan-host" data-testid="plan-host" data-host-id={h.hostId} data-address={h.address}>
-          <summary>
-            <strong>{h.name || h.address}</strong> <span className="muted">{h.address} · {h.user}</span>
-          </summary>
+        <LazyDetails
+          key={h.hostId}
+          startOpen={startOpen}
+          className="rb-plan-host"
+          testId="plan-host"
+          data={{ 'data-host-id': h.hostId, 'data-address': h.address }}
+          summary={
+            <>
+              <strong>{h.name || h.address}</strong> <span className="muted">{h.address} · {h.user}</span>
+            </>
+          }
+        >
           <ol>
             {h.actions.map((a) => (
               <li key={a.id} data-testid="plan-action" data-action-id={a.id} data-status={statusOf(h.hostId, a.id) ?? ''}>
@@ -398,7 +440,7 @@ function PlanPreview({ stepId }: { stepId: string }) {
               </li>
             ))}
           </ol>
-        </details>
+        </LazyDetails>
       ))}
     </div>
   );
@@ -454,86 +496,107 @@ function HostProgress({
   disabled: boolean;
 }) {
   const { t } = useTranslation();
+  // A run on many hosts (issue 21: 100 hosts should feel like 4) renders only the rows in view,
+  // as the inventory does; the row holding focus (its Retry button) stays rendered when scrolled away.
+  const keys = useMemo(() => hosts.map((h) => h.hostId), [hosts]);
+  const [focusedKey, setFocusedKey] = useState<string | null>(null);
+  const rows = useRowWindow({ keys, estimate: 96, pinnedKey: focusedKey });
+  const { windowed, setScrollBox, measureRow, measureHead } = rows;
   return (
-    <table className="rb-hosts" data-testid="run-hosts">
-      <thead>
-        <tr>
-          <th>{t('runbook.host')}</th>
-          <th>{t('runbook.stage')}</th>
-          <th>{t('runbook.actionsHeader')}</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {hosts.map((h) => {
-          const index = h.actions.findIndex((a) => a.actionId === h.currentActionId);
-          const current = index >= 0 ? h.actions[index] : undefined;
-          const stage = current ? `${index + 1}/${h.actions.length} ${t(current.title, { defaultValue: current.actionId })}` : t('runbook.allDone');
-          const stopped = h.actions.find((a) => a.status === 'failed' || a.status === 'interrupted' || a.status === 'cancelled');
-          return (
-            <tr key={h.hostId} data-testid="run-host" data-host-id={h.hostId} data-address={h.address} data-status={h.status} data-stage={stage}>
-              <td>
-                <strong>{h.name || h.address}</strong>
-                <div className="muted small">{h.address}</div>
-                <HostKeyMarkOf hostId={h.hostId} testId="run-hostkey-changed" />
-              </td>
-              <td>
-                <span className={`badge ${hostBadge(h.status)}`} data-testid="run-host-status">
-                  {t(`runbook.hostStatus.${h.status}`)}
-                </span>
-                <div className="small" data-testid="run-host-stage">
-                  {stage}
-                </div>
-                {h.lockHolder ? (
-                  <div className="small rb-lock" data-testid="lock-holder">
-                    {h.lockHolder.stepId
-                      ? t('runbook.lockHeldStep', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, step: h.lockHolder.stepId, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })
-                      : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
+    <div
+      className={windowed ? 'table-scroll table-windowed' : 'table-scroll'}
+      ref={setScrollBox}
+      data-testid="run-hosts-scroll"
+      onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
+      }}
+    >
+      <table className="rb-hosts" data-testid="run-hosts" aria-rowcount={hosts.length + 1} data-windowed={windowed}>
+        <thead ref={measureHead}>
+          <tr>
+            <th>{t('runbook.host')}</th>
+            <th>{t('runbook.stage')}</th>
+            <th>{t('runbook.actionsHeader')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {windowRows(rows, 4, (rowIndex) => {
+            const h = hosts[rowIndex]!;
+            const index = h.actions.findIndex((a) => a.actionId === h.currentActionId);
+            const current = index >= 0 ? h.actions[index] : undefined;
+            const stage = current ? `${index + 1}/${h.actions.length} ${t(current.title, { defaultValue: current.actionId })}` : t('runbook.allDone');
+            const stopped = h.actions.find((a) => a.status === 'failed' || a.status === 'interrupted' || a.status === 'cancelled');
+            return (
+              <tr key={h.hostId} data-testid="run-host" data-host-id={h.hostId} data-address={h.address} data-status={h.status} data-stage={stage}
+                data-row-key={h.hostId} aria-rowindex={rowIndex + 2} ref={windowed ? measureRow : undefined}>
+                <td>
+                  <strong>{h.name || h.address}</strong>
+                  <div className="muted small">{h.address}</div>
+                  <HostKeyMarkOf hostId={h.hostId} testId="run-hostkey-changed" />
+                </td>
+                <td>
+                  <span className={`badge ${hostBadge(h.status)}`} data-testid="run-host-status">
+                    {t(`runbook.hostStatus.${h.status}`)}
+                  </span>
+                  <div className="small" data-testid="run-host-stage">
+                    {stage}
                   </div>
-                ) : h.message ? (
-                  <div className="small muted" data-testid="run-host-message" data-reason={h.reason ?? ''}>
-                    {localizedError(t, { code: 'internal', message: h.message, reason: h.reason, params: h.params }).message}
-                  </div>
-                ) : null}
-              </td>
-              <td>
-                <ol className="rb-actions">
-                  {h.actions.map((a) => (
-                    <li
-                      key={a.actionId}
-                      data-testid="run-action"
-                      data-action-id={a.actionId}
-                      data-status={a.status}
-                      className={`rb-action rb-${a.status}`}
-                      title={[a.message, a.skipReason, a.transcript].filter(Boolean).join('\n')}
-                    >
-                      {t(a.title, { defaultValue: a.actionId })}: {t(`runbook.actionStatus.${a.status}`)}
-                    </li>
-                  ))}
-                </ol>
-              </td>
-              <td className="rb-host-buttons">
-                {h.status !== 'running' && h.status !== 'locking' && stopped ? (
-                  <>
-                    <button type="button" data-testid="host-retry" disabled={disabled} onClick={() => onRetry(h)}>
-                      {t('runbook.retry')}
+                  {h.lockHolder ? (
+                    <div className="small rb-lock" data-testid="lock-holder">
+                      {h.lockHolder.stepId
+                        ? t('runbook.lockHeldStep', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, step: h.lockHolder.stepId, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })
+                        : t('runbook.lockHeld', { laptop: h.lockHolder.laptop, pid: h.lockHolder.pid, run: h.lockHolder.runId, age: h.lockHolder.heartbeatAgeS })}
+                    </div>
+                  ) : h.message ? (
+                    <div className="small muted" data-testid="run-host-message" data-reason={h.reason ?? ''}>
+                      {localizedError(t, { code: 'internal', message: h.message, reason: h.reason, params: h.params }).message}
+                    </div>
+                  ) : null}
+                </td>
+                <td>
+                  <ol className="rb-actions">
+                    {h.actions.map((a) => (
+                      <li
+                        key={a.actionId}
+                        data-testid="run-action"
+                        data-action-id={a.actionId}
+                        data-status={a.status}
+                        className={`rb-action rb-${a.status}`}
+                        title={[a.message, a.skipReason, a.transcript].filter(Boolean).join('\n')}
+                      >
+                        {t(a.title, { defaultValue: a.actionId })}: {t(`runbook.actionStatus.${a.status}`)}
+                      </li>
+                    ))}
+                  </ol>
+                </td>
+                <td className="rb-host-buttons">
+                  {h.status !== 'running' && h.status !== 'locking' && (stopped || h.status === 'failed') ? (
+                    <>
+                      {/* A host stopped before any action (not reached, run lock refused) is retried the same way. */}
+                      <button type="button" data-testid="host-retry" disabled={disabled} onClick={() => onRetry(h)}>
+                        {t('runbook.retry')}
+                      </button>
+                      {stopped ? (
+                        <button type="button" data-testid="host-skip" disabled={disabled} onClick={() => onSkip(h, stopped.actionId)}>
+                          {t('runbook.skip.button')}
+                        </button>
+                      ) : null}
+                    </>
+                  ) : null}
+                  {h.status === 'lock-held' && h.lockHolder?.stale ? (
+                    <button type="button" data-testid="host-takeover" disabled={disabled} onClick={() => onTakeOver(h, h.lockHolder!)}>
+                      {t('runbook.takeover.button')}
                     </button>
-                    <button type="button" data-testid="host-skip" disabled={disabled} onClick={() => onSkip(h, stopped.actionId)}>
-                      {t('runbook.skip.button')}
-                    </button>
-                  </>
-                ) : null}
-                {h.status === 'lock-held' && h.lockHolder?.stale ? (
-                  <button type="button" data-testid="host-takeover" disabled={disabled} onClick={() => onTakeOver(h, h.lockHolder!)}>
-                    {t('runbook.takeover.button')}
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          }, 'run-hosts-pad')}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
