@@ -46,10 +46,17 @@ function count(name) {
   for (const file of r.testResults ?? []) {
     const rel = String(file.name).startsWith(root) ? String(file.name).slice(root.length + 1) : file.name;
     const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
-    for (const a of failed) failedTests.push(`${name}: ${rel} > ${a.fullName}`);
+    // With the first line of why: CI shows only the tail of the output, where this summary is.
+    for (const a of failed) failedTests.push(`${name}: ${rel} > ${a.fullName}${why(a.failureMessages)}`);
     // A file that failed outside its tests (an import, a beforeAll) has no failed test of its own.
     if (file.status === 'failed' && failed.length === 0) failedTests.push(`${name}: ${rel} (${String(file.message ?? 'failed outside its tests').split('\n')[0].slice(0, 300)})`);
   }
+}
+
+/** The first line of a test's first failure message, for the summary. */
+function why(messages) {
+  const first = Array.isArray(messages) && messages.length > 0 ? String(messages[0]).split('\n').find((l) => l.trim() !== '') : undefined;
+  return first ? `\n      ${first.trim().slice(0, 300)}` : '';
 }
 
 function vitest(project, env = {}, args = [], name = project) {
@@ -201,6 +208,10 @@ const LANES = {
     reports: ['integration-vm', 'e2e-storage'],
     enabled: vmTests,
     stages: [
+      // The VM up first, as a stage of its own: on a clean machine it builds the image (debootstrap,
+      // kernel, initramfs) and boots it under TCG, while everything else starts too; measured here,
+      // and not under a vitest hook's timeout (in the tenth stop's CI it ran past the test's 30 min).
+      () => labOn(VM_LAB, ['vm', 'up', '--vms', '1', '--disks', '4']) || (labOn(VM_LAB, ['vm', 'down']) && false),
       () => {
         const ok = vitest('integration', { RACKSIDE_LAB_VM_TESTS: '1', RACKSIDE_LAB_VM_KEEP: '1', ...OWN_LABS }, VM_INTEGRATION, 'integration-vm');
         // The lane stops here: the kept VM goes now.
