@@ -90,6 +90,8 @@ vm_image_ensure() {
   fi
   if [ ! -f "$dir/root.img" ]; then
     mirror=$(apt_mirror) || die "no Debian mirror found in /etc/apt/sources.list(.d); set RACKSIDE_LAB_MIRROR"
+    # An interrupted build may have left its in-memory tree (image.sh) mounted.
+    awk -v p="$VM_CACHE/image.tmp." 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
     rm -rf "$VM_CACHE"/image.tmp.*
     tmp=$(mktemp -d "$VM_CACHE/image.tmp.XXXXXX")
     t0=$(now)
@@ -97,7 +99,7 @@ vm_image_ensure() {
     if ! LAB_PASSWORD=$LAB_PASSWORD bash "$VM_LIB/image.sh" "$tmp" "$LAB_SUITE" "$mirror" \
            > "$VM_CACHE/image-build.log" 2>&1 7>&- 8>&- 9>&-; then
       tail -n 20 "$VM_CACHE/image-build.log" >&2
-      umount "$tmp/tree/dev" "$tmp/tree/sys" "$tmp/tree/proc" 2>/dev/null || true
+      umount -R "$tmp/tree" 2>/dev/null || true
       rm -rf "$tmp"
       die "the VM image build failed (full log: $VM_CACHE/image-build.log)"
     fi
