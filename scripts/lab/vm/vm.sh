@@ -95,7 +95,7 @@ vm_image_ensure() {
     rm -rf "$VM_CACHE"/image.tmp.*
     tmp=$(mktemp -d "$VM_CACHE/image.tmp.XXXXXX")
     t0=$(now)
-    log "building the VM image ($LAB_SUITE with a kernel, 5-8 minutes, once) into $dir"
+    log "building the VM image ($LAB_SUITE with a kernel, about 4 minutes, once) into $dir"
     if ! LAB_PASSWORD=$LAB_PASSWORD bash "$VM_LIB/image.sh" "$tmp" "$LAB_SUITE" "$mirror" \
            > "$VM_CACHE/image-build.log" 2>&1 7>&- 8>&- 9>&-; then
       tail -n 20 "$VM_CACHE/image-build.log" >&2
