@@ -6,8 +6,7 @@ import { useApi } from '../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../components/error-details.js';
 import { formatFinding } from '../lib/format-issue.js';
 import { localTime } from '../lib/local-time.js';
-import { useRowWindow } from '../lib/use-row-window.js';
-import { rowKeyOf, windowRows } from '../lib/window-rows.js';
+import { useWindowedTable, windowRows } from '../lib/window-rows.js';
 import { HostKeyMarkOf } from '../components/host-key-changed.js';
 import { useAppStore } from '../store/index.js';
 import { ConfirmChangesDialog, ReasonDialog, TakeOverDialog } from './dialogs.js';
@@ -499,19 +498,10 @@ function HostProgress({
   // A run on many hosts (issue 21: 100 hosts should feel like 4) renders only the rows in view,
   // as the inventory does; the row holding focus (its Retry button) stays rendered when scrolled away.
   const keys = useMemo(() => hosts.map((h) => h.hostId), [hosts]);
-  const [focusedKey, setFocusedKey] = useState<string | null>(null);
-  const rows = useRowWindow({ keys, estimate: 96, pinnedKey: focusedKey });
-  const { windowed, setScrollBox, measureRow, measureHead } = rows;
+  const { rows, scrollBox } = useWindowedTable(keys, 96);
+  const { windowed, measureRow, measureHead } = rows;
   return (
-    <div
-      className={windowed ? 'table-scroll table-windowed' : 'table-scroll'}
-      ref={setScrollBox}
-      data-testid="run-hosts-scroll"
-      onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
-      onBlur={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
-      }}
-    >
+    <div {...scrollBox('run-hosts-scroll')}>
       <table className="rb-hosts" data-testid="run-hosts" aria-rowcount={hosts.length + 1} data-windowed={windowed}>
         <thead ref={measureHead}>
           <tr>

@@ -1,9 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FieldIssue } from '../../../../electron/contract/index.js';
 import { groupIssues } from '../../lib/issues.js';
-import { useRowWindow } from '../../lib/use-row-window.js';
-import { rowKeyOf, windowRows } from '../../lib/window-rows.js';
+import { useWindowedTable, windowRows } from '../../lib/window-rows.js';
 import { useAppStore } from '../../store/index.js';
 import { HostRow } from './host-row.js';
 
@@ -28,11 +27,8 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
   const grouped = groupIssues(issues);
   const keys = useMemo(() => hosts.map((h) => h.id), [hosts]);
   // A host row is about 80 px high before any is measured (inputs, then the jump and BMC links).
-  // The row holding keyboard focus stays rendered when it scrolls out of the window: unmounted,
-  // it would take the focus (and the technician's next keystrokes) with it.
-  const [focusedKey, setFocusedKey] = useState<string | null>(null);
-  const rows = useRowWindow({ keys, estimate: 80, pinnedKey: focusedKey });
-  const { windowed, setScrollBox, measureRow, measureHead } = rows;
+  const { rows, scrollBox } = useWindowedTable(keys, 80);
+  const { windowed, measureRow, measureHead } = rows;
   const rowOf = (i: number) => {
     const h = hosts[i]!;
     return <HostRow key={h.id} host={h} row={i + 1} issues={grouped.rows.get(i + 1)} measureRow={windowed ? measureRow : undefined} />;
@@ -47,15 +43,7 @@ export function HostTable({ issues }: { issues: FieldIssue[] }) {
     );
   }
   return (
-    <div
-      className={windowed ? 'table-scroll table-windowed' : 'table-scroll'}
-      ref={setScrollBox}
-      data-testid="host-table-scroll"
-      onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
-      onBlur={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
-      }}
-    >
+    <div {...scrollBox('host-table-scroll')}>
       {/* Windowed, most rows are not in the DOM: aria-rowcount and aria-rowindex tell a screen
           reader the table's real size and where each rendered row sits in it. */}
       <table className="host-table" data-testid="host-table" aria-rowcount={hosts.length + 1} data-windowed={windowed}>

@@ -14,8 +14,7 @@ import {
 import { useApi } from '../../api/backend-context.js';
 import { ErrorDetails, localizedError } from '../../components/error-details.js';
 import { StepRunner } from '../../runbook/step-runner.js';
-import { useRowWindow } from '../../lib/use-row-window.js';
-import { rowKeyOf, windowRows } from '../../lib/window-rows.js';
+import { useWindowedTable, windowRows } from '../../lib/window-rows.js';
 import { useAppStore } from '../../store/index.js';
 import { addressesHeldByOthers, draftFromPlan, draftIsSaved, planFromDraft, planIsEmpty, prefillFromInterfaces, type HostNetDraft, type NetworkDraft } from './draft.js';
 import './network.css';
@@ -150,8 +149,7 @@ function PlanPanel() {
   // Long plans (issue 21) render only the rows in view, as the inventory does; the row holding
   // keyboard focus stays rendered when it scrolls out, so typing still reaches it.
   const keys = useMemo(() => draft?.hosts.map((h) => h.hostId) ?? [], [draft?.hosts]);
-  const [focusedKey, setFocusedKey] = useState<string | null>(null);
-  const rows = useRowWindow({ keys, estimate: 40, pinnedKey: focusedKey });
+  const { rows, scrollBox } = useWindowedTable(keys, 40);
   const hostById = useMemo(() => new Map(hosts.map((h) => [h.id, h])), [hosts]);
   const badFields = useMemo(() => new Set(issues.flatMap((i) => (i.hostId ? [`${i.hostId} ${i.field.split('.').pop() ?? ''}`] : []))), [issues]);
   if (!draft) return null;
@@ -197,15 +195,7 @@ function PlanPanel() {
         {field(t('network.plan.dns'), draft.dnsServers, (v) => update({ dnsServers: v }), 'plan-dns')}
         {field(t('network.plan.ports'), draft.requiredPorts, (v) => update({ requiredPorts: v }), 'plan-ports', '22, 2224')}
       </div>
-      <div
-        className={rows.windowed ? 'table-scroll table-windowed' : 'table-scroll'}
-        ref={rows.setScrollBox}
-        data-testid="plan-scroll"
-        onFocus={(e) => setFocusedKey(rowKeyOf(e.target))}
-        onBlur={(e) => {
-          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocusedKey(null);
-        }}
-      >
+      <div {...scrollBox('plan-scroll')}>
         <table className="net-table net-plan" aria-rowcount={draft.hosts.length + 1} data-windowed={rows.windowed}>
           <thead ref={rows.measureHead}>
             <tr>
