@@ -326,6 +326,13 @@ const stages = [
       console.error('Integration and e2e tests need the lab, which needs Linux and root: run `sudo npm test`.');
       return false;
     }
+    return true;
+  },
+  // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0
+  // leaves them out. It starts before everything else, the namespace lab too (it needs none of it:
+  // its image, boot and tests are the longest chain of the run); its e2e file waits for the build.
+  () => startLane('vm'),
+  () => {
     const status = spawnSync('bash', ['scripts/lab/lab', 'status', '--json'], { cwd: root, encoding: 'utf8' });
     const lab = status.status === 0 ? JSON.parse(status.stdout || '{}') : {};
     const nodes = lab.up === true ? (lab.nodes ?? []) : [];
@@ -336,9 +343,6 @@ const stages = [
     labStartedHere = !nodes.some((n) => n.running);
     return sh('lab up', 'bash', ['scripts/lab/lab', 'up', '--nodes', String(Math.max(4, nodes.length))]);
   },
-  // The VM lab's tests (qemu; a real kernel for mdadm) run in their lane: RACKSIDE_LAB_VM_TESTS=0
-  // leaves them out. It starts before everything else (its e2e file waits for the build below).
-  () => startLane('vm'),
   // The cluster lanes too (their integration files need no build; the e2e files wait for it): they
   // mostly wait on package installs and cluster timers, and were the critical path when they
   // started after the build (CI 43 min).
