@@ -274,8 +274,9 @@ describe.runIf(process.env.RACKSIDE_LAB_VM_TESTS === '1')('storage step on the V
     // installs need not rebuild one), and persist's probe accepts updates switched off. On a
     // server persist's `update-initramfs -u` rebuilds it and the probe checks the initramfs is
     // newer than mdadm.conf. RACKSIDE_LAB_VM_INITRAMFS=1 switches it on here to meet that path:
-    // by hand, not in npm test, where one rebuild under TCG took 8.6 min of the VM lane (CI,
-    // 2026-12-07; 2.3 min idle) for an initramfs qemu never boots.
+    // by hand, not in npm test: one rebuild under TCG took 8 min 35 s beside a CI run (load
+    // average ~15; persist 573 s in a CI run's journal, 2.3 min idle), for an initramfs qemu never
+    // boots (it boots the cached one).
     if (INITRAMFS) await onVm("sed -i 's/^update_initramfs=.*/update_initramfs=yes/' /etc/initramfs-tools/update-initramfs.conf");
     const r = await applyConfirmed(dir);
     expect(r.status, JSON.stringify(r.hosts[0]?.actions.map((a) => [a.actionId, a.status, a.message]))).toBe('completed');
